@@ -1,0 +1,94 @@
+/**
+ * Synthesis: site → YAML text per file → dist/, atomically.
+ *
+ * cdk8s' own App.synth() re-validates the whole app once per chart; this validates once, serializes every
+ * chart in construct order, applies the Argo CD annotations and writes a fresh tree that replaces dist/ in
+ * one rename, so a failure (bad config, a construct error) leaves the previous dist/ as it was.
+ */
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { ApiObject, Chart } from 'cdk8s';
+import { stringify } from 'yaml';
+import { Site } from '../config/schema';
+import { buildStack, Stack } from './stack';
+import { annotateForArgo, KubeObject } from './waves';
+
+export interface ChartOutput {
+  readonly name: string;
+  readonly file: string;
+  readonly objects: readonly KubeObject[];
+}
+
+export interface Synthesis {
+  readonly stack: Stack;
+  readonly charts: readonly ChartOutput[];
+  /** Every file of dist/ by path relative to dist/, with its content. */
+  readonly files: ReadonlyMap<string, string>;
+}
+
+/** Kinds without a namespace (the ones this stack can emit). */
+export const CLUSTER_SCOPED: ReadonlySet<string> = new Set([
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'CiliumClusterwideNetworkPolicy',
+  'MutatingWebhookConfiguration',
+  'ValidatingWebhookConfiguration',
+  'StorageClass',
+  'PriorityClass',
+  'CiliumLoadBalancerIPPool',
+  'CiliumL2AnnouncementPolicy',
+]);
+
+export function toYaml(objects: readonly unknown[]): string {
+  return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
+}
+
+export function synthesize(site: Site): Synthesis {
+  const stack = buildStack(site);
+  const errors = stack.app.node.findAll().flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
+  if (errors.length > 0) throw new Error(`construct validation failed:\n  ${errors.join('\n  ')}`);
+
+  const seen = new Map<string, string>();
+  const charts: ChartOutput[] = [];
+  const files = new Map<string, string>();
+  for (const chart of stack.charts) {
+    const objects = chart.node
+      .findAll()
+      .filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart)
+      .map((o) => annotateForArgo(o.toJson() as KubeObject));
+    for (const o of objects) {
+      const scoped = CLUSTER_SCOPED.has(o.kind);
+      if (scoped && o.metadata.namespace) throw new Error(`${o.kind} ${o.metadata.name} is cluster-scoped but has namespace ${o.metadata.namespace}`);
+      if (!scoped && !o.metadata.namespace) throw new Error(`${o.kind} ${o.metadata.name} (chart ${chart.chartName}) has no metadata.namespace`);
+      const key = `${o.apiVersion.split('/').length > 1 ? o.apiVersion.split('/')[0] : 'core'}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+      if (seen.has(key)) throw new Error(`${key} is emitted twice (charts ${seen.get(key)} and ${chart.chartName})`);
+      seen.set(key, chart.chartName);
+    }
+    charts.push({ name: chart.chartName, file: chart.file, objects });
+    files.set(chart.file, toYaml(objects));
+  }
+  for (const [path, content] of [...stack.ctx.files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (files.has(path)) throw new Error(`dist/${path} is produced twice`);
+    files.set(path, content());
+  }
+  return { stack, charts, files };
+}
+
+/** Writes `files` as the new content of `outdir`, replacing it in one rename. */
+export function writeTree(outdir: string, files: ReadonlyMap<string, string>): void {
+  const target = resolve(outdir);
+  const tmp = `${target}.synth-tmp-${process.pid}`;
+  const old = `${target}.synth-old-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  for (const [path, content] of files) {
+    const file = join(tmp, path);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, content);
+  }
+  mkdirSync(tmp, { recursive: true });
+  if (existsSync(target)) renameSync(target, old);
+  renameSync(tmp, target);
+  rmSync(old, { recursive: true, force: true });
+}

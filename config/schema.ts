@@ -1,0 +1,347 @@
+/**
+ * The site configuration: one typed, validated description of a homelab.
+ *
+ * Every field has a default, so `{}` describes a working single-node homelab (see DEFAULT_SITE_YAML in
+ * config/load.ts for the same values written out). Objects are strict: an unknown key is an error, so a
+ * typo never silently falls back to a default.
+ */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------------------------------------
+// Scalars
+// ---------------------------------------------------------------------------------------------------------
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** RFC 1123 label: lower-case alphanumerics and '-', 1-63 chars, starting and ending alphanumeric. */
+export const dnsLabel = z.string().regex(DNS_LABEL, {
+  message: 'a DNS label (RFC 1123): lower-case letters, digits and "-", 1-63 characters, starting and ending with a letter or digit',
+});
+
+/** A domain: two or more DNS labels joined by dots, at most 253 characters. */
+export const domainName = z
+  .string()
+  .max(253, { message: 'a domain name of at most 253 characters' })
+  .refine((s) => s.split('.').length >= 2 && s.split('.').every((l) => DNS_LABEL.test(l)), {
+    message: 'a domain name: two or more DNS labels separated by dots, e.g. "domus.lan"',
+  });
+
+export const ipv4 = z.string().refine((s) => isIP(s) === 4, { message: 'an IPv4 address, e.g. 192.168.10.20' });
+
+export const cidr = z.string().refine(
+  (s) => {
+    const [addr, bits, ...rest] = s.split('/');
+    if (rest.length > 0 || addr === undefined || bits === undefined || !/^\d{1,2}$/.test(bits)) return false;
+    return isIP(addr) === 4 && Number(bits) <= 32;
+  },
+  { message: 'an IPv4 CIDR, e.g. 192.168.10.0/24' },
+);
+
+export const cpuQuantity = z.string().regex(/^([1-9]\d*m|\d+(\.\d+)?)$/, {
+  message: 'a CPU quantity such as "100m" or "1.5"',
+});
+export const memoryQuantity = z.string().regex(/^[1-9]\d*(Ki|Mi|Gi|Ti)$/, {
+  message: 'a memory/storage quantity with a binary unit such as "256Mi" or "10Gi"',
+});
+/** Image tags are pins: never `latest`, never empty. */
+export const imageTag = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}$/, { message: 'an image tag such as "v3.5.0"' })
+  .refine((t) => t !== 'latest', { message: 'a pinned tag; "latest" is not allowed' });
+
+const httpsUrl = z.string().refine(
+  (s) => {
+    try {
+      const u = new URL(s);
+      return u.protocol === 'https:' && u.hostname !== '' && u.pathname === '/' && !u.search && !u.hash;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'an https:// URL with a host and an optional port, no path (e.g. https://vault.domus.lan:8200)' },
+);
+
+const gitUrl = z.string().refine((s) => /^(https:\/\/[^\s/]+\/\S+|ssh:\/\/[^\s/]+\/\S+|git@[^\s:]+:\S+)$/.test(s), {
+  message: 'a git URL: https://host/path, ssh://host/path or git@host:path',
+});
+
+const duration = z.string().regex(/^\d+(s|m|h|d|w|y)$/, { message: 'a duration such as "15d" or "12h"' });
+
+// ---------------------------------------------------------------------------------------------------------
+// Building blocks shared by the workloads
+// ---------------------------------------------------------------------------------------------------------
+
+export const resourcesSchema = z.strictObject({
+  requests: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }),
+  limits: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }),
+});
+export type Resources = z.infer<typeof resourcesSchema>;
+
+/** Requests and limits; the CPU limit defaults to 4× the request (bursty homelab load, bounded). */
+function res(reqCpu: string, reqMem: string, limMem: string, limCpu?: string): Resources {
+  const cpuLimit = limCpu ?? (reqCpu.endsWith('m') ? `${parseInt(reqCpu, 10) * 4}m` : String(Number(reqCpu) * 4));
+  return { requests: { cpu: reqCpu, memory: reqMem }, limits: { cpu: cpuLimit, memory: limMem } };
+}
+
+/** Fields every workload (or workload component) has. */
+function component(defaults: { replicas?: number; resources: Resources; storage?: string }) {
+  return {
+    /** Override of the pinned image tag in config/versions.ts. */
+    version: imageTag.optional(),
+    replicas: z.number().int().min(1).max(16).default(defaults.replicas ?? 1),
+    resources: resourcesSchema.default(defaults.resources),
+    ...(defaults.storage !== undefined ? { storage: memoryQuantity.default(defaults.storage) } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The site
+// ---------------------------------------------------------------------------------------------------------
+
+const nodeSchema = z.strictObject({
+  name: dnsLabel,
+  ip: ipv4,
+  roles: z.array(z.enum(['server', 'agent'])).min(1).default(['server']),
+  /** Allocatable capacity, used by the capacity check of `npm run verify`. */
+  capacity: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }).default({ cpu: '4', memory: '16Gi' }),
+});
+
+const namespacesSchema = z
+  .strictObject({
+    monitoring: dnsLabel.default('monitoring'),
+    argocd: dnsLabel.default('argocd'),
+    ingress: dnsLabel.default('ingress'),
+    security: dnsLabel.default('security'),
+    storage: dnsLabel.default('storage'),
+    vault: dnsLabel.default('vault'),
+  })
+  .prefault({});
+
+const bucketSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'an S3 bucket name: 3-63 lower-case letters, digits, "." or "-"' }),
+  versioning: z.boolean().default(false),
+});
+
+export const siteSchema = z.strictObject({
+  cluster: z
+    .strictObject({
+      name: dnsLabel.default('domus'),
+      domain: domainName.default('domus.lan'),
+      /** The LAN the node lives in: Cilium's pod CIDR must not overlap it. */
+      lanCidr: cidr.default('192.168.10.0/24'),
+      podCidr: cidr.default('10.42.0.0/16'),
+      serviceCidr: cidr.default('10.43.0.0/16'),
+      clusterDns: ipv4.default('10.43.0.10'),
+      /** Hard (required) or soft (preferred) pod anti-affinity for replicated workloads. */
+      antiAffinity: z.enum(['required', 'preferred']).default('required'),
+    })
+    .prefault({}),
+  nodes: z.array(nodeSchema).min(1).default([{ name: 'node-01', ip: '192.168.10.20', roles: ['server'], capacity: { cpu: '4', memory: '16Gi' } }]),
+  storage: z.strictObject({ storageClass: dnsLabel.default('local-path') }).prefault({}),
+  loadBalancer: z
+    .strictObject({
+      /** `servicelb`: k3s' klipper-lb answers on the node IPs; `cilium`: Cilium LB-IPAM + L2 announcements from `pool`. */
+      provider: z.enum(['servicelb', 'cilium']).default('servicelb'),
+      /** The address Traefik's LoadBalancer Service gets (defaults to the first node's IP with servicelb). */
+      ingressIp: ipv4.optional(),
+      /** Address for the Wazuh agent endpoints (1514/1515). */
+      wazuhIp: ipv4.optional(),
+      pool: z.array(cidr).default([]),
+    })
+    .prefault({}),
+  vault: z
+    .strictObject({
+      address: httpsUrl.default('https://vault.domus.lan:8200'),
+      /** The Vault host's address(es), for the CIDR egress rule; empty = FQDN rule on the URL's host name. */
+      cidrs: z.array(cidr).default(['192.168.10.5/32']),
+      /** Kubernetes auth mount on the external Vault (one per cluster). */
+      authMount: z.string().regex(/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9_-]+)*$/, { message: 'a Vault mount path such as "k3s-homelab"' }).default('k3s-domus'),
+      /** KV v2 mount holding the stack's secrets. */
+      kvMount: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'a Vault mount name such as "kv"' }).default('kv'),
+      /** PKI mount and role that issue the stack's TLS certificates. */
+      pkiMount: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'a Vault mount name such as "pki_int"' }).default('pki_int'),
+      pkiRole: dnsLabel.default('homelab'),
+      /** PEM of the CA that signed Vault's TLS certificate (public). Empty = the agent image's system roots. */
+      caCert: z
+        .string()
+        .refine((s) => /^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n?$/.test(s), { message: 'a PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)' })
+        .optional(),
+    })
+    .prefault({}),
+  git: z
+    .strictObject({
+      repoURL: gitUrl.default('https://git.domus.lan/homelab/domus-digitalis-stack.git'),
+      revision: z.string().min(1).default('main'),
+      /** Folder of the repository that holds the synthesized output. */
+      path: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, { message: 'a relative folder path such as "dist"' }).default('dist'),
+    })
+    .prefault({}),
+  namespaces: namespacesSchema,
+  workloads: z
+    .strictObject({
+      prometheus: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          ...component({ resources: res('200m', '1Gi', '2Gi'), storage: '20Gi' }),
+          retention: duration.default('15d'),
+        })
+        .prefault({}),
+      grafana: z
+        .strictObject({ enabled: z.boolean().default(true), ...component({ resources: res('100m', '256Mi', '512Mi') }) })
+        .prefault({}),
+      argocd: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          version: imageTag.optional(),
+          dex: z.boolean().default(false),
+          controller: z.strictObject(component({ resources: res('250m', '512Mi', '1Gi') })).prefault({}),
+          repoServer: z.strictObject(component({ resources: res('100m', '256Mi', '1Gi') })).prefault({}),
+          server: z.strictObject(component({ resources: res('50m', '128Mi', '256Mi') })).prefault({}),
+          redis: z.strictObject(component({ resources: res('50m', '64Mi', '128Mi') })).prefault({}),
+          applicationSet: z.strictObject(component({ resources: res('50m', '64Mi', '256Mi') })).prefault({}),
+        })
+        .prefault({}),
+      traefik: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          /** Deployment behind a LoadBalancer Service, or one pod per node. */
+          kind: z.enum(['Deployment', 'DaemonSet']).default('Deployment'),
+          ...component({ resources: res('100m', '128Mi', '256Mi') }),
+          /** Source ranges allowed to reach the authenticated admin UIs (Prometheus, Traefik dashboard). */
+          adminAllowCidrs: z.array(cidr).default(['192.168.10.0/24']),
+        })
+        .prefault({}),
+      wazuh: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          version: imageTag.optional(),
+          indexer: z
+            .strictObject({
+              ...component({ resources: res('500m', '1536Mi', '2Gi'), storage: '20Gi' }),
+              /** JVM heap (-Xms/-Xmx); must leave room below the memory limit. */
+              heap: z.string().regex(/^[1-9]\d*[mg]$/, { message: 'a JVM heap size such as "1g" or "768m"' }).default('1g'),
+            })
+            .prefault({}),
+          master: z.strictObject(component({ resources: res('200m', '512Mi', '1Gi'), storage: '5Gi' })).prefault({}),
+          worker: z.strictObject(component({ resources: res('200m', '512Mi', '1Gi'), storage: '5Gi' })).prefault({}),
+          dashboard: z.strictObject(component({ resources: res('100m', '512Mi', '1Gi') })).prefault({}),
+          /** FQDNs the managers may download CTI/vulnerability feeds from; empty = feeds off. */
+          feedHosts: z.array(domainName).default(['cti.wazuh.com', 'packages.wazuh.com']),
+        })
+        .prefault({}),
+      minio: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          version: imageTag.optional(),
+          /** `standalone`: one pod, one drive. `distributed`: `pods` × `drivesPerPod` with erasure coding. */
+          mode: z.enum(['standalone', 'distributed']).default('standalone'),
+          pods: z.number().int().min(1).max(32).default(1),
+          drivesPerPod: z.number().int().min(1).max(16).default(1),
+          storage: memoryQuantity.default('50Gi'),
+          resources: resourcesSchema.default(res('100m', '512Mi', '1Gi')),
+          buckets: z.array(bucketSchema).default([{ name: 'backups', versioning: true }, { name: 'loki', versioning: false }]),
+          /** In-cluster S3 clients (namespace/app label) allowed to reach :9000 besides Traefik and Prometheus. */
+          clients: z.array(z.strictObject({ namespace: dnsLabel, app: dnsLabel })).default([]),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+});
+
+export type SiteInput = z.input<typeof siteSchema>;
+export type Site = z.output<typeof siteSchema>;
+
+/**
+ * Rules that span fields. They run only when every field is valid on its own, and each names the field it
+ * blames so the message points at what to change.
+ */
+export function crossFieldIssues(site: Site): { path: (string | number)[]; value: unknown; message: string }[] {
+  const out: { path: (string | number)[]; value: unknown; message: string }[] = [];
+  const nodes = site.nodes.length;
+
+  if (!site.nodes.some((n) => n.roles.includes('server'))) {
+    out.push({ path: ['nodes'], value: site.nodes.map((n) => n.name), message: 'at least one node with the role "server"' });
+  }
+  const seen = new Map<string, number>();
+  site.nodes.forEach((n, i) => {
+    for (const key of [`name:${n.name}`, `ip:${n.ip}`]) {
+      if (seen.has(key)) out.push({ path: ['nodes', i, key.split(':')[0] as string], value: key.slice(key.indexOf(':') + 1), message: `a value unique across nodes (nodes[${seen.get(key)}] has it too)` });
+      seen.set(key, i);
+    }
+  });
+
+  // Replicas beyond the node count cannot schedule under required anti-affinity.
+  if (site.cluster.antiAffinity === 'required') {
+    const replicated: [string[], number][] = [
+      [['workloads', 'prometheus', 'replicas'], site.workloads.prometheus.replicas],
+      [['workloads', 'grafana', 'replicas'], site.workloads.grafana.replicas],
+      [['workloads', 'traefik', 'replicas'], site.workloads.traefik.replicas],
+      [['workloads', 'argocd', 'server', 'replicas'], site.workloads.argocd.server.replicas],
+      [['workloads', 'argocd', 'repoServer', 'replicas'], site.workloads.argocd.repoServer.replicas],
+      [['workloads', 'wazuh', 'indexer', 'replicas'], site.workloads.wazuh.indexer.replicas],
+      [['workloads', 'wazuh', 'worker', 'replicas'], site.workloads.wazuh.worker.replicas],
+      [['workloads', 'wazuh', 'dashboard', 'replicas'], site.workloads.wazuh.dashboard.replicas],
+    ];
+    for (const [path, replicas] of replicated) {
+      if (replicas > nodes) out.push({ path, value: replicas, message: `at most ${nodes} (one replica per node: cluster.antiAffinity is "required" and there ${nodes === 1 ? 'is 1 node' : `are ${nodes} nodes`})` });
+    }
+  }
+  for (const [path, replicas] of [
+    [['workloads', 'argocd', 'controller', 'replicas'], site.workloads.argocd.controller.replicas],
+    [['workloads', 'argocd', 'redis', 'replicas'], site.workloads.argocd.redis.replicas],
+    [['workloads', 'wazuh', 'master', 'replicas'], site.workloads.wazuh.master.replicas],
+  ] as [string[], number][]) {
+    if (replicas !== 1) out.push({ path, value: replicas, message: '1 (this component is a singleton; scale its siblings instead)' });
+  }
+  if (site.workloads.traefik.kind === 'DaemonSet' && site.workloads.traefik.replicas !== 1) {
+    out.push({ path: ['workloads', 'traefik', 'replicas'], value: site.workloads.traefik.replicas, message: '1 when kind is "DaemonSet" (one pod per node; replicas does not apply)' });
+  }
+
+  // MinIO layouts MinIO itself would refuse.
+  const m = site.workloads.minio;
+  const drives = m.pods * m.drivesPerPod;
+  if (m.mode === 'standalone' && (m.pods !== 1 || m.drivesPerPod !== 1)) {
+    out.push({ path: ['workloads', 'minio', m.pods !== 1 ? 'pods' : 'drivesPerPod'], value: m.pods !== 1 ? m.pods : m.drivesPerPod, message: '1 in standalone mode (one pod, one drive); set mode: distributed for more' });
+  }
+  if (m.mode === 'distributed') {
+    if (drives < 4) out.push({ path: ['workloads', 'minio'], value: `${m.pods} pods × ${m.drivesPerPod} drives`, message: 'at least 4 drives in total for erasure coding (pods × drivesPerPod ≥ 4)' });
+    if (drives > 16 && drives % 16 !== 0 && m.pods > 1) {
+      // MinIO builds erasure sets of 2..16 drives that must divide the drive count evenly.
+      const fits = Array.from({ length: 15 }, (_, i) => i + 2).some((s) => drives % s === 0);
+      if (!fits) out.push({ path: ['workloads', 'minio'], value: `${m.pods} pods × ${m.drivesPerPod} drives`, message: 'a drive count divisible by an erasure set size between 2 and 16' });
+    }
+    if (m.pods > nodes && site.cluster.antiAffinity === 'required') {
+      out.push({ path: ['workloads', 'minio', 'pods'], value: m.pods, message: `at most ${nodes} (one MinIO pod per node under required anti-affinity)` });
+    }
+  }
+  const names = new Set<string>();
+  m.buckets.forEach((b, i) => {
+    if (names.has(b.name)) out.push({ path: ['workloads', 'minio', 'buckets', i, 'name'], value: b.name, message: 'a bucket name that is declared once' });
+    names.add(b.name);
+  });
+
+  const nsValues = Object.entries(site.namespaces);
+  const byName = new Map<string, string>();
+  for (const [key, ns] of nsValues) {
+    if (['kube-system', 'kube-public', 'kube-node-lease', 'default'].includes(ns)) out.push({ path: ['namespaces', key], value: ns, message: 'a namespace of the stack, not a Kubernetes system namespace' });
+    if (byName.has(ns)) out.push({ path: ['namespaces', key], value: ns, message: `a namespace distinct from namespaces.${byName.get(ns)}` });
+    byName.set(ns, key);
+  }
+
+  const w = site.workloads.wazuh.indexer;
+  const heapMi = w.heap.endsWith('g') ? parseInt(w.heap, 10) * 1024 : parseInt(w.heap, 10);
+  const limitMi = toMi(w.resources.limits.memory);
+  if (heapMi * 2 > limitMi) {
+    out.push({ path: ['workloads', 'wazuh', 'indexer', 'heap'], value: w.heap, message: `at most half of the indexer memory limit (${w.resources.limits.memory}), so the JVM off-heap memory fits` });
+  }
+  return out;
+}
+
+/** Mebibytes of a binary memory quantity (validated by memoryQuantity). */
+export function toMi(q: string): number {
+  const n = parseInt(q, 10);
+  if (q.endsWith('Ki')) return n / 1024;
+  if (q.endsWith('Gi')) return n * 1024;
+  if (q.endsWith('Ti')) return n * 1024 * 1024;
+  return n;
+}

@@ -1,0 +1,52 @@
+/**
+ * Metrics endpoints declared by the workloads. One declaration gives both the Prometheus scrape job (rendered
+ * by the Prometheus construct from `targets()`) and the Prometheus → target network flow, so the two cannot
+ * drift. A target whose workload is disabled disappears from both.
+ */
+import { Endpoint, Network, Peer, WorkloadPeer } from './network';
+
+export interface ScrapeTarget {
+  /** Prometheus job name, unique across the stack. */
+  readonly job: string;
+  /** The pod port scraped. Workload endpoints are discovered as pods; entity/pods peers as noted in `discovery`. */
+  readonly endpoint: Endpoint;
+  /** @default '/metrics' */
+  readonly path?: string;
+  /** @default 'http' */
+  readonly scheme?: 'http' | 'https';
+  /** Bearer token file inside the Prometheus pod (rendered there by the Vault agent). */
+  readonly bearerTokenFile?: string;
+  /** Skip TLS verification for self-signed in-cluster serving certificates. @default false */
+  readonly insecureSkipVerify?: boolean;
+  /**
+   * How Prometheus finds the targets: `pods` (Kubernetes pod discovery in the peer's namespace, filtered by
+   * labels and port), or `nodes` (one target per node IP, for hostNetwork agents such as Cilium).
+   * @default 'pods'
+   */
+  readonly discovery?: 'pods' | 'nodes';
+  /** Extra static labels on the job's series. */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+export class MetricsRegistry {
+  private readonly declared: ScrapeTarget[] = [];
+
+  constructor(
+    private readonly net: Network,
+    /** The Prometheus workload: source of every scrape flow. */
+    readonly scraper: WorkloadPeer,
+  ) {}
+
+  declare(target: ScrapeTarget): void {
+    if (this.declared.some((t) => t.job === target.job)) throw new Error(`scrape job ${target.job} is declared twice`);
+    this.declared.push(target);
+    this.net.allow(this.scraper, target.endpoint, `Prometheus scrapes ${target.job}`);
+  }
+
+  /** Targets whose workload exists (and the scraper too), sorted by job. Call at synthesis time. */
+  targets(): ScrapeTarget[] {
+    if (!this.net.isRegistered(this.scraper)) return [];
+    const live = (p: Peer) => p.kind !== 'workload' || this.net.isRegistered(p);
+    return this.declared.filter((t) => live(t.endpoint.peer)).sort((a, b) => (a.job < b.job ? -1 : a.job > b.job ? 1 : 0));
+  }
+}

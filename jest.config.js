@@ -1,0 +1,9 @@
+/** Jest transpiles with swc (no type check: `npm test` runs `tsc --noEmit` first). */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }] },
+  // Snapshots are written only on a developer machine: CI passes --ci, which fails on a missing snapshot.
+  snapshotFormat: { printBasicPrototype: false },
+};
