@@ -6,6 +6,7 @@ import { Site } from '../../config/schema';
 import { MetricsRegistry } from './metrics';
 import { CidrPeer, entity, FqdnPeer, cidrs, fqdns, Network, Peer, tcp, PortRef, workloadPeer, WorkloadPeer } from './network';
 import { VaultRegistry } from './vault';
+import type { Workload } from './workload';
 
 export interface Route {
   /** Full host name, e.g. grafana.domus.lan. */
@@ -23,6 +24,8 @@ export class StackContext {
   readonly vault: VaultRegistry;
   readonly metrics: MetricsRegistry;
   readonly routes: Route[] = [];
+  /** Every workload built, in construction order (the runbook and tests read it). */
+  readonly workloads: Workload[] = [];
   /** Files written to dist/ besides the charts (bootstrap files, intent), by path relative to dist/. */
   readonly files = new Map<string, () => string>();
 

@@ -92,7 +92,12 @@ export interface ClaimSpec {
 }
 
 export interface WorkloadProps extends AppIdentity {
-  readonly kind: 'Deployment' | 'StatefulSet' | 'DaemonSet';
+  /** `Job`: a run-to-completion task (restartPolicy OnFailure, no probes required). */
+  readonly kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job';
+  /** Job only: annotations on the Job object (e.g. Argo CD hook annotations). */
+  readonly jobAnnotations?: Readonly<Record<string, string>>;
+  /** Job only. @default 6 */
+  readonly backoffLimit?: number;
   /** @default 1 */
   readonly replicas?: number;
   /** The image's numeric user and group; fsGroup defaults to the group. */
@@ -143,6 +148,8 @@ export class Workload extends Construct {
   readonly headlessServiceName?: string;
   readonly replicas: number;
   readonly labels: Record<string, string>;
+  /** The props the workload was built from (read by the runbook and the tests). */
+  readonly props: WorkloadProps;
   private readonly ports = new Map<string, PortSpec>();
 
   constructor(
@@ -156,13 +163,15 @@ export class Workload extends Construct {
     this.namespace = props.namespace;
     this.peer = workloadPeer(props.namespace, props.name);
     this.serviceAccountName = props.name;
-    this.replicas = props.kind === 'DaemonSet' ? ctx.site.nodes.length : (props.replicas ?? 1);
+    this.replicas = props.kind === 'DaemonSet' ? ctx.site.nodes.length : props.kind === 'Job' ? 1 : (props.replicas ?? 1);
+    this.props = props;
     this.labels = { ...appLabels(props), ...(props.extraLabels ?? {}) };
     const selector = selectorLabels(props);
     ctx.net.register(scope, this.peer);
+    ctx.workloads.push(this);
 
     for (const c of props.containers) {
-      if (!c.liveness || !c.readiness) throw new Error(`${props.namespace}/${props.name}: container ${c.name} needs liveness and readiness probes`);
+      if (props.kind !== 'Job' && (!c.liveness || !c.readiness)) throw new Error(`${props.namespace}/${props.name}: container ${c.name} needs liveness and readiness probes`);
       for (const p of c.ports ?? []) {
         if (this.ports.has(p.name)) throw new Error(`${props.namespace}/${props.name}: port name ${p.name} is used twice`);
         if (p.name.length > 15) throw new Error(`${props.namespace}/${props.name}: port name ${p.name} is longer than 15 characters`);
@@ -306,6 +315,14 @@ export class Workload extends Construct {
             : {}),
         },
       });
+    } else if (props.kind === 'Job') {
+      new k8s.KubeJob(this, 'job', {
+        metadata: { ...metadata, ...(props.jobAnnotations ? { annotations: { ...props.jobAnnotations } } : {}) },
+        spec: {
+          backoffLimit: props.backoffLimit ?? 6,
+          template: { ...template, spec: { ...podSpec, restartPolicy: 'OnFailure' } },
+        },
+      });
     } else {
       new k8s.KubeDaemonSet(this, 'daemonset', {
         metadata,
@@ -351,7 +368,7 @@ export class Workload extends Construct {
     }
 
     // --- availability ---------------------------------------------------------------------------------------------
-    if (props.kind !== 'DaemonSet' && this.replicas > 1) {
+    if ((props.kind === 'Deployment' || props.kind === 'StatefulSet') && this.replicas > 1) {
       new k8s.KubePodDisruptionBudget(this, 'pdb', {
         metadata,
         spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
@@ -366,7 +383,7 @@ export class Workload extends Construct {
   }
 
   private placement(selector: Record<string, string>, kind: WorkloadProps['kind']): Partial<k8s.PodSpec> {
-    if (kind === 'DaemonSet' || this.replicas <= 1) return {};
+    if (kind === 'DaemonSet' || kind === 'Job' || this.replicas <= 1) return {};
     const term: k8s.PodAffinityTerm = { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } };
     const required = this.ctx.site.cluster.antiAffinity === 'required';
     return {
@@ -407,6 +424,11 @@ export class Workload extends Construct {
   /** `from` may open connections to this workload's named ports. */
   allowFrom(from: Peer, portNames: readonly string[], why: string): void {
     this.ctx.net.allow(from, portNames.map((n) => this.endpoint(n)), why);
+  }
+
+  /** Declared ports by name. */
+  get portSpecs(): readonly PortSpec[] {
+    return [...this.ports.values()];
   }
 
   /** In-cluster DNS name of the ClusterIP Service. */

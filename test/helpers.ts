@@ -1,0 +1,120 @@
+/**
+ * Test helpers that make assertions read like the requirement: synthesize a site once, then find objects
+ * by kind/namespace/name, walk pod templates, and ask the flow model questions.
+ */
+import { validateSite } from '../config/load';
+import { SiteInput } from '../config/schema';
+import { synthesize, Synthesis } from '../charts/synth';
+import { KubeObject, WAVE_ANNOTATION } from '../charts/waves';
+import { Flow, peerKey, Peer } from '../constructs/lib/network';
+
+export type { KubeObject };
+
+const cache = new Map<string, Synthesis>();
+
+/** Synthesizes a site (the default when no input) in memory; cached per input. */
+export function synth(input: SiteInput = {}): Synthesis {
+  const key = JSON.stringify(input);
+  let s = cache.get(key);
+  if (!s) {
+    s = synthesize(validateSite(input, 'test'));
+    cache.set(key, s);
+  }
+  return s;
+}
+
+export function allObjects(s: Synthesis = synth()): KubeObject[] {
+  return s.charts.flatMap((c) => [...c.objects]);
+}
+
+export function chartObjects(chart: string, s: Synthesis = synth()): KubeObject[] {
+  const c = s.charts.find((x) => x.name === chart);
+  if (!c) throw new Error(`no chart ${chart} (have: ${s.charts.map((x) => x.name).join(', ')})`);
+  return [...c.objects];
+}
+
+/** The object of that kind/name (and namespace, when given); throws with the candidates when absent. */
+export function findResource(kind: string, name: string, namespace?: string, s: Synthesis = synth()): KubeObject {
+  const all = allObjects(s).filter((o) => o.kind === kind);
+  const hit = all.find((o) => o.metadata.name === name && (namespace === undefined || o.metadata.namespace === namespace));
+  if (!hit) throw new Error(`no ${kind} ${namespace ?? '*'}/${name}; have: ${all.map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`).join(', ')}`);
+  return hit;
+}
+
+export function findAll(kind: string, s: Synthesis = synth()): KubeObject[] {
+  return allObjects(s).filter((o) => o.kind === kind);
+}
+
+export function syncWave(o: KubeObject): number {
+  return Number(o.metadata.annotations?.[WAVE_ANNOTATION] ?? '0');
+}
+
+export interface PodTemplate {
+  readonly owner: KubeObject;
+  readonly metadata: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  readonly spec: PodSpecLike;
+}
+export interface ContainerLike {
+  name: string;
+  image: string;
+  imagePullPolicy?: string;
+  env?: { name: string; value?: string; valueFrom?: unknown }[];
+  ports?: { name?: string; containerPort: number; protocol?: string }[];
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  livenessProbe?: unknown;
+  readinessProbe?: unknown;
+  securityContext?: {
+    runAsUser?: number;
+    runAsNonRoot?: boolean;
+    allowPrivilegeEscalation?: boolean;
+    readOnlyRootFilesystem?: boolean;
+    privileged?: boolean;
+    capabilities?: { drop?: string[]; add?: string[] };
+    seccompProfile?: { type: string };
+  };
+  volumeMounts?: { name: string; mountPath: string }[];
+  args?: string[];
+  command?: string[];
+}
+export interface PodSpecLike {
+  serviceAccountName?: string;
+  automountServiceAccountToken?: boolean;
+  hostNetwork?: boolean;
+  hostPID?: boolean;
+  hostIPC?: boolean;
+  securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; seccompProfile?: { type: string }; fsGroup?: number };
+  containers: ContainerLike[];
+  initContainers?: ContainerLike[];
+  volumes?: ({ name: string } & Record<string, unknown>)[];
+}
+
+const POD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']);
+
+/** Pod templates of every workload object (Deployment, StatefulSet, DaemonSet, Job). */
+export function podTemplates(objects: readonly KubeObject[] = allObjects()): PodTemplate[] {
+  return objects
+    .filter((o) => POD_KINDS.has(o.kind))
+    .map((o) => {
+      const spec = o.spec as { template: { metadata?: PodTemplate['metadata']; spec: PodSpecLike } };
+      return { owner: o, metadata: spec.template.metadata ?? {}, spec: spec.template.spec };
+    });
+}
+
+export function podTemplate(kind: string, name: string, namespace?: string, s?: Synthesis): PodTemplate {
+  return podTemplates([findResource(kind, name, namespace, s)])[0]!;
+}
+
+/** Effective flows (after disabled workloads are dropped). */
+export function flows(s: Synthesis = synth()): Flow[] {
+  return s.stack.ctx.net.effectiveFlows();
+}
+
+/** Whether the declared graph lets `from` reach `to` on `port`. */
+export function flowAllowed(from: Peer, to: Peer, port: number, s: Synthesis = synth()): boolean {
+  return flows(s).some((f) => peerKey(f.from) === peerKey(from) && peerKey(f.to) === peerKey(to) && f.port.port === port);
+}
+
+/** The CiliumNetworkPolicy that carries a workload's flows. */
+export function workloadPolicy(namespace: string, name: string, s?: Synthesis): KubeObject {
+  return findResource('CiliumNetworkPolicy', name, namespace, s);
+}
