@@ -138,6 +138,14 @@ export const siteSchema = z.strictObject({
     .prefault({}),
   nodes: z.array(nodeSchema).min(1).default([{ name: 'node-01', ip: '192.168.10.20', roles: ['server'], capacity: { cpu: '4', memory: '16Gi' } }]),
   storage: z.strictObject({ storageClass: dnsLabel.default('local-path') }).prefault({}),
+  cilium: z
+    .strictObject({
+      /** Hubble relay and UI (the UI is published at hubble.<domain> behind the admin allowlist). */
+      hubbleUi: z.boolean().default(true),
+      /** `kubernetes`: pod CIDRs from k3s' cluster-cidr (cluster.podCidr), so the LAN never overlaps. */
+      ipamMode: z.enum(['kubernetes', 'cluster-pool']).default('kubernetes'),
+    })
+    .prefault({}),
   loadBalancer: z
     .strictObject({
       /** `servicelb`: k3s' klipper-lb answers on the node IPs; `cilium`: Cilium LB-IPAM + L2 announcements from `pool`. */
