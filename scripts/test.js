@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: type check, Jest (snapshots never updated: --ci), then `verify` on the committed dist/.
+ * Ends with one plain line `N passed, N failed` (Jest tests plus the type check and verify steps) so any
+ * CI reads the outcome the same way. Extra arguments go to Jest (e.g. `npm test -- test/config.test.ts`).
+ */
+'use strict';
+const { spawnSync } = require('node:child_process');
+const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+
+const root = join(__dirname, '..');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const run = (label, cmd, args) => {
+  process.stdout.write(`\n== ${label}: ${[cmd.replace(root + '/', ''), ...args].join(' ')}\n`);
+  const started = Date.now();
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
+  process.stdout.write(`== ${label}: ${r.status === 0 ? 'ok' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  return r.status === 0;
+};
+
+let passed = 0;
+let failed = 0;
+const step = (ok) => (ok ? passed++ : failed++);
+
+step(run('typecheck', bin('tsc'), ['--noEmit', '-p', '.']));
+
+const tmp = mkdtempSync(join(tmpdir(), 'domus-jest-'));
+const report = join(tmp, 'jest.json');
+run('jest', bin('jest'), ['--ci', '--json', `--outputFile=${report}`, ...process.argv.slice(2)]);
+try {
+  const r = JSON.parse(readFileSync(report, 'utf8'));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
+  if (r.numTotalTests === 0) failed++;
+} catch {
+  failed++;
+}
+rmSync(tmp, { recursive: true, force: true });
+
+if (process.argv.length <= 2) step(run('verify', process.execPath, [join(root, 'scripts', 'run-ts.js'), 'verify/cli.ts']));
+
+process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
+process.exitCode = failed === 0 ? 0 : 1;
