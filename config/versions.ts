@@ -2,7 +2,7 @@
  * Every pinned version of the stack, in one place.
  *
  * The API level is Kubernetes 1.28 (k3s v1.28.15+k3s1, the last 1.28 build). Each pin is the newest line that
- * still lists or tests 1.28 (see docs/adr/0003-versions.md). Tags only, never `latest`; a site config may
+ * still lists or tests 1.28 (see docs/adr/0006-pinned-versions.md). Tags only, never `latest`; a site config may
  * override a workload's tag (`workloads.<name>.version`), the repository stays here.
  */
 export const VERSIONS = {
