@@ -204,6 +204,6 @@ describe('RBAC', () => {
 
   test('nothing is bound to cluster-admin', () => {
     const bindings = [...findAll('RoleBinding'), ...findAll('ClusterRoleBinding')];
-    expect(bindings.filter((b) => (b as { roleRef: { name: string } }).roleRef.name === 'cluster-admin').map(id)).toEqual([]);
+    expect(bindings.filter((b) => (b.roleRef as { name: string }).name === 'cluster-admin').map(id)).toEqual([]);
   });
 });
