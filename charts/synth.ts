@@ -41,8 +41,12 @@ export const CLUSTER_SCOPED: ReadonlySet<string> = new Set([
   'CiliumL2AnnouncementPolicy',
 ]);
 
+/**
+ * YAML as the API server reads it: `version: '1.1'` quotes strings such as `off`, `yes` or `0755` that a
+ * YAML 1.1 parser (kubectl, Argo CD) would otherwise turn into booleans or octal numbers.
+ */
 export function toYaml(objects: readonly unknown[]): string {
-  return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
+  return objects.map((o) => stringify(o, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
 }
 
 export function synthesize(site: Site): Synthesis {

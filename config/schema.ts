@@ -248,8 +248,13 @@ export const siteSchema = z.strictObject({
           storage: memoryQuantity.default('50Gi'),
           resources: resourcesSchema.default(res('100m', '512Mi', '1Gi')),
           buckets: z.array(bucketSchema).default([{ name: 'backups', versioning: true }, { name: 'loki', versioning: false }]),
-          /** In-cluster S3 clients (namespace/app label) allowed to reach :9000 besides Traefik and Prometheus. */
-          clients: z.array(z.strictObject({ namespace: dnsLabel, app: dnsLabel })).default([]),
+          /**
+           * In-cluster S3 clients allowed to reach :9000 besides Traefik and Prometheus: workloads of the stack by
+           * namespace and name (app.kubernetes.io/name). An entry whose workload is not deployed adds no rule.
+           */
+          clients: z.array(z.strictObject({ namespace: dnsLabel, app: dnsLabel })).default([{ namespace: 'monitoring', app: 'loki' }, { namespace: 'velero', app: 'velero' }]),
+          /** The `minio-buckets` Job (mc) that creates the buckets after each sync. */
+          bucketJob: z.strictObject({ resources: resourcesSchema.default(res('10m', '32Mi', '128Mi', '200m')) }).prefault({}),
         })
         .prefault({}),
     })
@@ -305,21 +310,17 @@ export function crossFieldIssues(site: Site): { path: (string | number)[]; value
     out.push({ path: ['workloads', 'traefik', 'replicas'], value: site.workloads.traefik.replicas, message: '1 when kind is "DaemonSet" (one pod per node; replicas does not apply)' });
   }
 
-  // MinIO layouts MinIO itself would refuse.
+  // MinIO layouts MinIO itself would refuse (see minioErasureLayout), plus the stack's floor of 4 drives.
   const m = site.workloads.minio;
-  const drives = m.pods * m.drivesPerPod;
-  if (m.mode === 'standalone' && (m.pods !== 1 || m.drivesPerPod !== 1)) {
-    out.push({ path: ['workloads', 'minio', m.pods !== 1 ? 'pods' : 'drivesPerPod'], value: m.pods !== 1 ? m.pods : m.drivesPerPod, message: '1 in standalone mode (one pod, one drive); set mode: distributed for more' });
-  }
-  if (m.mode === 'distributed') {
-    if (drives < 4) out.push({ path: ['workloads', 'minio'], value: `${m.pods} pods × ${m.drivesPerPod} drives`, message: 'at least 4 drives in total for erasure coding (pods × drivesPerPod ≥ 4)' });
-    if (drives > 16 && drives % 16 !== 0 && m.pods > 1) {
-      // MinIO builds erasure sets of 2..16 drives that must divide the drive count evenly.
-      const fits = Array.from({ length: 15 }, (_, i) => i + 2).some((s) => drives % s === 0);
-      if (!fits) out.push({ path: ['workloads', 'minio'], value: `${m.pods} pods × ${m.drivesPerPod} drives`, message: 'a drive count divisible by an erasure set size between 2 and 16' });
+  if (m.mode === 'standalone') {
+    for (const field of ['pods', 'drivesPerPod'] as const) {
+      if (m[field] !== 1) out.push({ path: ['workloads', 'minio', field], value: m[field], message: '1 when workloads.minio.mode is "standalone" (one pod, one drive); set mode: distributed for erasure-coded pods × drives' });
     }
+  } else {
+    const layout = minioErasureLayout(m.pods, m.drivesPerPod);
+    if ('problem' in layout) out.push({ path: ['workloads', 'minio', layout.field], value: m[layout.field], message: layout.problem });
     if (m.pods > nodes && site.cluster.antiAffinity === 'required') {
-      out.push({ path: ['workloads', 'minio', 'pods'], value: m.pods, message: `at most ${nodes} (one MinIO pod per node under required anti-affinity)` });
+      out.push({ path: ['workloads', 'minio', 'pods'], value: m.pods, message: `at most ${nodes} (one MinIO pod per node: cluster.antiAffinity is "required" and there ${nodes === 1 ? 'is 1 node' : `are ${nodes} nodes`})` });
     }
   }
   const names = new Set<string>();
@@ -343,6 +344,46 @@ export function crossFieldIssues(site: Site): { path: (string | number)[]; value
     out.push({ path: ['workloads', 'wazuh', 'indexer', 'heap'], value: w.heap, message: `at most half of the indexer memory limit (${w.resources.limits.memory}), so the JVM off-heap memory fits` });
   }
   return out;
+}
+
+/** Erasure set sizes MinIO chooses from (minio/minio cmd/endpoint-ellipses.go `setSizes`). */
+export const MINIO_SET_SIZES: readonly number[] = Array.from({ length: 15 }, (_, i) => i + 2);
+/** The stack's floor for distributed mode: below 4 drives the only sets are 2-3 drives at parity 1. */
+export const MINIO_MIN_DRIVES = 4;
+
+/**
+ * How MinIO lays out `pods` × `drivesPerPod` drives given as `http://minio-{0...N-1}.../data-{0...M-1}` (or
+ * `/data-{0...M-1}` for one pod), or why it would refuse to start. Mirrors MinIO's getSetIndexes:
+ * 1. the total must be divisible by an erasure set size of 2..16;
+ * 2. the set size must be symmetric with the first (host) ellipsis range: it divides the pod count or is a
+ *    multiple of it (with one pod the drive range decides), so every set spans the pods evenly;
+ * 3. of the sizes left MinIO takes the largest (fewest sets).
+ * Every pod has the same drive count by construction, so the pool is always symmetric per node. The stack also
+ * refuses fewer than 4 drives: MinIO starts on 2-3, but a 2-drive set stops writes when one pod is down.
+ */
+export function minioErasureLayout(pods: number, drivesPerPod: number): { setSize: number; sets: number } | { field: 'pods' | 'drivesPerPod'; problem: string } {
+  const total = pods * drivesPerPod;
+  const shape = `pods × drivesPerPod = ${pods} × ${drivesPerPod} = ${total} drive${total === 1 ? '' : 's'}`;
+  if (total < MINIO_MIN_DRIVES) {
+    return {
+      field: pods > 1 || drivesPerPod === 1 ? 'pods' : 'drivesPerPod',
+      problem: `at least ${MINIO_MIN_DRIVES} drives in total in distributed mode (${shape}); e.g. pods: 4 with drivesPerPod: 1, pods: 2 with drivesPerPod: 2, or pods: 1 with drivesPerPod: 4`,
+    };
+  }
+  const divisors = MINIO_SET_SIZES.filter((s) => total % s === 0);
+  if (divisors.length === 0) {
+    return { field: 'pods', problem: `a drive count divisible by an erasure set size from 2 to 16 (${shape}, which none divides; MinIO refuses to start): change pods or use drivesPerPod ≥ 2` };
+  }
+  const rangeLength = pods > 1 ? pods : drivesPerPod;
+  const symmetric = divisors.filter((s) => (rangeLength > s ? rangeLength % s === 0 : s % rangeLength === 0));
+  if (symmetric.length === 0) {
+    return {
+      field: 'pods',
+      problem: `a pod count MinIO can spread erasure sets over evenly (${shape}: no set size from 2 to 16 divides the total and also divides ${pods} or is a multiple of it; MinIO refuses to start): pick a pod count with a divisor between 2 and 16`,
+    };
+  }
+  const setSize = Math.max(...symmetric);
+  return { setSize, sets: total / setSize };
 }
 
 /** Mebibytes of a binary memory quantity (validated by memoryQuantity). */

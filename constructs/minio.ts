@@ -1,0 +1,151 @@
+/**
+ * MinIO object storage (namespace `storage`): one StatefulSet `minio` behind a headless Service (peer discovery)
+ * and a ClusterIP Service (S3 API 9000, console 9001).
+ *
+ * - Standalone (default): one pod, one drive, `minio server /data`.
+ * - Distributed: `pods` × `drivesPerPod` drives with erasure coding, pods started in parallel so they can find
+ *   each other, one volumeClaimTemplate per drive. The layout is validated by config/schema.ts
+ *   (minioErasureLayout) before anything is synthesized.
+ *
+ * Root credentials come from Vault as an env file MinIO reads itself (MINIO_CONFIG_ENV_FILE); the console talks
+ * to the S3 API inside the pod (127.0.0.1:9000), so only the S3 API needs peers. See docs/adr/0050-0053.
+ */
+import { Construct } from 'constructs';
+import { minioErasureLayout, Site } from '../config/schema';
+import { IMAGES, imageOf } from '../config/versions';
+import { StackContext } from './lib/context';
+import { httpsRoute } from './lib/ingress';
+import { Endpoint, workloadPeer } from './lib/network';
+import { kvEnvTemplate, kvPath } from './lib/vault';
+import { MountSpec, ProbeSpec, Workload } from './lib/workload';
+
+/** MinIO's container ports. */
+export const MINIO_API_PORT = 9000;
+export const MINIO_CONSOLE_PORT = 9001;
+/** The file the Vault agent renders and MinIO reads (MINIO_CONFIG_ENV_FILE). */
+export const MINIO_ENV_FILE = '/vault/secrets/config.env';
+/** The image has no USER; the upstream chart runs it as 1000:1000 with fsGroup 1000. */
+export const MINIO_UID = 1000;
+
+/** KV v2 keys of the MinIO secret (`<kv>/data/storage/minio`). */
+export const MINIO_SECRET_KEYS = { user: 'root_user', password: 'root_password' } as const;
+
+/** Vault KV path of the root credentials. */
+export function minioSecretPath(site: Site): string {
+  return kvPath(site, 'storage/minio');
+}
+
+/**
+ * Arguments after `minio server`: the drive list, in MinIO's ellipsis notation (`{0...N-1}`, three dots). A
+ * range of one is written as the literal value; one pod uses path-style drives (no self-lookup through DNS).
+ */
+export function minioServerArgs(site: Site, namespace: string, headless: string): string[] {
+  const m = site.workloads.minio;
+  if (m.mode === 'standalone') return ['/data'];
+  const range = (n: number) => (n === 1 ? '0' : `{0...${n - 1}}`);
+  const drives = `/data-${range(m.drivesPerPod)}`;
+  if (m.pods === 1) return [drives];
+  return [`http://minio-${range(m.pods)}.${headless}.${namespace}.svc.cluster.local${drives}`];
+}
+
+/** Mount paths of the drives, in the order of the claims. */
+export function minioDrivePaths(site: Site): string[] {
+  const m = site.workloads.minio;
+  return m.mode === 'standalone' ? ['/data'] : Array.from({ length: m.drivesPerPod }, (_, i) => `/data-${i}`);
+}
+
+export class Minio extends Construct {
+  readonly workload: Workload;
+  /** S3 API (9000): clients, Traefik (s3.<domain>), Prometheus, the peers. */
+  readonly api: Endpoint;
+  /** Web console (9001): Traefik only (minio.<domain>). */
+  readonly console: Endpoint;
+
+  constructor(scope: Construct, id: string, ctx: StackContext) {
+    super(scope, id);
+    const site = ctx.site;
+    const m = site.workloads.minio;
+    const namespace = site.namespaces.storage;
+    const distributed = m.mode === 'distributed';
+    if (distributed) {
+      // The validator has refused bad layouts already; this guards direct construction with an unvalidated site.
+      const layout = minioErasureLayout(m.pods, m.drivesPerPod);
+      if ('problem' in layout) throw new Error(`workloads.minio.${layout.field}: expected ${layout.problem}`);
+    }
+    const headless = 'minio-headless';
+    const drives = minioDrivePaths(site);
+    const claimName = (path: string) => path.slice(1); // /data → data, /data-0 → data-0
+    const secretPath = minioSecretPath(site);
+
+    const live: ProbeSpec = { http: { path: '/minio/health/live', port: 'api' } };
+    this.workload = new Workload(this, 'minio', ctx, {
+      name: 'minio',
+      namespace,
+      partOf: 'minio',
+      component: 'server',
+      version: m.version ?? IMAGES.minio.tag,
+      kind: 'StatefulSet',
+      replicas: distributed ? m.pods : 1,
+      // Distributed pods wait for each other before any becomes ready: ordered start would deadlock.
+      podManagementPolicy: distributed ? 'Parallel' : 'OrderedReady',
+      user: { uid: MINIO_UID, gid: MINIO_UID, fsGroup: MINIO_UID },
+      service: { headlessName: headless },
+      claims: drives.map((path) => ({ name: claimName(path), size: m.storage })),
+      containers: [
+        {
+          name: 'minio',
+          image: imageOf('minio', m.version),
+          command: ['minio'],
+          args: ['server', ...minioServerArgs(site, namespace, headless), '--address', `:${MINIO_API_PORT}`, '--console-address', `:${MINIO_CONSOLE_PORT}`],
+          env: {
+            // Root user and password: KEY=value lines rendered by the Vault agent, read by MinIO at start.
+            MINIO_CONFIG_ENV_FILE: MINIO_ENV_FILE,
+            // The image has no home for UID 1000; MinIO creates ~/.minio (legacy config dir, certs dir) at start.
+            HOME: '/tmp',
+            // Metrics without a bearer token; the network policy limits who reaches 9000 (ADR-0052).
+            MINIO_PROMETHEUS_AUTH_TYPE: 'public',
+            // Links from the API port to the console point at the published console.
+            MINIO_BROWSER_REDIRECT_URL: `https://${ctx.host('minio')}`,
+            // MINIO_SERVER_URL stays unset on purpose: with it the console would call the API through Traefik
+            // (egress + trust of the Vault CA) instead of 127.0.0.1:9000 in the pod.
+          },
+          ports: [
+            { name: 'api', port: MINIO_API_PORT },
+            { name: 'console', port: MINIO_CONSOLE_PORT },
+          ],
+          resources: m.resources,
+          // Formatting drives / waiting for peers on first start can take minutes; liveness waits for it.
+          startup: { ...live, initialDelaySeconds: 5, periodSeconds: 10, failureThreshold: 30 },
+          liveness: live,
+          readiness: { http: { path: '/minio/health/ready', port: 'api' }, initialDelaySeconds: 5, failureThreshold: 3 },
+          mounts: drives.map((path): MountSpec => ({ volume: claimName(path), path })),
+          writable: ['/tmp'],
+        },
+      ],
+      vault: {
+        secrets: [
+          {
+            name: 'config.env',
+            path: secretPath,
+            template: kvEnvTemplate(secretPath, { MINIO_ROOT_USER: MINIO_SECRET_KEYS.user, MINIO_ROOT_PASSWORD: MINIO_SECRET_KEYS.password }),
+          },
+        ],
+        // MinIO reads the env file once at start; a rotated password takes effect on the next pod restart.
+        prePopulateOnly: true,
+      },
+      // MinIO drains in-flight requests on SIGTERM.
+      terminationGracePeriodSeconds: 60,
+      metrics: [{ port: 'api', path: '/minio/v2/metrics/cluster' }],
+    });
+    const w = this.workload;
+    this.api = w.endpoint('api');
+    this.console = w.endpoint('console');
+
+    if (distributed && m.pods > 1) w.connect(this.api, 'MinIO peers: erasure-set traffic and cluster bootstrap between pods');
+    for (const c of m.clients) {
+      w.allowFrom(workloadPeer(c.namespace, c.app), ['api'], `S3 client ${c.namespace}/${c.app} (workloads.minio.clients)`);
+    }
+    httpsRoute(this, 's3-route', ctx, { subdomain: 's3', backend: this.api });
+    httpsRoute(this, 'console-route', ctx, { subdomain: 'minio', backend: this.console });
+  }
+}
