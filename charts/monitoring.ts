@@ -1,8 +1,25 @@
 import { Construct } from 'constructs';
+import { Grafana } from '../constructs/grafana';
 import { StackContext } from '../constructs/lib/context';
+import { adminAllowList, httpsRoute } from '../constructs/lib/ingress';
+import { Prometheus } from '../constructs/prometheus';
 import { StackChart } from './stack-chart';
 
-/** Chart `monitoring` (being built). Returns undefined while it holds nothing. */
-export function buildMonitoringChart(_scope: Construct, _ctx: StackContext): StackChart | undefined {
-  return undefined;
+/**
+ * Chart `monitoring`: Prometheus and Grafana. Built after every other chart, so the Prometheus configuration
+ * sees all declared metrics endpoints.
+ */
+export function buildMonitoringChart(scope: Construct, ctx: StackContext): StackChart | undefined {
+  const w = ctx.site.workloads;
+  if (!w.prometheus.enabled && !w.grafana.enabled) return undefined;
+  const chart = new StackChart(scope, 'monitoring');
+  const prometheus = w.prometheus.enabled ? new Prometheus(chart, 'prometheus', ctx) : undefined;
+  if (w.grafana.enabled) new Grafana(chart, 'grafana', ctx, { prometheus: prometheus?.workload.endpoint('http') });
+  if (prometheus) {
+    // The Prometheus UI has no login: only the admin allowlist may reach it through Traefik.
+    const allow = adminAllowList(chart, 'admin-allowlist', ctx, ctx.site.namespaces.monitoring);
+    httpsRoute(chart, 'prometheus-route', ctx, { subdomain: 'prometheus', backend: prometheus.workload.endpoint('http'), middlewares: [allow] });
+    prometheus.renderConfig();
+  }
+  return chart;
 }

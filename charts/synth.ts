@@ -37,6 +37,7 @@ export const CLUSTER_SCOPED: ReadonlySet<string> = new Set([
   'ValidatingWebhookConfiguration',
   'StorageClass',
   'PriorityClass',
+  'IngressClass',
   'CiliumLoadBalancerIPPool',
   'CiliumL2AnnouncementPolicy',
 ]);

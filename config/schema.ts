@@ -84,14 +84,18 @@ function res(reqCpu: string, reqMem: string, limMem: string, limCpu?: string): R
 }
 
 /** Fields every workload (or workload component) has. */
-function component(defaults: { replicas?: number; resources: Resources; storage?: string }) {
+function component(defaults: { replicas?: number; resources: Resources }) {
   return {
     /** Override of the pinned image tag in config/versions.ts. */
     version: imageTag.optional(),
     replicas: z.number().int().min(1).max(16).default(defaults.replicas ?? 1),
     resources: resourcesSchema.default(defaults.resources),
-    ...(defaults.storage !== undefined ? { storage: memoryQuantity.default(defaults.storage) } : {}),
   };
+}
+
+/** A component with a data volume of this default size. */
+function statefulComponent(defaults: { replicas?: number; resources: Resources; storage: string }) {
+  return { ...component(defaults), storage: memoryQuantity.default(defaults.storage) };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -190,7 +194,7 @@ export const siteSchema = z.strictObject({
       prometheus: z
         .strictObject({
           enabled: z.boolean().default(true),
-          ...component({ resources: res('200m', '1Gi', '2Gi'), storage: '20Gi' }),
+          ...statefulComponent({ resources: res('200m', '1Gi', '2Gi'), storage: '20Gi' }),
           retention: duration.default('15d'),
         })
         .prefault({}),
@@ -225,13 +229,13 @@ export const siteSchema = z.strictObject({
           version: imageTag.optional(),
           indexer: z
             .strictObject({
-              ...component({ resources: res('500m', '1536Mi', '2Gi'), storage: '20Gi' }),
+              ...statefulComponent({ resources: res('500m', '1536Mi', '2Gi'), storage: '20Gi' }),
               /** JVM heap (-Xms/-Xmx); must leave room below the memory limit. */
               heap: z.string().regex(/^[1-9]\d*[mg]$/, { message: 'a JVM heap size such as "1g" or "768m"' }).default('1g'),
             })
             .prefault({}),
-          master: z.strictObject(component({ resources: res('200m', '512Mi', '1Gi'), storage: '5Gi' })).prefault({}),
-          worker: z.strictObject(component({ resources: res('200m', '512Mi', '1Gi'), storage: '5Gi' })).prefault({}),
+          master: z.strictObject(statefulComponent({ resources: res('200m', '512Mi', '1Gi'), storage: '5Gi' })).prefault({}),
+          worker: z.strictObject(statefulComponent({ resources: res('200m', '512Mi', '1Gi'), storage: '5Gi' })).prefault({}),
           dashboard: z.strictObject(component({ resources: res('100m', '512Mi', '1Gi') })).prefault({}),
           /** FQDNs the managers may download CTI/vulnerability feeds from; empty = feeds off. */
           feedHosts: z.array(domainName).default(['cti.wazuh.com', 'packages.wazuh.com']),

@@ -1,0 +1,130 @@
+/**
+ * Grafana (namespace `monitoring`), stateless by design (docs/adr/0010-grafana-stateless.md): datasource and
+ * dashboards are provisioned from ConfigMaps, the admin credentials come from Vault as files
+ * (GF_SECURITY_ADMIN_*__FILE), /var/lib/grafana is an emptyDir. No API permissions; the only API token in
+ * the pod is the Vault agent's projected one.
+ */
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { stringify } from 'yaml';
+import { imageOf } from '../config/versions';
+import { dashboardJson, dashboardSpecs } from './dashboards';
+import { StackContext } from './lib/context';
+import { httpsRoute } from './lib/ingress';
+import { Endpoint } from './lib/network';
+import { kvPath, kvValueTemplate } from './lib/vault';
+import { Workload } from './lib/workload';
+
+export const GRAFANA_UID = 472;
+
+export interface GrafanaProps {
+  /** The Prometheus HTTP endpoint (its Service gives the datasource URL, its port the flow). */
+  readonly prometheus?: Endpoint;
+}
+
+/** Datasource URL derived from the Prometheus Service, never hand-typed. */
+export function datasourceUrl(prometheus: Endpoint): string {
+  if (prometheus.peer.kind !== 'workload' || !prometheus.service) throw new Error('the Prometheus endpoint needs a Service');
+  return `http://${prometheus.service.name}.${prometheus.peer.namespace}.svc:${prometheus.service.port}`;
+}
+
+export class Grafana extends Construct {
+  readonly workload: Workload;
+
+  constructor(scope: Construct, id: string, ctx: StackContext, props: GrafanaProps) {
+    super(scope, id);
+    const site = ctx.site;
+    const cfg = site.workloads.grafana;
+    const ns = site.namespaces.monitoring;
+    const labels = { 'app.kubernetes.io/name': 'grafana', 'app.kubernetes.io/managed-by': 'cdk8s' };
+    const secret = kvPath(site, 'monitoring/grafana');
+
+    const ini = [
+      '[server]',
+      `root_url = https://${ctx.host('grafana')}`,
+      '[paths]',
+      'data = /var/lib/grafana',
+      'logs = /var/log/grafana',
+      'plugins = /var/lib/grafana/plugins',
+      'provisioning = /etc/grafana/provisioning',
+      '[log]',
+      'mode = console',
+      '[analytics]',
+      'reporting_enabled = false',
+      'check_for_updates = false',
+      'check_for_plugin_updates = false',
+      '[users]',
+      'allow_sign_up = false',
+      '[auth.anonymous]',
+      'enabled = false',
+      '[security]',
+      'cookie_secure = true',
+      'disable_gravatar = true',
+      '',
+    ].join('\n');
+    const datasources = props.prometheus
+      ? { apiVersion: 1, datasources: [{ name: 'Prometheus', uid: 'prometheus', type: 'prometheus', access: 'proxy', url: datasourceUrl(props.prometheus), isDefault: true, editable: false }] }
+      : { apiVersion: 1, datasources: [] };
+    const specs = dashboardSpecs(site);
+    const providers = { apiVersion: 1, providers: [{ name: 'domus', folder: 'Domus', type: 'file', disableDeletion: true, allowUiUpdates: false, options: { path: '/var/lib/grafana-dashboards' } }] };
+
+    new k8s.KubeConfigMap(this, 'config', {
+      metadata: { name: 'grafana-config', namespace: ns, labels },
+      data: {
+        'grafana.ini': ini,
+        'datasources.yaml': stringify(datasources, { lineWidth: 0, version: '1.1' }),
+        'dashboards.yaml': stringify(providers, { lineWidth: 0, version: '1.1' }),
+      },
+    });
+    new k8s.KubeConfigMap(this, 'dashboards', {
+      metadata: { name: 'grafana-dashboards', namespace: ns, labels },
+      data: Object.fromEntries(specs.map((s) => [`${s.uid}.json`, `${JSON.stringify(dashboardJson(s), null, 1)}\n`])),
+    });
+
+    this.workload = new Workload(this, 'grafana', ctx, {
+      name: 'grafana',
+      namespace: ns,
+      partOf: 'observability',
+      version: cfg.version ?? imageOf('grafana').split(':')[1],
+      kind: 'Deployment',
+      replicas: cfg.replicas,
+      user: { uid: GRAFANA_UID, gid: GRAFANA_UID },
+      containers: [
+        {
+          name: 'grafana',
+          image: imageOf('grafana', cfg.version),
+          env: {
+            GF_PATHS_CONFIG: '/etc/grafana/grafana.ini',
+            GF_SECURITY_ADMIN_USER__FILE: '/vault/secrets/admin-user',
+            GF_SECURITY_ADMIN_PASSWORD__FILE: '/vault/secrets/admin-password',
+          },
+          ports: [{ name: 'http', port: 3000, servicePort: 80 }],
+          resources: cfg.resources,
+          readiness: { http: { path: '/api/health', port: 'http' } },
+          liveness: { http: { path: '/api/health', port: 'http' }, initialDelaySeconds: 60, timeoutSeconds: 30, failureThreshold: 10 },
+          mounts: [
+            { volume: 'config', path: '/etc/grafana/grafana.ini', subPath: 'grafana.ini', readOnly: true },
+            { volume: 'config', path: '/etc/grafana/provisioning/datasources/datasources.yaml', subPath: 'datasources.yaml', readOnly: true },
+            { volume: 'config', path: '/etc/grafana/provisioning/dashboards/dashboards.yaml', subPath: 'dashboards.yaml', readOnly: true },
+            { volume: 'dashboards', path: '/var/lib/grafana-dashboards', readOnly: true },
+          ],
+          writable: ['/var/lib/grafana', '/var/log/grafana', '/tmp'],
+        },
+      ],
+      volumes: [
+        { name: 'config', configMap: { name: 'grafana-config' } },
+        { name: 'dashboards', configMap: { name: 'grafana-dashboards' } },
+      ],
+      vault: {
+        containers: ['grafana'],
+        secrets: [
+          { name: 'admin-user', path: secret, template: kvValueTemplate(secret, 'admin_user') },
+          { name: 'admin-password', path: secret, template: kvValueTemplate(secret, 'admin_password') },
+        ],
+      },
+      metrics: [{ port: 'http', job: 'grafana' }],
+    });
+    if (props.prometheus) this.workload.connect(props.prometheus, 'Grafana queries Prometheus (datasource)');
+    httpsRoute(this, 'route', ctx, { subdomain: 'grafana', backend: this.workload.endpoint('http') });
+  }
+}
