@@ -21,3 +21,19 @@ export class StackChart extends Chart {
     return `${this.chartName}/${this.chartName}.yaml`;
   }
 }
+
+/** Kinds without a namespace (the ones this stack can emit). */
+export const CLUSTER_SCOPED: ReadonlySet<string> = new Set([
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'CiliumClusterwideNetworkPolicy',
+  'MutatingWebhookConfiguration',
+  'ValidatingWebhookConfiguration',
+  'StorageClass',
+  'PriorityClass',
+  'IngressClass',
+  'CiliumLoadBalancerIPPool',
+  'CiliumL2AnnouncementPolicy',
+]);

@@ -11,6 +11,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { stringify } from 'yaml';
 import { Site } from '../config/schema';
 import { buildStack, Stack } from './stack';
+import { CLUSTER_SCOPED } from './stack-chart';
 import { annotateForArgo, KubeObject } from './waves';
 
 export interface ChartOutput {
@@ -26,21 +27,6 @@ export interface Synthesis {
   readonly files: ReadonlyMap<string, string>;
 }
 
-/** Kinds without a namespace (the ones this stack can emit). */
-export const CLUSTER_SCOPED: ReadonlySet<string> = new Set([
-  'Namespace',
-  'ClusterRole',
-  'ClusterRoleBinding',
-  'CustomResourceDefinition',
-  'CiliumClusterwideNetworkPolicy',
-  'MutatingWebhookConfiguration',
-  'ValidatingWebhookConfiguration',
-  'StorageClass',
-  'PriorityClass',
-  'IngressClass',
-  'CiliumLoadBalancerIPPool',
-  'CiliumL2AnnouncementPolicy',
-]);
 
 /**
  * YAML as the API server reads it: `version: '1.1'` quotes strings such as `off`, `yes` or `0755` that a

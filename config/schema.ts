@@ -310,6 +310,9 @@ export function crossFieldIssues(site: Site): { path: (string | number)[]; value
   ] as [string[], number][]) {
     if (replicas !== 1) out.push({ path, value: replicas, message: '1 (this component is a singleton; scale its siblings instead)' });
   }
+  if (site.workloads.argocd.dex) {
+    out.push({ path: ['workloads', 'argocd', 'dex'], value: true, message: 'false: Dex (SSO) is not shipped by this stack yet; log in with the local admin account' });
+  }
   if (site.workloads.traefik.kind === 'DaemonSet' && site.workloads.traefik.replicas !== 1) {
     out.push({ path: ['workloads', 'traefik', 'replicas'], value: site.workloads.traefik.replicas, message: '1 when kind is "DaemonSet" (one pod per node; replicas does not apply)' });
   }
