@@ -20,6 +20,8 @@ export interface VaultSecret {
   readonly perms?: string;
   /** Command the agent runs after re-rendering (e.g. a reload signal). */
   readonly command?: string;
+  /** Folder this file is rendered into instead of the spec's folder (its own in-memory volume). */
+  readonly volumePath?: string;
 }
 
 export interface VaultSpec {
@@ -28,6 +30,8 @@ export interface VaultSpec {
   readonly role?: string;
   /** Only the init container (Jobs, or apps that read secrets once at start). @default false */
   readonly prePopulateOnly?: boolean;
+  /** Folder the files are rendered into. @default '/vault/secrets' */
+  readonly volumePath?: string;
   /** Containers that get the secrets volume. @default all */
   readonly containers?: readonly string[];
   /** Agent requests/limits; small, since one node pays for every sidecar. */
@@ -52,6 +56,13 @@ export function kvPath(site: Site, name: string): string {
 /** Template that writes one KV key as the whole file (for `_FILE` style settings). */
 export function kvValueTemplate(path: string, key: string): string {
   return `{{- with secret "${path}" -}}{{ .Data.data.${key} }}{{- end }}`;
+}
+
+/** Template that writes a PKI issue response field (certificate, private_key, issuing_ca) for these names. */
+export function pkiTemplate(site: Site, commonName: string, altNames: readonly string[], field: 'certificate' | 'private_key' | 'issuing_ca'): string {
+  // Identical `secret` calls are one dependency for the agent, so cert and key come from the same issue.
+  const alt = altNames.length ? ` "alt_names=${altNames.join(',')}"` : '';
+  return `{{- with secret "${site.vault.pkiMount}/issue/${site.vault.pkiRole}" "common_name=${commonName}"${alt} "ttl=720h" -}}{{ .Data.${field} }}{{- end }}`;
 }
 
 /** Template that writes several KV keys as `ENV=value` lines (for env files). */
@@ -98,11 +109,13 @@ export class VaultRegistry {
     if (runAsUser !== 0) a['vault.hashicorp.com/agent-run-as-same-user'] = 'true';
     if (spec.prePopulateOnly) a['vault.hashicorp.com/agent-pre-populate-only'] = 'true';
     if (spec.containers) a['vault.hashicorp.com/agent-inject-containers'] = spec.containers.join(',');
+    if (spec.volumePath) a['vault.hashicorp.com/secret-volume-path'] = spec.volumePath;
     for (const s of spec.secrets) {
       a[`vault.hashicorp.com/agent-inject-secret-${s.name}`] = s.path;
       a[`vault.hashicorp.com/agent-inject-template-${s.name}`] = s.template;
       a[`vault.hashicorp.com/agent-inject-perms-${s.name}`] = s.perms ?? '0400';
       if (s.command) a[`vault.hashicorp.com/agent-inject-command-${s.name}`] = s.command;
+      if (s.volumePath) a[`vault.hashicorp.com/secret-volume-path-${s.name}`] = s.volumePath;
     }
     return a;
   }
