@@ -1,3 +1,4 @@
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { StackContext } from '../constructs/lib/context';
 import { VaultInjector } from '../constructs/vault-injector';
@@ -10,5 +11,14 @@ export function buildVaultChart(scope: Construct, ctx: StackContext): StackChart
   const site = ctx.site;
   const namespaces = (Object.keys(site.namespaces) as NamespaceKey[]).filter((k) => k !== 'vault' && namespaceEnabled(site, k)).map((k) => site.namespaces[k]);
   new VaultInjector(chart, 'injector', ctx, { namespaces });
+  // The identity Vault uses for TokenReview of pod tokens (system:auth-delegator). Its long-lived token is
+  // created outside git by the day-0 steps (`kubectl create token`), never stored here.
+  const labels = { 'app.kubernetes.io/name': 'vault-auth', 'app.kubernetes.io/part-of': 'vault', 'app.kubernetes.io/managed-by': 'cdk8s' };
+  new k8s.KubeServiceAccount(chart, 'reviewer', { metadata: { name: 'vault-auth', namespace: site.namespaces.vault, labels }, automountServiceAccountToken: false });
+  new k8s.KubeClusterRoleBinding(chart, 'reviewer-binding', {
+    metadata: { name: `${site.namespaces.vault}-vault-auth-delegator`, labels },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
+    subjects: [{ kind: 'ServiceAccount', name: 'vault-auth', namespace: site.namespaces.vault }],
+  });
   return chart;
 }
