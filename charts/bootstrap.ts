@@ -26,7 +26,7 @@ const servers = (site: Site) => site.nodes.filter((n) => n.roles.includes('serve
 export function k3sServerConfig(site: Site, node: Site['nodes'][number], first: boolean): Record<string, unknown> {
   const disable = ['traefik', ...(site.loadBalancer.provider === 'cilium' ? ['servicelb'] : [])];
   return {
-    ...(first ? (site.nodes.length > 1 ? { 'cluster-init': true } : {}) : { server: `https://${servers(site)[0]!.ip}:6443`, 'token-file': '/etc/rancher/k3s/token' }),
+    ...(first ? (servers(site).length > 1 ? { 'cluster-init': true } : {}) : { server: `https://${servers(site)[0]!.ip}:6443`, 'token-file': '/etc/rancher/k3s/token' }),
     'node-name': node.name,
     'node-ip': node.ip,
     'tls-san': [...new Set([...servers(site).flatMap((s) => [s.ip, s.name]), `api.${site.cluster.domain}`])],
