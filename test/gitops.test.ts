@@ -4,7 +4,7 @@
  */
 import { APP_WAVES, PROJECT, resourceOf } from '../charts/apps';
 import { CLUSTER_SCOPED } from '../charts/stack-chart';
-import { allObjects, chartObjects, findAll, findResource, syncWave, synth, workloadPolicy } from './helpers';
+import { allObjects, chartObjects, findAll, findResource, syncWave, synth, workloadPolicy, rulesOf } from './helpers';
 
 const s = synth();
 const site = s.stack.ctx.site;
@@ -73,11 +73,10 @@ test('the AppProject admits exactly the repository, the namespaces and the clust
 });
 
 test('the controller may manage every kind the stack emits, without wildcards', () => {
-  const role = findResource('ClusterRole', `${site.namespaces.argocd}-argocd-application-controller`) as { rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
-  const rules = role.rules ?? [];
+  const rules = rulesOf(findResource('ClusterRole', `${site.namespaces.argocd}-argocd-application-controller`));
   for (const o of allObjects()) {
     const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0]! : '';
-    const ok = rules.some((r) => r.apiGroups.includes(group) && r.resources.includes(resourceOf(o.kind)) && ['create', 'update', 'patch', 'delete'].every((v) => r.verbs.includes(v)));
+    const ok = rules.some((r) => (r.apiGroups ?? []).includes(group) && (r.resources ?? []).includes(resourceOf(o.kind)) && ['create', 'update', 'patch', 'delete'].every((v) => r.verbs.includes(v)));
     expect({ kind: o.kind, ok }).toEqual({ kind: o.kind, ok: true });
   }
   expect(JSON.stringify(rules)).not.toContain('"*"');

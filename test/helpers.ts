@@ -118,3 +118,16 @@ export function flowAllowed(from: Peer, to: Peer, port: number, s: Synthesis = s
 export function workloadPolicy(namespace: string, name: string, s?: Synthesis): KubeObject {
   return findResource('CiliumNetworkPolicy', name, namespace, s);
 }
+
+export interface RbacRule {
+  apiGroups?: string[];
+  resources?: string[];
+  verbs: string[];
+  resourceNames?: string[];
+  nonResourceURLs?: string[];
+}
+
+/** The rules of a Role or ClusterRole. */
+export function rulesOf(role: KubeObject): RbacRule[] {
+  return (role.rules as RbacRule[] | undefined) ?? [];
+}

@@ -2,7 +2,7 @@
  * Invariants over every object the default stack synthesizes. They hold for any workload added later
  * without a new test: least privilege, explicit resources, probes, pinned images, policies everywhere.
  */
-import { allObjects, findAll, KubeObject, podTemplates, synth } from './helpers';
+import { allObjects, findAll, KubeObject, podTemplates, synth, rulesOf } from './helpers';
 
 const objects = allObjects();
 const templates = podTemplates(objects);
@@ -192,9 +192,7 @@ describe('secrets and identity', () => {
 });
 
 describe('RBAC', () => {
-  const rules = [...findAll('Role'), ...findAll('ClusterRole')].flatMap((r) =>
-    ((r as { rules?: { apiGroups?: string[]; resources?: string[]; verbs: string[]; nonResourceURLs?: string[] }[] }).rules ?? []).map((rule) => ({ r, rule })),
-  );
+  const rules = [...findAll('Role'), ...findAll('ClusterRole')].flatMap((r) => rulesOf(r).map((rule) => ({ r, rule })));
 
   test('no wildcard verbs, resources or API groups', () => {
     expect(

@@ -5,7 +5,7 @@
 import { parse } from 'yaml';
 import { dashboardSpecs } from '../constructs/dashboards';
 import { entity, peerKey, workloadPeer } from '../constructs/lib/network';
-import { chartObjects, findResource, flowAllowed, flows, podTemplate, synth, workloadPolicy } from './helpers';
+import { chartObjects, findResource, flowAllowed, flows, podTemplate, synth, workloadPolicy, rulesOf } from './helpers';
 
 interface Job { job_name: string; kubernetes_sd_configs?: { role: string; namespaces?: { names: string[] } }[]; relabel_configs?: { source_labels?: string[]; regex?: string; action?: string }[] }
 const jobsOf = (s = synth()) => (parse((findResource('ConfigMap', 'prometheus-config', 'monitoring', s).data as Record<string, string>)['prometheus.yml']) as { scrape_configs: Job[] }).scrape_configs;
@@ -69,8 +69,7 @@ test('Prometheus 9090 is reachable only from Grafana, Traefik (allowlisted route
 });
 
 test('Prometheus RBAC reads only, and nothing on secrets', () => {
-  const role = findResource('ClusterRole', 'monitoring-prometheus') as { rules: { resources?: string[]; verbs: string[] }[] };
-  for (const r of role.rules) {
+  for (const r of rulesOf(findResource('ClusterRole', 'monitoring-prometheus'))) {
     expect(r.verbs.every((v) => ['get', 'list', 'watch'].includes(v))).toBe(true);
     expect(r.resources ?? []).not.toContain('secrets');
   }

@@ -3,7 +3,7 @@
  * entrypoints, and its RBAC reads (one status write for Ingress).
  */
 import { entity, peerKey, workloadPeer } from '../constructs/lib/network';
-import { chartObjects, findAll, findResource, flowAllowed, flows, podTemplate, synth, workloadPolicy } from './helpers';
+import { chartObjects, findAll, findResource, flowAllowed, flows, podTemplate, synth, workloadPolicy, rulesOf } from './helpers';
 
 const s = synth();
 const traefik = s.stack.ctx.peers.traefik;
@@ -41,8 +41,7 @@ test('the LAN reaches Traefik on 8000/8443 only', () => {
 });
 
 test('RBAC reads routes and endpoints; the only write is Ingress status; no secrets', () => {
-  const role = findResource('ClusterRole', 'ingress-traefik') as { rules: { resources: string[]; verbs: string[] }[] };
-  for (const r of role.rules) {
+  for (const r of rulesOf(findResource('ClusterRole', 'ingress-traefik'))) {
     const writes = r.verbs.filter((v) => !['get', 'list', 'watch'].includes(v));
     if (writes.length) expect({ resources: r.resources, writes }).toEqual({ resources: ['ingresses/status'], writes: ['update'] });
     expect(r.resources).not.toContain('secrets');
