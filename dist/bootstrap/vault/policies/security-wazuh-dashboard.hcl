@@ -1,0 +1,8 @@
+# Vault policy for security/wazuh-dashboard (role security-wazuh-dashboard); generated, do not edit.
+path "kv/data/security/wazuh" {
+  capabilities = ["read"]
+}
+
+path "pki_int/issue/homelab" {
+  capabilities = ["update"]
+}

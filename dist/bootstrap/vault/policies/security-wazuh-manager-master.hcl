@@ -1,0 +1,8 @@
+# Vault policy for security/wazuh-manager-master (role security-wazuh-manager-master); generated, do not edit.
+path "kv/data/security/wazuh" {
+  capabilities = ["read"]
+}
+
+path "pki_int/issue/homelab" {
+  capabilities = ["update"]
+}
