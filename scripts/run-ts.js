@@ -1,18 +1,34 @@
 #!/usr/bin/env node
 /**
- * Runs a TypeScript entry point fast: bundle it with esbuild (transpile only, ~50 ms; dependencies stay
- * external) into build/<name>.js and require it in this process. Type checking is `npm test`'s job
- * (tsc --noEmit). Usage: node scripts/run-ts.js <entry.ts> [args...] — the entry sees the args as usual.
+ * Runs a TypeScript entry point fast: bundle it with esbuild (transpile only; dependencies stay external)
+ * into build/<name>.js and require it in this process. The bundle is reused while none of its inputs changed
+ * (their mtimes are recorded next to it), so a repeated run costs only node's start-up. Type checking is
+ * `npm test`'s job (tsc --noEmit). Usage: node scripts/run-ts.js <entry.ts> [args...]
  */
 'use strict';
-const { buildSync } = require('esbuild');
+const { existsSync, readFileSync, statSync, writeFileSync } = require('node:fs');
 const { basename, dirname, join, resolve } = require('node:path');
 
 const root = join(__dirname, '..');
 const entry = resolve(root, process.argv[2]);
 const name = `${basename(dirname(entry)) === basename(root) ? '' : `${basename(dirname(entry))}-`}${basename(entry, '.ts')}`;
 const outfile = join(root, 'build', `${name}.js`);
-buildSync({ entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', sourcemap: 'inline', logLevel: 'warning' });
+const stamp = `${outfile}.inputs.json`;
+
+function upToDate() {
+  if (!existsSync(outfile) || !existsSync(stamp)) return false;
+  const inputs = JSON.parse(readFileSync(stamp, 'utf8'));
+  return Object.entries(inputs).every(([file, mtime]) => existsSync(file) && statSync(file).mtimeMs === mtime);
+}
+
+if (!upToDate()) {
+  const { buildSync } = require('esbuild');
+  const result = buildSync({ entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', sourcemap: 'linked', metafile: true, logLevel: 'warning', absWorkingDir: root });
+  const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).map((f) => [resolve(root, f), statSync(resolve(root, f)).mtimeMs]));
+  inputs[__filename] = statSync(__filename).mtimeMs;
+  writeFileSync(stamp, JSON.stringify(inputs));
+}
+process.setSourceMapsEnabled(true);
 // The entry reads process.argv.slice(2) as its own arguments.
 process.argv.splice(1, 2, outfile);
 require(outfile);
