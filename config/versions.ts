@@ -42,3 +42,8 @@ export function imageOf(name: ImageName, tagOverride?: string): string {
   const ref = IMAGES[name];
   return `${ref.repository}:${tagOverride ?? ref.tag}`;
 }
+
+/** The tag a workload runs: the site override or the pin. */
+export function tagOf(name: ImageName, tagOverride?: string): string {
+  return tagOverride ?? IMAGES[name].tag;
+}

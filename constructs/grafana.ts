@@ -7,7 +7,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
-import { imageOf } from '../config/versions';
+import { imageOf, tagOf } from '../config/versions';
 import { dashboardJson, dashboardSpecs } from './dashboards';
 import { StackContext } from './lib/context';
 import { httpsRoute } from './lib/ingress';
@@ -85,7 +85,7 @@ export class Grafana extends Construct {
       name: 'grafana',
       namespace: ns,
       partOf: 'observability',
-      version: cfg.version ?? imageOf('grafana').split(':')[1],
+      version: tagOf('grafana', cfg.version),
       kind: 'Deployment',
       replicas: cfg.replicas,
       user: { uid: GRAFANA_UID, gid: GRAFANA_UID },

@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
 import { toMi } from '../config/schema';
-import { imageOf } from '../config/versions';
+import { imageOf, tagOf } from '../config/versions';
 import { StackContext } from './lib/context';
 import { ScrapeTarget } from './lib/metrics';
 import { entity, KUBE_DNS, tcp } from './lib/network';
@@ -44,7 +44,7 @@ export class Prometheus extends Construct {
       name: 'prometheus',
       namespace: ns,
       partOf: 'observability',
-      version: cfg.version ?? imageOf('prometheus').split(':')[1],
+      version: tagOf('prometheus', cfg.version),
       kind: 'StatefulSet',
       replicas: cfg.replicas,
       user: { uid: PROMETHEUS_UID, gid: PROMETHEUS_UID },

@@ -13,7 +13,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { IngressRoute, IngressRouteSpecRoutesKind, IngressRouteSpecRoutesServicesKind, IngressRouteSpecRoutesServicesPort } from '../imports/traefik-ingressroute-traefik.io';
-import { imageOf } from '../config/versions';
+import { imageOf, tagOf } from '../config/versions';
 import { StackContext } from './lib/context';
 import { adminAllowList } from './lib/ingress';
 import { entity } from './lib/network';
@@ -58,7 +58,7 @@ export class Traefik extends Construct {
       name: 'traefik',
       namespace: ns,
       partOf: 'ingress',
-      version: cfg.version ?? imageOf('traefik').split(':')[1],
+      version: tagOf('traefik', cfg.version),
       kind: cfg.kind,
       replicas: cfg.replicas,
       user: { uid: TRAEFIK_UID, gid: TRAEFIK_UID },

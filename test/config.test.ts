@@ -7,16 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadSiteFile, resolveSite, validateSite } from '../config/load';
 import { runSynth } from '../charts/cli';
-
-function issuesOf(input: unknown): { path: string; value: unknown; expected: string }[] {
-  try {
-    validateSite(input);
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.issues];
-    throw e;
-  }
-  throw new Error('expected the configuration to be rejected');
-}
+import { issuesOf } from './helpers';
 
 describe('default site', () => {
   test('an empty file is a working single-node homelab', () => {

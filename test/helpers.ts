@@ -2,7 +2,7 @@
  * Test helpers that make assertions read like the requirement: synthesize a site once, then find objects
  * by kind/namespace/name, walk pod templates, and ask the flow model questions.
  */
-import { validateSite } from '../config/load';
+import { ConfigError, ConfigIssue, validateSite } from '../config/load';
 import { SiteInput } from '../config/schema';
 import { synthesize, Synthesis } from '../charts/synth';
 import { KubeObject, WAVE_ANNOTATION } from '../charts/waves';
@@ -130,4 +130,15 @@ export interface RbacRule {
 /** The rules of a Role or ClusterRole. */
 export function rulesOf(role: KubeObject): RbacRule[] {
   return (role.rules as RbacRule[] | undefined) ?? [];
+}
+
+/** The problems a site input is rejected with (fails the test when it is accepted). */
+export function issuesOf(input: unknown): ConfigIssue[] {
+  try {
+    validateSite(input);
+  } catch (e) {
+    if (e instanceof ConfigError) return [...e.issues];
+    throw e;
+  }
+  throw new Error('expected the configuration to be rejected');
 }

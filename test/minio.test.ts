@@ -10,13 +10,13 @@ import { App } from 'cdk8s';
 import { buildStorageChart } from '../charts/storage';
 import { StackChart } from '../charts/stack-chart';
 import { PROTECTED_KINDS } from '../charts/waves';
-import { ConfigError, validateSite } from '../config/load';
+import { validateSite } from '../config/load';
 import { minioErasureLayout, SiteInput } from '../config/schema';
 import { StackContext } from '../constructs/lib/context';
 import { workloadPeer } from '../constructs/lib/network';
 import { Workload } from '../constructs/lib/workload';
 import { bucketScript } from '../constructs/minio-buckets';
-import { chartObjects, findResource, flowAllowed, podTemplate, podTemplates, synth } from './helpers';
+import { chartObjects, findResource, flowAllowed, issuesOf, podTemplate, podTemplates, synth } from './helpers';
 
 const NS = 'storage';
 const minioPeer = workloadPeer(NS, 'minio');
@@ -24,16 +24,6 @@ const bucketsPeer = workloadPeer(NS, 'minio-buckets');
 
 function nodes(n: number): SiteInput['nodes'] {
   return Array.from({ length: n }, (_, i) => ({ name: `node-${i + 1}`, ip: `192.168.10.${21 + i}` }));
-}
-
-function issuesOf(input: SiteInput): { path: string; value: unknown; expected: string }[] {
-  try {
-    validateSite(input);
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.issues];
-    throw e;
-  }
-  throw new Error('expected the configuration to be rejected');
 }
 
 interface StatefulSetSpec {
