@@ -1,0 +1,86 @@
+/**
+ * GitOps: every Application of this repository points at a folder of dist that holds YAML; sync waves respect
+ * dependencies within an Application (Namespace before what lives in it, CRD before its resources,
+ * ServiceAccount before the pods using it); and changes to immutable fields against the dist of a git
+ * revision, which Argo CD could not apply without deleting the object.
+ */
+import { execFileSync } from 'node:child_process';
+import { dirname } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { podSpecOf } from '../load';
+import { Context, Doc, Finding, finding, KubeObj } from '../types';
+
+const wave = (o: KubeObj) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? '0');
+const key = (o: KubeObj) => `${o.apiVersion.split('/').length > 1 ? o.apiVersion.split('/')[0] : ''}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+export function checkGitops(ctx: Context, against?: { rev: string; repoRoot: string }): Finding[] {
+  const out: Finding[] = [];
+  const folders = new Set(ctx.docs.map((d) => dirname(d.file)));
+  for (const d of ctx.docs.filter((x) => x.obj.kind === 'Application')) {
+    const src = (d.obj.spec as { source?: { path?: string; repoURL?: string } }).source;
+    if (!src?.path || !src.path.startsWith(`${ctx.gitPath}/`)) continue; // upstream sources (CRDs at pinned tags)
+    const folder = src.path.slice(ctx.gitPath.length + 1);
+    if (!folders.has(folder)) out.push(finding('gitops', 'error', `source path ${src.path} does not exist in dist or holds no YAML`, d));
+  }
+  // Waves inside each folder (= Application).
+  const byFolder = new Map<string, Doc[]>();
+  for (const d of ctx.docs) byFolder.set(dirname(d.file), [...(byFolder.get(dirname(d.file)) ?? []), d]);
+  for (const docs of byFolder.values()) {
+    const nsWave = new Map(docs.filter((d) => d.obj.kind === 'Namespace').map((d) => [d.obj.metadata.name, wave(d.obj)]));
+    const crdWave = new Map(docs.filter((d) => d.obj.kind === 'CustomResourceDefinition').map((d) => [String(((d.obj.spec as { names: { kind: string } }).names).kind), wave(d.obj)]));
+    const saWave = new Map(docs.filter((d) => d.obj.kind === 'ServiceAccount').map((d) => [`${d.obj.metadata.namespace}/${d.obj.metadata.name}`, wave(d.obj)]));
+    for (const d of docs) {
+      const w = wave(d.obj);
+      const ns = d.obj.metadata.namespace;
+      if (ns && nsWave.has(ns) && nsWave.get(ns)! > w) out.push(finding('gitops', 'error', `sync wave ${w} is before its Namespace's (${nsWave.get(ns)})`, d));
+      if (crdWave.has(d.obj.kind) && crdWave.get(d.obj.kind)! >= w) out.push(finding('gitops', 'error', `sync wave ${w} is not after its CRD's`, d));
+      const sa = podSpecOf(d.obj)?.spec.serviceAccountName;
+      if (sa && saWave.has(`${ns}/${sa}`) && saWave.get(`${ns}/${sa}`)! >= w) out.push(finding('gitops', 'error', `sync wave ${w} is not after its ServiceAccount's`, d));
+    }
+  }
+  if (against) out.push(...immutableChanges(ctx, against.rev, against.repoRoot));
+  return out;
+}
+
+/** Immutable fields per kind (JSON paths under the object). */
+const IMMUTABLE: Record<string, string[][]> = {
+  Deployment: [['spec', 'selector']],
+  DaemonSet: [['spec', 'selector']],
+  StatefulSet: [['spec', 'selector'], ['spec', 'volumeClaimTemplates'], ['spec', 'serviceName'], ['spec', 'podManagementPolicy']],
+  Job: [['spec', 'selector'], ['spec', 'template']],
+  Service: [['spec', 'clusterIP']],
+  PersistentVolumeClaim: [['spec', 'storageClassName'], ['spec', 'accessModes']],
+};
+
+function at(o: unknown, path: string[]): unknown {
+  return path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
+}
+
+export function immutableChanges(ctx: Context, rev: string, repoRoot: string): Finding[] {
+  const out: Finding[] = [];
+  const files = [...new Set(ctx.docs.map((d) => d.file))];
+  const before = new Map<string, KubeObj>();
+  for (const f of files) {
+    let text: string;
+    try {
+      text = execFileSync('git', ['show', `${rev}:${ctx.gitPath}/${f}`], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    } catch {
+      continue; // new file at this revision
+    }
+    for (const d of parseAllDocuments(text, { version: '1.1' })) {
+      const o = d.toJS() as KubeObj | null;
+      if (o?.kind) before.set(key(o), o);
+    }
+  }
+  for (const d of ctx.docs) {
+    const old = before.get(key(d.obj));
+    if (!old) continue;
+    for (const path of IMMUTABLE[d.obj.kind] ?? []) {
+      const a = JSON.stringify(at(old, path));
+      const b = JSON.stringify(at(d.obj, path));
+      if (a !== b) out.push(finding('gitops', 'error', `immutable field ${path.join('.')} changed since ${rev}: Argo CD cannot apply this without deleting the object (${a} → ${b})`, d));
+    }
+    if (d.obj.kind === 'Service' && (at(old, ['spec', 'type']) === 'ExternalName') !== (at(d.obj, ['spec', 'type']) === 'ExternalName')) out.push(finding('gitops', 'error', `Service type changed to/from ExternalName since ${rev}`, d));
+  }
+  return out;
+}

@@ -1,0 +1,66 @@
+/**
+ * Pod Security: each pod template against the level its namespace enforces (`restricted` when the namespace
+ * is not in dist or has no label), field by field, per the Pod Security Standards v1.28.
+ */
+import { podSpecOf, Container, PodSpec } from '../load';
+import { Context, Finding, finding } from '../types';
+
+type Level = 'privileged' | 'baseline' | 'restricted';
+const BASELINE_CAPS = new Set(['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT']);
+const SAFE_SYSCTLS = new Set(['kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.ip_unprivileged_port_start', 'net.ipv4.tcp_syncookies', 'net.ipv4.ping_group_range', 'net.ipv4.ip_local_reserved_ports']);
+const RESTRICTED_VOLUMES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
+
+/** Violations of `level` (empty when the pod passes). */
+export function podSecurityViolations(spec: PodSpec, annotations: Record<string, string>, level: Level): string[] {
+  if (level === 'privileged') return [];
+  const v: string[] = [];
+  const all: Container[] = [...spec.containers, ...(spec.initContainers ?? []), ...(spec.ephemeralContainers ?? [])];
+  // baseline
+  if (spec.hostNetwork) v.push('hostNetwork is true');
+  if (spec.hostPID) v.push('hostPID is true');
+  if (spec.hostIPC) v.push('hostIPC is true');
+  if (spec.securityContext?.windowsOptions?.hostProcess) v.push('hostProcess');
+  for (const vol of spec.volumes ?? []) if ('hostPath' in vol) v.push(`volume ${vol.name} is a hostPath`);
+  for (const s of spec.securityContext?.sysctls ?? []) if (!SAFE_SYSCTLS.has(s.name)) v.push(`sysctl ${s.name} is not in the safe set`);
+  if (spec.securityContext?.seccompProfile?.type === 'Unconfined') v.push('pod seccompProfile is Unconfined');
+  for (const [k, val] of Object.entries(annotations)) if (k.startsWith('container.apparmor.security.beta.kubernetes.io/') && val === 'unconfined') v.push(`${k} is unconfined`);
+  for (const c of all) {
+    const sc = c.securityContext ?? {};
+    if (sc.privileged) v.push(`${c.name}: privileged`);
+    for (const cap of sc.capabilities?.add ?? []) if (!BASELINE_CAPS.has(cap)) v.push(`${c.name}: adds capability ${cap}`);
+    for (const p of c.ports ?? []) if (p.hostPort) v.push(`${c.name}: hostPort ${p.hostPort}`);
+    if (sc.procMount && sc.procMount !== 'Default') v.push(`${c.name}: procMount ${sc.procMount}`);
+    if (sc.seccompProfile?.type === 'Unconfined') v.push(`${c.name}: seccompProfile Unconfined`);
+    const se = sc.seLinuxOptions;
+    if (se && ((se.type && !['container_t', 'container_init_t', 'container_kvm_t'].includes(se.type)) || se.user || se.role)) v.push(`${c.name}: seLinuxOptions`);
+  }
+  if (level === 'baseline') return v;
+  // restricted
+  for (const vol of spec.volumes ?? []) if (!RESTRICTED_VOLUMES.some((t) => t in vol)) v.push(`volume ${vol.name} has a type restricted forbids`);
+  const podNonRoot = spec.securityContext?.runAsNonRoot === true;
+  const podSeccomp = ['RuntimeDefault', 'Localhost'].includes(spec.securityContext?.seccompProfile?.type ?? '');
+  if (spec.securityContext?.runAsUser === 0) v.push('pod runAsUser is 0');
+  for (const c of all) {
+    const sc = c.securityContext ?? {};
+    if (sc.allowPrivilegeEscalation !== false) v.push(`${c.name}: allowPrivilegeEscalation must be false`);
+    if (!(sc.runAsNonRoot === true || (podNonRoot && sc.runAsNonRoot !== false))) v.push(`${c.name}: runAsNonRoot must be true`);
+    if (sc.runAsUser === 0) v.push(`${c.name}: runAsUser is 0`);
+    if (!(podSeccomp || ['RuntimeDefault', 'Localhost'].includes(sc.seccompProfile?.type ?? ''))) v.push(`${c.name}: seccompProfile must be RuntimeDefault or Localhost`);
+    if (!(sc.capabilities?.drop ?? []).includes('ALL')) v.push(`${c.name}: capabilities must drop ALL`);
+    for (const cap of sc.capabilities?.add ?? []) if (cap !== 'NET_BIND_SERVICE') v.push(`${c.name}: restricted allows adding only NET_BIND_SERVICE, not ${cap}`);
+  }
+  return v;
+}
+
+export function checkPodSecurity(ctx: Context): Finding[] {
+  const levels = new Map<string, Level>();
+  for (const d of ctx.docs) if (d.obj.kind === 'Namespace') levels.set(d.obj.metadata.name, (d.obj.metadata.labels?.['pod-security.kubernetes.io/enforce'] as Level | undefined) ?? 'restricted');
+  const out: Finding[] = [];
+  for (const d of ctx.docs) {
+    const t = podSpecOf(d.obj);
+    if (!t) continue;
+    const level = levels.get(d.obj.metadata.namespace ?? '') ?? 'restricted';
+    for (const msg of podSecurityViolations(t.spec, t.metadata?.annotations ?? {}, level)) out.push(finding('pod-security', 'error', `${level}: ${msg}`, d));
+  }
+  return out;
+}

@@ -1,0 +1,126 @@
+/**
+ * RBAC: a `can-i` evaluator over the Roles, ClusterRoles and bindings in dist, the inventory of who can do
+ * what (docs/rbac.md), and errors for wildcards, cluster-admin bindings, and secret reads not on the
+ * commented allowlist (verify/rbac-allowlist.yaml).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { Context, Doc, Finding, finding, projectRoot } from '../types';
+
+export interface Rule {
+  apiGroups?: string[];
+  resources?: string[];
+  verbs: string[];
+  resourceNames?: string[];
+  nonResourceURLs?: string[];
+}
+interface Binding {
+  doc: Doc;
+  /** Namespace the grant applies in; undefined = cluster-wide. */
+  namespace?: string;
+  roleKind: string;
+  roleName: string;
+  subjects: string[];
+}
+export interface Grant {
+  subject: string;
+  scope: string;
+  rule: Rule;
+  via: string;
+}
+
+const subjectName = (s: { kind: string; name: string; namespace?: string }) => (s.kind === 'ServiceAccount' ? `system:serviceaccount:${s.namespace}:${s.name}` : `${s.kind.toLowerCase()}:${s.name}`);
+
+export function grants(docs: readonly Doc[]): Grant[] {
+  const roles = new Map<string, { rules: Rule[]; doc: Doc }>();
+  for (const d of docs) {
+    if (d.obj.kind === 'Role') roles.set(`Role/${d.obj.metadata.namespace}/${d.obj.metadata.name}`, { rules: (d.obj.rules as Rule[]) ?? [], doc: d });
+    if (d.obj.kind === 'ClusterRole') roles.set(`ClusterRole//${d.obj.metadata.name}`, { rules: (d.obj.rules as Rule[]) ?? [], doc: d });
+  }
+  const bindings: Binding[] = docs
+    .filter((d) => d.obj.kind === 'RoleBinding' || d.obj.kind === 'ClusterRoleBinding')
+    .map((d) => {
+      const ref = d.obj.roleRef as { kind: string; name: string };
+      return {
+        doc: d,
+        ...(d.obj.kind === 'RoleBinding' ? { namespace: d.obj.metadata.namespace } : {}),
+        roleKind: ref.kind,
+        roleName: ref.name,
+        subjects: ((d.obj.subjects as { kind: string; name: string; namespace?: string }[]) ?? []).map(subjectName),
+      };
+    });
+  const out: Grant[] = [];
+  for (const b of bindings) {
+    const role = roles.get(b.roleKind === 'Role' ? `Role/${b.namespace}/${b.roleName}` : `ClusterRole//${b.roleName}`);
+    const rules: Rule[] = role?.rules ?? (b.roleName === 'cluster-admin' ? [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }] : []);
+    for (const s of b.subjects) for (const rule of rules) out.push({ subject: s, scope: b.namespace ? `namespace:${b.namespace}` : 'cluster', rule, via: `${b.doc.obj.kind} ${b.doc.obj.metadata.name} → ${b.roleKind} ${b.roleName}` });
+  }
+  return out;
+}
+
+const has = (list: string[] | undefined, v: string) => (list ?? []).includes('*') || (list ?? []).includes(v);
+
+/** Can `subject` do `verb` on `resource` (optionally `group/resource/subresource`), in `namespace`? */
+export function canI(all: readonly Grant[], subject: string, verb: string, resource: string, namespace?: string, name?: string): Grant | undefined {
+  const [group, res] = resource.includes('.') && !resource.startsWith('/') ? [resource.slice(resource.indexOf('.') + 1), resource.slice(0, resource.indexOf('.'))] : ['', resource];
+  return all.find((g) => {
+    if (g.subject !== subject) return false;
+    if (g.scope !== 'cluster' && g.scope !== `namespace:${namespace}`) return false;
+    if (resource.startsWith('/')) return (g.rule.nonResourceURLs ?? []).some((u) => u === resource || u === '*' || (u.endsWith('*') && resource.startsWith(u.slice(0, -1)))) && has(g.rule.verbs, verb);
+    if (!g.rule.resources) return false;
+    const groupOk = has(g.rule.apiGroups, group) || (group === '' && has(g.rule.apiGroups, ''));
+    return groupOk && has(g.rule.resources, res!) && has(g.rule.verbs, verb) && (!g.rule.resourceNames?.length || (name !== undefined && g.rule.resourceNames.includes(name)));
+  });
+}
+
+interface Allow {
+  subject: string;
+  scope: string;
+  reason: string;
+}
+
+export function checkRbac(ctx: Context, allowFile = join(projectRoot(), 'verify', 'rbac-allowlist.yaml')): Finding[] {
+  const allow = (parse(readFileSync(allowFile, 'utf8')) as { allow: Allow[] }).allow;
+  const out: Finding[] = [];
+  for (const d of ctx.docs) {
+    if (d.obj.kind !== 'Role' && d.obj.kind !== 'ClusterRole') continue;
+    for (const r of (d.obj.rules as Rule[]) ?? []) {
+      for (const [field, list] of [['verbs', r.verbs], ['resources', r.resources], ['apiGroups', r.apiGroups], ['nonResourceURLs', r.nonResourceURLs]] as const) {
+        if ((list ?? []).includes('*')) out.push(finding('rbac', 'error', `wildcard in ${field}`, d));
+      }
+    }
+  }
+  for (const d of ctx.docs) {
+    if ((d.obj.kind === 'RoleBinding' || d.obj.kind === 'ClusterRoleBinding') && (d.obj.roleRef as { name: string }).name === 'cluster-admin') out.push(finding('rbac', 'error', 'binding to cluster-admin', d));
+  }
+  for (const g of grants(ctx.docs)) {
+    const readsSecrets = (has(g.rule.apiGroups, '') && has(g.rule.resources, 'secrets') && ['get', 'list', 'watch'].some((v) => has(g.rule.verbs, v)));
+    if (!readsSecrets) continue;
+    const sa = g.subject.replace(/^system:serviceaccount:/, '').replace(':', '/');
+    if (!allow.some((a) => a.subject === sa && a.scope === g.scope)) out.push({ check: 'rbac', severity: 'error', message: `${g.subject} reads secrets (${g.scope}, ${g.via}) and is not on verify/rbac-allowlist.yaml` });
+  }
+  return out;
+}
+
+export function renderRbacDoc(docs: readonly Doc[]): string {
+  const all = grants(docs);
+  const bySubject = new Map<string, Grant[]>();
+  for (const g of all) bySubject.set(g.subject, [...(bySubject.get(g.subject) ?? []), g]);
+  const fmt = (r: Rule) => (r.nonResourceURLs ? `${r.verbs.join(',')} ${r.nonResourceURLs.join(',')}` : `${r.verbs.join(',')} ${(r.resources ?? []).map((x) => `${(r.apiGroups ?? [''])[0] ? `${(r.apiGroups ?? [])[0]}/` : ''}${x}`).join(', ')}${r.resourceNames ? ` (only ${r.resourceNames.join(',')})` : ''}`);
+  return [
+    '# RBAC inventory',
+    '',
+    'Generated by `npm run verify` from the Roles, ClusterRoles and bindings in `dist/`. Ask a question with',
+    '`npm run verify -- --can-i system:serviceaccount:<ns>:<sa> <verb> <resource>[.<group>] [-n <ns>]`.',
+    '',
+    ...[...bySubject.keys()].sort().flatMap((s) => [
+      `## ${s}`,
+      '',
+      '| scope | may | via |',
+      '|---|---|---|',
+      ...bySubject.get(s)!.map((g) => `| ${g.scope} | ${fmt(g.rule)} | ${g.via} |`),
+      '',
+    ]),
+  ].join('\n');
+}

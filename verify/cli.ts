@@ -1,0 +1,110 @@
+/**
+ * `npm run verify [-- options]`: analyse dist/ as the cluster and an auditor would (docs/verify.md).
+ *
+ *   --dist <dir>              folder to read (default dist)
+ *   --config <site.yaml>      the site (node capacity, Vault address); default as for synth
+ *   --json                    findings as JSON
+ *   --against <rev>           compare immutable fields with dist/ at this git revision (default HEAD)
+ *   --max-request-share <x>   capacity threshold for requests (default 0.8)
+ *   --write-docs / --no-docs  write docs/network-flows.md and docs/rbac.md (default: when --dist is dist)
+ *   --can-i <subject> <verb> <resource>[.<group>] [-n <namespace>] [--name <name>]
+ */
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { resolveSite } from '../config/load';
+import { checkCapacity } from './checks/capacity';
+import { checkGitops } from './checks/gitops';
+import { analyseNetwork, loadMustDeny, renderFlowsDoc } from './checks/network';
+import { checkPodSecurity } from './checks/pod-security';
+import { canI, checkRbac, grants, renderRbacDoc } from './checks/rbac';
+import { checkSchema } from './checks/schema';
+import { checkSecrets } from './checks/secrets';
+import { loadDist } from './load';
+import { Context, Finding, projectRoot } from './types';
+
+function arg(argv: readonly string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+export function buildContext(dist: string, argv: readonly string[]): Context {
+  const { site } = resolveSite(argv);
+  const { docs, files } = loadDist(dist);
+  const url = new URL(site.vault.address);
+  return {
+    docs,
+    files,
+    dist,
+    nodes: site.nodes.map((n) => ({ name: n.name, cpu: n.capacity.cpu, memory: n.capacity.memory })),
+    vault: { cidrs: site.vault.cidrs, host: url.hostname, port: Number(url.port || 443) },
+    gitPath: site.git.path,
+  };
+}
+
+export function runChecks(ctx: Context, opts: { against?: { rev: string; repoRoot: string }; maxShare: number }): { findings: Finding[]; flowsDoc: string; rbacDoc: string } {
+  const network = analyseNetwork(ctx, loadMustDeny());
+  const findings = [
+    ...checkSchema(ctx),
+    ...checkPodSecurity(ctx),
+    ...network.findings,
+    ...checkRbac(ctx),
+    ...checkSecrets(ctx),
+    ...checkGitops(ctx, opts.against),
+    ...checkCapacity(ctx, opts.maxShare),
+  ];
+  return { findings, flowsDoc: renderFlowsDoc(network), rbacDoc: renderRbacDoc(ctx.docs) };
+}
+
+export function main(argv: readonly string[]): number {
+  const started = performance.now();
+  const root = projectRoot();
+  const distArg = arg(argv, '--dist') ?? 'dist';
+  const dist = resolve(process.cwd(), distArg);
+  const ctx = buildContext(dist, argv);
+
+  const canIdx = argv.indexOf('--can-i');
+  if (canIdx >= 0) {
+    const [subject, verb, resource] = argv.slice(canIdx + 1, canIdx + 4);
+    if (!subject || !verb || !resource) {
+      process.stderr.write('usage: --can-i <subject> <verb> <resource>[.<group>] [-n <namespace>] [--name <name>]\n');
+      return 2;
+    }
+    const g = canI(grants(ctx.docs), subject, verb, resource, arg(argv, '-n'), arg(argv, '--name'));
+    process.stdout.write(g ? `yes — ${g.scope}, ${g.via}\n` : 'no\n');
+    return g ? 0 : 1;
+  }
+
+  const against = argv.includes('--no-against') ? undefined : { rev: arg(argv, '--against') ?? 'HEAD', repoRoot: root };
+  const maxShare = Number(arg(argv, '--max-request-share') ?? '0.8');
+  const loaded = performance.now();
+  const { findings, flowsDoc, rbacDoc } = runChecks(ctx, { against, maxShare });
+  const checked = performance.now();
+  const writeDocs = argv.includes('--write-docs') || (distArg === 'dist' && !argv.includes('--no-docs'));
+  if (writeDocs) {
+    writeFileSync(join(root, 'docs', 'network-flows.md'), flowsDoc);
+    writeFileSync(join(root, 'docs', 'rbac.md'), rbacDoc);
+  }
+  const errors = findings.filter((f) => f.severity === 'error');
+  if (argv.includes('--json')) {
+    process.stdout.write(`${JSON.stringify({ objects: ctx.docs.length, errors: errors.length, findings }, null, 2)}\n`);
+  } else {
+    const checks = ['schema', 'pod-security', 'network', 'rbac', 'secrets', 'vault', 'gitops', 'capacity'];
+    for (const c of checks) {
+      const mine = findings.filter((f) => f.check === c);
+      const bad = mine.filter((f) => f.severity === 'error').length;
+      process.stdout.write(`${bad ? '✗' : '✓'} ${c}${bad ? `: ${bad} error(s)` : ''}\n`);
+      for (const f of mine) {
+        if (f.severity === 'info' && c !== 'capacity') continue;
+        const where = f.object ? `  ${f.object} (${f.file}:${f.line})` : '';
+        process.stdout.write(`    ${f.severity === 'error' ? 'error' : f.severity === 'warning' ? 'warn ' : '     '} ${f.message}${where ? `\n          ${where.trim()}` : ''}\n`);
+      }
+    }
+    process.stdout.write(
+      `verify: ${ctx.docs.length} objects in ${distArg}/, ${errors.length} error(s); load ${Math.round(loaded - started)} ms, checks ${Math.round(checked - loaded)} ms${writeDocs ? '; wrote docs/network-flows.md, docs/rbac.md' : ''}\n`,
+    );
+  }
+  return errors.length ? 1 : 0;
+}
+
+if (process.argv[1]?.endsWith('verify-cli.js') || require.main === module) process.exitCode = main(process.argv.slice(2));

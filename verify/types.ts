@@ -1,0 +1,55 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/** What every check reads and reports. */
+export interface Doc {
+  /** The object as parsed from YAML. */
+  readonly obj: KubeObj;
+  /** Path relative to the dist folder, and the 1-based line where the document starts. */
+  readonly file: string;
+  readonly line: number;
+}
+
+export interface KubeObj {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [key: string]: unknown;
+}
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Finding {
+  readonly check: string;
+  readonly severity: Severity;
+  readonly message: string;
+  /** `Kind namespace/name`, when the finding is about one object. */
+  readonly object?: string;
+  readonly file?: string;
+  readonly line?: number;
+}
+
+export const id = (o: KubeObj) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+
+export function finding(check: string, severity: Severity, message: string, doc?: Doc): Finding {
+  return { check, severity, message, ...(doc ? { object: id(doc.obj), file: doc.file, line: doc.line } : {}) };
+}
+
+/** Everything a check may use besides the documents. */
+export interface Context {
+  readonly docs: readonly Doc[];
+  readonly dist: string;
+  /** Node capacity and Vault address from the site config. */
+  readonly nodes: readonly { name: string; cpu: string; memory: string }[];
+  readonly vault: { readonly cidrs: readonly string[]; readonly host: string; readonly port: number };
+  readonly gitPath: string;
+  /** Extra files of dist (non-objects), by relative path, e.g. intent/flows.json. */
+  readonly files: ReadonlyMap<string, string>;
+}
+
+/** The project root (the folder with package.json), whether running from source or from build/. */
+export function projectRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
