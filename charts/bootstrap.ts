@@ -12,7 +12,7 @@
 import { App, Chart } from 'cdk8s';
 import { stringify } from 'yaml';
 import { HelmChart } from '../imports/helm-controller-helmchart-helm.cattle.io';
-import { VERSIONS } from '../config/versions';
+import { IMAGES, VERSIONS } from '../config/versions';
 import { Site } from '../config/schema';
 import { StackContext } from '../constructs/lib/context';
 import { VaultBinding } from '../constructs/lib/vault';
@@ -182,13 +182,17 @@ export function day0Steps(site: Site): Day0Step[] {
     ...(agents.length ? [{ id: 'agents', title: 'Join the agent nodes', commands: agents.map((a) => `ssh ${a.name} "sudo install -m 0600 /dev/stdin /etc/rancher/k3s/config.yaml && curl -sfL https://get.k3s.io | INSTALL_K3S_VERSION='${VERSIONS.k3s}' K3S_URL=https://${server.ip}:6443 sh -s - agent" < dist/bootstrap/k3s/agent-${a.name}.yaml`), done: 'kubectl get nodes lists every node Ready' }] : []),
     { id: 'injector', title: 'Apply the platform layer and the Vault Agent Injector (before anything that needs secrets)', commands: ['kubectl apply --server-side -f dist/platform/', 'kubectl apply --server-side -f dist/vault/', `kubectl -n ${site.namespaces.vault} rollout status deploy/vault-agent-injector --timeout=5m`], done: 'the injector pod is Ready and its webhook has a caBundle' },
     { id: 'vault', title: 'Configure Vault (auth role and policy per ServiceAccount, KV secrets, PKI role)', commands: [`REVIEWER_JWT=$(kubectl -n ${site.namespaces.vault} create token vault-auth --duration=8760h) K3S_CA_FILE=./server-ca.crt bash dist/bootstrap/vault/setup.sh`, 'vault kv put … (the keys listed at the end of setup.sh)'], done: 'vault read auth/<mount>/role/<role> answers for every role in setup.sh' },
-    { id: 'argocd', title: 'Bootstrap Argo CD from dist/ (once)', commands: [`kubectl apply --server-side -k "https://github.com/argoproj/argo-cd/manifests/crds?ref=${VERSIONS.argocd}"`, 'kubectl apply --server-side -f dist/argocd/', 'kubectl -n argocd rollout status deploy/argocd-server --timeout=10m'], done: 'argocd pods are Running' },
+    { id: 'argocd', title: 'Bootstrap Argo CD from dist/ (once)', commands: [
+        `kubectl apply --server-side -k "https://github.com/argoproj/argo-cd/manifests/crds?ref=${VERSIONS.argocd}"`,
+        // dist/argocd holds an IngressRoute: Traefik's CRDs first (Argo CD manages both CRD sets afterwards).
+        `kubectl apply --server-side -f https://raw.githubusercontent.com/traefik/traefik/${IMAGES.traefik.tag}/docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml`,
+        'kubectl apply --server-side -f dist/argocd/', 'kubectl -n argocd rollout status deploy/argocd-server --timeout=10m'], done: 'argocd pods are Running' },
     { id: 'root', title: 'Apply the root Application', commands: ['kubectl apply -f dist/apps/apps.yaml', 'kubectl -n argocd get applications -w'], done: 'every Application is Synced and Healthy' },
     { id: 'waves', title: 'Argo CD syncs the rest in waves', commands: [Object.entries(APP_WAVES).sort(([, a], [, b]) => a - b).map(([n, w]) => `${w}:${n}`).join(' → ')], done: `https://argocd.${site.cluster.domain} shows all applications green` },
   ];
 }
 
-function renderDay0(site: Site): string {
+export function renderDay0(site: Site): string {
   return [
     `# Day 0 to synced — ${site.cluster.name}`,
     '',
@@ -272,6 +276,9 @@ export function addBootstrapFiles(ctx: StackContext): void {
     ].join('\n'),
   );
   ctx.addFile('bootstrap/manifests/cilium.yaml', () => ciliumManifests(site));
+  // The same values for `helm upgrade` or an Argo CD Application that adopts the release later (same chart
+  // version + same values: nothing to fight over).
+  ctx.addFile('bootstrap/manifests/cilium-values.yaml', () => `# Cilium ${VERSIONS.cilium} Helm values for this site (identical to the HelmChart's valuesContent).\n${y(ciliumValues(site))}`);
   ctx.addFile('bootstrap/vault/setup.sh', () => vaultSetup(ctx));
   // Every chart exists by now, so the bindings are complete.
   for (const b of ctx.vault.all()) ctx.addFile(`bootstrap/vault/policies/${b.role}.hcl`, () => policyHcl(b));

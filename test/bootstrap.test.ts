@@ -2,7 +2,10 @@
  * Day 0 as data: the node files parse and carry the settings the stack depends on, the Vault setup matches
  * the pod annotations exactly, and the runbooks cover every workload.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
+import { day0Section, END, START } from '../scripts/docs';
 import { day0Steps, templateKeys } from '../charts/bootstrap';
 import { APP_WAVES } from '../charts/apps';
 import { entity, peerKey } from '../constructs/lib/network';
@@ -102,4 +105,9 @@ test('the injector webhook admits the API server, and the vault app precedes eve
   expect(peerKey(entity('world'))).toBe('entity:world');
   expect(flowAllowed(entity('world'), injector, 8080)).toBe(false);
   for (const app of ['argocd', 'storage', 'security', 'monitoring', 'ingress']) expect(APP_WAVES.vault!).toBeLessThan(APP_WAVES[app]!);
+});
+
+test('the README carries the current day-0 runbook (run `npm run docs` when this fails)', () => {
+  const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+  expect(readme.slice(readme.indexOf(START) + START.length + 1, readme.indexOf(END))).toBe(day0Section());
 });
