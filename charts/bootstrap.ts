@@ -246,7 +246,7 @@ function runbookFor(w: Workload): string[] {
   ];
 }
 
-function renderRunbook(ctx: StackContext): string {
+export function renderRunbook(ctx: StackContext): string {
   return [
     `# Runbook — ${ctx.site.cluster.name}`,
     '',

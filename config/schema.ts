@@ -205,7 +205,17 @@ export const siteSchema = z.strictObject({
         .strictObject({
           enabled: z.boolean().default(true),
           version: imageTag.optional(),
-          dex: z.boolean().default(false),
+          /** Dex for SSO. Off by default: the local admin account is enough for one operator. */
+          dex: z
+            .strictObject({
+              enabled: z.boolean().default(false),
+              /** Dex connectors as YAML (argocd-cm `dex.config`); secrets referenced as `$dex.<key>` from argocd-secret, never inline. */
+              config: z.string().default(''),
+              /** Identity-provider hosts Dex calls (HTTPS). */
+              issuerHosts: z.array(domainName).default([]),
+              resources: resourcesSchema.default(res('20m', '64Mi', '128Mi')),
+            })
+            .prefault({}),
           controller: z.strictObject(component({ resources: res('250m', '512Mi', '1Gi') })).prefault({}),
           repoServer: z.strictObject(component({ resources: res('100m', '256Mi', '1Gi') })).prefault({}),
           server: z.strictObject(component({ resources: res('50m', '128Mi', '256Mi') })).prefault({}),
@@ -310,8 +320,12 @@ export function crossFieldIssues(site: Site): { path: (string | number)[]; value
   ] as [string[], number][]) {
     if (replicas !== 1) out.push({ path, value: replicas, message: '1 (this component is a singleton; scale its siblings instead)' });
   }
-  if (site.workloads.argocd.dex) {
-    out.push({ path: ['workloads', 'argocd', 'dex'], value: true, message: 'false: Dex (SSO) is not shipped by this stack yet; log in with the local admin account' });
+  const dex = site.workloads.argocd.dex;
+  if (dex.enabled && (dex.config.trim() === '' || dex.issuerHosts.length === 0)) {
+    out.push({ path: ['workloads', 'argocd', 'dex', dex.config.trim() === '' ? 'config' : 'issuerHosts'], value: dex.enabled ? (dex.config.trim() === '' ? dex.config : dex.issuerHosts) : undefined, message: 'a Dex connector configuration and the identity provider hosts when dex.enabled is true' });
+  }
+  if (/(clientSecret|password|secret)\s*:\s*[^$\s]/i.test(dex.config)) {
+    out.push({ path: ['workloads', 'argocd', 'dex', 'config'], value: '(redacted)', message: 'secrets referenced as $dex.<key> (kept in argocd-secret, outside git), never written inline' });
   }
   if (site.workloads.traefik.kind === 'DaemonSet' && site.workloads.traefik.replicas !== 1) {
     out.push({ path: ['workloads', 'traefik', 'replicas'], value: site.workloads.traefik.replicas, message: '1 when kind is "DaemonSet" (one pod per node; replicas does not apply)' });

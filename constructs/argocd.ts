@@ -1,6 +1,7 @@
 /**
  * Argo CD (namespace `argocd`), written with the workload builder instead of a vendored install.yaml:
- * server, repo-server, application-controller (StatefulSet), redis and applicationset-controller (Dex is not shipped yet: the config refuses `dex: true`). v2.14 is the last line tested on Kubernetes 1.28.
+ * server, repo-server, application-controller (StatefulSet), redis, applicationset-controller, and Dex when
+ * `workloads.argocd.dex.enabled`. v2.14 is the last line tested on Kubernetes 1.28.
  *
  * Bounded RBAC (docs/adr/0020-argocd-rbac.md): the controller manages exactly the kinds the stack emits,
  * listed in `argocd-cm` as `resource.inclusions` so its cache watches nothing else, and granted in a
@@ -49,6 +50,7 @@ export class ArgoCd extends Construct {
   readonly controller: Workload;
   readonly redis: Workload;
   readonly applicationSet: Workload;
+  readonly dex?: Workload;
   private readonly ns: string;
 
   constructor(
@@ -73,6 +75,7 @@ export class ArgoCd extends Construct {
       'controller.repo.server': 'argocd-repo-server:8081',
       'reposerver.parallelism.limit': '2',
       'applicationsetcontroller.enable.leader.election': 'false',
+      ...(cfg.dex.enabled ? { 'server.dex.server': 'https://argocd-dex-server:5556' } : {}),
     };
 
     this.redis = new Workload(this, 'redis', ctx, {
@@ -160,7 +163,7 @@ export class ArgoCd extends Construct {
           name: 'server',
           image,
           command: ['argocd-server'],
-          args: ['--insecure', '--repo-server', params['server.repo.server'], '--redis', params['redis.server'], '--logformat', 'json'],
+          args: ['--insecure', '--repo-server', params['server.repo.server'], '--redis', params['redis.server'], ...(cfg.dex.enabled ? ['--dex-server', 'https://argocd-dex-server:5556'] : []), '--logformat', 'json'],
           ports: [
             { name: 'http', port: 8080, servicePort: 80 },
             { name: 'metrics', port: 8083 },
@@ -217,6 +220,45 @@ export class ArgoCd extends Construct {
       ],
       metrics: [{ port: 'metrics', job: 'argocd-applicationset-controller' }],
     });
+
+    const dex = cfg.dex;
+    if (dex.enabled) {
+      // Dex runs Argo CD's own wrapper (copied from the Argo CD image) so it reads dex.config from argocd-cm.
+      this.dex = new Workload(this, 'dex', ctx, {
+        ...base,
+        name: 'argocd-dex-server',
+        component: 'dex-server',
+        version: IMAGES.dex.tag,
+        kind: 'Deployment',
+        replicas: 1,
+        initContainers: [
+          { name: 'copyutil', image, command: ['/bin/cp', '-n', '/usr/local/bin/argocd', '/shared/argocd-dex'], resources: dex.resources, mounts: [{ volume: 'static-files', path: '/shared' }] },
+        ],
+        containers: [
+          {
+            name: 'dex',
+            image: imageOf('dex'),
+            command: ['/shared/argocd-dex', 'rundex'],
+            ports: [
+              { name: 'http', port: 5556 },
+              { name: 'grpc', port: 5557 },
+              { name: 'metrics', port: 5558 },
+            ],
+            resources: dex.resources,
+            readiness: { tcp: { port: 'http' } },
+            liveness: { tcp: { port: 'http' }, initialDelaySeconds: 30 },
+            mounts: [{ volume: 'static-files', path: '/shared' }],
+            writable: ['/tmp'],
+          },
+        ],
+        volumes: [{ name: 'static-files', emptyDir: {} }],
+        rules: [{ apiGroups: [''], resources: ['secrets', 'configmaps'], verbs: READ }],
+        metrics: [{ port: 'metrics', job: 'argocd-dex-server' }],
+      });
+      this.server.connect([this.dex.endpoint('http'), this.dex.endpoint('grpc')], 'argocd-server delegates SSO to Dex');
+      this.dex.connectPorts(fqdns(dex.issuerHosts), [tcp(443)], 'Dex talks to the identity provider');
+      ctx.allowApiServer(this.dex.peer, 'Dex reads its configuration from argocd-cm and argocd-secret');
+    }
 
     // Traffic: who talks to whom inside Argo CD, and the only ways out.
     for (const c of [this.server, this.controller, this.applicationSet]) c.connect(this.repoServer.endpoint('server'), `${c.name} asks the repo-server for manifests`);
@@ -286,6 +328,7 @@ export class ArgoCd extends Construct {
           { lineWidth: 0, version: '1.1' },
         ),
         'resource.inclusions': stringify(inclusions, { lineWidth: 0, version: '1.1' }),
+        ...(this.ctx.site.workloads.argocd.dex.enabled ? { 'dex.config': this.ctx.site.workloads.argocd.dex.config } : {}),
       },
     });
   }

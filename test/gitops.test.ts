@@ -4,7 +4,7 @@
  */
 import { APP_WAVES, PROJECT, resourceOf } from '../charts/apps';
 import { CLUSTER_SCOPED } from '../charts/stack-chart';
-import { allObjects, chartObjects, findAll, findResource, syncWave, synth, workloadPolicy, rulesOf } from './helpers';
+import { allObjects, chartObjects, findAll, findResource, issuesOf, rulesOf, syncWave, synth, workloadPolicy } from './helpers';
 
 const s = synth();
 const site = s.stack.ctx.site;
@@ -102,4 +102,15 @@ test('redis is reachable only from Argo CD components', () => {
   const ingress = (workloadPolicy(site.namespaces.argocd, 'argocd-redis').spec as { ingress: { fromEndpoints: { matchLabels: Record<string, string> }[] }[] }).ingress;
   const from = ingress.flatMap((r) => r.fromEndpoints.map((e) => e.matchLabels['app.kubernetes.io/name']));
   expect(from.sort()).toEqual(['argocd-application-controller', 'argocd-repo-server', 'argocd-server']);
+});
+
+test('Dex is off by default and, when enabled, runs with its own flows and no inline secret', () => {
+  expect(() => findResource('Deployment', 'argocd-dex-server')).toThrow();
+  const dex = synth({ workloads: { argocd: { dex: { enabled: true, config: 'connectors:\n- type: oidc\n  id: kc\n  name: Keycloak\n  config:\n    issuer: https://sso.domus.lan/realms/home\n    clientID: argocd\n    clientSecret: $dex.kc.clientSecret\n', issuerHosts: ['sso.domus.lan'] } } } });
+  expect(findResource('Deployment', 'argocd-dex-server', 'argocd', dex).kind).toBe('Deployment');
+  expect((findResource('ConfigMap', 'argocd-cm', 'argocd', dex).data as Record<string, string>)['dex.config']).toContain('$dex.kc.clientSecret');
+  const egress = JSON.stringify((workloadPolicy('argocd', 'argocd-dex-server', dex).spec as { egress: unknown }).egress);
+  expect(egress).toContain('sso.domus.lan');
+  expect(issuesOf({ workloads: { argocd: { dex: { enabled: true } } } })[0]!.path).toBe('workloads.argocd.dex.config');
+  expect(issuesOf({ workloads: { argocd: { dex: { enabled: true, config: 'clientSecret: hunter2', issuerHosts: ['a.lan'] } } } })[0]!.expected).toContain('$dex.<key>');
 });

@@ -4,7 +4,10 @@
  */
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { writeTree } from '../charts/synth';
+import { buildContext, runChecks } from '../verify/cli';
 import { SiteInput } from '../config/schema';
 import { findAll, podTemplates, synth, KubeObject } from './helpers';
 
@@ -56,4 +59,12 @@ test('the bootstrap emits agent join files (token from a file, never inline) and
 test('other nodes may reach what the local node may (remote-node entity)', () => {
   const intent = JSON.parse(s.files.get('intent/flows.json')!) as { from: { kind: string; entity?: string }; to: { name?: string } }[];
   expect(intent.some((f) => f.from.entity === 'remote-node' && f.to.name === 'vault-agent-injector')).toBe(true);
+});
+
+test('npm run verify accepts the three-node output', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'three-node-'));
+  writeTree(dir, s.files);
+  const ctx = buildContext(dir, ['--config', join(__dirname, '..', 'config', 'examples', 'three-node.yaml')]);
+  const { findings } = runChecks(ctx, { maxShare: 0.8 });
+  expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
 });
