@@ -6,8 +6,8 @@ import { Prometheus } from '../constructs/prometheus';
 import { StackChart } from './stack-chart';
 
 /**
- * Chart `monitoring`: Prometheus and Grafana. Built after every other chart, so the Prometheus configuration
- * sees all declared metrics endpoints.
+ * Chart `monitoring`: Prometheus and Grafana. The Prometheus configuration is rendered lazily at synthesis,
+ * so it holds every metrics endpoint declared anywhere in the stack, whatever the chart order.
  */
 export function buildMonitoringChart(scope: Construct, ctx: StackContext): StackChart | undefined {
   const w = ctx.site.workloads;
@@ -19,7 +19,6 @@ export function buildMonitoringChart(scope: Construct, ctx: StackContext): Stack
     // The Prometheus UI has no login: only the admin allowlist may reach it through Traefik.
     const allow = adminAllowList(chart, 'admin-allowlist', ctx, ctx.site.namespaces.monitoring);
     httpsRoute(chart, 'prometheus-route', ctx, { subdomain: 'prometheus', backend: prometheus.workload.endpoint('http'), middlewares: [allow] });
-    prometheus.renderConfig();
   }
   return chart;
 }

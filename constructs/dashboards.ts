@@ -1,6 +1,7 @@
 /**
  * Grafana dashboards written as data: a cluster overview and one per enabled workload, each panel a query on
- * a metric that workload really exposes (the list is asserted in tests).
+ * a metric that workload really exposes (the list is asserted in tests). Without kube-state-metrics, pod-level
+ * views come from cAdvisor and the kubelet (see docs/adr/0012-alerting-without-kube-state-metrics.md).
  */
 import { Site } from '../config/schema';
 
@@ -26,7 +27,10 @@ export function dashboardSpecs(site: Site): DashboardSpec[] {
         { title: 'Targets up', expr: 'sum by (job) (up)' },
         { title: 'Node CPU (cores used)', expr: 'sum by (node) (rate(container_cpu_usage_seconds_total{id="/"}[5m]))' },
         { title: 'Memory working set by namespace', expr: 'sum by (namespace) (container_memory_working_set_bytes{container!=""})', unit: 'bytes' },
-        { title: 'Container restarts (15m)', expr: 'sum by (namespace, pod) (changes(container_start_time_seconds{container!=""}[15m]))' },
+        // cAdvisor has no restart counter: each restart is a new container instance (series), so count instances.
+        { title: 'Container restarts (1h)', expr: 'count by (namespace, pod, container) (count_over_time(container_start_time_seconds{container!="", container!="POD"}[1h])) - 1' },
+        { title: 'Failed liveness probes (15m)', expr: 'sum by (namespace, pod, container) (increase(prober_probe_total{probe_type="Liveness", result="failed"}[15m]))' },
+        { title: 'Node filesystem usage', expr: 'max by (node, device) (container_fs_usage_bytes{id="/", device=~"/dev/.+"} / container_fs_limit_bytes{id="/", device=~"/dev/.+"})', unit: 'percentunit' },
         { title: 'Volume usage', expr: '1 - kubelet_volume_stats_available_bytes / kubelet_volume_stats_capacity_bytes', unit: 'percentunit' },
         { title: 'Policy drops (Cilium)', expr: 'sum by (reason) (rate(cilium_drop_count_total[5m]))' },
         { title: 'Hubble flows by verdict', expr: 'sum by (verdict) (rate(hubble_flows_processed_total[5m]))' },
@@ -90,14 +94,26 @@ export function dashboardSpecs(site: Site): DashboardSpec[] {
       ],
     });
   }
+  // The injector is always part of the stack (chart `vault`); vault-k8s documents no metric names of its own.
+  out.push({
+    uid: 'domus-vault-injector',
+    title: 'Vault Agent Injector',
+    panels: [
+      { title: 'Injector scrape up', expr: 'up{job="vault-agent-injector"}' },
+      { title: 'CPU', expr: `sum by (pod) (rate(container_cpu_usage_seconds_total{namespace="${ns.vault}", container!=""}[5m]))` },
+      { title: 'Memory', expr: `sum by (pod) (container_memory_working_set_bytes{namespace="${ns.vault}", container!=""})`, unit: 'bytes' },
+    ],
+  });
   if (w.wazuh.enabled) {
+    // Wazuh 4.14 exposes no Prometheus metrics: its dashboard shows what cAdvisor and the kubelet see.
     out.push({
       uid: 'domus-wazuh',
       title: 'Wazuh',
       panels: [
         { title: 'CPU by component', expr: `sum by (pod) (rate(container_cpu_usage_seconds_total{namespace="${ns.security}", container!=""}[5m]))` },
         { title: 'Memory by component', expr: `sum by (pod) (container_memory_working_set_bytes{namespace="${ns.security}", container!=""})`, unit: 'bytes' },
-        { title: 'Indexer volume usage', expr: `1 - kubelet_volume_stats_available_bytes{namespace="${ns.security}"} / kubelet_volume_stats_capacity_bytes{namespace="${ns.security}"}`, unit: 'percentunit' },
+        { title: 'Container restarts (1h)', expr: `count by (pod, container) (count_over_time(container_start_time_seconds{namespace="${ns.security}", container=~"wazuh-.*"}[1h])) - 1` },
+        { title: 'Network received by component', expr: `sum by (pod) (rate(container_network_receive_bytes_total{namespace="${ns.security}"}[5m]))`, unit: 'Bps' },
       ],
     });
   }

@@ -4,6 +4,7 @@
  * (GF_SECURITY_ADMIN_*__FILE), /var/lib/grafana is an emptyDir. No API permissions; the only API token in
  * the pod is the Vault agent's projected one.
  */
+import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
@@ -49,10 +50,20 @@ export class Grafana extends Construct {
       'provisioning = /etc/grafana/provisioning',
       '[log]',
       'mode = console',
+      // Offline homelab: nothing phones home. Grafana 12 would otherwise install plugins from grafana.com at
+      // every start (egress that the policy denies anyway).
       '[analytics]',
       'reporting_enabled = false',
       'check_for_updates = false',
       'check_for_plugin_updates = false',
+      'feedback_links_enabled = false',
+      '[plugins]',
+      'preinstall_disabled = true',
+      'public_key_retrieval_disabled = true',
+      '[news]',
+      'news_feed_enabled = false',
+      '[snapshots]',
+      'external_enabled = false',
       '[users]',
       'allow_sign_up = false',
       '[auth.anonymous]',
@@ -66,16 +77,14 @@ export class Grafana extends Construct {
       ? { apiVersion: 1, datasources: [{ name: 'Prometheus', uid: 'prometheus', type: 'prometheus', access: 'proxy', url: datasourceUrl(props.prometheus), isDefault: true, editable: false }] }
       : { apiVersion: 1, datasources: [] };
     const specs = dashboardSpecs(site);
-    const providers = { apiVersion: 1, providers: [{ name: 'domus', folder: 'Domus', type: 'file', disableDeletion: true, allowUiUpdates: false, options: { path: '/var/lib/grafana-dashboards' } }] };
+    const providers = { apiVersion: 1, providers: [{ name: 'domus', folder: 'Domus', type: 'file', disableDeletion: true, allowUiUpdates: false, updateIntervalSeconds: 30, options: { path: '/var/lib/grafana-dashboards' } }] };
 
-    new k8s.KubeConfigMap(this, 'config', {
-      metadata: { name: 'grafana-config', namespace: ns, labels },
-      data: {
-        'grafana.ini': ini,
-        'datasources.yaml': stringify(datasources, { lineWidth: 0, version: '1.1' }),
-        'dashboards.yaml': stringify(providers, { lineWidth: 0, version: '1.1' }),
-      },
-    });
+    const configData = {
+      'grafana.ini': ini,
+      'datasources.yaml': stringify(datasources, { lineWidth: 0, version: '1.1' }),
+      'dashboards.yaml': stringify(providers, { lineWidth: 0, version: '1.1' }),
+    };
+    new k8s.KubeConfigMap(this, 'config', { metadata: { name: 'grafana-config', namespace: ns, labels }, data: configData });
     new k8s.KubeConfigMap(this, 'dashboards', {
       metadata: { name: 'grafana-dashboards', namespace: ns, labels },
       data: Object.fromEntries(specs.map((s) => [`${s.uid}.json`, `${JSON.stringify(dashboardJson(s), null, 1)}\n`])),
@@ -89,6 +98,9 @@ export class Grafana extends Construct {
       kind: 'Deployment',
       replicas: cfg.replicas,
       user: { uid: GRAFANA_UID, gid: GRAFANA_UID },
+      // grafana.ini and the datasource are subPath mounts, read at start only: a change rolls the pods.
+      // Dashboards are a directory mount that the file provider re-reads, so they update in place.
+      podAnnotations: { 'domus.dev/config-sha256': createHash('sha256').update(JSON.stringify(configData)).digest('hex') },
       containers: [
         {
           name: 'grafana',
@@ -125,6 +137,7 @@ export class Grafana extends Construct {
       metrics: [{ port: 'http', job: 'grafana' }],
     });
     if (props.prometheus) this.workload.connect(props.prometheus, 'Grafana queries Prometheus (datasource)');
-    httpsRoute(this, 'route', ctx, { subdomain: 'grafana', backend: this.workload.endpoint('http') });
+    // Sessions live in each pod's own sqlite (ADR 0010): with several replicas a browser must stay on one pod.
+    httpsRoute(this, 'route', ctx, { subdomain: 'grafana', backend: this.workload.endpoint('http'), ...(cfg.replicas > 1 ? { stickyCookie: 'grafana_pod' } : {}) });
   }
 }

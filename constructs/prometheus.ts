@@ -4,41 +4,50 @@
  * every workload declared (constructs/lib/metrics.ts): one declaration gives the job and the network flow.
  *
  * Targets outside the stack are declared here: CoreDNS, the Cilium agent/operator/Hubble (hostNetwork, so the
- * `host` entity), and the kubelet/cAdvisor through the API server proxy.
+ * `host`/`remote-node` entities), and the kubelet/cAdvisor through the API server proxy
+ * (docs/adr/0011-scrape-config-from-declarations.md).
  */
 import { Construct } from 'constructs';
+import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
 import { toMi } from '../config/schema';
 import { imageOf, tagOf } from '../config/versions';
+import { alertRules } from './alert-rules';
 import { StackContext } from './lib/context';
 import { ScrapeTarget } from './lib/metrics';
-import { entity, KUBE_DNS, tcp } from './lib/network';
+import { entity, KUBE_DNS, pods, tcp } from './lib/network';
 import { READ } from './lib/rbac';
 import { Workload } from './lib/workload';
-import { alertRules } from './alert-rules';
 
 export const PROMETHEUS_UID = 65534;
 export const PROMETHEUS_PORT = 9090;
+export const PROMETHEUS_CONFIG = 'prometheus-config';
 const CONFIG_DIR = '/etc/config';
+const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** Share of the data volume the TSDB blocks may fill before retention by size deletes old blocks; the rest is WAL/head headroom. */
+export const RETENTION_SIZE_SHARE = 0.85;
 
 type Json = Record<string, unknown>;
 
+/** Cilium's hostNetwork metrics endpoints (Helm values in charts/bootstrap.ts enable all three). */
+const CILIUM_TARGETS = [
+  // The agent (and its Hubble metrics server) runs on every node: one target per node.
+  { job: 'cilium-agent', port: 9962 },
+  { job: 'hubble', port: 9965 },
+  // The operator runs on at most two nodes: discover its pods, or a node without one would count as down.
+  { job: 'cilium-operator', port: 9963, pods: pods('kube-system', { 'io.cilium/app': 'operator' }) },
+] as const;
+
 export class Prometheus extends Construct {
   readonly workload: Workload;
-  private readonly configName = 'prometheus-config';
 
-  constructor(
-    scope: Construct,
-    id: string,
-    private readonly ctx: StackContext,
-  ) {
+  constructor(scope: Construct, id: string, ctx: StackContext) {
     super(scope, id);
     const site = ctx.site;
     const cfg = site.workloads.prometheus;
     const ns = site.namespaces.monitoring;
-    // Keep 10% of the volume free: retention by size stops the TSDB before the disk fills.
-    const retentionSizeMi = Math.floor(toMi(cfg.storage) * 0.85);
+    const retentionSizeMi = Math.floor(toMi(cfg.storage) * RETENTION_SIZE_SHARE);
 
     this.workload = new Workload(this, 'prometheus', ctx, {
       name: 'prometheus',
@@ -48,6 +57,7 @@ export class Prometheus extends Construct {
       kind: 'StatefulSet',
       replicas: cfg.replicas,
       user: { uid: PROMETHEUS_UID, gid: PROMETHEUS_UID },
+      // Lets the TSDB finish writing the head block on shutdown.
       terminationGracePeriodSeconds: 300,
       containers: [
         {
@@ -57,16 +67,18 @@ export class Prometheus extends Construct {
             `--config.file=${CONFIG_DIR}/prometheus.yml`,
             '--storage.tsdb.path=/data',
             `--storage.tsdb.retention.time=${cfg.retention}`,
+            // Prometheus size units are base 2 (MB = MiB).
             `--storage.tsdb.retention.size=${retentionSizeMi}MB`,
+            // Only for the reloader sidecar on 127.0.0.1; port 9090 is reachable only from Grafana and Traefik.
             '--web.enable-lifecycle',
             `--web.external-url=https://${ctx.host('prometheus')}`,
-            '--web.console.libraries=/usr/share/prometheus/console_libraries',
-            '--web.console.templates=/usr/share/prometheus/consoles',
           ],
           ports: [{ name: 'http', port: PROMETHEUS_PORT }],
           resources: cfg.resources,
           readiness: { http: { path: '/-/ready', port: 'http' }, initialDelaySeconds: 30, periodSeconds: 5, timeoutSeconds: 4, failureThreshold: 3 },
           liveness: { http: { path: '/-/healthy', port: 'http' }, initialDelaySeconds: 30, periodSeconds: 15, timeoutSeconds: 10, failureThreshold: 3 },
+          // WAL replay after a crash can take minutes on a full head block.
+          startup: { http: { path: '/-/ready', port: 'http' }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 4, failureThreshold: 60 },
           mounts: [
             { volume: 'config', path: CONFIG_DIR, readOnly: true },
             { volume: 'data', path: '/data' },
@@ -75,6 +87,7 @@ export class Prometheus extends Construct {
         {
           name: 'config-reloader',
           image: imageOf('configReloader'),
+          // Watches the ConfigMap directory (kubelet swaps it atomically) and POSTs /-/reload on change.
           args: [`--watched-dir=${CONFIG_DIR}`, `--reload-url=http://127.0.0.1:${PROMETHEUS_PORT}/-/reload`, '--listen-address=:8080'],
           ports: [{ name: 'reloader', port: 8080, expose: false }],
           resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '50m', memory: '32Mi' } },
@@ -83,9 +96,10 @@ export class Prometheus extends Construct {
           mounts: [{ volume: 'config', path: CONFIG_DIR, readOnly: true }],
         },
       ],
-      volumes: [{ name: 'config', configMap: { name: this.configName } }],
+      volumes: [{ name: 'config', configMap: { name: PROMETHEUS_CONFIG } }],
       claims: [{ name: 'data', size: cfg.storage }],
-      // Service discovery and the kubelet through the API server proxy; read-only, nothing on secrets.
+      // Service discovery, and the kubelet through the API server proxy (nodes/proxy: see ADR 0011). Read-only,
+      // nothing on secrets or configmaps.
       clusterRules: [
         { apiGroups: [''], resources: ['nodes', 'nodes/metrics', 'nodes/proxy', 'services', 'endpoints', 'pods'], verbs: READ },
         { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ },
@@ -93,49 +107,62 @@ export class Prometheus extends Construct {
       ],
       metrics: [{ port: 'http', job: 'prometheus' }],
     });
-    ctx.allowApiServer(this.workload.peer, 'Prometheus discovers targets and scrapes kubelets through the API server');
+    ctx.allowApiServer(this.workload.peer, 'Prometheus discovers targets and scrapes kubelets/cAdvisor through the API server proxy');
 
     // Targets that are not workloads of the stack.
     ctx.metrics.declare({ job: 'coredns', endpoint: { peer: KUBE_DNS, port: tcp(9153) } });
-    // Cilium runs with hostNetwork: one target per node IP; the local node is `host`, others `remote-node`.
-    for (const [job, port] of [['cilium-agent', 9962], ['cilium-operator', 9963], ['hubble', 9965]] as const) {
-      ctx.metrics.declare({ job, endpoint: { peer: entity('host'), port: tcp(port) }, discovery: 'nodes' });
-      if (ctx.multiNode) ctx.net.allowPorts(this.workload.peer, entity('remote-node'), [tcp(port)], `Prometheus scrapes ${job} on the other nodes`);
+    for (const t of CILIUM_TARGETS) {
+      // hostNetwork: the local node is the `host` entity, every other node `remote-node`.
+      const hostNetworkPods = 'pods' in t ? t.pods : undefined;
+      ctx.metrics.declare({ job: t.job, endpoint: { peer: entity('host'), port: tcp(t.port) }, discovery: hostNetworkPods ? 'pods' : 'nodes', ...(hostNetworkPods ? { hostNetworkPods } : {}) });
+      if (ctx.multiNode) ctx.net.allowPorts(this.workload.peer, entity('remote-node'), [tcp(t.port)], `Prometheus scrapes ${t.job} on the other nodes`);
     }
-  }
 
-  /** Writes the ConfigMap. Called by the chart after every workload has declared its metrics. */
-  renderConfig(): void {
-    const ctx = this.ctx;
-    const jobs = ctx.metrics.targets().map(scrapeJob);
-    const sa = '/var/run/secrets/kubernetes.io/serviceaccount';
-    for (const [job, path] of [['kubelet', 'metrics'], ['cadvisor', 'metrics/cadvisor']] as const) {
-      jobs.push({
-        job_name: job,
-        scheme: 'https',
-        tls_config: { ca_file: `${sa}/ca.crt` },
-        authorization: { credentials_file: `${sa}/token` },
-        kubernetes_sd_configs: [{ role: 'node' }],
-        relabel_configs: [
-          { target_label: '__address__', replacement: 'kubernetes.default.svc:443' },
-          { source_labels: ['__meta_kubernetes_node_name'], target_label: '__metrics_path__', replacement: `/api/v1/nodes/$1/proxy/${path}` },
-          { source_labels: ['__meta_kubernetes_node_name'], target_label: 'node' },
-        ],
-      });
-    }
-    const config = {
-      global: { scrape_interval: '30s', scrape_timeout: '10s', evaluation_interval: '30s', external_labels: { cluster: ctx.site.cluster.name } },
-      rule_files: [`${CONFIG_DIR}/alerts.yml`],
-      scrape_configs: jobs,
-    };
+    // Rendered at synthesis time, after every chart declared its metrics and every workload exists: the jobs
+    // come from the same registry state as the network policies (emitted after all charts), so the two match
+    // even if a chart is ever built after this one.
+    const yaml = (produce: () => unknown): string => Lazy.any({ produce: () => stringify(produce(), { lineWidth: 0, version: '1.1' }) });
     new k8s.KubeConfigMap(this, 'config', {
-      metadata: { name: this.configName, namespace: ctx.site.namespaces.monitoring, labels: this.workload.labels },
+      metadata: { name: PROMETHEUS_CONFIG, namespace: ns, labels: this.workload.labels },
       data: {
-        'prometheus.yml': stringify(config, { lineWidth: 0, version: '1.1' }),
-        'alerts.yml': stringify(alertRules(ctx), { lineWidth: 0, version: '1.1' }),
+        'prometheus.yml': yaml(() => prometheusConfig(ctx)),
+        'alerts.yml': yaml(() => alertRules(ctx, RETENTION_SIZE_SHARE)),
       },
     });
   }
+}
+
+/** The whole prometheus.yml, from the registry as it stands when called. */
+export function prometheusConfig(ctx: StackContext): Json {
+  return {
+    global: { scrape_interval: '30s', scrape_timeout: '10s', evaluation_interval: '30s', external_labels: { cluster: ctx.site.cluster.name } },
+    rule_files: [`${CONFIG_DIR}/alerts.yml`],
+    scrape_configs: [...ctx.metrics.targets().map(scrapeJob), ...kubeletJobs()],
+  };
+}
+
+/**
+ * Kubelet and cAdvisor metrics through the API server proxy: one address (kubernetes.default.svc, i.e. the
+ * kube-apiserver entity on 6443) for every node, authenticated with the ServiceAccount token. The flow is
+ * the API server one, not a scrape-registry flow.
+ */
+export function kubeletJobs(): Json[] {
+  return [
+    ['kubelet', 'metrics'],
+    ['kubelet-cadvisor', 'metrics/cadvisor'],
+    ['kubelet-probes', 'metrics/probes'],
+  ].map(([job, path]) => ({
+    job_name: job,
+    scheme: 'https',
+    tls_config: { ca_file: `${SA_DIR}/ca.crt` },
+    authorization: { credentials_file: `${SA_DIR}/token` },
+    kubernetes_sd_configs: [{ role: 'node' }],
+    relabel_configs: [
+      { target_label: '__address__', replacement: 'kubernetes.default.svc:443' },
+      { source_labels: ['__meta_kubernetes_node_name'], target_label: '__metrics_path__', replacement: `/api/v1/nodes/$1/proxy/${path}` },
+      { source_labels: ['__meta_kubernetes_node_name'], target_label: 'node' },
+    ],
+  }));
 }
 
 /** One scrape job for a declared target. */
@@ -149,32 +176,51 @@ export function scrapeJob(t: ScrapeTarget): Json {
   };
   const peer = t.endpoint.peer;
   const port = t.endpoint.port.port;
-  if (t.discovery === 'nodes' || peer.kind === 'entity') {
+  const extraLabels = Object.entries(t.labels ?? {}).map(([k, v]) => ({ target_label: k, replacement: v }));
+  const keepLabels = (labels: Readonly<Record<string, string>>) =>
+    Object.entries(labels).map(([k, v]) => ({ source_labels: [`__meta_kubernetes_pod_label_${k.replace(/[^a-zA-Z0-9_]/g, '_')}`], regex: v, action: 'keep' }));
+  const podLabels = [
+    { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
+    { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
+    { source_labels: ['__meta_kubernetes_pod_node_name'], target_label: 'node' },
+  ];
+
+  if (peer.kind === 'entity') {
+    if (t.hostNetworkPods) {
+      // hostNetwork pods: the pod IP is the node IP. Every container port gives a target; after the address
+      // rewrite they are identical and Prometheus keeps one.
+      return {
+        ...common,
+        kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [t.hostNetworkPods.namespace] } }],
+        relabel_configs: [
+          ...keepLabels(t.hostNetworkPods.labels),
+          { source_labels: ['__meta_kubernetes_pod_ip'], target_label: '__address__', replacement: `$1:${port}` },
+          ...podLabels,
+          ...extraLabels,
+        ],
+      };
+    }
     return {
       ...common,
       kubernetes_sd_configs: [{ role: 'node' }],
       relabel_configs: [
         { source_labels: ['__meta_kubernetes_node_address_InternalIP'], target_label: '__address__', replacement: `$1:${port}` },
         { source_labels: ['__meta_kubernetes_node_name'], target_label: 'node' },
+        ...extraLabels,
       ],
     };
   }
-  if (peer.kind !== 'workload' && peer.kind !== 'pods') throw new Error(`scrape job ${t.job}: unsupported peer ${peer.kind}`);
+  if (peer.kind !== 'workload' && peer.kind !== 'pods') throw new Error(`scrape job ${t.job}: cannot discover a ${peer.kind} peer`);
   const labels = peer.kind === 'workload' ? { 'app.kubernetes.io/name': peer.name } : peer.labels;
-  const keepLabels = Object.entries(labels).map(([k, v]) => ({
-    source_labels: [`__meta_kubernetes_pod_label_${k.replace(/[^a-zA-Z0-9_]/g, '_')}`],
-    regex: v,
-    action: 'keep',
-  }));
   return {
     ...common,
     kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [peer.namespace] } }],
     relabel_configs: [
-      ...keepLabels,
+      ...keepLabels(labels),
+      // One target per pod: the declared container port only.
       { source_labels: ['__meta_kubernetes_pod_container_port_number'], regex: String(port), action: 'keep' },
-      { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
-      { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
-      ...Object.entries(t.labels ?? {}).map(([k, v]) => ({ target_label: k, replacement: v })),
+      ...podLabels,
+      ...extraLabels,
     ],
   };
 }

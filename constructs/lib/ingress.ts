@@ -7,7 +7,7 @@
  * construct). When Traefik is disabled, nothing is emitted.
  */
 import { Construct } from 'constructs';
-import { IngressRoute, IngressRouteSpecRoutesKind, IngressRouteSpecRoutesServicesPort } from '../../imports/traefik-ingressroute-traefik.io';
+import { IngressRoute, IngressRouteSpecRoutesKind, IngressRouteSpecRoutesServicesPort, IngressRouteSpecRoutesServicesStickyCookieSameSite } from '../../imports/traefik-ingressroute-traefik.io';
 import { Middleware } from '../../imports/traefik-middleware-traefik.io';
 import { StackContext } from './context';
 import { Endpoint } from './network';
@@ -25,6 +25,8 @@ export interface HttpsRouteProps {
   readonly serversTransport?: string;
   /** Path prefix to match besides the host. */
   readonly pathPrefix?: string;
+  /** Sticky-session cookie name, for replicated backends that keep sessions per pod. @default no stickiness */
+  readonly stickyCookie?: string;
 }
 
 export function httpsRoute(scope: Construct, id: string, ctx: StackContext, props: HttpsRouteProps): IngressRoute | undefined {
@@ -62,6 +64,7 @@ export function httpsRoute(scope: Construct, id: string, ctx: StackContext, prop
               port: IngressRouteSpecRoutesServicesPort.fromNumber(backend.service.port),
               ...(props.backendScheme ? { scheme: props.backendScheme } : {}),
               ...(props.serversTransport ? { serversTransport: props.serversTransport } : {}),
+              ...(props.stickyCookie ? { sticky: { cookie: { name: props.stickyCookie, secure: true, httpOnly: true, sameSite: IngressRouteSpecRoutesServicesStickyCookieSameSite.LAX } } } : {}),
             },
           ],
         },

@@ -3,7 +3,7 @@
  * by the Prometheus construct from `targets()`) and the Prometheus → target network flow, so the two cannot
  * drift. A target whose workload is disabled disappears from both.
  */
-import { Endpoint, Network, Peer, WorkloadPeer } from './network';
+import { Endpoint, Network, Peer, PodsPeer, WorkloadPeer } from './network';
 
 export interface ScrapeTarget {
   /** Prometheus job name, unique across the stack. */
@@ -24,6 +24,11 @@ export interface ScrapeTarget {
    * @default 'pods'
    */
   readonly discovery?: 'pods' | 'nodes';
+  /**
+   * hostNetwork pods that do not run on every node (e.g. the Cilium operator): the flow still goes to the
+   * `endpoint` entity (host/remote-node), but Prometheus discovers these pods instead of every node.
+   */
+  readonly hostNetworkPods?: PodsPeer;
   /** Extra static labels on the job's series. */
   readonly labels?: Readonly<Record<string, string>>;
 }
