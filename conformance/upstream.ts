@@ -1,0 +1,89 @@
+/**
+ * Upstream facts: what the programs the stack deploys really do, each with the place upstream defines it.
+ *
+ * A fact is a claim about an upstream program at the pinned version (a port it listens on, a path its
+ * entrypoint reads, the RBAC its informers need), written in our own words with its source: repository,
+ * path and tag (plus the commit the tag points at). Tests compare the synthesized objects with these tables;
+ * nothing here reads upstream files at synthesis or test time.
+ *
+ * Where `../shared/upstream` holds a byte-for-byte copy of the source file, a fact also says how to confirm
+ * it there (`check`), and test/conformance/shared-upstream.test.ts does so when that folder is present (CI
+ * has it). Facts read from upstream code (Go sources, entrypoints, Dockerfiles) that is not mirrored carry
+ * no check: they were read at the commit below, and the table is the record.
+ */
+
+/** The upstream repositories the stack pins, at the tag each image or manifest comes from. */
+export const UPSTREAM = {
+  'argo-cd': { repo: 'argoproj/argo-cd', tag: 'v2.14.21', commit: '206a6eeca509bbf7f239301f3d3fa498c23251a4', folder: 'argo-cd-v2.14.21' },
+  traefik: { repo: 'traefik/traefik', tag: 'v3.6.6', commit: 'c2b21d3719808770b4c0c8212f65732c024adb5e', folder: 'traefik-v3.6.6' },
+  'traefik-library-image': { repo: 'traefik/traefik-library-image', tag: 'v3.6.6', commit: '368aa812477878a262e80b82de66a3636489a9b8', folder: 'traefik-library-image-v3.6.6' },
+  'vault-k8s': { repo: 'hashicorp/vault-k8s', tag: 'v1.6.2', commit: 'd71b447f1e75b7def6a426c8bb78a2db6d1055b8', folder: 'vault-k8s-v1.6.2' },
+  'vault-helm': { repo: 'hashicorp/vault-helm', tag: 'v0.30.0', commit: 'eecd0492cc98d6bffc434528f9b7f636afdc2135', folder: 'vault-helm-v0.30.0' },
+  'wazuh-kubernetes': { repo: 'wazuh/wazuh-kubernetes', tag: 'v4.14.1', commit: '7709d8c878d7b9df97adbf82435cb833c1f2b8a4', folder: 'wazuh-kubernetes-v4.14.1' },
+  'wazuh-docker': { repo: 'wazuh/wazuh-docker', tag: 'v4.14.1', commit: '4e99641d02010f5d579a668c762cc3a9e7efd2c3', folder: 'wazuh-docker-v4.14.1' },
+  prometheus: { repo: 'prometheus/prometheus', tag: 'v3.5.0', commit: '8be3a9560fbdd18a94dedec4b747c35178177202', folder: 'prometheus-v3.5.0' },
+  'prometheus-operator': { repo: 'prometheus-operator/prometheus-operator', tag: 'v0.87.1', commit: 'a50aee4108dcf07f86b1b3e9dfa2bd6ee167f8a8', folder: 'prometheus-operator-v0.87.1' },
+  minio: { repo: 'minio/minio', tag: 'RELEASE.2025-09-07T16-13-09Z', commit: '07c3a429bfed433e49018cb0f78a52145d4bedeb', folder: 'minio-RELEASE.2025-09-07T16-13-09Z' },
+  mc: { repo: 'minio/mc', tag: 'RELEASE.2024-11-21T17-21-54Z', commit: '1681e4497c09d7438a34e846f76dbde972ab7daf', folder: 'mc-RELEASE.2024-11-21T17-21-54Z' },
+  'klipper-lb': { repo: 'k3s-io/klipper-lb', tag: 'v0.4.9', commit: '525ecd25f8235a358e2ef265ba9d1c0c14d244f7', folder: 'klipper-lb-v0.4.9' },
+  // No tag of grafana/grafana could be matched to 12.3.1: the nearest stored copies, named by commit.
+  'grafana-run-sh': { repo: 'grafana/grafana', tag: 'commit-07754534fbafa7e7e18e7272e552c166f1afae28', commit: '07754534fbafa7e7e18e7272e552c166f1afae28', folder: 'grafana-commit-07754534fbafa7e7e18e7272e552c166f1afae28' },
+  'grafana-dockerfile': { repo: 'grafana/grafana', tag: 'commit-78515af65f036f536c4ab2e6fdb5484552f99f1f', commit: '78515af65f036f536c4ab2e6fdb5484552f99f1f', folder: 'grafana-commit-78515af65f036f536c4ab2e6fdb5484552f99f1f' },
+} as const satisfies Record<string, UpstreamRepo>;
+
+export interface UpstreamRepo {
+  /** GitHub owner/name. */
+  readonly repo: string;
+  /** The tag the pinned image or manifest was built from. */
+  readonly tag: string;
+  /** The commit that tag points at. */
+  readonly commit: string;
+  /** Folder of ../shared/upstream that mirrors files of this tag. */
+  readonly folder: string;
+}
+
+export type UpstreamName = keyof typeof UPSTREAM;
+
+/**
+ * How the mirrored copy of the source file confirms a fact:
+ * - `contains`: the file holds this exact text (a flag, a path, a line of a Dockerfile);
+ * - `matches`: the file matches this pattern;
+ * - `yaml`: parse the file (every YAML document) and compute the value, which must deep-equal `value`.
+ */
+export type FactCheck =
+  | { readonly contains: string }
+  | { readonly matches: RegExp }
+  | { readonly yaml: (docs: readonly unknown[]) => unknown };
+
+export interface FactSpec<T> {
+  /** The claim in words, e.g. "argocd-repo-server serves gRPC on 8081". */
+  readonly fact: string;
+  readonly value: T;
+  readonly upstream: UpstreamName;
+  /** Path of the defining file in the upstream repository (at UPSTREAM[upstream].tag). */
+  readonly path: string;
+  /** How ../shared/upstream confirms it; absent when the file is upstream code that is not mirrored. */
+  readonly check?: FactCheck;
+}
+
+export interface Fact<T> extends FactSpec<T> {
+  /** `<table>.<key>`, unique across every table. */
+  readonly id: string;
+  /** Repository, path and tag, for messages and docs. */
+  readonly source: string;
+}
+
+/** Builds a named table of facts; keys become ids `<table>.<key>`. */
+export function factTable<T extends Record<string, FactSpec<unknown>>>(table: string, specs: T): { readonly [K in keyof T]: Fact<T[K]['value']> } {
+  const out: Record<string, Fact<unknown>> = {};
+  for (const [key, spec] of Object.entries(specs)) {
+    const u = UPSTREAM[spec.upstream];
+    out[key] = { ...spec, id: `${table}.${key}`, source: `${u.repo} ${spec.path} @ ${u.tag}` };
+  }
+  return out as { readonly [K in keyof T]: Fact<T[K]['value']> };
+}
+
+/** Every fact of a table, for the shared-upstream check and the docs. */
+export function factsOf(table: Readonly<Record<string, Fact<unknown>>>): Fact<unknown>[] {
+  return Object.values(table);
+}
