@@ -34,6 +34,8 @@ export class ConfigError extends Error {
 
 function show(v: unknown): string {
   if (v === undefined) return 'nothing';
+  // Never echo key material pasted into the wrong field.
+  if (typeof v === 'string' && /PRIVATE KEY-----/.test(v)) return '(a private key, not shown)';
   const s = JSON.stringify(v);
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
@@ -104,7 +106,10 @@ function allowedKeys(path: readonly PropertyKey[]): string {
 
 function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
   let s = schema;
-  while (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional) s = s.unwrap() as z.core.$ZodType;
+  while (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional || s instanceof z.ZodPipe) {
+    // A transformed object (e.g. vault) is a pipe: its keys are those of its input schema.
+    s = (s instanceof z.ZodPipe ? s.in : s.unwrap()) as z.core.$ZodType;
+  }
   return s;
 }
 

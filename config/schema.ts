@@ -7,6 +7,11 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { caPemProblem } from './ca-pem';
+import { EXAMPLE_CA_PEM, needsPrivateCa } from './trust';
+
+/** The example site's Vault; the example CA and Vault IP are defaults only while the address is this one. */
+export const EXAMPLE_VAULT_ADDRESS = 'https://vault.domus.lan:8200';
 
 // ---------------------------------------------------------------------------------------------------------
 // Scalars
@@ -163,9 +168,14 @@ export const siteSchema = z.strictObject({
     .prefault({}),
   vault: z
     .strictObject({
-      address: httpsUrl.default('https://vault.domus.lan:8200'),
-      /** The Vault host's address(es), for the CIDR egress rule; empty = FQDN rule on the URL's host name. */
-      cidrs: z.array(cidr).default(['192.168.10.5/32']),
+      /** @default 'https://vault.domus.lan:8200' (the example site's Vault) */
+      address: httpsUrl.default(EXAMPLE_VAULT_ADDRESS),
+      /**
+       * The Vault host's address(es), for the CIDR egress rule; empty = FQDN rule on the URL's host name.
+       * @default ['192.168.10.5/32'] while `address` is the example's, else [] (FQDN rule): an example IP never
+       * outlives the example address.
+       */
+      cidrs: z.array(cidr).optional(),
       /** Kubernetes auth mount on the external Vault (one per cluster). */
       authMount: z.string().regex(/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9_-]+)*$/, { message: 'a Vault mount path such as "k3s-homelab"' }).default('k3s-domus'),
       /** KV v2 mount holding the stack's secrets. */
@@ -173,11 +183,24 @@ export const siteSchema = z.strictObject({
       /** PKI mount and role that issue the stack's TLS certificates. */
       pkiMount: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'a Vault mount name such as "pki_int"' }).default('pki_int'),
       pkiRole: dnsLabel.default('homelab'),
-      /** PEM of the CA that signed Vault's TLS certificate (public). Empty = the agent image's system roots. */
+      /**
+       * PEM of the CA that signed Vault's TLS certificate (public part; one or more CA certificates). Every
+       * Vault agent trusts it (the injector passes it to each agent). Required when `address` is a private name
+       * or an IP (see config/trust.ts); omit it only for a publicly trusted Vault (the agent's system roots).
+       * @default the example CA (config/trust.ts EXAMPLE_CA_PEM) while `address` is the example's, else none
+       */
       caCert: z
         .string()
-        .refine((s) => /^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n?$/.test(s), { message: 'a PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)' })
+        .superRefine((s, ctx) => {
+          const problem = caPemProblem(s);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        })
         .optional(),
+    })
+    .transform((v) => {
+      // Example values belong to the example address: a site with its own Vault gets no example IP or CA.
+      const example = v.address === EXAMPLE_VAULT_ADDRESS;
+      return { ...v, cidrs: v.cidrs ?? (example ? ['192.168.10.5/32'] : []), caCert: v.caCert ?? (example ? EXAMPLE_CA_PEM : undefined) };
     })
     .prefault({}),
   git: z
@@ -356,6 +379,16 @@ export function crossFieldIssues(site: Site): { path: (string | number)[]; value
     if (['kube-system', 'kube-public', 'kube-node-lease', 'default'].includes(ns)) out.push({ path: ['namespaces', key], value: ns, message: 'a namespace of the stack, not a Kubernetes system namespace' });
     if (byName.has(ns)) out.push({ path: ['namespaces', key], value: ns, message: `a namespace distinct from namespaces.${byName.get(ns)}` });
     byName.set(ns, key);
+  }
+
+  // Vault's certificate must be verifiable by every agent: a private name has no public CA, and skip-verify is
+  // never an option. The example CA only ever matches the example Vault.
+  const vaultHost = new URL(site.vault.address).hostname;
+  if (site.vault.caCert === undefined && needsPrivateCa(vaultHost)) {
+    out.push({ path: ['vault', 'caCert'], value: undefined, message: `the PEM of the CA that signed Vault's certificate: ${vaultHost} is a private name or an IP, which no public CA certifies, so every Vault agent would fail with x509 errors` });
+  }
+  if (site.vault.caCert === EXAMPLE_CA_PEM && site.vault.address !== EXAMPLE_VAULT_ADDRESS) {
+    out.push({ path: ['vault', 'caCert'], value: '(the example CA)', message: `your own Vault's CA: the example CA belongs to ${EXAMPLE_VAULT_ADDRESS}, not to ${site.vault.address}` });
   }
 
   const w = site.workloads.wazuh.indexer;

@@ -44,6 +44,7 @@ export class VaultInjector extends Construct {
       AGENT_INJECT_MEM_REQUEST: '32Mi',
       AGENT_INJECT_MEM_LIMIT: '64Mi',
       AGENT_INJECT_TELEMETRY_PATH: '/metrics',
+      // Every injected agent (init and sidecar) gets it as VAULT_CACERT_BYTES (vault-k8s handler.go, container_env.go).
       ...(site.vault.caCert ? { AGENT_INJECT_VAULT_CACERT_BYTES: site.vault.caCert } : {}),
     };
     this.workload = new Workload(this, 'injector', ctx, {
