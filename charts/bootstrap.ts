@@ -15,7 +15,7 @@ import { HelmChart } from '../imports/helm-controller-helmchart-helm.cattle.io';
 import { IMAGES, VERSIONS } from '../config/versions';
 import { Site } from '../config/schema';
 import { StackContext } from '../constructs/lib/context';
-import { VaultBinding } from '../constructs/lib/vault';
+import { pkiRoleFor, REVIEWER_SECRET, VaultBinding } from '../constructs/lib/vault';
 import { Workload } from '../constructs/lib/workload';
 import { toYaml } from './synth';
 import { APP_WAVES } from './apps';
@@ -123,6 +123,51 @@ export function policyHcl(b: VaultBinding): string {
   return `# Vault policy for ${b.namespace}/${b.serviceAccount} (role ${b.role}); generated, do not edit.\n${b.paths.map((p) => `path "${p.path}" {\n  capabilities = ["${p.capability}"]\n}\n`).join('\n')}`;
 }
 
+/** Single-quoted for bash: the value reaches the shell as one word, whatever it holds. */
+export const shq = (v: string): string => `'${v.replace(/'/g, `'\\''`)}'`;
+
+/** The `vault write <pki>/roles/<role>` arguments: exactly the names the registry's certificates request. */
+export function pkiRoleArgs(ctx: StackContext): string[] {
+  const r = pkiRoleFor(ctx.vault.certificates().map((c) => c.cert));
+  return [
+    `allowed_domains=${shq(r.allowedDomains.join(','))}`,
+    'allow_bare_domains=true',
+    'allow_subdomains=false',
+    'allow_glob_domains=false',
+    'allow_any_name=false',
+    'allow_localhost=false',
+    `allow_wildcard_certificates=${r.allowWildcards}`,
+    `allow_ip_sans=${r.allowIpSans}`,
+    'enforce_hostnames=true',
+    'key_type=rsa',
+    'key_bits=2048',
+    `max_ttl=${r.maxTtl}`,
+    `server_flag=${r.serverFlag}`,
+    `client_flag=${r.clientFlag}`,
+  ];
+}
+
+/**
+ * The token Vault reviews pod tokens with: a service-account-token Secret of vault-auth, filled by the token
+ * controller in the cluster (no data in git) and valid until the Secret is deleted. Applied once at day 0 with
+ * kubectl, not by Argo CD, so Argo CD's RBAC stays without Secrets.
+ */
+export function reviewerTokenManifest(site: Site): string {
+  return toYaml([
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: REVIEWER_SECRET,
+        namespace: site.namespaces.vault,
+        labels: { 'app.kubernetes.io/name': 'vault-auth', 'app.kubernetes.io/part-of': 'vault', 'app.kubernetes.io/managed-by': 'cdk8s' },
+        annotations: { 'kubernetes.io/service-account.name': 'vault-auth' },
+      },
+      type: 'kubernetes.io/service-account-token',
+    },
+  ]);
+}
+
 function vaultSetup(ctx: StackContext): string {
   const site = ctx.site;
   const server = servers(site)[0]!;
@@ -137,28 +182,41 @@ function vaultSetup(ctx: StackContext): string {
       for (const k of templateKeys(s.template)) kv.get(key)!.add(k);
     }
   }
+  const certs = ctx.vault.certificates();
   const lines = [
     '#!/usr/bin/env bash',
     '# Vault-side setup for the stack, generated from the same Vault specs as the pod annotations.',
-    `# Run on a machine with the vault CLI logged in to ${site.vault.address} (VAULT_ADDR) and a copy of the`,
-    '# k3s server CA (/var/lib/rancher/k3s/server/tls/server-ca.crt). Idempotent: safe to run again.',
+    `# Run from the repository root with the vault CLI logged in to ${site.vault.address} (VAULT_ADDR) and kubectl`,
+    '# on the cluster: K3S_CA_FILE=./server-ca.crt bash dist/bootstrap/vault/setup.sh (a copy of the k3s server CA,',
+    '# /var/lib/rancher/k3s/server/tls/server-ca.crt). Idempotent: safe to run again.',
     'set -euo pipefail',
-    'cd "$(dirname "$0")"',
-    `CA_FILE="\${K3S_CA_FILE:-./server-ca.crt}"`,
+    '# Paths given by the caller are relative to where it runs; files of this folder are found from the script.',
+    'HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"',
+    'CA_FILE="${K3S_CA_FILE:-./server-ca.crt}"',
+    '[ -r "$CA_FILE" ] || { echo "setup.sh: cannot read the k3s server CA at $CA_FILE (set K3S_CA_FILE)" >&2; exit 1; }',
     '',
-    `vault auth list -format=json | grep -q '"${mount}/"' || vault auth enable -path=${mount} kubernetes`,
-    '# Vault validates pod tokens with the TokenReview API using the reviewer JWT of vault/vault-auth',
-    '# (bound to system:auth-delegator), created here outside git: `kubectl -n vault create token vault-auth --duration=8760h`.',
-    `vault write auth/${mount}/config kubernetes_host=https://${server.ip}:6443 kubernetes_ca_cert=@"$CA_FILE" token_reviewer_jwt="\${REVIEWER_JWT:?set REVIEWER_JWT}"`,
+    `vault auth list -format=json | grep -q ${shq(`"${mount}/"`)} || vault auth enable -path=${shq(mount)} kubernetes`,
+    `# Vault reviews pod tokens (TokenReview) with the token of ${site.namespaces.vault}/vault-auth (system:auth-delegator), held`,
+    `# by the Secret ${REVIEWER_SECRET} (dist/bootstrap/vault/reviewer-token.yaml): a service-account-token Secret does not expire, so`,
+    '# nothing needs renewing (docs/adr/0061-vault-reviewer-token.md). REVIEWER_JWT overrides it.',
+    `REVIEWER_JWT="\${REVIEWER_JWT:-$(kubectl -n ${shq(site.namespaces.vault)} get secret ${REVIEWER_SECRET} -o jsonpath='{.data.token}' | base64 -d)}"`,
+    '[ -n "$REVIEWER_JWT" ] || { echo "setup.sh: no reviewer token yet (kubectl -n ' + site.namespaces.vault + ' get secret ' + REVIEWER_SECRET + ')" >&2; exit 1; }',
+    `vault write auth/${shq(mount)}/config kubernetes_host=${shq(`https://${server.ip}:6443`)} kubernetes_ca_cert=@"$CA_FILE" token_reviewer_jwt="$REVIEWER_JWT" disable_local_ca_jwt=true`,
     '',
     ...bindings.flatMap((b) => [
-      `vault policy write ${b.role} policies/${b.role}.hcl`,
-      `vault write auth/${mount}/role/${b.role} bound_service_account_names=${b.serviceAccount} bound_service_account_namespaces=${b.namespace} token_policies=${b.role} token_ttl=1h token_max_ttl=4h`,
+      `vault policy write ${shq(b.role)} "$HERE/policies/${b.role}.hcl"`,
+      `vault write auth/${shq(mount)}/role/${shq(b.role)} bound_service_account_names=${shq(b.serviceAccount)} bound_service_account_namespaces=${shq(b.namespace)} token_policies=${shq(b.role)} token_ttl=1h token_max_ttl=4h`,
     ]),
     '',
+    ...(certs.length
+      ? [
+          `# PKI role: exactly the names the templates request (${certs.length} certificate${certs.length === 1 ? '' : 's'}); the mount and its CA exist already.`,
+          `vault write ${shq(`${site.vault.pkiMount}/roles/${site.vault.pkiRole}`)} ${pkiRoleArgs(ctx).join(' ')}`,
+          '',
+        ]
+      : []),
     '# KV secrets the templates read (put the values yourself; this script never holds them):',
     ...[...kv.entries()].sort().map(([path, keys]) => `#   vault kv put ${site.vault.kvMount}/${path} ${[...keys].sort().map((k) => `${k}=...`).join(' ')}`),
-    `# PKI: role ${site.vault.pkiRole} on ${site.vault.pkiMount} must allow *.${site.cluster.domain}, ${site.cluster.domain} and the in-cluster service names (*.svc).`,
     '',
   ];
   return lines.join('\n');
@@ -181,7 +239,7 @@ export function day0Steps(site: Site): Day0Step[] {
     { id: 'cilium', title: `Install Cilium ${VERSIONS.cilium} through the k3s helm-controller`, commands: [`sudo cp cilium-${VERSIONS.cilium}.tgz /var/lib/rancher/k3s/server/static/charts/`, 'sudo install -m 0600 dist/bootstrap/manifests/cilium.yaml /var/lib/rancher/k3s/server/manifests/cilium.yaml', 'kubectl -n kube-system rollout status ds/cilium --timeout=10m', 'cilium status --wait'], done: 'the node is Ready and CoreDNS runs' },
     ...(agents.length ? [{ id: 'agents', title: 'Join the agent nodes', commands: agents.map((a) => `ssh ${a.name} "sudo install -m 0600 /dev/stdin /etc/rancher/k3s/config.yaml && curl -sfL https://get.k3s.io | INSTALL_K3S_VERSION='${VERSIONS.k3s}' K3S_URL=https://${server.ip}:6443 sh -s - agent" < dist/bootstrap/k3s/agent-${a.name}.yaml`), done: 'kubectl get nodes lists every node Ready' }] : []),
     { id: 'injector', title: 'Apply the platform layer and the Vault Agent Injector (before anything that needs secrets)', commands: ['kubectl apply --server-side -f dist/platform/', 'kubectl apply --server-side -f dist/vault/', `kubectl -n ${site.namespaces.vault} rollout status deploy/vault-agent-injector --timeout=5m`], done: 'the injector pod is Ready and its webhook has a caBundle' },
-    { id: 'vault', title: 'Configure Vault (auth role and policy per ServiceAccount, KV secrets, PKI role)', commands: [`REVIEWER_JWT=$(kubectl -n ${site.namespaces.vault} create token vault-auth --duration=8760h) K3S_CA_FILE=./server-ca.crt bash dist/bootstrap/vault/setup.sh`, 'vault kv put … (the keys listed at the end of setup.sh)'], done: 'vault read auth/<mount>/role/<role> answers for every role in setup.sh' },
+    { id: 'vault', title: 'Configure Vault (auth role and policy per ServiceAccount, KV secrets, PKI role)', commands: ['kubectl apply -f dist/bootstrap/vault/reviewer-token.yaml', 'sudo cat /var/lib/rancher/k3s/server/tls/server-ca.crt > ./server-ca.crt', 'K3S_CA_FILE=./server-ca.crt bash dist/bootstrap/vault/setup.sh', 'vault kv put … (the keys listed at the end of setup.sh)'], done: `vault read auth/${site.vault.authMount}/role/<role> answers for every role in setup.sh, and vault read ${site.vault.pkiMount}/roles/${site.vault.pkiRole} lists the stack's names` },
     { id: 'argocd', title: 'Bootstrap Argo CD from dist/ (once)', commands: [
         `kubectl apply --server-side -k "https://github.com/argoproj/argo-cd/manifests/crds?ref=${VERSIONS.argocd}"`,
         // dist/argocd holds an IngressRoute: Traefik's CRDs first (Argo CD manages both CRD sets afterwards).
@@ -280,6 +338,7 @@ export function addBootstrapFiles(ctx: StackContext): void {
   // version + same values: nothing to fight over).
   ctx.addFile('bootstrap/manifests/cilium-values.yaml', () => `# Cilium ${VERSIONS.cilium} Helm values for this site (identical to the HelmChart's valuesContent).\n${y(ciliumValues(site))}`);
   ctx.addFile('bootstrap/vault/setup.sh', () => vaultSetup(ctx));
+  ctx.addFile('bootstrap/vault/reviewer-token.yaml', () => reviewerTokenManifest(site));
   // Every chart exists by now, so the bindings are complete.
   for (const b of ctx.vault.all()) ctx.addFile(`bootstrap/vault/policies/${b.role}.hcl`, () => policyHcl(b));
   ctx.addFile('bootstrap/DAY0.md', () => renderDay0(site));

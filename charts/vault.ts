@@ -11,8 +11,9 @@ export function buildVaultChart(scope: Construct, ctx: StackContext): StackChart
   const site = ctx.site;
   const namespaces = (Object.keys(site.namespaces) as NamespaceKey[]).filter((k) => k !== 'vault' && namespaceEnabled(site, k)).map((k) => site.namespaces[k]);
   new VaultInjector(chart, 'injector', ctx, { namespaces });
-  // The identity Vault uses for TokenReview of pod tokens (system:auth-delegator). Its long-lived token is
-  // created outside git by the day-0 steps (`kubectl create token`), never stored here.
+  // The identity Vault uses for TokenReview of pod tokens (system:auth-delegator). Its non-expiring token
+  // Secret is applied once at day 0 (dist/bootstrap/vault/reviewer-token.yaml), outside Argo CD, so Argo CD
+  // needs no access to Secrets (docs/adr/0061-vault-reviewer-token.md).
   const labels = { 'app.kubernetes.io/name': 'vault-auth', 'app.kubernetes.io/part-of': 'vault', 'app.kubernetes.io/managed-by': 'cdk8s' };
   new k8s.KubeServiceAccount(chart, 'reviewer', { metadata: { name: 'vault-auth', namespace: site.namespaces.vault, labels }, automountServiceAccountToken: false });
   new k8s.KubeClusterRoleBinding(chart, 'reviewer-binding', {

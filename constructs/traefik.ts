@@ -18,6 +18,7 @@ import { StackContext } from './lib/context';
 import { adminAllowList } from './lib/ingress';
 import { entity } from './lib/network';
 import { READ } from './lib/rbac';
+import { PkiCertificate, pkiIssuePath, pkiSecretCall } from './lib/vault';
 import { Workload } from './lib/workload';
 
 export const TRAEFIK_UID = 65532;
@@ -31,11 +32,11 @@ export class Traefik extends Construct {
     const cfg = site.workloads.traefik;
     const ns = site.namespaces.ingress;
     const domain = site.cluster.domain;
-    const pki = `${site.vault.pkiMount}/issue/${site.vault.pkiRole}`;
+    const cert: PkiCertificate = { commonName: `*.${domain}`, altNames: [domain], ttl: '720h' };
 
     // The dynamic configuration Traefik's file provider reads, rendered by the Vault agent with the PEMs inline.
     const tlsTemplate = [
-      `{{- with secret "${pki}" "common_name=*.${domain}" "alt_names=${domain}" "ttl=720h" -}}`,
+      `{{- with ${pkiSecretCall(site, cert)} -}}`,
       'tls:',
       '  stores:',
       '    default:',
@@ -122,7 +123,7 @@ export class Traefik extends Construct {
         },
       ],
       vault: {
-        secrets: [{ name: 'tls.yml', path: pki, capability: 'update', template: tlsTemplate, perms: '0400' }],
+        secrets: [{ name: 'tls.yml', path: pkiIssuePath(site), capability: 'update', template: tlsTemplate, perms: '0400', pki: cert }],
       },
       metrics: [{ port: 'metrics' }],
     });

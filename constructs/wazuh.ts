@@ -15,7 +15,7 @@ import { imageOf, IMAGES } from '../config/versions';
 import { StackContext } from './lib/context';
 import { httpsRoute } from './lib/ingress';
 import { entity, fqdns, tcp } from './lib/network';
-import { kvEnvTemplate, kvPath, pkiTemplate, VaultSecret } from './lib/vault';
+import { kvEnvTemplate, kvPath, PkiCertificate, PkiField, pkiSecret, VaultSecret } from './lib/vault';
 import { Workload } from './lib/workload';
 import { ServersTransport } from '../imports/traefik-serverstransport-traefik.io';
 
@@ -23,17 +23,10 @@ export const WAZUH_UID = 1000;
 const INDEXER_HOME = '/usr/share/wazuh-indexer';
 const DASHBOARD_HOME = '/usr/share/wazuh-dashboard';
 
-/** Certificate + key + CA files for one identity, from one PKI issue. */
+/** Certificate + key + CA files for one identity, from one PKI issue (PKCS#8 key: OpenSearch reads no other). */
 function certFiles(ctx: StackContext, prefix: string, cn: string, alt: readonly string[], volumePath?: string): VaultSecret[] {
-  const site = ctx.site;
-  const path = `${site.vault.pkiMount}/issue/${site.vault.pkiRole}`;
-  const file = (name: string, field: 'certificate' | 'private_key' | 'issuing_ca'): VaultSecret => ({
-    name,
-    path,
-    capability: 'update',
-    template: pkiTemplate(site, cn, alt, field),
-    ...(volumePath ? { volumePath } : {}),
-  });
+  const cert: PkiCertificate = { commonName: cn, altNames: alt, privateKeyFormat: 'pkcs8' };
+  const file = (name: string, field: PkiField) => pkiSecret(ctx.site, name, cert, field, volumePath ? { volumePath } : {});
   return [file(`${prefix}.pem`, 'certificate'), file(`${prefix}-key.pem`, 'private_key'), file(`${prefix === 'admin' ? 'admin-' : ''}root-ca.pem`, 'issuing_ca')];
 }
 

@@ -71,7 +71,7 @@ test('every Vault role corresponds exactly to the annotated ServiceAccounts and 
     const a = t.metadata.annotations!;
     const role = a['vault.hashicorp.com/role']!;
     roles.add(role);
-    expect(setup).toContain(`role/${role} bound_service_account_names=${t.spec.serviceAccountName} bound_service_account_namespaces=${t.owner.metadata.namespace} token_policies=${role}`);
+    expect(setup).toContain(`role/'${role}' bound_service_account_names='${t.spec.serviceAccountName}' bound_service_account_namespaces='${t.owner.metadata.namespace}' token_policies='${role}'`);
     const policy = file(`bootstrap/vault/policies/${role}.hcl`);
     const paths = Object.entries(a).filter(([k]) => k.startsWith('vault.hashicorp.com/agent-inject-secret-')).map(([, v]) => v);
     for (const p of paths) expect(policy).toContain(`path "${p}"`);

@@ -5,6 +5,7 @@
  * the role a pod logs in with, its ServiceAccount and namespace, and the paths its templates read all come
  * from the same spec that produced the annotations, so the two cannot disagree.
  */
+import { isIP } from 'node:net';
 import { Site } from '../../config/schema';
 
 export interface VaultSecret {
@@ -22,7 +23,35 @@ export interface VaultSecret {
   readonly command?: string;
   /** Folder this file is rendered into instead of the spec's folder (its own in-memory volume). */
   readonly volumePath?: string;
+  /** The certificate a PKI `issue` template requests (set by pkiSecret); the PKI role is generated from these. */
+  readonly pki?: PkiCertificate;
 }
+
+/**
+ * A certificate requested from the stack's PKI role, as data: the role setup.sh writes allows exactly the names
+ * of every PkiCertificate of the registry, and verify checks the rendered templates against it.
+ */
+export interface PkiCertificate {
+  /** Common name: a DNS name, a bare name such as "admin", or a wildcard with a left-most `*.` label. */
+  readonly commonName: string;
+  /** DNS subject alternative names (same forms as commonName). @default [] */
+  readonly altNames?: readonly string[];
+  /** IP subject alternative names. @default [] */
+  readonly ipSans?: readonly string[];
+  /** Lifetime requested; the role's max_ttl is the longest of these. @default '720h' */
+  readonly ttl?: string;
+  /**
+   * Encoding of `private_key`: Vault's default `der` (PKCS#1/SEC1 in PEM), or `pkcs8` (Java/OpenSearch read
+   * only PKCS#8). An issue-request parameter, not a role setting. @default 'der'
+   */
+  readonly privateKeyFormat?: 'der' | 'pkcs8';
+}
+
+export type PkiField = 'certificate' | 'private_key' | 'issuing_ca';
+
+/** A DNS name (RFC 1123 labels), optionally with a whole left-most `*` label. Bare single labels allowed. */
+const PKI_NAME = /^(\*\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+const PKI_TTL = /^[1-9]\d*[smh]$/;
 
 export interface VaultSpec {
   readonly secrets: readonly VaultSecret[];
@@ -45,6 +74,9 @@ export interface VaultBinding {
   readonly paths: readonly { readonly path: string; readonly capability: 'read' | 'update' }[];
 }
 
+/** The service-account-token Secret of `<vault ns>/vault-auth` whose token Vault reviews pod tokens with. */
+export const REVIEWER_SECRET = 'vault-auth-token';
+
 /** Name of the projected ServiceAccount token volume the agent authenticates with. */
 export const VAULT_TOKEN_VOLUME = 'vault-sa-token';
 
@@ -58,11 +90,73 @@ export function kvValueTemplate(path: string, key: string): string {
   return `{{- with secret "${path}" -}}{{ .Data.data.${key} }}{{- end }}`;
 }
 
-/** Template that writes a PKI issue response field (certificate, private_key, issuing_ca) for these names. */
-export function pkiTemplate(site: Site, commonName: string, altNames: readonly string[], field: 'certificate' | 'private_key' | 'issuing_ca'): string {
-  // Identical `secret` calls are one dependency for the agent, so cert and key come from the same issue.
-  const alt = altNames.length ? ` "alt_names=${altNames.join(',')}"` : '';
-  return `{{- with secret "${site.vault.pkiMount}/issue/${site.vault.pkiRole}" "common_name=${commonName}"${alt} "ttl=720h" -}}{{ .Data.${field} }}{{- end }}`;
+/** The PKI issue endpoint every certificate of the stack is requested from. */
+export function pkiIssuePath(site: Site): string {
+  return `${site.vault.pkiMount}/issue/${site.vault.pkiRole}`;
+}
+
+/** Every DNS name a certificate requests (CN first), checked to be safe inside a quoted template argument. */
+export function pkiNames(cert: PkiCertificate): string[] {
+  const names = [cert.commonName, ...(cert.altNames ?? [])];
+  for (const n of names) if (!PKI_NAME.test(n) || n.length > 253) throw new Error(`PKI name ${JSON.stringify(n)} is not a DNS name (lower-case labels, optional left-most "*.")`);
+  for (const ip of cert.ipSans ?? []) if (isIP(ip) === 0) throw new Error(`PKI IP SAN ${JSON.stringify(ip)} is not an IP address`);
+  if (cert.ttl !== undefined && !PKI_TTL.test(cert.ttl)) throw new Error(`PKI ttl ${JSON.stringify(cert.ttl)} is not a duration such as "720h"`);
+  return [...new Set(names)];
+}
+
+/**
+ * The consul-template `secret` call issuing `cert` (without `{{ with … }}`). Identical calls are one dependency
+ * for the agent, so the certificate, key and CA files of one certificate come from the same issue.
+ */
+export function pkiSecretCall(site: Site, cert: PkiCertificate): string {
+  pkiNames(cert);
+  const args = [`common_name=${cert.commonName}`];
+  if (cert.altNames?.length) args.push(`alt_names=${cert.altNames.join(',')}`);
+  if (cert.ipSans?.length) args.push(`ip_sans=${cert.ipSans.join(',')}`);
+  args.push(`ttl=${cert.ttl ?? '720h'}`);
+  if (cert.privateKeyFormat === 'pkcs8') args.push('private_key_format=pkcs8');
+  return `secret "${pkiIssuePath(site)}" ${args.map((a) => `"${a}"`).join(' ')}`;
+}
+
+/** Template that writes one field of the issue response (certificate, private_key, issuing_ca). */
+export function pkiTemplate(site: Site, cert: PkiCertificate, field: PkiField): string {
+  return `{{- with ${pkiSecretCall(site, cert)} -}}{{ .Data.${field} }}{{- end }}`;
+}
+
+/** A secret file holding one field of a certificate issued by the stack's PKI role (typed, see PkiCertificate). */
+export function pkiSecret(site: Site, name: string, cert: PkiCertificate, field: PkiField, opts: Pick<VaultSecret, 'perms' | 'command' | 'volumePath'> = {}): VaultSecret {
+  return { name, path: pkiIssuePath(site), capability: 'update', template: pkiTemplate(site, cert, field), pki: cert, ...opts };
+}
+
+/** The PKI role parameters that allow exactly the names `certs` request (Vault's validateNames semantics). */
+export interface PkiRoleSpec {
+  readonly allowedDomains: readonly string[];
+  readonly allowWildcards: boolean;
+  readonly allowIpSans: boolean;
+  readonly maxTtl: string;
+  readonly serverFlag: boolean;
+  readonly clientFlag: boolean;
+}
+
+const seconds = (ttl: string) => Number(ttl.slice(0, -1)) * ({ s: 1, m: 60, h: 3600 } as const)[ttl.slice(-1) as 's' | 'm' | 'h'];
+
+/**
+ * Every requested name listed as a bare domain: with allow_bare_domains and neither subdomains nor globs, Vault
+ * compares each requested name (a wildcard name included, as the literal "*.x") case-insensitively with
+ * allowed_domains, so the role issues these names and nothing else.
+ */
+export function pkiRoleFor(certs: readonly PkiCertificate[]): PkiRoleSpec {
+  const names = [...new Set(certs.flatMap(pkiNames))].sort();
+  const ttls = certs.map((c) => c.ttl ?? '720h');
+  return {
+    allowedDomains: names,
+    allowWildcards: names.some((n) => n.startsWith('*.')),
+    allowIpSans: certs.some((c) => (c.ipSans ?? []).length > 0),
+    maxTtl: ttls.reduce((a, b) => (seconds(b) > seconds(a) ? b : a), '1h'),
+    // Server certificates for the services, client certificates for OpenSearch's admin and node identities.
+    serverFlag: true,
+    clientFlag: true,
+  };
 }
 
 /** Template that writes several KV keys as `ENV=value` lines (for env files). */
@@ -73,6 +167,7 @@ export function kvEnvTemplate(path: string, vars: Readonly<Record<string, string
 
 export class VaultRegistry {
   private readonly bindings = new Map<string, VaultBinding>();
+  private readonly certs = new Map<string, { readonly role: string; readonly cert: PkiCertificate }>();
 
   constructor(private readonly site: Site) {}
 
@@ -85,7 +180,14 @@ export class VaultRegistry {
       throw new Error(`vault role ${role} is bound to ${existing.namespace}/${existing.serviceAccount} already`);
     }
     const paths = [...(existing?.paths ?? [])];
+    const issue = `${this.site.vault.pkiMount}/issue/`;
     for (const s of spec.secrets) {
+      if (s.path.startsWith(issue)) {
+        // The PKI role is generated from typed requests; a hand-written issue template would escape it.
+        if (!s.pki) throw new Error(`vault secret ${s.name} of ${namespace}/${serviceAccount} reads ${s.path} without typed certificate data: build it with pkiSecret()`);
+        if (s.path !== pkiIssuePath(this.site)) throw new Error(`vault secret ${s.name} issues from ${s.path}; the stack's PKI role is ${pkiIssuePath(this.site)}`);
+        this.certs.set(JSON.stringify(s.pki), { role, cert: s.pki });
+      }
       const capability = s.capability ?? 'read';
       if (!paths.some((p) => p.path === s.path && p.capability === capability)) paths.push({ path: s.path, capability });
     }
@@ -118,6 +220,11 @@ export class VaultRegistry {
       if (s.volumePath) a[`vault.hashicorp.com/secret-volume-path-${s.name}`] = s.volumePath;
     }
     return a;
+  }
+
+  /** Every certificate requested through the registry, with the Vault role requesting it. */
+  certificates(): { readonly role: string; readonly cert: PkiCertificate }[] {
+    return [...this.certs.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, c]) => c);
   }
 
   /** Every binding, sorted by role. */
