@@ -20,6 +20,7 @@ import { checkPodSecurity } from './checks/pod-security';
 import { canI, checkRbac, grants, renderRbacDoc } from './checks/rbac';
 import { checkSchema } from './checks/schema';
 import { checkSecrets } from './checks/secrets';
+import { checkVaultTrust } from './checks/vault-trust';
 import { loadDist } from './load';
 import { Context, Finding, projectRoot } from './types';
 
@@ -50,6 +51,7 @@ export function runChecks(ctx: Context, opts: { against?: { rev: string; repoRoo
     ...network.findings,
     ...checkRbac(ctx),
     ...checkSecrets(ctx),
+    ...checkVaultTrust(ctx),
     ...checkGitops(ctx, opts.against),
     ...checkCapacity(ctx, opts.maxShare),
   ];
