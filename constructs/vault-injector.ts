@@ -69,11 +69,11 @@ export class VaultInjector extends Construct {
           readiness: { http: { path: '/health/ready', port: 'https', scheme: 'HTTPS' }, initialDelaySeconds: 5 },
         },
       ],
-      // Auto TLS patches the caBundle of its own webhook configuration only.
+      // Auto TLS watches webhook configurations and patches the caBundle of its own only. No `nodes get`:
+      // vault-helm grants it only with the leader elector on (off here, one replica); see conformance/facts/vault.ts.
       clusterRules: [
         { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], verbs: ['patch'], resourceNames: [WEBHOOK_NAME] },
-        { apiGroups: [''], resources: ['nodes'], verbs: ['get'] },
       ],
       metrics: [{ port: 'https', scheme: 'https', insecureSkipVerify: true, job: 'vault-agent-injector' }],
     });

@@ -4,7 +4,9 @@
  */
 import { Fact, factsOf } from '../upstream';
 import { PIN_FACTS } from './pins';
+import { VAULT_FACTS } from './vault';
 
 export const ALL_FACTS: readonly Fact<unknown>[] = [
   ...factsOf(PIN_FACTS),
+  ...factsOf(VAULT_FACTS),
 ];
