@@ -15,7 +15,7 @@ import { HelmChart } from '../imports/helm-controller-helmchart-helm.cattle.io';
 import { IMAGES, VERSIONS } from '../config/versions';
 import { Site } from '../config/schema';
 import { StackContext } from '../constructs/lib/context';
-import { pkiRoleFor, REVIEWER_SECRET, VaultBinding } from '../constructs/lib/vault';
+import { PkiCertificate, pkiParams, pkiRoleFor, REVIEWER_SECRET, VaultBinding } from '../constructs/lib/vault';
 import { Workload } from '../constructs/lib/workload';
 import { toYaml } from './synth';
 import { APP_WAVES } from './apps';
@@ -119,8 +119,22 @@ export function templateKeys(template: string): string[] {
   return [...new Set([...template.matchAll(/\.Data\.data\.([A-Za-z0-9_]+)/g)].map((m) => m[1]!))].sort();
 }
 
-export function policyHcl(b: VaultBinding): string {
-  return `# Vault policy for ${b.namespace}/${b.serviceAccount} (role ${b.role}); generated, do not edit.\n${b.paths.map((p) => `path "${p.path}" {\n  capabilities = ["${p.capability}"]\n}\n`).join('\n')}`;
+/**
+ * The policy of one binding. On the PKI issue path it also pins the request parameters to the certificates
+ * this workload's templates request (Vault ACL allowed_parameters): the role allows the union of every
+ * workload's names, the policy keeps each workload to its own (Traefik cannot ask for Wazuh's "admin").
+ */
+export function policyHcl(b: VaultBinding, certs: readonly PkiCertificate[] = []): string {
+  const block = (p: VaultBinding['paths'][number]) => {
+    const lines = [`path "${p.path}" {`, `  capabilities = ["${p.capability}"]`];
+    if (p.capability === 'update' && certs.length) {
+      const allowed = new Map<string, Set<string>>();
+      for (const c of certs) for (const [k, v] of Object.entries(pkiParams(c))) allowed.set(k, new Set([...(allowed.get(k) ?? []), v]));
+      lines.push('  allowed_parameters = {', ...[...allowed].map(([k, vs]) => `    "${k}" = [${[...vs].sort().map((v) => `"${v}"`).join(', ')}]`), '  }');
+    }
+    return [...lines, '}', ''].join('\n');
+  };
+  return `# Vault policy for ${b.namespace}/${b.serviceAccount} (role ${b.role}); generated, do not edit.\n${b.paths.map(block).join('\n')}`;
 }
 
 /** Single-quoted for bash: the value reaches the shell as one word, whatever it holds. */
@@ -340,7 +354,7 @@ export function addBootstrapFiles(ctx: StackContext): void {
   ctx.addFile('bootstrap/vault/setup.sh', () => vaultSetup(ctx));
   ctx.addFile('bootstrap/vault/reviewer-token.yaml', () => reviewerTokenManifest(site));
   // Every chart exists by now, so the bindings are complete.
-  for (const b of ctx.vault.all()) ctx.addFile(`bootstrap/vault/policies/${b.role}.hcl`, () => policyHcl(b));
+  for (const b of ctx.vault.all()) ctx.addFile(`bootstrap/vault/policies/${b.role}.hcl`, () => policyHcl(b, ctx.vault.certificatesOf(b.role)));
   ctx.addFile('bootstrap/DAY0.md', () => renderDay0(site));
   ctx.addFile('bootstrap/RUNBOOK.md', () => renderRunbook(ctx));
 }

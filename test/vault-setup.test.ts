@@ -9,7 +9,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { day0Steps } from '../charts/bootstrap';
-import { pkiNames } from '../constructs/lib/vault';
+import { pkiNames, pkiParams } from '../constructs/lib/vault';
+import { parametersAllowed, parsePolicy } from '../verify/checks/vault-trust';
 import { podTemplates, synth } from './helpers';
 
 const SEP = '\u001f';
@@ -131,4 +132,14 @@ test('setup.sh runs from any directory (no cd before reading caller-relative pat
   mkdirSync(join(w.root, 'elsewhere'));
   execFileSync('bash', ['-c', 'K3S_CA_FILE=../server-ca.crt bash ../dist/bootstrap/vault/setup.sh'], { cwd: join(w.root, 'elsewhere'), env: w.env, encoding: 'utf8' });
   expect(w.calls().some((c) => c.includes('kubernetes_ca_cert=@../server-ca.crt'))).toBe(true);
+});
+
+test('each policy admits only its own workload\'s certificate requests on the shared PKI role', () => {
+  const s = synth();
+  const issue = `${s.stack.ctx.site.vault.pkiMount}/issue/${s.stack.ctx.site.vault.pkiRole}`;
+  const policy = (role: string) => parsePolicy(s.files.get(`bootstrap/vault/policies/${role}.hcl`)!).get(issue)!;
+  const admin = new Map(Object.entries(pkiParams({ commonName: 'admin', privateKeyFormat: 'pkcs8' })));
+  expect(parametersAllowed(policy('security-wazuh-indexer'), admin)).toBeUndefined();
+  expect(parametersAllowed(policy('ingress-traefik'), admin)).toBe('common_name=admin is not among the allowed values [*.domus.lan]');
+  for (const { role, cert } of s.stack.ctx.vault.certificates()) expect(parametersAllowed(policy(role), new Map(Object.entries(pkiParams(cert))))).toBeUndefined();
 });

@@ -109,13 +109,19 @@ export function pkiNames(cert: PkiCertificate): string[] {
  * for the agent, so the certificate, key and CA files of one certificate come from the same issue.
  */
 export function pkiSecretCall(site: Site, cert: PkiCertificate): string {
+  return `secret "${pkiIssuePath(site)}" ${Object.entries(pkiParams(cert)).map(([k, v]) => `"${k}=${v}"`).join(' ')}`;
+}
+
+/** The issue request's parameters for `cert`, in the order the template sends them (also the policy's allow-list). */
+export function pkiParams(cert: PkiCertificate): Record<string, string> {
   pkiNames(cert);
-  const args = [`common_name=${cert.commonName}`];
-  if (cert.altNames?.length) args.push(`alt_names=${cert.altNames.join(',')}`);
-  if (cert.ipSans?.length) args.push(`ip_sans=${cert.ipSans.join(',')}`);
-  args.push(`ttl=${cert.ttl ?? '720h'}`);
-  if (cert.privateKeyFormat === 'pkcs8') args.push('private_key_format=pkcs8');
-  return `secret "${pkiIssuePath(site)}" ${args.map((a) => `"${a}"`).join(' ')}`;
+  return {
+    common_name: cert.commonName,
+    ...(cert.altNames?.length ? { alt_names: cert.altNames.join(',') } : {}),
+    ...(cert.ipSans?.length ? { ip_sans: cert.ipSans.join(',') } : {}),
+    ttl: cert.ttl ?? '720h',
+    ...(cert.privateKeyFormat === 'pkcs8' ? { private_key_format: 'pkcs8' } : {}),
+  };
 }
 
 /** Template that writes one field of the issue response (certificate, private_key, issuing_ca). */
@@ -168,6 +174,7 @@ export function kvEnvTemplate(path: string, vars: Readonly<Record<string, string
 export class VaultRegistry {
   private readonly bindings = new Map<string, VaultBinding>();
   private readonly certs = new Map<string, { readonly role: string; readonly cert: PkiCertificate }>();
+  private readonly roleCerts = new Map<string, Map<string, PkiCertificate>>();
 
   constructor(private readonly site: Site) {}
 
@@ -186,7 +193,9 @@ export class VaultRegistry {
         // The PKI role is generated from typed requests; a hand-written issue template would escape it.
         if (!s.pki) throw new Error(`vault secret ${s.name} of ${namespace}/${serviceAccount} reads ${s.path} without typed certificate data: build it with pkiSecret()`);
         if (s.path !== pkiIssuePath(this.site)) throw new Error(`vault secret ${s.name} issues from ${s.path}; the stack's PKI role is ${pkiIssuePath(this.site)}`);
-        this.certs.set(JSON.stringify(s.pki), { role, cert: s.pki });
+        this.certs.set(`${role} ${JSON.stringify(s.pki)}`, { role, cert: s.pki });
+        if (!this.roleCerts.has(role)) this.roleCerts.set(role, new Map());
+        this.roleCerts.get(role)!.set(JSON.stringify(s.pki), s.pki);
       }
       const capability = s.capability ?? 'read';
       if (!paths.some((p) => p.path === s.path && p.capability === capability)) paths.push({ path: s.path, capability });
@@ -225,6 +234,11 @@ export class VaultRegistry {
   /** Every certificate requested through the registry, with the Vault role requesting it. */
   certificates(): { readonly role: string; readonly cert: PkiCertificate }[] {
     return [...this.certs.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, c]) => c);
+  }
+
+  /** The certificates one Vault role requests (its policy allows only these parameters on the issue path). */
+  certificatesOf(role: string): PkiCertificate[] {
+    return [...(this.roleCerts.get(role)?.entries() ?? [])].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, c]) => c);
   }
 
   /** Every binding, sorted by role. */

@@ -4,7 +4,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
-import { checkVaultTrust, parsePolicy, roleAllows, shellWords } from '../../verify/checks/vault-trust';
+import { checkVaultTrust, parametersAllowed, parsePolicy, roleAllows, shellWords } from '../../verify/checks/vault-trust';
 import { loadDist, podSpecOf } from '../../verify/load';
 import { Context, Doc, KubeObj } from '../../verify/types';
 
@@ -88,12 +88,32 @@ describe('roles and policies', () => {
 });
 
 describe('PKI role', () => {
+  test('a certificate request the workload\'s policy does not admit (another workload\'s name)', () => {
+    const e = errors(context({ objs: (o) => {
+      const a = pod(o, 'traefik').metadata.annotations;
+      a['vault.hashicorp.com/agent-inject-template-tls.yml'] = a['vault.hashicorp.com/agent-inject-template-tls.yml']!.replace('"common_name=*.domus.lan"', '"common_name=admin"');
+    } }));
+    expect(e).toEqual([
+      'Deployment ingress/traefik: tls.yml: the policy of role "ingress-traefik" refuses this certificate request on pki_int/issue/homelab: common_name=admin is not among the allowed values [*.domus.lan]',
+      '-: PKI role pki_int/issue/homelab allows "*.domus.lan", which no template requests (remove it)',
+    ]);
+  });
+  test('policy parameters follow Vault ACL rules: listed keys only, globs, empty list = any value', () => {
+    const block = { capabilities: ['update'], allowedParameters: new Map([['common_name', ['*.a.lan', 'b']], ['ttl', []]]) };
+    expect(parametersAllowed(block, new Map([['common_name', 'x.a.lan'], ['ttl', '1h']]))).toBeUndefined();
+    expect(parametersAllowed(block, new Map([['common_name', 'c']]))).toBe('common_name=c is not among the allowed values [*.a.lan, b]');
+    expect(parametersAllowed(block, new Map([['alt_names', 'b']]))).toBe('parameter alt_names is not in allowed_parameters');
+    expect(parametersAllowed({ capabilities: ['update'] }, new Map([['anything', 'x']]))).toBeUndefined();
+  });
   test('a template requesting a name the role does not allow', () => {
     const e = errors(context({ objs: (o) => {
       const a = pod(o, 'traefik').metadata.annotations;
       a['vault.hashicorp.com/agent-inject-template-tls.yml'] = a['vault.hashicorp.com/agent-inject-template-tls.yml']!.replace('"alt_names=domus.lan"', '"alt_names=domus.lan,grafana.other.lan"');
     } }));
-    expect(e).toEqual(['Deployment ingress/traefik: PKI: the template tls.yml requests "grafana.other.lan" from pki_int/issue/homelab, which the role bootstrap/vault/setup.sh writes does not allow']);
+    expect(e).toEqual([
+      'Deployment ingress/traefik: tls.yml: the policy of role "ingress-traefik" refuses this certificate request on pki_int/issue/homelab: alt_names=domus.lan,grafana.other.lan is not among the allowed values [domus.lan]',
+      'Deployment ingress/traefik: PKI: the template tls.yml requests "grafana.other.lan" from pki_int/issue/homelab, which the role bootstrap/vault/setup.sh writes does not allow',
+    ]);
   });
   test('a role broader than the templates: an extra domain, subdomains on', () => {
     const e = errors(context({ files: setupEdit((s) => s.replace("allowed_domains='", "allowed_domains='vault.domus.lan,").replace('allow_subdomains=false', 'allow_subdomains=true')) }));
@@ -136,5 +156,5 @@ describe('webhook scope', () => {
 
 test('setup.sh words and policy blocks are read as bash and Vault read them', () => {
   expect(shellWords(`vault write 'pki/roles/r' allowed_domains='*.a,b' x="$Y" z=@"$CA"`)).toEqual(['vault', 'write', 'pki/roles/r', 'allowed_domains=*.a,b', 'x=$Y', 'z=@$CA']);
-  expect([...parsePolicy('path "kv/data/a" {\n  capabilities = ["read", "list"]\n}\npath "pki/issue/r" { capabilities = ["update"] }')]).toEqual([['kv/data/a', ['read', 'list']], ['pki/issue/r', ['update']]]);
+  expect([...parsePolicy('path "kv/data/a" {\n  capabilities = ["read", "list"]\n}\npath "pki/issue/r" { capabilities = ["update"]\n  allowed_parameters = {\n    "common_name" = ["*.a.lan", "b"]\n    "ttl" = []\n  }\n}')]).toEqual([["kv/data/a", { capabilities: ["read", "list"] }], ["pki/issue/r", { capabilities: ["update"], allowedParameters: new Map([["common_name", ["*.a.lan", "b"]], ["ttl", []]]) }]]);
 });

@@ -7,7 +7,7 @@
  *    a private name or IP needs one of them. Skip-verify is refused wherever it can be written.
  * 2. Auth: each annotated pod's role is written by setup.sh on the mount the pod logs in to, bound to the
  *    pod's ServiceAccount and namespace, with policies whose files exist and grant every path the pod's
- *    templates read (read for KV, update for PKI issue).
+ *    templates read (read for KV, update for PKI issue), admitting the parameters of its certificate requests.
  * 3. PKI: the role setup.sh writes can issue every common name and SAN the templates request (Vault's
  *    validateNames rules), and allows no name that no template requests.
  * 4. Webhook: the injector's webhook selects every namespace (and pod) that carries agent-inject.
@@ -77,22 +77,54 @@ export function parseSetup(text: string): SetupModel {
   return { roles, policies, pkiRoles };
 }
 
-/** `path "p" { capabilities = [...] }` blocks of a policy. */
-export function parsePolicy(hcl: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const m of hcl.matchAll(/path\s+"([^"]+)"\s*\{[^}]*?capabilities\s*=\s*\[([^\]]*)\]/g)) {
-    out.set(m[1]!, [...m[2]!.matchAll(/"([^"]+)"/g)].map((c) => c[1]!));
+export interface PolicyPath {
+  readonly capabilities: string[];
+  /** allowed_parameters: parameter → allowed values (globs); undefined when the block sets none. */
+  readonly allowedParameters?: Map<string, string[]>;
+}
+
+/** `path "p" { capabilities = [...] allowed_parameters = { "k" = [...] } }` blocks of a policy. */
+export function parsePolicy(hcl: string): Map<string, PolicyPath> {
+  const out = new Map<string, PolicyPath>();
+  const strings = (list: string) => [...list.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((c) => c[1]!);
+  for (const m of hcl.matchAll(/path\s+"([^"]+)"\s*\{/g)) {
+    // The block runs to its matching brace (allowed_parameters nests one level).
+    let depth = 1;
+    let i = m.index! + m[0].length;
+    for (; i < hcl.length && depth > 0; i++) depth += hcl[i] === '{' ? 1 : hcl[i] === '}' ? -1 : 0;
+    const body = hcl.slice(m.index! + m[0].length, i - 1);
+    const caps = /capabilities\s*=\s*\[([^\]]*)\]/.exec(body);
+    const params = /allowed_parameters\s*=\s*\{([^}]*)\}/.exec(body);
+    out.set(m[1]!, {
+      capabilities: caps ? strings(caps[1]!) : [],
+      ...(params ? { allowedParameters: new Map([...params[1]!.matchAll(/"([^"]+)"\s*=\s*\[([^\]]*)\]/g)].map((p) => [p[1]!, strings(p[2]!)] as const)) } : {}),
+    });
   }
   return out;
 }
 
+/**
+ * Whether a policy path admits a request's parameters (Vault ACL): with allowed_parameters set, every key must
+ * be listed (or "*"), and an empty list admits any value; values match as globs.
+ */
+export function parametersAllowed(path: PolicyPath, params: ReadonlyMap<string, string>): string | undefined {
+  const allowed = path.allowedParameters;
+  if (!allowed || allowed.size === 0) return undefined;
+  for (const [k, v] of params) {
+    const values = allowed.get(k) ?? allowed.get('*');
+    if (values === undefined) return `parameter ${k} is not in allowed_parameters`;
+    if (values.length > 0 && !values.some((pattern) => glob(pattern, v))) return `${k}=${v} is not among the allowed values [${values.join(', ')}]`;
+  }
+  return undefined;
+}
+
 /** The names one template requests from a PKI issue path: `secret "<path>" "common_name=…" "alt_names=…" …`. */
-export function pkiRequests(template: string): { path: string; names: string[]; ipSans: string[] }[] {
-  const out: { path: string; names: string[]; ipSans: string[] }[] = [];
+export function pkiRequests(template: string): { path: string; names: string[]; ipSans: string[]; params: Map<string, string> }[] {
+  const out: { path: string; names: string[]; ipSans: string[]; params: Map<string, string> }[] = [];
   for (const m of template.matchAll(/secret\s+"([^"]+\/issue\/[^"]+)"((?:\s+"[^"]*")*)/g)) {
     const args = new Map([...m[2]!.matchAll(/"([^"=]+)=([^"]*)"/g)].map((a) => [a[1]!, a[2]!] as const));
     const names = [args.get('common_name'), ...(args.get('alt_names') ?? '').split(',')].filter((n): n is string => !!n);
-    out.push({ path: m[1]!, names, ipSans: (args.get('ip_sans') ?? '').split(',').filter(Boolean) });
+    out.push({ path: m[1]!, names, ipSans: (args.get('ip_sans') ?? '').split(',').filter(Boolean), params: args });
   }
   return out;
 }
@@ -200,7 +232,7 @@ export function checkVaultTrust(ctx: Context): Finding[] {
   }
   const setup = parseSetup(setupText);
   const defaultAuthPath = injector ? envOf(injector.obj, 'AGENT_INJECT_VAULT_AUTH_PATH') : undefined;
-  const policyFiles = new Map<string, Map<string, string[]>>();
+  const policyFiles = new Map<string, Map<string, PolicyPath>>();
   for (const [f, text] of ctx.files) {
     const m = /^bootstrap\/vault\/policies\/([^/]+)\.hcl$/.exec(f);
     if (m) policyFiles.set(m[1]!, parsePolicy(text));
@@ -221,6 +253,7 @@ export function checkVaultTrust(ctx: Context): Finding[] {
     if (!role.sas.includes(sa) && !role.sas.includes('*')) err(`Vault role "${roleName}" is bound to ServiceAccount(s) ${role.sas.join(',') || '(none)'}, not ${sa}, which the pod runs as`, d);
     if (!role.namespaces.includes(ns) && !role.namespaces.includes('*')) err(`Vault role "${roleName}" is bound to namespace(s) ${role.namespaces.join(',') || '(none)'}, not ${ns}`, d);
     const grants = new Map<string, Set<string>>();
+    const blocks = new Map<string, PolicyPath[]>();
     for (const p of role.policies) {
       if (!setup.policies.has(p)) err(`Vault role "${roleName}" uses policy "${p}", which ${SETUP} never writes`, d);
       const file = policyFiles.get(p);
@@ -228,7 +261,10 @@ export function checkVaultTrust(ctx: Context): Finding[] {
         err(`Vault role "${roleName}" uses policy "${p}", but bootstrap/vault/policies/${p}.hcl is missing`, d);
         continue;
       }
-      for (const [path, caps] of file) grants.set(path, new Set([...(grants.get(path) ?? []), ...caps]));
+      for (const [path, block] of file) {
+        grants.set(path, new Set([...(grants.get(path) ?? []), ...block.capabilities]));
+        blocks.set(path, [...(blocks.get(path) ?? []), block]);
+      }
     }
     for (const [k, path] of Object.entries(a)) {
       if (!k.startsWith(`${A}agent-inject-secret-`)) continue;
@@ -239,6 +275,10 @@ export function checkVaultTrust(ctx: Context): Finding[] {
         const need = /\/issue\//.test(p) ? 'update' : 'read';
         const caps = grants.get(p);
         if (!caps?.has(need) && !caps?.has('sudo')) err(`${file}: reads ${p}, but the policies of role "${roleName}" grant ${caps ? `only [${[...caps].join(', ')}]` : 'nothing'} there (needs "${need}")`, d);
+      }
+      for (const r of pkiRequests(template)) {
+        const why = (blocks.get(r.path) ?? []).map((b) => parametersAllowed(b, r.params));
+        if (why.length > 0 && why.every((w) => w !== undefined)) err(`${file}: the policy of role "${roleName}" refuses this certificate request on ${r.path}: ${why[0]}`, d);
       }
     }
   }

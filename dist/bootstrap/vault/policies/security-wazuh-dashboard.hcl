@@ -5,4 +5,10 @@ path "kv/data/security/wazuh" {
 
 path "pki_int/issue/homelab" {
   capabilities = ["update"]
+  allowed_parameters = {
+    "common_name" = ["wazuh-dashboard"]
+    "alt_names" = ["wazuh-dashboard.security.svc,wazuh.domus.lan"]
+    "ttl" = ["720h"]
+    "private_key_format" = ["pkcs8"]
+  }
 }
