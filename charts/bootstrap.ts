@@ -213,8 +213,10 @@ function vaultSetup(ctx: StackContext): string {
     `# Vault reviews pod tokens (TokenReview) with the token of ${site.namespaces.vault}/vault-auth (system:auth-delegator), held`,
     `# by the Secret ${REVIEWER_SECRET} (dist/bootstrap/vault/reviewer-token.yaml): a service-account-token Secret does not expire, so`,
     '# nothing needs renewing (docs/adr/0061-vault-reviewer-token.md). REVIEWER_JWT overrides it.',
-    `REVIEWER_JWT="\${REVIEWER_JWT:-$(kubectl -n ${shq(site.namespaces.vault)} get secret ${REVIEWER_SECRET} -o jsonpath='{.data.token}' | base64 -d)}"`,
-    '[ -n "$REVIEWER_JWT" ] || { echo "setup.sh: no reviewer token yet (kubectl -n ' + site.namespaces.vault + ' get secret ' + REVIEWER_SECRET + ')" >&2; exit 1; }',
+    `reviewer_jwt() { kubectl -n ${shq(site.namespaces.vault)} get secret ${REVIEWER_SECRET} -o jsonpath='{.data.token}' 2>/dev/null | base64 -d 2>/dev/null || true; }`,
+    '# The token controller fills the Secret moments after it is applied: wait up to 60 s.',
+    'if [ -z "${REVIEWER_JWT:-}" ]; then for _ in $(seq 1 30); do REVIEWER_JWT="$(reviewer_jwt)"; [ -n "$REVIEWER_JWT" ] && break; sleep 2; done; fi',
+    `[ -n "$REVIEWER_JWT" ] || { echo "setup.sh: no reviewer token in ${site.namespaces.vault}/${REVIEWER_SECRET} (applied? see: kubectl -n ${site.namespaces.vault} get secret ${REVIEWER_SECRET})" >&2; exit 1; }`,
     `vault write auth/${shq(mount)}/config kubernetes_host=${shq(`https://${server.ip}:6443`)} kubernetes_ca_cert=@"$CA_FILE" token_reviewer_jwt="$REVIEWER_JWT" disable_local_ca_jwt=true`,
     '',
     ...bindings.flatMap((b) => [

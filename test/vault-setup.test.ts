@@ -46,7 +46,18 @@ function workspace(): { root: string; env: NodeJS.ProcessEnv; calls: () => strin
       '',
     ].join('\n'),
   );
-  writeFileSync(join(bin, 'kubectl'), ['#!/usr/bin/env bash', record, `if [ "$3 $4 $5" = "get secret vault-auth-token" ]; then printf '%s' '${Buffer.from(FAKE_JWT).toString('base64')}'; fi`, ''].join('\n'));
+  // STUB_TOKEN_AFTER=n: the Secret has no token for the first n-1 reads (the token controller is still busy).
+  const count = join(root, 'kubectl.count');
+  writeFileSync(
+    join(bin, 'kubectl'),
+    [
+      '#!/usr/bin/env bash',
+      record,
+      `n=$(( $(cat "${count}" 2>/dev/null || echo 0) + 1 )); echo "$n" > "${count}"`,
+      `if [ "$3 $4 $5" = "get secret vault-auth-token" ] && [ "$n" -ge "\${STUB_TOKEN_AFTER:-1}" ]; then printf '%s' '${Buffer.from(FAKE_JWT).toString('base64')}'; fi`,
+      '',
+    ].join('\n'),
+  );
   chmodSync(join(bin, 'vault'), 0o755);
   chmodSync(join(bin, 'kubectl'), 0o755);
   const env = { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, HOME: root };
@@ -142,4 +153,16 @@ test('each policy admits only its own workload\'s certificate requests on the sh
   expect(parametersAllowed(policy('security-wazuh-indexer'), admin)).toBeUndefined();
   expect(parametersAllowed(policy('ingress-traefik'), admin)).toBe('common_name=admin is not among the allowed values [*.domus.lan]');
   for (const { role, cert } of s.stack.ctx.vault.certificates()) expect(parametersAllowed(policy(role), new Map(Object.entries(pkiParams(cert))))).toBeUndefined();
+});
+
+test('setup.sh waits for the token controller to fill the reviewer Secret, and REVIEWER_JWT skips kubectl', () => {
+  const w = workspace();
+  execFileSync('bash', ['-c', documented()], { cwd: w.root, env: { ...w.env, STUB_TOKEN_AFTER: '2' }, encoding: 'utf8' });
+  expect(w.calls().filter((c) => c[0] === 'kubectl').length).toBe(2);
+  expect(w.calls().some((c) => c.includes(`token_reviewer_jwt=${FAKE_JWT}`))).toBe(true);
+
+  const o = workspace();
+  execFileSync('bash', ['-c', `REVIEWER_JWT=given ${documented()}`], { cwd: o.root, env: o.env, encoding: 'utf8' });
+  expect(o.calls().filter((c) => c[0] === 'kubectl')).toEqual([]);
+  expect(o.calls().some((c) => c.includes('token_reviewer_jwt=given'))).toBe(true);
 });

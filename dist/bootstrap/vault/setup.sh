@@ -13,8 +13,10 @@ vault auth list -format=json | grep -q '"k3s-domus/"' || vault auth enable -path
 # Vault reviews pod tokens (TokenReview) with the token of vault/vault-auth (system:auth-delegator), held
 # by the Secret vault-auth-token (dist/bootstrap/vault/reviewer-token.yaml): a service-account-token Secret does not expire, so
 # nothing needs renewing (docs/adr/0061-vault-reviewer-token.md). REVIEWER_JWT overrides it.
-REVIEWER_JWT="${REVIEWER_JWT:-$(kubectl -n 'vault' get secret vault-auth-token -o jsonpath='{.data.token}' | base64 -d)}"
-[ -n "$REVIEWER_JWT" ] || { echo "setup.sh: no reviewer token yet (kubectl -n vault get secret vault-auth-token)" >&2; exit 1; }
+reviewer_jwt() { kubectl -n 'vault' get secret vault-auth-token -o jsonpath='{.data.token}' 2>/dev/null | base64 -d 2>/dev/null || true; }
+# The token controller fills the Secret moments after it is applied: wait up to 60 s.
+if [ -z "${REVIEWER_JWT:-}" ]; then for _ in $(seq 1 30); do REVIEWER_JWT="$(reviewer_jwt)"; [ -n "$REVIEWER_JWT" ] && break; sleep 2; done; fi
+[ -n "$REVIEWER_JWT" ] || { echo "setup.sh: no reviewer token in vault/vault-auth-token (applied? see: kubectl -n vault get secret vault-auth-token)" >&2; exit 1; }
 vault write auth/'k3s-domus'/config kubernetes_host='https://192.168.10.20:6443' kubernetes_ca_cert=@"$CA_FILE" token_reviewer_jwt="$REVIEWER_JWT" disable_local_ca_jwt=true
 
 vault policy write 'ingress-traefik' "$HERE/policies/ingress-traefik.hcl"
