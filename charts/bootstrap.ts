@@ -209,7 +209,9 @@ function vaultSetup(ctx: StackContext): string {
     'CA_FILE="${K3S_CA_FILE:-./server-ca.crt}"',
     '[ -r "$CA_FILE" ] || { echo "setup.sh: cannot read the k3s server CA at $CA_FILE (set K3S_CA_FILE)" >&2; exit 1; }',
     '',
-    `vault auth list -format=json | grep -q ${shq(`"${mount}/"`)} || vault auth enable -path=${shq(mount)} kubernetes`,
+    // Whole output first: `vault … | grep -q` under pipefail can fail on SIGPIPE and re-enable a mounted path.
+    'AUTH_MOUNTS="$(vault auth list -format=json)"',
+    `case "$AUTH_MOUNTS" in *${shq(`"${mount}/"`)}*) ;; *) vault auth enable -path=${shq(mount)} kubernetes ;; esac`,
     `# Vault reviews pod tokens (TokenReview) with the token of ${site.namespaces.vault}/vault-auth (system:auth-delegator), held`,
     `# by the Secret ${REVIEWER_SECRET} (dist/bootstrap/vault/reviewer-token.yaml): a service-account-token Secret does not expire, so`,
     '# nothing needs renewing (docs/adr/0061-vault-reviewer-token.md). REVIEWER_JWT overrides it.',

@@ -41,7 +41,7 @@ function workspace(): { root: string; env: NodeJS.ProcessEnv; calls: () => strin
       record,
       'for a in "$@"; do case "$a" in *=@*) f="${a#*=@}";; @*) f="${a#@}";; *) continue;; esac; [ -r "$f" ] || { echo "vault: error reading $f: no such file" >&2; exit 2; }; done',
       'if [ "$1 $2" = "policy write" ]; then [ -r "$4" ] || { echo "vault: error opening policy file $4" >&2; exit 2; }; fi',
-      'if [ "$1 $2" = "auth list" ]; then echo "{}"; fi',
+      'if [ "$1 $2" = "auth list" ]; then echo "${STUB_AUTH_LIST:-{\}}"; fi',
       'exit 0',
       '',
     ].join('\n'),
@@ -165,4 +165,12 @@ test('setup.sh waits for the token controller to fill the reviewer Secret, and R
   execFileSync('bash', ['-c', `REVIEWER_JWT=given ${documented()}`], { cwd: o.root, env: o.env, encoding: 'utf8' });
   expect(o.calls().filter((c) => c[0] === 'kubectl')).toEqual([]);
   expect(o.calls().some((c) => c.includes('token_reviewer_jwt=given'))).toBe(true);
+});
+
+test('run again, setup.sh leaves an enabled auth mount alone (idempotent)', () => {
+  const w = workspace();
+  const mount = synth().stack.ctx.site.vault.authMount;
+  execFileSync('bash', ['-c', documented()], { cwd: w.root, env: { ...w.env, STUB_AUTH_LIST: `{"${mount}/":{"type":"kubernetes"},"token/":{"type":"token"}}` }, encoding: 'utf8' });
+  expect(w.calls().filter((c) => c[1] === 'auth' && c[2] === 'enable')).toEqual([]);
+  expect(w.calls().some((c) => c[2] === `auth/${mount}/config`)).toBe(true);
 });

@@ -9,7 +9,8 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CA_FILE="${K3S_CA_FILE:-./server-ca.crt}"
 [ -r "$CA_FILE" ] || { echo "setup.sh: cannot read the k3s server CA at $CA_FILE (set K3S_CA_FILE)" >&2; exit 1; }
 
-vault auth list -format=json | grep -q '"k3s-domus/"' || vault auth enable -path='k3s-domus' kubernetes
+AUTH_MOUNTS="$(vault auth list -format=json)"
+case "$AUTH_MOUNTS" in *'"k3s-domus/"'*) ;; *) vault auth enable -path='k3s-domus' kubernetes ;; esac
 # Vault reviews pod tokens (TokenReview) with the token of vault/vault-auth (system:auth-delegator), held
 # by the Secret vault-auth-token (dist/bootstrap/vault/reviewer-token.yaml): a service-account-token Secret does not expire, so
 # nothing needs renewing (docs/adr/0061-vault-reviewer-token.md). REVIEWER_JWT overrides it.
