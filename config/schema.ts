@@ -172,8 +172,8 @@ export const siteSchema = z.strictObject({
       address: httpsUrl.default(EXAMPLE_VAULT_ADDRESS),
       /**
        * The Vault host's address(es), for the CIDR egress rule; empty = FQDN rule on the URL's host name.
-       * @default ['192.168.10.5/32'] while `address` is the example's, else [] (FQDN rule): an example IP never
-       * outlives the example address.
+       * @default ['192.168.10.5/32'] while `address` is the example's; `<ip>/32` when `address` is an IPv4
+       * literal; else [] (FQDN rule). An example IP never outlives the example address.
        */
       cidrs: z.array(cidr).optional(),
       /** Kubernetes auth mount on the external Vault (one per cluster). */
@@ -200,7 +200,10 @@ export const siteSchema = z.strictObject({
     .transform((v) => {
       // Example values belong to the example address: a site with its own Vault gets no example IP or CA.
       const example = v.address === EXAMPLE_VAULT_ADDRESS;
-      return { ...v, cidrs: v.cidrs ?? (example ? ['192.168.10.5/32'] : []), caCert: v.caCert ?? (example ? EXAMPLE_CA_PEM : undefined) };
+      // A Vault at an IPv4 literal needs a CIDR rule (an FQDN rule cannot match an IP).
+      const host = new URL(v.address).hostname;
+      const cidrs = v.cidrs ?? (example ? ['192.168.10.5/32'] : isIP(host) === 4 ? [`${host}/32`] : []);
+      return { ...v, cidrs, caCert: v.caCert ?? (example ? EXAMPLE_CA_PEM : undefined) };
     })
     .prefault({}),
   git: z

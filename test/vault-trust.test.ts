@@ -46,6 +46,7 @@ test('no example value survives a change of the Vault address', () => {
   const own = validateSite({ vault: { address: OWN, caCert: OTHER_CA } });
   expect(own.vault.caCert).toBe(OTHER_CA);
   expect(own.vault.cidrs).toEqual([]);
+  expect(validateSite({ vault: { address: 'https://192.168.1.5:8200', caCert: OTHER_CA } }).vault.cidrs).toEqual(['192.168.1.5/32']);
   const publicVault = validateSite({ vault: { address: 'https://vault.example.com:8200' } });
   expect(publicVault.vault.caCert).toBeUndefined();
 });
