@@ -4,6 +4,12 @@
  * The registry is the single source for the Vault-side setup (roles and policies, rendered by the bootstrap):
  * the role a pod logs in with, its ServiceAccount and namespace, and the paths its templates read all come
  * from the same spec that produced the annotations, so the two cannot disagree.
+ *
+ * TLS certificates are data, not template text: describe one as a PkiCertificate and render its files with
+ *   pkiSecret(site, 'node.pem', cert, 'certificate'), pkiSecret(site, 'node-key.pem', cert, 'private_key'), …
+ * (or pkiSecretCall(site, cert) inside a custom template, with `pki: cert` on the VaultSecret). The PKI role
+ * setup.sh writes allows exactly the names of every certificate, and each workload's policy admits only its
+ * own requests (docs/adr/0062-vault-agent-trust-and-pki-role.md).
  */
 import { isIP } from 'node:net';
 import { Site } from '../../config/schema';
