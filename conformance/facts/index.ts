@@ -3,8 +3,12 @@
  * read this; component conformance tests import their own table directly.
  */
 import { Fact, factsOf } from '../upstream';
+import { KLIPPER_FACTS } from './klipper-lb';
 import { PIN_FACTS } from './pins';
+import { TRAEFIK_FACTS } from './traefik';
 
 export const ALL_FACTS: readonly Fact<unknown>[] = [
   ...factsOf(PIN_FACTS),
+  ...factsOf(TRAEFIK_FACTS),
+  ...factsOf(KLIPPER_FACTS),
 ];
