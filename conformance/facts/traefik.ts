@@ -130,7 +130,8 @@ export const TRAEFIK_FACTS = factTable('traefik', {
     check: { yaml: (docs) => (docs.find((d) => (d as { kind?: string }).kind === 'ClusterRole') as { rules: unknown[] }).rules },
   },
   imageEntrypoint: {
-    fact: 'the library image runs /entrypoint.sh with CMD traefik; when the first argument starts with "-" it runs `traefik <args>`, so args-only containers start Traefik with those flags',
+    fact:
+      'the library image runs /entrypoint.sh with CMD traefik; when the first argument starts with "-" it prepends `traefik` (and once more if `traefik traefik --help` succeeds: the CLI parser, traefik/paerser cli/commands.go execute, runs the root command for a leading `traefik`), so args-only containers start Traefik with those flags',
     value: { entrypoint: ['/entrypoint.sh'], cmd: ['traefik'], dashPrefix: 'traefik' },
     upstream: 'traefik-library-image',
     path: 'v3.6/alpine/entrypoint.sh',
