@@ -153,6 +153,11 @@ test('TLS comes from Vault PKI for the base domain, rendered as a file-provider 
   expect(t.spec.containers[0]!.args).toEqual(expect.arrayContaining(['--providers.file.directory=/vault/secrets', '--providers.file.watch=true', '--entryPoints.web.http.redirections.entryPoint.to=websecure']));
 });
 
+test('the DaemonSet surges on update: a node never goes without a local Traefik (externalTrafficPolicy Local)', () => {
+  const ds = findResource('DaemonSet', 'traefik', 'ingress');
+  expect((ds.spec as { updateStrategy: unknown }).updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+});
+
 test('Deployment mode renders replicas instead of one pod per node', () => {
   const d = synth({ workloads: { traefik: { kind: 'Deployment' } } });
   expect(findResource('Deployment', 'traefik', 'ingress', d).kind).toBe('Deployment');
