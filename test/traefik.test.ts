@@ -3,11 +3,14 @@
  * along the provider's path only, the admin allow-list only exists where client addresses survive, and RBAC is
  * one Role per namespace that holds routes.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { traefikNamespaces } from '../constructs/lib/ingress';
 import { SERVICELB_LABELS } from '../constructs/lib/loadbalancer';
 import { entity, peerKey, pods, workloadPeer } from '../constructs/lib/network';
 import { hubbleFileConfig } from '../constructs/traefik';
+import { validateSite } from '../config/load';
 import { SiteInput } from '../config/schema';
 import { Synthesis } from '../charts/synth';
 import { chartObjects, findAll, findResource, flowAllowed, flows, issuesOf, podTemplate, synth, workloadPolicy, rulesOf } from './helpers';
@@ -170,4 +173,12 @@ test('a disabled Traefik removes every route and every Traefik flow', () => {
   expect(flows(off).some((f) => peerKey(f.from) === peerKey(traefik))).toBe(false);
   expect(JSON.stringify(workloadPolicy('monitoring', 'grafana', off).spec)).not.toContain('traefik');
   expect(workloadPeer('ingress', 'traefik')).toEqual(traefik);
+});
+
+test("the README's own-site example validates (its LAN, pool and allow-list agree) and puts Traefik on the pool's first address", () => {
+  const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+  const block = readme.slice(readme.indexOf('```yaml\n# site.yaml\n') + '```yaml\n'.length);
+  const input = parse(block.slice(0, block.indexOf('```'))) as SiteInput;
+  expect(() => validateSite(input)).not.toThrow();
+  expect(svc(synth(input)).metadata.annotations).toMatchObject({ 'lbipam.cilium.io/ips': '192.168.1.240' });
 });
