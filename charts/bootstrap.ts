@@ -85,7 +85,9 @@ export function ciliumValues(site: Site): Record<string, unknown> {
       // Certificates from a CronJob, not regenerated on every render (no drift under GitOps).
       tls: { auto: { enabled: true, method: 'cronJob' } },
     },
-    ...(site.loadBalancer.provider === 'cilium' ? { l2announcements: { enabled: true }, externalIPs: { enabled: true }, k8sClientRateLimit: { qps: 10, burst: 20 } } : {}),
+    // LB-IPAM needs no switch (it wakes up when a pool exists); L2 announcements do, and renew one lease per
+    // LoadBalancer Service, hence the higher API rate limit. Service externalIPs stay off: nothing uses them.
+    ...(site.loadBalancer.provider === 'cilium' ? { l2announcements: { enabled: true }, k8sClientRateLimit: { qps: 10, burst: 20 } } : {}),
     resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
   };
 }

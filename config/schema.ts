@@ -12,6 +12,7 @@ import { EXAMPLE_CA_PEM, needsPrivateCa } from './trust';
 
 /** The example site's Vault; the example CA and Vault IP are defaults only while the address is this one. */
 export const EXAMPLE_VAULT_ADDRESS = 'https://vault.domus.lan:8200';
+import { loadBalancerIssues } from './loadbalancer';
 
 // ---------------------------------------------------------------------------------------------------------
 // Scalars
@@ -157,13 +158,18 @@ export const siteSchema = z.strictObject({
     .prefault({}),
   loadBalancer: z
     .strictObject({
-      /** `servicelb`: k3s' klipper-lb answers on the node IPs; `cilium`: Cilium LB-IPAM + L2 announcements from `pool`. */
-      provider: z.enum(['servicelb', 'cilium']).default('servicelb'),
-      /** The address Traefik's LoadBalancer Service gets (defaults to the first node's IP with servicelb). */
+      /**
+       * `cilium`: Cilium LB-IPAM + L2 announcements from `pool`, client addresses kept (k3s' ServiceLB is then
+       * disabled); `servicelb`: k3s' klipper-lb answers on the node IPs and masquerades, so no IP allow-list.
+       * See docs/adr/0070-loadbalancer-provider.md. @default 'cilium'
+       */
+      provider: z.enum(['servicelb', 'cilium']).default('cilium'),
+      /** Traefik's address (cilium only). @default the first address of `pool[0]` */
       ingressIp: ipv4.optional(),
-      /** Address for the Wazuh agent endpoints (1514/1515). */
+      /** Address of the Wazuh agent endpoints 1514/1515, shared by both Services (cilium only). @default the second address of `pool[0]` */
       wazuhIp: ipv4.optional(),
-      pool: z.array(cidr).default([]),
+      /** Free LAN addresses, inside cluster.lanCidr and outside DHCP, for LB-IPAM (cilium only). @default ['192.168.10.240/28'] */
+      pool: z.array(cidr).default(['192.168.10.240/28']),
     })
     .prefault({}),
   vault: z
@@ -252,10 +258,17 @@ export const siteSchema = z.strictObject({
       traefik: z
         .strictObject({
           enabled: z.boolean().default(true),
-          /** Deployment behind a LoadBalancer Service, or one pod per node. */
-          kind: z.enum(['Deployment', 'DaemonSet']).default('Deployment'),
+          /**
+           * One pod per node, so whichever node holds the LoadBalancer address serves it locally and keeps the
+           * client address (externalTrafficPolicy Local; ADR-0070); or a Deployment of `replicas`.
+           * @default 'DaemonSet'
+           */
+          kind: z.enum(['Deployment', 'DaemonSet']).default('DaemonSet'),
           ...component({ resources: res('100m', '128Mi', '256Mi') }),
-          /** Source ranges allowed to reach the authenticated admin UIs (Prometheus, Traefik dashboard). */
+          /**
+           * Source ranges allowed to reach the admin UIs (Prometheus, Traefik dashboard, Hubble). Needs a provider
+           * that keeps client addresses; [] leaves them to `kubectl port-forward`. @default ['192.168.10.0/24']
+           */
           adminAllowCidrs: z.array(cidr).default(['192.168.10.0/24']),
         })
         .prefault({}),
@@ -393,6 +406,7 @@ export function crossFieldIssues(site: Site): { path: (string | number)[]; value
   if (site.vault.caCert === EXAMPLE_CA_PEM && site.vault.address !== EXAMPLE_VAULT_ADDRESS) {
     out.push({ path: ['vault', 'caCert'], value: '(the example CA)', message: `your own Vault's CA: the example CA belongs to ${EXAMPLE_VAULT_ADDRESS}, not to ${site.vault.address}` });
   }
+  out.push(...loadBalancerIssues(site));
 
   const w = site.workloads.wazuh.indexer;
   const heapMi = w.heap.endsWith('g') ? parseInt(w.heap, 10) * 1024 : parseInt(w.heap, 10);

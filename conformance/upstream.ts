@@ -26,6 +26,8 @@ export const UPSTREAM = {
   minio: { repo: 'minio/minio', tag: 'RELEASE.2025-09-07T16-13-09Z', commit: '07c3a429bfed433e49018cb0f78a52145d4bedeb', folder: 'minio-RELEASE.2025-09-07T16-13-09Z' },
   mc: { repo: 'minio/mc', tag: 'RELEASE.2024-11-21T17-21-54Z', commit: '1681e4497c09d7438a34e846f76dbde972ab7daf', folder: 'mc-RELEASE.2024-11-21T17-21-54Z' },
   'klipper-lb': { repo: 'k3s-io/klipper-lb', tag: 'v0.4.9', commit: '525ecd25f8235a358e2ef265ba9d1c0c14d244f7', folder: 'klipper-lb-v0.4.9' },
+  // Not mirrored (the k3s snapshot is over the size limit): a stored k3s commit whose ServiceLB default image is klipper-lb v0.4.9.
+  'k3s-servicelb': { repo: 'k3s-io/k3s', tag: 'commit-0821db5a081300bc46bddeb04b09823c79255655', commit: '0821db5a081300bc46bddeb04b09823c79255655', folder: '', mirrored: false },
   // No tag of grafana/grafana could be matched to 12.3.1: the nearest stored copies, named by commit.
   'grafana-run-sh': { repo: 'grafana/grafana', tag: 'commit-07754534fbafa7e7e18e7272e552c166f1afae28', commit: '07754534fbafa7e7e18e7272e552c166f1afae28', folder: 'grafana-commit-07754534fbafa7e7e18e7272e552c166f1afae28' },
   'grafana-dockerfile': { repo: 'grafana/grafana', tag: 'commit-78515af65f036f536c4ab2e6fdb5484552f99f1f', commit: '78515af65f036f536c4ab2e6fdb5484552f99f1f', folder: 'grafana-commit-78515af65f036f536c4ab2e6fdb5484552f99f1f' },
@@ -40,6 +42,8 @@ export interface UpstreamRepo {
   readonly commit: string;
   /** Folder of ../shared/upstream that mirrors files of this tag. */
   readonly folder: string;
+  /** false: no folder of ../shared/upstream mirrors it (its facts carry no check). @default true */
+  readonly mirrored?: false;
 }
 
 export type UpstreamName = keyof typeof UPSTREAM;

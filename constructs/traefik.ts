@@ -1,23 +1,27 @@
 /**
  * Traefik (namespace `ingress`): the only door from the LAN into the cluster.
  *
- * - Deployment (default) or DaemonSet behind a LoadBalancer Service (k3s ServiceLB or Cilium LB-IPAM), no
- *   hostPort, so the namespace stays `restricted`. externalTrafficPolicy Local keeps client addresses for the
- *   admin allowlist.
+ * - Deployment (default) or DaemonSet behind a LoadBalancer Service (Cilium LB-IPAM or k3s ServiceLB), no
+ *   hostPort, so the namespace stays `restricted`. What the Service says and which sources reach the
+ *   entrypoints come from constructs/lib/loadbalancer.ts (ADR-0070).
  * - Entrypoints web :8000 (redirects to https), websecure :8443 (TLS), traefik :8080 (ping/API, in-pod only),
  *   metrics :9100 (scraped by Prometheus).
  * - TLS from Vault PKI: the Vault agent renders a dynamic-config file holding the wildcard certificate inline;
  *   Traefik's file provider watches /vault/secrets, so a renewed certificate is picked up without a restart.
+ *   The Hubble UI route lives in that file too, so Traefik never watches kube-system.
+ * - Only the kubernetescrd provider, limited to the namespaces holding routes, with one Role each: exactly the
+ *   informers Traefik v3.6.6 starts there (conformance/facts/traefik.ts). No cluster-wide access.
  * - Egress only to routed backends (added by each httpsRoute), the API server and DNS.
  */
 import { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-28';
-import { IngressRoute, IngressRouteSpecRoutesKind, IngressRouteSpecRoutesServicesKind, IngressRouteSpecRoutesServicesPort } from '../imports/traefik-ingressroute-traefik.io';
+import { stringify } from 'yaml';
+import { IngressRoute, IngressRouteSpecRoutesKind, IngressRouteSpecRoutesServicesKind } from '../imports/traefik-ingressroute-traefik.io';
 import { imageOf, tagOf } from '../config/versions';
 import { StackContext } from './lib/context';
-import { adminAllowList } from './lib/ingress';
-import { entity } from './lib/network';
-import { READ } from './lib/rbac';
+import { adminAllowList, adminSourceRange, traefikNamespaces } from './lib/ingress';
+import { admitLoadBalancer, loadBalancerPlan } from './lib/loadbalancer';
+import { lbAddresses } from '../config/loadbalancer';
+import { ResourceRule } from './lib/rbac';
 import { PkiCertificate, pkiIssuePath, pkiSecretCall } from './lib/vault';
 import { Workload } from './lib/workload';
 
@@ -52,9 +56,24 @@ export class Traefik extends Construct {
       '      sniStrict: true',
       '{{- end }}',
     ].join('\n');
+    const hubbleHost = ctx.host('hubble');
+    const hubbleConfig = site.cilium.hubbleUi ? `\n${hubbleFileConfig(hubbleHost, adminSourceRange(site))}` : '';
 
-    const lb = site.loadBalancer;
-    const lbIp = lb.ingressIp;
+    const watched = traefikNamespaces(site);
+    // Per watched namespace, what the kubernetescrd informers list and watch (they only read their caches, so
+    // no `get`). Upstream's ClusterRole differs: docs/adr/0030-traefik-deployment-and-tls.md.
+    const informerRules: ResourceRule[] = [
+      { apiGroups: [''], resources: ['configmaps', 'secrets', 'services'], verbs: ['list', 'watch'] },
+      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+      { apiGroups: ['traefik.io'], resources: [...TRAEFIK_CRD_RESOURCES], verbs: ['list', 'watch'] },
+    ];
+    const plan = loadBalancerPlan(site, {
+      name: 'traefik',
+      namespace: ns,
+      ip: lbAddresses(site).ingress,
+      wantsClientIp: true,
+      backendOnEveryNode: cfg.kind === 'DaemonSet',
+    });
     this.workload = new Workload(this, 'traefik', ctx, {
       name: 'traefik',
       namespace: ns,
@@ -86,8 +105,10 @@ export class Traefik extends Construct {
             '--global.checkNewVersion=false',
             '--global.sendAnonymousUsage=false',
             '--providers.kubernetescrd=true',
+            `--providers.kubernetescrd.namespaces=${watched.join(',')}`,
             '--providers.kubernetescrd.allowCrossNamespace=false',
-            '--providers.kubernetesingress=true',
+            // No Nodes informer (only NodePortLB services need it) and so no ClusterRole.
+            '--providers.kubernetescrd.disableClusterScopeResources=true',
             '--providers.file.directory=/vault/secrets',
             '--providers.file.watch=true',
           ],
@@ -100,38 +121,25 @@ export class Traefik extends Construct {
           resources: cfg.resources,
           liveness: { http: { path: '/ping', port: 'traefik' }, periodSeconds: 10, failureThreshold: 3 },
           readiness: { http: { path: '/ping', port: 'traefik' }, periodSeconds: 10, failureThreshold: 1, initialDelaySeconds: 2 },
-          writable: ['/tmp', '/data'],
+          // Nothing is written outside /tmp: no ACME storage, no plugins, logs to stdout.
+          writable: ['/tmp'],
         },
       ],
       service: {
         type: 'LoadBalancer',
-        externalTrafficPolicy: 'Local',
-        ...(lbIp ? { loadBalancerIP: lbIp } : {}),
-        ...(lb.provider === 'cilium' && lb.ingressIp ? { annotations: { 'io.cilium/lb-ipam-ips': lb.ingressIp } } : {}),
+        externalTrafficPolicy: plan.externalTrafficPolicy,
+        ...(Object.keys(plan.annotations).length ? { annotations: plan.annotations } : {}),
       },
-      // Exactly what the kubernetescrd and kubernetesingress providers of Traefik v3.6 watch. No secrets:
-      // certificates come from the file provider, and no route references a Secret.
-      clusterRules: [
-        { apiGroups: [''], resources: ['services', 'nodes'], verbs: READ },
-        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
-        { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'ingressclasses'], verbs: READ },
-        { apiGroups: ['networking.k8s.io'], resources: ['ingresses/status'], verbs: ['update'] },
-        {
-          apiGroups: ['traefik.io'],
-          resources: ['ingressroutes', 'ingressroutetcps', 'ingressrouteudps', 'middlewares', 'middlewaretcps', 'serverstransports', 'serverstransporttcps', 'tlsoptions', 'tlsstores', 'traefikservices'],
-          verbs: READ,
-        },
-      ],
+      rules: watched.includes(ns) ? informerRules : [],
+      rulesIn: Object.fromEntries(watched.filter((n) => n !== ns).map((n) => [n, informerRules])),
       vault: {
-        secrets: [{ name: 'tls.yml', path: pkiIssuePath(site), capability: 'update', template: tlsTemplate, perms: '0400', pki: cert }],
+        secrets: [{ name: 'tls.yml', path: pkiIssuePath(site), capability: 'update', template: tlsTemplate + hubbleConfig, perms: '0400', pki: cert }],
       },
       metrics: [{ port: 'metrics' }],
     });
 
-    // The LAN reaches the entrypoints; ServiceLB forwards from the node, so `host` too.
-    this.workload.allowFrom(entity('world'), ['web', 'websecure'], 'clients on the LAN reach Traefik');
-    this.workload.allowFrom(entity('host'), ['web', 'websecure'], 'ServiceLB forwards LAN traffic from the node');
-    if (ctx.multiNode) this.workload.allowFrom(entity('remote-node'), ['web', 'websecure'], 'ServiceLB on other nodes forwards traffic');
+    // The LAN reaches the entrypoints along the provider's path, and only along it.
+    admitLoadBalancer(ctx, this.workload, plan, ['web', 'websecure']);
     ctx.allowApiServer(this.workload.peer, 'Traefik watches routes, services and endpoints');
 
     // Dashboard (api@internal) behind the admin allowlist.
@@ -152,32 +160,40 @@ export class Traefik extends Construct {
       },
     });
 
-    // Hubble UI (Cilium, kube-system) behind the allowlist, when enabled.
+    // Hubble UI (Cilium, kube-system): routed by the file provider (above), so no Role in kube-system, where
+    // Traefik's Secret informer would otherwise read every Secret. Traefik reaches the pods through the Service.
     if (site.cilium.hubbleUi) {
       const hubble = { kind: 'pods' as const, namespace: 'kube-system', labels: { 'k8s-app': 'hubble-ui' } };
-      const hubbleAllow = adminAllowList(this, 'hubble-allowlist', ctx, 'kube-system');
-      ctx.net.allowPorts(this.workload.peer, hubble, [{ port: 8081, protocol: 'TCP' }], `Traefik routes https://${ctx.host('hubble')}`);
-      new IngressRoute(this, 'hubble', {
-        metadata: { name: 'hubble-ui', namespace: 'kube-system', labels: { 'app.kubernetes.io/managed-by': 'cdk8s', 'app.kubernetes.io/name': 'hubble-ui' } },
-        spec: {
-          entryPoints: ['websecure'],
-          routes: [
-            {
-              kind: IngressRouteSpecRoutesKind.RULE,
-              match: `Host(\`${ctx.host('hubble')}\`)`,
-              middlewares: [{ name: hubbleAllow, namespace: 'kube-system' }],
-              services: [{ name: 'hubble-ui', namespace: 'kube-system', port: IngressRouteSpecRoutesServicesPort.fromNumber(80) }],
-            },
-          ],
-          tls: {},
-        },
-      });
+      ctx.net.allowPorts(this.workload.peer, hubble, [{ port: 8081, protocol: 'TCP' }], `Traefik routes https://${hubbleHost}`);
     }
-
-    // Keep an IngressClass so plain Ingress objects (if a user adds one) land on this Traefik.
-    new k8s.KubeIngressClass(this, 'class', {
-      metadata: { name: 'traefik', labels: { 'app.kubernetes.io/managed-by': 'cdk8s' }, annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } },
-      spec: { controller: 'traefik.io/ingress-controller' },
-    });
   }
+}
+
+/** The Traefik CRDs the kubernetescrd provider of v3.6.6 runs an informer for, per watched namespace. */
+export const TRAEFIK_CRD_RESOURCES = [
+  'ingressroutes',
+  'ingressroutetcps',
+  'ingressrouteudps',
+  'middlewares',
+  'middlewaretcps',
+  'serverstransports',
+  'serverstransporttcps',
+  'tlsoptions',
+  'tlsstores',
+  'traefikservices',
+] as const;
+
+/**
+ * File-provider routing for the Hubble UI (Service hubble-ui:80 in kube-system, from the Cilium chart). The
+ * values are a validated domain and CIDRs, so the text holds no `{{` for the Vault agent's template engine.
+ */
+export function hubbleFileConfig(host: string, sourceRange: readonly string[]): string {
+  const config = {
+    http: {
+      routers: { 'hubble-ui': { entryPoints: ['websecure'], rule: `Host(\`${host}\`)`, middlewares: ['hubble-allowlist'], service: 'hubble-ui', tls: {} } },
+      middlewares: { 'hubble-allowlist': { ipAllowList: { sourceRange: [...sourceRange] } } },
+      services: { 'hubble-ui': { loadBalancer: { servers: [{ url: 'http://hubble-ui.kube-system.svc:80' }] } } },
+    },
+  };
+  return stringify(config, { lineWidth: 0 }).trimEnd();
 }

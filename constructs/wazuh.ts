@@ -14,7 +14,9 @@ import { k8s } from 'cdk8s-plus-28';
 import { imageOf, IMAGES } from '../config/versions';
 import { StackContext } from './lib/context';
 import { httpsRoute } from './lib/ingress';
-import { entity, fqdns, tcp } from './lib/network';
+import { fqdns, tcp } from './lib/network';
+import { admitLoadBalancer, loadBalancerPlan } from './lib/loadbalancer';
+import { lbAddresses } from '../config/loadbalancer';
 import { kvEnvTemplate, kvPath, PkiCertificate, PkiField, pkiSecret, VaultSecret } from './lib/vault';
 import { Workload } from './lib/workload';
 import { ServersTransport } from '../imports/traefik-serverstransport-traefik.io';
@@ -246,24 +248,23 @@ export class Wazuh extends Construct {
       for (const m of [this.master, this.worker]) m.connectPorts(fqdns(cfg.feedHosts), [tcp(443)], `${m.name} downloads CTI and vulnerability feeds`);
     }
 
-    // Agents outside the cluster: enrollment (master 1515) and events (workers 1514), on their own LB Services.
-    const agentService = (name: string, target: Workload, port: string, number: number) =>
+    // Agents outside the cluster: enrollment (master 1515) and events (workers 1514), on their own LB Services
+    // sharing one address (different ports); admitted along the provider's path only (constructs/lib/loadbalancer.ts).
+    const agentService = (name: string, target: Workload, port: string, number: number) => {
+      const plan = loadBalancerPlan(site, { name, namespace: ns, ip: lbAddresses(site).wazuh, sharingKey: 'wazuh-agents' });
       new k8s.KubeService(this, `lb-${name}`, {
-        metadata: { name, namespace: ns, labels: target.labels, ...(site.loadBalancer.provider === 'cilium' && site.loadBalancer.wazuhIp ? { annotations: { 'io.cilium/lb-ipam-ips': site.loadBalancer.wazuhIp } } : {}) },
+        metadata: { name, namespace: ns, labels: target.labels, ...(Object.keys(plan.annotations).length ? { annotations: { ...plan.annotations } } : {}) },
         spec: {
           type: 'LoadBalancer',
-          externalTrafficPolicy: 'Local',
-          ...(site.loadBalancer.wazuhIp ? { loadBalancerIP: site.loadBalancer.wazuhIp } : {}),
+          externalTrafficPolicy: plan.externalTrafficPolicy,
           selector: { 'app.kubernetes.io/name': target.name },
           ports: [{ name: port, port: number, targetPort: k8s.IntOrString.fromString(port), protocol: 'TCP' }],
         },
       });
+      admitLoadBalancer(ctx, target, plan, [port]);
+    };
     agentService('wazuh-enrollment', this.master, 'registration', 1515);
     agentService('wazuh-events', this.worker, 'agents-events', 1514);
-    for (const e of ctx.multiNode ? (['world', 'host', 'remote-node'] as const) : (['world', 'host'] as const)) {
-      this.master.allowFrom(entity(e), ['registration'], 'agents enroll (1515)');
-      this.worker.allowFrom(entity(e), ['agents-events'], 'agents send events (1514)');
-    }
 
     // --- dashboard --------------------------------------------------------------------------------------------
     const dashCerts = `${DASHBOARD_HOME}/certs`;

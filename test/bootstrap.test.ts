@@ -24,7 +24,7 @@ test('k3s server config: Cilium replaces flannel, kube-proxy and the network pol
     'flannel-backend': 'none',
     'disable-network-policy': true,
     'disable-kube-proxy': true,
-    disable: ['traefik'],
+    disable: ['traefik', 'servicelb'],
     'node-ip': '192.168.10.20',
     'secrets-encryption': true,
     'kube-apiserver-arg': ['admission-control-config-file=/var/lib/rancher/k3s/server/psa.yaml'],
@@ -32,9 +32,11 @@ test('k3s server config: Cilium replaces flannel, kube-proxy and the network pol
   expect(c['tls-san']).toContain('192.168.10.20');
 });
 
-test('ServiceLB is disabled when Cilium announces LoadBalancer IPs', () => {
-  const other = synth({ loadBalancer: { provider: 'cilium', pool: ['192.168.10.240/28'] } });
-  expect((parse(other.files.get('bootstrap/k3s/config-node-01.yaml')!) as { disable: string[] }).disable).toEqual(['traefik', 'servicelb']);
+test('ServiceLB is disabled when Cilium announces LoadBalancer IPs (the default), and kept with provider servicelb', () => {
+  expect((parse(file('bootstrap/k3s/config-node-01.yaml')) as { disable: string[] }).disable).toEqual(['traefik', 'servicelb']);
+  const other = synth({ loadBalancer: { provider: 'servicelb' }, workloads: { traefik: { adminAllowCidrs: [] } } });
+  expect((parse(other.files.get('bootstrap/k3s/config-node-01.yaml')!) as { disable: string[] }).disable).toEqual(['traefik']);
+  expect(other.files.get('bootstrap/manifests/cilium.yaml')).not.toContain('CiliumLoadBalancerIPPool');
 });
 
 test('Pod Security admission defaults agree with the namespace labels', () => {
@@ -54,7 +56,7 @@ test('the Wazuh indexer sysctl is set on the node, and only when Wazuh is enable
 });
 
 test('Cilium HelmChart: bootstrap, kube-proxy replacement against the k3s API, pod CIDR from k3s, Hubble and metrics', () => {
-  const chart = parse(file('bootstrap/manifests/cilium.yaml')) as { kind: string; spec: { bootstrap: boolean; version: string; valuesContent: string } };
+  const chart = parse(file('bootstrap/manifests/cilium.yaml').split('\n---\n')[0]!) as { kind: string; spec: { bootstrap: boolean; version: string; valuesContent: string } };
   expect(chart.kind).toBe('HelmChart');
   expect(chart.spec.bootstrap).toBe(true);
   expect(chart.spec.version).toBe('1.16.12');

@@ -22,7 +22,7 @@ test('the three-node example validates and synthesizes every chart', () => {
 test('every workload with more than one replica is spread and protected by a PDB with maxUnavailable', () => {
   const replicated = objects.filter((o) => (o.kind === 'Deployment' || o.kind === 'StatefulSet') && ((o.spec as { replicas?: number }).replicas ?? 1) > 1);
   expect(replicated.map((o) => o.metadata.name).sort()).toEqual(
-    ['argocd-repo-server', 'argocd-server', 'grafana', 'minio', 'prometheus', 'traefik', 'wazuh-indexer', 'wazuh-manager-worker'].sort(),
+    ['argocd-repo-server', 'argocd-server', 'grafana', 'minio', 'prometheus', 'wazuh-indexer', 'wazuh-manager-worker'].sort(),
   );
   const pdbs = findAll('PodDisruptionBudget', s);
   for (const w of replicated) {

@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { resolveSite } from '../config/load';
 import { checkCapacity } from './checks/capacity';
 import { checkGitops } from './checks/gitops';
+import { checkLoadBalancers } from './checks/loadbalancer';
 import { analyseNetwork, loadMustDeny, renderFlowsDoc } from './checks/network';
 import { checkPodSecurity } from './checks/pod-security';
 import { canI, checkRbac, grants, renderRbacDoc } from './checks/rbac';
@@ -49,6 +50,7 @@ export function runChecks(ctx: Context, opts: { against?: { rev: string; repoRoo
     ...checkSchema(ctx),
     ...checkPodSecurity(ctx),
     ...network.findings,
+    ...checkLoadBalancers(ctx),
     ...checkRbac(ctx),
     ...checkSecrets(ctx),
     ...checkVaultTrust(ctx),
@@ -91,7 +93,7 @@ export function main(argv: readonly string[]): number {
   if (argv.includes('--json')) {
     process.stdout.write(`${JSON.stringify({ objects: ctx.docs.length, errors: errors.length, findings }, null, 2)}\n`);
   } else {
-    const checks = ['schema', 'pod-security', 'network', 'rbac', 'secrets', 'vault', 'gitops', 'capacity'];
+    const checks = ['schema', 'pod-security', 'network', 'loadbalancer', 'rbac', 'secrets', 'vault', 'gitops', 'capacity'];
     for (const c of checks) {
       const mine = findings.filter((f) => f.check === c);
       const bad = mine.filter((f) => f.severity === 'error').length;

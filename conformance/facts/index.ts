@@ -3,10 +3,14 @@
  * read this; component conformance tests import their own table directly.
  */
 import { Fact, factsOf } from '../upstream';
+import { KLIPPER_FACTS } from './klipper-lb';
 import { PIN_FACTS } from './pins';
+import { TRAEFIK_FACTS } from './traefik';
 import { VAULT_FACTS } from './vault';
 
 export const ALL_FACTS: readonly Fact<unknown>[] = [
   ...factsOf(PIN_FACTS),
   ...factsOf(VAULT_FACTS),
+  ...factsOf(TRAEFIK_FACTS),
+  ...factsOf(KLIPPER_FACTS),
 ];

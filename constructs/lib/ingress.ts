@@ -9,6 +9,7 @@
 import { Construct } from 'constructs';
 import { IngressRoute, IngressRouteSpecRoutesKind, IngressRouteSpecRoutesServicesPort, IngressRouteSpecRoutesServicesStickyCookieSameSite } from '../../imports/traefik-ingressroute-traefik.io';
 import { Middleware } from '../../imports/traefik-middleware-traefik.io';
+import { Site } from '../../config/schema';
 import { StackContext } from './context';
 import { Endpoint } from './network';
 
@@ -29,6 +30,30 @@ export interface HttpsRouteProps {
   readonly stickyCookie?: string;
 }
 
+/**
+ * The namespaces Traefik's kubernetescrd provider watches (`--providers.kubernetescrd.namespaces`): those that
+ * hold the stack's IngressRoutes, Middlewares and ServersTransports. Traefik v3.6 starts Service,
+ * EndpointSlice, ConfigMap, Secret and CRD informers in each and waits for all of them, so each gets a Role
+ * (constructs/traefik.ts). Derived from the site because the ingress chart is built before the charts holding
+ * the routes; httpsRoute and adminAllowList refuse any other namespace, so the list cannot silently fall short.
+ */
+export function traefikNamespaces(site: Site): string[] {
+  const w = site.workloads;
+  const ns = site.namespaces;
+  const out = [ns.ingress];
+  if (w.prometheus.enabled || w.grafana.enabled) out.push(ns.monitoring);
+  if (w.argocd.enabled) out.push(ns.argocd);
+  if (w.minio.enabled) out.push(ns.storage);
+  if (w.wazuh.enabled) out.push(ns.security);
+  return [...new Set(out)].sort();
+}
+
+function assertWatched(ctx: StackContext, namespace: string, what: string): void {
+  if (!traefikNamespaces(ctx.site).includes(namespace)) {
+    throw new Error(`${what} is in namespace ${namespace}, which Traefik does not watch (add it to traefikNamespaces in constructs/lib/ingress.ts)`);
+  }
+}
+
 export function httpsRoute(scope: Construct, id: string, ctx: StackContext, props: HttpsRouteProps): IngressRoute | undefined {
   if (!ctx.site.workloads.traefik.enabled) return undefined;
   const { backend } = props;
@@ -37,6 +62,7 @@ export function httpsRoute(scope: Construct, id: string, ctx: StackContext, prop
   }
   const host = ctx.host(props.subdomain);
   const namespace = backend.peer.namespace;
+  assertWatched(ctx, namespace, `route ${host}`);
   const name = props.pathPrefix ? `${props.subdomain}-${props.pathPrefix.replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}` : props.subdomain;
   ctx.routes.push({
     host,
@@ -76,15 +102,22 @@ export function httpsRoute(scope: Construct, id: string, ctx: StackContext, prop
 }
 
 /**
- * Source-address allowlist for admin UIs (Prometheus, Traefik dashboard) from `workloads.traefik.adminAllowCidrs`.
- * Traefik's LoadBalancer Service keeps client addresses (externalTrafficPolicy: Local), so the check sees the
- * real LAN source.
+ * The source ranges of the admin allow-list. The schema accepts ranges only under a LoadBalancer path that keeps
+ * client addresses (config/loadbalancer.ts). An empty list means loopback only: Traefik refuses an ipAllowList
+ * without ranges (the router would fail), and `kubectl port-forward` to the Traefik pod arrives from 127.0.0.1.
  */
+export function adminSourceRange(site: Site): string[] {
+  const cidrs = site.workloads.traefik.adminAllowCidrs;
+  return cidrs.length > 0 ? [...cidrs] : ['127.0.0.1/32'];
+}
+
+/** Source-address allowlist middleware for admin UIs (Prometheus, Traefik dashboard). */
 export function adminAllowList(scope: Construct, id: string, ctx: StackContext, namespace: string): string {
   const name = 'admin-allowlist';
+  assertWatched(ctx, namespace, `middleware ${name}`);
   new Middleware(scope, id, {
     metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'cdk8s' } },
-    spec: { ipAllowList: { sourceRange: [...ctx.site.workloads.traefik.adminAllowCidrs] } },
+    spec: { ipAllowList: { sourceRange: adminSourceRange(ctx.site) } },
   });
   return name;
 }

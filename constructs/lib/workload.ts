@@ -329,7 +329,8 @@ export class Workload extends Construct {
         spec: {
           revisionHistoryLimit: 3,
           selector: { matchLabels: selector },
-          updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
+          // Surge: the new pod is ready before the old one stops, so a node never goes without (no hostPorts here).
+          updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
           template,
         },
       });

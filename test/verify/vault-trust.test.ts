@@ -54,7 +54,7 @@ describe('TLS trust', () => {
       pod(o, 'traefik').metadata.annotations['vault.hashicorp.com/tls-skip-verify'] = 'true';
       (pod(o, 'grafana').spec.containers[0]!.env ??= []).push({ name: 'VAULT_SKIP_VERIFY', value: 'true' });
     } }));
-    expect(e).toContain('Deployment ingress/traefik: vault.hashicorp.com/tls-skip-verify is set ("true"): agents must verify Vault\'s certificate; give the CA instead');
+    expect(e).toContain('DaemonSet ingress/traefik: vault.hashicorp.com/tls-skip-verify is set ("true"): agents must verify Vault\'s certificate; give the CA instead');
     expect(e).toContain('Deployment monitoring/grafana: grafana: VAULT_SKIP_VERIFY disables verification of Vault\'s certificate');
   });
 });
@@ -78,7 +78,7 @@ describe('roles and policies', () => {
   test('a policy file missing, a path dropped from a policy, a capability downgraded', () => {
     expect(errors(context({ files: (f) => void f.delete('bootstrap/vault/policies/monitoring-grafana.hcl') }))).toContain('Deployment monitoring/grafana: Vault role "monitoring-grafana" uses policy "monitoring-grafana", but bootstrap/vault/policies/monitoring-grafana.hcl is missing');
     const e = errors(context({ files: (f) => void f.set('bootstrap/vault/policies/ingress-traefik.hcl', f.get('bootstrap/vault/policies/ingress-traefik.hcl')!.replace('["update"]', '["read"]')) }));
-    expect(e).toEqual(['Deployment ingress/traefik: tls.yml: reads pki_int/issue/homelab, but the policies of role "ingress-traefik" grant only [read] there (needs "update")']);
+    expect(e).toEqual(['DaemonSet ingress/traefik: tls.yml: reads pki_int/issue/homelab, but the policies of role "ingress-traefik" grant only [read] there (needs "update")']);
     const dropped = errors(context({ files: (f) => void f.set('bootstrap/vault/policies/monitoring-grafana.hcl', '# emptied by hand\n') }));
     expect(dropped[0]).toMatch(/^Deployment monitoring\/grafana: .*reads kv\/data\/monitoring\/grafana, but the policies of role "monitoring-grafana" grant nothing there \(needs "read"\)$/);
   });
@@ -94,7 +94,7 @@ describe('PKI role', () => {
       a['vault.hashicorp.com/agent-inject-template-tls.yml'] = a['vault.hashicorp.com/agent-inject-template-tls.yml']!.replace('"common_name=*.domus.lan"', '"common_name=admin"');
     } }));
     expect(e).toEqual([
-      'Deployment ingress/traefik: tls.yml: the policy of role "ingress-traefik" refuses this certificate request on pki_int/issue/homelab: common_name=admin is not among the allowed values [*.domus.lan]',
+      'DaemonSet ingress/traefik: tls.yml: the policy of role "ingress-traefik" refuses this certificate request on pki_int/issue/homelab: common_name=admin is not among the allowed values [*.domus.lan]',
       '-: PKI role pki_int/issue/homelab allows "*.domus.lan", which no template requests (remove it)',
     ]);
   });
@@ -111,8 +111,8 @@ describe('PKI role', () => {
       a['vault.hashicorp.com/agent-inject-template-tls.yml'] = a['vault.hashicorp.com/agent-inject-template-tls.yml']!.replace('"alt_names=domus.lan"', '"alt_names=domus.lan,grafana.other.lan"');
     } }));
     expect(e).toEqual([
-      'Deployment ingress/traefik: tls.yml: the policy of role "ingress-traefik" refuses this certificate request on pki_int/issue/homelab: alt_names=domus.lan,grafana.other.lan is not among the allowed values [domus.lan]',
-      'Deployment ingress/traefik: PKI: the template tls.yml requests "grafana.other.lan" from pki_int/issue/homelab, which the role bootstrap/vault/setup.sh writes does not allow',
+      'DaemonSet ingress/traefik: tls.yml: the policy of role "ingress-traefik" refuses this certificate request on pki_int/issue/homelab: alt_names=domus.lan,grafana.other.lan is not among the allowed values [domus.lan]',
+      'DaemonSet ingress/traefik: PKI: the template tls.yml requests "grafana.other.lan" from pki_int/issue/homelab, which the role bootstrap/vault/setup.sh writes does not allow',
     ]);
   });
   test('a role broader than the templates: an extra domain, subdomains on', () => {
