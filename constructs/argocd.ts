@@ -106,7 +106,7 @@ export class ArgoCd extends Construct {
         {
           name: 'redis',
           image: imageOf('argocdRedis', cfg.redis.version),
-          args: ['--save', '', '--appendonly', 'no', '--port', '6379', '--requirepass', '$(REDIS_PASSWORD)'],
+          args: ['--save', '', '--appendonly', 'no', '--port', '6379', '--requirepass $(REDIS_PASSWORD)'],
           envFromSecret: { REDIS_PASSWORD: REDIS_SECRET },
           ports: [{ name: 'redis', port: 6379 }],
           resources: cfg.redis.resources,

@@ -3,8 +3,10 @@
  * read this; component conformance tests import their own table directly.
  */
 import { Fact, factsOf } from '../upstream';
+import { ARGOCD_FACTS } from './argocd';
 import { PIN_FACTS } from './pins';
 
 export const ALL_FACTS: readonly Fact<unknown>[] = [
   ...factsOf(PIN_FACTS),
+  ...factsOf(ARGOCD_FACTS),
 ];
