@@ -24,6 +24,7 @@ import { READ, ResourceRule, Verb } from './lib/rbac';
 import { MountSpec, Workload } from './lib/workload';
 
 export const ARGOCD_UID = 999;
+const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
 /** Where the argocd image keeps its programs (symlinks to /usr/local/bin/argocd); run through tini as args. */
 const BIN = '/usr/local/bin';
 /** The Secret `argocd admin redis-initial-password` creates at runtime, and its key (argo-cd common/common.go). */
@@ -394,14 +395,16 @@ export class ArgoCd extends Construct {
 
     const name = 'argocd-application-controller';
     const clusterName = `${ns}-${name}`;
-    const labels = { ...this.controller.labels };
+    // Never synced; on a cluster where an older dist had Argo CD create these objects they still carry its
+    // tracking annotation, and Argo CD honours this live annotation instead of pruning its own rights away.
+    const metadata = (m: { name: string; namespace?: string }) => ({ ...m, labels: { ...this.controller.labels }, annotations: { [SYNC_OPTIONS]: 'Prune=false,Delete=false' } });
     const subjects = [{ kind: 'ServiceAccount', name: this.controller.serviceAccountName, namespace: ns }];
     const rbac: unknown[] = [
-      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: clusterName, labels }, rules: dedupe(cluster) },
-      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: clusterName, labels }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName }, subjects },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: metadata({ name: clusterName }), rules: dedupe(cluster) },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: metadata({ name: clusterName }), roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName }, subjects },
       ...[...perNamespace.keys()].sort().flatMap((n) => [
-        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: `${name}-synced-rbac`, namespace: n, labels }, rules: dedupe(perNamespace.get(n)!) },
-        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: `${name}-synced-rbac`, namespace: n, labels }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${name}-synced-rbac` }, subjects },
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: metadata({ name: `${name}-synced-rbac`, namespace: n }), rules: dedupe(perNamespace.get(n)!) },
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: metadata({ name: `${name}-synced-rbac`, namespace: n }), roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${name}-synced-rbac` }, subjects },
       ]),
     ];
     this.ctx.addFile(CONTROLLER_RBAC_FILE, () =>

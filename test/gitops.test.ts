@@ -140,6 +140,8 @@ function controllerRbac(): { kind: string; metadata: { name: string; namespace?:
 test('the controller may manage every kind the stack emits, without wildcards', () => {
   expect(allObjects().some((o) => o.metadata.name === `${site.namespaces.argocd}-argocd-application-controller`)).toBe(false);
   const rules = controllerRbac().find((o) => o.kind === 'ClusterRole')!.rules!;
+  // Argo CD never prunes or deletes these, even on a cluster where an older dist had it create them.
+  for (const o of controllerRbac()) expect((o.metadata as { annotations?: Record<string, string> }).annotations?.['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
   for (const o of allObjects()) {
     const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0]! : '';
     const ok = rules.some((r) => (r.apiGroups ?? []).includes(group) && (r.resources ?? []).includes(resourceOf(o.kind)) && ['create', 'update', 'patch', 'delete'].every((v) => r.verbs.includes(v)));

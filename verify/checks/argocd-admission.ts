@@ -10,7 +10,7 @@
  *    object: its kind in the namespace or cluster whitelist, a namespaced object's own namespace matched as a
  *    destination (controller/sync.go permission validator);
  * 2. controller: each synced kind is in argocd-cm `resource.inclusions` (not excluded), and the controller's
- *    ServiceAccount may create/update/patch/delete it there; a Role/ClusterRole only if the controller holds
+ *    ServiceAccount, through bindings outside the synced folders, may create/update/patch/delete it there; a Role/ClusterRole only if the controller holds
  *    every rule it grants (or `escalate` on it), a binding only if it holds the referenced role's rules in the
  *    binding's scope (or `bind` on it) (kubernetes pkg/registry/rbac/escalation_check.go, validation.Covers);
  * 3. CRDs exist before their custom resources: a CRD in the same Application, an upstream CRD Application in
@@ -216,7 +216,10 @@ export function checkArgocdAdmission(ctx: Context): Finding[] {
   const exclusions = resList('resource.exclusions');
   const matchRes = (l: { apiGroups?: string[]; kinds?: string[] }[], gk: { group: string; kind: string }) => l.some((x) => (x.apiGroups ?? []).some((g) => globMatch(g, gk.group)) && (x.kinds ?? []).some((k) => globMatch(k, gk.kind)));
   const watched = (gk: { group: string; kind: string }) => (inclusions.length === 0 || matchRes(inclusions, gk)) && !matchRes(exclusions, gk);
-  const all = grants(ctx.docs);
+  // The controller's rights count only from bindings Argo CD does not sync itself: a right it holds through a
+  // synced binding could not be extended by a sync (that needs the right first, or escalate on the role).
+  const syncedFolders = new Set(apps.flatMap((a) => (a.folder !== undefined ? [a.folder] : [])));
+  const all = grants(ctx.docs.filter((d) => !(syncedFolders.has(dirname(d.file)) && (d.obj.kind === 'RoleBinding' || d.obj.kind === 'ClusterRoleBinding'))));
   const roles = new Map<string, Rule[]>();
   for (const d of ctx.docs) {
     if (d.obj.kind === 'Role') roles.set(`Role/${d.obj.metadata.namespace}/${d.obj.metadata.name}`, (d.obj.rules as Rule[]) ?? []);
