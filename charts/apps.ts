@@ -52,7 +52,7 @@ const SYNC_POLICY = {
 /** Plural resource of a kind (the RBAC resource name). */
 export function resourceOf(kind: string): string {
   const k = kind.toLowerCase();
-  if (k.endsWith('y')) return `${k.slice(0, -1)}ies`;
+  if (/[^aeiou]y$/.test(k)) return `${k.slice(0, -1)}ies`;
   if (k.endsWith('s')) return `${k}es`;
   return `${k}s`;
 }
