@@ -124,6 +124,12 @@ export const ARGOCD_FACTS = factTable('argocd', {
     path: `${B}/applicationset-controller/argocd-applicationset-controller-deployment.yaml`,
     check: { yaml: (d) => mounts(d, TRUST_PATHS) },
   },
+  // --- flags the stack passes (cobra definitions at the tag; --redis comes from util/cache/cache.go AddCacheFlagsToCmd) ---
+  repoServerFlags: { fact: 'argocd-repo-server defines --redis, --parallelismlimit, --logformat', value: ['--logformat', '--parallelismlimit', '--redis'], upstream: 'argo-cd', path: 'cmd/argocd-repo-server/commands/argocd_repo_server.go' },
+  controllerFlags: { fact: 'argocd-application-controller defines --repo-server, --redis, --status-processors, --operation-processors, --logformat', value: ['--logformat', '--operation-processors', '--redis', '--repo-server', '--status-processors'], upstream: 'argo-cd', path: 'cmd/argocd-application-controller/commands/argocd_application_controller.go' },
+  serverFlags: { fact: 'argocd-server defines --insecure, --repo-server, --redis, --dex-server, --logformat', value: ['--dex-server', '--insecure', '--logformat', '--redis', '--repo-server'], upstream: 'argo-cd', path: 'cmd/argocd-server/commands/argocd_server.go' },
+  appsetFlags: { fact: 'argocd-applicationset-controller defines --argocd-repo-server, --enable-leader-election, --logformat', value: ['--argocd-repo-server', '--enable-leader-election', '--logformat'], upstream: 'argo-cd', path: 'cmd/argocd-applicationset-controller/commands/applicationset_controller.go' },
+  redisPasswordEnv: { fact: 'the cache client reads the redis password from the REDIS_PASSWORD environment variable (util/cache/cache.go envRedisPassword)', value: 'REDIS_PASSWORD', upstream: 'argo-cd', path: 'util/cache/cache.go' },
   // --- redis password ----------------------------------------------------------------------------------
   redisSecretInit: {
     fact: 'redis has an init container `argocd admin redis-initial-password` that creates Secret argocd-redis (key auth) with a random password when absent',

@@ -50,6 +50,18 @@ test.each([
   expect(main(pod).securityContext?.runAsUser ?? pod.spec.securityContext?.runAsUser).toBe(F.user.value);
 });
 
+test.each([
+  ['repo-server', pods.repoServer, F.repoServerFlags],
+  ['application-controller', pods.controller, F.controllerFlags],
+  ['server', pods.server, F.serverFlags],
+  ['applicationset-controller', pods.appset, F.appsetFlags],
+] as const)('%s: every flag passed is one the program defines', (_n, pod, flags) => {
+  const used = [...new Set((main(pod).args ?? []).filter((a) => a.startsWith('--')).map((a) => a.split('=')[0]!))];
+  expect(used.filter((f) => !flags.value.includes(f))).toEqual([]);
+  // The password reaches each redis client in the variable the cache code reads.
+  if (_n !== 'applicationset-controller') expect(Object.keys(secretEnv(pod))).toEqual([F.redisPasswordEnv.value]);
+});
+
 test('repository trust is mounted where the code reads it, from the config maps upstream names', () => {
   expect(mounts(pods.repoServer, TRUST)).toEqual(F.repoServerTrust.value);
   expect(mounts(pods.appset, TRUST)).toEqual(F.appsetTrust.value);
