@@ -105,8 +105,9 @@ export function gitIssues(site: Site): { path: (string | number)[]; value: unkno
   }
   const m = mirrorsOf(site);
   for (const name of Object.keys(m) as UpstreamRepoName[]) {
-    if (gitEndpoint(m[name]).host === 'github.com') {
-      out.push({ path: ['git', 'mirrors', name], value: m[name], message: 'a LAN mirror of the upstream repository on the site\'s git server; the repo-server may not reach github.com' });
+    // github.com would open all of GitHub to the repo-server, unless the stack's own repository is there anyway.
+    if (gitEndpoint(m[name]).host === 'github.com' && gitEndpoint(site.git.repoURL).host !== 'github.com') {
+      out.push({ path: ['git', 'mirrors', name], value: m[name], message: 'a LAN mirror of the upstream repository on the site\'s git server (the repo-server reaches only the hosts of the repositories it pulls; github.com would admit all of GitHub)' });
     }
   }
   return out;

@@ -77,6 +77,9 @@ test('the CRD apps pull the pinned tags from LAN mirrors next to the stack repos
   expect(mirrorsOf(other.stack.ctx.site)).toEqual({ argocd: 'ssh://git@forge.lan:2222/ops/argo-cd.git', traefik: 'ssh://git@forge.lan:2222/ops/traefik.git' });
   expect(repo(findResource('Application', 'traefik-crds', 'argocd', other))).toBe('ssh://git@forge.lan:2222/ops/traefik.git');
   expect(issuesOf({ git: { mirrors: { argocd: 'https://github.com/argoproj/argo-cd.git' } } }).map((i) => i.path)).toEqual(['git.mirrors.argocd']);
+  // A stack repository on github.com already opens that host: mirrors there (the sibling default) add nothing.
+  const gh = synth({ git: { repoURL: 'https://github.com/me/lab.git' } });
+  expect(mirrorsOf(gh.stack.ctx.site).argocd).toBe('https://github.com/me/argo-cd.git');
 });
 
 test('git trust: the example CA only for the example repository, a private host needs its CA, ssh needs known hosts', () => {
