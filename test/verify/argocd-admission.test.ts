@@ -138,6 +138,29 @@ describe('CRDs before custom resources, repositories reachable', () => {
   });
 });
 
+describe('the repo-server trusts every repository host', () => {
+  type Pod = { spec: { template: { spec: { containers: { volumeMounts: { mountPath: string }[] }[] } } } };
+  test('no CA for the private git host', () => {
+    const m = errors(context((d) => void ((obj(d, 'ConfigMap', 'argocd-tls-certs-cm') as KubeObj & { data: Record<string, string> }).data = {})));
+    expect(m).toContain('Application platform: argocd-tls-certs-cm has no CA certificate for git.domus.lan: the repo-server rejects its private-CA certificate');
+  });
+  test('the trust config map not mounted where Argo CD reads it', () => {
+    const m = errors(context((d) => {
+      const c = (obj(d, 'Deployment', 'argocd-repo-server') as unknown as Pod).spec.template.spec.containers[0]!;
+      c.volumeMounts = c.volumeMounts.filter((v) => v.mountPath !== '/app/config/tls');
+    }));
+    expect(m).toContain('Application root: the repo-server mounts no config map at /app/config/tls, so it cannot trust git.domus.lan (a private name no public CA issues for)');
+  });
+  test('an ssh repository without a known_hosts line', () => {
+    const m = errors(context((d) => {
+      (obj(d, 'Application', 'argocd-crds').spec as AppSpec).source.repoURL = 'ssh://git@git.domus.lan/homelab/argo-cd.git';
+      (obj(d, 'AppProject', 'homelab').spec as { sourceRepos: string[] }).sourceRepos.push('ssh://git@git.domus.lan/homelab/argo-cd.git');
+    }));
+    expect(m).toContain('Application argocd-crds: argocd-ssh-known-hosts-cm has no known_hosts line for git.domus.lan: ssh host key verification fails');
+    expect(m).toContain('Application argocd-crds: the repo-server may not reach git.domus.lan:22 for ssh://git@git.domus.lan/homelab/argo-cd.git under the network policies');
+  });
+});
+
 describe('the upstream semantics the model relies on', () => {
   test('destination matching: the namespace as written; "*" matches empty; deny patterns', () => {
     const project = { destinations: [{ server: 'https://kubernetes.default.svc', namespace: 'monitoring' }] };

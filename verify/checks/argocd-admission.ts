@@ -15,11 +15,15 @@
  *    binding's scope (or `bind` on it) (kubernetes pkg/registry/rbac/escalation_check.go, validation.Covers);
  * 3. CRDs exist before their custom resources: a CRD in the same Application, an upstream CRD Application in
  *    an earlier wave of the root, or a CRD the cluster has before Argo CD (Cilium's, k3s' helm-controller);
- * 4. every repoURL is reachable from the repo-server under the network policies (verify/netmodel.ts);
+ * 4. every repoURL is reachable from the repo-server under the network policies (verify/netmodel.ts), and
+ *    trusted: a CA in the mounted argocd-tls-certs-cm for a private https host, a known_hosts line for ssh;
  * 5. an Application that cannot become Healthy holds the root at its wave: every later wave is reported.
  */
 import { dirname } from 'node:path';
 import { parse } from 'yaml';
+import { knownHostNames } from '../../config/git';
+import { needsPrivateCa } from '../../config/trust';
+import { podSpecOf } from '../load';
 import { endpointsOf, NetModel, Peer } from '../netmodel';
 import { Context, Doc, Finding, finding, KubeObj } from '../types';
 import { Grant, grants, Rule } from './rbac';
@@ -44,6 +48,8 @@ export const UPSTREAM_CRD_SOURCES: readonly { repo: string; path: string; groups
   { repo: 'argo-cd', path: 'manifests/crds', groups: ['argoproj.io'] },
   { repo: 'traefik', path: 'docs/content/reference/dynamic-configuration', groups: ['traefik.io', 'hub.traefik.io'] },
 ];
+
+type PodSpecWithMounts = { containers: { volumeMounts?: { name: string; mountPath: string }[] }[]; volumes?: ({ name: string } & Record<string, unknown>)[] };
 
 interface AppSpec {
   project?: string;
@@ -311,6 +317,35 @@ export function checkArgocdAdmission(ctx: Context): Finding[] {
     }
   }
 
+  // 4b. ...and trusts it: the repo-server mounts the trust config maps where the code reads them
+  // (common/common.go DefaultPathTLSConfig, DefaultPathSSHConfig), with a CA for every private https host
+  // (certs are looked up by host name) and a known_hosts line for every ssh host.
+  if (repoServer) {
+    const pod = repoServer.doc ? (podSpecOf(repoServer.doc.obj)?.spec as PodSpecWithMounts | undefined) : undefined;
+    const mountedCm = (path: string): string | undefined => {
+      const m = (pod?.containers ?? []).flatMap((c) => c.volumeMounts ?? []).find((x) => x.mountPath === path);
+      const v = m ? (pod?.volumes ?? []).find((x) => x.name === m.name) : undefined;
+      return (v?.configMap as { name?: string } | undefined)?.name;
+    };
+    const cmData = (name: string | undefined) => (ctx.docs.find((d) => d.obj.kind === 'ConfigMap' && d.obj.metadata.name === name && d.obj.metadata.namespace === argoNs)?.obj as { data?: Record<string, string> } | undefined)?.data ?? {};
+    const tlsCm = mountedCm('/app/config/tls');
+    const sshCm = mountedCm('/app/config/ssh');
+    const known = (cmData(sshCm).ssh_known_hosts ?? '').split('\n').flatMap(knownHostNames);
+    for (const a of apps) {
+      const url = repoOf(a.spec);
+      const e = endpointOf(url);
+      if (!e) continue;
+      if (e.scheme === 'https' && needsPrivateCa(e.host)) {
+        if (!tlsCm) a.problems.push(`the repo-server mounts no config map at /app/config/tls, so it cannot trust ${e.host} (a private name no public CA issues for)`);
+        else if (!/-----BEGIN CERTIFICATE-----/.test(cmData(tlsCm)[e.host] ?? '')) a.problems.push(`${tlsCm} has no CA certificate for ${e.host}: the repo-server rejects its private-CA certificate`);
+      }
+      if (e.scheme === 'ssh') {
+        if (!sshCm) a.problems.push(`the repo-server mounts no config map at /app/config/ssh, so ssh to ${e.host} fails host key verification`);
+        else if (!known.includes(e.host)) a.problems.push(`${sshCm} has no known_hosts line for ${e.host}: ssh host key verification fails`);
+      }
+    }
+  }
+
   // 5. Report, and the waves each unhealthy app holds back.
   const broken = apps.filter((a) => a.problems.length > 0);
   for (const a of broken) for (const p of a.problems) out.push(finding(CHECK, 'error', `Application ${a.name}: ${p}`, a.doc));
@@ -324,13 +359,13 @@ export function checkArgocdAdmission(ctx: Context): Finding[] {
 }
 
 /** Host and port of a git URL as git connects to it. */
-function endpointOf(url: string): { host: string; port: number } | undefined {
+function endpointOf(url: string): { scheme: 'https' | 'ssh'; host: string; port: number } | undefined {
   const scp = /^[^/@\s]+@([^:/\s]+):(?!\/\/)/.exec(url);
-  if (scp) return { host: scp[1]!, port: 22 };
+  if (scp) return { scheme: 'ssh', host: scp[1]!, port: 22 };
   try {
     const u = new URL(url);
-    if (u.protocol === 'https:') return { host: u.hostname, port: Number(u.port || 443) };
-    if (u.protocol === 'ssh:') return { host: u.hostname, port: Number(u.port || 22) };
+    if (u.protocol === 'https:') return { scheme: 'https', host: u.hostname, port: Number(u.port || 443) };
+    if (u.protocol === 'ssh:') return { scheme: 'ssh', host: u.hostname, port: Number(u.port || 22) };
   } catch {
     return undefined;
   }
