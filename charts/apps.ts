@@ -1,14 +1,24 @@
 /**
- * Chart `apps`: the GitOps wiring. An AppProject `homelab` that admits exactly this repository, the stack's
- * namespaces and the cluster-scoped kinds the stack creates; one child Application per chart; the upstream
- * CRDs (Argo CD, Traefik) at the pinned tags; and the root Application that points at this folder, so the
- * app-of-apps manages itself after `kubectl apply -f dist/apps/apps.yaml` once.
+ * Chart `apps`: the GitOps wiring. An AppProject `homelab` that admits exactly this repository and the LAN
+ * mirrors of the two upstream CRD repositories, the stack's namespaces and the cluster-scoped kinds the stack
+ * creates; one child Application per chart; the upstream CRDs (Argo CD, Traefik) at the pinned tags; and the
+ * root Application that points at this folder, so the app-of-apps manages itself after
+ * `kubectl apply -f dist/apps/apps.yaml` once.
+ *
+ * Admission (docs/adr/0021-argocd-admission.md): Argo CD matches an Application's destination server AND
+ * namespace against the project's destinations, the namespace as written (an empty namespace matches only a
+ * `*` glob); each synced namespaced object is then matched by its own namespace, each cluster-scoped object by
+ * the cluster whitelist (argo-cd pkg/apis/application/v1alpha1/app_project_types.go isDestinationMatched,
+ * IsGroupKindPermitted; controller/sync.go permission validator). So every Application names a namespace of
+ * the project, and multi-namespace charts need nothing more.
  */
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Application, ApplicationSpecIgnoreDifferences } from '../imports/argocd-application-argoproj.io';
 import { AppProject } from '../imports/argocd-appproject-argoproj.io';
-import { ArgoCd, ManagedKind, UPSTREAM_CRDS } from '../constructs/argocd';
+import { ArgoCd, ManagedKind } from '../constructs/argocd';
+import { mirrorsOf, repoURLsOf, UPSTREAM_REPOS } from '../config/git';
+import { SYNC_OPTIONS_ANNOTATION } from './waves';
 import { StackContext } from '../constructs/lib/context';
 import { CLUSTER_SCOPED, StackChart } from './stack-chart';
 
@@ -42,7 +52,7 @@ const SYNC_POLICY = {
 /** Plural resource of a kind (the RBAC resource name). */
 export function resourceOf(kind: string): string {
   const k = kind.toLowerCase();
-  if (k.endsWith('y')) return `${k.slice(0, -1)}ies`;
+  if (/[^aeiou]y$/.test(k)) return `${k.slice(0, -1)}ies`;
   if (k.endsWith('s')) return `${k}es`;
   return `${k}s`;
 }
@@ -74,14 +84,14 @@ export function buildAppsChart(scope: Construct, ctx: StackContext, charts: read
   kinds.set('argoproj.io/ApplicationSet', { group: 'argoproj.io', kind: 'ApplicationSet', resource: 'applicationsets' });
   const sortedKinds = [...kinds.values()].sort((a, b) => (`${a.group}/${a.kind}` < `${b.group}/${b.kind}` ? -1 : 1));
   const argocd = charts.find((c) => c.chartName === 'argocd')?.node.tryFindChild('argocd');
-  if (argocd instanceof ArgoCd) argocd.finalize(sortedKinds);
+  if (argocd instanceof ArgoCd) argocd.finalize(sortedKinds, charts);
 
   const clusterKinds = sortedKinds.filter((k) => CLUSTER_SCOPED.has(k.kind));
   new AppProject(chart, 'project', {
     metadata: { name: PROJECT, namespace: ns, labels },
     spec: {
       description: `The ${site.cluster.name} homelab stack, synthesized by cdk8s`,
-      sourceRepos: [site.git.repoURL, UPSTREAM_CRDS.argocd.repoURL, UPSTREAM_CRDS.traefik.repoURL],
+      sourceRepos: repoURLsOf(site),
       destinations: [...namespaces].sort().map((n) => ({ server: DESTINATION, namespace: n })),
       clusterResourceWhitelist: clusterKinds.map((k) => ({ group: k.group, kind: k.kind })),
       namespaceResourceWhitelist: sortedKinds.filter((k) => !CLUSTER_SCOPED.has(k.kind)).map((k) => ({ group: k.group, kind: k.kind })),
@@ -89,14 +99,34 @@ export function buildAppsChart(scope: Construct, ctx: StackContext, charts: read
     },
   });
 
-  const app = (name: string, source: { repoURL: string; path: string; revision: string; include?: string; recurse?: boolean }, extra: { syncOptions?: string[]; ignoreDifferences?: ApplicationSpecIgnoreDifferences[] } = {}) =>
+  /** The namespace an Application names: the one most of its objects live in (any project namespace would do; none of them lacks a namespace). */
+  const homeOf = (c: StackChart): string => {
+    const count = new Map<string, number>();
+    for (const o of c.node.findAll()) if (o instanceof ApiObject && Chart.of(o) === c && o.metadata.namespace) count.set(o.metadata.namespace, (count.get(o.metadata.namespace) ?? 0) + 1);
+    const best = [...count.entries()].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))[0];
+    return best?.[0] ?? ns;
+  };
+
+  interface AppOpts {
+    readonly namespace: string;
+    readonly syncOptions?: string[];
+    readonly ignoreDifferences?: ApplicationSpecIgnoreDifferences[];
+    /** Upstream CRDs: automated without prune, no cascading delete, and the root never prunes or deletes the app. */
+    readonly keep?: boolean;
+  }
+  const app = (name: string, source: { repoURL: string; path: string; revision: string; include?: string; recurse?: boolean }, opts: AppOpts) =>
     new Application(chart, `app-${name}`, {
       metadata: {
         name,
         namespace: ns,
         labels,
-        annotations: { 'argocd.argoproj.io/sync-wave': String(APP_WAVES[name] ?? 0) },
-        finalizers: ['resources-finalizer.argocd.argoproj.io'],
+        annotations: {
+          'argocd.argoproj.io/sync-wave': String(APP_WAVES[name] ?? 0),
+          // Read by the root app's sync of this Application object (a resource annotation, which Argo CD honours).
+          ...(opts.keep ? { [SYNC_OPTIONS_ANNOTATION]: 'Prune=false,Delete=false' } : {}),
+        },
+        // The finalizer makes deleting the Application delete its resources; CRD apps never cascade.
+        ...(opts.keep ? {} : { finalizers: ['resources-finalizer.argocd.argoproj.io'] }),
       },
       spec: {
         project: PROJECT,
@@ -106,24 +136,35 @@ export function buildAppsChart(scope: Construct, ctx: StackContext, charts: read
           path: source.path,
           directory: { recurse: source.recurse ?? false, ...(source.include ? { include: source.include } : {}) },
         },
-        destination: { server: DESTINATION },
-        syncPolicy: { ...SYNC_POLICY, syncOptions: [...SYNC_POLICY.syncOptions, ...(extra.syncOptions ?? [])] },
-        ...(extra.ignoreDifferences ? { ignoreDifferences: extra.ignoreDifferences } : {}),
+        destination: { server: DESTINATION, namespace: opts.namespace },
+        syncPolicy: {
+          ...SYNC_POLICY,
+          automated: { prune: !opts.keep, selfHeal: true },
+          syncOptions: [...SYNC_POLICY.syncOptions, ...(opts.syncOptions ?? [])],
+        },
+        ...(opts.ignoreDifferences ? { ignoreDifferences: opts.ignoreDifferences } : {}),
       },
     });
 
-  // CRDs are large (server-side apply) and must outlive everything: never pruned, never deleted.
-  const crdOptions = { syncOptions: ['ServerSideApply=true', 'Prune=false', 'Delete=false'] };
-  app('argocd-crds', { repoURL: UPSTREAM_CRDS.argocd.repoURL, path: UPSTREAM_CRDS.argocd.path, revision: UPSTREAM_CRDS.argocd.revision }, crdOptions);
+  // CRDs are large (server-side apply) and must outlive everything. Argo CD reads Prune=false/Delete=false
+  // only as annotations on the synced objects, which upstream's CRD files do not carry: instead automated
+  // sync never prunes here, the apps carry no resources finalizer, and cascade deletion skips CRDs anyway
+  // (controller/appcontroller.go shouldBeDeleted: !kube.IsCRD).
+  const mirrors = mirrorsOf(site);
+  const crd = { namespace: ns, syncOptions: ['ServerSideApply=true'], keep: true };
+  const up = UPSTREAM_REPOS;
+  app('argocd-crds', { repoURL: mirrors.argocd, path: up.argocd.path, revision: up.argocd.tag }, crd);
   if (site.workloads.traefik.enabled) {
-    app('traefik-crds', { repoURL: UPSTREAM_CRDS.traefik.repoURL, path: UPSTREAM_CRDS.traefik.path, revision: UPSTREAM_CRDS.traefik.revision, include: UPSTREAM_CRDS.traefik.include }, crdOptions);
+    app('traefik-crds', { repoURL: mirrors.traefik, path: up.traefik.path, revision: up.traefik.tag, include: up.traefik.include }, crd);
   }
   for (const c of charts) {
-    const extra: { ignoreDifferences?: ApplicationSpecIgnoreDifferences[] } = {};
-    // The injector patches its own webhook's caBundle at runtime (auto TLS).
-    if (c.chartName === 'vault') extra.ignoreDifferences = [{ group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', jsonPointers: ['/webhooks/0/clientConfig/caBundle'] }];
-    app(c.chartName, { repoURL: site.git.repoURL, path: `${site.git.path}/${c.folder}`, revision: site.git.revision }, extra);
+    const opts: AppOpts = {
+      namespace: homeOf(c),
+      // The injector patches its own webhook's caBundle at runtime (auto TLS).
+      ...(c.chartName === 'vault' ? { ignoreDifferences: [{ group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', jsonPointers: ['/webhooks/0/clientConfig/caBundle'] }] } : {}),
+    };
+    app(c.chartName, { repoURL: site.git.repoURL, path: `${site.git.path}/${c.folder}`, revision: site.git.revision }, opts);
   }
-  app(ROOT_APP, { repoURL: site.git.repoURL, path: `${site.git.path}/${chart.folder}`, revision: site.git.revision });
+  app(ROOT_APP, { repoURL: site.git.repoURL, path: `${site.git.path}/${chart.folder}`, revision: site.git.revision }, { namespace: ns });
   return chart;
 }

@@ -19,6 +19,7 @@ import { PkiCertificate, pkiParams, pkiRoleFor, REVIEWER_SECRET, VaultBinding } 
 import { Workload } from '../constructs/lib/workload';
 import { toYaml } from './synth';
 import { APP_WAVES } from './apps';
+import { argocdBootstrapCommands, credentialCommands, mirrorCommands } from './gitops-day0';
 
 const y = (o: unknown) => stringify(o, { lineWidth: 0, version: '1.1' });
 const servers = (site: Site) => site.nodes.filter((n) => n.roles.includes('server'));
@@ -264,7 +265,9 @@ export function day0Steps(site: Site): Day0Step[] {
         `kubectl apply --server-side -k "https://github.com/argoproj/argo-cd/manifests/crds?ref=${VERSIONS.argocd}"`,
         // dist/argocd holds an IngressRoute: Traefik's CRDs first (Argo CD manages both CRD sets afterwards).
         `kubectl apply --server-side -f https://raw.githubusercontent.com/traefik/traefik/${IMAGES.traefik.tag}/docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml`,
-        'kubectl apply --server-side -f dist/argocd/', 'kubectl -n argocd rollout status deploy/argocd-server --timeout=10m'], done: 'argocd pods are Running' },
+        'kubectl apply --server-side -f dist/argocd/', ...argocdBootstrapCommands(), 'kubectl -n argocd rollout status deploy/argocd-server --timeout=10m',
+        // Argo CD pulls the upstream CRDs from LAN mirrors at the pinned tags, with credentials kept out of git.
+        ...mirrorCommands(site), ...credentialCommands(site, site.namespaces.argocd)], done: 'argocd pods are Running and `argocd repo list` (or the UI) shows the repositories Successful' },
     { id: 'root', title: 'Apply the root Application', commands: ['kubectl apply -f dist/apps/apps.yaml', 'kubectl -n argocd get applications -w'], done: 'every Application is Synced and Healthy' },
     { id: 'waves', title: 'Argo CD syncs the rest in waves', commands: [Object.entries(APP_WAVES).sort(([, a], [, b]) => a - b).map(([n, w]) => `${w}:${n}`).join(' → ')], done: `https://argocd.${site.cluster.domain} shows all applications green` },
   ];

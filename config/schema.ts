@@ -13,6 +13,7 @@ import { EXAMPLE_CA_PEM, needsPrivateCa } from './trust';
 /** The example site's Vault; the example CA and Vault IP are defaults only while the address is this one. */
 export const EXAMPLE_VAULT_ADDRESS = 'https://vault.domus.lan:8200';
 import { loadBalancerIssues } from './loadbalancer';
+import { EXAMPLE_REPO_URL, gitIssues } from './git';
 
 // ---------------------------------------------------------------------------------------------------------
 // Scalars
@@ -69,6 +70,15 @@ const httpsUrl = z.string().refine(
 
 const gitUrl = z.string().refine((s) => /^(https:\/\/[^\s/]+\/\S+|ssh:\/\/[^\s/]+\/\S+|git@[^\s:]+:\S+)$/.test(s), {
   message: 'a git URL: https://host/path, ssh://host/path or git@host:path',
+});
+
+const pemCert = z
+  .string()
+  .refine((s) => /^(-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+\n-----END CERTIFICATE-----\n?)+$/.test(s), { message: 'one or more PEM certificates (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)' });
+
+/** One known_hosts line: host[,host…] key-type base64-key (no markers, no comments with newlines). */
+const knownHostsLine = z.string().regex(/^(\[[A-Za-z0-9.-]+\]:\d{1,5}|[A-Za-z0-9.-]+)(,(\[[A-Za-z0-9.-]+\]:\d{1,5}|[A-Za-z0-9.-]+))* (ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521) [A-Za-z0-9+/]+=*$/, {
+  message: 'a known_hosts line "host key-type base64-key", e.g. from ssh-keyscan git.domus.lan',
 });
 
 const duration = z.string().regex(/^\d+(s|m|h|d|w|y)$/, { message: 'a duration such as "15d" or "12h"' });
@@ -214,10 +224,23 @@ export const siteSchema = z.strictObject({
     .prefault({}),
   git: z
     .strictObject({
-      repoURL: gitUrl.default('https://git.domus.lan/homelab/domus-digitalis-stack.git'),
+      repoURL: gitUrl.default(EXAMPLE_REPO_URL),
       revision: z.string().min(1).default('main'),
       /** Folder of the repository that holds the synthesized output. */
       path: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, { message: 'a relative folder path such as "dist"' }).default('dist'),
+      /**
+       * PEM of the CA that signed the git server's TLS certificate (public part), for argocd-tls-certs-cm.
+       * @default the example CA while repoURL is the example URL; required for any other https host with a
+       * private name (config/git.ts gitIssues).
+       */
+      caCert: pemCert.optional(),
+      /** known_hosts lines for ssh:// and git@ repositories (argocd-ssh-known-hosts-cm). @default [] */
+      sshKnownHosts: z.array(knownHostsLine).default([]),
+      /**
+       * LAN mirrors of the upstream repositories whose CRDs Argo CD installs, holding the pinned tags.
+       * @default siblings of repoURL: <owner folder>/argo-cd.git and <owner folder>/traefik.git
+       */
+      mirrors: z.strictObject({ argocd: gitUrl.optional(), traefik: gitUrl.optional() }).prefault({}),
     })
     .prefault({}),
   namespaces: namespacesSchema,
@@ -388,6 +411,8 @@ export function crossFieldIssues(site: Site): { path: (string | number)[]; value
     if (names.has(b.name)) out.push({ path: ['workloads', 'minio', 'buckets', i, 'name'], value: b.name, message: 'a bucket name that is declared once' });
     names.add(b.name);
   });
+
+  out.push(...gitIssues(site));
 
   const nsValues = Object.entries(site.namespaces);
   const byName = new Map<string, string>();

@@ -1,23 +1,38 @@
 /**
  * Argo CD (namespace `argocd`), written with the workload builder instead of a vendored install.yaml:
  * server, repo-server, application-controller (StatefulSet), redis, applicationset-controller, and Dex when
- * `workloads.argocd.dex.enabled`. v2.14 is the last line tested on Kubernetes 1.28.
+ * `workloads.argocd.dex.enabled`. v2.14 is the last line tested on Kubernetes 1.28. What each component
+ * expects of its pod (entrypoint, ports, config paths, redis password) is recorded with its upstream source
+ * in conformance/facts/argocd.ts and compared in test/conformance/argocd.test.ts.
  *
- * Bounded RBAC (docs/adr/0020-argocd-rbac.md): the controller manages exactly the kinds the stack emits,
- * listed in `argocd-cm` as `resource.inclusions` so its cache watches nothing else, and granted in a
- * ClusterRole built from the same list (see `finalize`, called once every chart exists).
+ * Bounded RBAC (docs/adr/0020-argocd-rbac.md, 0021-argocd-admission.md): the controller manages exactly the
+ * kinds the stack emits, listed in `argocd-cm` as `resource.inclusions` so its cache watches nothing else.
+ * Its ClusterRole also holds every rule of every Role/ClusterRole it syncs (Kubernetes refuses to let it
+ * create a role granting more than it holds), and lives outside the synced folders, in
+ * dist/bootstrap/argocd/controller-rbac.yaml, applied by the operator (see `finalize`).
  */
+import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
-import { imageOf, IMAGES, VERSIONS } from '../config/versions';
+import { gitCaOf, gitEndpoint, privateHttpsHosts, repoURLsOf } from '../config/git';
+import { imageOf, IMAGES } from '../config/versions';
 import { StackContext } from './lib/context';
 import { httpsRoute } from './lib/ingress';
 import { fqdns, tcp } from './lib/network';
 import { READ, ResourceRule, Verb } from './lib/rbac';
-import { Workload } from './lib/workload';
+import { MountSpec, Workload } from './lib/workload';
 
 export const ARGOCD_UID = 999;
+const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
+/** Where the argocd image keeps its programs (symlinks to /usr/local/bin/argocd); run through tini as args. */
+const BIN = '/usr/local/bin';
+/** The Secret `argocd admin redis-initial-password` creates at runtime, and its key (argo-cd common/common.go). */
+export const REDIS_SECRET = { secret: 'argocd-redis', key: 'auth' } as const;
+/** Bootstrap file holding the controller's RBAC (applied by the operator, never synced). */
+export const CONTROLLER_RBAC_FILE = 'bootstrap/argocd/controller-rbac.yaml';
+/** Config maps the repo-server (and the server, for `argocd repo add`) read repository trust from. */
+export const TRUST_CONFIGMAPS = { tls: 'argocd-tls-certs-cm', ssh: 'argocd-ssh-known-hosts-cm', gpg: 'argocd-gpg-keys-cm' } as const;
 const ALL: readonly Verb[] = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 
 /** A kind Argo CD manages: its API group and plural resource name. */
@@ -85,19 +100,42 @@ export class ArgoCd extends Construct {
       version: IMAGES.argocdRedis.tag,
       kind: 'Deployment',
       replicas: cfg.redis.replicas,
+      // As upstream v2.14: an init container creates the argocd-redis Secret with a random password on first
+      // start (never in git), redis requires it, every client reads it from the same Secret.
+      initContainers: [{ name: 'secret-init', image, command: ['argocd', 'admin', 'redis-initial-password'], resources: cfg.redis.resources }],
       containers: [
         {
           name: 'redis',
           image: imageOf('argocdRedis', cfg.redis.version),
-          args: ['--save', '', '--appendonly', 'no', '--port', '6379'],
+          args: ['--save', '', '--appendonly', 'no', '--port', '6379', '--requirepass $(REDIS_PASSWORD)'],
+          envFromSecret: { REDIS_PASSWORD: REDIS_SECRET },
           ports: [{ name: 'redis', port: 6379 }],
           resources: cfg.redis.resources,
+          // TCP, not `redis-cli ping`: with a password the probe would need it on its command line.
           liveness: { tcp: { port: 'redis' } },
-          readiness: { exec: { command: ['redis-cli', 'ping'] } },
+          readiness: { tcp: { port: 'redis' } },
           writable: ['/data'],
         },
       ],
+      rules: [
+        { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [REDIS_SECRET.secret] },
+        { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+      ],
     });
+    ctx.allowApiServer(this.redis.peer, 'secret-init creates the argocd-redis password Secret');
+    const redisPassword = { REDIS_PASSWORD: REDIS_SECRET };
+
+    // Repository trust, mounted where upstream mounts it (the image links /etc/ssh/ssh_known_hosts there).
+    const trustVolumes: k8s.Volume[] = [
+      { name: 'ssh-known-hosts', configMap: { name: TRUST_CONFIGMAPS.ssh } },
+      { name: 'tls-certs', configMap: { name: TRUST_CONFIGMAPS.tls } },
+      { name: 'gpg-keys', configMap: { name: TRUST_CONFIGMAPS.gpg } },
+    ];
+    const trustMounts: MountSpec[] = [
+      { volume: 'ssh-known-hosts', path: '/app/config/ssh', readOnly: true },
+      { volume: 'tls-certs', path: '/app/config/tls', readOnly: true },
+    ];
+    const gpgMount: MountSpec = { volume: 'gpg-keys', path: '/app/config/gpg/source', readOnly: true };
 
     this.repoServer = new Workload(this, 'repo-server', ctx, {
       ...base,
@@ -109,8 +147,11 @@ export class ArgoCd extends Construct {
         {
           name: 'repo-server',
           image,
-          command: ['argocd-repo-server'],
-          args: ['--redis', params['redis.server'], '--parallelismlimit', params['reposerver.parallelism.limit'], '--logformat', 'json'],
+          args: [`${BIN}/argocd-repo-server`, '--redis', params['redis.server'], '--parallelismlimit', params['reposerver.parallelism.limit'], '--logformat', 'json'],
+          envFromSecret: redisPassword,
+          // helm keeps its cache and config in the writable working dir, as upstream sets it.
+          env: { HELM_CACHE_HOME: '/helm-working-dir', HELM_CONFIG_HOME: '/helm-working-dir', HELM_DATA_HOME: '/helm-working-dir' },
+          mounts: [...trustMounts, gpgMount],
           ports: [
             { name: 'server', port: 8081 },
             { name: 'metrics', port: 8084 },
@@ -121,6 +162,7 @@ export class ArgoCd extends Construct {
           writable: ['/tmp', '/home/argocd', '/app/config/gpg/keys', '/helm-working-dir'],
         },
       ],
+      volumes: trustVolumes,
       metrics: [{ port: 'metrics', job: 'argocd-repo-server' }],
     });
 
@@ -134,8 +176,8 @@ export class ArgoCd extends Construct {
         {
           name: 'application-controller',
           image,
-          command: ['argocd-application-controller'],
-          args: ['--repo-server', params['controller.repo.server'], '--redis', params['redis.server'], '--status-processors', '10', '--operation-processors', '5', '--logformat', 'json'],
+          args: [`${BIN}/argocd-application-controller`, '--repo-server', params['controller.repo.server'], '--redis', params['redis.server'], '--status-processors', '10', '--operation-processors', '5', '--logformat', 'json'],
+          envFromSecret: redisPassword,
           ports: [{ name: 'metrics', port: 8082 }],
           resources: cfg.controller.resources,
           readiness: { http: { path: '/healthz', port: 'metrics' } },
@@ -162,12 +204,13 @@ export class ArgoCd extends Construct {
         {
           name: 'server',
           image,
-          command: ['argocd-server'],
-          args: ['--insecure', '--repo-server', params['server.repo.server'], '--redis', params['redis.server'], ...(cfg.dex.enabled ? ['--dex-server', 'https://argocd-dex-server:5556'] : []), '--logformat', 'json'],
+          args: [`${BIN}/argocd-server`, '--insecure', '--repo-server', params['server.repo.server'], '--redis', params['redis.server'], ...(cfg.dex.enabled ? ['--dex-server', 'https://argocd-dex-server:5556'] : []), '--logformat', 'json'],
           ports: [
             { name: 'http', port: 8080, servicePort: 80 },
             { name: 'metrics', port: 8083 },
           ],
+          envFromSecret: redisPassword,
+          mounts: trustMounts,
           resources: cfg.server.resources,
           readiness: { http: { path: '/healthz', port: 'http' } },
           liveness: { http: { path: '/healthz?full=true', port: 'http' }, initialDelaySeconds: 30 },
@@ -180,11 +223,8 @@ export class ArgoCd extends Construct {
         { apiGroups: ['argoproj.io'], resources: ['applications', 'appprojects', 'applicationsets'], verbs: ALL },
         { apiGroups: [''], resources: ['events'], verbs: ['create', 'list'] },
       ],
-      // The UI reads the resource tree and logs of the stack's namespaces; it changes nothing there.
-      clusterRules: [
-        { apiGroups: [''], resources: ['pods', 'pods/log', 'events'], verbs: ['get', 'list'] },
-        { apiGroups: ['argoproj.io'], resources: ['applications', 'applicationsets'], verbs: READ },
-      ],
+      // Cluster-wide rights are added in finalize(): they follow the managed kinds.
+      volumes: trustVolumes.filter((v) => v.name !== 'gpg-keys'),
       metrics: [{ port: 'metrics', job: 'argocd-server' }],
     });
 
@@ -198,8 +238,7 @@ export class ArgoCd extends Construct {
         {
           name: 'applicationset-controller',
           image,
-          command: ['argocd-applicationset-controller'],
-          args: ['--argocd-repo-server', params['server.repo.server'], '--enable-leader-election=false', '--logformat', 'json'],
+          args: [`${BIN}/argocd-applicationset-controller`, '--argocd-repo-server', params['server.repo.server'], '--enable-leader-election=false', '--logformat', 'json'],
           ports: [
             { name: 'webhook', port: 7000 },
             { name: 'metrics', port: 8080 },
@@ -208,8 +247,10 @@ export class ArgoCd extends Construct {
           readiness: { tcp: { port: 'webhook' } },
           liveness: { tcp: { port: 'webhook' }, initialDelaySeconds: 30 },
           writable: ['/tmp', '/home/argocd', '/app/config/gpg/keys'],
+          mounts: [...trustMounts, gpgMount],
         },
       ],
+      volumes: trustVolumes,
       // Namespaced: ApplicationSets live and generate only in the argocd namespace.
       rules: [
         { apiGroups: ['argoproj.io'], resources: ['applications', 'applicationsets', 'applicationsets/finalizers'], verbs: ALL },
@@ -264,13 +305,23 @@ export class ArgoCd extends Construct {
     for (const c of [this.server, this.controller, this.applicationSet]) c.connect(this.repoServer.endpoint('server'), `${c.name} asks the repo-server for manifests`);
     for (const c of [this.server, this.repoServer, this.controller]) c.connect(this.redis.endpoint('redis'), `${c.name} caches in redis`);
     for (const c of [this.server, this.controller, this.applicationSet]) ctx.allowApiServer(c.peer, `${c.name} reads and writes the cluster state`);
-    const git = new URL(site.git.repoURL.startsWith('git@') ? `ssh://${site.git.repoURL.replace(':', '/')}` : site.git.repoURL);
-    const gitPort = git.protocol === 'https:' ? 443 : Number(git.port || 22);
-    this.repoServer.connectPorts(fqdns([git.hostname]), [tcp(gitPort)], `repo-server fetches ${site.git.repoURL}`);
+    // Exactly the hosts and ports of the repositories the Applications name (the stack and the LAN mirrors).
+    for (const e of repoURLsOf(site).map(gitEndpoint)) this.repoServer.connectPorts(fqdns([e.host]), [tcp(e.port)], `repo-server fetches ${e.url}`);
     httpsRoute(this, 'route', ctx, { subdomain: 'argocd', backend: this.server.endpoint('http') });
 
     const labels = { 'app.kubernetes.io/part-of': 'argocd', 'app.kubernetes.io/managed-by': 'cdk8s' };
     new k8s.KubeConfigMap(this, 'cmd-params', { metadata: { name: 'argocd-cmd-params-cm', namespace: ns, labels: { ...labels, 'app.kubernetes.io/name': 'argocd-cmd-params-cm' } }, data: params });
+    const ca = gitCaOf(site);
+    new k8s.KubeConfigMap(this, 'tls-certs-cm', {
+      metadata: { name: TRUST_CONFIGMAPS.tls, namespace: ns, labels: { ...labels, 'app.kubernetes.io/name': TRUST_CONFIGMAPS.tls } },
+      // One key per git host with a private name: the PEM bundle Argo CD trusts for that host.
+      data: ca ? Object.fromEntries(privateHttpsHosts(site).map((h) => [h, ca])) : {},
+    });
+    new k8s.KubeConfigMap(this, 'ssh-known-hosts-cm', {
+      metadata: { name: TRUST_CONFIGMAPS.ssh, namespace: ns, labels: { ...labels, 'app.kubernetes.io/name': TRUST_CONFIGMAPS.ssh } },
+      data: { ssh_known_hosts: site.git.sshKnownHosts.map((l) => `${l}\n`).join('') },
+    });
+    new k8s.KubeConfigMap(this, 'gpg-keys-cm', { metadata: { name: TRUST_CONFIGMAPS.gpg, namespace: ns, labels: { ...labels, 'app.kubernetes.io/name': TRUST_CONFIGMAPS.gpg } } });
     new k8s.KubeConfigMap(this, 'rbac-cm', {
       metadata: { name: 'argocd-rbac-cm', namespace: ns, labels: { ...labels, 'app.kubernetes.io/name': 'argocd-rbac-cm' } },
       data: { 'policy.default': 'role:readonly', 'policy.csv': 'g, admin, role:admin\n', scopes: '[groups]' },
@@ -278,10 +329,11 @@ export class ArgoCd extends Construct {
   }
 
   /**
-   * Adds what depends on the whole stack: argocd-cm (with the resource inclusions) and the controller's
-   * ClusterRole, both from `kinds`, the kinds the stack's Applications manage.
+   * Adds what depends on the whole stack, once every chart exists: argocd-cm (with the resource inclusions)
+   * and the server's cluster rights, both from `kinds`; then the controller's RBAC, derived from `kinds` and
+   * from every Role, ClusterRole and binding the `synced` charts contain, written to CONTROLLER_RBAC_FILE.
    */
-  finalize(kinds: readonly ManagedKind[]): void {
+  finalize(kinds: readonly ManagedKind[], synced: readonly Chart[]): void {
     const ns = this.ns;
     const byGroup = new Map<string, Set<string>>();
     for (const k of kinds) {
@@ -296,16 +348,73 @@ export class ArgoCd extends Construct {
       { apiGroups: ['apps'], resources: ['replicasets', 'controllerrevisions'], verbs: READ },
       { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ },
     ];
-    const clusterName = `${ns}-argocd-application-controller`;
-    new k8s.KubeClusterRole(this, 'controller-clusterrole', {
-      metadata: { name: clusterName, labels: this.controller.labels },
-      rules: [...manageRules, ...observe].map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })),
+
+    // The server (UI/API) reads the live state of what Argo CD manages and may restart a pod; it never edits
+    // or deletes managed objects (that goes through git). Upstream grants get/patch/delete on */* (ADR-0020).
+    const serverName = `${ns}-${this.server.name}`;
+    const serverLabels = this.server.labels;
+    new k8s.KubeClusterRole(this, 'server-clusterrole', {
+      metadata: { name: serverName, labels: serverLabels },
+      rules: [
+        ...groups.map((g) => ({ apiGroups: [g], resources: [...byGroup.get(g)!].sort(), verbs: ['get'] })),
+        { apiGroups: [''], resources: ['events'], verbs: ['list'] },
+        { apiGroups: [''], resources: ['pods', 'pods/log'], verbs: ['get'] },
+        { apiGroups: [''], resources: ['pods'], verbs: ['delete'] },
+        { apiGroups: ['argoproj.io'], resources: ['applications', 'applicationsets'], verbs: [...READ] },
+      ],
     });
-    new k8s.KubeClusterRoleBinding(this, 'controller-clusterbinding', {
-      metadata: { name: clusterName, labels: this.controller.labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName },
-      subjects: [{ kind: 'ServiceAccount', name: this.controller.serviceAccountName, namespace: ns }],
+    new k8s.KubeClusterRoleBinding(this, 'server-clusterbinding', {
+      metadata: { name: serverName, labels: serverLabels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: serverName },
+      subjects: [{ kind: 'ServiceAccount', name: this.server.serviceAccountName, namespace: ns }],
     });
+
+    // Kubernetes' escalation rule: creating a role needs every rule it grants (or `escalate`), a binding needs
+    // the referenced role's rules in the binding's scope (or `bind`). The controller holds a copy of every
+    // synced rule instead of escalate/bind (docs/adr/0021-argocd-admission.md); roles outside dist
+    // (system:auth-delegator) get `bind` on exactly their names.
+    const cluster: k8s.PolicyRule[] = [...manageRules, ...observe].map(toPolicy);
+    const perNamespace = new Map<string, k8s.PolicyRule[]>();
+    const known = new Set<string>();
+    const refs = new Set<string>();
+    const objects = synced.flatMap((c) => c.node.findAll().filter((x): x is ApiObject => x instanceof ApiObject && Chart.of(x) === c)).map((o) => o.toJson() as RbacJson);
+    for (const o of objects) {
+      if (o.kind === 'ClusterRole') {
+        known.add(o.metadata.name);
+        cluster.push(...(o.rules ?? []));
+      } else if (o.kind === 'Role') {
+        const list = perNamespace.get(o.metadata.namespace!) ?? [];
+        list.push(...(o.rules ?? []));
+        perNamespace.set(o.metadata.namespace!, list);
+      } else if ((o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') && o.roleRef?.kind === 'ClusterRole') {
+        refs.add(o.roleRef.name);
+      }
+    }
+    const external = [...refs].filter((r) => !known.has(r)).sort();
+    if (external.length) cluster.push({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: external });
+
+    const name = 'argocd-application-controller';
+    const clusterName = `${ns}-${name}`;
+    // Never synced; on a cluster where an older dist had Argo CD create these objects they still carry its
+    // tracking annotation, and Argo CD honours this live annotation instead of pruning its own rights away.
+    const metadata = (m: { name: string; namespace?: string }) => ({ ...m, labels: { ...this.controller.labels }, annotations: { [SYNC_OPTIONS]: 'Prune=false,Delete=false' } });
+    const subjects = [{ kind: 'ServiceAccount', name: this.controller.serviceAccountName, namespace: ns }];
+    const rbac: unknown[] = [
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: metadata({ name: clusterName }), rules: dedupe(cluster) },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: metadata({ name: clusterName }), roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName }, subjects },
+      ...[...perNamespace.keys()].sort().flatMap((n) => [
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: metadata({ name: `${name}-synced-rbac`, namespace: n }), rules: dedupe(perNamespace.get(n)!) },
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: metadata({ name: `${name}-synced-rbac`, namespace: n }), roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${name}-synced-rbac` }, subjects },
+      ]),
+    ];
+    this.ctx.addFile(CONTROLLER_RBAC_FILE, () =>
+      [
+        `# The RBAC of argocd-application-controller, derived from every Role, ClusterRole and binding Argo CD syncs`,
+        `# (docs/adr/0021-argocd-admission.md). Not synced: the controller could not grant itself rules it lacks.`,
+        `# Apply it before Argo CD syncs a commit that changes it: kubectl apply --server-side -f dist/${CONTROLLER_RBAC_FILE}`,
+        rbac.map((o) => stringify(o, { lineWidth: 0, version: '1.1' })).join('---\n'),
+      ].join('\n'),
+    );
 
     const inclusions = [
       ...groups.map((g) => ({ apiGroups: [g], kinds: [...new Set(kinds.filter((k) => k.group === g).map((k) => k.kind))].sort(), clusters: ['*'] })),
@@ -334,8 +443,24 @@ export class ArgoCd extends Construct {
   }
 }
 
-/** Upstream CRD sources installed by Argo CD itself, pinned to the deployed versions (never copied here). */
-export const UPSTREAM_CRDS = {
-  argocd: { repoURL: 'https://github.com/argoproj/argo-cd.git', path: 'manifests/crds', revision: VERSIONS.argocd },
-  traefik: { repoURL: 'https://github.com/traefik/traefik.git', path: 'docs/content/reference/dynamic-configuration', include: 'kubernetes-crd-definition-v1.yml', revision: IMAGES.traefik.tag },
-} as const;
+interface RbacJson {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  rules?: k8s.PolicyRule[];
+  roleRef?: { kind: string; name: string };
+}
+
+function toPolicy(r: ResourceRule): k8s.PolicyRule {
+  return { apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs], ...(r.resourceNames ? { resourceNames: [...r.resourceNames] } : {}) };
+}
+
+/** Rules with identical JSON once, in first-seen order. */
+function dedupe(rules: readonly k8s.PolicyRule[]): k8s.PolicyRule[] {
+  const seen = new Set<string>();
+  return rules.filter((r) => {
+    const k = JSON.stringify(r);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -2,14 +2,18 @@
  * GitOps wiring: every Application points at a folder that exists in dist/, the project admits exactly the
  * stack, waves follow the documented order, and Argo CD's own RBAC is bounded to what the stack emits.
  */
+import { parseAllDocuments } from 'yaml';
 import { APP_WAVES, PROJECT, resourceOf } from '../charts/apps';
+import { CONTROLLER_RBAC_FILE } from '../constructs/argocd';
+import { EXAMPLE_REPO_URL, mirrorsOf, UPSTREAM_REPOS } from '../config/git';
+import { EXAMPLE_CA_PEM } from '../config/trust';
 import { CLUSTER_SCOPED } from '../charts/stack-chart';
-import { allObjects, chartObjects, findAll, findResource, issuesOf, rulesOf, syncWave, synth, workloadPolicy } from './helpers';
+import { allObjects, chartObjects, findAll, findResource, issuesOf, syncWave, synth, workloadPolicy } from './helpers';
 
 const s = synth();
 const site = s.stack.ctx.site;
 const apps = findAll('Application');
-type AppSpec = { project: string; source: { repoUrl?: string; repoURL?: string; path: string; targetRevision: string }; syncPolicy: { automated: { prune: boolean; selfHeal: boolean }; retry: { limit: number } } };
+type AppSpec = { project: string; source: { repoUrl?: string; repoURL?: string; path: string; targetRevision: string }; destination: { server: string; namespace?: string }; syncPolicy: { automated: { prune: boolean; selfHeal: boolean }; retry: { limit: number }; syncOptions: string[] } };
 const spec = (a: (typeof apps)[number]) => a.spec as AppSpec;
 const repo = (a: (typeof apps)[number]) => spec(a).source.repoURL ?? spec(a).source.repoUrl;
 
@@ -32,13 +36,72 @@ test("every Application of this repository names a folder of dist/ that holds YA
   }
 });
 
-test('automated sync with prune, self-heal and retry on every Application; CRD apps never prune or delete', () => {
+test('automated sync with self-heal and retry on every Application; prune and cascade delete except for the CRD apps', () => {
+  const crdApps = ['argocd-crds', 'traefik-crds'];
   for (const a of apps) {
+    const keep = crdApps.includes(a.metadata.name);
     expect(spec(a).project).toBe(PROJECT);
-    expect(spec(a).syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+    expect({ app: a.metadata.name, automated: spec(a).syncPolicy.automated }).toEqual({ app: a.metadata.name, automated: { prune: !keep, selfHeal: true } });
     expect(spec(a).syncPolicy.retry.limit).toBeGreaterThan(0);
+    // Prune=false/Delete=false are resource annotations (gitops-engine, controller/appcontroller.go
+    // shouldBeDeleted); as Application syncOptions Argo CD ignores them, so none may be written there.
+    expect(spec(a).syncPolicy.syncOptions.filter((o) => /^(Prune|Delete)=/.test(o))).toEqual([]);
+    // Only the resources finalizer makes deleting an Application delete what it synced.
+    expect({ app: a.metadata.name, cascades: (a.metadata as { finalizers?: string[] }).finalizers?.includes('resources-finalizer.argocd.argoproj.io') ?? false }).toEqual({ app: a.metadata.name, cascades: !keep });
+    // The root syncs the Application objects: the annotation on them keeps it from pruning or deleting the CRD apps.
+    expect(a.metadata.annotations?.['argocd.argoproj.io/sync-options']).toBe(keep ? 'Prune=false,Delete=false' : undefined);
   }
-  expect((findResource('Application', 'argocd-crds').spec as { syncPolicy: { syncOptions: string[] } }).syncPolicy.syncOptions).toEqual(expect.arrayContaining(['Prune=false', 'Delete=false', 'ServerSideApply=true']));
+  expect(spec(findResource('Application', 'argocd-crds')).syncPolicy.syncOptions).toContain('ServerSideApply=true');
+});
+
+test('every Application names a destination namespace the project admits (Argo CD matches it as written)', () => {
+  const p = findResource('AppProject', PROJECT).spec as { destinations: { server: string; namespace: string }[] };
+  for (const a of apps) {
+    const d = spec(a).destination;
+    expect({ app: a.metadata.name, admitted: p.destinations.some((x) => x.server === d.server && x.namespace === d.namespace) }).toEqual({ app: a.metadata.name, admitted: true });
+  }
+  expect(p.destinations.some((x) => x.namespace === '*')).toBe(false);
+  // The chart's main namespace: monitoring for the monitoring app, argocd for the CRD apps and the root.
+  expect(spec(findResource('Application', 'monitoring')).destination.namespace).toBe(site.namespaces.monitoring);
+  expect(spec(findResource('Application', 'root')).destination.namespace).toBe(site.namespaces.argocd);
+});
+
+test('the CRD apps pull the pinned tags from LAN mirrors next to the stack repository, never from github.com', () => {
+  const crds = findResource('Application', 'argocd-crds');
+  expect(repo(crds)).toBe('https://git.domus.lan/homelab/argo-cd.git');
+  expect(spec(crds).source.targetRevision).toBe(UPSTREAM_REPOS.argocd.tag);
+  expect(spec(findResource('Application', 'traefik-crds')).source.targetRevision).toBe(UPSTREAM_REPOS.traefik.tag);
+  expect(JSON.stringify(apps)).not.toContain('github.com');
+  // Defaults follow git.repoURL; an explicit mirror wins; a github.com mirror is refused.
+  const other = synth({ git: { repoURL: 'ssh://git@forge.lan:2222/ops/lab.git', sshKnownHosts: ['[forge.lan]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0'] } });
+  expect(mirrorsOf(other.stack.ctx.site)).toEqual({ argocd: 'ssh://git@forge.lan:2222/ops/argo-cd.git', traefik: 'ssh://git@forge.lan:2222/ops/traefik.git' });
+  expect(repo(findResource('Application', 'traefik-crds', 'argocd', other))).toBe('ssh://git@forge.lan:2222/ops/traefik.git');
+  expect(issuesOf({ git: { mirrors: { argocd: 'https://github.com/argoproj/argo-cd.git' } } }).map((i) => i.path)).toEqual(['git.mirrors.argocd']);
+  // A stack repository on github.com already opens that host: mirrors there (the sibling default) add nothing.
+  const gh = synth({ git: { repoURL: 'https://github.com/me/lab.git' } });
+  expect(mirrorsOf(gh.stack.ctx.site).argocd).toBe('https://github.com/me/argo-cd.git');
+});
+
+test('git trust: the example CA only for the example repository, a private host needs its CA, ssh needs known hosts', () => {
+  const certs = findResource('ConfigMap', 'argocd-tls-certs-cm').data as Record<string, string>;
+  expect(site.git.repoURL).toBe(EXAMPLE_REPO_URL);
+  expect(certs).toEqual({ 'git.domus.lan': EXAMPLE_CA_PEM });
+  // Changing the repository drops the example CA: a private name then needs git.caCert.
+  const noCa = issuesOf({ git: { repoURL: 'https://git.casa.home.arpa/infra/lab.git' } });
+  expect(noCa.map((i) => i.path)).toEqual(['git.caCert']);
+  expect(noCa[0]!.expected).toContain('git.casa.home.arpa');
+  const own = synth({ git: { repoURL: 'https://git.casa.home.arpa/infra/lab.git', caCert: EXAMPLE_CA_PEM } });
+  expect(Object.keys(findResource('ConfigMap', 'argocd-tls-certs-cm', 'argocd', own).data as object)).toEqual(['git.casa.home.arpa']);
+  // A public host needs no CA and gets no entry.
+  const pub = synth({ git: { repoURL: 'https://gitlab.com/me/lab.git', mirrors: { argocd: 'https://gitlab.com/me/argo-cd.git', traefik: 'https://gitlab.com/me/traefik.git' } } });
+  expect(findResource('ConfigMap', 'argocd-tls-certs-cm', 'argocd', pub).data ?? {}).toEqual({});
+  // ssh without a known_hosts line for the host is refused, with the host named.
+  const ssh = issuesOf({ git: { repoURL: 'git@git.domus.lan:homelab/stack.git' } });
+  expect(ssh.map((i) => i.path)).toEqual(['git.sshKnownHosts']);
+  expect(ssh[0]!.expected).toContain('git.domus.lan');
+  expect(issuesOf({ git: { sshKnownHosts: ['git.domus.lan ssh-ed25519 AAAA; rm -rf /'] } })[0]!.path).toBe('git.sshKnownHosts[0]');
+  const known = synth({ git: { repoURL: 'git@git.domus.lan:homelab/stack.git', sshKnownHosts: ['git.domus.lan ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0'] } });
+  expect((findResource('ConfigMap', 'argocd-ssh-known-hosts-cm', 'argocd', known).data as Record<string, string>).ssh_known_hosts).toBe('git.domus.lan ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0\n');
 });
 
 test('waves: CRDs, then platform, vault, argocd, stateful backends, UIs, ingress', () => {
@@ -64,7 +127,7 @@ test('Namespaces (and only data-bearing kinds) are protected from prune and dele
 test('the AppProject admits exactly the repository, the namespaces and the cluster-scoped kinds of the stack', () => {
   const p = findResource('AppProject', PROJECT).spec as { sourceRepos: string[]; destinations: { namespace: string }[]; clusterResourceWhitelist: { group: string; kind: string }[] };
   expect(p.sourceRepos[0]).toBe(site.git.repoURL);
-  expect(p.sourceRepos).toHaveLength(3);
+  expect(p.sourceRepos.slice(1)).toEqual(['https://git.domus.lan/homelab/argo-cd.git', 'https://git.domus.lan/homelab/traefik.git']);
   const objects = allObjects();
   const namespaces = [...new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n))].sort();
   expect(p.destinations.map((d) => d.namespace)).toEqual(namespaces);
@@ -72,8 +135,16 @@ test('the AppProject admits exactly the repository, the namespaces and the clust
   expect(p.clusterResourceWhitelist.map((k) => k.kind).sort()).toEqual(clusterKinds);
 });
 
+/** The controller's RBAC, written outside the synced folders (it cannot grant itself what it lacks). */
+function controllerRbac(): { kind: string; metadata: { name: string; namespace?: string }; rules?: { apiGroups?: string[]; resources?: string[]; verbs: string[]; resourceNames?: string[] }[] }[] {
+  return parseAllDocuments(s.files.get(CONTROLLER_RBAC_FILE)!).map((d) => d.toJS());
+}
+
 test('the controller may manage every kind the stack emits, without wildcards', () => {
-  const rules = rulesOf(findResource('ClusterRole', `${site.namespaces.argocd}-argocd-application-controller`));
+  expect(allObjects().some((o) => o.metadata.name === `${site.namespaces.argocd}-argocd-application-controller`)).toBe(false);
+  const rules = controllerRbac().find((o) => o.kind === 'ClusterRole')!.rules!;
+  // Argo CD never prunes or deletes these, even on a cluster where an older dist had it create them.
+  for (const o of controllerRbac()) expect((o.metadata as { annotations?: Record<string, string> }).annotations?.['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
   for (const o of allObjects()) {
     const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0]! : '';
     const ok = rules.some((r) => (r.apiGroups ?? []).includes(group) && (r.resources ?? []).includes(resourceOf(o.kind)) && ['create', 'update', 'patch', 'delete'].every((v) => r.verbs.includes(v)));
@@ -90,11 +161,12 @@ test('the controller may manage every kind the stack emits, without wildcards', 
 test('the repo-server leaves the cluster only for git (besides its redis cache and DNS)', () => {
   const egress = (workloadPolicy(site.namespaces.argocd, 'argocd-repo-server').spec as { egress: Record<string, unknown>[] }).egress;
   expect(egress).toEqual([
+    // The stack repository and both LAN mirrors live on the same host: one rule.
     { toFQDNs: [{ matchName: 'git.domus.lan' }], toPorts: [{ ports: [{ port: '443', protocol: 'TCP' }] }] },
     { toEndpoints: [{ matchLabels: { 'app.kubernetes.io/name': 'argocd-redis', 'k8s:io.kubernetes.pod.namespace': 'argocd' } }], toPorts: [{ ports: [{ port: '6379', protocol: 'TCP' }] }] },
   ]);
   // An ssh:// repository opens port 22 instead.
-  const ssh = synth({ git: { repoURL: 'ssh://git@git.domus.lan:2222/homelab/stack.git' } });
+  const ssh = synth({ git: { repoURL: 'ssh://git@git.domus.lan:2222/homelab/stack.git', sshKnownHosts: ['[git.domus.lan]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0'] } });
   expect(JSON.stringify(workloadPolicy('argocd', 'argocd-repo-server', ssh).spec)).toContain('"port":"2222"');
 });
 
@@ -113,4 +185,24 @@ test('Dex is off by default and, when enabled, runs with its own flows and no in
   expect(egress).toContain('sso.domus.lan');
   expect(issuesOf({ workloads: { argocd: { dex: { enabled: true } } } })[0]!.path).toBe('workloads.argocd.dex.config');
   expect(issuesOf({ workloads: { argocd: { dex: { enabled: true, config: 'clientSecret: hunter2', issuerHosts: ['a.lan'] } } } })[0]!.expected).toContain('$dex.<key>');
+});
+
+test('DAY0 creates the mirrors at the pinned tags, applies the controller RBAC and adds credentials without writing them anywhere', () => {
+  const day0 = s.files.get('bootstrap/DAY0.md')!;
+  for (const [n, url] of Object.entries(mirrorsOf(site)) as [keyof typeof UPSTREAM_REPOS, string][]) {
+    expect(day0).toContain(`fetch ${UPSTREAM_REPOS[n].upstreamURL} 'refs/tags/${UPSTREAM_REPOS[n].tag}:refs/tags/${UPSTREAM_REPOS[n].tag}'`);
+    expect(day0).toContain(`push '${url}' 'refs/tags/${UPSTREAM_REPOS[n].tag}'`);
+  }
+  expect(day0).toContain(`kubectl apply --server-side -f dist/${CONTROLLER_RBAC_FILE}`);
+  expect(day0.indexOf(CONTROLLER_RBAC_FILE)).toBeLessThan(day0.indexOf('kubectl apply -f dist/apps/apps.yaml'));
+  // The token goes from the prompt to kubectl's stdin: never an argument, a file or a literal in git.
+  expect(day0).toContain('read -rs -p "git token: " GIT_TOKEN');
+  expect(day0).toContain(`printf '%s' "$GIT_TOKEN" | kubectl -n 'argocd' create secret generic domus-git-creds --from-literal=type=git --from-literal=url='https://git.domus.lan/homelab/'`);
+  expect(day0).toContain('argocd.argoproj.io/secret-type=repo-creds');
+  // A site value with a quote stays one shell word.
+  const odd = synth({ git: { repoURL: "https://git.domus.lan/it's/stack.git", caCert: EXAMPLE_CA_PEM } });
+  expect(odd.files.get('bootstrap/DAY0.md')).toContain(`push 'https://git.domus.lan/it'\\''s/argo-cd.git' 'refs/tags/${UPSTREAM_REPOS.argocd.tag}'`);
+  // ssh repositories use a deploy key file instead of a token.
+  const ssh = synth({ git: { repoURL: 'git@git.domus.lan:homelab/stack.git', sshKnownHosts: ['git.domus.lan ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0'] } });
+  expect(ssh.files.get('bootstrap/DAY0.md')).toContain('--from-file=sshPrivateKey="${GIT_KEY_FILE:?path of the read-only deploy key}"');
 });

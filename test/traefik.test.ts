@@ -182,7 +182,9 @@ test("the README's own-site example validates (its LAN, pool and allow-list agre
   const ca = readFileSync(join(__dirname, 'fixtures', 'pem', 'other-ca.pem'), 'utf8');
   const input = parse(block.slice(0, block.indexOf('```'))) as SiteInput;
   expect(input.vault?.caCert).toMatch(/^-----BEGIN CERTIFICATE-----\n\(the CA certificate/);
+  expect(input.git?.caCert).toMatch(/^-----BEGIN CERTIFICATE-----\n\(the CA certificate/);
   input.vault = { ...input.vault, caCert: ca };
+  input.git = { ...input.git, caCert: ca };
   expect(() => validateSite(input)).not.toThrow();
   expect(svc(synth(input)).metadata.annotations).toMatchObject({ 'lbipam.cilium.io/ips': '192.168.1.240' });
 });

@@ -13,6 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { resolveSite } from '../config/load';
+import { checkArgocdAdmission } from './checks/argocd-admission';
 import { checkCapacity } from './checks/capacity';
 import { checkGitops } from './checks/gitops';
 import { checkLoadBalancers } from './checks/loadbalancer';
@@ -55,6 +56,7 @@ export function runChecks(ctx: Context, opts: { against?: { rev: string; repoRoo
     ...checkSecrets(ctx),
     ...checkVaultTrust(ctx),
     ...checkGitops(ctx, opts.against),
+    ...checkArgocdAdmission(ctx),
     ...checkCapacity(ctx, opts.maxShare),
   ];
   return { findings, flowsDoc: renderFlowsDoc(network), rbacDoc: renderRbacDoc(ctx.docs) };
@@ -93,7 +95,7 @@ export function main(argv: readonly string[]): number {
   if (argv.includes('--json')) {
     process.stdout.write(`${JSON.stringify({ objects: ctx.docs.length, errors: errors.length, findings }, null, 2)}\n`);
   } else {
-    const checks = ['schema', 'pod-security', 'network', 'loadbalancer', 'rbac', 'secrets', 'vault', 'gitops', 'capacity'];
+    const checks = ['schema', 'pod-security', 'network', 'loadbalancer', 'rbac', 'secrets', 'vault', 'gitops', 'argocd', 'capacity'];
     for (const c of checks) {
       const mine = findings.filter((f) => f.check === c);
       const bad = mine.filter((f) => f.severity === 'error').length;

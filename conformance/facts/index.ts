@@ -4,12 +4,14 @@
  */
 import { Fact, factsOf } from '../upstream';
 import { KLIPPER_FACTS } from './klipper-lb';
+import { ARGOCD_FACTS } from './argocd';
 import { PIN_FACTS } from './pins';
 import { TRAEFIK_FACTS } from './traefik';
 import { VAULT_FACTS } from './vault';
 
 export const ALL_FACTS: readonly Fact<unknown>[] = [
   ...factsOf(PIN_FACTS),
+  ...factsOf(ARGOCD_FACTS),
   ...factsOf(VAULT_FACTS),
   ...factsOf(TRAEFIK_FACTS),
   ...factsOf(KLIPPER_FACTS),

@@ -72,6 +72,8 @@ export interface ContainerSpec {
   readonly env?: Readonly<Record<string, string>>;
   /** Env vars from the downward API (`metadata.name`, `status.podIP`, ...). */
   readonly envFromField?: Readonly<Record<string, string>>;
+  /** Env vars from a key of a Secret created at runtime (never from git), e.g. upstream's generated redis password. */
+  readonly envFromSecret?: Readonly<Record<string, { readonly secret: string; readonly key: string }>>;
   readonly ports?: readonly PortSpec[];
   readonly resources: Resources;
   /** Required for app containers; init containers have none. */
@@ -218,6 +220,7 @@ export class Workload extends Construct {
       const env: k8s.EnvVar[] = [
         ...Object.entries(c.env ?? {}).map(([name, value]) => ({ name, value })),
         ...Object.entries(c.envFromField ?? {}).map(([name, fieldPath]) => ({ name, valueFrom: { fieldRef: { fieldPath } } })),
+        ...Object.entries(c.envFromSecret ?? {}).map(([name, ref]) => ({ name, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } })),
       ];
       return {
         name: c.name,

@@ -98,7 +98,7 @@ export function checkRbac(ctx: Context, allowFile = join(projectRoot(), 'verify'
     const readsSecrets = (has(g.rule.apiGroups, '') && has(g.rule.resources, 'secrets') && ['get', 'list', 'watch'].some((v) => has(g.rule.verbs, v)));
     if (!readsSecrets) continue;
     const sa = g.subject.replace(/^system:serviceaccount:/, '').replace(':', '/');
-    if (!allow.some((a) => a.subject === sa && a.scope === g.scope)) out.push({ check: 'rbac', severity: 'error', message: `${g.subject} reads secrets (${g.scope}, ${g.via}) and is not on verify/rbac-allowlist.yaml` });
+    if (!allow.some((a) => a.subject === sa && (a.scope === g.scope || a.scope === '*'))) out.push({ check: 'rbac', severity: 'error', message: `${g.subject} reads secrets (${g.scope}, ${g.via}) and is not on verify/rbac-allowlist.yaml` });
   }
   return out;
 }
