@@ -4,7 +4,9 @@
  */
 import { Fact, factsOf } from '../upstream';
 import { PIN_FACTS } from './pins';
+import { WAZUH_FACTS } from './wazuh';
 
 export const ALL_FACTS: readonly Fact<unknown>[] = [
   ...factsOf(PIN_FACTS),
+  ...factsOf(WAZUH_FACTS),
 ];

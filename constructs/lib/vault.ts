@@ -58,11 +58,22 @@ export function kvValueTemplate(path: string, key: string): string {
   return `{{- with secret "${path}" -}}{{ .Data.data.${key} }}{{- end }}`;
 }
 
-/** Template that writes a PKI issue response field (certificate, private_key, issuing_ca) for these names. */
-export function pkiTemplate(site: Site, commonName: string, altNames: readonly string[], field: 'certificate' | 'private_key' | 'issuing_ca'): string {
+/** Options of a PKI issue request that change what Vault returns. */
+export interface PkiOptions {
+  /** `pkcs8`: the key as PKCS#8 (`BEGIN PRIVATE KEY`), which Java TLS stacks (OpenSearch) require. @default Vault's DER/PEM (PKCS#1/SEC1) */
+  readonly privateKeyFormat?: 'pkcs8';
+}
+
+/**
+ * Template that writes a PKI issue response field (certificate, private_key, issuing_ca, or ca_chain: every
+ * CA certificate Vault holds for the issuer, one PEM after another) for these names.
+ */
+export function pkiTemplate(site: Site, commonName: string, altNames: readonly string[], field: 'certificate' | 'private_key' | 'issuing_ca' | 'ca_chain', options: PkiOptions = {}): string {
   // Identical `secret` calls are one dependency for the agent, so cert and key come from the same issue.
   const alt = altNames.length ? ` "alt_names=${altNames.join(',')}"` : '';
-  return `{{- with secret "${site.vault.pkiMount}/issue/${site.vault.pkiRole}" "common_name=${commonName}"${alt} "ttl=720h" -}}{{ .Data.${field} }}{{- end }}`;
+  const fmt = options.privateKeyFormat ? ` "private_key_format=${options.privateKeyFormat}"` : '';
+  const value = field === 'ca_chain' ? '{{ range .Data.ca_chain }}{{ . }}\n{{ end }}' : `{{ .Data.${field} }}`;
+  return `{{- with secret "${site.vault.pkiMount}/issue/${site.vault.pkiRole}" "common_name=${commonName}"${alt} "ttl=720h"${fmt} -}}${value}{{- end }}`;
 }
 
 /** Template that writes several KV keys as `ENV=value` lines (for env files). */
