@@ -20,6 +20,7 @@ import { checkPodSecurity } from './checks/pod-security';
 import { canI, checkRbac, grants, renderRbacDoc } from './checks/rbac';
 import { checkSchema } from './checks/schema';
 import { checkSecrets } from './checks/secrets';
+import { checkWazuh } from './checks/wazuh';
 import { loadDist } from './load';
 import { Context, Finding, projectRoot } from './types';
 
@@ -52,6 +53,7 @@ export function runChecks(ctx: Context, opts: { against?: { rev: string; repoRoo
     ...checkSecrets(ctx),
     ...checkGitops(ctx, opts.against),
     ...checkCapacity(ctx, opts.maxShare),
+    ...checkWazuh(ctx),
   ];
   return { findings, flowsDoc: renderFlowsDoc(network), rbacDoc: renderRbacDoc(ctx.docs) };
 }
@@ -89,7 +91,7 @@ export function main(argv: readonly string[]): number {
   if (argv.includes('--json')) {
     process.stdout.write(`${JSON.stringify({ objects: ctx.docs.length, errors: errors.length, findings }, null, 2)}\n`);
   } else {
-    const checks = ['schema', 'pod-security', 'network', 'rbac', 'secrets', 'vault', 'gitops', 'capacity'];
+    const checks = ['schema', 'pod-security', 'network', 'rbac', 'secrets', 'vault', 'gitops', 'capacity', 'wazuh'];
     for (const c of checks) {
       const mine = findings.filter((f) => f.check === c);
       const bad = mine.filter((f) => f.severity === 'error').length;
