@@ -233,12 +233,16 @@ export function internalUsersTemplate(kvPath: string): string {
   ].join('\n');
 }
 
-/** The securityadmin.sh call that reloads the whole security configuration from config/opensearch-security. */
+/**
+ * The securityadmin.sh call that loads the Vault-rendered internal users into the security index (only that
+ * config type: roles and mappings edited in the dashboard are left alone). Connects to the local node with
+ * the admin certificate; -nhnv because the certificate names the Service, not localhost.
+ */
 export function securityAdminCommand(): string {
   return [
     `JAVA_HOME=${INDEXER_HOME}/jdk`,
     `${INDEXER_HOME}/plugins/opensearch-security/tools/securityadmin.sh`,
-    `-cd ${INDEXER_CONF}/opensearch-security/`,
+    `-f ${SECRETS_DIR}/internal_users.yml -t internalusers`,
     '-icl -nhnv -h localhost -p 9200',
     `-cacert ${INDEXER_CERTS}/root-ca.pem -cert ${INDEXER_CERTS}/admin.pem -key ${INDEXER_CERTS}/admin-key.pem`,
   ].join(' ');

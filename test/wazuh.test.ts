@@ -292,3 +292,21 @@ test('secret rules: the documented examples pass, Wazuh\'s own example cluster k
     server.close();
   }
 });
+
+test('runbook: the securityadmin and curl commands use files the indexer pod really has, the enrollment uses the agent address', () => {
+  const runbook = synth().files.get('bootstrap/RUNBOOK.md')!;
+  const files = vaultFiles('wazuh-indexer');
+  const cmd = runbook.split('\n').find((l) => l.includes('securityadmin.sh'))!;
+  expect(cmd).toContain('-t internalusers');
+  const paths = [...cmd.matchAll(/-(?:f|cacert|cert|key) ([^\s']+)/g)];
+  expect(paths.length).toBe(4);
+  for (const m of paths) {
+    const p = m[1]!;
+    const f = files.get(p.slice(p.lastIndexOf('/') + 1));
+    expect({ p, folder: f?.folder }).toEqual({ p, folder: p.slice(0, p.lastIndexOf('/')) });
+  }
+  expect(runbook).toContain("WAZUH_MANAGER='192.168.10.20'");
+  const three = synth({ loadBalancer: { provider: 'cilium', wazuhIp: '192.168.10.241', pool: ['192.168.10.240/28'] } }).files.get('bootstrap/RUNBOOK.md')!;
+  expect(three).toContain("WAZUH_MANAGER='192.168.10.241'");
+  for (const s of Object.values(WAZUH_SECRETS) as WazuhSecret[]) expect(runbook).toContain(`#   ${s.key}: ${s.says}`);
+});
