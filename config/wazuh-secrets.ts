@@ -25,11 +25,13 @@ export interface WazuhSecret {
 }
 
 const user = (key: string, example: string): WazuhSecret => ({ key, says: '1-64 characters from A-Z a-z 0-9 . _ -', rules: ['^[A-Za-z0-9._-]{1,64}$'], example });
+/** A user internal_users.yml defines (the stack renders only admin and kibanaserver, dropping the image's demo users). */
+const indexerUser = (key: string, name: string, why: string): WazuhSecret => ({ key, says: `"${name}" (${why})`, rules: [`^${name}$`], example: name });
 
 export const WAZUH_SECRETS = {
   clusterKey: { key: 'cluster_key', says: 'exactly 32 characters from A-Z a-z 0-9 (Wazuh cluster key)', rules: ['^[A-Za-z0-9]{32}$'], example: 'c0ffee00c0ffee00c0ffee00c0ffee00' },
   authdPassword: { key: 'authd_password', says: '16-64 characters from A-Z a-z 0-9 . _ ~ + = @ % -', rules: ['^[A-Za-z0-9._~+=@%-]{16,64}$'], example: 'enroll-with-this-0123' },
-  indexerUser: user('indexer_user', 'admin'),
+  indexerUser: indexerUser('indexer_user', 'admin', 'the indexer user Filebeat and vulnerability detection write as; internal_users.yml defines it with admin_hash'),
   indexerPassword: { key: 'indexer_password', says: '16-128 characters from A-Z a-z 0-9 . _ ~ + = @ % - (written into filebeat.yml by sed)', rules: ['^[A-Za-z0-9._~+=@%-]{16,128}$'], example: 'indexer.admin-0123456789' },
   apiUser: user('api_user', 'wazuh-wui'),
   apiPassword: {
@@ -38,7 +40,7 @@ export const WAZUH_SECRETS = {
     rules: ['^[A-Za-z0-9][A-Za-z0-9@$!%*?&_-]{7,63}$', '[a-z]', '[A-Z]', '[0-9]', '[@$!%*?&_-]'],
     example: 'Wazuh-Api-2024!',
   },
-  dashboardUser: user('kibanaserver_user', 'kibanaserver'),
+  dashboardUser: indexerUser('kibanaserver_user', 'kibanaserver', 'the dashboard server user; internal_users.yml defines it with kibanaserver_hash'),
   dashboardPassword: { key: 'kibanaserver_password', says: '16-128 characters from A-Z a-z 0-9 . _ ~ + = @ % -, starting with a letter or digit (passed through an unquoted echo)', rules: ['^[A-Za-z0-9][A-Za-z0-9._~+=@%-]{15,127}$'], example: 'dashboard-0123456789' },
 } as const satisfies Record<string, WazuhSecret>;
 
