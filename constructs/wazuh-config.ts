@@ -191,7 +191,7 @@ export function opensearchYml(o: IndexerOptions): string {
     'network.host: 0.0.0.0',
     `discovery.seed_hosts: ${o.headless}.${o.namespace}.svc`,
     `cluster.initial_cluster_manager_nodes: [${nodes.join(', ')}]`,
-    `node.max_local_storage_nodes: "${o.replicas}"`,
+    'node.max_local_storage_nodes: "3"',
     'path.data: /var/lib/wazuh-indexer',
     'path.logs: /var/log/wazuh-indexer',
     ...pem('http'),

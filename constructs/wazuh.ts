@@ -56,6 +56,7 @@ function certFiles(ctx: StackContext, prefix: string, cn: string, alt: readonly 
   return [file(`${prefix}.pem`, 'certificate'), file(`${prefix}-key.pem`, 'private_key'), ...(opts.chain === false ? [] : [file('root-ca.pem', 'ca_chain')])];
 }
 
+/** Pod annotation value that changes with the scripts and files a pod reads, so an edit rolls it. */
 const sha256 = (o: unknown) => createHash('sha256').update(JSON.stringify(o)).digest('hex');
 
 export class Wazuh extends Construct {
@@ -139,7 +140,7 @@ export class Wazuh extends Construct {
       replicas: cfg.indexer.replicas,
       podManagementPolicy: 'Parallel',
       user: { uid: WAZUH_UID, gid: WAZUH_UID },
-      podAnnotations: { 'domus.dev/config-sha256': sha256([scripts, indexerConfig]) },
+      podAnnotations: { 'domus.dev/config-sha256': sha256([scripts['indexer-start.sh'], scripts['live.sh'], indexerConfig]) },
       containers: [
         {
           name: 'wazuh-indexer',
@@ -199,7 +200,7 @@ export class Wazuh extends Construct {
         replicas: c.replicas,
         podManagementPolicy: 'Parallel',
         user: { uid: 0, gid: 0, fsGroup: 101 },
-        podAnnotations: { 'domus.dev/config-sha256': sha256([scripts, managerConfig[`${role}.conf`]]) },
+        podAnnotations: { 'domus.dev/config-sha256': sha256([scripts['manager-start.sh'], scripts['live.sh'], managerConfig[`${role}.conf`]]) },
         containers: [
           {
             name: 'wazuh-manager',
@@ -299,7 +300,7 @@ export class Wazuh extends Construct {
       kind: 'Deployment',
       replicas: cfg.dashboard.replicas,
       user: { uid: WAZUH_UID, gid: WAZUH_UID },
-      podAnnotations: { 'domus.dev/config-sha256': sha256([scripts, dashboardConfig]) },
+      podAnnotations: { 'domus.dev/config-sha256': sha256([scripts['dashboard-start.sh'], scripts['live.sh'], dashboardConfig]) },
       containers: [
         {
           name: 'wazuh-dashboard',

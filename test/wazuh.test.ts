@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { WAZUH_SECRETS, secretOk, WazuhSecret } from '../config/wazuh-secrets';
 import { CERT_SUMS, livenessScript, secretLines, SecretEnv } from '../constructs/wazuh-config';
 import { entity, fqdns, peerKey, workloadPeer } from '../constructs/lib/network';
-import { chartObjects, findAll, findResource, flowAllowed, flows, podTemplate, podTemplates, synth } from './helpers';
+import { allObjects, chartObjects, findAll, findResource, flowAllowed, flows, podTemplate, podTemplates, synth } from './helpers';
 
 const ns = 'security';
 const w = (name: string) => workloadPeer(ns, name);
@@ -309,4 +309,13 @@ test('runbook: the securityadmin and curl commands use files the indexer pod rea
   const three = synth({ loadBalancer: { provider: 'cilium', wazuhIp: '192.168.10.241', pool: ['192.168.10.240/28'] } }).files.get('bootstrap/RUNBOOK.md')!;
   expect(three).toContain("WAZUH_MANAGER='192.168.10.241'");
   for (const s of Object.values(WAZUH_SECRETS) as WazuhSecret[]) expect(runbook).toContain(`#   ${s.key}: ${s.says}`);
+});
+
+test('a configuration change rolls the pods that read it, and only those', () => {
+  const hash = (name: string, s = synth()) => podTemplates(allObjects(s)).find((p) => p.owner.metadata.name === name)!.metadata.annotations!['domus.dev/config-sha256'];
+  const noFeeds = synth({ workloads: { wazuh: { feedHosts: [] } } });
+  expect(hash('wazuh-manager-master', noFeeds)).not.toBe(hash('wazuh-manager-master'));
+  expect(hash('wazuh-dashboard', noFeeds)).toBe(hash('wazuh-dashboard'));
+  const three = synth({ workloads: { wazuh: { indexer: { replicas: 1, heap: '768m' } } } });
+  expect(hash('wazuh-indexer', three)).toBe(hash('wazuh-indexer'));
 });

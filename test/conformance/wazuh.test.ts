@@ -136,7 +136,7 @@ const present = existsSync(upstreamFile('wazuh/wazuh_managers/wazuh_conf/master.
   // Settings whose value the stack keeps as upstream's; network.host and cluster.name come from upstream's env
   // (NETWORK_HOST 0.0.0.0, CLUSTER_NAME wazuh) and are written literally here.
   expect([ours['network.host'], ours['cluster.name']]).toEqual(['0.0.0.0', 'wazuh']);
-  const changed = new Set(['network.host', 'cluster.name', 'discovery.seed_hosts', 'cluster.initial_master_nodes', 'node.max_local_storage_nodes', 'plugins.security.authcz.admin_dn', 'plugins.security.nodes_dn']);
+  const changed = new Set(['network.host', 'cluster.name', 'discovery.seed_hosts', 'cluster.initial_master_nodes', 'plugins.security.authcz.admin_dn', 'plugins.security.nodes_dn']);
   for (const [k, v] of Object.entries(up)) {
     if (changed.has(k) || k.endsWith('_filepath')) continue;
     expect({ k, v: ours[k] }).toEqual({ k, v });
