@@ -96,6 +96,13 @@ export const WAZUH_FACTS = factTable('wazuh', {
     path: 'wazuh/indexer_stack/wazuh-indexer/indexer_conf/opensearch.yml',
     check: { matches: /enforce_hostname_verification: false\nplugins\.security\.ssl\.transport\.resolve_hostname: false/ },
   },
+  internalUsers: {
+    fact: 'upstream internal_users.yml defines admin and kibanaserver (reserved) plus four demo users whose bcrypt hashes are public',
+    value: ['admin', 'kibanaserver', 'kibanaro', 'logstash', 'readall', 'snapshotrestore'],
+    upstream: 'wazuh-kubernetes',
+    path: 'wazuh/indexer_stack/wazuh-indexer/indexer_conf/internal_users.yml',
+    check: { yaml: (docs) => Object.keys(docs[0] as Record<string, unknown>).filter((k) => k !== '_meta') },
+  },
   // --- manager image ----------------------------------------------------------------------------------------
   managerEntrypoint: {
     fact: 'the manager image has no USER (root) and starts s6-overlay: ENTRYPOINT ["/init"]',

@@ -143,3 +143,10 @@ const present = existsSync(upstreamFile('wazuh/wazuh_managers/wazuh_conf/master.
   }
   for (const [k, v] of Object.entries(up)) if (k.endsWith('_filepath')) expect({ k, v: ours[k] }).toEqual({ k, v: String(v).replace('/usr/share/wazuh-indexer/config/certs/', `${F.indexerPathConf.value}/certs/`) });
 });
+
+test('internal users: the reserved users upstream defines, with hashes from Vault; none of the demo users with public hashes', () => {
+  const template = podTemplate('StatefulSet', 'wazuh-indexer', ns).metadata.annotations!['vault.hashicorp.com/agent-inject-template-internal_users.yml']!;
+  const users = [...template.matchAll(/^([a-z]+):$/gm)].map((m) => m[1]);
+  expect(users).toEqual(F.internalUsers.value.slice(0, 2));
+  for (const u of users) expect(template).toContain(`hash: {{ .Data.data.${u}_hash | toJSON }}`);
+});
