@@ -318,7 +318,7 @@ export function startScript(s: StartScript): string {
     'die() { echo "domus: $*" >&2; exit 1; }',
     ...secretLines(s.secrets ?? []),
     ...(s.before ?? []),
-    `sha256sum ${s.certs}/*.pem > ${CERT_SUMS}`,
+    `sha256sum ${shq(s.certs)}/*.pem > ${shq(CERT_SUMS)}`,
     `exec ${s.exec.map(shq).join(' ')}`,
     '',
   ].join('\n');
@@ -332,7 +332,7 @@ export function livenessScript(): string {
     '# OpenSearch, the dashboard and Filebeat read their certificates only at start: once the Vault agent has',
     '# renewed one (well before it expires), fail so that the kubelet restarts the container with the new files.',
     'set -u',
-    `if ! sha256sum --check --status ${CERT_SUMS}; then echo "domus: certificates renewed by Vault since start; restarting to load them" >&2; exit 1; fi`,
+    `if ! sha256sum --check --status ${shq(CERT_SUMS)}; then echo "domus: certificates renewed by Vault since start; restarting to load them" >&2; exit 1; fi`,
     'exec 3<>"/dev/tcp/127.0.0.1/$1"',
     '',
   ].join('\n');

@@ -31,7 +31,7 @@ test('indexer: opensearch.yml, certificates and internal_users.yml land where up
   // the image's demo certificates folder is replaced as a whole (no demo file can survive beside ours)
   expect(F.indexerDemoCerts.value.filter((f) => f.startsWith('certs/')).length).toBeGreaterThan(0);
   const internalUsers = F.indexerConfigMounts.value.find((p) => p.endsWith('/internal_users.yml'))!;
-  expect(script('indexer-start.sh')).toContain(` ${internalUsers}\n`);
+  expect(script('indexer-start.sh')).toContain(` '${internalUsers}'\n`);
   expect(mounts('StatefulSet', 'wazuh-indexer')).toContain(F.indexerData.value);
   expect(cm('wazuh-indexer-config')['opensearch.yml']).toContain(`path.data: ${F.indexerData.value}`);
 });
@@ -47,7 +47,7 @@ test('manager: root s6 /init, configuration through /wazuh-config-mount, ports t
   expect(script('manager-start.sh')).toMatch(new RegExp(`exec '${F.managerEntrypoint.value}'\\n$`));
   const [ossec, authd] = F.managerOssecMount.value;
   for (const role of ['master', 'worker']) expect(mounts('StatefulSet', `wazuh-manager-${role}`)).toContain(ossec);
-  expect(script('manager-start.sh')).toContain(` ${authd}\n`);
+  expect(script('manager-start.sh')).toContain(` '${authd}'\n`);
   for (const role of ['master', 'worker']) {
     for (const p of c('StatefulSet', `wazuh-manager-${role}`).ports ?? []) expect(F.managerExposed.value).toContain(p.containerPort);
   }
