@@ -295,6 +295,11 @@ export const siteSchema = z.strictObject({
           adminAllowCidrs: z.array(cidr).default(['192.168.10.0/24']),
         })
         .prefault({}),
+      /**
+       * Wazuh. Its credentials live in Vault KV `<kvMount>/security/wazuh`, outside this file; what each key may
+       * contain (cluster key: exactly 32 letters/digits; API password: the Wazuh API policy) is in
+       * config/wazuh-secrets.ts, checked by the containers at start and listed in docs/runbook.md.
+       */
       wazuh: z
         .strictObject({
           enabled: z.boolean().default(true),

@@ -1,36 +1,59 @@
 /**
  * Wazuh (namespace `security`): indexer (OpenSearch) StatefulSet, manager master and worker StatefulSets,
- * dashboard Deployment. Every certificate comes from Vault PKI and every credential from Vault KV, rendered
- * by the agent into the files the components read; the manager configuration is rendered from the site with
- * the cluster key filled in at runtime. Nothing secret is in git (docs/adr/0040-wazuh.md).
+ * dashboard Deployment, and the agents' LoadBalancer Services. Every certificate comes from Vault PKI and
+ * every credential from Vault KV, rendered by the agent into files; small start scripts (constructs/
+ * wazuh-config.ts) check the credentials and hand them to the upstream entrypoints. docs/adr/0040-wazuh.md.
+ *
+ * The path of an event: agent → 1515 enrollment (master, authd password) → 1514 events (workers) → analysisd
+ * → alerts.json → Filebeat (in each manager) → indexer 9200 (TLS, Vault certificates) → dashboard 5601.
  *
  * Pod Security: indexer and dashboard run as UID 1000 (restricted profile). The manager image starts s6 as
  * root and chroots its daemons, so it keeps root with a minimal, baseline-allowed capability set; that is
  * why the `security` namespace enforces `baseline` (reason on the Namespace). `vm.max_map_count` for the
  * indexer is a node sysctl written by the bootstrap, not a privileged init container.
  */
+import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { imageOf, IMAGES } from '../config/versions';
+import { WAZUH_SECRETS } from '../config/wazuh-secrets';
 import { StackContext } from './lib/context';
 import { httpsRoute } from './lib/ingress';
 import { fqdns, tcp } from './lib/network';
 import { admitLoadBalancer, loadBalancerPlan } from './lib/loadbalancer';
 import { lbAddresses } from '../config/loadbalancer';
-import { kvEnvTemplate, kvPath, PkiCertificate, PkiField, pkiSecret, VaultSecret } from './lib/vault';
+import { kvPath, kvValueTemplate, PkiCertificate, PkiField, PkiOptions, pkiSecret, VaultSecret } from './lib/vault';
 import { Workload } from './lib/workload';
 import { ServersTransport } from '../imports/traefik-serverstransport-traefik.io';
+import {
+  DASHBOARD_CERTS,
+  DASHBOARD_HOME,
+  dashboardYml,
+  INDEXER_CERTS,
+  INDEXER_CONF,
+  internalUsersTemplate,
+  livenessScript,
+  MANAGER_CERTS,
+  opensearchYml,
+  ossecConf,
+  SCRIPTS_DIR,
+  SECRETS_DIR,
+  SecretEnv,
+  shq,
+  startScript,
+} from './wazuh-config';
 
 export const WAZUH_UID = 1000;
-const INDEXER_HOME = '/usr/share/wazuh-indexer';
-const DASHBOARD_HOME = '/usr/share/wazuh-dashboard';
 
-/** Certificate + key + CA files for one identity, from one PKI issue (PKCS#8 key: OpenSearch reads no other). */
-function certFiles(ctx: StackContext, prefix: string, cn: string, alt: readonly string[], volumePath?: string): VaultSecret[] {
-  const cert: PkiCertificate = { commonName: cn, altNames: alt, privateKeyFormat: 'pkcs8' };
-  const file = (name: string, field: PkiField) => pkiSecret(ctx.site, name, cert, field, volumePath ? { volumePath } : {});
-  return [file(`${prefix}.pem`, 'certificate'), file(`${prefix}-key.pem`, 'private_key'), file(`${prefix === 'admin' ? 'admin-' : ''}root-ca.pem`, 'issuing_ca')];
+/** Certificate + key (+ the CA chain as root-ca.pem) for one identity, from one PKI issue. */
+function certFiles(ctx: StackContext, prefix: string, cn: string, alt: readonly string[], opts: { volumePath?: string; chain?: boolean; pki?: PkiOptions } = {}): VaultSecret[] {
+  const cert: PkiCertificate = { commonName: cn, altNames: alt, ...opts.pki };
+  const file = (name: string, field: PkiField) => pkiSecret(ctx.site, name, cert, field, opts.volumePath ? { volumePath: opts.volumePath } : {});
+  return [file(`${prefix}.pem`, 'certificate'), file(`${prefix}-key.pem`, 'private_key'), ...(opts.chain === false ? [] : [file('root-ca.pem', 'ca_chain')])];
 }
+
+/** Pod annotation value that changes with the scripts and files a pod reads, so an edit rolls it. */
+const sha256 = (o: unknown) => createHash('sha256').update(JSON.stringify(o)).digest('hex');
 
 export class Wazuh extends Construct {
   readonly indexer: Workload;
@@ -47,50 +70,62 @@ export class Wazuh extends Construct {
     const svc = (name: string) => `${name}.${ns}.svc`;
     const secret = kvPath(site, 'security/wazuh');
     const labels = { 'app.kubernetes.io/part-of': 'wazuh', 'app.kubernetes.io/managed-by': 'cdk8s' };
+    const indexerUrl = `https://${svc('wazuh-indexer')}:9200`;
+    /** Each credential in its own file, exactly as stored (checked by the start scripts, never sourced). */
+    const secretFile = (e: SecretEnv): VaultSecret => ({ name: e.secret.key, path: secret, template: kvValueTemplate(secret, e.secret.key), volumePath: SECRETS_DIR });
+    const live = (port: number) => ({ exec: { command: ['/bin/bash', `${SCRIPTS_DIR}/live.sh`, String(port)] } });
+    const start = (script: string) => ['/bin/bash', `${SCRIPTS_DIR}/${script}`];
+    const scriptsMount = { volume: 'scripts', path: SCRIPTS_DIR, readOnly: true };
+    const scriptsVolume: k8s.Volume = { name: 'scripts', configMap: { name: 'wazuh-scripts', defaultMode: 0o444 } };
+
+    // --- credentials each container reads --------------------------------------------------------------------
+    const api: SecretEnv[] = [
+      { env: 'API_USERNAME', secret: WAZUH_SECRETS.apiUser },
+      { env: 'API_PASSWORD', secret: WAZUH_SECRETS.apiPassword },
+    ];
+    const managerSecrets: SecretEnv[] = [
+      { env: 'INDEXER_USERNAME', secret: WAZUH_SECRETS.indexerUser },
+      { env: 'INDEXER_PASSWORD', secret: WAZUH_SECRETS.indexerPassword },
+      ...api,
+      { env: 'WAZUH_CLUSTER_KEY', secret: WAZUH_SECRETS.clusterKey },
+      { secret: WAZUH_SECRETS.authdPassword },
+    ];
+    const dashboardSecrets: SecretEnv[] = [
+      { env: 'DASHBOARD_USERNAME', secret: WAZUH_SECRETS.dashboardUser },
+      { env: 'DASHBOARD_PASSWORD', secret: WAZUH_SECRETS.dashboardPassword },
+      ...api,
+    ];
+
+    // --- scripts and configuration files ----------------------------------------------------------------------
+    const scripts = {
+      'indexer-start.sh': startScript({
+        what: 'Wazuh indexer',
+        certs: INDEXER_CERTS,
+        // OpenSearch reads the security configuration from config/opensearch-security/; only internal_users.yml
+        // is ours (the other files of that folder stay the image's), so it is copied, not mounted over.
+        before: [`install -m 0600 ${shq(`${SECRETS_DIR}/internal_users.yml`)} ${shq(`${INDEXER_CONF}/opensearch-security/internal_users.yml`)}`],
+        exec: ['/entrypoint.sh', 'opensearchwrapper'],
+      }),
+      'manager-start.sh': startScript({
+        what: 'Wazuh manager',
+        secrets: managerSecrets,
+        certs: MANAGER_CERTS,
+        // 0-wazuh-init copies /wazuh-config-mount/* over /var/ossec after installing the permanent data.
+        before: [`install -D -m 0640 ${shq(`${SECRETS_DIR}/${WAZUH_SECRETS.authdPassword.key}`)} ${shq('/wazuh-config-mount/etc/authd.pass')}`],
+        exec: ['/init'],
+      }),
+      'dashboard-start.sh': startScript({ what: 'Wazuh dashboard', secrets: dashboardSecrets, certs: DASHBOARD_CERTS, exec: ['/entrypoint.sh'] }),
+      'live.sh': livenessScript(),
+    };
+    new k8s.KubeConfigMap(this, 'scripts', { metadata: { name: 'wazuh-scripts', namespace: ns, labels }, data: scripts });
 
     // --- indexer ------------------------------------------------------------------------------------------
-    const certsDir = `${INDEXER_HOME}/certs`;
-    const indexerNodes = Array.from({ length: cfg.indexer.replicas }, (_, i) => `wazuh-indexer-${i}`);
-    const opensearchYml = [
-      'cluster.name: wazuh',
-      'network.host: 0.0.0.0',
-      'node.name: ${NODE_NAME}',
-      `discovery.seed_hosts: wazuh-indexer-headless.${ns}.svc`,
-      `cluster.initial_cluster_manager_nodes: [${indexerNodes.join(', ')}]`,
-      'path.data: /var/lib/wazuh-indexer',
-      'path.logs: /var/log/wazuh-indexer',
-      'plugins.security.ssl.http.enabled: true',
-      `plugins.security.ssl.http.pemcert_filepath: ${certsDir}/node.pem`,
-      `plugins.security.ssl.http.pemkey_filepath: ${certsDir}/node-key.pem`,
-      `plugins.security.ssl.http.pemtrustedcas_filepath: ${certsDir}/root-ca.pem`,
-      `plugins.security.ssl.transport.pemcert_filepath: ${certsDir}/node.pem`,
-      `plugins.security.ssl.transport.pemkey_filepath: ${certsDir}/node-key.pem`,
-      `plugins.security.ssl.transport.pemtrustedcas_filepath: ${certsDir}/root-ca.pem`,
-      'plugins.security.ssl.transport.enforce_hostname_verification: false',
-      'plugins.security.authcz.admin_dn: ["CN=admin"]',
-      `plugins.security.nodes_dn: ["CN=wazuh-indexer"]`,
-      'plugins.security.allow_default_init_securityindex: true',
-      'plugins.security.restapi.roles_enabled: ["all_access", "security_rest_api_access"]',
-      'plugins.security.system_indices.enabled: true',
-      'compatibility.override_main_response_version: true',
-      '',
-    ].join('\n');
-    // internal_users.yml with the bcrypt hashes kept in Vault (keys admin_hash, kibanaserver_hash).
-    const internalUsers = [
-      `{{- with secret "${secret}" -}}`,
-      '_meta:',
-      '  type: "internalusers"',
-      '  config_version: 2',
-      'admin:',
-      '  hash: "{{ .Data.data.admin_hash }}"',
-      '  reserved: true',
-      '  backend_roles: ["admin"]',
-      'kibanaserver:',
-      '  hash: "{{ .Data.data.kibanaserver_hash }}"',
-      '  reserved: true',
-      '{{- end }}',
-    ].join('\n');
-    new k8s.KubeConfigMap(this, 'indexer-config', { metadata: { name: 'wazuh-indexer-config', namespace: ns, labels }, data: { 'opensearch.yml': opensearchYml } });
+    const nodeCn = svc('wazuh-indexer');
+    const adminCn = `admin.${svc('wazuh-indexer')}`;
+    const indexerConfig = { 'opensearch.yml': opensearchYml({ namespace: ns, replicas: cfg.indexer.replicas, headless: 'wazuh-indexer-headless', nodeDn: `CN=${nodeCn}`, adminDn: `CN=${adminCn}` }) };
+    new k8s.KubeConfigMap(this, 'indexer-config', { metadata: { name: 'wazuh-indexer-config', namespace: ns, labels }, data: indexerConfig });
+    // OpenSearch's security plugin and securityadmin.sh read PKCS#8 keys only.
+    const pkcs8: PkiOptions = { privateKeyFormat: 'pkcs8' };
     this.indexer = new Workload(this, 'indexer', ctx, {
       name: 'wazuh-indexer',
       namespace: ns,
@@ -101,11 +136,13 @@ export class Wazuh extends Construct {
       replicas: cfg.indexer.replicas,
       podManagementPolicy: 'Parallel',
       user: { uid: WAZUH_UID, gid: WAZUH_UID },
+      podAnnotations: { 'domus.dev/config-sha256': sha256([scripts['indexer-start.sh'], scripts['live.sh'], indexerConfig]) },
       containers: [
         {
           name: 'wazuh-indexer',
           image: imageOf('wazuhIndexer', cfg.version),
-          env: { OPENSEARCH_JAVA_OPTS: `-Xms${cfg.indexer.heap} -Xmx${cfg.indexer.heap}`, DISABLE_INSTALL_DEMO_CONFIG: 'true', OPENSEARCH_PATH_CONF: `${INDEXER_HOME}` },
+          command: start('indexer-start.sh'),
+          env: { OPENSEARCH_JAVA_OPTS: `-Xms${cfg.indexer.heap} -Xmx${cfg.indexer.heap}`, DISABLE_INSTALL_DEMO_CONFIG: 'true' },
           envFromField: { NODE_NAME: 'metadata.name' },
           ports: [
             { name: 'indexer-rest', port: 9200 },
@@ -113,57 +150,39 @@ export class Wazuh extends Construct {
           ],
           resources: cfg.indexer.resources,
           readiness: { tcp: { port: 'indexer-rest' }, initialDelaySeconds: 30 },
-          liveness: { tcp: { port: 'indexer-rest' }, initialDelaySeconds: 120, failureThreshold: 10 },
+          liveness: { ...live(9200), initialDelaySeconds: 120, failureThreshold: 10 },
           mounts: [
-            { volume: 'config', path: `${INDEXER_HOME}/opensearch.yml`, subPath: 'opensearch.yml', readOnly: true },
+            // The entrypoint exports OPENSEARCH_PATH_CONF=<home>/config: the file goes there, beside the image's others.
+            { volume: 'config', path: `${INDEXER_CONF}/opensearch.yml`, subPath: 'opensearch.yml', readOnly: true },
             { volume: 'data', path: '/var/lib/wazuh-indexer' },
+            scriptsMount,
           ],
           writable: ['/tmp', '/var/log/wazuh-indexer'],
           security: { reason: 'OpenSearch writes its keystore and plugin state into its install directory at start', readOnlyRootFilesystem: false },
         },
       ],
-      volumes: [{ name: 'config', configMap: { name: 'wazuh-indexer-config' } }],
+      volumes: [{ name: 'config', configMap: { name: 'wazuh-indexer-config' } }, scriptsVolume],
       claims: [{ name: 'data', size: cfg.indexer.storage }],
       service: { headless: true },
       vault: {
-        volumePath: certsDir,
+        // Replaces the image's demo certificates folder (config/certs) as a whole.
+        volumePath: INDEXER_CERTS,
         secrets: [
-          ...certFiles(ctx, 'node', 'wazuh-indexer', ['wazuh-indexer', svc('wazuh-indexer'), `*.wazuh-indexer-headless.${ns}.svc`]),
-          ...certFiles(ctx, 'admin', 'admin', []),
-          { name: 'internal_users.yml', path: secret, template: internalUsers },
+          ...certFiles(ctx, 'node', nodeCn, [], { pki: pkcs8 }),
+          ...certFiles(ctx, 'admin', adminCn, [], { pki: pkcs8, chain: false }),
+          { name: 'internal_users.yml', path: secret, template: internalUsersTemplate(secret), volumePath: SECRETS_DIR },
         ],
       },
     });
     this.indexer.connect(this.indexer.endpoint('indexer-nodes'), 'indexer nodes form a cluster');
 
     // --- managers -------------------------------------------------------------------------------------------
-    const ossecConf = (role: 'master' | 'worker') =>
-      [
-        '<ossec_config>',
-        '  <global><jsonout_output>yes</jsonout_output><alerts_log>yes</alerts_log><logall>no</logall></global>',
-        '  <remote><connection>secure</connection><port>1514</port><protocol>tcp</protocol></remote>',
-        `  <auth><disabled>${role === 'master' ? 'no' : 'yes'}</disabled><port>1515</port><use_password>yes</use_password><ssl_verify_host>no</ssl_verify_host></auth>`,
-        '  <cluster>',
-        `    <name>${site.cluster.name}</name>`,
-        `    <node_name>${role === 'master' ? 'wazuh-manager-master' : '${HOSTNAME}'}</node_name>`,
-        `    <node_type>${role}</node_type>`,
-        `    <key>{{- with secret "${secret}" -}}{{ .Data.data.cluster_key }}{{- end }}</key>`,
-        '    <port>1516</port>',
-        '    <bind_addr>0.0.0.0</bind_addr>',
-        `    <nodes><node>wazuh-manager-master-0.wazuh-manager-master-headless.${ns}.svc</node></nodes>`,
-        '    <hidden>no</hidden>',
-        '    <disabled>no</disabled>',
-        '  </cluster>',
-        `  <vulnerability-detection><enabled>${cfg.feedHosts.length ? 'yes' : 'no'}</enabled><feed-update-interval>60m</feed-update-interval></vulnerability-detection>`,
-        '  <indexer><enabled>yes</enabled>',
-        `    <hosts><host>https://wazuh-indexer.${ns}.svc:9200</host></hosts>`,
-        '    <ssl><certificate_authorities><ca>/etc/ssl/wazuh/root-ca.pem</ca></certificate_authorities>',
-        '      <certificate>/etc/ssl/wazuh/filebeat.pem</certificate><key>/etc/ssl/wazuh/filebeat-key.pem</key></ssl>',
-        '  </indexer>',
-        '</ossec_config>',
-        '',
-      ].join('\n');
-    const managerEnv = kvEnvTemplate(secret, { INDEXER_USERNAME: 'indexer_user', INDEXER_PASSWORD: 'indexer_password', API_USERNAME: 'api_user', API_PASSWORD: 'api_password' });
+    const masterHost = `wazuh-manager-master-0.wazuh-manager-master-headless.${ns}.svc`;
+    const managerConfig = {
+      'master.conf': ossecConf({ role: 'master', clusterName: site.cluster.name, masterHost, indexerUrl, vulnerabilityDetection: cfg.feedHosts.length > 0 }),
+      'worker.conf': ossecConf({ role: 'worker', clusterName: site.cluster.name, masterHost, indexerUrl, vulnerabilityDetection: cfg.feedHosts.length > 0 }),
+    };
+    new k8s.KubeConfigMap(this, 'manager-config', { metadata: { name: 'wazuh-manager-config', namespace: ns, labels }, data: managerConfig });
     const manager = (role: 'master' | 'worker'): Workload => {
       const c = role === 'master' ? cfg.master : cfg.worker;
       const name = `wazuh-manager-${role}`;
@@ -177,19 +196,20 @@ export class Wazuh extends Construct {
         replicas: c.replicas,
         podManagementPolicy: 'Parallel',
         user: { uid: 0, gid: 0, fsGroup: 101 },
+        podAnnotations: { 'domus.dev/config-sha256': sha256([scripts['manager-start.sh'], scripts['live.sh'], managerConfig[`${role}.conf`]]) },
         containers: [
           {
             name: 'wazuh-manager',
             image: imageOf('wazuhManager', cfg.version),
-            // The env file holds the indexer and API credentials; it is sourced, never written into the spec.
-            command: ['/bin/sh', '-c', 'set -a; . /vault/env/manager.env; set +a; exec /init'],
+            command: start('manager-start.sh'),
             env: {
-              INDEXER_URL: `https://wazuh-indexer.${ns}.svc:9200`,
+              INDEXER_URL: indexerUrl,
               FILEBEAT_SSL_VERIFICATION_MODE: 'full',
-              SSL_CERTIFICATE_AUTHORITIES: '/etc/ssl/wazuh/root-ca.pem',
-              SSL_CERTIFICATE: '/etc/ssl/wazuh/filebeat.pem',
-              SSL_KEY: '/etc/ssl/wazuh/filebeat-key.pem',
+              SSL_CERTIFICATE_AUTHORITIES: `${MANAGER_CERTS}/root-ca.pem`,
+              SSL_CERTIFICATE: `${MANAGER_CERTS}/filebeat.pem`,
+              SSL_KEY: `${MANAGER_CERTS}/filebeat-key.pem`,
             },
+            // Only the master listens on the cluster port; workers connect to it and serve agents' events.
             ports:
               role === 'master'
                 ? [
@@ -197,26 +217,27 @@ export class Wazuh extends Construct {
                     { name: 'cluster', port: 1516 },
                     { name: 'api', port: 55000 },
                   ]
-                : [
-                    { name: 'agents-events', port: 1514 },
-                    { name: 'cluster', port: 1516 },
-                  ],
+                : [{ name: 'agents-events', port: 1514 }],
             resources: c.resources,
             readiness: { tcp: { port: role === 'master' ? 'api' : 'agents-events' }, initialDelaySeconds: 60 },
-            liveness: { tcp: { port: 'cluster' }, initialDelaySeconds: 120, failureThreshold: 10 },
+            liveness: { ...live(role === 'master' ? 1516 : 1514), initialDelaySeconds: 120, failureThreshold: 10 },
             mounts: [
-              'var/ossec/api/configuration',
-              'var/ossec/etc',
-              'var/ossec/logs',
-              'var/ossec/queue',
-              'var/ossec/var/multigroups',
-              'var/ossec/integrations',
-              'var/ossec/active-response/bin',
-              'var/ossec/agentless',
-              'var/ossec/wodles',
-              'etc/filebeat',
-              'var/lib/filebeat',
-            ].map((p) => ({ volume: 'data', path: `/${p}`, subPath: p.replace(/\//g, '-') })),
+              { volume: 'config', path: '/wazuh-config-mount/etc/ossec.conf', subPath: `${role}.conf`, readOnly: true },
+              scriptsMount,
+              ...[
+                'var/ossec/api/configuration',
+                'var/ossec/etc',
+                'var/ossec/logs',
+                'var/ossec/queue',
+                'var/ossec/var/multigroups',
+                'var/ossec/integrations',
+                'var/ossec/active-response/bin',
+                'var/ossec/agentless',
+                'var/ossec/wodles',
+                'etc/filebeat',
+                'var/lib/filebeat',
+              ].map((p) => ({ volume: 'data', path: `/${p}`, subPath: p.replace(/\//g, '-') })),
+            ],
             security: {
               reason: 'the Wazuh manager image runs s6 as root and drops to its own users, chrooting daemons (baseline capabilities only)',
               runAsUser: 0,
@@ -227,16 +248,12 @@ export class Wazuh extends Construct {
             },
           },
         ],
+        volumes: [{ name: 'config', configMap: { name: 'wazuh-manager-config' } }, scriptsVolume],
         claims: [{ name: 'data', size: c.storage }],
         vault: {
           containers: ['wazuh-manager'],
-          volumePath: '/wazuh-config-mount/etc',
-          secrets: [
-            { name: 'ossec.conf', path: secret, template: ossecConf(role), perms: '0440' },
-            { name: 'authd.pass', path: secret, template: `{{- with secret "${secret}" -}}{{ .Data.data.authd_password }}{{- end }}` },
-            { name: 'manager.env', path: secret, template: managerEnv, volumePath: '/vault/env' },
-            ...certFiles(ctx, 'filebeat', name, [svc(name)], '/etc/ssl/wazuh'),
-          ],
+          volumePath: SECRETS_DIR,
+          secrets: [...managerSecrets.map(secretFile), ...certFiles(ctx, 'filebeat', svc(name), [], { volumePath: MANAGER_CERTS })],
         },
       });
     };
@@ -267,23 +284,8 @@ export class Wazuh extends Construct {
     agentService('wazuh-events', this.worker, 'agents-events', 1514);
 
     // --- dashboard --------------------------------------------------------------------------------------------
-    const dashCerts = `${DASHBOARD_HOME}/certs`;
-    const dashboardYml = [
-      'server.host: 0.0.0.0',
-      'server.port: 5601',
-      'server.ssl.enabled: true',
-      `server.ssl.certificate: ${dashCerts}/dashboard.pem`,
-      `server.ssl.key: ${dashCerts}/dashboard-key.pem`,
-      `opensearch.hosts: https://wazuh-indexer.${ns}.svc:9200`,
-      'opensearch.ssl.verificationMode: certificate',
-      `opensearch.ssl.certificateAuthorities: ["${dashCerts}/root-ca.pem"]`,
-      'opensearch.requestHeadersWhitelist: ["securitytenant", "Authorization"]',
-      'opensearch_security.multitenancy.enabled: false',
-      'opensearch_security.readonly_mode.roles: ["kibana_read_only"]',
-      'uiSettings.overrides.defaultRoute: /app/wz-home',
-      '',
-    ].join('\n');
-    new k8s.KubeConfigMap(this, 'dashboard-config', { metadata: { name: 'wazuh-dashboard-config', namespace: ns, labels }, data: { 'opensearch_dashboards.yml': dashboardYml } });
+    const dashboardConfig = { 'opensearch_dashboards.yml': dashboardYml(indexerUrl) };
+    new k8s.KubeConfigMap(this, 'dashboard-config', { metadata: { name: 'wazuh-dashboard-config', namespace: ns, labels }, data: dashboardConfig });
     this.dashboard = new Workload(this, 'dashboard', ctx, {
       name: 'wazuh-dashboard',
       namespace: ns,
@@ -293,37 +295,26 @@ export class Wazuh extends Construct {
       kind: 'Deployment',
       replicas: cfg.dashboard.replicas,
       user: { uid: WAZUH_UID, gid: WAZUH_UID },
+      podAnnotations: { 'domus.dev/config-sha256': sha256([scripts['dashboard-start.sh'], scripts['live.sh'], dashboardConfig]) },
       containers: [
         {
           name: 'wazuh-dashboard',
           image: imageOf('wazuhDashboard', cfg.version),
-          command: ['/bin/sh', '-c', 'set -a; . /vault/env/dashboard.env; set +a; exec /entrypoint.sh'],
-          env: {
-            INDEXER_URL: `https://wazuh-indexer.${ns}.svc:9200`,
-            SERVER_SSL_ENABLED: 'true',
-            WAZUH_API_URL: `https://wazuh-manager-master-0.wazuh-manager-master-headless.${ns}.svc`,
-          },
+          command: start('dashboard-start.sh'),
+          env: { WAZUH_API_URL: `https://${masterHost}` },
           ports: [{ name: 'dashboard', port: 5601, servicePort: 443 }],
           resources: cfg.dashboard.resources,
           readiness: { tcp: { port: 'dashboard' }, initialDelaySeconds: 30 },
-          liveness: { tcp: { port: 'dashboard' }, initialDelaySeconds: 120, failureThreshold: 10 },
-          mounts: [{ volume: 'config', path: `${DASHBOARD_HOME}/config/opensearch_dashboards.yml`, subPath: 'opensearch_dashboards.yml', readOnly: true }],
+          liveness: { ...live(5601), initialDelaySeconds: 120, failureThreshold: 10 },
+          mounts: [{ volume: 'config', path: `${DASHBOARD_HOME}/config/opensearch_dashboards.yml`, subPath: 'opensearch_dashboards.yml', readOnly: true }, scriptsMount],
           writable: ['/tmp'],
           security: { reason: 'the dashboard writes its keystore and optimized bundles into its install directory at start', readOnlyRootFilesystem: false },
         },
       ],
-      volumes: [{ name: 'config', configMap: { name: 'wazuh-dashboard-config' } }],
+      volumes: [{ name: 'config', configMap: { name: 'wazuh-dashboard-config' } }, scriptsVolume],
       vault: {
-        volumePath: dashCerts,
-        secrets: [
-          ...certFiles(ctx, 'dashboard', 'wazuh-dashboard', [svc('wazuh-dashboard'), ctx.host('wazuh')]),
-          {
-            name: 'dashboard.env',
-            path: secret,
-            template: kvEnvTemplate(secret, { DASHBOARD_USERNAME: 'kibanaserver_user', DASHBOARD_PASSWORD: 'kibanaserver_password', API_USERNAME: 'api_user', API_PASSWORD: 'api_password' }),
-            volumePath: '/vault/env',
-          },
-        ],
+        volumePath: DASHBOARD_CERTS,
+        secrets: [...certFiles(ctx, 'dashboard', svc('wazuh-dashboard'), [ctx.host('wazuh')]), ...dashboardSecrets.map(secretFile)],
       },
     });
     this.dashboard.connect(this.indexer.endpoint('indexer-rest'), 'the dashboard queries the indexer');

@@ -125,7 +125,7 @@ test('setup.sh run as DAY0 says makes exactly the calls the annotations need', (
   const arg = (k: string) => pki.find((a) => a.startsWith(`${k}=`))?.slice(k.length + 1);
   const names = [...new Set(synth().stack.ctx.vault.certificates().flatMap((c) => pkiNames(c.cert)))].sort();
   expect(arg('allowed_domains')!.split(',')).toEqual(names);
-  expect(names).toEqual(expect.arrayContaining(['admin', 'wazuh-indexer', '*.wazuh-indexer-headless.security.svc', `*.${site.cluster.domain}`]));
+  expect(names).toEqual(expect.arrayContaining(['admin.wazuh-indexer.security.svc', 'wazuh-indexer.security.svc', `*.${site.cluster.domain}`]));
   expect({ bare: arg('allow_bare_domains'), sub: arg('allow_subdomains'), glob: arg('allow_glob_domains'), any: arg('allow_any_name'), localhost: arg('allow_localhost'), ip: arg('allow_ip_sans'), enforce: arg('enforce_hostnames') }).toEqual({ bare: 'true', sub: 'false', glob: 'false', any: 'false', localhost: 'false', ip: 'false', enforce: 'true' });
   expect(calls.filter((c) => c[0] === 'vault').length).toBe(1 + 1 + 1 + 2 * expected.size + 1);
 });
@@ -149,9 +149,11 @@ test('each policy admits only its own workload\'s certificate requests on the sh
   const s = synth();
   const issue = `${s.stack.ctx.site.vault.pkiMount}/issue/${s.stack.ctx.site.vault.pkiRole}`;
   const policy = (role: string) => parsePolicy(s.files.get(`bootstrap/vault/policies/${role}.hcl`)!).get(issue)!;
-  const admin = new Map(Object.entries(pkiParams({ commonName: 'admin', privateKeyFormat: 'pkcs8' })));
+  // The OpenSearch admin identity (admin_dn) is the most valuable certificate of the stack.
+  const adminCert = s.stack.ctx.vault.certificates().find((c) => c.cert.commonName.startsWith('admin.'))!.cert;
+  const admin = new Map(Object.entries(pkiParams(adminCert)));
   expect(parametersAllowed(policy('security-wazuh-indexer'), admin)).toBeUndefined();
-  expect(parametersAllowed(policy('ingress-traefik'), admin)).toBe('common_name=admin is not among the allowed values [*.domus.lan]');
+  expect(parametersAllowed(policy('ingress-traefik'), admin)).toBe(`common_name=${adminCert.commonName} is not among the allowed values [*.domus.lan]`);
   for (const { role, cert } of s.stack.ctx.vault.certificates()) expect(parametersAllowed(policy(role), new Map(Object.entries(pkiParams(cert))))).toBeUndefined();
 });
 

@@ -2,8 +2,15 @@
  * Wazuh: the declared flows and nothing else, Vault for every credential and certificate, root only where
  * the manager image needs it.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WAZUH_SECRETS, secretOk, WazuhSecret } from '../config/wazuh-secrets';
+import { CERT_SUMS, livenessScript, secretLines, SecretEnv } from '../constructs/wazuh-config';
 import { entity, fqdns, peerKey, workloadPeer } from '../constructs/lib/network';
-import { chartObjects, findAll, flowAllowed, flows, podTemplate, podTemplates, synth } from './helpers';
+import { allObjects, chartObjects, findAll, findResource, flowAllowed, flows, podTemplate, podTemplates, synth } from './helpers';
 
 const ns = 'security';
 const w = (name: string) => workloadPeer(ns, name);
@@ -52,9 +59,11 @@ test('no Secret objects; credentials and certificates come from Vault', () => {
     expect(Object.keys(a).some((k) => k.startsWith('vault.hashicorp.com/agent-inject-secret-'))).toBe(true);
     expect(t.spec.serviceAccountName).toBe(name);
   }
-  const conf = podTemplate('StatefulSet', 'wazuh-manager-master', ns).metadata.annotations!['vault.hashicorp.com/agent-inject-template-ossec.conf']!;
+  // ossec.conf holds no secret: the cluster key and node name are the image's placeholders (see conformance).
+  const conf = (findResource('ConfigMap', 'wazuh-manager-config', ns).data as Record<string, string>)['master.conf']!;
   expect(conf).toContain('<node_type>master</node_type>');
-  expect(conf).toContain('{{ .Data.data.cluster_key }}');
+  expect(conf).toContain('<key>to_be_replaced_by_cluster_key</key>');
+  expect(conf).not.toContain('.Data.');
 });
 
 test('only the manager runs as root, with baseline capabilities; indexer and dashboard run as 1000', () => {
@@ -79,4 +88,234 @@ test('data is retained: volumeClaimTemplates with Retain on delete and scale-dow
 test('the indexer JVM heap comes from the config', () => {
   const env = podTemplate('StatefulSet', 'wazuh-indexer', ns, synth({ workloads: { wazuh: { indexer: { heap: '768m' } } } })).spec.containers[0]!.env!;
   expect(env.find((e) => e.name === 'OPENSEARCH_JAVA_OPTS')?.value).toBe('-Xms768m -Xmx768m');
+});
+
+// --- one test per defect class of issue 11 -------------------------------------------------------------------
+const annotations = (name: string) => podTemplates().find((p) => p.owner.metadata.name === name && p.owner.metadata.namespace === ns)!.metadata.annotations ?? {};
+/** File name → { folder, template } of every Vault-rendered file of a pod. */
+function vaultFiles(name: string): Map<string, { folder: string; template: string }> {
+  const a = annotations(name);
+  const folder = a['vault.hashicorp.com/secret-volume-path'] ?? '/vault/secrets';
+  const out = new Map<string, { folder: string; template: string }>();
+  for (const [k, v] of Object.entries(a)) {
+    const m = /^vault\.hashicorp\.com\/agent-inject-template-(.+)$/.exec(k);
+    if (m) out.set(m[1]!, { folder: a[`vault.hashicorp.com/secret-volume-path-${m[1]}`] ?? folder, template: v });
+  }
+  return out;
+}
+const cm = (name: string) => findResource('ConfigMap', name, ns).data as Record<string, string>;
+const container = (kind: string, name: string) => podTemplate(kind, name, ns).spec.containers[0]!;
+
+test('indexer: every file OpenSearch reads is under the folder the entrypoint forces (config/), and nothing hides config/opensearch-security', () => {
+  const conf = '/usr/share/wazuh-indexer/config';
+  const c = container('StatefulSet', 'wazuh-indexer');
+  expect(c.env?.find((e) => e.name === 'OPENSEARCH_PATH_CONF')).toBeUndefined();
+  expect(c.volumeMounts?.find((m) => m.name === 'config')?.mountPath).toBe(`${conf}/opensearch.yml`);
+  // No mount at config/opensearch-security or above it (other than the single-file opensearch.yml).
+  for (const m of c.volumeMounts ?? []) expect(`${conf}/opensearch-security/`.startsWith(`${m.mountPath}/`)).toBe(false);
+  // Every *_filepath in opensearch.yml is a file Vault renders into that very folder.
+  const yml = cm('wazuh-indexer-config')['opensearch.yml']!;
+  const files = vaultFiles('wazuh-indexer');
+  const paths = [...yml.matchAll(/_filepath: (\S+)/g)].map((m) => m[1]!);
+  expect(paths.length).toBe(6);
+  for (const p of paths) {
+    const f = files.get(p.split('/').pop()!);
+    expect({ p, folder: f?.folder }).toEqual({ p, folder: `${conf}/certs` });
+  }
+  // internal_users.yml is rendered aside and copied into config/opensearch-security by the start script.
+  expect(files.get('internal_users.yml')?.folder).toBe('/vault/wazuh');
+  expect(cm('wazuh-scripts')['indexer-start.sh']).toContain(`install -m 0600 '/vault/wazuh/internal_users.yml' '${conf}/opensearch-security/internal_users.yml'`);
+  expect(c.command).toEqual(['/bin/bash', '/domus/indexer-start.sh']);
+  expect(cm('wazuh-scripts')['indexer-start.sh']).toMatch(/exec '\/entrypoint\.sh' 'opensearchwrapper'\n$/);
+});
+
+test('indexer: admin_dn and nodes_dn are the subjects of the certificates Vault issues', () => {
+  const yml = cm('wazuh-indexer-config')['opensearch.yml']!;
+  const files = vaultFiles('wazuh-indexer');
+  const cn = (file: string) => /"common_name=([^"]+)"/.exec(files.get(file)!.template)![1];
+  expect(yml).toContain(`plugins.security.nodes_dn: ["CN=${cn('node.pem')}"]`);
+  expect(yml).toContain(`plugins.security.authcz.admin_dn: ["CN=${cn('admin.pem')}"]`);
+});
+
+test('key format: the indexer keys (node, admin) are requested as PKCS#8', () => {
+  const files = vaultFiles('wazuh-indexer');
+  for (const f of ['node-key.pem', 'admin-key.pem', 'node.pem']) expect(files.get(f)!.template).toContain('"private_key_format=pkcs8"');
+  // cert and key of one identity come from one issue: identical secret calls
+  const call = (f: string) => /\{\{- with secret (.*?) -\}\}/.exec(files.get(f)!.template)![1];
+  expect(call('node.pem')).toBe(call('node-key.pem'));
+});
+
+test('probes: the worker is probed on what it serves (1514), the master on the cluster port only it listens on', () => {
+  const worker = container('StatefulSet', 'wazuh-manager-worker');
+  expect(worker.ports?.map((p) => p.containerPort)).toEqual([1514]);
+  expect(worker.livenessProbe).toMatchObject({ exec: { command: ['/bin/bash', '/domus/live.sh', '1514'] } });
+  const master = container('StatefulSet', 'wazuh-manager-master');
+  expect(master.ports?.map((p) => p.containerPort)).toContain(1516);
+  expect(master.livenessProbe).toMatchObject({ exec: { command: ['/bin/bash', '/domus/live.sh', '1516'] } });
+  // every exec probe port is a port of that container
+  for (const t of podTemplates().filter((p) => p.owner.metadata.namespace === ns)) {
+    for (const c of t.spec.containers) {
+      const cmd = (c.livenessProbe as { exec?: { command: string[] } }).exec?.command;
+      if (cmd) expect(c.ports?.map((p) => String(p.containerPort))).toContain(cmd[2]);
+    }
+  }
+});
+
+test('certificate names: only in-cluster Service names and hosts of the site domain, never bare names', () => {
+  const names: string[] = [];
+  for (const w of ['wazuh-indexer', 'wazuh-manager-master', 'wazuh-manager-worker', 'wazuh-dashboard']) {
+    for (const f of vaultFiles(w).values()) {
+      const cn = /"common_name=([^"]+)"/.exec(f.template)?.[1];
+      const alt = /"alt_names=([^"]+)"/.exec(f.template)?.[1];
+      if (cn) names.push(cn, ...(alt ? alt.split(',') : []));
+    }
+  }
+  expect(names.length).toBeGreaterThan(0);
+  for (const n of new Set(names)) expect({ n, ok: n.endsWith(`.${ns}.svc`) || n.endsWith('.domus.lan') }).toEqual({ n, ok: true });
+  expect(names.some((n) => n.includes('*'))).toBe(false);
+});
+
+test('trust chain: every root-ca.pem is the full ca_chain, not the issuing CA alone', () => {
+  for (const w of ['wazuh-indexer', 'wazuh-manager-master', 'wazuh-manager-worker', 'wazuh-dashboard']) {
+    const ca = vaultFiles(w).get('root-ca.pem');
+    expect(ca?.template).toContain('{{ range .Data.ca_chain }}');
+    expect(ca?.template).not.toContain('issuing_ca');
+  }
+});
+
+test('node names: workers use the placeholder the image replaces with the pod name; no shell-style ${...} in ossec.conf', () => {
+  const data = cm('wazuh-manager-config');
+  expect(data['worker.conf']).toContain('<node_name>to_be_replaced_by_hostname</node_name>');
+  expect(data['master.conf']).toContain('<node_name>wazuh-manager-master</node_name>');
+  for (const conf of Object.values(data)) expect(conf).not.toMatch(/\$\{/);
+  expect(container('StatefulSet', 'wazuh-manager-worker').volumeMounts).toContainEqual(expect.objectContaining({ mountPath: '/wazuh-config-mount/etc/ossec.conf' }));
+});
+
+test('ossec.conf keeps the ruleset (local rules, decoders, CDB lists) and syscheck/rootcheck/localfile', () => {
+  const conf = cm('wazuh-manager-config')['worker.conf']!;
+  for (const s of ['<rule_dir>etc/rules</rule_dir>', '<decoder_dir>etc/decoders</decoder_dir>', '<list>etc/lists/audit-keys</list>', '<syscheck>', '<rootcheck>', '<localfile>', '<vulnerability-detection>']) expect(conf).toContain(s);
+  const noFeeds = findResource('ConfigMap', 'wazuh-manager-config', ns, synth({ workloads: { wazuh: { feedHosts: [] } } })).data as Record<string, string>;
+  expect(noFeeds['master.conf']).toMatch(/<vulnerability-detection>\s*<enabled>no<\/enabled>/);
+});
+
+test('certificate reload: each start script records the certificates it loads, liveness restarts the container when Vault renews them', () => {
+  const scripts = cm('wazuh-scripts');
+  const certs: Record<string, [string, string]> = {
+    'wazuh-indexer': ['indexer-start.sh', '/usr/share/wazuh-indexer/config/certs'],
+    'wazuh-manager-master': ['manager-start.sh', '/etc/ssl/wazuh'],
+    'wazuh-manager-worker': ['manager-start.sh', '/etc/ssl/wazuh'],
+    'wazuh-dashboard': ['dashboard-start.sh', '/usr/share/wazuh-dashboard/certs'],
+  };
+  for (const [w, [script, dir]] of Object.entries(certs)) {
+    expect(scripts[script]).toContain(`sha256sum '${dir}'/*.pem > '/tmp/domus-certs.sha256'`);
+    // the folder summed is the folder the certificates are rendered into
+    expect(vaultFiles(w).get('root-ca.pem')?.folder).toBe(dir);
+    const t = podTemplates().find((p) => p.owner.metadata.name === w)!;
+    expect((t.spec.containers[0]!.livenessProbe as { exec: { command: string[] } }).exec.command.slice(0, 2)).toEqual(['/bin/bash', '/domus/live.sh']);
+    // a changed script or config rolls the pods
+    expect(t.metadata.annotations?.['domus.dev/config-sha256']).toMatch(/^[0-9a-f]{64}$/);
+  }
+  expect(scripts['live.sh']).toContain("sha256sum --check --status '/tmp/domus-certs.sha256'");
+});
+
+test('secrets: nothing sources a rendered file; each credential is its own file read by a checked start script', () => {
+  for (const t of podTemplates().filter((p) => p.owner.metadata.namespace === ns)) {
+    for (const c of t.spec.containers) expect((c.command ?? []).join(' ')).not.toMatch(/(^|[;&|]\s*)(\.|source) /);
+  }
+  const scripts = cm('wazuh-scripts');
+  for (const s of ['manager-start.sh', 'dashboard-start.sh']) expect(scripts[s]).toContain('need API_PASSWORD ');
+  expect(scripts['manager-start.sh']).toContain('need WAZUH_CLUSTER_KEY ');
+  expect(vaultFiles('wazuh-manager-master').get('api_password')).toEqual({ folder: '/vault/wazuh', template: '{{- with secret "kv/data/security/wazuh" -}}{{ .Data.data.api_password }}{{- end }}' });
+});
+
+// --- the generated bash, run for real ------------------------------------------------------------------------
+const bash = spawnSync('bash', ['--version']).status === 0;
+const runChecks = (values: Record<string, string>, secrets: readonly SecretEnv[]) => {
+  const dir = mkdtempSync(join(tmpdir(), 'wazuh-secrets-'));
+  for (const [k, v] of Object.entries(values)) writeFileSync(join(dir, k), v);
+  const script = ['set -euo pipefail', 'die() { echo "domus: $*" >&2; exit 1; }', ...secretLines(secrets, dir), 'env | grep -E "^(API_|WAZUH_|INDEXER_)" | sort'].join('\n');
+  return spawnSync('bash', ['--norc', '--noprofile', '-c', script], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+};
+const examples = Object.fromEntries(Object.values(WAZUH_SECRETS).map((s: WazuhSecret) => [s.key, s.example]));
+const managerLike: SecretEnv[] = [
+  { env: 'API_PASSWORD', secret: WAZUH_SECRETS.apiPassword },
+  { env: 'WAZUH_CLUSTER_KEY', secret: WAZUH_SECRETS.clusterKey },
+  { env: 'INDEXER_PASSWORD', secret: WAZUH_SECRETS.indexerPassword },
+];
+
+(bash ? test : test.skip)('secret checks: valid values are exported exactly, without evaluation', () => {
+  const r = runChecks(examples, managerLike);
+  expect(r.stderr).toBe('');
+  expect(r.stdout).toBe(`API_PASSWORD=${examples.api_password}\nINDEXER_PASSWORD=${examples.indexer_password}\nWAZUH_CLUSTER_KEY=${examples.cluster_key}\n`);
+});
+
+(bash ? test.each([
+  ['api_password', 'Secret$(touch /tmp/pwned) 1a', 'Wazuh API password policy'],
+  ['api_password', "It's-a-Pass1", 'Wazuh API password policy'],
+  ['api_password', 'alllowercase1!', 'Wazuh API password policy'],
+  ['api_password', '-Leading-dash1', 'starting with a letter or digit'],
+  ['cluster_key', 'short-key', 'exactly 32 characters'],
+  ['cluster_key', '0123456789abcdef0123456789abcde!', 'exactly 32 characters'],
+  ['indexer_password', "pass|with&sed'chars-0123", 'written into filebeat.yml by sed'],
+] as const) : test.skip.each([['', '', '']]))('secret checks: %s %j fails start-up, naming the key and the rule, never the value', (key, value, says) => {
+  const r = runChecks({ ...examples, [key]: value }, managerLike);
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain(`the Vault key ${key} must be:`);
+  expect(r.stderr).toContain(says);
+  expect(r.stderr).not.toContain(value);
+});
+
+test('secret rules: the documented examples pass, Wazuh\'s own example cluster key passes, and JS agrees with bash', () => {
+  for (const s of Object.values(WAZUH_SECRETS) as WazuhSecret[]) expect({ key: s.key, ok: secretOk(s, s.example) }).toEqual({ key: s.key, ok: true });
+  expect(secretOk(WAZUH_SECRETS.clusterKey, '123a45bc67def891gh23i45jk67l8mn9')).toBe(true);
+  expect(secretOk(WAZUH_SECRETS.apiPassword, 'MyS3cr37P450r*-')).toBe(true);
+  expect(secretOk(WAZUH_SECRETS.apiPassword, 'Sh0rt!')).toBe(false);
+});
+
+(bash ? test : test.skip)('liveness: passes while the loaded certificates are on disk, fails once Vault renewed one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wazuh-certs-'));
+  const sums = join(dir, 'sums');
+  writeFileSync(join(dir, 'node.pem'), 'first certificate\n');
+  execFileSync('bash', ['-c', `sha256sum ${dir}/*.pem > ${sums}`]);
+  const script = join(dir, 'live.sh');
+  writeFileSync(script, livenessScript().replace(CERT_SUMS, sums));
+  const server = createServer((s) => s.end());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = String((server.address() as AddressInfo).port);
+  try {
+    expect(spawnSync('bash', [script, port], { encoding: 'utf8' }).status).toBe(0);
+    writeFileSync(join(dir, 'node.pem'), 'renewed certificate\n');
+    const r = spawnSync('bash', [script, port], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('certificates renewed by Vault since start');
+  } finally {
+    server.close();
+  }
+});
+
+test('runbook: the securityadmin and curl commands use files the indexer pod really has, the enrollment uses the agent address', () => {
+  const runbook = synth().files.get('bootstrap/RUNBOOK.md')!;
+  const files = vaultFiles('wazuh-indexer');
+  const cmd = runbook.split('\n').find((l) => l.includes('securityadmin.sh'))!;
+  expect(cmd).toContain('-t internalusers');
+  const paths = [...cmd.matchAll(/-(?:f|cacert|cert|key) ([^\s']+)/g)];
+  expect(paths.length).toBe(4);
+  for (const m of paths) {
+    const p = m[1]!;
+    const f = files.get(p.slice(p.lastIndexOf('/') + 1));
+    expect({ p, folder: f?.folder }).toEqual({ p, folder: p.slice(0, p.lastIndexOf('/')) });
+  }
+  expect(runbook).toContain("WAZUH_MANAGER='192.168.10.20'");
+  const three = synth({ loadBalancer: { provider: 'cilium', wazuhIp: '192.168.10.241', pool: ['192.168.10.240/28'] } }).files.get('bootstrap/RUNBOOK.md')!;
+  expect(three).toContain("WAZUH_MANAGER='192.168.10.241'");
+  for (const s of Object.values(WAZUH_SECRETS) as WazuhSecret[]) expect(runbook).toContain(`#   ${s.key}: ${s.says}`);
+});
+
+test('a configuration change rolls the pods that read it, and only those', () => {
+  const hash = (name: string, s = synth()) => podTemplates(allObjects(s)).find((p) => p.owner.metadata.name === name)!.metadata.annotations!['domus.dev/config-sha256'];
+  const noFeeds = synth({ workloads: { wazuh: { feedHosts: [] } } });
+  expect(hash('wazuh-manager-master', noFeeds)).not.toBe(hash('wazuh-manager-master'));
+  expect(hash('wazuh-dashboard', noFeeds)).toBe(hash('wazuh-dashboard'));
+  const three = synth({ workloads: { wazuh: { indexer: { replicas: 1, heap: '768m' } } } });
+  expect(hash('wazuh-indexer', three)).toBe(hash('wazuh-indexer'));
 });

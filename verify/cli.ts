@@ -23,6 +23,7 @@ import { canI, checkRbac, grants, renderRbacDoc } from './checks/rbac';
 import { checkSchema } from './checks/schema';
 import { checkSecrets } from './checks/secrets';
 import { checkVaultTrust } from './checks/vault-trust';
+import { checkWazuh } from './checks/wazuh';
 import { loadDist } from './load';
 import { Context, Finding, projectRoot } from './types';
 
@@ -58,6 +59,7 @@ export function runChecks(ctx: Context, opts: { against?: { rev: string; repoRoo
     ...checkGitops(ctx, opts.against),
     ...checkArgocdAdmission(ctx),
     ...checkCapacity(ctx, opts.maxShare),
+    ...checkWazuh(ctx),
   ];
   return { findings, flowsDoc: renderFlowsDoc(network), rbacDoc: renderRbacDoc(ctx.docs) };
 }
@@ -95,7 +97,7 @@ export function main(argv: readonly string[]): number {
   if (argv.includes('--json')) {
     process.stdout.write(`${JSON.stringify({ objects: ctx.docs.length, errors: errors.length, findings }, null, 2)}\n`);
   } else {
-    const checks = ['schema', 'pod-security', 'network', 'loadbalancer', 'rbac', 'secrets', 'vault', 'gitops', 'argocd', 'capacity'];
+    const checks = ['schema', 'pod-security', 'network', 'loadbalancer', 'rbac', 'secrets', 'vault', 'gitops', 'argocd', 'capacity', 'wazuh'];
     for (const c of checks) {
       const mine = findings.filter((f) => f.check === c);
       const bad = mine.filter((f) => f.severity === 'error').length;

@@ -8,6 +8,7 @@ import { ARGOCD_FACTS } from './argocd';
 import { PIN_FACTS } from './pins';
 import { TRAEFIK_FACTS } from './traefik';
 import { VAULT_FACTS } from './vault';
+import { WAZUH_FACTS } from './wazuh';
 
 export const ALL_FACTS: readonly Fact<unknown>[] = [
   ...factsOf(PIN_FACTS),
@@ -15,4 +16,5 @@ export const ALL_FACTS: readonly Fact<unknown>[] = [
   ...factsOf(VAULT_FACTS),
   ...factsOf(TRAEFIK_FACTS),
   ...factsOf(KLIPPER_FACTS),
+  ...factsOf(WAZUH_FACTS),
 ];

@@ -53,7 +53,11 @@ export interface PkiCertificate {
   readonly privateKeyFormat?: 'der' | 'pkcs8';
 }
 
-export type PkiField = 'certificate' | 'private_key' | 'issuing_ca';
+/** A field of the issue response; `ca_chain` is every CA certificate Vault holds for the issuer, one PEM after another. */
+export type PkiField = 'certificate' | 'private_key' | 'issuing_ca' | 'ca_chain';
+
+/** Options of a PKI issue request that change what Vault returns. */
+export type PkiOptions = Pick<PkiCertificate, 'privateKeyFormat'>;
 
 /** A DNS name (RFC 1123 labels), optionally with a whole left-most `*` label. Bare single labels allowed. */
 const PKI_NAME = /^(\*\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
@@ -130,9 +134,10 @@ export function pkiParams(cert: PkiCertificate): Record<string, string> {
   };
 }
 
-/** Template that writes one field of the issue response (certificate, private_key, issuing_ca). */
+/** Template that writes one field of the issue response (certificate, private_key, issuing_ca, ca_chain). */
 export function pkiTemplate(site: Site, cert: PkiCertificate, field: PkiField): string {
-  return `{{- with ${pkiSecretCall(site, cert)} -}}{{ .Data.${field} }}{{- end }}`;
+  const value = field === 'ca_chain' ? '{{ range .Data.ca_chain }}{{ . }}\n{{ end }}' : `{{ .Data.${field} }}`;
+  return `{{- with ${pkiSecretCall(site, cert)} -}}${value}{{- end }}`;
 }
 
 /** A secret file holding one field of a certificate issued by the stack's PKI role (typed, see PkiCertificate). */

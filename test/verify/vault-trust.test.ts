@@ -91,10 +91,10 @@ describe('PKI role', () => {
   test('a certificate request the workload\'s policy does not admit (another workload\'s name)', () => {
     const e = errors(context({ objs: (o) => {
       const a = pod(o, 'traefik').metadata.annotations;
-      a['vault.hashicorp.com/agent-inject-template-tls.yml'] = a['vault.hashicorp.com/agent-inject-template-tls.yml']!.replace('"common_name=*.domus.lan"', '"common_name=admin"');
+      a['vault.hashicorp.com/agent-inject-template-tls.yml'] = a['vault.hashicorp.com/agent-inject-template-tls.yml']!.replace('"common_name=*.domus.lan"', '"common_name=admin.wazuh-indexer.security.svc"');
     } }));
     expect(e).toEqual([
-      'DaemonSet ingress/traefik: tls.yml: the policy of role "ingress-traefik" refuses this certificate request on pki_int/issue/homelab: common_name=admin is not among the allowed values [*.domus.lan]',
+      'DaemonSet ingress/traefik: tls.yml: the policy of role "ingress-traefik" refuses this certificate request on pki_int/issue/homelab: common_name=admin.wazuh-indexer.security.svc is not among the allowed values [*.domus.lan]',
       '-: PKI role pki_int/issue/homelab allows "*.domus.lan", which no template requests (remove it)',
     ]);
   });
@@ -124,7 +124,7 @@ describe('PKI role', () => {
   });
   test('the PKI role line dropped from setup.sh', () => {
     const e = errors(context({ files: setupEdit((s) => s.replace(/^vault write 'pki_int\/roles\/homelab'.*\n/m, '')) }));
-    expect(e).toEqual(['-: PKI: bootstrap/vault/setup.sh writes no role for pki_int/issue/homelab, which 16 template(s) of traefik, wazuh-indexer, wazuh-manager-master, wazuh-manager-worker, wazuh-dashboard request certificates from']);
+    expect(e).toEqual(['-: PKI: bootstrap/vault/setup.sh writes no role for pki_int/issue/homelab, which 15 template(s) of traefik, wazuh-indexer, wazuh-manager-master, wazuh-manager-worker, wazuh-dashboard request certificates from']);
   });
   test('name matching follows Vault\'s validateNames rules', () => {
     const role = (args: Record<string, string>) => new Map(Object.entries(args));

@@ -38,7 +38,7 @@ vault policy write 'storage-minio-buckets' "$HERE/policies/storage-minio-buckets
 vault write auth/'k3s-domus'/role/'storage-minio-buckets' bound_service_account_names='minio-buckets' bound_service_account_namespaces='storage' token_policies='storage-minio-buckets' token_ttl=1h token_max_ttl=4h
 
 # PKI role: exactly the names the templates request (6 certificates); the mount and its CA exist already.
-vault write 'pki_int/roles/homelab' allowed_domains='*.domus.lan,*.wazuh-indexer-headless.security.svc,admin,domus.lan,wazuh-dashboard,wazuh-dashboard.security.svc,wazuh-indexer,wazuh-indexer.security.svc,wazuh-manager-master,wazuh-manager-master.security.svc,wazuh-manager-worker,wazuh-manager-worker.security.svc,wazuh.domus.lan' allow_bare_domains=true allow_subdomains=false allow_glob_domains=false allow_any_name=false allow_localhost=false allow_wildcard_certificates=true allow_ip_sans=false enforce_hostnames=true key_type=rsa key_bits=2048 max_ttl=720h server_flag=true client_flag=true
+vault write 'pki_int/roles/homelab' allowed_domains='*.domus.lan,admin.wazuh-indexer.security.svc,domus.lan,wazuh-dashboard.security.svc,wazuh-indexer.security.svc,wazuh-manager-master.security.svc,wazuh-manager-worker.security.svc,wazuh.domus.lan' allow_bare_domains=true allow_subdomains=false allow_glob_domains=false allow_any_name=false allow_localhost=false allow_wildcard_certificates=true allow_ip_sans=false enforce_hostnames=true key_type=rsa key_bits=2048 max_ttl=720h server_flag=true client_flag=true
 
 # KV secrets the templates read (put the values yourself; this script never holds them):
 #   vault kv put kv/monitoring/grafana admin_password=... admin_user=...

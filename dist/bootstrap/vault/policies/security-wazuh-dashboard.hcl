@@ -6,9 +6,8 @@ path "kv/data/security/wazuh" {
 path "pki_int/issue/homelab" {
   capabilities = ["update"]
   allowed_parameters = {
-    "common_name" = ["wazuh-dashboard"]
-    "alt_names" = ["wazuh-dashboard.security.svc,wazuh.domus.lan"]
+    "common_name" = ["wazuh-dashboard.security.svc"]
+    "alt_names" = ["wazuh.domus.lan"]
     "ttl" = ["720h"]
-    "private_key_format" = ["pkcs8"]
   }
 }

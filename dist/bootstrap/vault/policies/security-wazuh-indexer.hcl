@@ -6,9 +6,8 @@ path "kv/data/security/wazuh" {
 path "pki_int/issue/homelab" {
   capabilities = ["update"]
   allowed_parameters = {
-    "common_name" = ["admin", "wazuh-indexer"]
+    "common_name" = ["admin.wazuh-indexer.security.svc", "wazuh-indexer.security.svc"]
     "ttl" = ["720h"]
     "private_key_format" = ["pkcs8"]
-    "alt_names" = ["wazuh-indexer,wazuh-indexer.security.svc,*.wazuh-indexer-headless.security.svc"]
   }
 }

@@ -6,9 +6,7 @@ path "kv/data/security/wazuh" {
 path "pki_int/issue/homelab" {
   capabilities = ["update"]
   allowed_parameters = {
-    "common_name" = ["wazuh-manager-master"]
-    "alt_names" = ["wazuh-manager-master.security.svc"]
+    "common_name" = ["wazuh-manager-master.security.svc"]
     "ttl" = ["720h"]
-    "private_key_format" = ["pkcs8"]
   }
 }

@@ -6,9 +6,7 @@ path "kv/data/security/wazuh" {
 path "pki_int/issue/homelab" {
   capabilities = ["update"]
   allowed_parameters = {
-    "common_name" = ["wazuh-manager-worker"]
-    "alt_names" = ["wazuh-manager-worker.security.svc"]
+    "common_name" = ["wazuh-manager-worker.security.svc"]
     "ttl" = ["720h"]
-    "private_key_format" = ["pkcs8"]
   }
 }
