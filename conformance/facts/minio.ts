@@ -41,6 +41,13 @@ export const MINIO_FACTS = factTable('minio', {
     path: 'helm/minio/templates/statefulset.yaml',
     check: { contains: '--address :{{ .Values.minioAPIPort }} --console-address :{{ .Values.minioConsolePort }}' },
   },
+  chartPeerService: {
+    fact: "the chart's headless Service publishes not-ready addresses: distributed pods must resolve each other before any of them is ready",
+    value: true,
+    upstream: 'minio',
+    path: 'helm/minio/templates/statefulset.yaml',
+    check: { matches: /kind: Service[\s\S]*?publishNotReadyAddresses: true\n\s+clusterIP: None/ },
+  },
   apiPort: {
     fact: '--address defaults to :9000 (EXPOSE 9000); the console has no fixed port unless --console-address is given',
     value: 9000,

@@ -151,6 +151,9 @@ export const CONFIG_RELOADER_FACTS = factTable('config-reloader', {
  * - kubelet prober_probe_total (labels probe_type, result, container, pod, namespace; results successful,
  *   failed, unknown): kubernetes/kubernetes pkg/kubelet/prober/prober_manager.go, read at 0181833dbbd0 (a later
  *   commit than the 1.28 tag; the metric is ALPHA there and older than 1.28).
+ * - the kubelet serves the cAdvisor series on /metrics/cadvisor with CPU, memory, disk I/O, disk usage and
+ *   network metric sets included (pkg/kubelet/server/server.go, in unpinned copies; container_fs_* needs disk
+ *   usage), prober_probe_total on /metrics/probes and the volume stats on /metrics.
  * - kubelet_volume_stats_capacity_bytes / _available_bytes / _used_bytes (labels namespace,
  *   persistentvolumeclaim): pkg/kubelet/metrics/collectors/volume_stats.go, read at 03ac3ef25991 (also later
  *   than 1.28).

@@ -80,6 +80,11 @@ describe('minio server', () => {
     expect(c.readinessProbe?.httpGet?.path).toBe(M.health.value.ready);
   });
 
+  test('the headless Service publishes not-ready pods, as the chart does, so distributed pods find each other', () => {
+    const svc = findResource('Service', 'minio-headless', 'storage').spec as { clusterIP?: string; publishNotReadyAddresses?: boolean };
+    expect({ clusterIP: svc.clusterIP, publishNotReadyAddresses: svc.publishNotReadyAddresses }).toEqual({ clusterIP: 'None', publishNotReadyAddresses: M.chartPeerService.value });
+  });
+
   test('distributed drives use the ellipsis notation the chart uses ({0...N-1}, three dots)', () => {
     const example = parse(readFileSync(join(__dirname, '..', '..', 'config', 'examples', 'three-node.yaml'), 'utf8')) as SiteInput;
     const args = minio(synth(example)).args ?? [];
