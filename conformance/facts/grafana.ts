@@ -88,6 +88,13 @@ export const GRAFANA_FACTS = factTable('grafana', {
     path: 'pkg/api/http_server.go',
     at: UNPINNED,
   },
+  metrics: {
+    fact: 'GET /metrics on the HTTP port, on by default ([metrics] enabled = true, no basic auth); grafana_http_request_duration_seconds{handler,status_code,method} (pkg/middleware/request_metrics.go) and grafana_stat_active_users (pkg/infra/metrics/metrics.go)',
+    value: { path: '/metrics', names: ['grafana_http_request_duration_seconds', 'grafana_stat_active_users'], histograms: ['grafana_http_request_duration_seconds'] },
+    upstream: 'grafana-run-sh',
+    path: 'pkg/middleware/request_metrics.go',
+    at: UNPINNED,
+  },
   iniKeys: {
     fact: 'keys of conf/defaults.ini (section → keys) that the stack sets in grafana.ini',
     value: {

@@ -61,6 +61,22 @@ export const PROMETHEUS_FACTS = factTable('prometheus', {
     upstream: 'prometheus',
     path: 'web/web.go',
   },
+  metrics: {
+    fact: 'GET /metrics on the web port serves its own metrics; the names the alert rules and dashboard query (tsdb/db.go, tsdb/head.go, tsdb/wlog/wlog.go with the prometheus_tsdb_wal_ prefix, rules/group.go, cmd/prometheus/main.go)',
+    value: {
+      path: '/metrics',
+      names: [
+        'prometheus_tsdb_storage_blocks_bytes',
+        'prometheus_tsdb_wal_storage_size_bytes',
+        'prometheus_tsdb_head_series',
+        'prometheus_tsdb_head_samples_appended_total',
+        'prometheus_config_last_reload_successful',
+        'prometheus_rule_evaluation_failures_total',
+      ],
+    },
+    upstream: 'prometheus',
+    path: 'web/web.go',
+  },
   rbac: {
     fact: "the example ClusterRole for Kubernetes service discovery (documentation/examples/rbac-setup.yml)",
     value: [

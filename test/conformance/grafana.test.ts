@@ -5,7 +5,8 @@
  */
 import { parse } from 'yaml';
 import { GRAFANA_EXCEPTIONS, GRAFANA_FACTS as F } from '../../conformance/facts/grafana';
-import { ContainerLike, findResource, podTemplate } from '../helpers';
+import { dashboardSpecs } from '../../constructs/dashboards';
+import { ContainerLike, findResource, podTemplate, synth } from '../helpers';
 
 interface Probe { httpGet?: { path: string; port: string | number } }
 interface Mount { name: string; mountPath: string; subPath?: string; readOnly?: boolean }
@@ -142,4 +143,21 @@ test('__FILE variables are ones run.sh expands, never set twice, and point at Va
   }
   // The file must exist when run.sh runs: the agent's init container renders it before the app starts.
   expect(annotations['vault.hashicorp.com/agent-pre-populate']).not.toBe('false');
+});
+
+test('Prometheus scrapes /metrics on the Grafana port (not disabled in grafana.ini), and rules query names Grafana exports', () => {
+  const cm = findResource('ConfigMap', 'prometheus-config', 'monitoring').data as Record<string, string>;
+  const job = (parse(cm['prometheus.yml']!) as { scrape_configs: { job_name: string; metrics_path: string; relabel_configs?: { source_labels?: string[]; regex?: string }[] }[] }).scrape_configs.find((j) => j.job_name === 'grafana');
+  expect(job?.metrics_path).toBe(F.metrics.value.path);
+  expect(job?.relabel_configs?.find((r) => r.source_labels?.[0] === '__meta_kubernetes_pod_container_port_number')?.regex).toBe(String(F.port.value));
+  expect(ini().metrics?.enabled).not.toBe('false');
+  const exprs = [
+    ...(parse(cm['alerts.yml']!) as { groups: { rules: { expr: string }[] }[] }).groups.flatMap((g) => g.rules.map((r) => r.expr)),
+    ...dashboardSpecs(synth().stack.ctx.site).flatMap((d) => d.panels.map((p) => p.expr)),
+  ];
+  const series = (name: string) => [name, ...(F.metrics.value.histograms.includes(name) ? ['_bucket', '_count', '_sum'].map((s) => name + s) : [])];
+  const exported = F.metrics.value.names.flatMap(series);
+  const used = new Set(exprs.flatMap((e) => e.match(/\bgrafana_[a-z0-9_]+/g) ?? []));
+  expect(used.size).toBeGreaterThanOrEqual(2);
+  expect([...used].filter((n) => !exported.includes(n))).toEqual([]);
 });

@@ -184,3 +184,17 @@ test('alert rules and dashboards query only cAdvisor/kubelet series confirmed up
   expect(used.size).toBeGreaterThan(5);
   expect([...used].filter((m) => !KUBELET_SERIES.includes(m))).toEqual([]);
 });
+
+test('Prometheus scrapes itself on the path and port it serves, and rules query names it exports', () => {
+  const cm = findResource('ConfigMap', 'prometheus-config', 'monitoring').data as Record<string, string>;
+  const job = (parse(cm['prometheus.yml']!) as { scrape_configs: { job_name: string; metrics_path: string; relabel_configs?: { source_labels?: string[]; regex?: string }[] }[] }).scrape_configs.find((j) => j.job_name === 'prometheus');
+  expect(job?.metrics_path).toBe(PROM.metrics.value.path);
+  expect(job?.relabel_configs?.find((r) => r.source_labels?.[0] === '__meta_kubernetes_pod_container_port_number')?.regex).toBe(String(PROM.port.value));
+  const exprs = [
+    ...(parse(cm['alerts.yml']!) as { groups: { rules: { expr: string }[] }[] }).groups.flatMap((g) => g.rules.map((r) => r.expr)),
+    ...dashboardSpecs(synth().stack.ctx.site).flatMap((d) => d.panels.map((p) => p.expr)),
+  ];
+  const used = new Set(exprs.flatMap((e) => e.match(/\bprometheus_[a-z0-9_]+/g) ?? []));
+  expect(used.size).toBeGreaterThan(3);
+  expect([...used].filter((n) => !PROM.metrics.value.names.includes(n))).toEqual([]);
+});
