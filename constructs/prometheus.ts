@@ -98,11 +98,11 @@ export class Prometheus extends Construct {
       ],
       volumes: [{ name: 'config', configMap: { name: PROMETHEUS_CONFIG } }],
       claims: [{ name: 'data', size: cfg.storage }],
-      // Service discovery, and the kubelet through the API server proxy (nodes/proxy: see ADR 0011). Read-only,
-      // nothing on secrets or configmaps.
+      // Upstream's example ClusterRole (documentation/examples/rbac-setup.yml) plus nodes/proxy for the kubelet
+      // through the API server proxy (ADR 0011), minus what no job uses (ingresses, /metrics/cadvisor): the
+      // exceptions are listed in conformance/facts/prometheus.ts. Read-only, nothing on secrets or configmaps.
       clusterRules: [
         { apiGroups: [''], resources: ['nodes', 'nodes/metrics', 'nodes/proxy', 'services', 'endpoints', 'pods'], verbs: READ },
-        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ },
         { nonResourceURLs: ['/metrics'], verbs: ['get'] },
       ],
       metrics: [{ port: 'http', job: 'prometheus' }],

@@ -191,7 +191,7 @@ test('Prometheus RBAC reads only: discovery and the kubelet proxy, nothing on se
     expect(r.apiGroups ?? []).not.toContain('*');
   }
   const granted = rules.flatMap((r) => (r.resources ?? []).map((res) => `${r.apiGroups![0] || 'core'}/${res}`));
-  expect(granted.sort()).toEqual(['core/endpoints', 'core/nodes', 'core/nodes/metrics', 'core/nodes/proxy', 'core/pods', 'core/services', 'discovery.k8s.io/endpointslices'].sort());
+  expect(granted.sort()).toEqual(['core/endpoints', 'core/nodes', 'core/nodes/metrics', 'core/nodes/proxy', 'core/pods', 'core/services'].sort());
   expect(rules.filter((r) => r.nonResourceURLs)).toEqual([{ nonResourceURLs: ['/metrics'], verbs: ['get'] }]);
   expect(findAll('Role').concat(findAll('ClusterRole')).filter((o) => o.metadata.name.includes('grafana'))).toEqual([]);
 });

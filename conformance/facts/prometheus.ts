@@ -111,7 +111,6 @@ export const PROMETHEUS_RBAC_EXCEPTIONS = {
   added: {
     // ADR 0011: one address (kubernetes.default.svc) for every kubelet, no node-port flows.
     '/nodes/proxy': 'kubelet, cAdvisor and probe metrics through the API server proxy need get on nodes/proxy',
-    'discovery.k8s.io/endpointslices': 'read-only; what Prometheus 3 uses for role: endpointslice discovery should a job need it',
   },
 } as const;
 
