@@ -102,7 +102,9 @@ export class Prometheus extends Construct {
       // through the API server proxy (ADR 0011), minus what no job uses (ingresses, /metrics/cadvisor): the
       // exceptions are listed in conformance/facts/prometheus.ts. Read-only, nothing on secrets or configmaps.
       clusterRules: [
-        { apiGroups: [''], resources: ['nodes', 'nodes/metrics', 'nodes/proxy', 'services', 'endpoints', 'pods'], verbs: READ },
+        { apiGroups: [''], resources: ['nodes', 'nodes/metrics', 'services', 'endpoints', 'pods'], verbs: READ },
+        // A proxied GET is `get` on the subresource; list/watch mean nothing there.
+        { apiGroups: [''], resources: ['nodes/proxy'], verbs: ['get'] },
         { nonResourceURLs: ['/metrics'], verbs: ['get'] },
       ],
       metrics: [{ port: 'http', job: 'prometheus' }],
