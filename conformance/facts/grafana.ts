@@ -4,8 +4,10 @@
  * No copy of grafana/grafana at the v12.3.1 tag could be obtained (the repository snapshot is 3.2 GB), so each
  * fact names the commit it was read at (`at`) and says why it holds for 12.3.1:
  * - packaging/docker/run.sh at 07754534fbaf is the POSIX-sh rewrite, newer than 12.3.1 (which still ran the
- *   bash version); the GF_PATHS_* checks, the __FILE loop and the `exec grafana server ... cfg:default.*`
- *   line are the same in both.
+ *   bash version). An older bash copy (7a86cb53b2e1, still `exec grafana-server`) has the same GF_PATHS_*
+ *   checks, the same __FILE loop (same grep, same "both set" exit 1) and the same cfg:default.* arguments:
+ *   a copy older and a copy newer than 12.3.1 agree, so 12.3.1 behaves the same (only `grafana server` vs
+ *   `grafana-server` differs, and the stack passes no command).
  * - the root Dockerfile at 78515af65f03 is from the 12.0 line; USER 472 (GF_UID), GF_GID 0, EXPOSE 3000,
  *   ENTRYPOINT /run.sh and the GF_PATHS_* values have not changed through 12.x.
  * - conf/defaults.ini at d6b850778553 is older (10.x era): the keys the stack writes that exist there have
