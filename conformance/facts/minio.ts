@@ -48,6 +48,13 @@ export const MINIO_FACTS = factTable('minio', {
     path: 'helm/minio/templates/statefulset.yaml',
     check: { matches: /kind: Service[\s\S]*?publishNotReadyAddresses: true\n\s+clusterIP: None/ },
   },
+  chartRbac: {
+    fact: 'the chart gives the server a ServiceAccount and no Role, ClusterRole or binding: MinIO does not call the Kubernetes API',
+    value: { roles: 0 },
+    upstream: 'minio',
+    path: 'helm/minio/templates/serviceaccount.yaml',
+    check: { matches: /^(?![\s\S]*kind: (Cluster)?Role)[\s\S]*kind: ServiceAccount/ },
+  },
   apiPort: {
     fact: '--address defaults to :9000 (EXPOSE 9000); the console has no fixed port unless --console-address is given',
     value: 9000,

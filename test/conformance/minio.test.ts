@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { SiteInput } from '../../config/schema';
 import { MC_FACTS as MC, MINIO_EXCEPTIONS, MINIO_FACTS as M } from '../../conformance/facts/minio';
 import { dashboardSpecs } from '../../constructs/dashboards';
-import { ContainerLike, findResource, podTemplate, synth } from '../helpers';
+import { ContainerLike, findAll, findResource, podTemplate, synth } from '../helpers';
 
 interface Probe { httpGet?: { path: string; port: string | number } }
 interface Mount { name: string; mountPath: string; readOnly?: boolean }
@@ -78,6 +78,13 @@ describe('minio server', () => {
       expect(portOf(c, p.httpGet!.port)).toBe(M.apiPort.value);
     }
     expect(c.readinessProbe?.httpGet?.path).toBe(M.health.value.ready);
+  });
+
+  test('like the chart, neither the server nor the bucket Job gets any API permission or token', () => {
+    const storage = (kind: string) => findAll(kind).filter((o) => o.metadata.namespace === 'storage' || o.metadata.name.startsWith('storage-'));
+    expect(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'].flatMap(storage)).toHaveLength(M.chartRbac.value.roles);
+    expect(minioPod().spec.automountServiceAccountToken).toBe(false);
+    expect(jobPod().spec.automountServiceAccountToken).toBe(false);
   });
 
   test('the headless Service publishes not-ready pods, as the chart does, so distributed pods find each other', () => {
