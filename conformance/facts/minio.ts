@@ -80,6 +80,18 @@ export const MINIO_FACTS = factTable('minio', {
     upstream: 'minio',
     path: 'cmd/common-main.go',
   },
+  defaultCredentials: {
+    fact: 'without a root user and password (env file missing or without them) the server starts with the default credentials; a root user outside 3–20 or a password outside 8–40 characters is fatal',
+    value: { fallback: 'minioadmin', user: [3, 20], password: [8, 40] },
+    upstream: 'minio',
+    path: 'cmd/server-main.go',
+  },
+  vaultMissingKey: {
+    fact: 'the injector renders a template with error_on_missing_key when the pod has vault.hashicorp.com/error-on-missing-key-<secret>: "true"; without it a missing key renders as "<no value>"',
+    value: 'vault.hashicorp.com/error-on-missing-key-',
+    upstream: 'vault-k8s',
+    path: 'agent-inject/agent/annotations.go',
+  },
   imageFileEnv: {
     fact: 'the image presets MINIO_ROOT_USER_FILE=access_key and MINIO_ROOT_PASSWORD_FILE=secret_key (relative: /run/secrets/<name>, then the working directory; absent files are ignored)',
     value: { MINIO_ROOT_USER_FILE: 'access_key', MINIO_ROOT_PASSWORD_FILE: 'secret_key', MINIO_CONFIG_ENV_FILE: 'config.env' },

@@ -22,6 +22,11 @@ export interface VaultSecret {
   readonly command?: string;
   /** Folder this file is rendered into instead of the spec's folder (its own in-memory volume). */
   readonly volumePath?: string;
+  /**
+   * Fail the render when a key the template reads is missing (vault-k8s `error-on-missing-key-<name>`), instead
+   * of writing Go's "<no value>" into the file. @default false
+   */
+  readonly errorOnMissingKey?: boolean;
 }
 
 export interface VaultSpec {
@@ -116,6 +121,7 @@ export class VaultRegistry {
       a[`vault.hashicorp.com/agent-inject-perms-${s.name}`] = s.perms ?? '0400';
       if (s.command) a[`vault.hashicorp.com/agent-inject-command-${s.name}`] = s.command;
       if (s.volumePath) a[`vault.hashicorp.com/secret-volume-path-${s.name}`] = s.volumePath;
+      if (s.errorOnMissingKey) a[`vault.hashicorp.com/error-on-missing-key-${s.name}`] = 'true';
     }
     return a;
   }

@@ -5,6 +5,7 @@
  */
 import { parse } from 'yaml';
 import { GRAFANA_EXCEPTIONS, GRAFANA_FACTS as F } from '../../conformance/facts/grafana';
+import { MINIO_FACTS } from '../../conformance/facts/minio';
 import { dashboardSpecs } from '../../constructs/dashboards';
 import { ContainerLike, findResource, podTemplate, synth } from '../helpers';
 
@@ -52,6 +53,7 @@ function fileAt(c: Container, path: string): { configMap: string; key: string } 
 const writableMount = (c: Container, path: string) =>
   (c.volumeMounts ?? []).find((m) => (path === m.mountPath || path.startsWith(`${m.mountPath}/`)) && !m.readOnly && volumeOf(m.name)?.emptyDir !== undefined);
 
+const VAULT_MISSING_KEY = MINIO_FACTS.vaultMissingKey.value;
 const ini = () => parseIni(configMap('grafana-config')['grafana.ini']!);
 const P = F.paths.value;
 
@@ -140,6 +142,8 @@ test('__FILE variables are ones run.sh expands, never set twice, and point at Va
     const m = /^\/vault\/secrets\/(.+)$/.exec(e[v]!);
     expect(m).not.toBeNull();
     expect(annotations[`vault.hashicorp.com/agent-inject-secret-${m![1]}`]).toBeDefined();
+    // A misnamed KV key must fail the render, not make "<no value>" the admin user or password.
+    expect(annotations[`${VAULT_MISSING_KEY}${m![1]}`]).toBe('true');
   }
   // The file must exist when run.sh runs: the agent's init container renders it before the app starts.
   expect(annotations['vault.hashicorp.com/agent-pre-populate']).not.toBe('false');

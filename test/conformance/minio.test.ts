@@ -110,6 +110,9 @@ describe('minio server', () => {
     const rendered = render(annotations[`vault.hashicorp.com/agent-inject-template-${name}`]!, { root_user: 'u', root_password: 'p' });
     const keys = rendered.split('\n').filter((l) => l.trim() !== '').map((l) => l.split('=')[0]);
     expect(keys).toEqual(M.envFile.value.keys);
+    // Without the file MinIO would run as minioadmin; with a misnamed KV key, as "<no value>": the render must fail instead.
+    expect(M.defaultCredentials.value.fallback).toBe('minioadmin');
+    expect(annotations[`${M.vaultMissingKey.value}${name}`]).toBe('true');
     // No credential literal in the pod spec, and none of the image's *_FILE presets points at a mounted file.
     for (const k of [...M.envFile.value.keys, 'MINIO_ROOT_USER_FILE', 'MINIO_ROOT_PASSWORD_FILE']) expect(e[k]).toBeUndefined();
   });
@@ -180,6 +183,7 @@ describe('minio-buckets Job (mc)', () => {
     const rendered = render(annotations[`vault.hashicorp.com/agent-inject-template-${name}`]!, { root_user: 'AKEY', root_password: 'SKEY' });
     expect(rendered.split('\n').filter((l) => l !== '')).toEqual(['AKEY', 'SKEY']);
     expect(rendered.split('\n')).toHaveLength(MC.aliasStdin.value.lines + 1);
+    expect(annotations[`${M.vaultMissingKey.value}${name}`]).toBe('true');
   });
 
   test('the versioning check matches what `mc version info` prints', () => {
