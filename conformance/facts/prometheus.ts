@@ -97,6 +97,12 @@ export const PROMETHEUS_FACTS = factTable('prometheus', {
   },
 });
 
+/** Image defaults the stack overrides, and why (asserted in test/conformance/prometheus.test.ts). */
+export const PROMETHEUS_EXCEPTIONS = {
+  'config.file': 'read from the ConfigMap directory the reloader watches (/etc/config), not the example file baked into the image',
+  'storage.tsdb.path': 'the retained PersistentVolumeClaim at /data; the image VOLUME /prometheus is nothing Kubernetes keeps across pod replacement',
+} as const;
+
 /**
  * Where the stack grants less or more than upstream's example ClusterRole, and why. The test fails on any
  * difference not listed here.

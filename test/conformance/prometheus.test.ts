@@ -5,7 +5,7 @@
  * and the RBAC covers upstream's example ClusterRole except the written exceptions.
  */
 import { parse } from 'yaml';
-import { CONFIG_RELOADER_FACTS as RELOADER, KUBELET_SERIES, PROMETHEUS_FACTS as PROM, PROMETHEUS_RBAC_EXCEPTIONS, UpstreamRule } from '../../conformance/facts/prometheus';
+import { CONFIG_RELOADER_FACTS as RELOADER, KUBELET_SERIES, PROMETHEUS_EXCEPTIONS, PROMETHEUS_FACTS as PROM, PROMETHEUS_RBAC_EXCEPTIONS, UpstreamRule } from '../../conformance/facts/prometheus';
 import { dashboardSpecs } from '../../constructs/dashboards';
 import { ContainerLike, findResource, podTemplate, RbacRule, rulesOf, synth } from '../helpers';
 
@@ -43,6 +43,13 @@ describe('prometheus container', () => {
     expect(c.command).toBeUndefined();
     const flags = flagsOf(c.args ?? []);
     for (const d of PROM.entrypoint.value.cmd) expect(flags.has(flagsOf([d]).keys().next().value!)).toBe(true);
+  });
+
+  test('the image defaults it overrides are exactly the written exceptions, each with a different path', () => {
+    const flags = flagsOf(container('prometheus').args ?? []);
+    const defaults = flagsOf(PROM.entrypoint.value.cmd);
+    const overridden = [...defaults].filter(([f, v]) => flags.get(f) !== v).map(([f]) => f);
+    expect(overridden.sort()).toEqual(Object.keys(PROMETHEUS_EXCEPTIONS).sort());
   });
 
   test('every flag it passes exists in cmd/prometheus/main.go at v3.5.0', () => {
