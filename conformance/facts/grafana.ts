@@ -95,7 +95,8 @@ export const GRAFANA_FACTS = factTable('grafana', {
     value: { path: '/metrics', names: ['grafana_http_request_duration_seconds', 'grafana_stat_active_users'], histograms: ['grafana_http_request_duration_seconds'] },
     upstream: 'grafana-run-sh',
     path: 'pkg/middleware/request_metrics.go',
-    at: UNPINNED,
+    // grafana_stat_active_users: pkg/infra/metrics/metrics.go in unpinned copies (namespace "grafana").
+    at: '001f3709aec64917af66d6437a7f7618cda801b6',
   },
   iniKeys: {
     fact: 'keys of conf/defaults.ini (section → keys) that the stack sets in grafana.ini',
