@@ -25,6 +25,11 @@ export const PROMETHEUS_PORT = 9090;
 export const PROMETHEUS_CONFIG = 'prometheus-config';
 const CONFIG_DIR = '/etc/config';
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/**
+ * Paths the Traefik route must not forward: with --web.enable-lifecycle, POST /-/quit stops Prometheus and
+ * POST /-/reload re-reads its config, unauthenticated, on the same port as the UI (web/web.go).
+ */
+export const PROMETHEUS_LIFECYCLE_PATHS = '^/-/(quit|reload)';
 /** Share of the data volume the TSDB blocks may fill before retention by size deletes old blocks; the rest is WAL/head headroom. */
 export const RETENTION_SIZE_SHARE = 0.85;
 
@@ -69,7 +74,8 @@ export class Prometheus extends Construct {
             `--storage.tsdb.retention.time=${cfg.retention}`,
             // Prometheus size units are base 2 (MB = MiB).
             `--storage.tsdb.retention.size=${retentionSizeMi}MB`,
-            // Only for the reloader sidecar on 127.0.0.1; port 9090 is reachable only from Grafana and Traefik.
+            // For the reloader sidecar (POST /-/reload on 127.0.0.1). The lifecycle endpoints share port 9090 with
+            // the UI, so the Traefik route leaves them out (PROMETHEUS_LIFECYCLE_PATHS).
             '--web.enable-lifecycle',
             `--web.external-url=https://${ctx.host('prometheus')}`,
           ],

@@ -56,10 +56,16 @@ export const PROMETHEUS_FACTS = factTable('prometheus', {
     path: 'web/web.go',
   },
   lifecycle: {
-    fact: 'POST or PUT /-/reload re-reads the configuration only with --web.enable-lifecycle; without it the handler answers 403',
-    value: { path: '/-/reload', methods: ['POST', 'PUT'], flag: 'web.enable-lifecycle' },
+    fact: 'with --web.enable-lifecycle, POST/PUT /-/reload re-reads the configuration and POST/PUT /-/quit stops the server, unauthenticated, on the same router and port as the UI; without the flag both answer 403',
+    value: { path: '/-/reload', quit: '/-/quit', methods: ['POST', 'PUT'], flag: 'web.enable-lifecycle' },
     upstream: 'prometheus',
     path: 'web/web.go',
+  },
+  traefikRoutingPath: {
+    fact: 'Traefik matches PathRegexp against the routing path: /./, /../ and // sanitized away, percent-encodings decoded except reserved ones (%2F stays encoded); a router then rejects encoded slashes unless the entry point allows them (not set here), so /-%2Fquit cannot reach /-/quit behind an exclusion',
+    value: { sanitizePath: true, allowEncodedSlash: false },
+    upstream: 'traefik',
+    path: 'pkg/muxer/http/mux.go',
   },
   metrics: {
     fact: 'GET /metrics on the web port serves its own metrics; the names the alert rules and dashboard query (tsdb/db.go, tsdb/head.go, tsdb/wlog/wlog.go with the prometheus_tsdb_wal_ prefix, rules/group.go, cmd/prometheus/main.go)',
