@@ -6,6 +6,7 @@
 import { parse } from 'yaml';
 import { GRAFANA_EXCEPTIONS, GRAFANA_FACTS as F } from '../../conformance/facts/grafana';
 import { MINIO_FACTS } from '../../conformance/facts/minio';
+import { PROMETHEUS_FACTS } from '../../conformance/facts/prometheus';
 import { dashboardSpecs } from '../../constructs/dashboards';
 import { ContainerLike, findResource, podTemplate, synth } from '../helpers';
 
@@ -164,4 +165,15 @@ test('Prometheus scrapes /metrics on the Grafana port (not disabled in grafana.i
   const used = new Set(exprs.flatMap((e) => e.match(/\bgrafana_[a-z0-9_]+/g) ?? []));
   expect(used.size).toBeGreaterThanOrEqual(2);
   expect([...used].filter((n) => !exported.includes(n))).toEqual([]);
+});
+
+test('the provisioned datasource points at the port Prometheus listens on, through its Service', () => {
+  const ds = (parse(configMap('grafana-config')['datasources.yaml']!) as { datasources: { type: string; url: string }[] }).datasources;
+  expect(ds.map((d) => d.type)).toEqual(['prometheus']);
+  const url = new URL(ds[0]!.url);
+  const svc = findResource('Service', url.hostname.split('.')[0]!, url.hostname.split('.')[1]).spec as { ports: { port: number; targetPort: number | string }[] };
+  const port = svc.ports.find((p) => p.port === Number(url.port));
+  const sts = podTemplate('StatefulSet', 'prometheus', 'monitoring').spec.containers.find((c) => c.name === 'prometheus')!;
+  const target = typeof port?.targetPort === 'number' ? port.targetPort : sts.ports?.find((p) => p.name === port?.targetPort)?.containerPort;
+  expect(target).toBe(PROMETHEUS_FACTS.port.value);
 });
