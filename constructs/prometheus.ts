@@ -106,7 +106,8 @@ export class Prometheus extends Construct {
       claims: [{ name: 'data', size: cfg.storage }],
       // Upstream's example ClusterRole (documentation/examples/rbac-setup.yml) plus nodes/proxy for the kubelet
       // through the API server proxy (ADR 0011), minus what no job uses (ingresses, /metrics/cadvisor): the
-      // exceptions are listed in conformance/facts/prometheus.ts. Read-only, nothing on secrets or configmaps.
+      // exceptions are listed in conformance/facts/prometheus.ts. No write verb, nothing on secrets or configmaps
+      // (get on nodes/proxy is still powerful: ADR 0011).
       clusterRules: [
         { apiGroups: [''], resources: ['nodes', 'nodes/metrics', 'services', 'endpoints', 'pods'], verbs: READ },
         // A proxied GET is `get` on the subresource; list/watch mean nothing there.
