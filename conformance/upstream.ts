@@ -68,6 +68,11 @@ export interface FactSpec<T> {
   readonly path: string;
   /** How ../shared/upstream confirms it; absent when the file is upstream code that is not mirrored. */
   readonly check?: FactCheck;
+  /**
+   * The commit the file was read at, when no copy at the tag exists (grafana: no 12.3.1 snapshot). The fact
+   * then says in words why it holds for the pinned version.
+   */
+  readonly at?: string;
 }
 
 export interface Fact<T> extends FactSpec<T> {
@@ -82,7 +87,7 @@ export function factTable<T extends Record<string, FactSpec<unknown>>>(table: st
   const out: Record<string, Fact<unknown>> = {};
   for (const [key, spec] of Object.entries(specs)) {
     const u = UPSTREAM[spec.upstream];
-    out[key] = { ...spec, id: `${table}.${key}`, source: `${u.repo} ${spec.path} @ ${u.tag}` };
+    out[key] = { ...spec, id: `${table}.${key}`, source: `${u.repo} ${spec.path} @ ${spec.at ?? u.tag}` };
   }
   return out as { readonly [K in keyof T]: Fact<T[K]['value']> };
 }

@@ -129,9 +129,10 @@ export class Grafana extends Construct {
       ],
       vault: {
         containers: ['grafana'],
+        // A misnamed KV key must stop the pod, not log everyone in as "<no value>" (Go's missing-key text).
         secrets: [
-          { name: 'admin-user', path: secret, template: kvValueTemplate(secret, 'admin_user') },
-          { name: 'admin-password', path: secret, template: kvValueTemplate(secret, 'admin_password') },
+          { name: 'admin-user', path: secret, template: kvValueTemplate(secret, 'admin_user'), errorOnMissingKey: true },
+          { name: 'admin-password', path: secret, template: kvValueTemplate(secret, 'admin_password'), errorOnMissingKey: true },
         ],
       },
       metrics: [{ port: 'http', job: 'grafana' }],

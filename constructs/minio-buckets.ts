@@ -85,6 +85,7 @@ export class MinioBuckets extends Construct {
             name: 'mc-keys',
             path: secretPath,
             template: `{{- with secret "${secretPath}" -}}\n{{ .Data.data.${MINIO_SECRET_KEYS.user} }}\n{{ .Data.data.${MINIO_SECRET_KEYS.password} }}\n{{ end -}}`,
+            errorOnMissingKey: true,
           },
         ],
         // A Job has no sidecar: the init container renders once and the pod can complete.

@@ -128,6 +128,8 @@ export class Minio extends Construct {
             name: 'config.env',
             path: secretPath,
             template: kvEnvTemplate(secretPath, { MINIO_ROOT_USER: MINIO_SECRET_KEYS.user, MINIO_ROOT_PASSWORD: MINIO_SECRET_KEYS.password }),
+            // A misnamed KV key would otherwise render "<no value>", a valid 10-character root user and password.
+            errorOnMissingKey: true,
           },
         ],
         // MinIO reads the env file once at start; a rotated password takes effect on the next pod restart.

@@ -25,6 +25,11 @@ export const PROMETHEUS_PORT = 9090;
 export const PROMETHEUS_CONFIG = 'prometheus-config';
 const CONFIG_DIR = '/etc/config';
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/**
+ * Paths the Traefik route must not forward: with --web.enable-lifecycle, POST /-/quit stops Prometheus and
+ * POST /-/reload re-reads its config, unauthenticated, on the same port as the UI (web/web.go).
+ */
+export const PROMETHEUS_LIFECYCLE_PATHS = '^/-/(quit|reload)';
 /** Share of the data volume the TSDB blocks may fill before retention by size deletes old blocks; the rest is WAL/head headroom. */
 export const RETENTION_SIZE_SHARE = 0.85;
 
@@ -69,7 +74,8 @@ export class Prometheus extends Construct {
             `--storage.tsdb.retention.time=${cfg.retention}`,
             // Prometheus size units are base 2 (MB = MiB).
             `--storage.tsdb.retention.size=${retentionSizeMi}MB`,
-            // Only for the reloader sidecar on 127.0.0.1; port 9090 is reachable only from Grafana and Traefik.
+            // For the reloader sidecar (POST /-/reload on 127.0.0.1). The lifecycle endpoints share port 9090 with
+            // the UI, so the Traefik route leaves them out (PROMETHEUS_LIFECYCLE_PATHS).
             '--web.enable-lifecycle',
             `--web.external-url=https://${ctx.host('prometheus')}`,
           ],
@@ -98,11 +104,14 @@ export class Prometheus extends Construct {
       ],
       volumes: [{ name: 'config', configMap: { name: PROMETHEUS_CONFIG } }],
       claims: [{ name: 'data', size: cfg.storage }],
-      // Service discovery, and the kubelet through the API server proxy (nodes/proxy: see ADR 0011). Read-only,
-      // nothing on secrets or configmaps.
+      // Upstream's example ClusterRole (documentation/examples/rbac-setup.yml) plus nodes/proxy for the kubelet
+      // through the API server proxy (ADR 0011), minus what no job uses (ingresses, /metrics/cadvisor): the
+      // exceptions are listed in conformance/facts/prometheus.ts. No write verb, nothing on secrets or configmaps
+      // (get on nodes/proxy is still powerful: ADR 0011).
       clusterRules: [
-        { apiGroups: [''], resources: ['nodes', 'nodes/metrics', 'nodes/proxy', 'services', 'endpoints', 'pods'], verbs: READ },
-        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ },
+        { apiGroups: [''], resources: ['nodes', 'nodes/metrics', 'services', 'endpoints', 'pods'], verbs: READ },
+        // A proxied GET is `get` on the subresource; list/watch mean nothing there.
+        { apiGroups: [''], resources: ['nodes/proxy'], verbs: ['get'] },
         { nonResourceURLs: ['/metrics'], verbs: ['get'] },
       ],
       metrics: [{ port: 'http', job: 'prometheus' }],

@@ -3,9 +3,12 @@
  * read this; component conformance tests import their own table directly.
  */
 import { Fact, factsOf } from '../upstream';
-import { KLIPPER_FACTS } from './klipper-lb';
 import { ARGOCD_FACTS } from './argocd';
+import { GRAFANA_FACTS } from './grafana';
+import { KLIPPER_FACTS } from './klipper-lb';
+import { MC_FACTS, MINIO_FACTS } from './minio';
 import { PIN_FACTS } from './pins';
+import { CONFIG_RELOADER_FACTS, PROMETHEUS_FACTS } from './prometheus';
 import { TRAEFIK_FACTS } from './traefik';
 import { VAULT_FACTS } from './vault';
 import { WAZUH_FACTS } from './wazuh';
@@ -17,4 +20,9 @@ export const ALL_FACTS: readonly Fact<unknown>[] = [
   ...factsOf(TRAEFIK_FACTS),
   ...factsOf(KLIPPER_FACTS),
   ...factsOf(WAZUH_FACTS),
+  ...factsOf(PROMETHEUS_FACTS),
+  ...factsOf(CONFIG_RELOADER_FACTS),
+  ...factsOf(GRAFANA_FACTS),
+  ...factsOf(MINIO_FACTS),
+  ...factsOf(MC_FACTS),
 ];

@@ -28,6 +28,11 @@ export interface HttpsRouteProps {
   readonly pathPrefix?: string;
   /** Sticky-session cookie name, for replicated backends that keep sessions per pod. @default no stickiness */
   readonly stickyCookie?: string;
+  /**
+   * Request paths the route must not forward (a Go regexp on the path, anchored with `^/`), for backend
+   * endpoints that exist on the same port but are not for users (e.g. Prometheus' /-/quit). @default none
+   */
+  readonly excludePathRegexp?: string;
 }
 
 /**
@@ -61,6 +66,9 @@ export function httpsRoute(scope: Construct, id: string, ctx: StackContext, prop
     throw new Error(`route ${props.subdomain}: the backend must be a workload port behind a Service`);
   }
   const host = ctx.host(props.subdomain);
+  const exclude = props.excludePathRegexp;
+  // The regexp lands inside a backquoted Traefik rule string.
+  if (exclude !== undefined && (!exclude.startsWith('^/') || exclude.includes('`'))) throw new Error(`route ${props.subdomain}: excludePathRegexp must start with ^/ and contain no backquote, got ${JSON.stringify(exclude)}`);
   const namespace = backend.peer.namespace;
   assertWatched(ctx, namespace, `route ${host}`);
   const name = props.pathPrefix ? `${props.subdomain}-${props.pathPrefix.replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}` : props.subdomain;
@@ -81,7 +89,7 @@ export function httpsRoute(scope: Construct, id: string, ctx: StackContext, prop
       routes: [
         {
           kind: IngressRouteSpecRoutesKind.RULE,
-          match: props.pathPrefix ? `Host(\`${host}\`) && PathPrefix(\`${props.pathPrefix}\`)` : `Host(\`${host}\`)`,
+          match: [`Host(\`${host}\`)`, ...(props.pathPrefix ? [`PathPrefix(\`${props.pathPrefix}\`)`] : []), ...(exclude ? [`!PathRegexp(\`${exclude}\`)`] : [])].join(' && '),
           ...(props.middlewares?.length ? { middlewares: props.middlewares.map((m) => ({ name: m, namespace })) } : {}),
           services: [
             {

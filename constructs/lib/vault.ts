@@ -31,6 +31,11 @@ export interface VaultSecret {
   readonly volumePath?: string;
   /** The certificate a PKI `issue` template requests (set by pkiSecret); the PKI role is generated from these. */
   readonly pki?: PkiCertificate;
+  /**
+   * Fail the render when a key the template reads is missing (vault-k8s `error-on-missing-key-<name>`), instead
+   * of writing Go's "<no value>" into the file. @default false
+   */
+  readonly errorOnMissingKey?: boolean;
 }
 
 /**
@@ -238,6 +243,7 @@ export class VaultRegistry {
       a[`vault.hashicorp.com/agent-inject-perms-${s.name}`] = s.perms ?? '0400';
       if (s.command) a[`vault.hashicorp.com/agent-inject-command-${s.name}`] = s.command;
       if (s.volumePath) a[`vault.hashicorp.com/secret-volume-path-${s.name}`] = s.volumePath;
+      if (s.errorOnMissingKey) a[`vault.hashicorp.com/error-on-missing-key-${s.name}`] = 'true';
     }
     return a;
   }

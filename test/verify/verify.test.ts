@@ -3,9 +3,10 @@
  * one mutation per rule that the check must reject with the specific finding.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { checkCapacity } from '../../verify/checks/capacity';
 import { checkGitops, immutableChanges } from '../../verify/checks/gitops';
 import { analyseNetwork, MustDeny } from '../../verify/checks/network';
@@ -206,6 +207,26 @@ describe('gitops', () => {
     const c = context((o) => void ((find(o, 'Deployment').spec as { selector: unknown }).selector = { matchLabels: { app: 'other' } }));
     expect(messages(immutableChanges(c, 'HEAD', repo))[0]).toMatch(/^immutable field spec.selector changed since HEAD/);
     expect(immutableChanges(context(), 'HEAD', repo)).toEqual([]);
+  });
+  test('a changed Job template is an error unless the Job is a hook Argo CD recreates (BeforeHookCreation)', () => {
+    const repo = mkdtempSync(join(tmpdir(), 'verify-git-'));
+    const job = (name: string, annotations: Record<string, string>, arg: string): KubeObj => ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name, namespace: 'app', annotations },
+      spec: { template: { spec: { restartPolicy: 'OnFailure', containers: [{ name: 'c', image: 'x:1', args: [arg] }] } } },
+    });
+    const hook = { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' };
+    const write = (arg: string) => [job('hook', hook, arg), job('plain', {}, arg), job('kept', { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'HookSucceeded' }, arg)];
+    const git = (...a: string[]) => execFileSync('git', a, { cwd: repo, stdio: 'ignore' });
+    execFileSync('mkdir', ['-p', join(repo, 'dist', 'app')]);
+    writeFileSync(join(repo, 'dist', 'app', 'jobs.yaml'), write('a').map((o) => stringify(o)).join('---\n'));
+    git('init', '-q');
+    git('-c', 'user.email=t@t', '-c', 'user.name=t', 'add', '.');
+    git('-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qm', 'base');
+    const c: Context = { ...context(), docs: write('b').map((obj, i) => ({ obj, file: 'app/jobs.yaml', line: i + 1 })) };
+    const found = immutableChanges(c, 'HEAD', repo).map((f) => `${f.object ?? ''}: ${f.message.slice(0, 48)}`);
+    expect(found).toEqual(['Job app/plain: immutable field spec.template changed since HEAD', 'Job app/kept: immutable field spec.template changed since HEAD']);
   });
 });
 

@@ -56,6 +56,12 @@ function at(o: unknown, path: string[]): unknown {
   return path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
 }
 
+function recreatedHook(o: KubeObj): boolean {
+  const a = o.metadata.annotations ?? {};
+  if (!a['argocd.argoproj.io/hook'] || a['argocd.argoproj.io/hook'] === 'Skip') return false;
+  return (a['argocd.argoproj.io/hook-delete-policy'] ?? '').split(',').map((p) => p.trim()).includes('BeforeHookCreation');
+}
+
 export function immutableChanges(ctx: Context, rev: string, repoRoot: string): Finding[] {
   const out: Finding[] = [];
   const files = [...new Set(ctx.docs.map((d) => d.file))];
@@ -75,6 +81,9 @@ export function immutableChanges(ctx: Context, rev: string, repoRoot: string): F
   for (const d of ctx.docs) {
     const old = before.get(key(d.obj));
     if (!old) continue;
+    // Argo CD deletes a hook with delete policy BeforeHookCreation before it creates the new one: a changed
+    // Job template (a bucket added to the minio-buckets PostSync hook) is applied by replacement.
+    if (recreatedHook(d.obj)) continue;
     for (const path of IMMUTABLE[d.obj.kind] ?? []) {
       const a = JSON.stringify(at(old, path));
       const b = JSON.stringify(at(d.obj, path));
