@@ -2,7 +2,7 @@
  * Test helpers that make assertions read like the requirement: synthesize a site once, then find objects
  * by kind/namespace/name, walk pod templates, and ask the flow model questions.
  */
-import { ConfigError, ConfigIssue, validateSite } from '../config/load';
+import { ConfigError, ConfigIssue, siteInUse, validateSite } from '../config/load';
 import { SiteInput } from '../config/schema';
 import { synthesize, Synthesis } from '../charts/synth';
 import { KubeObject, WAVE_ANNOTATION } from '../charts/waves';
@@ -21,6 +21,17 @@ export function synth(input: SiteInput = {}): Synthesis {
     cache.set(key, s);
   }
   return s;
+}
+
+let operatorSite: Synthesis | undefined;
+/**
+ * Synthesizes the operator's site — site.yaml at the repository root, or the file $DOMUS_CONFIG names — as
+ * `npm run synth` does. For the tests that must hold for whatever site is in use (invariants, dist drift);
+ * behaviour tests use synth() with the example or their own fixture.
+ */
+export function siteSynth(): Synthesis {
+  operatorSite ??= synthesize(siteInUse().site);
+  return operatorSite;
 }
 
 export function allObjects(s: Synthesis = synth()): KubeObject[] {
