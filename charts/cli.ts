@@ -10,7 +10,7 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { ConfigError, repoRoot, resolveSite } from '../config/load';
-import { OutdirError } from './outdir';
+import { checkOutdir, OutdirError } from './outdir';
 import { synthesize, writeTree } from './synth';
 
 export const USAGE = 'usage: npm run synth [-- --config <site.yaml>] [--outdir <dir>] [--quiet]';
@@ -73,6 +73,9 @@ export function runSynth(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   const outdir = shown;
   const mirror = target.mirror;
   try {
+    // Refuse a dangerous folder before reading the site (writeTree checks again under its lock).
+    checkOutdir(outdir, root);
+    if (mirror) checkOutdir(mirror, root);
     const { site, source } = resolveSite(opts.config !== undefined ? ['--config', opts.config] : [], env);
     const result = synthesize(site);
     writeTree(outdir, result.files, root);
