@@ -78,6 +78,7 @@ function child(parent: Obj, key: string): Obj | undefined {
  * applies its static ones. Returns the input to validate and the fields that have no default here.
  *
  * - `workloads.traefik.adminAllowCidrs`: @default [cluster.lanCidr]
+ * - `vault.authMount`: @default k3s-<cluster.name>
  * - `vault.cidrs`: @default [<host>/32] when vault.address names an IP; the example's Vault host while both
  *   vault.address and cluster.lanCidr are the example's; otherwise required ([] = egress by the URL's name).
  */
@@ -94,6 +95,11 @@ export function withAddressDefaults(input: unknown): { input: unknown; issues: A
   if (traefik && traefik.adminAllowCidrs === undefined && lan) traefik.adminAllowCidrs = [networkOf(lan)];
 
   const vault = isObj(site.vault) ? site.vault : site.vault === undefined ? {} : undefined;
+  // One Kubernetes auth mount per cluster on the shared Vault: named after the cluster, not the example.
+  if (vault && vault.authMount === undefined && typeof cluster.name === 'string' && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(cluster.name)) {
+    vault.authMount = `k3s-${cluster.name}`;
+    site.vault = vault;
+  }
   if (vault && vault.cidrs === undefined) {
     const address = vault.address === undefined ? EXAMPLE_VAULT_ADDRESS : vault.address;
     let host: string | undefined;

@@ -1,9 +1,9 @@
 /**
  * The site configuration: one typed, validated description of a homelab.
  *
- * Every field has a default, so `{}` describes a working single-node homelab (see DEFAULT_SITE_YAML in
- * config/load.ts for the same values written out). Objects are strict: an unknown key is an error, so a
- * typo never silently falls back to a default.
+ * Every field has a default, so `{}` describes the example single-node homelab that site.yaml ships as.
+ * Address defaults that depend on other fields are filled in before these (config/addresses.ts). Objects are
+ * strict: an unknown key is an error, so a typo never silently falls back to a default.
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
@@ -131,7 +131,7 @@ export const siteSchema = z.strictObject({
     .strictObject({
       name: dnsLabel.default('domus'),
       domain: domainName.default('domus.lan'),
-      /** The LAN the node lives in: Cilium's pod CIDR must not overlap it. */
+      /** The LAN the nodes live in; pod and service ranges must not overlap it (rules: config/addresses.ts). */
       lanCidr: cidr.default('192.168.10.0/24'),
       podCidr: cidr.default('10.42.0.0/16'),
       serviceCidr: cidr.default('10.43.0.0/16'),
@@ -164,9 +164,13 @@ export const siteSchema = z.strictObject({
   vault: z
     .strictObject({
       address: httpsUrl.default('https://vault.domus.lan:8200'),
-      /** The Vault host's address(es), for the CIDR egress rule; empty = FQDN rule on the URL's host name. */
+      /**
+       * The Vault host's address(es), for the CIDR egress rule; empty = FQDN rule on the URL's host name.
+       * @default [<ip>/32] when `address` is an IP; the example's host only while `address` and cluster.lanCidr
+       * are the example's; otherwise required (config/addresses.ts). The static default is the example's.
+       */
       cidrs: z.array(cidr).default(['192.168.10.5/32']),
-      /** Kubernetes auth mount on the external Vault (one per cluster). */
+      /** Kubernetes auth mount on the external Vault (one per cluster). @default k3s-<cluster.name> (config/addresses.ts). */
       authMount: z.string().regex(/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9_-]+)*$/, { message: 'a Vault mount path such as "k3s-homelab"' }).default('k3s-domus'),
       /** KV v2 mount holding the stack's secrets. */
       kvMount: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'a Vault mount name such as "kv"' }).default('kv'),
@@ -229,7 +233,7 @@ export const siteSchema = z.strictObject({
           /** Deployment behind a LoadBalancer Service, or one pod per node. */
           kind: z.enum(['Deployment', 'DaemonSet']).default('Deployment'),
           ...component({ resources: res('100m', '128Mi', '256Mi') }),
-          /** Source ranges allowed to reach the authenticated admin UIs (Prometheus, Traefik dashboard). */
+          /** Source ranges allowed to reach the authenticated admin UIs (Prometheus, Traefik dashboard). @default [cluster.lanCidr] (config/addresses.ts). */
           adminAllowCidrs: z.array(cidr).default(['192.168.10.0/24']),
         })
         .prefault({}),

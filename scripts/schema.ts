@@ -23,7 +23,7 @@ const CIDR_PATTERN = `^${IPV4}/(3[0-2]|[12]?[0-9])$`;
 type Json = { [k: string]: unknown };
 
 /** Where a path segment is `*`, the rule applies to the items of an array. */
-const ADDRESSES: { path: string[]; pattern: string; description?: string; derived?: boolean }[] = [
+const FIELD_NOTES: { path: string[]; pattern: string; description?: string; derived?: boolean }[] = [
   { path: ['cluster', 'lanCidr'], pattern: CIDR_PATTERN, description: 'The LAN the nodes live in (no host bits). Node IPs and load-balancer addresses must lie inside it; workloads.traefik.adminAllowCidrs defaults to it.' },
   { path: ['cluster', 'podCidr'], pattern: CIDR_PATTERN, description: "Pod range (k3s cluster-cidr); disjoint from the LAN and the service range." },
   { path: ['cluster', 'serviceCidr'], pattern: CIDR_PATTERN, description: 'Service range (k3s service-cidr); disjoint from the LAN and the pod range.' },
@@ -40,6 +40,7 @@ const ADDRESSES: { path: string[]; pattern: string; description?: string; derive
     derived: true,
     description: "The Vault host's address(es), for the CIDR egress rule; [] = an FQDN rule on vault.address's host. Default: [<ip>/32] when vault.address is an IP; with a host name it is required once vault.address or cluster.lanCidr differ from the example.",
   },
+  { path: ['vault', 'authMount'], pattern: '', derived: true, description: "Kubernetes auth mount on the external Vault (one per cluster). Default: k3s-<cluster.name>." },
   { path: ['workloads', 'traefik', 'adminAllowCidrs'], pattern: '', derived: true, description: 'Source ranges allowed to reach the admin UIs (Prometheus, Traefik dashboard). Default: [cluster.lanCidr].' },
 ];
 
@@ -55,7 +56,7 @@ function nodeAt(schema: Json, path: readonly string[]): Json | undefined {
 /** The JSON Schema of the site file, as committed (stable key order, trailing newline). */
 export function siteJsonSchemaText(): string {
   const schema = z.toJSONSchema(siteSchema, { target: 'draft-7', io: 'input', unrepresentable: 'any' }) as Json;
-  for (const a of ADDRESSES) {
+  for (const a of FIELD_NOTES) {
     const node = nodeAt(schema, a.path);
     if (!node) throw new Error(`scripts/schema.ts: no field ${a.path.join('.')} in the site schema`);
     if (a.pattern) node.pattern = a.pattern;

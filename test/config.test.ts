@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadSiteFile, repoRoot, resolveSite, SITE_FILE, validateSite } from '../config/load';
 import { EXAMPLE_LAN } from '../config/addresses';
+import { SiteInput } from '../config/schema';
 import { runSynth } from '../charts/cli';
 import { issuesOf, synth } from './helpers';
 
@@ -147,6 +148,21 @@ describe('the site in the repository', () => {
   });
 });
 
+/** A fork's own CA (public certificate; made with openssl for this test, key discarded). */
+const FORK_CA = [
+  '-----BEGIN CERTIFICATE-----',
+  'MIIBejCCAR+gAwIBAgIURMEVTlqXKAIAJreNEPFBbQVyC3YwCgYIKoZIzj0EAwIw',
+  'EjEQMA4GA1UEAwwHQ2FzYSBDQTAeFw0yNjExMzAwNDE4MjZaFw0zNjExMjcwNDE4',
+  'MjZaMBIxEDAOBgNVBAMMB0Nhc2EgQ0EwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNC',
+  'AATSW2qtxtiXFKUnoP+Y3uQG5efryuZ4Sq07XfjVvAOq6qbgtY0suW3PqfQEpzDQ',
+  'P8K2hlXBUTV/6pAFP4Me+nqHo1MwUTAdBgNVHQ4EFgQUO/iLTBZy7araXsSDlq5y',
+  'clFNPLwwHwYDVR0jBBgwFoAUO/iLTBZy7araXsSDlq5yclFNPLwwDwYDVR0TAQH/',
+  'BAUwAwEB/zAKBggqhkjOPQQDAgNJADBGAiEA4wk0reVIqqNM6B6aDU5KVYOBxMR/',
+  'u8M7cQXla3DxPHoCIQDeY3AkLEqIJkNP2qyooFgAbLftb2A2vy/Vw1ruKvRUbw==',
+  '-----END CERTIFICATE-----',
+  '',
+].join('\n');
+
 describe('address defaults follow the fields they depend on', () => {
   const fork = { cluster: { lanCidr: '10.20.0.0/16' }, nodes: [{ name: 'nuc', ip: '10.20.0.10' }] };
 
@@ -164,6 +180,19 @@ describe('address defaults follow the fields they depend on', () => {
     const out = synth({ ...fork, vault: { address: 'https://10.20.0.5:8200' } });
     const all = [...out.files.values()].join('\n');
     expect(all).not.toContain('192.168.10.');
+  });
+
+  test('a fork with its own name, domain, LAN, Vault and git server synthesizes no example value', () => {
+    const own: SiteInput = {
+      cluster: { name: 'casa', domain: 'casa.home.arpa', lanCidr: '10.7.0.0/22' },
+      nodes: [{ name: 'nuc-01', ip: '10.7.1.10' }],
+      loadBalancer: { provider: 'cilium', pool: ['10.7.3.0/28'], ingressIp: '10.7.3.1', wazuhIp: '10.7.3.2' },
+      vault: { address: 'https://vault.casa.home.arpa:8200', cidrs: ['10.7.0.5/32'], caCert: FORK_CA },
+      git: { repoURL: 'ssh://git@forge.casa.home.arpa:2222/infra/homelab.git' },
+    };
+    expect(validateSite(own).vault.authMount).toBe('k3s-casa');
+    const leaks = [...synth(own).files].flatMap(([path, text]) => (text.match(/192\.168\.10\.\d+|domus\.lan|k3s-domus/g) ?? []).map((m) => `${path}: ${m}`));
+    expect(leaks).toEqual([]);
   });
 
   test('with a Vault host name, vault.cidrs is required once the LAN or the address is not the example', () => {
