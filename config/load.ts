@@ -202,7 +202,7 @@ export function loadSiteFile(file: string, label = file): Site {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     // prettyErrors: each message names line and column and quotes the line with a caret under the spot.
-    throw new ConfigError(label, doc.errors.map((e) => ({ path: '(yaml)', value: undefined, expected: 'valid YAML', text: `YAML error ${e.message.trimEnd()}` })));
+    throw new ConfigError(label, doc.errors.map((e) => ({ path: '(yaml)', value: undefined, expected: 'valid YAML', text: `YAML error: ${e.message.trimEnd()}` })));
   }
   const raw: unknown = doc.toJS();
   if (raw === null || raw === undefined) {

@@ -161,3 +161,15 @@ test('`npx cdk8s synth` with a bad site leaves dist/ exactly as it was (the CLI 
   expect(r.stderr).toContain('cluster.domain: got "nodots"');
   expect(snapshot()).toBe(before);
 }, 60_000);
+
+test('upstream: the pinned cdk8s CLI empties its output folder before it runs the app, and names it in $CDK8S_OUTDIR', () => {
+  // cdk8s-team/cdk8s-cli src/cli/cmds/synth.ts and src/util.ts, read in the installed build of the pinned
+  // version (package-lock: cdk8s-cli 2.207.60). This is why cdk8s.yaml's `output` is a scratch folder.
+  const cli = join(root, 'node_modules', 'cdk8s-cli');
+  expect((JSON.parse(readFileSync(join(cli, 'package.json'), 'utf8')) as { version: string }).version).toBe('2.207.60');
+  const synth = readFileSync(join(cli, 'lib', 'cli', 'cmds', 'synth.js'), 'utf8');
+  expect(synth).toContain('const outdir = argv.output ?? config?.output ?? (!stdout ? DEFAULT_OUTPUT_DIR : undefined);');
+  expect(synth).toContain('fs.rmSync(outdir, { recursive: true, force: true });');
+  expect(readFileSync(join(cli, 'lib', 'util.js'), 'utf8')).toContain('CDK8S_OUTDIR: outdir,');
+  expect(readFileSync(join(root, 'cdk8s.yaml'), 'utf8')).toMatch(/^output: build\/cdk8s-out$/m);
+});

@@ -279,7 +279,7 @@ describe('site file errors', () => {
 
   test('a YAML error shows its line and a caret under the spot', () => {
     const m = messageOf('cluster:\n  name: casa\n  domain: [casa.lan\n');
-    expect(m).toMatch(/YAML error .* at line \d+, column \d+/);
+    expect(m).toMatch(/YAML error: .* at line \d+, column \d+/);
     expect(m).toMatch(/\n\s+\^/);
   });
 
