@@ -92,12 +92,6 @@ function describe(issue: z.core.$ZodIssue, value: unknown): string {
 }
 
 /** The example site: every field at its default. */
-let example: Site | undefined;
-export function exampleSite(): Site {
-  example ??= validateSite({}, 'example');
-  return example;
-}
-
 /**
  * Validates raw input (already parsed from YAML/JSON). Throws ConfigError listing every problem at once: the
  * per-field errors, the address defaults that cannot be derived, and the cross-field rules. Cross-field rules
