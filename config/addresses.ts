@@ -143,8 +143,8 @@ const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 /**
  * Every rule between addresses: no host bits in a CIDR; LAN, pod and service ranges disjoint; cluster DNS
  * inside the service range; node IPs inside the LAN (not its network or broadcast address); load-balancer
- * addresses inside the LAN, and with Cilium LB-IPAM inside the pool, distinct, with a pool inside the LAN
- * that holds no node address. `input` is the raw input after withAddressDefaults; `defaults` the example site.
+ * addresses: with k3s servicelb a node's address, with Cilium LB-IPAM inside the pool and distinct, with a pool
+ * inside the LAN that holds no node address. `input` is the raw input after withAddressDefaults; `defaults` the example site.
  */
 export function addressIssues(raw: unknown, defaults: Obj): AddressIssue[] {
   if (!isObj(raw)) return [];
@@ -192,9 +192,15 @@ export function addressIssues(raw: unknown, defaults: Obj): AddressIssue[] {
 
   const provider = get('loadBalancer', 'provider');
   const lbIps = (['ingressIp', 'wazuhIp'] as const).map((f) => ({ f, text: get('loadBalancer', f), ip: ipToInt(get('loadBalancer', f)) }));
-  for (const { f, text, ip } of lbIps) {
-    // With Cilium the pool rule below says it (the pool itself must lie inside the LAN).
-    if (ip !== undefined && lan && !contains(lan, ip) && provider !== 'cilium') out.push({ path: ['loadBalancer', f], value: text, message: `an address inside cluster.lanCidr (${lan.text}), where clients reach the load balancer` });
+  if (provider !== 'cilium') {
+    // k3s servicelb publishes a LoadBalancer Service on the addresses of the nodes running its svclb pods and
+    // never reads spec.loadBalancerIP (k3s-io/k3s pkg/cloudprovider/servicelb.go, podIPs): any other address
+    // would be a promise nobody keeps. A node's InternalIP is its nodes[].ip (k3s `node-ip`).
+    const known = nodeIps.filter((n) => n.ip !== undefined);
+    for (const { f, text, ip } of lbIps) {
+      if (ip === undefined || known.length === 0 || known.some((n) => n.ip === ip)) continue;
+      out.push({ path: ['loadBalancer', f], value: text, message: `one of the node addresses (${known.map((n) => String(n.text)).join(', ')}): k3s servicelb answers on the nodes' own addresses and ignores a requested IP; use provider: cilium with a pool for an address of its own` });
+    }
   }
   if (provider === 'cilium') {
     if (list(get('loadBalancer', 'pool')).length === 0) {

@@ -221,7 +221,7 @@ describe('address rules', () => {
     ['cluster DNS outside the service range', { cluster: { clusterDns: '10.42.0.10' } }, 'cluster.clusterDns', 'inside cluster.serviceCidr'],
     ['a node outside the LAN', { nodes: [{ name: 'n', ip: '192.168.11.2' }] }, 'nodes[0].ip', 'inside cluster.lanCidr (192.168.10.0/24)'],
     ['a node on the broadcast address', { nodes: [{ name: 'n', ip: '192.168.10.255' }] }, 'nodes[0].ip', 'not its network or broadcast address'],
-    ['servicelb address outside the LAN', { loadBalancer: { ingressIp: '10.9.9.9' } }, 'loadBalancer.ingressIp', 'inside cluster.lanCidr'],
+    ['a servicelb address that is no node', { loadBalancer: { wazuhIp: '192.168.10.50' } }, 'loadBalancer.wazuhIp', 'one of the node addresses (192.168.10.20): k3s servicelb answers on the nodes'],
     ['cilium without a pool', { loadBalancer: { provider: 'cilium' } }, 'loadBalancer.pool', 'at least one CIDR'],
     ['a pool outside the LAN', lb({ pool: ['192.168.20.0/28'] }), 'loadBalancer.pool[0]', 'inside cluster.lanCidr'],
     ['a pool wider than the LAN', lb({ pool: ['192.168.0.0/16'] }), 'loadBalancer.pool[0]', 'inside cluster.lanCidr'],
@@ -237,6 +237,7 @@ describe('address rules', () => {
 
   test('the example layouts pass: servicelb on the node, Cilium pool with two addresses', () => {
     expect(() => validateSite({})).not.toThrow();
+    expect(() => validateSite({ loadBalancer: { ingressIp: '192.168.10.20', wazuhIp: '192.168.10.20' } })).not.toThrow();
     expect(() => validateSite(lbSite)).not.toThrow();
   });
   const lbSite = { loadBalancer: { provider: 'cilium', pool: ['192.168.10.240/28'], ingressIp: '192.168.10.240', wazuhIp: '192.168.10.241' } };
