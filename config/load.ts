@@ -78,6 +78,7 @@ function describe(issue: z.core.$ZodIssue, value: unknown): string {
         return `${expected}; YAML read ${String(value)} as a ${typeof value}: quote it (${typeof key === 'string' ? `${key}: "${String(value)}"` : `"${String(value)}"`})`;
       }
       if (value === null) return `${expected}; the key is there with no value (YAML null): give it a value or remove the line`;
+      if (value === undefined) return `${expected}: this field is required (it has no default)`;
       return expected;
     }
     case 'invalid_value':
@@ -139,18 +140,40 @@ function exampleDefaults(): Record<string, unknown> {
 }
 
 /**
- * The input with its wrong values replaced by the defaults of the nearest enclosing field that has one (a wrong
- * `resources.requests.cpu` drops `resources`), for the cross-field rules. Undefined when that would reach into
- * a list (a node, a bucket): the rules would then judge a list that is not the operator's.
+ * The input with its wrong values replaced, for the cross-field rules: by the default of the nearest enclosing
+ * field that has one (a wrong `resources.requests.cpu` drops `resources`), and inside a list, where dropping the
+ * element would change what the rules count, a required name or address by a unique placeholder (a wrong
+ * `nodes[1].ip` becomes 0.0.0.2). Issues on replaced fields are dropped by the caller. Undefined when no
+ * such input validates.
  */
 function repaired(input: unknown, bad: readonly (readonly PropertyKey[])[]): Site | undefined {
   let paths = [...bad];
+  const placeholders = new Map<string, { path: readonly PropertyKey[]; value: string }>();
+  const same = (a: readonly PropertyKey[], b: readonly PropertyKey[]) => a.length === b.length && a.every((k, j) => k === b[j]);
   for (let round = 0; round < 8; round++) {
-    if (paths.some((p) => p.some((k) => typeof k === 'number'))) return undefined;
-    const r = siteSchema.safeParse(without(input, paths));
+    const candidate = without(input, paths);
+    for (const { path, value } of placeholders.values()) setAt(candidate, path, value);
+    const r = siteSchema.safeParse(candidate);
     if (r.success) return r.data;
-    const failing = r.error.issues.map((i) => (i.code === 'unrecognized_keys' ? [...i.path, i.keys[0]!] : i.path));
-    paths = [...paths, ...failing.map((f) => (paths.some((p) => p.length === f.length && p.every((k, j) => k === f[j])) || valueAt(input, f) === undefined ? f.slice(0, -1) : f))];
+    const next: PropertyKey[][] = [];
+    for (const i of r.error.issues) {
+      const f = i.code === 'unrecognized_keys' ? [...i.path, i.keys[0]!] : i.path;
+      const retried = paths.some((p) => same(p, f)) || valueAt(input, f) === undefined;
+      if (!retried) {
+        next.push(f);
+        continue;
+      }
+      const parent = f.slice(0, -1);
+      const key = f[f.length - 1];
+      if (typeof parent[parent.length - 1] === 'number' && typeof key === 'string') {
+        // A required field of a list element: keep the element, with a value no operator would write.
+        if (placeholders.has(JSON.stringify(f))) return undefined;
+        const n = placeholders.size + 1;
+        placeholders.set(JSON.stringify(f), { path: f, value: key === 'ip' ? `0.0.0.${n}` : `invalid-${n}` });
+      } else if (parent.length > 0) next.push(parent);
+      else return undefined;
+    }
+    paths = [...paths, ...next];
   }
   return undefined;
 }
@@ -164,6 +187,11 @@ function without(input: unknown, paths: readonly (readonly PropertyKey[])[]): un
     if (parent !== null && typeof parent === 'object' && !Array.isArray(parent)) delete (parent as Record<PropertyKey, unknown>)[path[path.length - 1]!];
   }
   return copy;
+}
+
+function setAt(target: unknown, path: readonly PropertyKey[], value: unknown): void {
+  const parent = valueAt(target, path.slice(0, -1));
+  if (parent !== null && typeof parent === 'object') (parent as Record<PropertyKey, unknown>)[path[path.length - 1]!] = value;
 }
 
 /** The keys a strict object accepts at `path`, for "unknown key" messages. */

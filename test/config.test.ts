@@ -249,6 +249,13 @@ describe('every problem at once, with a hint', () => {
     expect(issues.map((i) => i.path)).toEqual(['cluster.domain', 'workloads.grafana.resources.requests.cpu', 'cluster.podCidr', 'workloads.prometheus.replicas']);
   });
 
+  test('cross-field rules run when a field of a list element is wrong (the element still counts)', () => {
+    const issues = issuesOf({ nodes: [{ name: 'n1', ip: '192.168.10.300' }, { name: 'Bad_Name', ip: '192.168.10.22' }], workloads: { prometheus: { replicas: 3 } } });
+    expect(issues.map((i) => i.path)).toEqual(['nodes[0].ip', 'nodes[1].name', 'workloads.prometheus.replicas']);
+    expect(issues[2]!.expected).toContain('at most 2');
+    expect(issuesOf({ nodes: [{ name: 'n1' }] })).toEqual([{ path: 'nodes[0].ip', value: undefined, expected: 'a string: this field is required (it has no default)' }]);
+  });
+
   test('a cross-field rule about a wrong field is not reported twice', () => {
     const issues = issuesOf({ nodes: [{ name: 'n', ip: 'nope' }] });
     expect(issues.map((i) => i.path)).toEqual(['nodes[0].ip']);
