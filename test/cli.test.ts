@@ -44,6 +44,15 @@ describe('arguments', () => {
     expect(() => parseSynthArgs(['x'], { npm_config_outdir: 'true', npm_lifecycle_event: 'synth' })).toThrow('npm took --outdir for itself: put -- before the options, e.g. npm run synth -- --outdir <value>');
   });
 
+  test('the real npm: `npm run synth --outdir <dir>` (no --) is refused with the hint, nothing written', () => {
+    const dir = join(tmp(), 'out');
+    const r = spawnSync('npm', ['run', '-s', 'synth', '--outdir', dir], { cwd: root, encoding: 'utf8', env: { ...process.env, npm_config_outdir: undefined } });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`unexpected argument ${JSON.stringify(dir)}`);
+    expect(r.stderr).toContain('npm took --outdir for itself');
+    expect(existsSync(dir)).toBe(false);
+  }, 60_000);
+
   test('an unknown option exits 2 before reading or writing anything', () => {
     const dir = join(tmp(), 'out');
     const r = synthCli(['--outdir', dir, '--force']);
