@@ -299,3 +299,14 @@ describe('site file errors', () => {
     expect(messageOf('- a\n- b\n')).toContain("(root): got [\"a\",\"b\"]; expected an object: the site's settings");
   });
 });
+
+test("the README's own-site example is a valid site that keeps nothing of the example LAN", () => {
+  const readme = readFileSync(join(repoRoot(), 'README.md'), 'utf8');
+  const from = readme.indexOf('# yaml-language-server: $schema=./config/site.schema.json\ncluster:');
+  expect(from).toBeGreaterThan(0);
+  const file = join(mkdtempSync(join(tmpdir(), 'domus-readme-')), 'site.yaml');
+  writeFileSync(file, readme.slice(from, readme.indexOf('```', from)));
+  const site = loadSiteFile(file);
+  expect(site.workloads.traefik.adminAllowCidrs).toEqual([site.cluster.lanCidr]);
+  expect(JSON.stringify(site)).not.toContain('192.168.10.');
+});
