@@ -65,7 +65,6 @@ export function siteJsonSchemaText(): string {
   }
   const out: Json = {
     $schema: schema.$schema,
-    $id: 'https://domus-digitalis.dev/site.schema.json',
     title: 'Domus Digitalis site (site.yaml)',
     description: 'One homelab: cluster, nodes, load balancer, Vault, git, namespaces and workloads. Every field has a default; write only what differs. Generated from config/schema.ts by `npm run schema`.',
     ...Object.fromEntries(Object.entries(schema).filter(([k]) => k !== '$schema')),
