@@ -1,4 +1,4 @@
-// Synthesizes the stack into dist/ (or $CDK8S_OUTDIR when run by `cdk8s synth`). See charts/cli.ts.
+// Synthesizes the site (site.yaml) into dist/: `npm run synth`, or `npx cdk8s synth` (see cdk8s.yaml). charts/cli.ts.
 import { runSynth } from './charts/cli';
 
 process.exitCode = runSynth(process.argv.slice(2));

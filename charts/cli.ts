@@ -1,38 +1,105 @@
 /**
- * `npm run synth [-- --config site.yaml] [--outdir dir] [--quiet]`: validate the site, synthesize, write
- * dist/ and print a summary a person reads at a glance.
+ * `npm run synth [-- --config <file>] [--outdir <dir>] [--quiet]`: validate the site (site.yaml unless
+ * --config names another file), synthesize, write the output folder and print a summary read at a glance.
+ *
+ * The command line cannot hurt: an unknown option or a stray argument is an error before anything is read or
+ * written (a forgotten `--` makes npm eat the option and pass its value as a stray argument), and the output
+ * folder is replaced only when synth created it (charts/outdir.ts).
  */
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { ConfigError, resolveSite } from '../config/load';
+import { ConfigError, repoRoot, resolveSite } from '../config/load';
+import { checkOutdir, OutdirError } from './outdir';
 import { synthesize, writeTree } from './synth';
 
-export function runSynth(argv: readonly string[]): number {
-  const started = performance.now();
-  const quiet = argv.includes('--quiet');
-  const o = argv.indexOf('--outdir');
-  const outdir = o >= 0 && argv[o + 1] ? argv[o + 1]! : (process.env.CDK8S_OUTDIR ?? 'dist');
+export const USAGE = 'usage: npm run synth [-- --config <site.yaml>] [--outdir <dir>] [--quiet]';
+/** Where cdk8s.yaml points the cdk8s CLI, which empties that folder before running the app (see cdk8s.yaml). */
+export const CDK8S_SCRATCH = join('build', 'cdk8s-out');
+
+export interface SynthOptions {
+  readonly config?: string;
+  readonly outdir?: string;
+  readonly quiet: boolean;
+}
+
+export class UsageError extends Error {}
+
+/** Parses the arguments strictly; `env` is read only to explain what npm did with a forgotten `--`. */
+export function parseSynthArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): SynthOptions {
+  let parsed: ReturnType<typeof parse>;
+  const npmAte = ['config', 'outdir'].filter((o) => env[`npm_config_${o}`] !== undefined && env.npm_lifecycle_event === 'synth');
+  const hint = npmAte.length > 0 ? `\nnpm took ${npmAte.map((o) => `--${o}`).join(' and ')} for itself: put -- before the options, e.g. npm run synth -- --${npmAte[0]} <value>` : '';
   try {
-    const { site, source } = resolveSite(argv);
+    parsed = parse(argv);
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.split('\n')[0]}\n${USAGE}${hint}`);
+  }
+  if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument${parsed.positionals.length > 1 ? 's' : ''} ${parsed.positionals.map((p) => JSON.stringify(p)).join(' ')}\n${USAGE}${hint}`);
+  for (const o of ['config', 'outdir'] as const) {
+    if (parsed.values[o] === '') throw new UsageError(`--${o} needs a value\n${USAGE}`);
+  }
+  return { config: parsed.values.config, outdir: parsed.values.outdir, quiet: parsed.values.quiet ?? false };
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({ args: [...argv], strict: true, allowPositionals: true, options: { config: { type: 'string' }, outdir: { type: 'string' }, quiet: { type: 'boolean' } } });
+}
+
+/**
+ * The folder to write. `--outdir` when given; under the cdk8s CLI (which sets $CDK8S_OUTDIR) the repository's
+ * dist/ when the CLI points at its scratch folder, else the folder the CLI was given (`-o`, `--stdout`).
+ */
+export function outdirOf(opts: SynthOptions, env: NodeJS.ProcessEnv, root: string): { outdir: string; mirror?: string } {
+  if (opts.outdir !== undefined) return { outdir: opts.outdir };
+  const cli = env.CDK8S_OUTDIR;
+  if (cli === undefined || cli === '') return { outdir: join(root, 'dist') };
+  if (resolve(cli) === resolve(root, CDK8S_SCRATCH)) return { outdir: join(root, 'dist'), mirror: cli };
+  return { outdir: cli };
+}
+
+export function runSynth(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
+  const started = performance.now();
+  const root = repoRoot();
+  let opts: SynthOptions;
+  try {
+    opts = parseSynthArgs(argv, env);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\nnothing was read or written.\n`);
+    return 2;
+  }
+  const target = outdirOf(opts, env, root);
+  const shown = relative(process.cwd(), resolve(target.outdir)) || '.';
+  const outdir = shown;
+  const mirror = target.mirror;
+  try {
+    // Refuse a dangerous folder before reading the site (writeTree checks again under its lock).
+    checkOutdir(outdir, root);
+    if (mirror) checkOutdir(mirror, root);
+    const { site, source } = resolveSite(opts.config !== undefined ? ['--config', opts.config] : [], env);
     const result = synthesize(site);
-    writeTree(outdir, result.files);
-    if (!quiet) {
+    writeTree(outdir, result.files, root);
+    // The cdk8s CLI lists the manifests it finds in its own folder: give it a copy there (build/, ignored).
+    if (mirror) writeTree(mirror, result.files, root);
+    if (!opts.quiet) {
       const ms = performance.now() - started;
       const total = result.charts.reduce((n, c) => n + c.objects.length, 0);
       const width = Math.max(...result.charts.map((c) => c.name.length), 5);
       const lines = [
-        `synthesized ${site.cluster.name} (${source}) into ${outdir}/`,
-        ...result.charts.map((c) => `  ${c.name.padEnd(width)}  ${String(c.objects.length).padStart(4)} objects  ${outdir}/${c.file}`),
+        `synthesized ${site.cluster.name} (${source}) into ${shown}/`,
+        ...result.charts.map((c) => `  ${c.name.padEnd(width)}  ${String(c.objects.length).padStart(4)} objects  ${shown}/${c.file}`),
         `  ${'files'.padEnd(width)}  ${String(result.files.size).padStart(4)} total (${total} objects, ${result.files.size - result.charts.length} other files) in ${Math.round(ms)} ms`,
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
     }
     return 0;
   } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\nnothing was written; ${outdir}/ is unchanged.\n`);
+    if (e instanceof ConfigError || e instanceof OutdirError) {
+      const migrate = e instanceof OutdirError && opts.outdir === undefined ? `\n(a dist/ from before the marker existed: git holds its content, so \`rm -r ${shown}\` and run again)` : '';
+      process.stderr.write(`${e.message}${migrate}\nnothing was written; ${shown}/ is unchanged.\n`);
       return 2;
     }
-    process.stderr.write(`synthesis failed: ${(e as Error).stack ?? String(e)}\nnothing was written; ${outdir}/ is unchanged.\n`);
+    process.stderr.write(`synthesis failed: ${(e as Error).stack ?? String(e)}\nnothing was written; ${shown}/ is unchanged.\n`);
     return 1;
   }
 }

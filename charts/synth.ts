@@ -2,14 +2,14 @@
  * Synthesis: site → YAML text per file → dist/, atomically.
  *
  * cdk8s' own App.synth() re-validates the whole app once per chart; this validates once, serializes every
- * chart in construct order, applies the Argo CD annotations and writes a fresh tree that replaces dist/ in
- * one rename, so a failure (bad config, a construct error) leaves the previous dist/ as it was.
+ * chart in construct order and applies the Argo CD annotations; nothing is written until all of that succeeded,
+ * so a failure (bad config, a construct error) leaves the previous dist/ as it was. Writing: charts/outdir.ts.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
 import { ApiObject, Chart } from 'cdk8s';
 import { stringify } from 'yaml';
+import { repoRoot } from '../config/load';
 import { Site } from '../config/schema';
+import { checkOutdir, replaceTree } from './outdir';
 import { buildStack, Stack } from './stack';
 import { CLUSTER_SCOPED } from './stack-chart';
 import { annotateForArgo, KubeObject } from './waves';
@@ -67,19 +67,12 @@ export function synthesize(site: Site): Synthesis {
   return { stack, charts, files };
 }
 
-/** Writes `files` as the new content of `outdir`, replacing it in one rename. */
-export function writeTree(outdir: string, files: ReadonlyMap<string, string>): void {
-  const target = resolve(outdir);
-  const tmp = `${target}.synth-tmp-${process.pid}`;
-  const old = `${target}.synth-old-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  for (const [path, content] of files) {
-    const file = join(tmp, path);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, content);
-  }
-  mkdirSync(tmp, { recursive: true });
-  if (existsSync(target)) renameSync(target, old);
-  renameSync(tmp, target);
-  rmSync(old, { recursive: true, force: true });
+/**
+ * Writes `files` as the new content of `outdir` after checking that synth may replace it (charts/outdir.ts:
+ * only a folder synth created or an empty one, never the repository or above). Returns the absolute path.
+ */
+export function writeTree(outdir: string, files: ReadonlyMap<string, string>, repo: string = repoRoot()): string {
+  const target = checkOutdir(outdir, repo);
+  replaceTree(target, files);
+  return target;
 }

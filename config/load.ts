@@ -2,13 +2,24 @@
  * Loading and validating the site configuration. Nothing is synthesized until this has succeeded, so bad
  * input never touches dist/.
  */
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { addressIssues, withAddressDefaults } from './addresses';
 import { crossFieldIssues, Site, siteSchema } from './schema';
 
 /** Environment variable naming a site file (same as `--config <file>`). */
 export const CONFIG_ENV = 'DOMUS_CONFIG';
+/** The operator's site, committed at the repository root: what every command uses without a flag. */
+export const SITE_FILE = 'site.yaml';
+
+/** The repository root: the nearest folder above this module (or its bundle in build/) with a package.json. */
+export function repoRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
 
 export interface ConfigIssue {
   /** Dotted field path, e.g. `workloads.minio.pods` or `nodes[0].ip`. */
@@ -17,6 +28,8 @@ export interface ConfigIssue {
   readonly value: unknown;
   /** What is allowed. */
   readonly expected: string;
+  /** A problem with the file itself (empty, not YAML): printed as is instead of "got …; expected …". */
+  readonly text?: string;
 }
 
 export class ConfigError extends Error {
@@ -26,7 +39,7 @@ export class ConfigError extends Error {
   ) {
     super(
       `invalid site configuration (${source}): ${issues.length} problem${issues.length === 1 ? '' : 's'}\n` +
-        issues.map((i) => `  - ${i.path}: got ${show(i.value)}; expected ${i.expected}`).join('\n'),
+        issues.map((i) => (i.text !== undefined ? `  - ${i.text.replace(/\n/g, '\n    ')}` : `  - ${i.path}: got ${show(i.value)}; expected ${i.expected}`)).join('\n'),
     );
     this.name = 'ConfigError';
   }
@@ -55,10 +68,21 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
-function describe(issue: z.core.$ZodIssue): string {
+const article = (noun: string) => `${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun}`;
+
+function describe(issue: z.core.$ZodIssue, value: unknown): string {
   switch (issue.code) {
-    case 'invalid_type':
-      return `a ${issue.expected}`;
+    case 'invalid_type': {
+      const expected = article(issue.expected);
+      const key = issue.path[issue.path.length - 1];
+      // YAML reads 8, 1.5, true or 2024-01-01-like scalars as numbers or booleans: the fix is quoting.
+      if (issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) {
+        return `${expected}; YAML read ${String(value)} as a ${typeof value}: quote it (${typeof key === 'string' ? `${key}: "${String(value)}"` : `"${String(value)}"`})`;
+      }
+      if (value === null) return `${expected}; the key is there with no value (YAML null): give it a value or remove the line`;
+      if (value === undefined) return `${expected}: this field is required (it has no default)`;
+      return expected;
+    }
     case 'invalid_value':
       return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'too_small':
@@ -70,25 +94,106 @@ function describe(issue: z.core.$ZodIssue): string {
   }
 }
 
-/** Validates raw input (already parsed from YAML/JSON). Throws ConfigError listing every problem at once. */
+/** The example site: every field at its default. */
+/**
+ * Validates raw input (already parsed from YAML/JSON). Throws ConfigError listing every problem at once: the
+ * per-field errors, the address defaults that cannot be derived, and the cross-field rules. Cross-field rules
+ * also run when some field is wrong, on the input with the wrong fields set back to their defaults; an issue
+ * that touches a wrong field is left out, since its value was not the operator's.
+ */
 export function validateSite(input: unknown, source = 'inline'): Site {
-  const parsed = siteSchema.safeParse(input ?? {});
+  const derived = withAddressDefaults(input ?? {});
+  const parsed = siteSchema.safeParse(derived.input);
+  const issues: ConfigIssue[] = [];
+  const bad: PropertyKey[][] = [];
   if (!parsed.success) {
-    const issues: ConfigIssue[] = [];
     for (const issue of parsed.error.issues) {
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) {
+          bad.push([...issue.path, key]);
           issues.push({ path: formatPath([...issue.path, key]), value: valueAt(input, [...issue.path, key]), expected: `no such field (allowed here: ${allowedKeys(issue.path)})` });
         }
       } else {
-        issues.push({ path: formatPath(issue.path), value: valueAt(input, issue.path), expected: describe(issue) });
+        bad.push(issue.path);
+        issues.push({ path: formatPath(issue.path), value: valueAt(input, issue.path), expected: describe(issue, valueAt(input, issue.path)) });
       }
     }
-    throw new ConfigError(source, issues);
   }
-  const cross = crossFieldIssues(parsed.data);
-  if (cross.length > 0) throw new ConfigError(source, cross.map((c) => ({ path: formatPath(c.path), value: c.value, expected: c.message })));
+  const cross = [...derived.issues, ...addressIssues(derived.input, exampleDefaults())];
+  const site = parsed.success ? parsed.data : repaired(derived.input, bad);
+  if (site) cross.push(...crossFieldIssues(site));
+  const touchesBad = (p: readonly PropertyKey[]) => bad.some((b) => b.every((k, i) => i >= p.length || String(p[i]) === String(k)) || p.every((k, i) => i >= b.length || String(b[i]) === String(k)));
+  const seen = new Set(issues.map((i) => `${i.path}\n${i.expected}`));
+  for (const c of cross) {
+    const issue = { path: formatPath(c.path), value: c.value, expected: c.message };
+    if ((!parsed.success && touchesBad(c.path)) || seen.has(`${issue.path}\n${issue.expected}`)) continue;
+    seen.add(`${issue.path}\n${issue.expected}`);
+    issues.push(issue);
+  }
+  if (issues.length > 0 || !parsed.success) throw new ConfigError(source, issues);
   return parsed.data;
+}
+
+/** The example's values, to read a field the input leaves out (static defaults only: no derivation). */
+let defaults: Record<string, unknown> | undefined;
+function exampleDefaults(): Record<string, unknown> {
+  defaults ??= siteSchema.parse({}) as unknown as Record<string, unknown>;
+  return defaults;
+}
+
+/**
+ * The input with its wrong values replaced, for the cross-field rules: by the default of the nearest enclosing
+ * field that has one (a wrong `resources.requests.cpu` drops `resources`), and inside a list, where dropping the
+ * element would change what the rules count, a required name or address by a unique placeholder (a wrong
+ * `nodes[1].ip` becomes 0.0.0.2). Issues on replaced fields are dropped by the caller. Undefined when no
+ * such input validates.
+ */
+function repaired(input: unknown, bad: readonly (readonly PropertyKey[])[]): Site | undefined {
+  let paths = [...bad];
+  const placeholders = new Map<string, { path: readonly PropertyKey[]; value: string }>();
+  const same = (a: readonly PropertyKey[], b: readonly PropertyKey[]) => a.length === b.length && a.every((k, j) => k === b[j]);
+  for (let round = 0; round < 8; round++) {
+    const candidate = without(input, paths);
+    for (const { path, value } of placeholders.values()) setAt(candidate, path, value);
+    const r = siteSchema.safeParse(candidate);
+    if (r.success) return r.data;
+    const next: PropertyKey[][] = [];
+    for (const i of r.error.issues) {
+      const f = i.code === 'unrecognized_keys' ? [...i.path, i.keys[0]!] : i.path;
+      const retried = paths.some((p) => same(p, f)) || valueAt(input, f) === undefined;
+      if (!retried) {
+        next.push(f);
+        continue;
+      }
+      const parent = f.slice(0, -1);
+      const key = f[f.length - 1];
+      if (typeof parent[parent.length - 1] === 'number' && typeof key === 'string') {
+        // A required field of a list element: keep the element, with a value no operator would write.
+        if (placeholders.has(JSON.stringify(f))) return undefined;
+        const n = placeholders.size + 1;
+        placeholders.set(JSON.stringify(f), { path: f, value: key === 'ip' ? `0.0.0.${n}` : `invalid-${n}` });
+      } else if (parent.length > 0) next.push(parent);
+      else return undefined;
+    }
+    paths = [...paths, ...next];
+  }
+  return undefined;
+}
+
+/** A copy of `input` without the values at `paths` (so that the schema's defaults apply there). */
+function without(input: unknown, paths: readonly (readonly PropertyKey[])[]): unknown {
+  const copy = structuredClone(input);
+  for (const path of paths) {
+    if (path.length === 0) return {};
+    const parent = valueAt(copy, path.slice(0, -1));
+    if (parent !== null && typeof parent === 'object' && !Array.isArray(parent)) delete (parent as Record<PropertyKey, unknown>)[path[path.length - 1]!];
+  }
+  return copy;
+}
+
+function setAt(target: unknown, path: readonly PropertyKey[], value: unknown): void {
+  const parent = valueAt(target, path.slice(0, -1));
+  if (parent !== null && typeof parent === 'object') (parent as Record<PropertyKey, unknown>)[path[path.length - 1]!] = value;
 }
 
 /** The keys a strict object accepts at `path`, for "unknown key" messages. */
@@ -113,31 +218,48 @@ function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
   return s;
 }
 
-/** Reads a YAML (or JSON) site file and validates it. */
-export function loadSiteFile(file: string): Site {
+/** Reads a YAML (or JSON) site file and validates it. An empty file and YAML errors are reported as such. */
+export function loadSiteFile(file: string, label = file): Site {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ConfigError(file, [{ path: '(file)', value: file, expected: `a readable file (${(e as Error).message})` }]);
+    throw new ConfigError(label, [{ path: '(file)', value: file, expected: `a readable file (${(e as Error).message})` }]);
   }
-  let raw: unknown;
-  try {
-    raw = parse(text, { prettyErrors: true, uniqueKeys: true });
-  } catch (e) {
-    throw new ConfigError(file, [{ path: '(yaml)', value: undefined, expected: `valid YAML: ${(e as Error).message.split('\n')[0]}` }]);
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    // prettyErrors: each message names line and column and quotes the line with a caret under the spot.
+    throw new ConfigError(label, doc.errors.map((e) => ({ path: '(yaml)', value: undefined, expected: 'valid YAML', text: `YAML error: ${e.message.trimEnd()}` })));
   }
-  return validateSite(raw, file);
+  const raw: unknown = doc.toJS();
+  if (raw === null || raw === undefined) {
+    throw new ConfigError(label, [{ path: '(file)', value: undefined, expected: 'site settings', text: `the file is empty (no settings, only comments or blank lines): write the fields that differ from the defaults in config/schema.ts, or \`{}\` for the example homelab` }]);
+  }
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(label, [{ path: '(root)', value: raw, expected: 'an object: the site\'s settings as YAML keys (cluster:, nodes:, vault:, …)' }]);
+  }
+  return validateSite(raw, label);
 }
 
 /**
- * The site for this run: `--config <file>` on the command line, else $DOMUS_CONFIG, else the built-in default
- * (a single-node homelab that synthesizes without any edit).
+ * The site for this run: `--config <file>` on the command line, else $DOMUS_CONFIG, else the operator's
+ * site.yaml at the repository root. There is no silent fallback to the built-in example: a missing site.yaml is
+ * an error, so a fork never synthesizes somebody else's addresses.
  */
 export function resolveSite(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): { site: Site; source: string } {
   const i = argv.findIndex((a) => a === '--config' || a.startsWith('--config='));
-  const file = i < 0 ? env[CONFIG_ENV] : argv[i]!.includes('=') ? argv[i]!.slice('--config='.length) : argv[i + 1];
-  if (i >= 0 && !file) throw new ConfigError('--config', [{ path: '(argument)', value: undefined, expected: 'a file name after --config' }]);
-  if (file) return { site: loadSiteFile(file), source: file };
-  return { site: validateSite({}, 'built-in default'), source: 'built-in default' };
+  const given = i < 0 ? env[CONFIG_ENV] : argv[i]!.includes('=') ? argv[i]!.slice('--config='.length) : argv[i + 1];
+  if (i >= 0 && !given) throw new ConfigError('--config', [{ path: '(argument)', value: undefined, expected: 'a file name after --config' }]);
+  if (given) return { site: loadSiteFile(given), source: given };
+  const file = join(repoRoot(), SITE_FILE);
+  const label = relative(process.cwd(), file) || SITE_FILE;
+  if (!existsSync(file)) {
+    throw new ConfigError(label, [{ path: '(file)', value: undefined, expected: 'a site file', text: `no ${SITE_FILE} at the repository root (${resolve(file)}): restore it (git checkout -- ${SITE_FILE}) or name a file with --config <file>` }]);
+  }
+  return { site: loadSiteFile(file, label), source: label };
+}
+
+/** The site every command uses by default (for tests that follow the operator's site: invariants, dist, verify). */
+export function siteInUse(): { site: Site; source: string } {
+  return resolveSite([], process.env);
 }

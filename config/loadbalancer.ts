@@ -67,20 +67,10 @@ export function loadBalancerIssues(site: Site): Issue[] {
     }
     return out;
   }
-  if (lb.pool.length === 0) {
-    out.push({ path: ['loadBalancer', 'pool'], value: lb.pool, message: 'at least one CIDR of free LAN addresses when loadBalancer.provider is "cilium" (LB-IPAM allocates from it, L2 announcements answer ARP for it)' });
-    return out;
-  }
-  lb.pool.forEach((c, i) => {
-    if (!cidrInside(c, site.cluster.lanCidr)) out.push({ path: ['loadBalancer', 'pool', i], value: c, message: `a range inside cluster.lanCidr ${site.cluster.lanCidr} (L2 announcements answer ARP on the node's LAN only)` });
-    site.nodes.forEach((n) => {
-      if (ipInCidr(n.ip, c)) out.push({ path: ['loadBalancer', 'pool', i], value: c, message: `a range without node addresses (it holds ${n.name} ${n.ip}; LB-IPAM would hand that address to a Service)` });
-    });
-  });
+  // Pool shape (non-empty, inside the LAN, disjoint, no node address) and explicit addresses inside the pool:
+  // config/addresses.ts, which runs on the raw input so it reports together with per-field errors.
+  if (lb.pool.length === 0) return out;
   const addr = lbAddresses(site);
-  for (const [f, ip] of [['ingressIp', addr.ingress], ['wazuhIp', addr.wazuh]] as const) {
-    if (ip !== undefined && !lb.pool.some((c) => ipInCidr(ip, c))) out.push({ path: ['loadBalancer', f], value: ip, message: `an address inside loadBalancer.pool ${JSON.stringify(lb.pool)} (LB-IPAM only assigns pool addresses)` });
-  }
   if (site.workloads.traefik.enabled && site.workloads.wazuh.enabled && addr.ingress !== undefined && addr.ingress === addr.wazuh) {
     out.push({ path: ['loadBalancer', 'wazuhIp'], value: addr.wazuh, message: 'an address different from loadBalancer.ingressIp (Traefik and the Wazuh agent endpoints are separate Services)' });
   }

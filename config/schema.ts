@@ -1,17 +1,19 @@
 /**
  * The site configuration: one typed, validated description of a homelab.
  *
- * Every field has a default, so `{}` describes a working single-node homelab (see DEFAULT_SITE_YAML in
- * config/load.ts for the same values written out). Objects are strict: an unknown key is an error, so a
- * typo never silently falls back to a default.
+ * Every field has a default, so `{}` describes the example single-node homelab that site.yaml ships as.
+ * Address defaults that depend on other fields are filled in before these (config/addresses.ts). Objects are
+ * strict: an unknown key is an error, so a typo never silently falls back to a default.
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { caPemProblem } from './ca-pem';
 import { EXAMPLE_CA_PEM, needsPrivateCa } from './trust';
 
+import { EXAMPLE_VAULT_ADDRESS } from './addresses';
+
 /** The example site's Vault; the example CA and Vault IP are defaults only while the address is this one. */
-export const EXAMPLE_VAULT_ADDRESS = 'https://vault.domus.lan:8200';
+export { EXAMPLE_VAULT_ADDRESS };
 import { loadBalancerIssues } from './loadbalancer';
 import { EXAMPLE_REPO_URL, gitIssues } from './git';
 
@@ -147,7 +149,7 @@ export const siteSchema = z.strictObject({
     .strictObject({
       name: dnsLabel.default('domus'),
       domain: domainName.default('domus.lan'),
-      /** The LAN the node lives in: Cilium's pod CIDR must not overlap it. */
+      /** The LAN the nodes live in; pod and service ranges must not overlap it (rules: config/addresses.ts). */
       lanCidr: cidr.default('192.168.10.0/24'),
       podCidr: cidr.default('10.42.0.0/16'),
       serviceCidr: cidr.default('10.43.0.0/16'),
@@ -178,8 +180,9 @@ export const siteSchema = z.strictObject({
       ingressIp: ipv4.optional(),
       /** Address of the Wazuh agent endpoints 1514/1515, shared by both Services (cilium only). @default the second address of `pool[0]` */
       wazuhIp: ipv4.optional(),
-      /** Free LAN addresses, inside cluster.lanCidr and outside DHCP, for LB-IPAM (cilium only). @default ['192.168.10.240/28'] */
-      pool: z.array(cidr).default(['192.168.10.240/28']),
+      /** Free LAN addresses, inside cluster.lanCidr and outside DHCP, for LB-IPAM (cilium only).
+       * @default ['192.168.10.240/28'] on the example LAN; required with cilium on any other (config/addresses.ts) */
+      pool: z.array(cidr).default([]),
     })
     .prefault({}),
   vault: z
@@ -187,12 +190,12 @@ export const siteSchema = z.strictObject({
       /** @default 'https://vault.domus.lan:8200' (the example site's Vault) */
       address: httpsUrl.default(EXAMPLE_VAULT_ADDRESS),
       /**
-       * The Vault host's address(es), for the CIDR egress rule; empty = FQDN rule on the URL's host name.
-       * @default ['192.168.10.5/32'] while `address` is the example's; `<ip>/32` when `address` is an IPv4
-       * literal; else [] (FQDN rule). An example IP never outlives the example address.
+       * The Vault host's address(es), for the CIDR egress rule; [] = an FQDN rule on the URL's host name.
+       * @default [<ip>/32] when `address` is an IPv4 literal; the example's host only while `address` and
+       * cluster.lanCidr are the example's; [] (FQDN rule) for a Vault of your own by name (config/addresses.ts).
        */
       cidrs: z.array(cidr).optional(),
-      /** Kubernetes auth mount on the external Vault (one per cluster). */
+      /** Kubernetes auth mount on the external Vault (one per cluster). @default k3s-<cluster.name> (config/addresses.ts). */
       authMount: z.string().regex(/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9_-]+)*$/, { message: 'a Vault mount path such as "k3s-homelab"' }).default('k3s-domus'),
       /** KV v2 mount holding the stack's secrets. */
       kvMount: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'a Vault mount name such as "kv"' }).default('kv'),
@@ -215,11 +218,9 @@ export const siteSchema = z.strictObject({
     })
     .transform((v) => {
       // Example values belong to the example address: a site with its own Vault gets no example IP or CA.
+      // vault.cidrs was derived from the address and the LAN before validation (config/addresses.ts).
       const example = v.address === EXAMPLE_VAULT_ADDRESS;
-      // A Vault at an IPv4 literal needs a CIDR rule (an FQDN rule cannot match an IP).
-      const host = new URL(v.address).hostname;
-      const cidrs = v.cidrs ?? (example ? ['192.168.10.5/32'] : isIP(host) === 4 ? [`${host}/32`] : []);
-      return { ...v, cidrs, caCert: v.caCert ?? (example ? EXAMPLE_CA_PEM : undefined) };
+      return { ...v, cidrs: v.cidrs ?? [], caCert: v.caCert ?? (example ? EXAMPLE_CA_PEM : undefined) };
     })
     .prefault({}),
   git: z
@@ -290,7 +291,8 @@ export const siteSchema = z.strictObject({
           ...component({ resources: res('100m', '128Mi', '256Mi') }),
           /**
            * Source ranges allowed to reach the admin UIs (Prometheus, Traefik dashboard, Hubble). Needs a provider
-           * that keeps client addresses; [] leaves them to `kubectl port-forward`. @default ['192.168.10.0/24']
+           * that keeps client addresses; [] leaves them to `kubectl port-forward`.
+           * @default [cluster.lanCidr] with provider cilium, [] with servicelb (config/addresses.ts).
            */
           adminAllowCidrs: z.array(cidr).default(['192.168.10.0/24']),
         })

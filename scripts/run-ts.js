@@ -6,7 +6,7 @@
  * `npm test`'s job (tsc --noEmit). Usage: node scripts/run-ts.js <entry.ts> [args...]
  */
 'use strict';
-const { existsSync, readFileSync, statSync, writeFileSync } = require('node:fs');
+const { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
 const { basename, dirname, join, resolve } = require('node:path');
 
 const root = join(__dirname, '..');
@@ -23,10 +23,17 @@ function upToDate() {
 
 if (!upToDate()) {
   const { buildSync } = require('esbuild');
-  const result = buildSync({ entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', sourcemap: 'linked', metafile: true, logLevel: 'warning', absWorkingDir: root });
+  const result = buildSync({ entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', sourcemap: 'linked', metafile: true, logLevel: 'warning', absWorkingDir: root, write: false });
   const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).map((f) => [resolve(root, f), statSync(resolve(root, f)).mtimeMs]));
   inputs[__filename] = statSync(__filename).mtimeMs;
-  writeFileSync(stamp, JSON.stringify(inputs));
+  // Two runs may rebuild at once (concurrent synths): each file appears whole, by rename, never half-written.
+  mkdirSync(dirname(outfile), { recursive: true });
+  const put = (file, contents) => {
+    writeFileSync(`${file}.${process.pid}.tmp`, contents);
+    renameSync(`${file}.${process.pid}.tmp`, file);
+  };
+  for (const f of result.outputFiles) put(f.path, f.contents);
+  put(stamp, JSON.stringify(inputs));
 }
 process.setSourceMapsEnabled(true);
 // The entry reads process.argv.slice(2) as its own arguments.

@@ -5,9 +5,11 @@
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadSiteFile, resolveSite, validateSite } from '../config/load';
+import { ConfigError, loadSiteFile, repoRoot, resolveSite, SITE_FILE, validateSite } from '../config/load';
+import { EXAMPLE_LAN } from '../config/addresses';
+import { SiteInput } from '../config/schema';
 import { runSynth } from '../charts/cli';
-import { issuesOf } from './helpers';
+import { issuesOf, readmeSite, synth } from './helpers';
 
 describe('default site', () => {
   test('an empty file is a working single-node homelab', () => {
@@ -113,10 +115,199 @@ describe('site files', () => {
       expect(runSynth(['--config', bad, '--outdir', out])).toBe(2);
       expect(String(err.mock.calls.map((c) => c[0]).join(''))).toContain('cluster.domain: got "nodots"');
       expect(readFileSync(join(out, 'platform', 'platform.yaml'), 'utf8')).toBe(before);
-      expect(existsSync(`${out}.synth-tmp-${process.pid}`)).toBe(false);
+      expect(existsSync(join(dir, `.synth-tmp-dist-${process.pid}`))).toBe(false);
     } finally {
       log.mockRestore();
       err.mockRestore();
     }
   });
+});
+
+describe('the site in the repository', () => {
+  test('without --config or $DOMUS_CONFIG every command reads site.yaml at the repository root', () => {
+    const cwd = process.cwd();
+    try {
+      process.chdir(repoRoot());
+      const { site, source } = resolveSite([], {});
+      expect(source).toBe(SITE_FILE);
+      expect(site).toEqual(loadSiteFile(join(repoRoot(), SITE_FILE)));
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  test('--config wins over $DOMUS_CONFIG, which wins over site.yaml', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'domus-resolve-'));
+    const a = join(dir, 'a.yaml');
+    const b = join(dir, 'b.yaml');
+    writeFileSync(a, 'cluster: { name: from-flag }\n');
+    writeFileSync(b, 'cluster: { name: from-env }\n');
+    expect(resolveSite(['--config', a], { DOMUS_CONFIG: b }).site.cluster.name).toBe('from-flag');
+    expect(resolveSite([`--config=${a}`], {}).site.cluster.name).toBe('from-flag');
+    expect(resolveSite([], { DOMUS_CONFIG: b }).site.cluster.name).toBe('from-env');
+  });
+});
+
+/** A fork's own CA (public certificate; made with openssl for this test, key discarded). */
+const FORK_CA = [
+  '-----BEGIN CERTIFICATE-----',
+  'MIIBejCCAR+gAwIBAgIURMEVTlqXKAIAJreNEPFBbQVyC3YwCgYIKoZIzj0EAwIw',
+  'EjEQMA4GA1UEAwwHQ2FzYSBDQTAeFw0yNjExMzAwNDE4MjZaFw0zNjExMjcwNDE4',
+  'MjZaMBIxEDAOBgNVBAMMB0Nhc2EgQ0EwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNC',
+  'AATSW2qtxtiXFKUnoP+Y3uQG5efryuZ4Sq07XfjVvAOq6qbgtY0suW3PqfQEpzDQ',
+  'P8K2hlXBUTV/6pAFP4Me+nqHo1MwUTAdBgNVHQ4EFgQUO/iLTBZy7araXsSDlq5y',
+  'clFNPLwwHwYDVR0jBBgwFoAUO/iLTBZy7araXsSDlq5yclFNPLwwDwYDVR0TAQH/',
+  'BAUwAwEB/zAKBggqhkjOPQQDAgNJADBGAiEA4wk0reVIqqNM6B6aDU5KVYOBxMR/',
+  'u8M7cQXla3DxPHoCIQDeY3AkLEqIJkNP2qyooFgAbLftb2A2vy/Vw1ruKvRUbw==',
+  '-----END CERTIFICATE-----',
+  '',
+].join('\n');
+
+describe('address defaults follow the fields they depend on', () => {
+  const fork = { cluster: { lanCidr: '10.20.0.0/16' }, nodes: [{ name: 'nuc', ip: '10.20.0.10' }], loadBalancer: { pool: ['10.20.0.240/28'] } };
+
+  test('the example site keeps the example addresses (it equals the schema defaults)', () => {
+    const site = validateSite({});
+    expect(site.cluster.lanCidr).toBe(EXAMPLE_LAN);
+    expect(site.workloads.traefik.adminAllowCidrs).toEqual([EXAMPLE_LAN]);
+    expect(site.vault.cidrs).toEqual(['192.168.10.5/32']);
+  });
+
+  test('the admin allow-list is the LAN, and Vault CIDRs come from an IP address', () => {
+    const site = validateSite({ ...fork, vault: { address: 'https://10.20.0.5:8200', caCert: FORK_CA } });
+    expect(site.workloads.traefik.adminAllowCidrs).toEqual(['10.20.0.0/16']);
+    expect(site.vault.cidrs).toEqual(['10.20.0.5/32']);
+    const out = synth({ ...fork, vault: { address: 'https://10.20.0.5:8200', caCert: FORK_CA } });
+    const all = [...out.files.values()].join('\n');
+    expect(all).not.toContain('192.168.10.');
+  });
+
+  test('a fork with its own name, domain, LAN, Vault and git server synthesizes no example value', () => {
+    const own: SiteInput = {
+      cluster: { name: 'casa', domain: 'casa.home.arpa', lanCidr: '10.7.0.0/22' },
+      nodes: [{ name: 'nuc-01', ip: '10.7.1.10' }],
+      loadBalancer: { provider: 'cilium', pool: ['10.7.3.0/28'], ingressIp: '10.7.3.1', wazuhIp: '10.7.3.2' },
+      vault: { address: 'https://vault.casa.home.arpa:8200', cidrs: ['10.7.0.5/32'], caCert: FORK_CA },
+      git: { repoURL: 'ssh://git@forge.casa.home.arpa:2222/infra/homelab.git', sshKnownHosts: ['[forge.casa.home.arpa]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBvLcP5DzZ3JzI2a9Pq0Q2wn0zZ7fNf1yGgkN1m0t9r1'] },
+    };
+    expect(validateSite(own).vault.authMount).toBe('k3s-casa');
+    const leaks = [...synth(own).files].flatMap(([path, text]) => (text.match(/192\.168\.10\.\d+|domus\.lan|k3s-domus/g) ?? []).map((m) => `${path}: ${m}`));
+    expect(leaks).toEqual([]);
+  });
+
+  test('vault.cidrs: the example host only on the example LAN; a Vault of your own by name gets an FQDN rule', () => {
+    expect(issuesOf(fork)).toContainEqual({ path: 'vault.cidrs', value: undefined, expected: expect.stringContaining('the example Vault\'s address is only the default on the example LAN') });
+    expect(validateSite({ vault: { address: 'https://vault.casa.home.arpa:8200', caCert: FORK_CA } }).vault.cidrs).toEqual([]);
+    expect(validateSite({ ...fork, vault: { cidrs: [] } }).vault.cidrs).toEqual([]);
+    expect(validateSite({ ...fork, vault: { cidrs: ['10.20.0.5/32'] } }).vault.cidrs).toEqual(['10.20.0.5/32']);
+  });
+
+  test('the LB-IPAM pool: the example pool only on the example LAN, else required with cilium', () => {
+    expect(validateSite({}).loadBalancer.pool).toEqual(['192.168.10.240/28']);
+    const noPool = { ...fork, loadBalancer: {}, vault: { cidrs: [] } };
+    expect(issuesOf(noPool)).toEqual([{ path: 'loadBalancer.pool', value: undefined, expected: expect.stringContaining('e.g. [10.20.0.240/28]: required with provider cilium') }]);
+    expect(validateSite({ ...noPool, loadBalancer: { provider: 'servicelb' } }).loadBalancer.pool).toEqual([]);
+  });
+
+  test('a new LAN without nodes says the example node is not in it', () => {
+    const issues = issuesOf({ cluster: { lanCidr: '10.20.0.0/16' }, vault: { cidrs: [] }, loadBalancer: { pool: ['10.20.0.240/28'] } });
+    expect(issues).toEqual([{ path: 'nodes[0].ip', value: '192.168.10.20', expected: expect.stringContaining('inside cluster.lanCidr (10.20.0.0/16) (this is the example node-01') }]);
+  });
+});
+
+describe('address rules', () => {
+  const lb = (x: object) => ({ loadBalancer: { provider: 'cilium', pool: ['192.168.10.240/28'], ...x } });
+  test.each([
+    ['host bits in the LAN', { cluster: { lanCidr: '192.168.10.1/24' } }, 'cluster.lanCidr', 'no host bits set: 192.168.10.0/24'],
+    ['host bits in a pool', lb({ pool: ['192.168.10.241/28'] }), 'loadBalancer.pool[0]', 'no host bits set: 192.168.10.240/28'],
+    ['host bits in Vault CIDRs', { vault: { cidrs: ['192.168.10.5/24'] } }, 'vault.cidrs[0]', 'no host bits'],
+    ['host bits in the admin allow-list', { workloads: { traefik: { adminAllowCidrs: ['10.0.0.1/8'] } } }, 'workloads.traefik.adminAllowCidrs[0]', 'no host bits'],
+    ['pods overlapping the LAN', { cluster: { podCidr: '192.168.0.0/16' } }, 'cluster.podCidr', 'disjoint from cluster.lanCidr'],
+    ['services overlapping pods', { cluster: { serviceCidr: '10.42.128.0/17', clusterDns: '10.42.128.10' } }, 'cluster.serviceCidr', 'disjoint from cluster.podCidr'],
+    ['cluster DNS outside the service range', { cluster: { clusterDns: '10.42.0.10' } }, 'cluster.clusterDns', 'inside cluster.serviceCidr'],
+    ['a node outside the LAN', { nodes: [{ name: 'n', ip: '192.168.11.2' }] }, 'nodes[0].ip', 'inside cluster.lanCidr (192.168.10.0/24)'],
+    ['a node on the broadcast address', { nodes: [{ name: 'n', ip: '192.168.10.255' }] }, 'nodes[0].ip', 'not its network or broadcast address'],
+    ['a fixed address under servicelb', { loadBalancer: { provider: 'servicelb', wazuhIp: '192.168.10.50' } }, 'loadBalancer.wazuhIp', 'unset when loadBalancer.provider is "servicelb"'],
+    ['cilium with an empty pool', { loadBalancer: { provider: 'cilium', pool: [] } }, 'loadBalancer.pool', 'at least one CIDR'],
+    ['a pool outside the LAN', lb({ pool: ['192.168.20.0/28'] }), 'loadBalancer.pool[0]', 'inside cluster.lanCidr'],
+    ['a pool wider than the LAN', lb({ pool: ['192.168.0.0/16'] }), 'loadBalancer.pool[0]', 'inside cluster.lanCidr'],
+    ['overlapping pools', lb({ pool: ['192.168.10.240/28', '192.168.10.248/29'] }), 'loadBalancer.pool[1]', 'disjoint from loadBalancer.pool[0]'],
+    ['a pool holding a node IP', lb({ pool: ['192.168.10.16/28'] }), 'loadBalancer.pool[0]', 'holds no node address (nodes[0].ip 192.168.10.20'],
+    ['an LB address outside the pool', lb({ ingressIp: '192.168.10.100' }), 'loadBalancer.ingressIp', 'inside loadBalancer.pool (192.168.10.240/28)'],
+    ['the same LB address twice', lb({ ingressIp: '192.168.10.241', wazuhIp: '192.168.10.241' }), 'loadBalancer.wazuhIp', 'different from loadBalancer.ingressIp'],
+  ])('%s', (_label, input, path, expected) => {
+    const issues = issuesOf(input);
+    expect(issues.map((i) => i.path)).toContain(path);
+    expect(issues.find((i) => i.path === path)!.expected).toContain(expected);
+  });
+
+  test('the example layouts pass: Cilium pool with two addresses, servicelb on the node addresses', () => {
+    expect(() => validateSite({})).not.toThrow();
+    expect(() => validateSite({ loadBalancer: { provider: 'servicelb' } })).not.toThrow();
+    expect(() => validateSite(lbSite)).not.toThrow();
+  });
+  const lbSite = { loadBalancer: { provider: 'cilium', pool: ['192.168.10.240/28'], ingressIp: '192.168.10.240', wazuhIp: '192.168.10.241' } };
+});
+
+describe('every problem at once, with a hint', () => {
+  test('cross-field rules run even when a field is wrong', () => {
+    const issues = issuesOf({ cluster: { domain: 'nodots', podCidr: '192.168.10.0/25' }, workloads: { prometheus: { replicas: 2 }, grafana: { resources: { requests: { cpu: 8, memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } } } } });
+    expect(issues.map((i) => i.path)).toEqual(['cluster.domain', 'workloads.grafana.resources.requests.cpu', 'cluster.podCidr', 'workloads.prometheus.replicas']);
+  });
+
+  test('cross-field rules run when a field of a list element is wrong (the element still counts)', () => {
+    const issues = issuesOf({ nodes: [{ name: 'n1', ip: '192.168.10.300' }, { name: 'Bad_Name', ip: '192.168.10.22' }], workloads: { prometheus: { replicas: 3 } } });
+    expect(issues.map((i) => i.path)).toEqual(['nodes[0].ip', 'nodes[1].name', 'workloads.prometheus.replicas']);
+    expect(issues[2]!.expected).toContain('at most 2');
+    expect(issuesOf({ nodes: [{ name: 'n1' }] })).toEqual([{ path: 'nodes[0].ip', value: undefined, expected: 'a string: this field is required (it has no default)' }]);
+  });
+
+  test('a cross-field rule about a wrong field is not reported twice', () => {
+    const issues = issuesOf({ nodes: [{ name: 'n', ip: 'nope' }] });
+    expect(issues.map((i) => i.path)).toEqual(['nodes[0].ip']);
+  });
+
+  test('a number where a string belongs says to quote it', () => {
+    const [issue] = issuesOf({ nodes: [{ name: 'n', ip: '192.168.10.2', capacity: { cpu: 8, memory: '8Gi' } }] });
+    expect(issue).toEqual({ path: 'nodes[0].capacity.cpu', value: 8, expected: 'a string; YAML read 8 as a number: quote it (cpu: "8")' });
+  });
+
+  test('"an object", and an empty key says it is empty', () => {
+    expect(issuesOf({ cluster: 'casa' })[0]!.expected).toBe('an object');
+    expect(issuesOf({ cluster: null })[0]!.expected).toContain('an object; the key is there with no value');
+  });
+});
+
+describe('site file errors', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'domus-files-'));
+  const messageOf = (text: string): string => {
+    const file = join(dir, `f${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(file, text);
+    try {
+      loadSiteFile(file);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return '';
+  };
+
+  test('a YAML error shows its line and a caret under the spot', () => {
+    const m = messageOf('cluster:\n  name: casa\n  domain: [casa.lan\n');
+    expect(m).toMatch(/YAML error: .* at line \d+, column \d+/);
+    expect(m).toMatch(/\n\s+\^/);
+  });
+
+  test('an empty file (or only comments) says it is empty', () => {
+    for (const text of ['', '\n\n', '# nothing here\n']) expect(messageOf(text)).toContain('the file is empty');
+  });
+
+  test('a file that is not a mapping says what it should be', () => {
+    expect(messageOf('- a\n- b\n')).toContain("(root): got [\"a\",\"b\"]; expected an object: the site's settings");
+  });
+});
+
+test("the README's own-site example is a valid site that keeps nothing of the example LAN", () => {
+  const site = validateSite(readmeSite());
+  expect(site.workloads.traefik.adminAllowCidrs).toEqual([site.cluster.lanCidr]);
+  expect(JSON.stringify(site)).not.toContain('192.168.10.');
 });

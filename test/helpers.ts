@@ -2,7 +2,10 @@
  * Test helpers that make assertions read like the requirement: synthesize a site once, then find objects
  * by kind/namespace/name, walk pod templates, and ask the flow model questions.
  */
-import { ConfigError, ConfigIssue, validateSite } from '../config/load';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError, ConfigIssue, siteInUse, validateSite } from '../config/load';
 import { SiteInput } from '../config/schema';
 import { synthesize, Synthesis } from '../charts/synth';
 import { KubeObject, WAVE_ANNOTATION } from '../charts/waves';
@@ -21,6 +24,17 @@ export function synth(input: SiteInput = {}): Synthesis {
     cache.set(key, s);
   }
   return s;
+}
+
+let operatorSite: Synthesis | undefined;
+/**
+ * Synthesizes the operator's site — site.yaml at the repository root, or the file $DOMUS_CONFIG names — as
+ * `npm run synth` does. For the tests that must hold for whatever site is in use (invariants, dist drift);
+ * behaviour tests use synth() with the example or their own fixture.
+ */
+export function siteSynth(): Synthesis {
+  operatorSite ??= synthesize(siteInUse().site);
+  return operatorSite;
 }
 
 export function allObjects(s: Synthesis = synth()): KubeObject[] {
@@ -141,4 +155,26 @@ export function issuesOf(input: unknown): ConfigIssue[] {
     throw e;
   }
   throw new Error('expected the configuration to be rejected');
+}
+
+/**
+ * The own-site example of the README, as a site input. Its CA fields hold a placeholder that shows where the
+ * operator's CA goes (the README must not pretend a certificate); a test CA stands in for it here.
+ */
+export function readmeSite(): SiteInput {
+  const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+  const from = readme.indexOf('```yaml\n# yaml-language-server: $schema=./config/site.schema.json\ncluster:');
+  if (from < 0) throw new Error("README.md has no own-site example (a yaml block starting with the schema line and 'cluster:')");
+  const body = readme.slice(from + '```yaml\n'.length);
+  const ca = readFileSync(join(__dirname, 'fixtures', 'pem', 'other-ca.pem'), 'utf8');
+  const placeholder = /-----BEGIN CERTIFICATE-----\n\(the CA certificate [^)]*\)\n-----END CERTIFICATE-----\n/g;
+  const input = parseYaml(body.slice(0, body.indexOf('```'))) as SiteInput;
+  for (const part of [input.vault, input.git] as ({ caCert?: string } | undefined)[]) {
+    if (part?.caCert !== undefined) {
+      if (!placeholder.test(part.caCert)) throw new Error(`README own-site example: caCert is not the placeholder: ${part.caCert.slice(0, 60)}`);
+      placeholder.lastIndex = 0;
+      part.caCert = ca;
+    }
+  }
+  return input;
 }

@@ -1,10 +1,14 @@
 /**
- * Invariants over every object the default stack synthesizes. They hold for any workload added later
+ * Invariants over every object the operator's site (site.yaml) synthesizes. They hold for any workload added later
  * without a new test: least privilege, explicit resources, probes, pinned images, policies everywhere.
  */
-import { allObjects, findAll, KubeObject, podTemplates, synth, rulesOf } from './helpers';
+import { allObjects, findAll as findIn, KubeObject, podTemplates, siteSynth, rulesOf } from './helpers';
 
-const objects = allObjects();
+// The operator's site (site.yaml): the invariants hold for the stack that is actually deployed.
+const site = siteSynth();
+const findAll = (kind: string) => findIn(kind, site);
+
+const objects = allObjects(site);
 const templates = podTemplates(objects);
 const namespaces = new Map(findAll('Namespace').map((n) => [n.metadata.name, n]));
 
@@ -172,7 +176,7 @@ describe('secrets and identity', () => {
   });
 
   test('every Vault-annotated pod has a role, a secret, its own ServiceAccount and egress to Vault', () => {
-    const s = synth();
+    const s = site;
     const vaultPorts = new Set(s.stack.ctx.net.effectiveFlows().filter((f) => f.to.kind === s.stack.ctx.vaultPeer.kind && f.port.port === s.stack.ctx.vaultPort.port).map((f) => (f.from.kind === 'workload' ? `${f.from.namespace}/${f.from.name}` : '')));
     const annotated = templates.filter((t) => t.metadata.annotations?.['vault.hashicorp.com/agent-inject'] === 'true');
     expect(annotated.length).toBeGreaterThan(0);

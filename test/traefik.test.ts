@@ -3,8 +3,6 @@
  * along the provider's path only, the admin allow-list only exists where client addresses survive, and RBAC is
  * one Role per namespace that holds routes.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parse } from 'yaml';
 import { traefikNamespaces } from '../constructs/lib/ingress';
 import { SERVICELB_LABELS } from '../constructs/lib/loadbalancer';
@@ -13,7 +11,7 @@ import { hubbleFileConfig } from '../constructs/traefik';
 import { validateSite } from '../config/load';
 import { SiteInput } from '../config/schema';
 import { Synthesis } from '../charts/synth';
-import { chartObjects, findAll, findResource, flowAllowed, flows, issuesOf, podTemplate, synth, workloadPolicy, rulesOf } from './helpers';
+import { chartObjects, findAll, findResource, flowAllowed, flows, issuesOf, podTemplate, synth, workloadPolicy, readmeSite, rulesOf } from './helpers';
 
 const s = synth();
 const traefik = s.stack.ctx.peers.traefik;
@@ -121,11 +119,11 @@ describe('LoadBalancer: admitted along the provider path only', () => {
 
 describe('site rules for the LoadBalancer and the admin allow-list', () => {
   test.each([
-    ['an allow-list under ServiceLB', { loadBalancer: { provider: 'servicelb' } }, 'workloads.traefik.adminAllowCidrs', 'ServiceLB masquerades'],
+    ['an allow-list under ServiceLB', { loadBalancer: { provider: 'servicelb' }, workloads: { traefik: { adminAllowCidrs: ['192.168.10.0/24'] } } }, 'workloads.traefik.adminAllowCidrs', 'ServiceLB masquerades'],
     ['a fixed address under ServiceLB', { loadBalancer: { provider: 'servicelb', ingressIp: '192.168.10.240' }, workloads: { traefik: { adminAllowCidrs: [] } } }, 'loadBalancer.ingressIp', 'unset when loadBalancer.provider is "servicelb"'],
     ['an empty pool under Cilium', { loadBalancer: { pool: [] } }, 'loadBalancer.pool', 'at least one CIDR'],
     ['a pool outside the LAN', { loadBalancer: { pool: ['10.9.0.0/28'] } }, 'loadBalancer.pool[0]', 'inside cluster.lanCidr'],
-    ['a pool holding a node address', { loadBalancer: { pool: ['192.168.10.16/28'] } }, 'loadBalancer.pool[0]', 'without node addresses'],
+    ['a pool holding a node address', { loadBalancer: { pool: ['192.168.10.16/28'] } }, 'loadBalancer.pool[0]', 'holds no node address'],
     ['an address outside the pool', { loadBalancer: { ingressIp: '192.168.10.100' } }, 'loadBalancer.ingressIp', 'inside loadBalancer.pool'],
     ['Traefik and Wazuh on one address', { loadBalancer: { ingressIp: '192.168.10.241', wazuhIp: '192.168.10.241' } }, 'loadBalancer.wazuhIp', 'different from loadBalancer.ingressIp'],
     ['an allow-list of pod addresses', { workloads: { traefik: { adminAllowCidrs: ['10.42.0.0/24'] } } }, 'workloads.traefik.adminAllowCidrs[0]', 'outside the pod network'],
@@ -176,15 +174,7 @@ test('a disabled Traefik removes every route and every Traefik flow', () => {
 });
 
 test("the README's own-site example validates (its LAN, pool and allow-list agree) and puts Traefik on the pool's first address", () => {
-  const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
-  const block = readme.slice(readme.indexOf('```yaml\n# site.yaml\n') + '```yaml\n'.length);
-  // The README shows where the operator's CA goes; a test CA stands in for that placeholder.
-  const ca = readFileSync(join(__dirname, 'fixtures', 'pem', 'other-ca.pem'), 'utf8');
-  const input = parse(block.slice(0, block.indexOf('```'))) as SiteInput;
-  expect(input.vault?.caCert).toMatch(/^-----BEGIN CERTIFICATE-----\n\(the CA certificate/);
-  expect(input.git?.caCert).toMatch(/^-----BEGIN CERTIFICATE-----\n\(the CA certificate/);
-  input.vault = { ...input.vault, caCert: ca };
-  input.git = { ...input.git, caCert: ca };
+  const input = readmeSite();
   expect(() => validateSite(input)).not.toThrow();
   expect(svc(synth(input)).metadata.annotations).toMatchObject({ 'lbipam.cilium.io/ips': '192.168.1.240' });
 });

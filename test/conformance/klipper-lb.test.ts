@@ -3,6 +3,7 @@
  * admits: the svclb pods of each LoadBalancer Service, selected by the labels k3s sets, in the namespace k3s
  * uses; and no IP allow-list, because entry masquerades.
  */
+import { validateSite } from '../../config/load';
 import { KLIPPER_FACTS } from '../../conformance/facts/klipper-lb';
 import { SERVICELB_LABELS, SERVICELB_NAMESPACE } from '../../constructs/lib/loadbalancer';
 import { findAll, issuesOf, synth, workloadPolicy } from '../helpers';
@@ -38,6 +39,8 @@ test('ServiceLB services use externalTrafficPolicy Cluster: svclb then DNATs to 
 
 test('entry masquerades, so an admin allow-list under ServiceLB is refused with the reason', () => {
   expect(KLIPPER_FACTS.entryMasquerade.value).toContain('MASQUERADE');
-  const [issue] = issuesOf({ loadBalancer: { provider: 'servicelb' } });
+  // The default allow-list under servicelb is [] for this reason; an explicit one is refused.
+  expect(validateSite({ loadBalancer: { provider: 'servicelb' } }).workloads.traefik.adminAllowCidrs).toEqual([]);
+  const [issue] = issuesOf({ loadBalancer: { provider: 'servicelb' }, workloads: { traefik: { adminAllowCidrs: ['192.168.10.0/24'] } } });
   expect(issue).toEqual({ path: 'workloads.traefik.adminAllowCidrs', value: ['192.168.10.0/24'], expected: expect.stringContaining('masquerades every connection inside its svclb pod') });
 });
