@@ -322,10 +322,12 @@ export class Wazuh extends Construct {
 
     // The dashboard only serves HTTPS (Vault-issued certificate). Traefik does not hold the PKI CA, so the hop
     // is encrypted but not verified; only Traefik may open it (policy). docs/adr/0040-wazuh.md.
-    new ServersTransport(this, 'transport', {
-      metadata: { name: 'wazuh-dashboard', namespace: ns, labels },
-      spec: { serverName: svc('wazuh-dashboard'), insecureSkipVerify: true },
-    });
+    if (site.workloads.traefik.enabled) {
+      new ServersTransport(this, 'transport', {
+        metadata: { name: 'wazuh-dashboard', namespace: ns, labels },
+        spec: { serverName: svc('wazuh-dashboard'), insecureSkipVerify: true },
+      });
+    }
     httpsRoute(this, 'route', ctx, { subdomain: 'wazuh', backend: this.dashboard.endpoint('dashboard'), backendScheme: 'https', serversTransport: 'wazuh-dashboard' });
   }
 }

@@ -167,6 +167,8 @@ test('Deployment mode renders replicas instead of one pod per node', () => {
 
 test('a disabled Traefik removes every route and every Traefik flow', () => {
   const off = synth({ workloads: { traefik: { enabled: false } } });
+  // Without Traefik its CRDs are not installed (no traefik-crds app): any traefik.io object would fail its sync.
+  expect(off.charts.flatMap((c) => c.objects).filter((o) => o.apiVersion.startsWith('traefik.io/')).map((o) => `${o.kind} ${o.metadata.name}`)).toEqual([]);
   expect(off.charts.flatMap((c) => c.objects).filter((o) => o.kind === 'IngressRoute')).toEqual([]);
   expect(flows(off).some((f) => peerKey(f.from) === peerKey(traefik))).toBe(false);
   expect(JSON.stringify(workloadPolicy('monitoring', 'grafana', off).spec)).not.toContain('traefik');

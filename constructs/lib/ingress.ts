@@ -119,9 +119,13 @@ export function adminSourceRange(site: Site): string[] {
   return cidrs.length > 0 ? [...cidrs] : ['127.0.0.1/32'];
 }
 
-/** Source-address allowlist middleware for admin UIs (Prometheus, Traefik dashboard). */
+/**
+ * Source-address allowlist middleware for admin UIs (Prometheus, Traefik dashboard). Without Traefik nothing is
+ * emitted: a traefik.io object without Traefik's CRDs fails the sync of its whole Application.
+ */
 export function adminAllowList(scope: Construct, id: string, ctx: StackContext, namespace: string): string {
   const name = 'admin-allowlist';
+  if (!ctx.site.workloads.traefik.enabled) return name;
   assertWatched(ctx, namespace, `middleware ${name}`);
   new Middleware(scope, id, {
     metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'cdk8s' } },
