@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { crossFieldIssues, Site, siteSchema } from './schema';
+import { scanForSecrets, stringLeaves } from './secret-scan';
 
 /** Environment variable naming a site file (same as `--config <file>`). */
 export const CONFIG_ENV = 'DOMUS_CONFIG';
@@ -68,23 +69,54 @@ function describe(issue: z.core.$ZodIssue): string {
   }
 }
 
-/** Validates raw input (already parsed from YAML/JSON). Throws ConfigError listing every problem at once. */
+/** Shown instead of a value that is, or may contain, a credential: an error message must not leak it into logs. */
+export const REDACTED = '(redacted)';
+/** Fields whose whole value is never echoed (a PEM bundle, a Dex configuration). */
+const SENSITIVE = /(^|\.)(caCert|dex\.config)$/;
+/** Messages of the credential rules (config/scalars.ts). */
+const CREDENTIAL_MESSAGE = /(without user:password|no private key|never written inline)/;
+
+/** Credentials found by secretlint in any string of the raw input, with the field path. */
+function secretIssues(input: unknown): ConfigIssue[] {
+  return scanForSecrets(stringLeaves(input).map((l) => ({ id: formatPath(l.path), text: l.text }))).map((f) => ({
+    path: f.id,
+    value: REDACTED,
+    expected: `no credential in the site file (secretlint: ${f.message} [${f.rule.replace('@secretlint/secretlint-rule-', '')}]); keep it in Vault or a Kubernetes Secret created outside git`,
+  }));
+}
+
+/**
+ * Validates raw input (already parsed from YAML/JSON). Throws ConfigError listing every problem at once; never
+ * anything else, so a caller prints field paths, not a stack trace.
+ */
 export function validateSite(input: unknown, source = 'inline'): Site {
+  const issues: ConfigIssue[] = [];
   const parsed = siteSchema.safeParse(input ?? {});
   if (!parsed.success) {
-    const issues: ConfigIssue[] = [];
     for (const issue of parsed.error.issues) {
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) {
           issues.push({ path: formatPath([...issue.path, key]), value: valueAt(input, [...issue.path, key]), expected: `no such field (allowed here: ${allowedKeys(issue.path)})` });
         }
       } else {
-        issues.push({ path: formatPath(issue.path), value: valueAt(input, issue.path), expected: describe(issue) });
+        const path = formatPath(issue.path);
+        const redact = SENSITIVE.test(path) || CREDENTIAL_MESSAGE.test(issue.message);
+        issues.push({ path, value: redact ? REDACTED : valueAt(input, issue.path), expected: describe(issue) });
       }
     }
-    throw new ConfigError(source, issues);
   }
-  const cross = crossFieldIssues(parsed.data);
+  try {
+    issues.push(...secretIssues(input ?? {}).filter((s) => !issues.some((i) => i.path === s.path && i.value === REDACTED)));
+  } catch (e) {
+    issues.push({ path: '(secret scan)', value: undefined, expected: `a secret scan that runs: ${(e as Error).message}` });
+  }
+  if (issues.length > 0 || !parsed.success) throw new ConfigError(source, issues);
+  let cross: ReturnType<typeof crossFieldIssues>;
+  try {
+    cross = crossFieldIssues(parsed.data);
+  } catch (e) {
+    throw new ConfigError(source, [{ path: '(site)', value: undefined, expected: `a site the cross-field rules can evaluate (${(e as Error).message})` }]);
+  }
   if (cross.length > 0) throw new ConfigError(source, cross.map((c) => ({ path: formatPath(c.path), value: c.value, expected: c.message })));
   return parsed.data;
 }

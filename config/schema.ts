@@ -7,6 +7,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { cpuCores, dexConfig, gitRef, gitUrl, httpsUrl, pemCertificates, repoPath } from './scalars';
 
 // ---------------------------------------------------------------------------------------------------------
 // Scalars
@@ -49,32 +50,22 @@ export const imageTag = z
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}$/, { message: 'an image tag such as "v3.5.0"' })
   .refine((t) => t !== 'latest', { message: 'a pinned tag; "latest" is not allowed' });
 
-const httpsUrl = z.string().refine(
-  (s) => {
-    try {
-      const u = new URL(s);
-      return u.protocol === 'https:' && u.hostname !== '' && u.pathname === '/' && !u.search && !u.hash;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'an https:// URL with a host and an optional port, no path (e.g. https://vault.domus.lan:8200)' },
-);
-
-const gitUrl = z.string().refine((s) => /^(https:\/\/[^\s/]+\/\S+|ssh:\/\/[^\s/]+\/\S+|git@[^\s:]+:\S+)$/.test(s), {
-  message: 'a git URL: https://host/path, ssh://host/path or git@host:path',
-});
-
 const duration = z.string().regex(/^\d+(s|m|h|d|w|y)$/, { message: 'a duration such as "15d" or "12h"' });
 
 // ---------------------------------------------------------------------------------------------------------
 // Building blocks shared by the workloads
 // ---------------------------------------------------------------------------------------------------------
 
-export const resourcesSchema = z.strictObject({
-  requests: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }),
-  limits: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }),
-});
+export const resourcesSchema = z
+  .strictObject({
+    requests: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }),
+    limits: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }),
+  })
+  // The API server rejects a container whose request exceeds its limit; say so here, with the field.
+  .superRefine((r, ctx) => {
+    if (cpuCores(r.requests.cpu) > cpuCores(r.limits.cpu)) ctx.addIssue({ code: 'custom', path: ['requests', 'cpu'], input: r.requests.cpu, message: `at most the CPU limit (${r.limits.cpu})` });
+    if (toMi(r.requests.memory) > toMi(r.limits.memory)) ctx.addIssue({ code: 'custom', path: ['requests', 'memory'], input: r.requests.memory, message: `at most the memory limit (${r.limits.memory})` });
+  });
 export type Resources = z.infer<typeof resourcesSchema>;
 
 /** Requests and limits; the CPU limit defaults to 4× the request (bursty homelab load, bounded). */
@@ -174,18 +165,15 @@ export const siteSchema = z.strictObject({
       pkiMount: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'a Vault mount name such as "pki_int"' }).default('pki_int'),
       pkiRole: dnsLabel.default('homelab'),
       /** PEM of the CA that signed Vault's TLS certificate (public). Empty = the agent image's system roots. */
-      caCert: z
-        .string()
-        .refine((s) => /^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n?$/.test(s), { message: 'a PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)' })
-        .optional(),
+      caCert: pemCertificates.optional(),
     })
     .prefault({}),
   git: z
     .strictObject({
       repoURL: gitUrl.default('https://git.domus.lan/homelab/domus-digitalis-stack.git'),
-      revision: z.string().min(1).default('main'),
+      revision: gitRef.default('main'),
       /** Folder of the repository that holds the synthesized output. */
-      path: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, { message: 'a relative folder path such as "dist"' }).default('dist'),
+      path: repoPath.default('dist'),
     })
     .prefault({}),
   namespaces: namespacesSchema,
@@ -210,7 +198,7 @@ export const siteSchema = z.strictObject({
             .strictObject({
               enabled: z.boolean().default(false),
               /** Dex connectors as YAML (argocd-cm `dex.config`); secrets referenced as `$dex.<key>` from argocd-secret, never inline. */
-              config: z.string().default(''),
+              config: dexConfig.default(''),
               /** Identity-provider hosts Dex calls (HTTPS). */
               issuerHosts: z.array(domainName).default([]),
               resources: resourcesSchema.default(res('20m', '64Mi', '128Mi')),
@@ -323,9 +311,6 @@ export function crossFieldIssues(site: Site): { path: (string | number)[]; value
   const dex = site.workloads.argocd.dex;
   if (dex.enabled && (dex.config.trim() === '' || dex.issuerHosts.length === 0)) {
     out.push({ path: ['workloads', 'argocd', 'dex', dex.config.trim() === '' ? 'config' : 'issuerHosts'], value: dex.enabled ? (dex.config.trim() === '' ? dex.config : dex.issuerHosts) : undefined, message: 'a Dex connector configuration and the identity provider hosts when dex.enabled is true' });
-  }
-  if (/(clientSecret|password|secret)\s*:\s*[^$\s]/i.test(dex.config)) {
-    out.push({ path: ['workloads', 'argocd', 'dex', 'config'], value: '(redacted)', message: 'secrets referenced as $dex.<key> (kept in argocd-secret, outside git), never written inline' });
   }
   if (site.workloads.traefik.kind === 'DaemonSet' && site.workloads.traefik.replicas !== 1) {
     out.push({ path: ['workloads', 'traefik', 'replicas'], value: site.workloads.traefik.replicas, message: '1 when kind is "DaemonSet" (one pod per node; replicas does not apply)' });

@@ -10,6 +10,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
+import { parseGitRemote } from '../config/scalars';
 import { imageOf, IMAGES, VERSIONS } from '../config/versions';
 import { StackContext } from './lib/context';
 import { httpsRoute } from './lib/ingress';
@@ -264,9 +265,10 @@ export class ArgoCd extends Construct {
     for (const c of [this.server, this.controller, this.applicationSet]) c.connect(this.repoServer.endpoint('server'), `${c.name} asks the repo-server for manifests`);
     for (const c of [this.server, this.repoServer, this.controller]) c.connect(this.redis.endpoint('redis'), `${c.name} caches in redis`);
     for (const c of [this.server, this.controller, this.applicationSet]) ctx.allowApiServer(c.peer, `${c.name} reads and writes the cluster state`);
-    const git = new URL(site.git.repoURL.startsWith('git@') ? `ssh://${site.git.repoURL.replace(':', '/')}` : site.git.repoURL);
-    const gitPort = git.protocol === 'https:' ? 443 : Number(git.port || 22);
-    this.repoServer.connectPorts(fqdns([git.hostname]), [tcp(gitPort)], `repo-server fetches ${site.git.repoURL}`);
+    // The schema has parsed the same string (config/scalars.ts), so this cannot fail on a validated site.
+    const git = parseGitRemote(site.git.repoURL);
+    if ('problem' in git) throw new Error(`git.repoURL: ${git.problem}`);
+    this.repoServer.connectPorts(fqdns([git.host]), [tcp(git.port)], `repo-server fetches ${site.git.repoURL}`);
     httpsRoute(this, 'route', ctx, { subdomain: 'argocd', backend: this.server.endpoint('http') });
 
     const labels = { 'app.kubernetes.io/part-of': 'argocd', 'app.kubernetes.io/managed-by': 'cdk8s' };

@@ -12,7 +12,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { resolveSite } from '../config/load';
+import { ConfigError, resolveSite } from '../config/load';
 import { checkCapacity } from './checks/capacity';
 import { checkGitops } from './checks/gitops';
 import { analyseNetwork, loadMustDeny, renderFlowsDoc } from './checks/network';
@@ -61,7 +61,14 @@ export function main(argv: readonly string[]): number {
   const root = projectRoot();
   const distArg = arg(argv, '--dist') ?? 'dist';
   const dist = resolve(process.cwd(), distArg);
-  const ctx = buildContext(dist, argv);
+  let ctx: Context;
+  try {
+    ctx = buildContext(dist, argv);
+  } catch (e) {
+    // A bad site file or unreadable dist/ is a message with the field or file, not a stack trace.
+    process.stderr.write(`verify: ${e instanceof ConfigError ? e.message : (e as Error).message}\n`);
+    return 2;
+  }
 
   const canIdx = argv.indexOf('--can-i');
   if (canIdx >= 0) {
