@@ -15,6 +15,7 @@ import { HelmChart } from '../imports/helm-controller-helmchart-helm.cattle.io';
 import { IMAGES, VERSIONS } from '../config/versions';
 import { Site } from '../config/schema';
 import { StackContext } from '../constructs/lib/context';
+import { comment, hcl, sh } from '../constructs/lib/quote';
 import { VaultBinding } from '../constructs/lib/vault';
 import { Workload } from '../constructs/lib/workload';
 import { toYaml } from './synth';
@@ -120,7 +121,7 @@ export function templateKeys(template: string): string[] {
 }
 
 export function policyHcl(b: VaultBinding): string {
-  return `# Vault policy for ${b.namespace}/${b.serviceAccount} (role ${b.role}); generated, do not edit.\n${b.paths.map((p) => `path "${p.path}" {\n  capabilities = ["${p.capability}"]\n}\n`).join('\n')}`;
+  return `# Vault policy for ${comment(`${b.namespace}/${b.serviceAccount} (role ${b.role})`)}; generated, do not edit.\n${b.paths.map((p) => `path ${hcl(p.path)} {\n  capabilities = [${hcl(p.capability)}]\n}\n`).join('\n')}`;
 }
 
 function vaultSetup(ctx: StackContext): string {
@@ -140,25 +141,25 @@ function vaultSetup(ctx: StackContext): string {
   const lines = [
     '#!/usr/bin/env bash',
     '# Vault-side setup for the stack, generated from the same Vault specs as the pod annotations.',
-    `# Run on a machine with the vault CLI logged in to ${site.vault.address} (VAULT_ADDR) and a copy of the`,
+    `# Run on a machine with the vault CLI logged in to ${comment(site.vault.address)} (VAULT_ADDR) and a copy of the`,
     '# k3s server CA (/var/lib/rancher/k3s/server/tls/server-ca.crt). Idempotent: safe to run again.',
     'set -euo pipefail',
     'cd "$(dirname "$0")"',
     `CA_FILE="\${K3S_CA_FILE:-./server-ca.crt}"`,
     '',
-    `vault auth list -format=json | grep -q '"${mount}/"' || vault auth enable -path=${mount} kubernetes`,
+    `vault auth list -format=json | grep -qF ${sh(`"${mount}/"`)} || vault auth enable ${sh(`-path=${mount}`)} kubernetes`,
     '# Vault validates pod tokens with the TokenReview API using the reviewer JWT of vault/vault-auth',
     '# (bound to system:auth-delegator), created here outside git: `kubectl -n vault create token vault-auth --duration=8760h`.',
-    `vault write auth/${mount}/config kubernetes_host=https://${server.ip}:6443 kubernetes_ca_cert=@"$CA_FILE" token_reviewer_jwt="\${REVIEWER_JWT:?set REVIEWER_JWT}"`,
+    `vault write ${sh(`auth/${mount}/config`)} ${sh(`kubernetes_host=https://${server.ip}:6443`)} kubernetes_ca_cert=@"$CA_FILE" token_reviewer_jwt="\${REVIEWER_JWT:?set REVIEWER_JWT}"`,
     '',
     ...bindings.flatMap((b) => [
-      `vault policy write ${b.role} policies/${b.role}.hcl`,
-      `vault write auth/${mount}/role/${b.role} bound_service_account_names=${b.serviceAccount} bound_service_account_namespaces=${b.namespace} token_policies=${b.role} token_ttl=1h token_max_ttl=4h`,
+      `vault policy write ${sh(b.role)} ${sh(`policies/${b.role}.hcl`)}`,
+      `vault write ${[`auth/${mount}/role/${b.role}`, `bound_service_account_names=${b.serviceAccount}`, `bound_service_account_namespaces=${b.namespace}`, `token_policies=${b.role}`].map(sh).join(' ')} token_ttl=1h token_max_ttl=4h`,
     ]),
     '',
     '# KV secrets the templates read (put the values yourself; this script never holds them):',
-    ...[...kv.entries()].sort().map(([path, keys]) => `#   vault kv put ${site.vault.kvMount}/${path} ${[...keys].sort().map((k) => `${k}=...`).join(' ')}`),
-    `# PKI: role ${site.vault.pkiRole} on ${site.vault.pkiMount} must allow *.${site.cluster.domain}, ${site.cluster.domain} and the in-cluster service names (*.svc).`,
+    ...[...kv.entries()].sort().map(([path, keys]) => comment(`#   vault kv put ${sh(`${site.vault.kvMount}/${path}`)} ${[...keys].sort().map((k) => `${k}=...`).join(' ')}`)),
+    comment(`# PKI: role ${site.vault.pkiRole} on ${site.vault.pkiMount} must allow *.${site.cluster.domain}, ${site.cluster.domain} and the in-cluster service names (*.svc).`),
     '',
   ];
   return lines.join('\n');

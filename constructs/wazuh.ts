@@ -15,6 +15,7 @@ import { imageOf, IMAGES } from '../config/versions';
 import { StackContext } from './lib/context';
 import { httpsRoute } from './lib/ingress';
 import { entity, fqdns, tcp } from './lib/network';
+import { goString, templateText, xml } from './lib/quote';
 import { kvEnvTemplate, kvPath, pkiTemplate, VaultSecret } from './lib/vault';
 import { Workload } from './lib/workload';
 import { ServersTransport } from '../imports/traefik-serverstransport-traefik.io';
@@ -149,10 +150,10 @@ export class Wazuh extends Construct {
         '  <remote><connection>secure</connection><port>1514</port><protocol>tcp</protocol></remote>',
         `  <auth><disabled>${role === 'master' ? 'no' : 'yes'}</disabled><port>1515</port><use_password>yes</use_password><ssl_verify_host>no</ssl_verify_host></auth>`,
         '  <cluster>',
-        `    <name>${site.cluster.name}</name>`,
+        `    <name>${templateText(xml(site.cluster.name))}</name>`,
         `    <node_name>${role === 'master' ? 'wazuh-manager-master' : '${HOSTNAME}'}</node_name>`,
         `    <node_type>${role}</node_type>`,
-        `    <key>{{- with secret "${secret}" -}}{{ .Data.data.cluster_key }}{{- end }}</key>`,
+        `    <key>{{- with secret ${goString(secret)} -}}{{ .Data.data.cluster_key }}{{- end }}</key>`,
         '    <port>1516</port>',
         '    <bind_addr>0.0.0.0</bind_addr>',
         `    <nodes><node>wazuh-manager-master-0.wazuh-manager-master-headless.${ns}.svc</node></nodes>`,
@@ -238,7 +239,7 @@ export class Wazuh extends Construct {
           volumePath: '/wazuh-config-mount/etc',
           secrets: [
             { name: 'ossec.conf', path: secret, template: ossecConf(role), perms: '0440' },
-            { name: 'authd.pass', path: secret, template: `{{- with secret "${secret}" -}}{{ .Data.data.authd_password }}{{- end }}` },
+            { name: 'authd.pass', path: secret, template: `{{- with secret ${goString(secret)} -}}{{ .Data.data.authd_password }}{{- end }}` },
             { name: 'manager.env', path: secret, template: managerEnv, volumePath: '/vault/env' },
             ...certFiles(ctx, 'filebeat', name, [svc(name)], '/etc/ssl/wazuh'),
           ],

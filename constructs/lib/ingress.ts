@@ -11,6 +11,7 @@ import { IngressRoute, IngressRouteSpecRoutesKind, IngressRouteSpecRoutesService
 import { Middleware } from '../../imports/traefik-middleware-traefik.io';
 import { StackContext } from './context';
 import { Endpoint } from './network';
+import { traefikRuleArg } from './quote';
 
 export interface HttpsRouteProps {
   /** First label of the host name (`grafana` → grafana.<domain>). */
@@ -55,7 +56,7 @@ export function httpsRoute(scope: Construct, id: string, ctx: StackContext, prop
       routes: [
         {
           kind: IngressRouteSpecRoutesKind.RULE,
-          match: props.pathPrefix ? `Host(\`${host}\`) && PathPrefix(\`${props.pathPrefix}\`)` : `Host(\`${host}\`)`,
+          match: props.pathPrefix ? `Host(${traefikRuleArg(host)}) && PathPrefix(${traefikRuleArg(props.pathPrefix)})` : `Host(${traefikRuleArg(host)})`,
           ...(props.middlewares?.length ? { middlewares: props.middlewares.map((m) => ({ name: m, namespace })) } : {}),
           services: [
             {

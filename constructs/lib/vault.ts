@@ -6,6 +6,7 @@
  * from the same spec that produced the annotations, so the two cannot disagree.
  */
 import { Site } from '../../config/schema';
+import { goString, templateField } from './quote';
 
 export interface VaultSecret {
   /** File name under /vault/secrets (also the annotation suffix). */
@@ -55,20 +56,20 @@ export function kvPath(site: Site, name: string): string {
 
 /** Template that writes one KV key as the whole file (for `_FILE` style settings). */
 export function kvValueTemplate(path: string, key: string): string {
-  return `{{- with secret "${path}" -}}{{ .Data.data.${key} }}{{- end }}`;
+  return `{{- with secret ${goString(path)} -}}{{ .Data.data.${templateField(key)} }}{{- end }}`;
 }
 
 /** Template that writes a PKI issue response field (certificate, private_key, issuing_ca) for these names. */
 export function pkiTemplate(site: Site, commonName: string, altNames: readonly string[], field: 'certificate' | 'private_key' | 'issuing_ca'): string {
   // Identical `secret` calls are one dependency for the agent, so cert and key come from the same issue.
-  const alt = altNames.length ? ` "alt_names=${altNames.join(',')}"` : '';
-  return `{{- with secret "${site.vault.pkiMount}/issue/${site.vault.pkiRole}" "common_name=${commonName}"${alt} "ttl=720h" -}}{{ .Data.${field} }}{{- end }}`;
+  const alt = altNames.length ? ` ${goString(`alt_names=${altNames.join(',')}`)}` : '';
+  return `{{- with secret ${goString(`${site.vault.pkiMount}/issue/${site.vault.pkiRole}`)} ${goString(`common_name=${commonName}`)}${alt} "ttl=720h" -}}{{ .Data.${templateField(field)} }}{{- end }}`;
 }
 
 /** Template that writes several KV keys as `ENV=value` lines (for env files). */
 export function kvEnvTemplate(path: string, vars: Readonly<Record<string, string>>): string {
-  const lines = Object.entries(vars).map(([env, key]) => `${env}={{ .Data.data.${key} }}`);
-  return `{{- with secret "${path}" -}}\n${lines.join('\n')}\n{{- end }}`;
+  const lines = Object.entries(vars).map(([env, key]) => `${templateField(env)}={{ .Data.data.${templateField(key)} }}`);
+  return `{{- with secret ${goString(path)} -}}\n${lines.join('\n')}\n{{- end }}`;
 }
 
 export class VaultRegistry {

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 CA_FILE="${K3S_CA_FILE:-./server-ca.crt}"
 
-vault auth list -format=json | grep -q '"k3s-domus/"' || vault auth enable -path=k3s-domus kubernetes
+vault auth list -format=json | grep -qF '"k3s-domus/"' || vault auth enable -path=k3s-domus kubernetes
 # Vault validates pod tokens with the TokenReview API using the reviewer JWT of vault/vault-auth
 # (bound to system:auth-delegator), created here outside git: `kubectl -n vault create token vault-auth --duration=8760h`.
 vault write auth/k3s-domus/config kubernetes_host=https://192.168.10.20:6443 kubernetes_ca_cert=@"$CA_FILE" token_reviewer_jwt="${REVIEWER_JWT:?set REVIEWER_JWT}"
