@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { Grafana } from '../constructs/grafana';
 import { StackContext } from '../constructs/lib/context';
 import { adminAllowList, httpsRoute } from '../constructs/lib/ingress';
-import { Prometheus } from '../constructs/prometheus';
+import { Prometheus, PROMETHEUS_LIFECYCLE_PATHS } from '../constructs/prometheus';
 import { StackChart } from './stack-chart';
 
 /**
@@ -18,7 +18,8 @@ export function buildMonitoringChart(scope: Construct, ctx: StackContext): Stack
   if (prometheus) {
     // The Prometheus UI has no login: only the admin allowlist may reach it through Traefik.
     const allow = adminAllowList(chart, 'admin-allowlist', ctx, ctx.site.namespaces.monitoring);
-    httpsRoute(chart, 'prometheus-route', ctx, { subdomain: 'prometheus', backend: prometheus.workload.endpoint('http'), middlewares: [allow] });
+    // --web.enable-lifecycle is on for the config reloader (pod-local); the LAN gets the UI and API, not quit/reload.
+    httpsRoute(chart, 'prometheus-route', ctx, { subdomain: 'prometheus', backend: prometheus.workload.endpoint('http'), middlewares: [allow], excludePaths: PROMETHEUS_LIFECYCLE_PATHS });
   }
   return chart;
 }

@@ -20,6 +20,11 @@ import { entity, KUBE_DNS, pods, tcp } from './lib/network';
 import { READ } from './lib/rbac';
 import { Workload } from './lib/workload';
 
+/**
+ * Lifecycle endpoints (POST/PUT) Prometheus registers with --web.enable-lifecycle: stop the server, reload the
+ * configuration (prometheus/prometheus web/web.go @ v3.5.0; conformance/facts/exposure.ts). Not for the LAN.
+ */
+export const PROMETHEUS_LIFECYCLE_PATHS: readonly string[] = ['/-/quit', '/-/reload'];
 export const PROMETHEUS_UID = 65534;
 export const PROMETHEUS_PORT = 9090;
 export const PROMETHEUS_CONFIG = 'prometheus-config';

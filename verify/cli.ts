@@ -14,6 +14,10 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ConfigError, resolveSite } from '../config/load';
 import { checkCapacity } from './checks/capacity';
+import { checkCredentials } from './checks/credentials';
+import { checkExposure } from './checks/exposure';
+import { checkFlowsDeclared } from './checks/flows';
+import { checkPromises } from './checks/promises';
 import { checkGitops } from './checks/gitops';
 import { analyseNetwork, loadMustDeny, renderFlowsDoc } from './checks/network';
 import { checkPodSecurity } from './checks/pod-security';
@@ -39,6 +43,7 @@ export function buildContext(dist: string, argv: readonly string[]): Context {
     nodes: site.nodes.map((n) => ({ name: n.name, cpu: n.capacity.cpu, memory: n.capacity.memory })),
     vault: { cidrs: site.vault.cidrs, host: url.hostname, port: Number(url.port || 443) },
     gitPath: site.git.path,
+    git: { repoURL: site.git.repoURL, revision: site.git.revision },
   };
 }
 
@@ -52,6 +57,11 @@ export function runChecks(ctx: Context, opts: { against?: { rev: string; repoRoo
     ...checkSecrets(ctx),
     ...checkGitops(ctx, opts.against),
     ...checkCapacity(ctx, opts.maxShare),
+    // Issue 13: every promise of the README has a check (docs/verify.md, "Promises").
+    ...checkFlowsDeclared(ctx),
+    ...checkCredentials(ctx),
+    ...checkExposure(ctx),
+    ...checkPromises(ctx),
   ];
   return { findings, flowsDoc: renderFlowsDoc(network), rbacDoc: renderRbacDoc(ctx.docs) };
 }
@@ -96,7 +106,7 @@ export function main(argv: readonly string[]): number {
   if (argv.includes('--json')) {
     process.stdout.write(`${JSON.stringify({ objects: ctx.docs.length, errors: errors.length, findings }, null, 2)}\n`);
   } else {
-    const checks = ['schema', 'pod-security', 'network', 'rbac', 'secrets', 'vault', 'gitops', 'capacity'];
+    const checks = ['schema', 'pod-security', 'network', 'flows', 'rbac', 'secrets', 'credentials', 'vault', 'gitops', 'exposure', 'images', 'resources', 'capacity'];
     for (const c of checks) {
       const mine = findings.filter((f) => f.check === c);
       const bad = mine.filter((f) => f.severity === 'error').length;

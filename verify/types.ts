@@ -43,6 +43,8 @@ export interface Context {
   readonly nodes: readonly { name: string; cpu: string; memory: string }[];
   readonly vault: { readonly cidrs: readonly string[]; readonly host: string; readonly port: number };
   readonly gitPath: string;
+  /** The site's repository and revision: the only source Argo CD may sync the stack from. */
+  readonly git?: { readonly repoURL: string; readonly revision: string };
   /** Extra files of dist (non-objects), by relative path, e.g. intent/flows.json. */
   readonly files: ReadonlyMap<string, string>;
 }

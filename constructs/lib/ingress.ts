@@ -28,6 +28,12 @@ export interface HttpsRouteProps {
   readonly pathPrefix?: string;
   /** Sticky-session cookie name, for replicated backends that keep sessions per pod. @default no stickiness */
   readonly stickyCookie?: string;
+  /**
+   * Path prefixes Traefik must not forward (`&& !PathPrefix(...)`): endpoints of the backend that are not for
+   * the route's audience (Prometheus' lifecycle API, MinIO's metrics). Traefik matches the sanitized, decoded
+   * routing path (see verify/exposure.yaml). @default none
+   */
+  readonly excludePaths?: readonly string[];
 }
 
 export function httpsRoute(scope: Construct, id: string, ctx: StackContext, props: HttpsRouteProps): IngressRoute | undefined {
@@ -56,7 +62,7 @@ export function httpsRoute(scope: Construct, id: string, ctx: StackContext, prop
       routes: [
         {
           kind: IngressRouteSpecRoutesKind.RULE,
-          match: props.pathPrefix ? `Host(${traefikRuleArg(host)}) && PathPrefix(${traefikRuleArg(props.pathPrefix)})` : `Host(${traefikRuleArg(host)})`,
+          match: [`Host(${traefikRuleArg(host)})`, ...(props.pathPrefix ? [`PathPrefix(${traefikRuleArg(props.pathPrefix)})`] : []), ...(props.excludePaths ?? []).map((p) => `!PathPrefix(${traefikRuleArg(p)})`)].join(' && '),
           ...(props.middlewares?.length ? { middlewares: props.middlewares.map((m) => ({ name: m, namespace })) } : {}),
           services: [
             {

@@ -1,0 +1,98 @@
+/**
+ * Promises of the README that no other check held on the YAML itself (docs/verify.md lists every promise
+ * with its check):
+ *  - pinned images: every container image names a tag that is not `latest`, or a digest;
+ *  - requests within limits: every container sets requests and limits for CPU and memory, requests ≤ limits
+ *    (the API server refuses the opposite; a missing limit is an unbounded pod);
+ *  - namespaces at their declared Pod Security level: every Namespace of dist enforces `restricted`, or
+ *    `baseline` with the written reason (annotation domus.dev/pod-security-reason), never `privileged`, with a
+ *    pinned enforce-version;
+ *  - GitOps only from this repository: every Application syncs from the site's repository at its revision,
+ *    or from an upstream CRD source at its pinned tag; the AppProject lists exactly those repositories.
+ */
+import { IMAGES, VERSIONS } from '../../config/versions';
+import { Container, podSpecOf } from '../load';
+import { Context, Finding, finding } from '../types';
+import { cpu, mem } from './capacity';
+
+/** Upstream CRD sources Argo CD may sync besides the site's repository, at the tag the stack pins. */
+export const UPSTREAM_SOURCES: Readonly<Record<string, string>> = {
+  'https://github.com/argoproj/argo-cd.git': VERSIONS.argocd,
+  'https://github.com/traefik/traefik.git': IMAGES.traefik.tag,
+};
+
+const REASON = 'domus.dev/pod-security-reason';
+
+export function checkImagesPinned(ctx: Context): Finding[] {
+  const out: Finding[] = [];
+  for (const d of ctx.docs) {
+    const t = podSpecOf(d.obj);
+    if (!t) continue;
+    for (const c of [...t.spec.containers, ...(t.spec.initContainers ?? [])]) {
+      const image = c.image ?? '';
+      const digest = /@sha256:[0-9a-f]{64}$/.test(image);
+      const tag = /:([A-Za-z0-9_][A-Za-z0-9_.+-]{0,127})$/.exec(image.replace(/^[^/]*:\d+\//, ''))?.[1];
+      if (!digest && (!tag || tag === 'latest')) out.push(finding('images', 'error', `${c.name}: image ${JSON.stringify(image)} is not pinned (a tag other than latest, or a digest)`, d));
+    }
+  }
+  return out;
+}
+
+export function checkRequestsWithinLimits(ctx: Context): Finding[] {
+  const out: Finding[] = [];
+  for (const d of ctx.docs) {
+    const t = podSpecOf(d.obj);
+    if (!t) continue;
+    const containers: Container[] = [...t.spec.containers, ...(t.spec.initContainers ?? [])];
+    for (const c of containers) {
+      const r = c.resources ?? {};
+      for (const [res, parse] of [['cpu', cpu], ['memory', mem]] as const) {
+        const req = r.requests?.[res];
+        const lim = r.limits?.[res];
+        if (req === undefined || lim === undefined) out.push(finding('resources', 'error', `${c.name}: no ${res} ${req === undefined ? 'request' : 'limit'}`, d));
+        else if (parse(req) > parse(lim)) out.push(finding('resources', 'error', `${c.name}: ${res} request ${req} is above its limit ${lim} (the API server rejects the pod)`, d));
+      }
+    }
+  }
+  return out;
+}
+
+export function checkPodSecurityLevels(ctx: Context): Finding[] {
+  const out: Finding[] = [];
+  for (const d of ctx.docs) {
+    if (d.obj.kind !== 'Namespace') continue;
+    const l = d.obj.metadata.labels ?? {};
+    const level = l['pod-security.kubernetes.io/enforce'];
+    const version = l['pod-security.kubernetes.io/enforce-version'];
+    if (level === undefined) out.push(finding('pod-security', 'error', 'no pod-security.kubernetes.io/enforce label: the namespace level is whatever the cluster default is', d));
+    else if (level === 'privileged') out.push(finding('pod-security', 'error', 'enforces privileged: no namespace of the stack may (Cilium runs in kube-system, exempt at the node)', d));
+    else if (level !== 'restricted' && !d.obj.metadata.annotations?.[REASON]) out.push(finding('pod-security', 'error', `enforces ${level} without a written reason (annotation ${REASON})`, d));
+    if (!version || version === 'latest') out.push(finding('pod-security', 'error', `enforce-version ${version === undefined ? 'missing' : '"latest"'}: pin it (v${VERSIONS.kubernetes}), or a cluster upgrade changes the rules silently`, d));
+  }
+  return out;
+}
+
+export function checkGitopsSources(ctx: Context): Finding[] {
+  const out: Finding[] = [];
+  const allowed = new Map<string, string>(Object.entries(UPSTREAM_SOURCES));
+  if (ctx.git) allowed.set(ctx.git.repoURL, ctx.git.revision);
+  for (const d of ctx.docs) {
+    if (d.obj.kind === 'Application') {
+      const spec = d.obj.spec as { source?: { repoURL?: string; targetRevision?: string }; sources?: unknown[] };
+      if (spec.sources) out.push(finding('gitops', 'error', 'uses spec.sources: the stack syncs one source per Application, from this repository', d));
+      const repo = spec.source?.repoURL ?? '';
+      const rev = spec.source?.targetRevision ?? 'HEAD';
+      if (!allowed.has(repo)) out.push(finding('gitops', 'error', `syncs from ${JSON.stringify(repo)}: not this repository${ctx.git ? ` (${ctx.git.repoURL})` : ''} nor a pinned upstream CRD source`, d));
+      else if (allowed.get(repo) !== rev) out.push(finding('gitops', 'error', `syncs ${repo} at ${JSON.stringify(rev)}, not at ${JSON.stringify(allowed.get(repo))}`, d));
+    }
+    if (d.obj.kind === 'AppProject') {
+      const repos = ((d.obj.spec as { sourceRepos?: string[] }).sourceRepos ?? []);
+      for (const r of repos) if (!allowed.has(r)) out.push(finding('gitops', 'error', `AppProject allows source ${JSON.stringify(r)}: only this repository and the pinned upstream CRD sources`, d));
+    }
+  }
+  return out;
+}
+
+export function checkPromises(ctx: Context): Finding[] {
+  return [...checkImagesPinned(ctx), ...checkRequestsWithinLimits(ctx), ...checkPodSecurityLevels(ctx), ...checkGitopsSources(ctx)];
+}
