@@ -3,8 +3,10 @@
  * read this; component conformance tests import their own table directly.
  */
 import { Fact, factsOf } from '../upstream';
+import { EXPOSURE_FACTS } from './exposure';
 import { PIN_FACTS } from './pins';
 
 export const ALL_FACTS: readonly Fact<unknown>[] = [
   ...factsOf(PIN_FACTS),
+  ...factsOf(EXPOSURE_FACTS),
 ];
