@@ -94,6 +94,9 @@ describe.each<[string, string, (objs: Obj[]) => void, RegExp]>([
   // requests within limits, and within the nodes
   ['requests within limits', 'a request above its limit', (o) => void (grafanaPod(o).containers[0]!.resources.requests.cpu = '2'), /^resources: grafana: cpu request 2 is above its limit/],
   ['requests within the nodes', 'replicas that do not fit', (o) => void (get(o, 'Deployment', 'grafana', 'monitoring').spec.replicas = 60), /^capacity: CPU requests use \d+% of the nodes, above 80%/],
+  // data outlives a sync; no API token without RBAC
+  ['data outlives a sync', 'a Namespace Argo CD may prune', (o) => void delete get(o, 'Namespace', 'storage').metadata.annotations!['argocd.argoproj.io/sync-options'], /^gitops: no Prune=false in argocd.argoproj.io\/sync-options: Argo CD could delete it and its data \[Namespace storage\]/],
+  ['no API token without RBAC', 'a token mounted for a ServiceAccount without bindings', (o) => void ((grafanaPod(o) as unknown as Record<string, unknown>).automountServiceAccountToken = true), /^rbac: mounts an API token for monitoring\/grafana, which no RoleBinding or ClusterRoleBinding grants anything/],
   // exposure through Traefik
   ['exposure', 'the Prometheus allowlist removed', (o) => void delete route(o, 'monitoring', 'prometheus').middlewares, /^exposure: prometheus.domus.lan is an admin UI .* has no ipAllowList middleware: the whole LAN reaches it/],
   ['exposure', 'the Prometheus lifecycle API routed again', (o) => void (route(o, 'monitoring', 'prometheus').match = 'Host(`prometheus.domus.lan`)'), /^exposure: route 1 .* forwards \/-\/quit on prometheus.domus.lan to prometheus/],

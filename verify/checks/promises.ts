@@ -8,7 +8,9 @@
  *    `baseline` with the written reason (annotation domus.dev/pod-security-reason), never `privileged`, with a
  *    pinned enforce-version;
  *  - GitOps only from this repository: every Application syncs from the site's repository at its revision,
- *    or from an upstream CRD source at its pinned tag; the AppProject lists exactly those repositories.
+ *    or from an upstream CRD source at its pinned tag; the AppProject lists exactly those repositories;
+ *  - data outlives a sync: Namespaces, PVCs and CRDs carry Prune=false,Delete=false for Argo CD;
+ *  - no API token without RBAC: a pod that mounts a token has a ServiceAccount some binding grants.
  */
 import { IMAGES, VERSIONS } from '../../config/versions';
 import { Container, podSpecOf } from '../load';
@@ -93,6 +95,36 @@ export function checkGitopsSources(ctx: Context): Finding[] {
   return out;
 }
 
+/** Data outlives a sync: Argo CD never prunes or deletes a Namespace, PVC or CRD of the stack. */
+export function checkDataProtected(ctx: Context): Finding[] {
+  const out: Finding[] = [];
+  for (const d of ctx.docs) {
+    if (!['Namespace', 'PersistentVolumeClaim', 'CustomResourceDefinition'].includes(d.obj.kind)) continue;
+    const opts = (d.obj.metadata.annotations?.['argocd.argoproj.io/sync-options'] ?? '').split(',').map((o) => o.trim());
+    for (const o of ['Prune=false', 'Delete=false']) if (!opts.includes(o)) out.push(finding('gitops', 'error', `no ${o} in argocd.argoproj.io/sync-options: Argo CD could delete it and its data`, d));
+  }
+  return out;
+}
+
+/** A pod mounts an API token only when its ServiceAccount is granted something (no token without RBAC). */
+export function checkTokensHaveRbac(ctx: Context): Finding[] {
+  const out: Finding[] = [];
+  const bound = new Set<string>();
+  for (const d of ctx.docs) {
+    if (d.obj.kind !== 'RoleBinding' && d.obj.kind !== 'ClusterRoleBinding') continue;
+    for (const s of ((d.obj as { subjects?: { kind: string; name: string; namespace?: string }[] }).subjects ?? [])) if (s.kind === 'ServiceAccount') bound.add(`${s.namespace ?? d.obj.metadata.namespace}/${s.name}`);
+  }
+  const accounts = new Map(ctx.docs.filter((d) => d.obj.kind === 'ServiceAccount').map((d) => [`${d.obj.metadata.namespace}/${d.obj.metadata.name}`, d.obj as { automountServiceAccountToken?: boolean }]));
+  for (const d of ctx.docs) {
+    const t = podSpecOf(d.obj);
+    if (!t) continue;
+    const sa = `${d.obj.metadata.namespace}/${t.spec.serviceAccountName ?? 'default'}`;
+    const automount = t.spec.automountServiceAccountToken ?? accounts.get(sa)?.automountServiceAccountToken ?? true;
+    if (automount && !bound.has(sa)) out.push(finding('rbac', 'error', `mounts an API token for ${sa}, which no RoleBinding or ClusterRoleBinding grants anything: set automountServiceAccountToken: false`, d));
+  }
+  return out;
+}
+
 export function checkPromises(ctx: Context): Finding[] {
-  return [...checkImagesPinned(ctx), ...checkRequestsWithinLimits(ctx), ...checkPodSecurityLevels(ctx), ...checkGitopsSources(ctx)];
+  return [...checkImagesPinned(ctx), ...checkRequestsWithinLimits(ctx), ...checkPodSecurityLevels(ctx), ...checkGitopsSources(ctx), ...checkDataProtected(ctx), ...checkTokensHaveRbac(ctx)];
 }
