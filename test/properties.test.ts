@@ -11,7 +11,9 @@ import { synthesize } from '../charts/synth';
 import { ConfigError, validateSite } from '../config/load';
 import { scanForSecrets, stringLeaves } from '../config/secret-scan';
 import { comment, goString, hcl, ini, lua, sh, templateText, traefikRuleArg, xml, yamlString } from '../constructs/lib/quote';
+import { runChecks } from '../verify/cli';
 import { inputWith, PAYLOADS, stringFields } from './corpus';
+import { siteContext } from './verify/site-context';
 
 const SEED = 20261130;
 const anyString = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'binary-ascii', maxLength: 40 }), fc.constantFrom(...PAYLOADS.filter((p) => p.length < 1000)));
@@ -167,7 +169,7 @@ describe('the schema over generated sites', () => {
     );
   });
 
-  test('valid generated sites synthesize, byte-identically twice', () => {
+  test('valid generated sites synthesize byte-identically twice and pass every verify check', () => {
     const valid = fc.record({
       name: fc.stringMatching(/^[a-z][a-z0-9]{0,10}$/),
       domain: fc.constantFrom('casa.home.arpa', 'lab.lan', 'x.internal'),
@@ -184,9 +186,12 @@ describe('the schema over generated sites', () => {
           git: { revision: v.revision },
           workloads: { wazuh: { enabled: v.wazuh }, minio: { enabled: v.minio } },
         };
-        const a = synthesize(validateSite(input, 'gen'));
-        const b = synthesize(validateSite(input, 'gen'));
+        const site = validateSite(input, 'gen');
+        const a = synthesize(site);
+        const b = synthesize(site);
         expect([...a.files.entries()]).toEqual([...b.files.entries()]);
+        // ... and keep every promise `npm run verify` checks.
+        expect(runChecks(siteContext(site, a.files), { maxShare: 0.8 }).findings.filter((f) => f.severity === 'error').map((f) => `${f.check}: ${f.message}`)).toEqual([]);
       }),
       { seed: SEED, numRuns: 6 },
     );

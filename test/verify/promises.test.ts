@@ -5,10 +5,7 @@
  * understands. The unedited stack has no error, so each failure comes from the edit.
  * docs/verify.md ("Promises") lists the same promises with the check that guards each.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeTree } from '../../charts/synth';
 import { validateSite } from '../../config/load';
 import { runChecks } from '../../verify/cli';
 import { checkCredentials } from '../../verify/checks/credentials';
@@ -18,11 +15,11 @@ import { checkPromises } from '../../verify/checks/promises';
 import { loadDist } from '../../verify/load';
 import { Context, Doc, Finding, KubeObj } from '../../verify/types';
 import { synth } from '../helpers';
+import { siteContext } from './site-context';
 
 const site = validateSite({});
-const dir = mkdtempSync(join(tmpdir(), 'domus-promises-'));
-writeTree(join(dir, 'dist'), synth().files);
-const base = loadDist(join(dir, 'dist'));
+const baseContext = siteContext(site, synth().files);
+const base = { docs: baseContext.docs, files: baseContext.files };
 
 type Obj = KubeObj & { spec: Record<string, unknown> & { template?: { spec: PodSpecish } } };
 interface PodSpecish {
@@ -33,16 +30,7 @@ function context(mutate?: (objs: Obj[]) => void): Context {
   const objs = base.docs.map((d) => structuredClone(d.obj) as Obj);
   mutate?.(objs);
   const docs: Doc[] = objs.map((obj, i) => ({ obj, file: base.docs[i]?.file ?? 'mutated.yaml', line: base.docs[i]?.line ?? 1 }));
-  const url = new URL(site.vault.address);
-  return {
-    docs,
-    files: base.files,
-    dist: join(dir, 'dist'),
-    nodes: site.nodes.map((n) => ({ name: n.name, ...n.capacity })),
-    vault: { cidrs: site.vault.cidrs, host: url.hostname, port: Number(url.port || 443) },
-    gitPath: site.git.path,
-    git: { repoURL: site.git.repoURL, revision: site.git.revision },
-  };
+  return { ...baseContext, docs };
 }
 const errors = (fs: Finding[]) => fs.filter((f) => f.severity === 'error').map((f) => `${f.check}: ${f.message}${f.object ? ` [${f.object}]` : ''}`);
 const verify = (mutate?: (objs: Obj[]) => void) => errors(runChecks(context(mutate), { maxShare: 0.8 }).findings);
@@ -77,6 +65,7 @@ describe.each<[string, string, (objs: Obj[]) => void, RegExp]>([
     },
     /^flows: undeclared flow allowed: monitoring\/grafana → monitoring\/prometheus:every port\/ANY/,
   ],
+  ['deny by default', 'egress to every pod of a namespace outside the stack', (o) => void cnp(o, 'monitoring', 'grafana').egress!.push({ toEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'default' } }] }), /^flows: CiliumNetworkPolicy monitoring\/grafana egress rule \d+ selects pods the model does not know/],
   ['deny by default', 'the namespace default-deny deleted', (o) => void o.splice(o.indexOf(get(o, 'NetworkPolicy', 'default-deny', 'monitoring')), 1), /^network: namespace monitoring has pods but no policy that denies ingress and egress for all of them/],
   // no credentials in git
   ['no credentials in git', 'a token pasted into a ConfigMap', (o) => void o.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'notes', namespace: 'monitoring' }, data: { 'git.txt': `https://ghp_${'wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pINUx'}@github.com/me/x.git` } } as unknown as Obj), /^credentials: credential in git: .*GitHub Token.* \[ConfigMap monitoring\/notes\]/],

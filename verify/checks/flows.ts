@@ -88,6 +88,32 @@ function portsOf(rule: Rule, dst: Peer): { port: number | 'any'; protocol: strin
   return out;
 }
 
+/** Entities the model knows (netmodel.ts); a rule naming another one grants something the proof cannot see. */
+const MODELLED_ENTITIES = new Set(['world', 'host', 'kube-apiserver', 'remote-node', 'cluster', 'all']);
+
+/**
+ * Parts of allow rules the enumeration cannot see: an endpoint selector that matches no pod the model knows
+ * (pods outside dist and the declared graph, e.g. a whole foreign namespace) or an entity it does not model.
+ * The flows they open cannot be shown declared, so they are errors too.
+ */
+function unprovable(policies: readonly Policy[], universe: readonly Endpoint[], nsLabels: NamespaceLabels): Finding[] {
+  const out: Finding[] = [];
+  for (const p of policies) {
+    for (const dir of ['ingress', 'egress'] as const) {
+      (p[dir] ?? []).forEach((rule, i) => {
+        for (const sel of rule.endpoints ?? []) {
+          const one: Rule = { endpoints: [sel], ports: [] };
+          if (!universe.some((ep) => peerMatches(one, { kind: 'endpoint', ep }, p.namespace, nsLabels))) {
+            out.push(finding(CHECK, 'error', `${id(p.doc.obj)} ${dir} rule ${i + 1} selects pods the model does not know (${JSON.stringify(sel.selector)}): a flow to them cannot be shown declared; declare the peer in the flow graph or remove the rule`, p.doc));
+          }
+        }
+        for (const e of rule.entities ?? []) if (!MODELLED_ENTITIES.has(e)) out.push(finding(CHECK, 'error', `${id(p.doc.obj)} ${dir} rule ${i + 1} names the entity ${JSON.stringify(e)}, which the network model does not cover`, p.doc));
+      });
+    }
+  }
+  return out;
+}
+
 function grantsOf(policies: readonly Policy[], endpoints: readonly Endpoint[], universe: readonly Endpoint[], nsLabels: NamespaceLabels): Grant[] {
   const out: Grant[] = [];
   for (const p of policies) {
@@ -202,7 +228,7 @@ export function checkFlowsDeclared(ctx: Context, allowed: readonly AllowedFlow[]
     for (const src of peerOfName(a.from, universe)) for (const dst of peerOfName(a.to, universe)) declared.push({ src, dst, port: a.port, protocol: (a.protocol ?? 'TCP').toUpperCase(), why: `allow-list: ${a.why}` });
   }
 
-  const out: Finding[] = [];
+  const out: Finding[] = unprovable(model.policies, universe, nsLabels);
   const reported = new Set<string>();
   for (const g of grantsOf(model.policies, endpoints, universe, nsLabels)) {
     const ok = declared.some((d) => covers(d.src, g.src) && covers(d.dst, g.dst) && (d.port === g.port || d.port === 'any') && (d.protocol === g.protocol || d.protocol === 'ANY' || (g.protocol === 'ANY' && d.port === 'any')));
