@@ -5,10 +5,12 @@
  * configuration, a YAML document), comes out byte-exact as data in argocd-cm.
  */
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { parse } from 'yaml';
 import { synthesize } from '../charts/synth';
 import { ConfigError, REDACTED, resolveSite, validateSite } from '../config/load';
 import { scanForSecrets } from '../config/secret-scan';
+import { EXAMPLE_CA_PEM } from '../config/trust';
 import { inputWith, PAYLOADS, stringFields } from './corpus';
 import { findResource, synth } from './helpers';
 
@@ -79,14 +81,9 @@ describe('the Dex configuration (free YAML) carries payloads as inert data', () 
 
 describe('credentials are refused wherever they appear, with the field path, and never echoed', () => {
   const GHP = `ghp_${'wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pINUx'}`;
-  const PRIVATE_KEY = [
-    '-----BEGIN PRIVATE KEY-----',
-    'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgevZzL1gdAFr88hb2',
-    'OF/2NxApJCzGCEDdfSp6VQO30hyhRANCAAQRWz+jn65BtOMvdyHKcvjBeBSDZH2r',
-    '1RTwjmYSi9R/zpBnuQ4EiMnCqfMPWiZqB4QdbAd0E7oH50VpuZ1P087G',
-    '-----END PRIVATE KEY-----',
-  ].join('\n');
-  const CERT = validateSite({}).vault.caCert ?? require('../config/trust').EXAMPLE_CA_PEM;
+  // A throwaway key made at test time (no key material in the repository).
+  const PRIVATE_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString().trim();
+  const CERT = EXAMPLE_CA_PEM;
   test.each([
     ['a token in git.repoURL', { git: { repoURL: `https://${GHP}@github.com/me/homelab.git` } }, 'git.repoURL'],
     ['user:password in git.repoURL', { git: { repoURL: 'https://me:hunter2@git.domus.lan/homelab.git' } }, 'git.repoURL'],
@@ -108,7 +105,7 @@ describe('credentials are refused wherever they appear, with the field path, and
     const issue = e.issues.find((i) => i.path === path);
     expect(issue).toBeDefined();
     expect(issue!.value).toBe(REDACTED);
-    for (const secret of [GHP, 'hunter2', 'MIGHAgEAMBMGByqGSM49']) expect(e.message).not.toContain(secret);
+    for (const secret of [GHP, 'hunter2', PRIVATE_KEY.split('\n')[1]!]) expect(e.message).not.toContain(secret);
   });
   test('a reference ($dex.<key>) and a public certificate are fine', () => {
     expect(() => validateSite({ vault: { caCert: CERT }, workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.lan'], config: 'connectors:\n- type: ldap\n  id: l\n  name: L\n  config:\n    bindPW: $dex.ldap.bindPW\n' } } } })).not.toThrow();

@@ -5,7 +5,9 @@
  * understands. The unedited stack has no error, so each failure comes from the edit.
  * docs/verify.md ("Promises") lists the same promises with the check that guards each.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
+import { EXAMPLE_CA_PEM } from '../../config/trust';
 import { validateSite } from '../../config/load';
 import { runChecks } from '../../verify/cli';
 import { checkCredentials } from '../../verify/checks/credentials';
@@ -18,12 +20,14 @@ import { synth } from '../helpers';
 import { siteContext } from './site-context';
 
 const site = validateSite({});
+/** A throwaway key made at test time (no key material in the repository). */
+const PRIVATE_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 const baseContext = siteContext(site, synth().files);
 const base = { docs: baseContext.docs, files: baseContext.files };
 
 type Obj = KubeObj & { spec: Record<string, unknown> & { template?: { spec: PodSpecish } } };
 interface PodSpecish {
-  containers: { name: string; image: string; args?: string[]; securityContext?: Record<string, unknown>; resources: { requests: Record<string, string>; limits: Record<string, string> } }[];
+  containers: { name: string; image: string; args?: string[]; env?: { name: string; value?: string }[]; securityContext?: Record<string, unknown>; resources: { requests: Record<string, string>; limits: Record<string, string> } }[];
 }
 
 function context(mutate?: (objs: Obj[]) => void): Context {
@@ -69,6 +73,9 @@ describe.each<[string, string, (objs: Obj[]) => void, RegExp]>([
   ['deny by default', 'the namespace default-deny deleted', (o) => void o.splice(o.indexOf(get(o, 'NetworkPolicy', 'default-deny', 'monitoring')), 1), /^network: namespace monitoring has pods but no policy that denies ingress and egress for all of them/],
   // no credentials in git
   ['no credentials in git', 'a token pasted into a ConfigMap', (o) => void o.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'notes', namespace: 'monitoring' }, data: { 'git.txt': `https://ghp_${'wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pINUx'}@github.com/me/x.git` } } as unknown as Obj), /^credentials: credential in git: .*GitHub Token.* \[ConfigMap monitoring\/notes\]/],
+  ['no credentials in git', 'a token as user name in an Application repoURL', (o) => void ((get(o, 'Application', 'storage').spec.source as { repoURL: string }).repoURL = 'https://x-access-token:abc123@git.domus.lan/homelab/domus-digitalis-stack.git'), /^credentials: credential in git: spec.source.repoURL is a URL with user info/],
+  ['no credentials in git', 'a private key pasted after the Vault CA in the injector', (o) => void get(o, 'Deployment', 'vault-agent-injector', 'vault').spec.template!.spec.containers[0]!.env!.push({ name: 'AGENT_INJECT_VAULT_CACERT_BYTES', value: `${EXAMPLE_CA_PEM}${PRIVATE_KEY}` }), /^credentials: credential in git: found private key.*\[private ?key\] \[Deployment vault\/vault-agent-injector\]/],
+  ['no credentials in git', 'a Dex clientSecret written inline (JSON-style quoted key) in argocd-cm', (o) => void ((get(o, 'ConfigMap', 'argocd-cm', 'argocd').data as Record<string, string>)['dex.config'] = '{"connectors":[{"type":"oidc","id":"x","name":"x","config":{"clientSecret":"hunter2"}}]}'), /^credentials: dex.config: secrets referenced as \$dex.<key> .*connectors\[0\].config.clientSecret holds a value \[ConfigMap argocd\/argocd-cm\]/],
   ['no credentials in git', 'a Secret with data', (o) => void o.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'root', namespace: 'storage' }, stringData: { password: 'hunter2' } } as unknown as Obj), /^secrets: Secret with data in git \[Secret storage\/root\]/],
   // pinned images
   ['pinned images', 'an image moved to latest', (o) => void (grafanaPod(o).containers[0]!.image = 'grafana/grafana:latest'), /^images: grafana: image "grafana\/grafana:latest" is not pinned/],
