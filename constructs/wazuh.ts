@@ -15,7 +15,7 @@ import { imageOf, IMAGES } from '../config/versions';
 import { StackContext } from './lib/context';
 import { httpsRoute } from './lib/ingress';
 import { entity, fqdns, tcp } from './lib/network';
-import { goString, templateText, xml } from './lib/quote';
+import { goString, templateText, xml, yaml } from './lib/quote';
 import { kvEnvTemplate, kvPath, pkiTemplate, VaultSecret } from './lib/vault';
 import { Workload } from './lib/workload';
 import { ServersTransport } from '../imports/traefik-serverstransport-traefik.io';
@@ -61,7 +61,7 @@ export class Wazuh extends Construct {
       'cluster.name: wazuh',
       'network.host: 0.0.0.0',
       'node.name: ${NODE_NAME}',
-      `discovery.seed_hosts: wazuh-indexer-headless.${ns}.svc`,
+      `discovery.seed_hosts: ${yaml(`wazuh-indexer-headless.${ns}.svc`)}`,
       `cluster.initial_cluster_manager_nodes: [${indexerNodes.join(', ')}]`,
       'path.data: /var/lib/wazuh-indexer',
       'path.logs: /var/log/wazuh-indexer',
@@ -156,13 +156,13 @@ export class Wazuh extends Construct {
         `    <key>{{- with secret ${goString(secret)} -}}{{ .Data.data.cluster_key }}{{- end }}</key>`,
         '    <port>1516</port>',
         '    <bind_addr>0.0.0.0</bind_addr>',
-        `    <nodes><node>wazuh-manager-master-0.wazuh-manager-master-headless.${ns}.svc</node></nodes>`,
+        `    <nodes><node>${templateText(xml(`wazuh-manager-master-0.wazuh-manager-master-headless.${ns}.svc`))}</node></nodes>`,
         '    <hidden>no</hidden>',
         '    <disabled>no</disabled>',
         '  </cluster>',
         `  <vulnerability-detection><enabled>${cfg.feedHosts.length ? 'yes' : 'no'}</enabled><feed-update-interval>60m</feed-update-interval></vulnerability-detection>`,
         '  <indexer><enabled>yes</enabled>',
-        `    <hosts><host>https://wazuh-indexer.${ns}.svc:9200</host></hosts>`,
+        `    <hosts><host>${templateText(xml(`https://wazuh-indexer.${ns}.svc:9200`))}</host></hosts>`,
         '    <ssl><certificate_authorities><ca>/etc/ssl/wazuh/root-ca.pem</ca></certificate_authorities>',
         '      <certificate>/etc/ssl/wazuh/filebeat.pem</certificate><key>/etc/ssl/wazuh/filebeat-key.pem</key></ssl>',
         '  </indexer>',
@@ -281,7 +281,7 @@ export class Wazuh extends Construct {
       'server.ssl.enabled: true',
       `server.ssl.certificate: ${dashCerts}/dashboard.pem`,
       `server.ssl.key: ${dashCerts}/dashboard-key.pem`,
-      `opensearch.hosts: https://wazuh-indexer.${ns}.svc:9200`,
+      `opensearch.hosts: ${yaml(`https://wazuh-indexer.${ns}.svc:9200`)}`,
       'opensearch.ssl.verificationMode: certificate',
       `opensearch.ssl.certificateAuthorities: ["${dashCerts}/root-ca.pem"]`,
       'opensearch.requestHeadersWhitelist: ["securitytenant", "Authorization"]',

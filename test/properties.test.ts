@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { synthesize } from '../charts/synth';
 import { ConfigError, validateSite } from '../config/load';
 import { scanForSecrets, stringLeaves } from '../config/secret-scan';
-import { comment, goString, hcl, ini, lua, sh, templateText, traefikRuleArg, xml, yamlString } from '../constructs/lib/quote';
+import { comment, goString, hcl, ini, lua, sh, templateText, traefikRuleArg, xml, yaml, yamlString } from '../constructs/lib/quote';
 import { runChecks } from '../verify/cli';
 import { inputWith, PAYLOADS, stringFields } from './corpus';
 import { siteContext } from './verify/site-context';
@@ -37,6 +37,15 @@ describe('quoting round-trips through the target', () => {
       fc.property(anyString, (s) => {
         for (const version of ['1.1', '1.2'] as const) expect((parse(`k: ${yamlString(s)}\n`, { version }) as { k: string }).k).toBe(s);
         expect(CONTROL.test(yamlString(s))).toBe(false);
+      }),
+      { seed: SEED, numRuns: 500 },
+    );
+  });
+  test('yaml: plain or quoted, YAML 1.1 and 1.2 parsers read the original string (booleans, numbers, nulls stay strings)', () => {
+    const words = fc.oneof(anyString, fc.constantFrom('yes', 'No', 'on', 'OFF', 'null', '~', '0755', '1e3', '0x1F', '.inf', 'a: b', '- x', '#x', 'x #y', 'https://a.lan:9200', '*a', '&a', '!tag', '%x', '@x', '`x'));
+    fc.assert(
+      fc.property(words, (s) => {
+        for (const version of ['1.1', '1.2'] as const) expect((parse(`k: ${yaml(s)}\n`, { version }) as { k: unknown }).k).toBe(s);
       }),
       { seed: SEED, numRuns: 500 },
     );

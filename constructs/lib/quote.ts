@@ -59,6 +59,16 @@ export function yamlString(s: string): string {
   return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/**
+ * A YAML scalar for hand-written YAML lines: plain when it is a word no YAML 1.1/1.2 parser reads as anything
+ * but that string (no indicator, no boolean/null/number look-alike), double-quoted otherwise.
+ */
+export function yaml(s: string): string {
+  const special = /^(y|n|yes|no|on|off|true|false|null|~|[-+]?(\.inf|\.nan)|[-+]?[0-9][0-9_.:eE+-]*|0x[0-9a-fA-F_]+|0o?[0-7_]+|0b[01_]+|<<)$/i;
+  if (/^[A-Za-z0-9_/][A-Za-z0-9_./:-]*$/.test(s) && !/:(\s|$)/.test(s) && !special.test(s)) return s;
+  return yamlString(s);
+}
+
 /** XML character data or attribute value: the five predefined entities; characters XML 1.0 forbids throw. */
 export function xml(s: string): string {
   // XML 1.0 Char production: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
