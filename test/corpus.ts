@@ -60,6 +60,16 @@ export function stringFields(schema: z.core.$ZodType = siteSchema, path: (string
   return [];
 }
 
+/** Every number and boolean leaf of the schema (the rest of the schema besides strings). */
+export function scalarFields(schema: z.core.$ZodType = siteSchema, path: (string | number)[] = []): { path: (string | number)[]; kind: 'number' | 'boolean' }[] {
+  const s = unwrap(schema);
+  if (s instanceof z.ZodNumber) return [{ path, kind: 'number' }];
+  if (s instanceof z.ZodBoolean) return [{ path, kind: 'boolean' }];
+  if (s instanceof z.ZodArray) return scalarFields(s.element as z.core.$ZodType, [...path, 0]);
+  if (s instanceof z.ZodObject) return Object.entries(s.shape).flatMap(([k, v]) => scalarFields(v as z.core.$ZodType, [...path, k]));
+  return [];
+}
+
 /** Required siblings of an array element, so only the field under test is wrong. */
 const ELEMENT: Readonly<Record<string, Record<string, unknown>>> = {
   nodes: { name: 'node-01', ip: '192.168.10.20' },

@@ -12,7 +12,7 @@ import { ConfigError, validateSite } from '../config/load';
 import { scanForSecrets, stringLeaves } from '../config/secret-scan';
 import { comment, goString, hcl, ini, lua, sh, templateText, traefikRuleArg, xml, yaml, yamlString } from '../constructs/lib/quote';
 import { runChecks } from '../verify/cli';
-import { inputWith, PAYLOADS, stringFields } from './corpus';
+import { inputWith, PAYLOADS, scalarFields, stringFields } from './corpus';
 import { siteContext } from './verify/site-context';
 
 const SEED = 20261130;
@@ -161,6 +161,37 @@ describe('the schema over generated sites', () => {
       }),
       { seed: SEED, numRuns: 300 },
     );
+  });
+
+  test('numbers and booleans anywhere in the schema: refused with a ConfigError, or a site that synthesizes and passes verify', () => {
+    const fields = scalarFields();
+    expect(fields.length).toBeGreaterThan(20);
+    const arb = fc
+      .array(
+        fc.constantFrom(...fields).chain((f) =>
+          (f.kind === 'boolean' ? fc.boolean() : fc.oneof(fc.integer({ min: -3, max: 40 }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(1e12))).map((v) => inputWith(f.path, v)),
+        ),
+        { minLength: 1, maxLength: 3 },
+      )
+      .map((parts) => parts.reduce<Record<string, unknown>>((acc, p) => merge(acc, p), {}));
+    let accepted = 0;
+    fc.assert(
+      fc.property(arb, (input) => {
+        let site;
+        try {
+          site = validateSite(input, 'generated');
+        } catch (e) {
+          expect(e).toBeInstanceOf(ConfigError);
+          return;
+        }
+        accepted++;
+        const out = synthesize(site);
+        // Capacity is the one promise the schema leaves to verify: more replicas may simply not fit the nodes.
+        expect(runChecks(siteContext(site, out.files), { maxShare: 0.8 }).findings.filter((f) => f.severity === 'error' && f.check !== 'capacity').map((f) => `${f.check}: ${f.message}`)).toEqual([]);
+      }),
+      { seed: SEED, numRuns: 40 },
+    );
+    expect(accepted).toBeGreaterThan(0);
   });
 
   test('arbitrary JSON never crashes the loader', () => {
