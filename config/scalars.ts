@@ -166,6 +166,8 @@ export function dexConfigProblems(s: string): string[] {
           out.push(`secrets referenced as $dex.<key> (kept in argocd-secret, outside git), never written inline: ${p} holds a value`);
         } else walk(x, p);
       }
+    } else if (typeof v === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]*@/i.test(v) && !/^ssh:/i.test(v)) {
+      out.push(`a URL without user:password or token in the Dex configuration: ${path} has user info`);
     }
   };
   walk(doc, '');
