@@ -39,7 +39,7 @@ function userinfoProblem(authority: string, allowUser: boolean): string | undefi
   return undefined;
 }
 
-export const httpsUrlMessage = 'an https:// URL with a host and an optional port, no path, no credentials (e.g. https://vault.domus.lan:8200)';
+export const httpsUrlMessage = 'an https:// URL with a lower-case host name or IPv4 address and an optional port, no path, no credentials (e.g. https://vault.domus.lan:8200)';
 
 /**
  * `https://host[:port]` (a trailing `/` is tolerated). Checked on the raw text, not on what WHATWG URL makes
