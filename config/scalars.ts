@@ -11,10 +11,8 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 
 /** C0/C1 controls, DEL, Unicode line/paragraph separators and bidi overrides: never part of a value we emit. */
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
 /** The same, but newlines and tabs are allowed (multi-line fields: PEM, Dex YAML). */
-// eslint-disable-next-line no-control-regex
 const CONTROL_MULTILINE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
 
 export const hasControl = (s: string): boolean => CONTROL.test(s);

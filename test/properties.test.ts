@@ -17,7 +17,6 @@ import { siteContext } from './verify/site-context';
 
 const SEED = 20261130;
 const anyString = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'binary-ascii', maxLength: 40 }), fc.constantFrom(...PAYLOADS.filter((p) => p.length < 1000)));
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 describe('quoting round-trips through the target', () => {
@@ -83,7 +82,6 @@ describe('quoting round-trips through the target', () => {
   test('xml: no markup survives, entities decode to the original; characters XML 1.0 forbids throw', () => {
     fc.assert(
       fc.property(anyString, (s) => {
-        // eslint-disable-next-line no-control-regex
         if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/.test(s)) return expect(() => xml(s)).toThrow(/cannot emit/);
         const q = xml(s);
         expect(/[<>"']|&(?!(amp|lt|gt|quot|apos);)/.test(q)).toBe(false);
@@ -133,7 +131,6 @@ describe('the schema over generated sites', () => {
   const siteArb = fc
     .array(fc.tuple(fc.constantFrom(...fields), fc.oneof(anyString, fc.constantFrom('main', 'v1.2.3', 'node-02', 'casa.home.arpa', '10.1.0.0/16', '500m', '2Gi', '30d', 'https://vault.casa.lan', 'git@git.casa.lan:infra/homelab.git'))), { minLength: 1, maxLength: 3 })
     .map((entries) => entries.reduce<Record<string, unknown>>((acc, [f, v]) => merge(acc, inputWith(f.path, v)), {}));
-  // eslint-disable-next-line no-control-regex
   const INERT = /^[A-Za-z0-9_@%+=:,./~-]{0,2048}$/;
 
   beforeAll(() => {

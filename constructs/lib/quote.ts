@@ -12,7 +12,6 @@ function refuse(s: string, re: RegExp, what: string): void {
   if (m) throw new Error(`cannot emit ${JSON.stringify(s.length > 60 ? `${s.slice(0, 57)}...` : s)} into ${what}: it contains ${JSON.stringify(m[0])}`);
 }
 
-// eslint-disable-next-line no-control-regex
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /**
@@ -45,7 +44,6 @@ export function hcl(s: string): string {
     .replace(/\t/g, '\\t')
     .replace(/\$\{/g, () => '$${')
     .replace(/%\{/g, '%%{')
-    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return `"${body}"`;
 }
@@ -55,7 +53,6 @@ export function hcl(s: string): string {
  * printable set (DEL, C1, NEL, line/paragraph separators) as `\uXXXX`, so a parser cannot fold or break it.
  */
 export function yamlString(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
@@ -72,7 +69,6 @@ export function yaml(s: string): string {
 /** XML character data or attribute value: the five predefined entities; characters XML 1.0 forbids throw. */
 export function xml(s: string): string {
   // XML 1.0 Char production: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
-  // eslint-disable-next-line no-control-regex
   refuse(s, /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/, 'XML');
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
