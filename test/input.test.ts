@@ -118,6 +118,11 @@ describe('every error is a field-path message, never a stack trace', () => {
     const r = outcome({ git: { repoURL: 'https://[::1/x.git' } });
     expect(r).toEqual({ ok: false, paths: ['git.repoURL'], values: ['https://[::1/x.git'] });
   });
+  test('requests above limits name the request field and the limit', () => {
+    const r = outcome({ workloads: { grafana: { resources: { requests: { cpu: '2', memory: '1Gi' }, limits: { cpu: '1', memory: '512Mi' } } } } });
+    expect(r).toEqual({ ok: false, paths: ['workloads.grafana.resources.requests.cpu', 'workloads.grafana.resources.requests.memory'], values: ['2', '1Gi'] });
+    expect(outcome({ workloads: { minio: { bucketJob: { resources: { requests: { cpu: '200m', memory: '128Mi' }, limits: { cpu: '200m', memory: '128Mi' } } } } } })).toEqual({ ok: true });
+  });
   test('git.revision: newlines and 200 KB are refused', () => {
     expect(outcome({ git: { revision: 'main\nx' } })).toMatchObject({ ok: false, paths: ['git.revision'] });
     expect(outcome({ git: { revision: 'a'.repeat(200 * 1024) } })).toMatchObject({ ok: false, paths: ['git.revision'] });
