@@ -138,8 +138,12 @@ export const pemCertificates = z.string().superRefine((s, ctx) => {
   if (p) ctx.addIssue({ code: 'custom', message: p, input: '(redacted)' });
 });
 
-/** Keys whose value is a credential, in any connector (Dex' clientSecret, bindPW, ...), whatever the quoting. */
-export const SECRET_KEY = /(secret|passw|pwd|bindpw|token|api_?key|private_?key|credential)/i;
+/**
+ * Keys whose value is a credential, in any connector (Dex' clientSecret, bindPW, keystonePassword, ...),
+ * whatever the quoting. Anchored at the end of the name so `tokenURL`, `idTokens` or `passwordConnector`
+ * (settings, not secrets) pass.
+ */
+export const SECRET_KEY = /(^secret|secret$|passw(or)?ds?$|pwd$|pw$|token$|api_?key$|private_?key$|credentials?$)/i;
 /** Argo CD resolves `$<key>` and `$<secret>:<key>` from Kubernetes Secrets, outside git (argocd-cm dex.config). */
 const SECRET_REFERENCE = /^\$[A-Za-z0-9._:-]+$/;
 

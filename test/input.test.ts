@@ -108,6 +108,10 @@ describe('credentials are refused wherever they appear, with the field path, and
     expect(issue!.value).toBe(REDACTED);
     for (const secret of [GHP, 'hunter2', PRIVATE_KEY.split('\n')[1]!]) expect(e.message).not.toContain(secret);
   });
+  test('connector settings that only look like secrets are fine (tokenURL, idTokens, passwordConnector)', () => {
+    const config = 'connectors:\n- type: oauth\n  id: o\n  name: O\n  config:\n    clientID: argocd\n    clientSecret: $dex.oauth.clientSecret\n    tokenURL: https://idp.lan/token\n    userInfoURL: https://idp.lan/userinfo\noauth2:\n  passwordConnector: local\nexpiry:\n  idTokens: 24h\n';
+    expect(() => validateSite({ workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.lan'], config } } } })).not.toThrow();
+  });
   test('a reference ($dex.<key>) and a public certificate are fine', () => {
     expect(() => validateSite({ vault: { caCert: CERT }, workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.lan'], config: 'connectors:\n- type: ldap\n  id: l\n  name: L\n  config:\n    bindPW: $dex.ldap.bindPW\n' } } } })).not.toThrow();
   });
