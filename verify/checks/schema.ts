@@ -115,6 +115,7 @@ function recentModel(apiVersion: string, kind: string): Model | null {
     const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
     let model: Model | null = null;
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(`kubernetes-models/${group ? `${group}/` : ''}${version}/${kind}`) as Record<string, Model>;
       model = mod[kind] ?? null;
     } catch {
