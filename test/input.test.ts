@@ -93,6 +93,7 @@ describe('credentials are refused wherever they appear, with the field path, and
     ['quoted bindPW in Dex YAML', { workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.lan'], config: "connectors:\n- type: ldap\n  config:\n    'bindPW': hunter2\n" } } } }, 'workloads.argocd.dex.config'],
     ['user:password in a URL inside the Dex config', { workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.lan'], config: 'connectors:\n- type: oidc\n  id: x\n  name: x\n  config:\n    issuer: https://argocd:hunter2@idp.lan\n' } } } }, 'workloads.argocd.dex.config'],
     ['a token in a field that accepts its characters (git.revision)', { git: { revision: GHP } }, 'git.revision'],
+    ['a token after a secretlint-disable comment (the scanner cannot be switched off from the input)', { workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.lan'], config: `# secretlint-disable\nconnectors:\n- type: github\n  id: gh\n  name: ${GHP} # secretlint-disable-line\n` } } } }, 'workloads.argocd.dex.config'],
     ['a token anywhere in the Dex config (secretlint)', { workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.lan'], config: `connectors:\n- type: github\n  id: gh\n  name: ${GHP}\n` } } } }, 'workloads.argocd.dex.config'],
   ])('%s', (_n, input, path) => {
     let err: unknown;
