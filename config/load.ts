@@ -106,7 +106,13 @@ export function validateSite(input: unknown, source = 'inline'): Site {
     }
   }
   try {
-    issues.push(...secretIssues(input ?? {}).filter((s) => !issues.some((i) => i.path === s.path && i.value === REDACTED)));
+    const secrets = secretIssues(input ?? {});
+    // A field the schema refuses (an unknown key, a wrong format) must not echo the credential in its message.
+    const leaked = new Set(secrets.map((s) => s.path));
+    issues.forEach((i, n) => {
+      if (leaked.has(i.path)) issues[n] = { ...i, value: REDACTED };
+    });
+    issues.push(...secrets);
   } catch (e) {
     issues.push({ path: '(secret scan)', value: undefined, expected: `a secret scan that runs: ${(e as Error).message}` });
   }
