@@ -162,6 +162,10 @@ export function checkExposure(ctx: Context, routes: readonly ExposureRoute[] = l
       }
       continue;
     }
+    if (['IngressRouteTCP', 'IngressRouteUDP', 'HTTPRoute', 'TCPRoute', 'TLSRoute', 'UDPRoute', 'GRPCRoute'].includes(d.obj.kind)) {
+      out.push(finding(CHECK, 'error', `${d.obj.kind} publishes a backend outside the reviewed HTTP routes: the stack publishes IngressRoutes only (verify/exposure.yaml)`, d));
+      continue;
+    }
     if (d.obj.kind !== 'IngressRoute') continue;
     const spec = d.obj.spec as { routes?: RouteSpec[] };
     for (const [i, r] of (spec.routes ?? []).entries()) {
