@@ -15,6 +15,7 @@ import { HelmChart } from '../imports/helm-controller-helmchart-helm.cattle.io';
 import { IMAGES, VERSIONS } from '../config/versions';
 import { Site } from '../config/schema';
 import { StackContext } from '../constructs/lib/context';
+import { comment, hcl, sh } from '../constructs/lib/quote';
 import { PkiCertificate, pkiParams, pkiRoleFor, REVIEWER_SECRET, VaultBinding } from '../constructs/lib/vault';
 import { Workload } from '../constructs/lib/workload';
 import { wazuhRunbook } from '../constructs/wazuh-runbook';
@@ -130,25 +131,22 @@ export function templateKeys(template: string): string[] {
  */
 export function policyHcl(b: VaultBinding, certs: readonly PkiCertificate[] = []): string {
   const block = (p: VaultBinding['paths'][number]) => {
-    const lines = [`path "${p.path}" {`, `  capabilities = ["${p.capability}"]`];
+    const lines = [`path ${hcl(p.path)} {`, `  capabilities = [${hcl(p.capability)}]`];
     if (p.capability === 'update' && certs.length) {
       const allowed = new Map<string, Set<string>>();
       for (const c of certs) for (const [k, v] of Object.entries(pkiParams(c))) allowed.set(k, new Set([...(allowed.get(k) ?? []), v]));
-      lines.push('  allowed_parameters = {', ...[...allowed].map(([k, vs]) => `    "${k}" = [${[...vs].sort().map((v) => `"${v}"`).join(', ')}]`), '  }');
+      lines.push('  allowed_parameters = {', ...[...allowed].map(([k, vs]) => `    ${hcl(k)} = [${[...vs].sort().map(hcl).join(', ')}]`), '  }');
     }
     return [...lines, '}', ''].join('\n');
   };
-  return `# Vault policy for ${b.namespace}/${b.serviceAccount} (role ${b.role}); generated, do not edit.\n${b.paths.map(block).join('\n')}`;
+  return `# Vault policy for ${comment(`${b.namespace}/${b.serviceAccount} (role ${b.role})`)}; generated, do not edit.\n${b.paths.map(block).join('\n')}`;
 }
-
-/** Single-quoted for bash: the value reaches the shell as one word, whatever it holds. */
-export const shq = (v: string): string => `'${v.replace(/'/g, `'\\''`)}'`;
 
 /** The `vault write <pki>/roles/<role>` arguments: exactly the names the registry's certificates request. */
 export function pkiRoleArgs(ctx: StackContext): string[] {
   const r = pkiRoleFor(ctx.vault.certificates().map((c) => c.cert));
   return [
-    `allowed_domains=${shq(r.allowedDomains.join(','))}`,
+    sh(`allowed_domains=${r.allowedDomains.join(',')}`),
     'allow_bare_domains=true',
     'allow_subdomains=false',
     'allow_glob_domains=false',
@@ -204,7 +202,7 @@ function vaultSetup(ctx: StackContext): string {
   const lines = [
     '#!/usr/bin/env bash',
     '# Vault-side setup for the stack, generated from the same Vault specs as the pod annotations.',
-    `# Run from the repository root with the vault CLI logged in to ${site.vault.address} (VAULT_ADDR) and kubectl`,
+    `# Run from the repository root with the vault CLI logged in to ${comment(site.vault.address)} (VAULT_ADDR) and kubectl`,
     '# on the cluster: K3S_CA_FILE=./server-ca.crt bash dist/bootstrap/vault/setup.sh (a copy of the k3s server CA,',
     '# /var/lib/rancher/k3s/server/tls/server-ca.crt). Idempotent: safe to run again.',
     'set -euo pipefail',
@@ -215,30 +213,30 @@ function vaultSetup(ctx: StackContext): string {
     '',
     // Whole output first: `vault … | grep -q` under pipefail can fail on SIGPIPE and re-enable a mounted path.
     'AUTH_MOUNTS="$(vault auth list -format=json)"',
-    `case "$AUTH_MOUNTS" in *${shq(`"${mount}/"`)}*) ;; *) vault auth enable -path=${shq(mount)} kubernetes ;; esac`,
+    `case "$AUTH_MOUNTS" in *${sh(`"${mount}/"`)}*) ;; *) vault auth enable -path=${sh(mount)} kubernetes ;; esac`,
     `# Vault reviews pod tokens (TokenReview) with the token of ${site.namespaces.vault}/vault-auth (system:auth-delegator), held`,
     `# by the Secret ${REVIEWER_SECRET} (dist/bootstrap/vault/reviewer-token.yaml): a service-account-token Secret does not expire, so`,
     '# nothing needs renewing (docs/adr/0061-vault-reviewer-token.md). REVIEWER_JWT overrides it.',
-    `reviewer_jwt() { kubectl -n ${shq(site.namespaces.vault)} get secret ${REVIEWER_SECRET} -o jsonpath='{.data.token}' 2>/dev/null | base64 -d 2>/dev/null || true; }`,
+    `reviewer_jwt() { kubectl -n ${sh(site.namespaces.vault)} get secret ${REVIEWER_SECRET} -o jsonpath='{.data.token}' 2>/dev/null | base64 -d 2>/dev/null || true; }`,
     '# The token controller fills the Secret moments after it is applied: wait up to 60 s.',
     'if [ -z "${REVIEWER_JWT:-}" ]; then for _ in $(seq 1 30); do REVIEWER_JWT="$(reviewer_jwt)"; [ -n "$REVIEWER_JWT" ] && break; sleep 2; done; fi',
     `[ -n "$REVIEWER_JWT" ] || { echo "setup.sh: no reviewer token in ${site.namespaces.vault}/${REVIEWER_SECRET} (applied? see: kubectl -n ${site.namespaces.vault} get secret ${REVIEWER_SECRET})" >&2; exit 1; }`,
-    `vault write auth/${shq(mount)}/config kubernetes_host=${shq(`https://${server.ip}:6443`)} kubernetes_ca_cert=@"$CA_FILE" token_reviewer_jwt="$REVIEWER_JWT" disable_local_ca_jwt=true`,
+    `vault write auth/${sh(mount)}/config kubernetes_host=${sh(`https://${server.ip}:6443`)} kubernetes_ca_cert=@"$CA_FILE" token_reviewer_jwt="$REVIEWER_JWT" disable_local_ca_jwt=true`,
     '',
     ...bindings.flatMap((b) => [
-      `vault policy write ${shq(b.role)} "$HERE/policies/${b.role}.hcl"`,
-      `vault write auth/${shq(mount)}/role/${shq(b.role)} bound_service_account_names=${shq(b.serviceAccount)} bound_service_account_namespaces=${shq(b.namespace)} token_policies=${shq(b.role)} token_ttl=1h token_max_ttl=4h`,
+      `vault policy write ${sh(b.role)} "$HERE/policies/"${sh(`${b.role}.hcl`)}`,
+      `vault write auth/${sh(mount)}/role/${sh(b.role)} bound_service_account_names=${sh(b.serviceAccount)} bound_service_account_namespaces=${sh(b.namespace)} token_policies=${sh(b.role)} token_ttl=1h token_max_ttl=4h`,
     ]),
     '',
     ...(certs.length
       ? [
           `# PKI role: exactly the names the templates request (${certs.length} certificate${certs.length === 1 ? '' : 's'}); the mount and its CA exist already.`,
-          `vault write ${shq(`${site.vault.pkiMount}/roles/${site.vault.pkiRole}`)} ${pkiRoleArgs(ctx).join(' ')}`,
+          `vault write ${sh(`${site.vault.pkiMount}/roles/${site.vault.pkiRole}`)} ${pkiRoleArgs(ctx).join(' ')}`,
           '',
         ]
       : []),
     '# KV secrets the templates read (put the values yourself; this script never holds them):',
-    ...[...kv.entries()].sort().map(([path, keys]) => `#   vault kv put ${site.vault.kvMount}/${path} ${[...keys].sort().map((k) => `${k}=...`).join(' ')}`),
+    ...[...kv.entries()].sort().map(([path, keys]) => comment(`#   vault kv put ${sh(`${site.vault.kvMount}/${path}`)} ${[...keys].sort().map((k) => `${k}=...`).join(' ')}`)),
     '',
   ];
   return lines.join('\n');
@@ -257,10 +255,10 @@ export function day0Steps(site: Site): Day0Step[] {
   const agents = site.nodes.filter((n) => !n.roles.includes('server'));
   return [
     { id: 'host', title: 'Prepare the host (Debian/Ubuntu)', commands: ['sudo install -m 0644 dist/bootstrap/sysctl/99-domus.conf /etc/sysctl.d/', 'sudo sysctl --system', 'sudo mkdir -p /etc/rancher/k3s /var/lib/rancher/k3s/server/manifests /var/lib/rancher/k3s/server/static/charts'], done: 'sysctl vm.max_map_count prints 262144' },
-    { id: 'k3s', title: `Install k3s ${VERSIONS.k3s} on ${server.name} with the generated config`, commands: [`sudo install -m 0600 dist/bootstrap/k3s/config-${server.name}.yaml /etc/rancher/k3s/config.yaml`, 'sudo install -m 0600 dist/bootstrap/k3s/psa.yaml /var/lib/rancher/k3s/server/psa.yaml', `curl -sfL https://get.k3s.io | INSTALL_K3S_VERSION='${VERSIONS.k3s}' sh -`], done: 'kubectl get nodes shows the node NotReady (no CNI yet)' },
+    { id: 'k3s', title: `Install k3s ${VERSIONS.k3s} on ${server.name} with the generated config`, commands: [`sudo install -m 0600 ${sh(`dist/bootstrap/k3s/config-${server.name}.yaml`)} /etc/rancher/k3s/config.yaml`, 'sudo install -m 0600 dist/bootstrap/k3s/psa.yaml /var/lib/rancher/k3s/server/psa.yaml', `curl -sfL https://get.k3s.io | INSTALL_K3S_VERSION='${VERSIONS.k3s}' sh -`], done: 'kubectl get nodes shows the node NotReady (no CNI yet)' },
     { id: 'cilium', title: `Install Cilium ${VERSIONS.cilium} through the k3s helm-controller`, commands: [`sudo cp cilium-${VERSIONS.cilium}.tgz /var/lib/rancher/k3s/server/static/charts/`, 'sudo install -m 0600 dist/bootstrap/manifests/cilium.yaml /var/lib/rancher/k3s/server/manifests/cilium.yaml', 'kubectl -n kube-system rollout status ds/cilium --timeout=10m', 'cilium status --wait'], done: 'the node is Ready and CoreDNS runs' },
-    ...(agents.length ? [{ id: 'agents', title: 'Join the agent nodes', commands: agents.map((a) => `ssh ${a.name} "sudo install -m 0600 /dev/stdin /etc/rancher/k3s/config.yaml && curl -sfL https://get.k3s.io | INSTALL_K3S_VERSION='${VERSIONS.k3s}' K3S_URL=https://${server.ip}:6443 sh -s - agent" < dist/bootstrap/k3s/agent-${a.name}.yaml`), done: 'kubectl get nodes lists every node Ready' }] : []),
-    { id: 'injector', title: 'Apply the platform layer and the Vault Agent Injector (before anything that needs secrets)', commands: ['kubectl apply --server-side -f dist/platform/', 'kubectl apply --server-side -f dist/vault/', `kubectl -n ${site.namespaces.vault} rollout status deploy/vault-agent-injector --timeout=5m`], done: 'the injector pod is Ready and its webhook has a caBundle' },
+    ...(agents.length ? [{ id: 'agents', title: 'Join the agent nodes', commands: agents.map((a) => `ssh ${sh(a.name)} ${sh(`sudo install -m 0600 /dev/stdin /etc/rancher/k3s/config.yaml && curl -sfL https://get.k3s.io | INSTALL_K3S_VERSION=${sh(VERSIONS.k3s)} K3S_URL=${sh(`https://${server.ip}:6443`)} sh -s - agent`)} < ${sh(`dist/bootstrap/k3s/agent-${a.name}.yaml`)}`), done: 'kubectl get nodes lists every node Ready' }] : []),
+    { id: 'injector', title: 'Apply the platform layer and the Vault Agent Injector (before anything that needs secrets)', commands: ['kubectl apply --server-side -f dist/platform/', 'kubectl apply --server-side -f dist/vault/', `kubectl -n ${sh(site.namespaces.vault)} rollout status deploy/vault-agent-injector --timeout=5m`], done: 'the injector pod is Ready and its webhook has a caBundle' },
     { id: 'vault', title: 'Configure Vault (auth role and policy per ServiceAccount, KV secrets, PKI role)', commands: ['kubectl apply -f dist/bootstrap/vault/reviewer-token.yaml', 'sudo cat /var/lib/rancher/k3s/server/tls/server-ca.crt > ./server-ca.crt', 'K3S_CA_FILE=./server-ca.crt bash dist/bootstrap/vault/setup.sh', 'vault kv put … (the keys listed at the end of setup.sh)'], done: `vault read auth/${site.vault.authMount}/role/<role> answers for every role in setup.sh, and vault read ${site.vault.pkiMount}/roles/${site.vault.pkiRole} lists the stack's names` },
     { id: 'argocd', title: 'Bootstrap Argo CD from dist/ (once)', commands: [
         `kubectl apply --server-side -k "https://github.com/argoproj/argo-cd/manifests/crds?ref=${VERSIONS.argocd}"`,

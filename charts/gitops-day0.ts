@@ -1,16 +1,13 @@
 /**
  * The Argo CD part of DAY0 (rendered by charts/bootstrap.ts day0Steps): the LAN mirrors of the upstream CRD
  * repositories at the pinned tags, the controller's RBAC, and repository credentials that never enter git.
- * Every site value reaching a shell command is single-quoted (shq).
+ * Every site value reaching a shell command is quoted for the shell (constructs/lib/quote.ts sh).
  */
+import { sh } from '../constructs/lib/quote';
 import { credentialPrefix, gitEndpoint, mirrorsOf, UPSTREAM_REPOS, UpstreamRepoName } from '../config/git';
 import { Site } from '../config/schema';
 import { CONTROLLER_RBAC_FILE } from '../constructs/argocd';
 
-/** POSIX single-quoting: the value reaches the command as one literal word, whatever it contains. */
-export function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * Commands (run where github.com is reachable, with push rights on the site's git server) that copy exactly
@@ -26,8 +23,8 @@ export function mirrorCommands(site: Site): string[] {
     const ref = `refs/tags/${u.tag}`;
     return [
       `# ${u.upstreamURL} at ${u.tag} → ${mirrors[n]} (create the empty repository on the git server first)`,
-      `git init -q --bare ${dir} && git -C ${dir} fetch ${u.upstreamURL} ${shq(`${ref}:${ref}`)}`,
-      `git -C ${dir} push ${shq(mirrors[n])} ${shq(ref)}`,
+      `git init -q --bare ${dir} && git -C ${dir} fetch ${u.upstreamURL} ${sh(`${ref}:${ref}`)}`,
+      `git -C ${dir} push ${sh(mirrors[n])} ${sh(ref)}`,
     ];
   });
 }
@@ -43,8 +40,8 @@ export function credentialCommands(site: Site, ns: string): string[] {
   return [
     ssh ? '# GIT_KEY_FILE: a read-only deploy key (never committed)' : '# GIT_USER and a read-only token, typed at the prompt (never committed)',
     ...(ssh ? [] : ['read -rs -p "git token: " GIT_TOKEN && echo']),
-    `${ssh ? '' : `printf '%s' "$GIT_TOKEN" | `}kubectl -n ${shq(ns)} create secret generic ${name} --from-literal=type=git --from-literal=url=${shq(credentialPrefix(site))} ${secret}`,
-    `kubectl -n ${shq(ns)} label secret ${name} argocd.argoproj.io/secret-type=repo-creds`,
+    `${ssh ? '' : `printf '%s' "$GIT_TOKEN" | `}kubectl -n ${sh(ns)} create secret generic ${name} --from-literal=type=git --from-literal=url=${sh(credentialPrefix(site))} ${secret}`,
+    `kubectl -n ${sh(ns)} label secret ${name} argocd.argoproj.io/secret-type=repo-creds`,
   ];
 }
 

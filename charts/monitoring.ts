@@ -18,7 +18,8 @@ export function buildMonitoringChart(scope: Construct, ctx: StackContext): Stack
   if (prometheus) {
     // The Prometheus UI has no login: only the admin allowlist may reach it through Traefik.
     const allow = adminAllowList(chart, 'admin-allowlist', ctx, ctx.site.namespaces.monitoring);
-    httpsRoute(chart, 'prometheus-route', ctx, { subdomain: 'prometheus', backend: prometheus.workload.endpoint('http'), middlewares: [allow], excludePathRegexp: PROMETHEUS_LIFECYCLE_PATHS });
+    // --web.enable-lifecycle is on for the config reloader (pod-local); the LAN gets the UI and API, not quit/reload.
+    httpsRoute(chart, 'prometheus-route', ctx, { subdomain: 'prometheus', backend: prometheus.workload.endpoint('http'), middlewares: [allow], excludePaths: PROMETHEUS_LIFECYCLE_PATHS });
   }
   return chart;
 }

@@ -52,6 +52,12 @@ export function mirrorsOf(site: Site): Record<UpstreamRepoName, string> {
   };
 }
 
+/** The LAN mirrors Applications may sync, each with the upstream tag it must stay pinned at. */
+export function pinnedMirrors(site: Site): Record<string, string> {
+  const m = mirrorsOf(site);
+  return { [m.argocd]: UPSTREAM_REPOS.argocd.tag, ...(site.workloads.traefik.enabled ? { [m.traefik]: UPSTREAM_REPOS.traefik.tag } : {}) };
+}
+
 /** Every repository URL an Application of this site names (the stack's own first). */
 export function repoURLsOf(site: Site): string[] {
   const m = mirrorsOf(site);

@@ -8,6 +8,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { addressIssues, withAddressDefaults } from './addresses';
 import { crossFieldIssues, Site, siteSchema } from './schema';
+import { scanForSecrets, stringLeaves } from './secret-scan';
 
 /** Environment variable naming a site file (same as `--config <file>`). */
 export const CONFIG_ENV = 'DOMUS_CONFIG';
@@ -94,12 +95,28 @@ function describe(issue: z.core.$ZodIssue, value: unknown): string {
   }
 }
 
-/** The example site: every field at its default. */
+/** Shown instead of a value that is, or may contain, a credential: an error message must not leak it into logs. */
+export const REDACTED = '(redacted)';
+/** Fields whose whole value is never echoed (a PEM bundle, a Dex configuration). */
+const SENSITIVE = /(^|\.)(caCert|dex\.config)$/;
+/** Messages of the credential rules (config/scalars.ts). */
+const CREDENTIAL_MESSAGE = /(without user:password|no private key|never written inline)/;
+
+/** Credentials found by secretlint in any string of the raw input, with the field path. */
+function secretIssues(input: unknown): ConfigIssue[] {
+  return scanForSecrets(stringLeaves(input).map((l) => ({ id: formatPath(l.path), text: l.text }))).map((f) => ({
+    path: f.id,
+    value: REDACTED,
+    expected: `no credential in the site file (secretlint: ${f.message} [${f.rule.replace('@secretlint/secretlint-rule-', '')}]); keep it in Vault or a Kubernetes Secret created outside git`,
+  }));
+}
+
 /**
- * Validates raw input (already parsed from YAML/JSON). Throws ConfigError listing every problem at once: the
- * per-field errors, the address defaults that cannot be derived, and the cross-field rules. Cross-field rules
- * also run when some field is wrong, on the input with the wrong fields set back to their defaults; an issue
- * that touches a wrong field is left out, since its value was not the operator's.
+ * Validates raw input (already parsed from YAML/JSON). Throws ConfigError listing every problem at once, and
+ * never anything else, so a caller prints field paths, not a stack trace: the per-field errors, credentials
+ * found in any string, the address defaults that cannot be derived, and the cross-field rules. Cross-field
+ * rules also run when some field is wrong, on the input with the wrong fields set back to their defaults; an
+ * issue that touches a wrong field is left out, since its value was not the operator's.
  */
 export function validateSite(input: unknown, source = 'inline'): Site {
   const derived = withAddressDefaults(input ?? {});
@@ -115,13 +132,31 @@ export function validateSite(input: unknown, source = 'inline'): Site {
         }
       } else {
         bad.push(issue.path);
-        issues.push({ path: formatPath(issue.path), value: valueAt(input, issue.path), expected: describe(issue, valueAt(input, issue.path)) });
+        const path = formatPath(issue.path);
+        const redact = SENSITIVE.test(path) || CREDENTIAL_MESSAGE.test(issue.message);
+        issues.push({ path, value: redact ? REDACTED : valueAt(input, issue.path), expected: describe(issue, valueAt(input, issue.path)) });
       }
     }
   }
+  try {
+    const secrets = secretIssues(input ?? {});
+    // A field the schema refuses (an unknown key, a wrong format) must not echo the credential in its message.
+    const leaked = new Set(secrets.map((s) => s.path));
+    issues.forEach((i, n) => {
+      if (leaked.has(i.path)) issues[n] = { ...i, value: REDACTED };
+    });
+    issues.push(...secrets);
+  } catch (e) {
+    issues.push({ path: '(secret scan)', value: undefined, expected: `a secret scan that runs: ${(e as Error).message}` });
+  }
   const cross = [...derived.issues, ...addressIssues(derived.input, exampleDefaults())];
-  const site = parsed.success ? parsed.data : repaired(derived.input, bad);
-  if (site) cross.push(...crossFieldIssues(site));
+  try {
+    const site = parsed.success ? parsed.data : repaired(derived.input, bad);
+    if (site) cross.push(...crossFieldIssues(site));
+  } catch (e) {
+    // A repaired site can still be one a rule cannot evaluate: say so instead of throwing a stack trace.
+    if (parsed.success) issues.push({ path: '(site)', value: undefined, expected: `a site the cross-field rules can evaluate (${(e as Error).message})` });
+  }
   const touchesBad = (p: readonly PropertyKey[]) => bad.some((b) => b.every((k, i) => i >= p.length || String(p[i]) === String(k)) || p.every((k, i) => i >= b.length || String(b[i]) === String(k)));
   const seen = new Set(issues.map((i) => `${i.path}\n${i.expected}`));
   for (const c of cross) {

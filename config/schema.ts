@@ -7,15 +7,14 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { caPemProblem } from './ca-pem';
 import { EXAMPLE_CA_PEM, needsPrivateCa } from './trust';
-
 import { EXAMPLE_VAULT_ADDRESS } from './addresses';
+import { loadBalancerIssues } from './loadbalancer';
+import { EXAMPLE_REPO_URL, gitIssues } from './git';
+import { caCertificates, cpuCores, dexConfig, gitRef, gitUrl, httpsUrl, repoPath } from './scalars';
 
 /** The example site's Vault; the example CA and Vault IP are defaults only while the address is this one. */
 export { EXAMPLE_VAULT_ADDRESS };
-import { loadBalancerIssues } from './loadbalancer';
-import { EXAMPLE_REPO_URL, gitIssues } from './git';
 
 // ---------------------------------------------------------------------------------------------------------
 // Scalars
@@ -58,26 +57,6 @@ export const imageTag = z
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}$/, { message: 'an image tag such as "v3.5.0"' })
   .refine((t) => t !== 'latest', { message: 'a pinned tag; "latest" is not allowed' });
 
-const httpsUrl = z.string().refine(
-  (s) => {
-    try {
-      const u = new URL(s);
-      return u.protocol === 'https:' && u.hostname !== '' && u.pathname === '/' && !u.search && !u.hash;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'an https:// URL with a host and an optional port, no path (e.g. https://vault.domus.lan:8200)' },
-);
-
-const gitUrl = z.string().refine((s) => /^(https:\/\/[^\s/]+\/\S+|ssh:\/\/[^\s/]+\/\S+|git@[^\s:]+:\S+)$/.test(s), {
-  message: 'a git URL: https://host/path, ssh://host/path or git@host:path',
-});
-
-const pemCert = z
-  .string()
-  .refine((s) => /^(-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+\n-----END CERTIFICATE-----\n?)+$/.test(s), { message: 'one or more PEM certificates (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)' });
-
 /** One known_hosts line: host[,host…] key-type base64-key (no markers, no comments with newlines). */
 const knownHostsLine = z.string().regex(/^(\[[A-Za-z0-9.-]+\]:\d{1,5}|[A-Za-z0-9.-]+)(,(\[[A-Za-z0-9.-]+\]:\d{1,5}|[A-Za-z0-9.-]+))* (ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521) [A-Za-z0-9+/]+=*$/, {
   message: 'a known_hosts line "host key-type base64-key", e.g. from ssh-keyscan git.domus.lan',
@@ -89,10 +68,16 @@ const duration = z.string().regex(/^\d+(s|m|h|d|w|y)$/, { message: 'a duration s
 // Building blocks shared by the workloads
 // ---------------------------------------------------------------------------------------------------------
 
-export const resourcesSchema = z.strictObject({
-  requests: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }),
-  limits: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }),
-});
+export const resourcesSchema = z
+  .strictObject({
+    requests: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }),
+    limits: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }),
+  })
+  // The API server rejects a container whose request exceeds its limit; say so here, with the field.
+  .superRefine((r, ctx) => {
+    if (cpuCores(r.requests.cpu) > cpuCores(r.limits.cpu)) ctx.addIssue({ code: 'custom', path: ['requests', 'cpu'], input: r.requests.cpu, message: `at most the CPU limit (${r.limits.cpu})` });
+    if (toMi(r.requests.memory) > toMi(r.limits.memory)) ctx.addIssue({ code: 'custom', path: ['requests', 'memory'], input: r.requests.memory, message: `at most the memory limit (${r.limits.memory})` });
+  });
 export type Resources = z.infer<typeof resourcesSchema>;
 
 /** Requests and limits; the CPU limit defaults to 4× the request (bursty homelab load, bounded). */
@@ -196,11 +181,11 @@ export const siteSchema = z.strictObject({
        */
       cidrs: z.array(cidr).optional(),
       /** Kubernetes auth mount on the external Vault (one per cluster). @default k3s-<cluster.name> (config/addresses.ts). */
-      authMount: z.string().regex(/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9_-]+)*$/, { message: 'a Vault mount path such as "k3s-homelab"' }).default('k3s-domus'),
+      authMount: z.string().max(128).regex(/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9_-]+)*$/, { message: 'a Vault mount path such as "k3s-homelab"' }).default('k3s-domus'),
       /** KV v2 mount holding the stack's secrets. */
-      kvMount: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'a Vault mount name such as "kv"' }).default('kv'),
+      kvMount: z.string().max(128).regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'a Vault mount name such as "kv"' }).default('kv'),
       /** PKI mount and role that issue the stack's TLS certificates. */
-      pkiMount: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'a Vault mount name such as "pki_int"' }).default('pki_int'),
+      pkiMount: z.string().max(128).regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'a Vault mount name such as "pki_int"' }).default('pki_int'),
       pkiRole: dnsLabel.default('homelab'),
       /**
        * PEM of the CA that signed Vault's TLS certificate (public part; one or more CA certificates). Every
@@ -208,13 +193,7 @@ export const siteSchema = z.strictObject({
        * or an IP (see config/trust.ts); omit it only for a publicly trusted Vault (the agent's system roots).
        * @default the example CA (config/trust.ts EXAMPLE_CA_PEM) while `address` is the example's, else none
        */
-      caCert: z
-        .string()
-        .superRefine((s, ctx) => {
-          const problem = caPemProblem(s);
-          if (problem) ctx.addIssue({ code: 'custom', message: problem });
-        })
-        .optional(),
+      caCert: caCertificates.optional(),
     })
     .transform((v) => {
       // Example values belong to the example address: a site with its own Vault gets no example IP or CA.
@@ -226,15 +205,15 @@ export const siteSchema = z.strictObject({
   git: z
     .strictObject({
       repoURL: gitUrl.default(EXAMPLE_REPO_URL),
-      revision: z.string().min(1).default('main'),
+      revision: gitRef.default('main'),
       /** Folder of the repository that holds the synthesized output. */
-      path: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, { message: 'a relative folder path such as "dist"' }).default('dist'),
+      path: repoPath.default('dist'),
       /**
        * PEM of the CA that signed the git server's TLS certificate (public part), for argocd-tls-certs-cm.
        * @default the example CA while repoURL is the example URL; required for any other https host with a
        * private name (config/git.ts gitIssues).
        */
-      caCert: pemCert.optional(),
+      caCert: caCertificates.optional(),
       /** known_hosts lines for ssh:// and git@ repositories (argocd-ssh-known-hosts-cm). @default [] */
       sshKnownHosts: z.array(knownHostsLine).default([]),
       /**
@@ -266,7 +245,7 @@ export const siteSchema = z.strictObject({
             .strictObject({
               enabled: z.boolean().default(false),
               /** Dex connectors as YAML (argocd-cm `dex.config`); secrets referenced as `$dex.<key>` from argocd-secret, never inline. */
-              config: z.string().default(''),
+              config: dexConfig.default(''),
               /** Identity-provider hosts Dex calls (HTTPS). */
               issuerHosts: z.array(domainName).default([]),
               resources: resourcesSchema.default(res('20m', '64Mi', '128Mi')),
@@ -392,9 +371,6 @@ export function crossFieldIssues(site: Site): { path: (string | number)[]; value
   const dex = site.workloads.argocd.dex;
   if (dex.enabled && (dex.config.trim() === '' || dex.issuerHosts.length === 0)) {
     out.push({ path: ['workloads', 'argocd', 'dex', dex.config.trim() === '' ? 'config' : 'issuerHosts'], value: dex.enabled ? (dex.config.trim() === '' ? dex.config : dex.issuerHosts) : undefined, message: 'a Dex connector configuration and the identity provider hosts when dex.enabled is true' });
-  }
-  if (/(clientSecret|password|secret)\s*:\s*[^$\s]/i.test(dex.config)) {
-    out.push({ path: ['workloads', 'argocd', 'dex', 'config'], value: '(redacted)', message: 'secrets referenced as $dex.<key> (kept in argocd-secret, outside git), never written inline' });
   }
   if (site.workloads.traefik.kind === 'DaemonSet' && site.workloads.traefik.replicas !== 1) {
     out.push({ path: ['workloads', 'traefik', 'replicas'], value: site.workloads.traefik.replicas, message: '1 when kind is "DaemonSet" (one pod per node; replicas does not apply)' });

@@ -13,6 +13,7 @@ import { dashboardJson, dashboardSpecs } from './dashboards';
 import { StackContext } from './lib/context';
 import { httpsRoute } from './lib/ingress';
 import { Endpoint } from './lib/network';
+import { ini as iniValue } from './lib/quote';
 import { kvPath, kvValueTemplate } from './lib/vault';
 import { Workload } from './lib/workload';
 
@@ -42,7 +43,7 @@ export class Grafana extends Construct {
 
     const ini = [
       '[server]',
-      `root_url = https://${ctx.host('grafana')}`,
+      `root_url = ${iniValue(`https://${ctx.host('grafana')}`)}`,
       '[paths]',
       'data = /var/lib/grafana',
       'logs = /var/log/grafana',

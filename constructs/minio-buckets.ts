@@ -13,6 +13,7 @@ import { Site } from '../config/schema';
 import { IMAGES, imageOf } from '../config/versions';
 import { StackContext } from './lib/context';
 import { Minio, MINIO_SECRET_KEYS, MINIO_UID, minioSecretPath } from './minio';
+import { goString, sh } from './lib/quote';
 import { Workload } from './lib/workload';
 
 /** Argo CD hook annotations: run after each successful sync, replace the previous Job. */
@@ -29,19 +30,19 @@ export function bucketScript(site: Site, apiUrl: string): string {
   const lines = [
     'set -eu',
     '# Keys come on stdin from the Vault-rendered file; mc output is hidden because it can echo them.',
-    `if ! mc --no-color alias set ${ALIAS} ${apiUrl} < ${KEYS_FILE} > /dev/null 2>&1; then`,
+    `if ! mc --no-color alias set ${ALIAS} ${sh(apiUrl)} < ${KEYS_FILE} > /dev/null 2>&1; then`,
     `  echo "minio-buckets: mc alias set ${ALIAS} ${apiUrl} failed (output hidden: it can contain credentials)" >&2`,
     '  exit 1',
     'fi',
   ];
   for (const b of site.workloads.minio.buckets) {
     const target = `${ALIAS}/${b.name}`;
-    lines.push(`mc --no-color mb --ignore-existing ${target}`);
+    lines.push(`mc --no-color mb --ignore-existing ${sh(target)}`);
     if (b.versioning) {
-      lines.push(`mc --no-color version enable ${target}`);
+      lines.push(`mc --no-color version enable ${sh(target)}`);
     } else {
       // Suspend only a bucket that had versioning on: a never-versioned bucket stays "un-versioned".
-      lines.push(`case "$(mc --no-color version info ${target})" in *"versioning is enabled"*) mc --no-color version suspend ${target} ;; esac`);
+      lines.push(`case "$(mc --no-color version info ${sh(target)})" in *"versioning is enabled"*) mc --no-color version suspend ${sh(target)} ;; esac`);
     }
   }
   lines.push(`echo "minio-buckets: ${site.workloads.minio.buckets.length} bucket(s) in place"`);
@@ -84,7 +85,7 @@ export class MinioBuckets extends Construct {
           {
             name: 'mc-keys',
             path: secretPath,
-            template: `{{- with secret "${secretPath}" -}}\n{{ .Data.data.${MINIO_SECRET_KEYS.user} }}\n{{ .Data.data.${MINIO_SECRET_KEYS.password} }}\n{{ end -}}`,
+            template: `{{- with secret ${goString(secretPath)} -}}\n{{ .Data.data.${MINIO_SECRET_KEYS.user} }}\n{{ .Data.data.${MINIO_SECRET_KEYS.password} }}\n{{ end -}}`,
             errorOnMissingKey: true,
           },
         ],

@@ -21,6 +21,12 @@ import { MountSpec, ProbeSpec, Workload } from './lib/workload';
 
 /** MinIO's container ports. */
 export const MINIO_API_PORT = 9000;
+/**
+ * Where MinIO serves Prometheus metrics on the S3 port, under its reserved bucket path /minio: legacy
+ * /minio/prometheus/metrics, /minio/v2/metrics/{cluster,bucket,node,resource}, /minio/metrics/v3...
+ * (minio/minio cmd/metrics-router.go @ RELEASE.2025-09-07T16-13-09Z; conformance/facts/exposure.ts).
+ */
+export const MINIO_METRICS_PATHS: readonly string[] = ['/minio/prometheus/', '/minio/v2/metrics/', '/minio/metrics/'];
 export const MINIO_CONSOLE_PORT = 9001;
 /** The file the Vault agent renders and MinIO reads (MINIO_CONFIG_ENV_FILE). */
 export const MINIO_ENV_FILE = '/vault/secrets/config.env';
@@ -147,7 +153,8 @@ export class Minio extends Construct {
     for (const c of m.clients) {
       w.allowFrom(workloadPeer(c.namespace, c.app), ['api'], `S3 client ${c.namespace}/${c.app} (workloads.minio.clients)`);
     }
-    httpsRoute(this, 's3-route', ctx, { subdomain: 's3', backend: this.api });
+    // Metrics are public on :9000 (ADR-0052) for Prometheus; S3 clients on the LAN do not get them.
+    httpsRoute(this, 's3-route', ctx, { subdomain: 's3', backend: this.api, excludePaths: MINIO_METRICS_PATHS });
     httpsRoute(this, 'console-route', ctx, { subdomain: 'minio', backend: this.console });
   }
 }

@@ -20,16 +20,16 @@ import { entity, KUBE_DNS, pods, tcp } from './lib/network';
 import { READ } from './lib/rbac';
 import { Workload } from './lib/workload';
 
+/**
+ * Lifecycle endpoints (POST/PUT) Prometheus registers with --web.enable-lifecycle: stop the server, reload the
+ * configuration (prometheus/prometheus web/web.go @ v3.5.0; conformance/facts/exposure.ts). Not for the LAN.
+ */
+export const PROMETHEUS_LIFECYCLE_PATHS: readonly string[] = ['/-/quit', '/-/reload'];
 export const PROMETHEUS_UID = 65534;
 export const PROMETHEUS_PORT = 9090;
 export const PROMETHEUS_CONFIG = 'prometheus-config';
 const CONFIG_DIR = '/etc/config';
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
-/**
- * Paths the Traefik route must not forward: with --web.enable-lifecycle, POST /-/quit stops Prometheus and
- * POST /-/reload re-reads its config, unauthenticated, on the same port as the UI (web/web.go).
- */
-export const PROMETHEUS_LIFECYCLE_PATHS = '^/-/(quit|reload)';
 /** Share of the data volume the TSDB blocks may fill before retention by size deletes old blocks; the rest is WAL/head headroom. */
 export const RETENTION_SIZE_SHARE = 0.85;
 

@@ -4,6 +4,7 @@
  * upstream's sections and defaults and applies only the deltas listed next to it; conformance/facts/wazuh.ts
  * names the upstream files.
  */
+import { sh } from './lib/quote';
 import { WazuhSecret } from '../config/wazuh-secrets';
 
 export const INDEXER_HOME = '/usr/share/wazuh-indexer';
@@ -20,10 +21,6 @@ export const SCRIPTS_DIR = '/domus';
 /** Where each start script records the certificates it started with (liveness compares). */
 export const CERT_SUMS = '/tmp/domus-certs.sha256';
 
-/** Single-quotes a value for bash (the only character needing care is the quote itself). */
-export function shq(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
 
 // --- XML (ossec.conf) -------------------------------------------------------------------------------------
 export interface XmlNode {
@@ -293,7 +290,7 @@ export function secretLines(secrets: readonly SecretEnv[], dir = SECRETS_DIR): s
     '  done',
     '  [[ $name == - ]] || export "$name=$value"',
     '}',
-    ...secrets.map((s) => ['need', s.env ?? '-', shq(`${dir}/${s.secret.key}`), shq(s.secret.says), ...s.secret.rules.map(shq)].join(' ')),
+    ...secrets.map((s) => ['need', s.env ?? '-', sh(`${dir}/${s.secret.key}`), sh(s.secret.says), ...s.secret.rules.map(sh)].join(' ')),
   ];
 }
 
@@ -318,8 +315,8 @@ export function startScript(s: StartScript): string {
     'die() { echo "domus: $*" >&2; exit 1; }',
     ...secretLines(s.secrets ?? []),
     ...(s.before ?? []),
-    `sha256sum ${shq(s.certs)}/*.pem > ${shq(CERT_SUMS)}`,
-    `exec ${s.exec.map(shq).join(' ')}`,
+    `sha256sum ${sh(s.certs)}/*.pem > ${sh(CERT_SUMS)}`,
+    `exec ${s.exec.map(sh).join(' ')}`,
     '',
   ].join('\n');
 }
@@ -332,7 +329,7 @@ export function livenessScript(): string {
     '# OpenSearch, the dashboard and Filebeat read their certificates only at start: once the Vault agent has',
     '# renewed one (well before it expires), fail so that the kubelet restarts the container with the new files.',
     'set -u',
-    `if ! sha256sum --check --status ${shq(CERT_SUMS)}; then echo "domus: certificates renewed by Vault since start; restarting to load them" >&2; exit 1; fi`,
+    `if ! sha256sum --check --status ${sh(CERT_SUMS)}; then echo "domus: certificates renewed by Vault since start; restarting to load them" >&2; exit 1; fi`,
     'exec 3<>"/dev/tcp/127.0.0.1/$1"',
     '',
   ].join('\n');

@@ -12,6 +12,7 @@
  * why the `security` namespace enforces `baseline` (reason on the Namespace). `vm.max_map_count` for the
  * indexer is a node sysctl written by the bootstrap, not a privileged init container.
  */
+import { sh } from './lib/quote';
 import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
@@ -39,7 +40,6 @@ import {
   SCRIPTS_DIR,
   SECRETS_DIR,
   SecretEnv,
-  shq,
   startScript,
 } from './wazuh-config';
 
@@ -103,7 +103,7 @@ export class Wazuh extends Construct {
         certs: INDEXER_CERTS,
         // OpenSearch reads the security configuration from config/opensearch-security/; only internal_users.yml
         // is ours (the other files of that folder stay the image's), so it is copied, not mounted over.
-        before: [`install -m 0600 ${shq(`${SECRETS_DIR}/internal_users.yml`)} ${shq(`${INDEXER_CONF}/opensearch-security/internal_users.yml`)}`],
+        before: [`install -m 0600 ${sh(`${SECRETS_DIR}/internal_users.yml`)} ${sh(`${INDEXER_CONF}/opensearch-security/internal_users.yml`)}`],
         exec: ['/entrypoint.sh', 'opensearchwrapper'],
       }),
       'manager-start.sh': startScript({
@@ -111,7 +111,7 @@ export class Wazuh extends Construct {
         secrets: managerSecrets,
         certs: MANAGER_CERTS,
         // 0-wazuh-init copies /wazuh-config-mount/* over /var/ossec after installing the permanent data.
-        before: [`install -D -m 0640 ${shq(`${SECRETS_DIR}/${WAZUH_SECRETS.authdPassword.key}`)} ${shq('/wazuh-config-mount/etc/authd.pass')}`],
+        before: [`install -D -m 0640 ${sh(`${SECRETS_DIR}/${WAZUH_SECRETS.authdPassword.key}`)} ${sh('/wazuh-config-mount/etc/authd.pass')}`],
         exec: ['/init'],
       }),
       'dashboard-start.sh': startScript({ what: 'Wazuh dashboard', secrets: dashboardSecrets, certs: DASHBOARD_CERTS, exec: ['/entrypoint.sh'] }),

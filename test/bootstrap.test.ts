@@ -2,6 +2,7 @@
  * Day 0 as data: the node files parse and carry the settings the stack depends on, the Vault setup matches
  * the pod annotations exactly, and the runbooks cover every workload.
  */
+import { sh } from '../constructs/lib/quote';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -73,7 +74,7 @@ test('every Vault role corresponds exactly to the annotated ServiceAccounts and 
     const a = t.metadata.annotations!;
     const role = a['vault.hashicorp.com/role']!;
     roles.add(role);
-    expect(setup).toContain(`role/'${role}' bound_service_account_names='${t.spec.serviceAccountName}' bound_service_account_namespaces='${t.owner.metadata.namespace}' token_policies='${role}'`);
+    expect(setup).toContain(`role/${sh(role)} bound_service_account_names=${sh(t.spec.serviceAccountName!)} bound_service_account_namespaces=${sh(t.owner.metadata.namespace!)} token_policies=${sh(role)}`);
     const policy = file(`bootstrap/vault/policies/${role}.hcl`);
     const paths = Object.entries(a).filter(([k]) => k.startsWith('vault.hashicorp.com/agent-inject-secret-')).map(([, v]) => v);
     for (const p of paths) expect(policy).toContain(`path "${p}"`);

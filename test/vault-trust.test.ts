@@ -65,7 +65,7 @@ test('the CA field holds CA certificates only: parsed, CA:TRUE, never a private 
     throw new Error('accepted a private key');
   } catch (e) {
     const msg = (e as Error).message;
-    expect(msg).toContain('vault.caCert: got (a private key, not shown); expected a CA certificate, not a private key');
+    expect(msg).toContain('vault.caCert: got "(redacted)"; expected no private key (found -----BEGIN PRIVATE KEY-----)');
     expect(msg).not.toContain(key.split('\n')[1]!.slice(0, 20));
   }
 });

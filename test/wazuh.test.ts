@@ -2,6 +2,7 @@
  * Wazuh: the declared flows and nothing else, Vault for every credential and certificate, root only where
  * the manager image needs it.
  */
+import { sh } from '../constructs/lib/quote';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, AddressInfo } from 'node:net';
@@ -124,9 +125,9 @@ test('indexer: every file OpenSearch reads is under the folder the entrypoint fo
   }
   // internal_users.yml is rendered aside and copied into config/opensearch-security by the start script.
   expect(files.get('internal_users.yml')?.folder).toBe('/vault/wazuh');
-  expect(cm('wazuh-scripts')['indexer-start.sh']).toContain(`install -m 0600 '/vault/wazuh/internal_users.yml' '${conf}/opensearch-security/internal_users.yml'`);
+  expect(cm('wazuh-scripts')['indexer-start.sh']).toContain(`install -m 0600 ${sh('/vault/wazuh/internal_users.yml')} ${sh(`${conf}/opensearch-security/internal_users.yml`)}`);
   expect(c.command).toEqual(['/bin/bash', '/domus/indexer-start.sh']);
-  expect(cm('wazuh-scripts')['indexer-start.sh']).toMatch(/exec '\/entrypoint\.sh' 'opensearchwrapper'\n$/);
+  expect(cm('wazuh-scripts')['indexer-start.sh']).toMatch(/exec \/entrypoint\.sh opensearchwrapper\n$/);
 });
 
 test('indexer: admin_dn and nodes_dn are the subjects of the certificates Vault issues', () => {
@@ -207,7 +208,7 @@ test('certificate reload: each start script records the certificates it loads, l
     'wazuh-dashboard': ['dashboard-start.sh', '/usr/share/wazuh-dashboard/certs'],
   };
   for (const [w, [script, dir]] of Object.entries(certs)) {
-    expect(scripts[script]).toContain(`sha256sum '${dir}'/*.pem > '/tmp/domus-certs.sha256'`);
+    expect(scripts[script]).toContain(`sha256sum ${sh(dir)}/*.pem > ${sh('/tmp/domus-certs.sha256')}`);
     // the folder summed is the folder the certificates are rendered into
     expect(vaultFiles(w).get('root-ca.pem')?.folder).toBe(dir);
     const t = podTemplates().find((p) => p.owner.metadata.name === w)!;
@@ -215,7 +216,7 @@ test('certificate reload: each start script records the certificates it loads, l
     // a changed script or config rolls the pods
     expect(t.metadata.annotations?.['domus.dev/config-sha256']).toMatch(/^[0-9a-f]{64}$/);
   }
-  expect(scripts['live.sh']).toContain("sha256sum --check --status '/tmp/domus-certs.sha256'");
+  expect(scripts['live.sh']).toContain(`sha256sum --check --status ${sh('/tmp/domus-certs.sha256')}`);
 });
 
 test('secrets: nothing sources a rendered file; each credential is its own file read by a checked start script', () => {

@@ -12,9 +12,15 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { resolveSite } from '../config/load';
+import { pinnedMirrors } from '../config/git';
+import type { Site } from '../config/schema';
+import { ConfigError, resolveSite } from '../config/load';
 import { checkArgocdAdmission } from './checks/argocd-admission';
 import { checkCapacity } from './checks/capacity';
+import { checkCredentials } from './checks/credentials';
+import { checkExposure } from './checks/exposure';
+import { checkFlowsDeclared } from './checks/flows';
+import { checkPromises } from './checks/promises';
 import { checkGitops } from './checks/gitops';
 import { checkLoadBalancers } from './checks/loadbalancer';
 import { analyseNetwork, loadMustDeny, renderFlowsDoc } from './checks/network';
@@ -33,7 +39,11 @@ function arg(argv: readonly string[], name: string): string | undefined {
 }
 
 export function buildContext(dist: string, argv: readonly string[]): Context {
-  const { site } = resolveSite(argv);
+  return siteContextFor(resolveSite(argv).site, dist);
+}
+
+/** What verify knows of a site besides dist/: node capacity, Vault's address, the git sources it may sync. */
+export function siteContextFor(site: Site, dist: string): Context {
   const { docs, files } = loadDist(dist);
   const url = new URL(site.vault.address);
   return {
@@ -43,6 +53,7 @@ export function buildContext(dist: string, argv: readonly string[]): Context {
     nodes: site.nodes.map((n) => ({ name: n.name, cpu: n.capacity.cpu, memory: n.capacity.memory })),
     vault: { cidrs: site.vault.cidrs, host: url.hostname, port: Number(url.port || 443) },
     gitPath: site.git.path,
+    git: { repoURL: site.git.repoURL, revision: site.git.revision, pinned: pinnedMirrors(site) },
   };
 }
 
@@ -60,6 +71,11 @@ export function runChecks(ctx: Context, opts: { against?: { rev: string; repoRoo
     ...checkArgocdAdmission(ctx),
     ...checkCapacity(ctx, opts.maxShare),
     ...checkWazuh(ctx),
+    // Issue 13: every promise of the README has a check (docs/verify.md, "Promises").
+    ...checkFlowsDeclared(ctx),
+    ...checkCredentials(ctx),
+    ...checkExposure(ctx),
+    ...checkPromises(ctx),
   ];
   return { findings, flowsDoc: renderFlowsDoc(network), rbacDoc: renderRbacDoc(ctx.docs) };
 }
@@ -69,7 +85,14 @@ export function main(argv: readonly string[]): number {
   const root = projectRoot();
   const distArg = arg(argv, '--dist') ?? 'dist';
   const dist = resolve(process.cwd(), distArg);
-  const ctx = buildContext(dist, argv);
+  let ctx: Context;
+  try {
+    ctx = buildContext(dist, argv);
+  } catch (e) {
+    // A bad site file or unreadable dist/ is a message with the field or file, not a stack trace.
+    process.stderr.write(`verify: ${e instanceof ConfigError ? e.message : (e as Error).message}\n`);
+    return 2;
+  }
 
   const canIdx = argv.indexOf('--can-i');
   if (canIdx >= 0) {
@@ -97,7 +120,7 @@ export function main(argv: readonly string[]): number {
   if (argv.includes('--json')) {
     process.stdout.write(`${JSON.stringify({ objects: ctx.docs.length, errors: errors.length, findings }, null, 2)}\n`);
   } else {
-    const checks = ['schema', 'pod-security', 'network', 'loadbalancer', 'rbac', 'secrets', 'vault', 'gitops', 'argocd', 'capacity', 'wazuh'];
+    const checks = ['schema', 'pod-security', 'network', 'flows', 'loadbalancer', 'rbac', 'secrets', 'credentials', 'vault', 'gitops', 'argocd', 'exposure', 'images', 'resources', 'capacity', 'wazuh'];
     for (const c of checks) {
       const mine = findings.filter((f) => f.check === c);
       const bad = mine.filter((f) => f.severity === 'error').length;

@@ -36,7 +36,7 @@ interface PortSpec {
   endPort?: number;
   protocol?: string;
 }
-interface Rule {
+export interface Rule {
   /** Peers the rule names; undefined fields mean "not this kind of peer". */
   endpoints?: { selector: Selector; namespaces: Selector | 'own' | 'any' }[];
   entities?: string[];
@@ -97,7 +97,7 @@ function endpointMatches(r: NonNullable<Rule['endpoints']>[number], ep: Endpoint
   return matchSelector(r.selector, labels);
 }
 
-function peerMatches(rule: Rule, peer: Peer, policyNs: string | undefined, nsLabels: NamespaceLabels): boolean {
+export function peerMatches(rule: Rule, peer: Peer, policyNs: string | undefined, nsLabels: NamespaceLabels): boolean {
   if (rule.any) return true;
   switch (peer.kind) {
     case 'endpoint':
@@ -124,7 +124,7 @@ function peerMatches(rule: Rule, peer: Peer, policyNs: string | undefined, nsLab
   }
 }
 
-function portMatches(rule: Rule, port: number, protocol: string, dst: Peer): boolean {
+export function portMatches(rule: Rule, port: number, protocol: string, dst: Peer): boolean {
   if (rule.ports.length === 0) return true;
   return rule.ports.some((p) => {
     const proto = (p.protocol ?? 'TCP').toUpperCase();

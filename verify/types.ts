@@ -43,6 +43,11 @@ export interface Context {
   readonly nodes: readonly { name: string; cpu: string; memory: string }[];
   readonly vault: { readonly cidrs: readonly string[]; readonly host: string; readonly port: number };
   readonly gitPath: string;
+  /**
+   * The site's repository and revision (the only source of the stack itself), and the LAN mirrors of the
+   * upstream CRD repositories with the tag each must stay pinned at (config/git.ts).
+   */
+  readonly git?: { readonly repoURL: string; readonly revision: string; readonly pinned?: Readonly<Record<string, string>> };
   /** Extra files of dist (non-objects), by relative path, e.g. intent/flows.json. */
   readonly files: ReadonlyMap<string, string>;
 }

@@ -4,6 +4,7 @@
  */
 import { Fact, factsOf } from '../upstream';
 import { ARGOCD_FACTS } from './argocd';
+import { EXPOSURE_FACTS } from './exposure';
 import { GRAFANA_FACTS } from './grafana';
 import { KLIPPER_FACTS } from './klipper-lb';
 import { MC_FACTS, MINIO_FACTS } from './minio';
@@ -25,4 +26,5 @@ export const ALL_FACTS: readonly Fact<unknown>[] = [
   ...factsOf(GRAFANA_FACTS),
   ...factsOf(MINIO_FACTS),
   ...factsOf(MC_FACTS),
+  ...factsOf(EXPOSURE_FACTS),
 ];

@@ -12,6 +12,7 @@ import { Middleware } from '../../imports/traefik-middleware-traefik.io';
 import { Site } from '../../config/schema';
 import { StackContext } from './context';
 import { Endpoint } from './network';
+import { traefikRuleArg } from './quote';
 
 export interface HttpsRouteProps {
   /** First label of the host name (`grafana` → grafana.<domain>). */
@@ -29,10 +30,11 @@ export interface HttpsRouteProps {
   /** Sticky-session cookie name, for replicated backends that keep sessions per pod. @default no stickiness */
   readonly stickyCookie?: string;
   /**
-   * Request paths the route must not forward (a Go regexp on the path, anchored with `^/`), for backend
-   * endpoints that exist on the same port but are not for users (e.g. Prometheus' /-/quit). @default none
+   * Path prefixes Traefik must not forward (`&& !PathPrefix(...)`): endpoints of the backend that are not for
+   * the route's audience (Prometheus' lifecycle API, MinIO's metrics). Traefik matches the sanitized, decoded
+   * routing path (see verify/exposure.yaml). @default none
    */
-  readonly excludePathRegexp?: string;
+  readonly excludePaths?: readonly string[];
 }
 
 /**
@@ -66,9 +68,6 @@ export function httpsRoute(scope: Construct, id: string, ctx: StackContext, prop
     throw new Error(`route ${props.subdomain}: the backend must be a workload port behind a Service`);
   }
   const host = ctx.host(props.subdomain);
-  const exclude = props.excludePathRegexp;
-  // The regexp lands inside a backquoted Traefik rule string.
-  if (exclude !== undefined && (!exclude.startsWith('^/') || exclude.includes('`'))) throw new Error(`route ${props.subdomain}: excludePathRegexp must start with ^/ and contain no backquote, got ${JSON.stringify(exclude)}`);
   const namespace = backend.peer.namespace;
   assertWatched(ctx, namespace, `route ${host}`);
   const name = props.pathPrefix ? `${props.subdomain}-${props.pathPrefix.replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}` : props.subdomain;
@@ -89,7 +88,7 @@ export function httpsRoute(scope: Construct, id: string, ctx: StackContext, prop
       routes: [
         {
           kind: IngressRouteSpecRoutesKind.RULE,
-          match: [`Host(\`${host}\`)`, ...(props.pathPrefix ? [`PathPrefix(\`${props.pathPrefix}\`)`] : []), ...(exclude ? [`!PathRegexp(\`${exclude}\`)`] : [])].join(' && '),
+          match: [`Host(${traefikRuleArg(host)})`, ...(props.pathPrefix ? [`PathPrefix(${traefikRuleArg(props.pathPrefix)})`] : []), ...(props.excludePaths ?? []).map((p) => `!PathPrefix(${traefikRuleArg(p)})`)].join(' && '),
           ...(props.middlewares?.length ? { middlewares: props.middlewares.map((m) => ({ name: m, namespace })) } : {}),
           services: [
             {

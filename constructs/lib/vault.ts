@@ -13,6 +13,7 @@
  */
 import { isIP } from 'node:net';
 import { Site } from '../../config/schema';
+import { goString, templateField } from './quote';
 
 export interface VaultSecret {
   /** File name under /vault/secrets (also the annotation suffix). */
@@ -102,7 +103,7 @@ export function kvPath(site: Site, name: string): string {
 
 /** Template that writes one KV key as the whole file (for `_FILE` style settings). */
 export function kvValueTemplate(path: string, key: string): string {
-  return `{{- with secret "${path}" -}}{{ .Data.data.${key} }}{{- end }}`;
+  return `{{- with secret ${goString(path)} -}}{{ .Data.data.${templateField(key)} }}{{- end }}`;
 }
 
 /** The PKI issue endpoint every certificate of the stack is requested from. */
@@ -124,7 +125,7 @@ export function pkiNames(cert: PkiCertificate): string[] {
  * for the agent, so the certificate, key and CA files of one certificate come from the same issue.
  */
 export function pkiSecretCall(site: Site, cert: PkiCertificate): string {
-  return `secret "${pkiIssuePath(site)}" ${Object.entries(pkiParams(cert)).map(([k, v]) => `"${k}=${v}"`).join(' ')}`;
+  return `secret ${goString(pkiIssuePath(site))} ${Object.entries(pkiParams(cert)).map(([k, v]) => goString(`${k}=${v}`)).join(' ')}`;
 }
 
 /** The issue request's parameters for `cert`, in the order the template sends them (also the policy's allow-list). */
@@ -183,8 +184,8 @@ export function pkiRoleFor(certs: readonly PkiCertificate[]): PkiRoleSpec {
 
 /** Template that writes several KV keys as `ENV=value` lines (for env files). */
 export function kvEnvTemplate(path: string, vars: Readonly<Record<string, string>>): string {
-  const lines = Object.entries(vars).map(([env, key]) => `${env}={{ .Data.data.${key} }}`);
-  return `{{- with secret "${path}" -}}\n${lines.join('\n')}\n{{- end }}`;
+  const lines = Object.entries(vars).map(([env, key]) => `${templateField(env)}={{ .Data.data.${templateField(key)} }}`);
+  return `{{- with secret ${goString(path)} -}}\n${lines.join('\n')}\n{{- end }}`;
 }
 
 export class VaultRegistry {

@@ -3,6 +3,7 @@
  * (conformance/facts/wazuh.ts), and the generated ossec.conf / opensearch.yml are upstream's with only the
  * declared deltas (compared with the mirrored copies in ../shared/upstream when present).
  */
+import { sh } from '../../constructs/lib/quote';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -20,7 +21,7 @@ const script = (name: string) => cm('wazuh-scripts')[name]!;
 
 test('indexer: runs as the image user and hands over to the image entrypoint with its placeholder argument', () => {
   expect(c('StatefulSet', 'wazuh-indexer').securityContext?.runAsUser).toBe(F.indexerUid.value);
-  expect(script('indexer-start.sh')).toContain(`exec ${F.indexerEntrypoint.value.map((v) => `'${v}'`).join(' ')}\n`);
+  expect(script('indexer-start.sh')).toContain(`exec ${F.indexerEntrypoint.value.map(sh).join(' ')}\n`);
 });
 
 test('indexer: opensearch.yml, certificates and internal_users.yml land where upstream puts them, under the forced config folder', () => {
@@ -31,7 +32,7 @@ test('indexer: opensearch.yml, certificates and internal_users.yml land where up
   // the image's demo certificates folder is replaced as a whole (no demo file can survive beside ours)
   expect(F.indexerDemoCerts.value.filter((f) => f.startsWith('certs/')).length).toBeGreaterThan(0);
   const internalUsers = F.indexerConfigMounts.value.find((p) => p.endsWith('/internal_users.yml'))!;
-  expect(script('indexer-start.sh')).toContain(` '${internalUsers}'\n`);
+  expect(script('indexer-start.sh')).toContain(` ${sh(internalUsers)}\n`);
   expect(mounts('StatefulSet', 'wazuh-indexer')).toContain(F.indexerData.value);
   expect(cm('wazuh-indexer-config')['opensearch.yml']).toContain(`path.data: ${F.indexerData.value}`);
 });
@@ -44,10 +45,10 @@ test('indexer: ports and the security index initialisation', () => {
 });
 
 test('manager: root s6 /init, configuration through /wazuh-config-mount, ports the image exposes', () => {
-  expect(script('manager-start.sh')).toMatch(new RegExp(`exec '${F.managerEntrypoint.value}'\\n$`));
+  expect(script('manager-start.sh')).toMatch(new RegExp(`exec ${sh(F.managerEntrypoint.value)}\\n$`));
   const [ossec, authd] = F.managerOssecMount.value;
   for (const role of ['master', 'worker']) expect(mounts('StatefulSet', `wazuh-manager-${role}`)).toContain(ossec);
-  expect(script('manager-start.sh')).toContain(` '${authd}'\n`);
+  expect(script('manager-start.sh')).toContain(` ${sh(authd)}\n`);
   for (const role of ['master', 'worker']) {
     for (const p of c('StatefulSet', `wazuh-manager-${role}`).ports ?? []) expect(F.managerExposed.value).toContain(p.containerPort);
   }

@@ -10,35 +10,35 @@ CA_FILE="${K3S_CA_FILE:-./server-ca.crt}"
 [ -r "$CA_FILE" ] || { echo "setup.sh: cannot read the k3s server CA at $CA_FILE (set K3S_CA_FILE)" >&2; exit 1; }
 
 AUTH_MOUNTS="$(vault auth list -format=json)"
-case "$AUTH_MOUNTS" in *'"k3s-domus/"'*) ;; *) vault auth enable -path='k3s-domus' kubernetes ;; esac
+case "$AUTH_MOUNTS" in *'"k3s-domus/"'*) ;; *) vault auth enable -path=k3s-domus kubernetes ;; esac
 # Vault reviews pod tokens (TokenReview) with the token of vault/vault-auth (system:auth-delegator), held
 # by the Secret vault-auth-token (dist/bootstrap/vault/reviewer-token.yaml): a service-account-token Secret does not expire, so
 # nothing needs renewing (docs/adr/0061-vault-reviewer-token.md). REVIEWER_JWT overrides it.
-reviewer_jwt() { kubectl -n 'vault' get secret vault-auth-token -o jsonpath='{.data.token}' 2>/dev/null | base64 -d 2>/dev/null || true; }
+reviewer_jwt() { kubectl -n vault get secret vault-auth-token -o jsonpath='{.data.token}' 2>/dev/null | base64 -d 2>/dev/null || true; }
 # The token controller fills the Secret moments after it is applied: wait up to 60 s.
 if [ -z "${REVIEWER_JWT:-}" ]; then for _ in $(seq 1 30); do REVIEWER_JWT="$(reviewer_jwt)"; [ -n "$REVIEWER_JWT" ] && break; sleep 2; done; fi
 [ -n "$REVIEWER_JWT" ] || { echo "setup.sh: no reviewer token in vault/vault-auth-token (applied? see: kubectl -n vault get secret vault-auth-token)" >&2; exit 1; }
-vault write auth/'k3s-domus'/config kubernetes_host='https://192.168.10.20:6443' kubernetes_ca_cert=@"$CA_FILE" token_reviewer_jwt="$REVIEWER_JWT" disable_local_ca_jwt=true
+vault write auth/k3s-domus/config kubernetes_host=https://192.168.10.20:6443 kubernetes_ca_cert=@"$CA_FILE" token_reviewer_jwt="$REVIEWER_JWT" disable_local_ca_jwt=true
 
-vault policy write 'ingress-traefik' "$HERE/policies/ingress-traefik.hcl"
-vault write auth/'k3s-domus'/role/'ingress-traefik' bound_service_account_names='traefik' bound_service_account_namespaces='ingress' token_policies='ingress-traefik' token_ttl=1h token_max_ttl=4h
-vault policy write 'monitoring-grafana' "$HERE/policies/monitoring-grafana.hcl"
-vault write auth/'k3s-domus'/role/'monitoring-grafana' bound_service_account_names='grafana' bound_service_account_namespaces='monitoring' token_policies='monitoring-grafana' token_ttl=1h token_max_ttl=4h
-vault policy write 'security-wazuh-dashboard' "$HERE/policies/security-wazuh-dashboard.hcl"
-vault write auth/'k3s-domus'/role/'security-wazuh-dashboard' bound_service_account_names='wazuh-dashboard' bound_service_account_namespaces='security' token_policies='security-wazuh-dashboard' token_ttl=1h token_max_ttl=4h
-vault policy write 'security-wazuh-indexer' "$HERE/policies/security-wazuh-indexer.hcl"
-vault write auth/'k3s-domus'/role/'security-wazuh-indexer' bound_service_account_names='wazuh-indexer' bound_service_account_namespaces='security' token_policies='security-wazuh-indexer' token_ttl=1h token_max_ttl=4h
-vault policy write 'security-wazuh-manager-master' "$HERE/policies/security-wazuh-manager-master.hcl"
-vault write auth/'k3s-domus'/role/'security-wazuh-manager-master' bound_service_account_names='wazuh-manager-master' bound_service_account_namespaces='security' token_policies='security-wazuh-manager-master' token_ttl=1h token_max_ttl=4h
-vault policy write 'security-wazuh-manager-worker' "$HERE/policies/security-wazuh-manager-worker.hcl"
-vault write auth/'k3s-domus'/role/'security-wazuh-manager-worker' bound_service_account_names='wazuh-manager-worker' bound_service_account_namespaces='security' token_policies='security-wazuh-manager-worker' token_ttl=1h token_max_ttl=4h
-vault policy write 'storage-minio' "$HERE/policies/storage-minio.hcl"
-vault write auth/'k3s-domus'/role/'storage-minio' bound_service_account_names='minio' bound_service_account_namespaces='storage' token_policies='storage-minio' token_ttl=1h token_max_ttl=4h
-vault policy write 'storage-minio-buckets' "$HERE/policies/storage-minio-buckets.hcl"
-vault write auth/'k3s-domus'/role/'storage-minio-buckets' bound_service_account_names='minio-buckets' bound_service_account_namespaces='storage' token_policies='storage-minio-buckets' token_ttl=1h token_max_ttl=4h
+vault policy write ingress-traefik "$HERE/policies/"ingress-traefik.hcl
+vault write auth/k3s-domus/role/ingress-traefik bound_service_account_names=traefik bound_service_account_namespaces=ingress token_policies=ingress-traefik token_ttl=1h token_max_ttl=4h
+vault policy write monitoring-grafana "$HERE/policies/"monitoring-grafana.hcl
+vault write auth/k3s-domus/role/monitoring-grafana bound_service_account_names=grafana bound_service_account_namespaces=monitoring token_policies=monitoring-grafana token_ttl=1h token_max_ttl=4h
+vault policy write security-wazuh-dashboard "$HERE/policies/"security-wazuh-dashboard.hcl
+vault write auth/k3s-domus/role/security-wazuh-dashboard bound_service_account_names=wazuh-dashboard bound_service_account_namespaces=security token_policies=security-wazuh-dashboard token_ttl=1h token_max_ttl=4h
+vault policy write security-wazuh-indexer "$HERE/policies/"security-wazuh-indexer.hcl
+vault write auth/k3s-domus/role/security-wazuh-indexer bound_service_account_names=wazuh-indexer bound_service_account_namespaces=security token_policies=security-wazuh-indexer token_ttl=1h token_max_ttl=4h
+vault policy write security-wazuh-manager-master "$HERE/policies/"security-wazuh-manager-master.hcl
+vault write auth/k3s-domus/role/security-wazuh-manager-master bound_service_account_names=wazuh-manager-master bound_service_account_namespaces=security token_policies=security-wazuh-manager-master token_ttl=1h token_max_ttl=4h
+vault policy write security-wazuh-manager-worker "$HERE/policies/"security-wazuh-manager-worker.hcl
+vault write auth/k3s-domus/role/security-wazuh-manager-worker bound_service_account_names=wazuh-manager-worker bound_service_account_namespaces=security token_policies=security-wazuh-manager-worker token_ttl=1h token_max_ttl=4h
+vault policy write storage-minio "$HERE/policies/"storage-minio.hcl
+vault write auth/k3s-domus/role/storage-minio bound_service_account_names=minio bound_service_account_namespaces=storage token_policies=storage-minio token_ttl=1h token_max_ttl=4h
+vault policy write storage-minio-buckets "$HERE/policies/"storage-minio-buckets.hcl
+vault write auth/k3s-domus/role/storage-minio-buckets bound_service_account_names=minio-buckets bound_service_account_namespaces=storage token_policies=storage-minio-buckets token_ttl=1h token_max_ttl=4h
 
 # PKI role: exactly the names the templates request (6 certificates); the mount and its CA exist already.
-vault write 'pki_int/roles/homelab' allowed_domains='*.domus.lan,admin.wazuh-indexer.security.svc,domus.lan,wazuh-dashboard.security.svc,wazuh-indexer.security.svc,wazuh-manager-master.security.svc,wazuh-manager-worker.security.svc,wazuh.domus.lan' allow_bare_domains=true allow_subdomains=false allow_glob_domains=false allow_any_name=false allow_localhost=false allow_wildcard_certificates=true allow_ip_sans=false enforce_hostnames=true key_type=rsa key_bits=2048 max_ttl=720h server_flag=true client_flag=true
+vault write pki_int/roles/homelab 'allowed_domains=*.domus.lan,admin.wazuh-indexer.security.svc,domus.lan,wazuh-dashboard.security.svc,wazuh-indexer.security.svc,wazuh-manager-master.security.svc,wazuh-manager-worker.security.svc,wazuh.domus.lan' allow_bare_domains=true allow_subdomains=false allow_glob_domains=false allow_any_name=false allow_localhost=false allow_wildcard_certificates=true allow_ip_sans=false enforce_hostnames=true key_type=rsa key_bits=2048 max_ttl=720h server_flag=true client_flag=true
 
 # KV secrets the templates read (put the values yourself; this script never holds them):
 #   vault kv put kv/monitoring/grafana admin_password=... admin_user=...

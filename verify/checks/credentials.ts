@@ -1,0 +1,51 @@
+/**
+ * No credentials in git: every object and every other file of dist/ goes through secretlint's recommended
+ * rules (config/secret-scan.ts, the same scanner as the site check): private keys, basic-auth URLs, cloud and
+ * SaaS token formats. Values are masked in the findings. Two shapes secretlint cannot know are checked here
+ * with the site's own rules (config/scalars.ts): an http(s) URL with userinfo anywhere in an object (a token
+ * as user name, user:password), and a Dex configuration in argocd-cm with a secret written inline.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { stringify } from 'yaml';
+import { dexConfigProblems } from '../../config/scalars';
+import { scanForSecrets, stringLeaves } from '../../config/secret-scan';
+import { Context, Finding, finding } from '../types';
+
+/** YAML files of dist that hold no API object (k3s config, admission config): read as text. */
+function nodeFiles(ctx: Context): { id: string; text: string }[] {
+  if (!existsSync(ctx.dist)) return [];
+  const withDocs = new Set(ctx.docs.map((d) => d.file));
+  const walk = (dir: string): string[] => readdirSync(dir).sort().flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));
+  return walk(ctx.dist)
+    .map((p) => relative(ctx.dist, p))
+    .filter((rel) => /\.ya?ml$/.test(rel) && !withDocs.has(rel))
+    .map((rel) => ({ id: `file:${rel}`, text: readFileSync(join(ctx.dist, rel), 'utf8') }));
+}
+
+export function checkCredentials(ctx: Context): Finding[] {
+  const items = [
+    ...nodeFiles(ctx),
+    ...ctx.docs.map((d, i) => ({ id: `doc:${i}`, text: stringify(d.obj, { lineWidth: 0 }) })),
+    ...[...ctx.files.entries()].map(([path, text]) => ({ id: `file:${path}`, text })),
+  ];
+  let found;
+  try {
+    found = scanForSecrets(items);
+  } catch (e) {
+    return [{ check: 'credentials', severity: 'error', message: `the secret scanner did not run: ${(e as Error).message}` }];
+  }
+  const out: Finding[] = [];
+  for (const d of ctx.docs) {
+    for (const l of stringLeaves(d.obj)) {
+      if (/^https?:\/\/[^/?#\s]*@/i.test(l.text)) out.push(finding('credentials', 'error', `credential in git: ${l.path.join('.')} is a URL with user info (a token or user:password); give credentials to Argo CD or Vault out of band`, d));
+    }
+    const dex = d.obj.kind === 'ConfigMap' ? (d.obj.data as Record<string, string> | undefined)?.['dex.config'] : undefined;
+    if (dex) for (const p of dexConfigProblems(dex)) out.push(finding('credentials', 'error', `dex.config: ${p}`, d));
+  }
+  return [...out, ...found.map((f) => {
+    const msg = `credential in git: ${f.message} [${f.rule.replace('@secretlint/secretlint-rule-', '')}]`;
+    if (f.id.startsWith('doc:')) return finding('credentials', 'error', msg, ctx.docs[Number(f.id.slice(4))]);
+    return { check: 'credentials', severity: 'error' as const, message: `${msg}`, file: f.id.slice(5), line: f.line };
+  })];
+}
