@@ -99,7 +99,9 @@ export function runSynth(argv: readonly string[], env: NodeJS.ProcessEnv = proce
       process.stderr.write(`${e.message}${migrate}\nnothing was written; ${shown}/ is unchanged.\n`);
       return 2;
     }
-    process.stderr.write(`synthesis failed: ${(e as Error).stack ?? String(e)}\nnothing was written; ${shown}/ is unchanged.\n`);
+    // A message, not a stack trace (an emitter refusing a value says which and why); DOMUS_DEBUG=1 adds the stack.
+    const detail = process.env.DOMUS_DEBUG === '1' ? ((e as Error).stack ?? String(e)) : e instanceof Error ? e.message : String(e);
+    process.stderr.write(`synthesis failed: ${detail}\nnothing was written; ${shown}/ is unchanged.\n`);
     return 1;
   }
 }

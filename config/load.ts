@@ -102,6 +102,16 @@ const SENSITIVE = /(^|\.)(caCert|dex\.config)$/;
 /** Messages of the credential rules (config/scalars.ts). */
 const CREDENTIAL_MESSAGE = /(without user:password|no private key|never written inline)/;
 
+/** Whether secretlint sees a credential in a key of the site (never a field name the schema knows). */
+function keyIsSecret(key: string): boolean {
+  try {
+    return scanForSecrets([{ id: 'key', text: key }]).length > 0;
+  } catch {
+    // The scanner failing is reported once by secretIssues; here, hiding the key is the safe side.
+    return true;
+  }
+}
+
 /** Credentials found by secretlint in any string of the raw input, with the field path. */
 function secretIssues(input: unknown): ConfigIssue[] {
   return scanForSecrets(stringLeaves(input).map((l) => ({ id: formatPath(l.path), text: l.text }))).map((f) => ({
@@ -128,7 +138,13 @@ export function validateSite(input: unknown, source = 'inline'): Site {
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) {
           bad.push([...issue.path, key]);
-          issues.push({ path: formatPath([...issue.path, key]), value: valueAt(input, [...issue.path, key]), expected: `no such field (allowed here: ${allowedKeys(issue.path)})` });
+          // A credential pasted as a key (a token line without its field name) must not be echoed in the path.
+          const secretKey = keyIsSecret(key);
+          issues.push({
+            path: formatPath([...issue.path, secretKey ? '(a key holding a credential)' : key]),
+            value: secretKey ? REDACTED : valueAt(input, [...issue.path, key]),
+            expected: `no such field (allowed here: ${allowedKeys(issue.path)})${secretKey ? '; and no credential in the site file: keep it in Vault or a Kubernetes Secret created outside git' : ''}`,
+          });
         }
       } else {
         bad.push(issue.path);

@@ -110,6 +110,16 @@ describe('credentials are refused wherever they appear, with the field path, and
     expect(issue!.value).toBe(REDACTED);
     for (const secret of [GHP, 'hunter2', PRIVATE_KEY.split('\n')[1]!]) expect(e.message).not.toContain(secret);
   });
+  test('a token pasted as a key (a line without its field name) is neither echoed in the path nor in the value', () => {
+    let msg = '';
+    try {
+      validateSite({ vault: { [GHP]: 'x' } }, 'site.yaml');
+    } catch (e) {
+      msg = (e as ConfigError).message;
+    }
+    expect(msg).toContain('vault.(a key holding a credential): got "(redacted)"; expected no such field');
+    expect(msg).not.toContain(GHP);
+  });
   test('connector settings that only look like secrets are fine (tokenURL, idTokens, passwordConnector)', () => {
     const config = 'connectors:\n- type: oauth\n  id: o\n  name: O\n  config:\n    clientID: argocd\n    clientSecret: $dex.oauth.clientSecret\n    tokenURL: https://idp.lan/token\n    userInfoURL: https://idp.lan/userinfo\noauth2:\n  passwordConnector: local\nexpiry:\n  idTokens: 24h\n';
     expect(() => validateSite({ workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.lan'], config } } } })).not.toThrow();
