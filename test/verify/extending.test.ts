@@ -3,8 +3,11 @@
  * its typed contract. Each test edits the committed dist/ (read once) the way a careless commit would and
  * shows the finding a reviewer reads; the unmutated dist passes every one of these checks.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSiteFile } from '../../config/load';
+import { parse } from 'yaml';
+import { loadSiteFile, validateSite } from '../../config/load';
+import { SiteInput } from '../../config/schema';
 import { INTENT_FILE, parseIntent } from '../../verify/contracts/intent';
 import { checkExtending, checkNamespacesKnown, checkRouteFlows, checkServicePorts } from '../../verify/checks/extending';
 import { checkFlowsDeclared } from '../../verify/checks/flows';
@@ -12,6 +15,8 @@ import { analyseNetwork } from '../../verify/checks/network';
 import { checkVaultTrust } from '../../verify/checks/vault-trust';
 import { siteContextFor } from '../../verify/cli';
 import { Context, Doc, Finding, KubeObj } from '../../verify/types';
+import { synth } from '../helpers';
+import { siteContext } from './site-context';
 
 const ROOT = join(__dirname, '..', '..');
 const base = siteContextFor(loadSiteFile(join(ROOT, 'site.yaml')), join(ROOT, 'dist'));
@@ -42,6 +47,17 @@ test('the committed dist passes the extending checks and its intent matches the 
   // Not vacuous: the checks see the routes and Services of the stack.
   expect(base.docs.filter((d) => d.obj.kind === 'IngressRoute').length).toBeGreaterThan(2);
   expect(base.docs.filter((d) => d.obj.kind === 'Service').length).toBeGreaterThan(10);
+});
+
+test.each<[string, SiteInput]>([
+  ['the three-node example', parse(readFileSync(join(ROOT, 'config', 'examples', 'three-node.yaml'), 'utf8')) as SiteInput],
+  ['servicelb without wazuh', { loadBalancer: { provider: 'servicelb' }, workloads: { wazuh: { enabled: false } } }],
+  ['no traefik', { workloads: { traefik: { enabled: false } } }],
+])('%s passes the extending checks and its intent matches the contract', (_n, input) => {
+  const site = validateSite(input, 'test');
+  const ctx = siteContext(site, synth(input).files);
+  expect(errors(checkExtending(ctx))).toEqual([]);
+  expect(parseIntent(ctx.files.get(INTENT_FILE)!).ok).toBe(true);
 });
 
 describe('the flow intent contract (verify/contracts/intent.ts)', () => {
