@@ -22,6 +22,11 @@ test('verify/package.json is private, named, and not part of the install graph',
   const pkg = json(join(VERIFY, 'package.json'));
   expect(pkg).toMatchObject({ name: VERIFY_PACKAGE, private: true });
   expect(pkg.dependencies ?? {}).toEqual({}); // it uses the root's dependencies: npm ci stays one install
+  // What it uses from the root's install, at the root's pinned versions.
+  const root = json(join(ROOT, 'package.json'));
+  const rootVersions: Record<string, string> = { ...(root.dependencies as object), ...(root.devDependencies as object) };
+  const peers = pkg.peerDependencies as Record<string, string>;
+  expect(Object.fromEntries(Object.keys(peers).map((n) => [n, rootVersions[n]]))).toEqual(peers);
   // Not a workspace: the root lockfile (what npm ci installs) knows nothing of it.
   expect(json(join(ROOT, 'package.json')).workspaces).toBeUndefined();
   expect(Object.keys(json(join(ROOT, 'package-lock.json')).packages as object).filter((k) => k.startsWith('verify'))).toEqual([]);
@@ -29,6 +34,21 @@ test('verify/package.json is private, named, and not part of the install graph',
 
 test('the checks find the repository root, not verify/, although verify/ holds a package.json', () => {
   expect(projectRoot()).toBe(ROOT);
+});
+
+test('every package verify imports is one of its peerDependencies (or node:)', () => {
+  const peers = Object.keys(json(join(VERIFY, 'package.json')).peerDependencies as object);
+  const used = new Set<string>();
+  for (const f of sources(VERIFY)) {
+    const text = readFileSync(f, 'utf8');
+    for (const m of [...text.matchAll(/from '([^'.][^']*)'/g), ...text.matchAll(/require\([`'"]([^`'"$.][^`'"$]*)/g)]) {
+      const spec = m[1]!;
+      if (spec.startsWith('node:')) continue;
+      used.add(spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/'));
+    }
+  }
+  expect([...used].filter((u) => !peers.includes(u)).sort()).toEqual([]);
+  expect(used.has('kubernetes-models')).toBe(true); // the dynamic require is seen
 });
 
 test('verify reads dist/, never the generator: no import of constructs/, charts/ or imports/', () => {
