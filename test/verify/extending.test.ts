@@ -76,6 +76,13 @@ describe('the flow intent contract (verify/contracts/intent.ts)', () => {
     expect(net.join('\n')).toMatch(/does not match the flow intent contract \(verify\/contracts\/intent\.ts\).*npm run synth/);
     expect(errors(checkFlowsDeclared(ctx)).join('\n')).toMatch(/flows not checked: intent\/flows\.json does not match/);
   });
+  test('the cluster entity passes the contract (the generator may write it) but fails closed: the model does not expand it', () => {
+    const flows = intent();
+    flows[0]!.from = { kind: 'entity', entity: 'cluster' };
+    const ctx = mutated(() => undefined, { [INTENT_FILE]: JSON.stringify(flows) });
+    expect(parseIntent(JSON.stringify(flows)).ok).toBe(true);
+    expect(errors(analyseNetwork(ctx, []).findings).join('\n')).toMatch(/declared flow names a peer verify cannot resolve \(a workload not in dist, or the cluster entity, which the model does not expand\): \{"kind":"entity","entity":"cluster"\}/);
+  });
   test('a file that is not JSON says so', () => {
     const ctx = mutated(() => undefined, { [INTENT_FILE]: '[{"from": ' });
     expect(errors(analyseNetwork(ctx, []).findings).join('\n')).toMatch(/intent\/flows\.json is not JSON/);
