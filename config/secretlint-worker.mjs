@@ -1,26 +1,42 @@
-// Runs secretlint's recommended rules (@secretlint/secretlint-rule-preset-recommend) over texts read as JSON
-// from stdin ([{ id, text }]) and prints the findings as JSON ([{ id, rule, message, line }]), secrets masked.
-// A separate process because secretlint is ESM with an async API, and the config check and verify are
-// synchronous CommonJS (config/secret-scan.ts calls this with spawnSync).
+// Runs secretlint's recommended rules (@secretlint/secretlint-rule-preset-recommend) over texts and answers the
+// findings ([{ id, rule, message, line }], secrets masked). secretlint is ESM with an async API while the config
+// check and verify are synchronous CommonJS, so this runs in a worker thread that config/secret-scan.ts waits
+// for synchronously (Atomics.wait on a shared flag, then receiveMessageOnPort): one worker per process, so a
+// scan costs the lint, not a node start-up.
+import { parentPort, workerData } from 'node:worker_threads';
 import { lintSource } from '@secretlint/core';
 import { rules } from '@secretlint/secretlint-rule-preset-recommend';
 
-const chunks = [];
-for await (const c of process.stdin) chunks.push(c);
-const items = JSON.parse(Buffer.concat(chunks).toString('utf8'));
 // Every rule of the preset except filter-comments: that one honours `secretlint-disable` comments, which would let
 // the scanned text (a site file, a hand-edited dist/) switch the scanner off. Registered one by one, because a
 // `disabled` entry under the preset is not applied by @secretlint/core 13.1.0 to the preset's own rules.
 const FILTER = '@secretlint/secretlint-rule-filter-comments';
 const config = { rules: rules.filter((r) => r.meta.id !== FILTER).map((r) => ({ id: r.meta.id, rule: r })) };
-if (config.rules.length !== rules.length - 1) throw new Error(`secretlint preset: expected ${FILTER} among its rules`);
-const results = await Promise.all(
-  items.map(async ({ id, text }) => {
-    const r = await lintSource({
-      source: { filePath: `/${id}`, content: text, contentType: 'text', ext: '.txt' },
-      options: { config, noPhysicFilePath: true, maskSecrets: true },
-    });
-    return r.messages.map((m) => ({ id, rule: m.ruleId, message: m.message, line: m.loc?.start?.line ?? 0 }));
-  }),
-);
-process.stdout.write(JSON.stringify(results.flat()));
+
+async function scan(items) {
+  if (config.rules.length !== rules.length - 1) throw new Error(`secretlint preset: expected ${FILTER} among its rules`);
+  const results = await Promise.all(
+    items.map(async ({ id, text }) => {
+      const r = await lintSource({
+        source: { filePath: `/${id}`, content: text, contentType: 'text', ext: '.txt' },
+        options: { config, noPhysicFilePath: true, maskSecrets: true },
+      });
+      return r.messages.map((m) => ({ id, rule: m.ruleId, message: m.message, line: m.loc?.start?.line ?? 0 }));
+    }),
+  );
+  return results.flat();
+}
+
+const { flag, port } = workerData;
+port.on('message', async (items) => {
+  let answer;
+  try {
+    answer = { findings: await scan(items) };
+  } catch (e) {
+    answer = { error: String(e?.message ?? e) };
+  }
+  port.postMessage(answer);
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+});
+parentPort?.postMessage('ready');

@@ -3,13 +3,14 @@
  * it passes, and each careless edit of the synthesized YAML that would leave an Application InvalidSpec,
  * forbidden or unhealthy on a real cluster fails with a message that names the object and the reason.
  */
-import { join } from 'node:path';
+import { exampleDist } from './site-context';
 import { parse, stringify } from 'yaml';
 import { checkArgocdAdmission, destinationMatched, globMatch, groupKindPermitted, normalizeGitURL, uncovered } from '../../verify/checks/argocd-admission';
 import { loadDist } from '../../verify/load';
 import { Context, Doc, KubeObj } from '../../verify/types';
 
-const DIST = join(__dirname, '..', '..', 'dist');
+// The example site's output: these mutations name its hosts and roles (a fork's dist/ is its own site).
+const DIST = exampleDist();
 const base = loadDist(DIST);
 
 function context(mutate?: (docs: Doc[]) => void): Context {

@@ -2,7 +2,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeTree } from '../../charts/synth';
+import { synthesize, writeTree } from '../../charts/synth';
+import { validateSite } from '../../config/load';
 import { Site } from '../../config/schema';
 import { siteContextFor } from '../../verify/cli';
 import { Context } from '../../verify/types';
@@ -11,4 +12,18 @@ export function siteContext(site: Site, files: ReadonlyMap<string, string>): Con
   const dist = join(mkdtempSync(join(tmpdir(), 'domus-verify-')), 'dist');
   writeTree(dist, files);
   return siteContextFor(site, dist);
+}
+
+let example: string | undefined;
+
+/**
+ * A dist/ of the example site (the schema defaults), written once per test file: mutation tests that name the
+ * example's hosts, mounts and roles run on it, so they hold in a fork whose committed dist/ is its own site.
+ */
+export function exampleDist(): string {
+  if (!example) {
+    example = join(mkdtempSync(join(tmpdir(), 'domus-example-')), 'dist');
+    writeTree(example, synthesize(validateSite({}, 'example')).files);
+  }
+  return example;
 }

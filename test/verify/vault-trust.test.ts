@@ -2,13 +2,14 @@
  * The Vault trust model of `npm run verify` on the synthesized dist/, and one careless edit per rule: each
  * must fail with a message a reviewer understands.
  */
+import { exampleDist } from './site-context';
 import { generateKeyPairSync } from 'node:crypto';
-import { join } from 'node:path';
 import { checkVaultTrust, parametersAllowed, parsePolicy, roleAllows, shellWords } from '../../verify/checks/vault-trust';
 import { loadDist, podSpecOf } from '../../verify/load';
 import { Context, Doc, KubeObj } from '../../verify/types';
 
-const DIST = join(__dirname, '..', '..', 'dist');
+// The example site's output: these mutations name its hosts and roles (a fork's dist/ is its own site).
+const DIST = exampleDist();
 const base = loadDist(DIST);
 
 type Pod = { metadata: { annotations: Record<string, string>; labels: Record<string, string> }; spec: { containers: { name: string; env?: { name: string; value?: string }[] }[] } };
