@@ -36,10 +36,6 @@ interface StatefulSetSpec {
 const statefulSet = (s = synth()) => findResource('StatefulSet', 'minio', NS, s).spec as StatefulSetSpec;
 const serverArgs = (s = synth()) => podTemplate('StatefulSet', 'minio', NS, s).spec.containers[0]!.args;
 
-test('storage chart snapshot', () => {
-  expect(chartObjects('storage')).toMatchSnapshot();
-});
-
 describe('standalone (default)', () => {
   test('one pod, one drive at /data, API on 9000 and console on 9001', () => {
     const ss = statefulSet();

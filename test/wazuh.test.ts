@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { WAZUH_SECRETS, secretOk, WazuhSecret } from '../config/wazuh-secrets';
 import { CERT_SUMS, livenessScript, secretLines, SecretEnv } from '../constructs/wazuh-config';
 import { entity, fqdns, peerKey, workloadPeer } from '../constructs/lib/network';
-import { allObjects, chartObjects, findAll, findResource, flowAllowed, flows, podTemplate, podTemplates, synth } from './helpers';
+import { allObjects, findAll, findResource, flowAllowed, flows, podTemplate, podTemplates, synth } from './helpers';
 
 const ns = 'security';
 const w = (name: string) => workloadPeer(ns, name);
@@ -19,10 +19,6 @@ const indexer = w('wazuh-indexer');
 const master = w('wazuh-manager-master');
 const worker = w('wazuh-manager-worker');
 const dashboard = w('wazuh-dashboard');
-
-test('security chart snapshot', () => {
-  expect(chartObjects('security')).toMatchSnapshot();
-});
 
 test('the Wazuh flows are allowed', () => {
   expect(flowAllowed(dashboard, indexer, 9200)).toBe(true);

@@ -19,6 +19,8 @@ import { checkArgocdAdmission } from './checks/argocd-admission';
 import { checkCapacity } from './checks/capacity';
 import { checkCredentials } from './checks/credentials';
 import { checkExposure } from './checks/exposure';
+import { checkExtending } from './checks/extending';
+import { CHECK_NAMES } from './checks/names';
 import { checkFlowsDeclared } from './checks/flows';
 import { checkPromises } from './checks/promises';
 import { checkGitops } from './checks/gitops';
@@ -76,6 +78,8 @@ export function runChecks(ctx: Context, opts: { against?: { rev: string; repoRoo
     ...checkCredentials(ctx),
     ...checkExposure(ctx),
     ...checkPromises(ctx),
+    // Issue 15: the mistakes of extending the stack (unknown namespace, route without flow, dead Service port).
+    ...checkExtending(ctx),
   ];
   return { findings, flowsDoc: renderFlowsDoc(network), rbacDoc: renderRbacDoc(ctx.docs) };
 }
@@ -120,8 +124,7 @@ export function main(argv: readonly string[]): number {
   if (argv.includes('--json')) {
     process.stdout.write(`${JSON.stringify({ objects: ctx.docs.length, errors: errors.length, findings }, null, 2)}\n`);
   } else {
-    const checks = ['schema', 'pod-security', 'network', 'flows', 'loadbalancer', 'rbac', 'secrets', 'credentials', 'vault', 'gitops', 'argocd', 'exposure', 'images', 'resources', 'capacity', 'wazuh'];
-    for (const c of checks) {
+    for (const c of CHECK_NAMES) {
       const mine = findings.filter((f) => f.check === c);
       const bad = mine.filter((f) => f.severity === 'error').length;
       process.stdout.write(`${bad ? '✗' : '✓'} ${c}${bad ? `: ${bad} error(s)` : ''}\n`);

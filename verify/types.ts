@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** What every check reads and reports. */
@@ -52,9 +52,16 @@ export interface Context {
   readonly files: ReadonlyMap<string, string>;
 }
 
-/** The project root (the folder with package.json), whether running from source or from build/. */
+/** verify/package.json's name. */
+export const VERIFY_PACKAGE = '@domus/verify';
+
+/**
+ * The project root, whether running from source or from build/: the nearest folder with a package.json that
+ * is not verify's own (verify/package.json marks the package, not the repository).
+ */
 export function projectRoot(): string {
   let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  const isRoot = (d: string) => existsSync(join(d, 'package.json')) && (JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')) as { name?: string }).name !== VERIFY_PACKAGE;
+  while (!isRoot(dir) && dirname(dir) !== dir) dir = dirname(dir);
   return dir;
 }

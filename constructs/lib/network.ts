@@ -20,6 +20,7 @@ import {
   CiliumNetworkPolicySpecIngressToPorts,
   CiliumNetworkPolicySpecIngressToPortsPortsProtocol,
 } from '../../imports/cilium-ciliumnetworkpolicy-cilium.io';
+import type { IntentFlow } from '../../verify/contracts/intent';
 import { NAME_LABEL } from './labels';
 
 export type Protocol = 'TCP' | 'UDP';
@@ -174,8 +175,8 @@ export class Network {
     }
   }
 
-  /** The declared intent, for dist/intent/flows.json (checked against the policies by `npm run verify`). */
-  intent(): { from: Peer; to: Peer; port: number; protocol: Protocol; why: string }[] {
+  /** The declared intent, for dist/intent/flows.json: typed by verify's contract, which reads it back. */
+  intent(): IntentFlow[] {
     return this.effectiveFlows().map((f) => ({ from: f.from, to: f.to, port: f.port.port, protocol: f.port.protocol, why: f.why }));
   }
 }

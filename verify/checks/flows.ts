@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { Endpoint, endpointsOf, NamespaceLabels, NetModel, Peer, peerMatches, peerName, Policy, Rule } from '../netmodel';
 import { Context, Doc, Finding, finding, id, projectRoot } from '../types';
-import { IntentFlow, IntentPeer } from './network';
+import { INTENT_FILE, IntentFlow, IntentPeer, parseIntent } from '../contracts/intent';
 
 const CHECK = 'flows';
 /** A port no flow of the stack uses: probing it tells whether a rule without ports is effective. */
@@ -173,11 +173,12 @@ function peerOfIntent(p: IntentPeer, universe: readonly Endpoint[]): Peer | unde
       return ep ? { kind: 'endpoint', ep } : undefined;
     }
     case 'entity':
-      return { kind: 'entity', entity: p.entity };
+      // `cluster` is every endpoint of the cluster: the model has no single peer for it (not expanded).
+      return p.entity === 'cluster' ? undefined : { kind: 'entity', entity: p.entity };
     case 'cidr':
-      return { kind: 'cidr', cidrs: p.cidrs };
+      return { kind: 'cidr', cidrs: [...p.cidrs] };
     case 'fqdn':
-      return { kind: 'fqdn', names: p.names };
+      return { kind: 'fqdn', names: [...p.names] };
   }
 }
 
@@ -208,9 +209,12 @@ export function knownPods(ctx: Context, intent: readonly IntentFlow[]): Endpoint
 }
 
 export function checkFlowsDeclared(ctx: Context, allowed: readonly AllowedFlow[] = loadAllowedFlows()): Finding[] {
-  const intentText = ctx.files.get('intent/flows.json');
-  if (!intentText) return [{ check: CHECK, severity: 'error', message: 'no intent/flows.json in dist: nothing declares the flows, so every allowed flow is undeclared' }];
-  const intent = JSON.parse(intentText) as IntentFlow[];
+  const intentText = ctx.files.get(INTENT_FILE);
+  if (intentText === undefined) return [{ check: CHECK, severity: 'error', message: `no ${INTENT_FILE} in dist: nothing declares the flows, so every allowed flow is undeclared` }];
+  const parsed = parseIntent(intentText);
+  // network reports the malformed file; here it only means nothing can be proven declared.
+  if (!parsed.ok) return [{ check: CHECK, severity: 'error', message: `flows not checked: ${parsed.message}` }];
+  const intent = parsed.flows;
   const model = NetModel.fromDocs(ctx.docs);
   const nsLabels = nsLabelsOf(ctx);
   const endpoints = endpointsOf(ctx.docs);

@@ -9,23 +9,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { Endpoint, endpointsOf, NetModel, Peer, peerName } from '../netmodel';
+import { INTENT_FILE, IntentFlow, IntentPeer, parseIntent } from '../contracts/intent';
 import { Context, Finding, finding, projectRoot } from '../types';
 
 const CHECK = 'network';
 
-export type IntentPeer =
-  | { kind: 'workload'; namespace: string; name: string }
-  | { kind: 'pods'; namespace: string; labels: Record<string, string> }
-  | { kind: 'entity'; entity: 'world' | 'host' | 'kube-apiserver' | 'remote-node' }
-  | { kind: 'cidr'; cidrs: string[] }
-  | { kind: 'fqdn'; names: string[] };
-export interface IntentFlow {
-  from: IntentPeer;
-  to: IntentPeer;
-  port: number;
-  protocol: string;
-  why: string;
-}
+export type { IntentFlow, IntentPeer } from '../contracts/intent';
 
 /** A must-deny rule: `from`/`to` name workloads (`ns/name`), `world`, or `*` (every workload); `except` narrows `from`. */
 export interface MustDeny {
@@ -57,11 +46,12 @@ function resolver(endpoints: Endpoint[]) {
         return { kind: 'endpoint', ep: unmanaged.get(key)! };
       }
       case 'entity':
-        return { kind: 'entity', entity: p.entity };
+        // `cluster` is every endpoint of the cluster: the model has no single peer for it (not expanded).
+        return p.entity === 'cluster' ? undefined : { kind: 'entity', entity: p.entity };
       case 'cidr':
-        return { kind: 'cidr', cidrs: p.cidrs };
+        return { kind: 'cidr', cidrs: [...p.cidrs] };
       case 'fqdn':
-        return { kind: 'fqdn', names: p.names };
+        return { kind: 'fqdn', names: [...p.names] };
     }
   };
 }
@@ -82,16 +72,18 @@ export function analyseNetwork(ctx: Context, mustDeny: readonly MustDeny[]): Net
   }
 
   // (c) declared intent
-  const intentText = ctx.files.get('intent/flows.json');
-  const intent: IntentFlow[] = intentText ? (JSON.parse(intentText) as IntentFlow[]) : [];
-  if (!intentText) findings.push({ check: CHECK, severity: 'warning', message: 'no intent/flows.json in dist: declared flows not checked' });
+  const intentText = ctx.files.get(INTENT_FILE);
+  const parsed = intentText === undefined ? undefined : parseIntent(intentText);
+  const intent: readonly IntentFlow[] = parsed?.ok ? parsed.flows : [];
+  if (intentText === undefined) findings.push({ check: CHECK, severity: 'warning', message: `no ${INTENT_FILE} in dist: declared flows not checked` });
+  else if (parsed && !parsed.ok) findings.push({ check: CHECK, severity: 'error', message: parsed.message });
   const resolve = resolver(endpoints);
   const externals = new Map<string, Peer>();
   for (const f of intent) {
     const src = resolve(f.from);
     const dst = resolve(f.to);
     if (!src || !dst) {
-      findings.push({ check: CHECK, severity: 'error', message: `declared flow names a workload that is not in dist: ${JSON.stringify(f.from)} → ${JSON.stringify(f.to)}` });
+      findings.push({ check: CHECK, severity: 'error', message: `declared flow names a peer verify cannot resolve (a workload not in dist, or the cluster entity, which the model does not expand): ${JSON.stringify(f.from)} → ${JSON.stringify(f.to)}` });
       continue;
     }
     for (const p of [src, dst]) if (p.kind !== 'endpoint' || !p.ep.managed) externals.set(peerName(p), p);
