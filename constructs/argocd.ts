@@ -14,7 +14,6 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { stringify } from 'yaml';
 import { gitCaOf, gitEndpoint, privateHttpsHosts, repoURLsOf } from '../config/git';
 import { imageOf, IMAGES } from '../config/versions';
 import { StackContext } from './lib/context';
@@ -22,6 +21,7 @@ import { httpsRoute } from './lib/ingress';
 import { fqdns, tcp } from './lib/network';
 import { READ, ResourceRule, Verb } from './lib/rbac';
 import { MountSpec, Workload } from './lib/workload';
+import { toYaml, yamlDoc } from './lib/yaml';
 
 export const ARGOCD_UID = 999;
 const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
@@ -412,7 +412,7 @@ export class ArgoCd extends Construct {
         `# The RBAC of argocd-application-controller, derived from every Role, ClusterRole and binding Argo CD syncs`,
         `# (docs/adr/0021-argocd-admission.md). Not synced: the controller could not grant itself rules it lacks.`,
         `# Apply it before Argo CD syncs a commit that changes it: kubectl apply --server-side -f dist/${CONTROLLER_RBAC_FILE}`,
-        rbac.map((o) => stringify(o, { lineWidth: 0, version: '1.1' })).join('---\n'),
+        toYaml(rbac),
       ].join('\n'),
     );
 
@@ -432,11 +432,8 @@ export class ArgoCd extends Construct {
         'timeout.reconciliation': '180s',
         'resource.customizations.health.argoproj.io_Application': APPLICATION_HEALTH_LUA,
         // Cilium's own objects copy pod labels; Argo must never track, prune or flag them.
-        'resource.exclusions': stringify(
-          [{ apiGroups: ['cilium.io'], kinds: ['CiliumIdentity', 'CiliumEndpoint', 'CiliumEndpointSlice'], clusters: ['*'] }],
-          { lineWidth: 0, version: '1.1' },
-        ),
-        'resource.inclusions': stringify(inclusions, { lineWidth: 0, version: '1.1' }),
+        'resource.exclusions': yamlDoc([{ apiGroups: ['cilium.io'], kinds: ['CiliumIdentity', 'CiliumEndpoint', 'CiliumEndpointSlice'], clusters: ['*'] }]),
+        'resource.inclusions': yamlDoc(inclusions),
         ...(this.ctx.site.workloads.argocd.dex.enabled ? { 'dex.config': this.ctx.site.workloads.argocd.dex.config } : {}),
       },
     });

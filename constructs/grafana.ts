@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { stringify } from 'yaml';
 import { imageOf, tagOf } from '../config/versions';
 import { dashboardJson, dashboardSpecs } from './dashboards';
 import { StackContext } from './lib/context';
@@ -16,6 +15,7 @@ import { Endpoint } from './lib/network';
 import { ini as iniValue } from './lib/quote';
 import { kvPath, kvValueTemplate } from './lib/vault';
 import { Workload } from './lib/workload';
+import { yamlDoc } from './lib/yaml';
 
 export const GRAFANA_UID = 472;
 
@@ -82,8 +82,8 @@ export class Grafana extends Construct {
 
     const configData = {
       'grafana.ini': ini,
-      'datasources.yaml': stringify(datasources, { lineWidth: 0, version: '1.1' }),
-      'dashboards.yaml': stringify(providers, { lineWidth: 0, version: '1.1' }),
+      'datasources.yaml': yamlDoc(datasources),
+      'dashboards.yaml': yamlDoc(providers),
     };
     new k8s.KubeConfigMap(this, 'config', { metadata: { name: 'grafana-config', namespace: ns, labels }, data: configData });
     new k8s.KubeConfigMap(this, 'dashboards', {

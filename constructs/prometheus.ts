@@ -10,7 +10,6 @@
 import { Construct } from 'constructs';
 import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { stringify } from 'yaml';
 import { toMi } from '../config/schema';
 import { imageOf, tagOf } from '../config/versions';
 import { alertRules } from './alert-rules';
@@ -19,6 +18,7 @@ import { ScrapeTarget } from './lib/metrics';
 import { entity, KUBE_DNS, pods, tcp } from './lib/network';
 import { READ } from './lib/rbac';
 import { Workload } from './lib/workload';
+import { yamlDoc } from './lib/yaml';
 
 /**
  * Lifecycle endpoints (POST/PUT) Prometheus registers with --web.enable-lifecycle: stop the server, reload the
@@ -35,7 +35,7 @@ export const RETENTION_SIZE_SHARE = 0.85;
 
 type Json = Record<string, unknown>;
 
-/** Cilium's hostNetwork metrics endpoints (Helm values in charts/bootstrap.ts enable all three). */
+/** Cilium's hostNetwork metrics endpoints (Helm values in day0/bootstrap.ts enable all three). */
 const CILIUM_TARGETS = [
   // The agent (and its Hubble metrics server) runs on every node: one target per node.
   { job: 'cilium-agent', port: 9962 },
@@ -130,7 +130,7 @@ export class Prometheus extends Construct {
     // Rendered at synthesis time, after every chart declared its metrics and every workload exists: the jobs
     // come from the same registry state as the network policies (emitted after all charts), so the two match
     // even if a chart is ever built after this one.
-    const yaml = (produce: () => unknown): string => Lazy.any({ produce: () => stringify(produce(), { lineWidth: 0, version: '1.1' }) });
+    const yaml = (produce: () => unknown): string => Lazy.any({ produce: () => yamlDoc(produce()) });
     new k8s.KubeConfigMap(this, 'config', {
       metadata: { name: PROMETHEUS_CONFIG, namespace: ns, labels: this.workload.labels },
       data: {

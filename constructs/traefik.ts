@@ -14,7 +14,6 @@
  * - Egress only to routed backends (added by each httpsRoute), the API server and DNS.
  */
 import { Construct } from 'constructs';
-import { stringify } from 'yaml';
 import { IngressRoute, IngressRouteSpecRoutesKind, IngressRouteSpecRoutesServicesKind } from '../imports/traefik-ingressroute-traefik.io';
 import { imageOf, tagOf } from '../config/versions';
 import { StackContext } from './lib/context';
@@ -24,6 +23,7 @@ import { lbAddresses } from '../config/loadbalancer';
 import { ResourceRule } from './lib/rbac';
 import { PkiCertificate, pkiIssuePath, pkiSecretCall } from './lib/vault';
 import { Workload } from './lib/workload';
+import { yamlDoc } from './lib/yaml';
 
 export const TRAEFIK_UID = 65532;
 
@@ -195,5 +195,5 @@ export function hubbleFileConfig(host: string, sourceRange: readonly string[]): 
       services: { 'hubble-ui': { loadBalancer: { servers: [{ url: 'http://hubble-ui.kube-system.svc:80' }] } } },
     },
   };
-  return stringify(config, { lineWidth: 0 }).trimEnd();
+  return yamlDoc(config).trimEnd();
 }

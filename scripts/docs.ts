@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderDay0, renderRunbook } from '../charts/bootstrap';
+import { renderDay0, renderRunbook } from '../day0/bootstrap';
 import { synthesize } from '../charts/synth';
 import { validateSite } from '../config/load';
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { readmeSections, runbookDoc, sectionOf } from '../scripts/docs';
-import { day0Steps, templateKeys } from '../charts/bootstrap';
+import { day0Steps, templateKeys } from '../day0/bootstrap';
 import { APP_WAVES } from '../charts/apps';
 import { entity, peerKey } from '../constructs/lib/network';
 import { findAll, flowAllowed, podTemplates, synth } from './helpers';

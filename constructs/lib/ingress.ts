@@ -71,7 +71,7 @@ export function httpsRoute(scope: Construct, id: string, ctx: StackContext, prop
   const namespace = backend.peer.namespace;
   assertWatched(ctx, namespace, `route ${host}`);
   const name = props.pathPrefix ? `${props.subdomain}-${props.pathPrefix.replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}` : props.subdomain;
-  ctx.routes.push({
+  ctx.addRoute({
     host,
     namespace,
     backend: backend.peer,

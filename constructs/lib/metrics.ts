@@ -35,6 +35,7 @@ export interface ScrapeTarget {
 
 export class MetricsRegistry {
   private readonly declared: ScrapeTarget[] = [];
+  private sealed = false;
 
   constructor(
     private readonly net: Network,
@@ -43,9 +44,15 @@ export class MetricsRegistry {
   ) {}
 
   declare(target: ScrapeTarget): void {
+    if (this.sealed) throw new Error(`scrape job ${target.job} was declared after the stack was finalized`);
     if (this.declared.some((t) => t.job === target.job)) throw new Error(`scrape job ${target.job} is declared twice`);
     this.declared.push(target);
     this.net.allow(this.scraper, target.endpoint, `Prometheus scrapes ${target.job}`);
+  }
+
+  /** No declarations from now on (StackContext.finalize). */
+  seal(): void {
+    this.sealed = true;
   }
 
   /** Targets whose workload exists (and the scraper too), sorted by job. Call at synthesis time. */

@@ -192,11 +192,13 @@ export class VaultRegistry {
   private readonly bindings = new Map<string, VaultBinding>();
   private readonly certs = new Map<string, { readonly role: string; readonly cert: PkiCertificate }>();
   private readonly roleCerts = new Map<string, Map<string, PkiCertificate>>();
+  private sealed = false;
 
   constructor(private readonly site: Site) {}
 
   /** Pod-template annotations for `spec`, and records the binding. */
   annotate(spec: VaultSpec, namespace: string, serviceAccount: string, runAsUser: number): Record<string, string> {
+    if (this.sealed) throw new Error(`vault binding for ${namespace}/${serviceAccount} was declared after the stack was finalized`);
     if (spec.secrets.length === 0) throw new Error(`vault spec for ${namespace}/${serviceAccount} has no secrets`);
     const role = spec.role ?? `${namespace}-${serviceAccount}`;
     const existing = this.bindings.get(role);
@@ -247,6 +249,11 @@ export class VaultRegistry {
       if (s.errorOnMissingKey) a[`vault.hashicorp.com/error-on-missing-key-${s.name}`] = 'true';
     }
     return a;
+  }
+
+  /** No bindings from now on (StackContext.finalize). */
+  seal(): void {
+    this.sealed = true;
   }
 
   /** Every certificate requested through the registry, with the Vault role requesting it. */

@@ -170,7 +170,7 @@ export class Workload extends Construct {
     this.labels = { ...appLabels(props), ...(props.extraLabels ?? {}) };
     const selector = selectorLabels(props);
     ctx.net.register(scope, this.peer);
-    ctx.workloads.push(this);
+    ctx.addWorkload(this);
 
     for (const c of props.containers) {
       if (props.kind !== 'Job' && (!c.liveness || !c.readiness)) throw new Error(`${props.namespace}/${props.name}: container ${c.name} needs liveness and readiness probes`);

@@ -10,7 +10,6 @@
  * - DAY0.md (the numbered runbook, from DAY0_STEPS) and RUNBOOK.md (per-workload debugging commands)
  */
 import { App, Chart } from 'cdk8s';
-import { stringify } from 'yaml';
 import { HelmChart } from '../imports/helm-controller-helmchart-helm.cattle.io';
 import { IMAGES, VERSIONS } from '../config/versions';
 import { Site } from '../config/schema';
@@ -19,11 +18,11 @@ import { comment, hcl, sh } from '../constructs/lib/quote';
 import { PkiCertificate, pkiParams, pkiRoleFor, REVIEWER_SECRET, VaultBinding } from '../constructs/lib/vault';
 import { Workload } from '../constructs/lib/workload';
 import { wazuhRunbook } from '../constructs/wazuh-runbook';
-import { toYaml } from './synth';
-import { APP_WAVES } from './apps';
-import { argocdBootstrapCommands, credentialCommands, mirrorCommands } from './gitops-day0';
+import { toYaml, yamlDoc } from '../constructs/lib/yaml';
+import { APP_WAVES } from '../charts/apps';
+import { argocdBootstrapCommands, credentialCommands, mirrorCommands } from './gitops';
 
-const y = (o: unknown) => stringify(o, { lineWidth: 0, version: '1.1' });
+const y = yamlDoc;
 const servers = (site: Site) => site.nodes.filter((n) => n.roles.includes('server'));
 
 export function k3sServerConfig(site: Site, node: Site['nodes'][number], first: boolean): Record<string, unknown> {
@@ -276,7 +275,7 @@ export function renderDay0(site: Site): string {
   return [
     `# Day 0 to synced — ${site.cluster.name}`,
     '',
-    'Generated from `charts/bootstrap.ts` (`day0Steps`); run from a clone of this repository.',
+    'Generated from `day0/bootstrap.ts` (`day0Steps`); run from a clone of this repository.',
     '',
     ...day0Steps(site).flatMap((s, i) => [`${i + 1}. **${s.title}**`, '', '   ```sh', ...s.commands.map((c) => `   ${c}`), '   ```', '', `   Done when: ${s.done}.`, '']),
     'If a sync fails: `kubectl -n argocd get applications`, `argocd app get <app> --show-operation`, fix in git, commit `dist/`, `argocd app sync <app>`. To pause GitOps for a manual repair: `kubectl -n argocd patch application <app> --type merge -p \'{"spec":{"syncPolicy":{"automated":null}}}\'`, then re-apply `dist/apps/apps.yaml`.',
@@ -326,7 +325,7 @@ export function renderRunbook(ctx: StackContext): string {
   return [
     `# Runbook — ${ctx.site.cluster.name}`,
     '',
-    'Generated from the constructs (`charts/bootstrap.ts`): the debugging ladder per workload, with its real namespace, labels and ports.',
+    'Generated from the constructs (`day0/bootstrap.ts`): the debugging ladder per workload, with its real namespace, labels and ports.',
     'Node level: `kubectl describe node`, `kubectl top node`, `journalctl -u k3s`, `cilium status`.',
     '',
     ...ctx.workloads.flatMap((w) => runbookFor(w, ctx.site)),
