@@ -15,7 +15,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { gitCaOf, gitEndpoint, privateHttpsHosts, repoURLsOf } from '../config/git';
-import { imageOf, IMAGES } from '../config/versions';
+import { imageOf, IMAGES, tagOf } from '../config/versions';
 import { StackContext } from './lib/context';
 import { httpsRoute } from './lib/ingress';
 import { fqdns, tcp } from './lib/network';
@@ -97,7 +97,7 @@ export class ArgoCd extends Construct {
       ...base,
       name: 'argocd-redis',
       component: 'redis',
-      version: IMAGES.argocdRedis.tag,
+      version: tagOf('argocdRedis', cfg.redis.version),
       kind: 'Deployment',
       replicas: cfg.redis.replicas,
       // As upstream v2.14: an init container creates the argocd-redis Secret with a random password on first
