@@ -12,7 +12,8 @@ import { Construct } from 'constructs';
 import { Site } from '../config/schema';
 import { IMAGES, imageOf } from '../config/versions';
 import { StackContext } from './lib/context';
-import { Minio, MINIO_SECRET_KEYS, MINIO_UID, minioSecretPath } from './minio';
+import type { Minio } from './minio';
+import { MINIO_SECRET_KEYS, MINIO_UID, minioSecretPath } from './minio-identity';
 import { goString, sh } from './lib/quote';
 import { Workload } from './lib/workload';
 

@@ -24,6 +24,7 @@ import { ResourceRule } from './lib/rbac';
 import { PkiCertificate, pkiIssuePath, pkiSecretCall } from './lib/vault';
 import { Workload } from './lib/workload';
 import { yamlDoc } from './lib/yaml';
+import { alertRule, defineApp } from './lib/app';
 
 export const TRAEFIK_UID = 65532;
 
@@ -59,7 +60,7 @@ export class Traefik extends Construct {
     const hubbleHost = ctx.host('hubble');
     const hubbleConfig = site.cilium.hubbleUi ? `\n${hubbleFileConfig(hubbleHost, adminSourceRange(site))}` : '';
 
-    const watched = traefikNamespaces(site);
+    const watched = traefikNamespaces(ctx);
     // Per watched namespace, what the kubernetescrd informers list and watch (they only read their caches, so
     // no `get`). Upstream's ClusterRole differs: docs/adr/0030-traefik-deployment-and-tls.md.
     const informerRules: ResourceRule[] = [
@@ -197,3 +198,35 @@ export function hubbleFileConfig(host: string, sourceRange: readonly string[]): 
   };
   return yamlDoc(config).trimEnd();
 }
+
+/** Traefik, its dashboard and the Hubble UI route: chart `ingress`. */
+export const traefikApp = defineApp({
+  key: 'traefik',
+  namespace: { key: 'ingress', podSecurity: 'restricted' },
+  chart: 'ingress',
+  wave: 1,
+  images: ['traefik'],
+  enabled: (site) => site.workloads.traefik.enabled,
+  routed: true,
+  build: (chart, ctx) => {
+    new Traefik(chart, 'traefik', ctx);
+  },
+  dashboards: () => [
+    {
+      uid: 'domus-traefik',
+      title: 'Traefik',
+      panels: [
+        { title: 'Requests/s by entrypoint', expr: 'sum by (entrypoint) (rate(traefik_entrypoint_requests_total[5m]))' },
+        { title: 'Requests/s by service and code', expr: 'sum by (service, code) (rate(traefik_service_requests_total[5m]))' },
+        { title: 'p95 latency by service', expr: 'histogram_quantile(0.95, sum by (service, le) (rate(traefik_service_request_duration_seconds_bucket[5m])))', unit: 's' },
+      ],
+    },
+  ],
+  alerts: () => [
+    alertRule('TraefikServerErrors', 'sum by (entrypoint) (rate(traefik_entrypoint_requests_total{code=~"5.."}[5m])) / sum by (entrypoint) (rate(traefik_entrypoint_requests_total[5m])) > 0.05', '10m', 'warning', 'Traefik: over 5% server errors on {{ $labels.entrypoint }}', 'Backends behind Traefik fail requests.'),
+  ],
+  mustDeny: [
+    { from: 'world', to: 'ingress/traefik', port: 8080, why: 'the Traefik API/dashboard entry point is pod-local: only via the allowlisted route' },
+    { from: 'world', to: 'ingress/traefik', port: 9100, why: 'Traefik metrics are for Prometheus only' },
+  ],
+});

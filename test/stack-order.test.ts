@@ -5,13 +5,13 @@
  */
 import { validateSite } from '../config/load';
 import { synthesize } from '../charts/synth';
-import { STACK_CHARTS, StackChartName } from '../charts/stack';
+import { chartNames } from '../charts/stack';
 import { StackContext } from '../constructs/lib/context';
 import { tcp, workloadPeer } from '../constructs/lib/network';
 import { synth } from './helpers';
 
-const names = STACK_CHARTS.map((c) => c.name);
-const orders: [string, StackChartName[]][] = [
+const names = chartNames();
+const orders: [string, string[]][] = [
   ['reversed', [...names].reverse()],
   ['monitoring first, storage last', ['monitoring', ...names.filter((n) => n !== 'monitoring' && n !== 'storage'), 'storage']],
   ['platform last', [...names.filter((n) => n !== 'platform'), 'platform']],

@@ -8,6 +8,7 @@
  */
 import { Chart } from 'cdk8s';
 import { Site } from '../../config/schema';
+import { AppDefinition, StackNamespace, stackNamespaces } from './app';
 import { MetricsRegistry } from './metrics';
 import { CidrPeer, entity, FqdnPeer, cidrs, fqdns, Network, Peer, tcp, PortRef, workloadPeer, WorkloadPeer } from './network';
 import { VaultRegistry } from './vault';
@@ -36,7 +37,17 @@ export class StackContext {
   /** Workloads other constructs address before (or without) they exist. */
   readonly peers: { readonly prometheus: WorkloadPeer; readonly traefik: WorkloadPeer; readonly grafana: WorkloadPeer };
 
-  constructor(readonly site: Site) {
+  /** The enabled apps, in registry order. */
+  readonly apps: readonly AppDefinition[];
+  /** The namespaces of those apps (platform chart, Vault injector, Traefik). */
+  readonly namespaces: readonly StackNamespace[];
+
+  constructor(
+    readonly site: Site,
+    apps: readonly AppDefinition[] = [],
+  ) {
+    this.apps = apps.filter((a) => a.enabled(site));
+    this.namespaces = stackNamespaces(site, this.apps);
     this.vault = new VaultRegistry(site);
     this.peers = {
       prometheus: workloadPeer(site.namespaces.monitoring, 'prometheus'),
