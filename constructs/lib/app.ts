@@ -7,7 +7,7 @@
  */
 import type { Construct } from 'constructs';
 import type { Site } from '../../config/schema';
-import type { ImageName } from '../../config/versions';
+import type { ImageName, ImageRef } from '../../config/versions';
 import type { StackContext } from './context';
 
 export type PssLevel = 'restricted' | 'baseline' | 'privileged';
@@ -66,8 +66,11 @@ export interface AppDefinition {
   readonly chart: string;
   /** Sync wave of that chart's Application in the root app; apps sharing a chart declare the same. */
   readonly wave: number;
-  /** Every pinned image (config/versions.ts) the app runs; each pin belongs to exactly one app. */
-  readonly images: readonly ImageName[];
+  /**
+   * Every image the app runs: a pin of config/versions.ts by name (each belongs to exactly one app), or a pin
+   * declared in the app's own file (`{ repository, tag }`, found by Renovate there too).
+   */
+  readonly images: readonly (ImageName | ImageRef)[];
   /** Whether the site deploys the app. */
   readonly enabled: (site: Site) => boolean;
   /** Whether the app publishes routes or middlewares through Traefik (Traefik then watches its namespace). */
@@ -79,6 +82,11 @@ export interface AppDefinition {
   /** Extra runbook lines per workload name, given the namespace. */
   readonly runbook?: (site: Site) => Readonly<Record<string, (ns: string) => readonly string[]>>;
   readonly mustDeny?: readonly MustDeny[];
+}
+
+/** `repository:tag` of a pin declared in an app's file. */
+export function pinnedImage(ref: ImageRef): string {
+  return `${ref.repository}:${ref.tag}`;
 }
 
 /** Checks what types cannot: a reason exactly when the level is above restricted. */
