@@ -13,7 +13,7 @@ import { StackContext } from './lib/context';
 import { httpsRoute } from './lib/ingress';
 import { Endpoint } from './lib/network';
 import { ini as iniValue } from './lib/quote';
-import { kvPath, kvValueTemplate } from './lib/vault';
+import { kvPath, kvValueSecret } from './lib/vault';
 import { Workload } from './lib/workload';
 import { yamlDoc } from './lib/yaml';
 import { alertRule, defineApp } from './lib/app';
@@ -134,8 +134,8 @@ export class Grafana extends Construct {
         containers: ['grafana'],
         // A misnamed KV key must stop the pod, not log everyone in as "<no value>" (Go's missing-key text).
         secrets: [
-          { name: 'admin-user', path: secret, template: kvValueTemplate(secret, 'admin_user'), errorOnMissingKey: true },
-          { name: 'admin-password', path: secret, template: kvValueTemplate(secret, 'admin_password'), errorOnMissingKey: true },
+          kvValueSecret('admin-user', secret, 'admin_user', { errorOnMissingKey: true }),
+          kvValueSecret('admin-password', secret, 'admin_password', { errorOnMissingKey: true }),
         ],
       },
       metrics: [{ port: 'http', job: 'grafana' }],

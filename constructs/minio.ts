@@ -16,7 +16,7 @@ import { IMAGES, imageOf } from '../config/versions';
 import { StackContext } from './lib/context';
 import { httpsRoute } from './lib/ingress';
 import { Endpoint, workloadPeer } from './lib/network';
-import { kvEnvTemplate } from './lib/vault';
+import { kvEnvSecret } from './lib/vault';
 import { MINIO_SECRET_KEYS, MINIO_UID, minioSecretPath } from './minio-identity';
 import { MountSpec, ProbeSpec, Workload } from './lib/workload';
 import { alertRule, defineApp } from './lib/app';
@@ -124,13 +124,13 @@ export class Minio extends Construct {
       ],
       vault: {
         secrets: [
-          {
-            name: 'config.env',
-            path: secretPath,
-            template: kvEnvTemplate(secretPath, { MINIO_ROOT_USER: MINIO_SECRET_KEYS.user, MINIO_ROOT_PASSWORD: MINIO_SECRET_KEYS.password }),
+          kvEnvSecret(
+            'config.env',
+            secretPath,
+            { MINIO_ROOT_USER: MINIO_SECRET_KEYS.user, MINIO_ROOT_PASSWORD: MINIO_SECRET_KEYS.password },
             // A misnamed KV key would otherwise render "<no value>", a valid 10-character root user and password.
-            errorOnMissingKey: true,
-          },
+            { errorOnMissingKey: true },
+          ),
         ],
         // MinIO reads the env file once at start; a rotated password takes effect on the next pod restart.
         prePopulateOnly: true,

@@ -21,7 +21,7 @@ import { adminAllowList, adminSourceRange, traefikNamespaces } from './lib/ingre
 import { admitLoadBalancer, loadBalancerPlan } from './lib/loadbalancer';
 import { lbAddresses } from '../config/loadbalancer';
 import { ResourceRule } from './lib/rbac';
-import { PkiCertificate, pkiIssuePath, pkiSecretCall } from './lib/vault';
+import { PkiCertificate, pkiSecretCall, pkiTemplateSecret } from './lib/vault';
 import { Workload } from './lib/workload';
 import { yamlDoc } from './lib/yaml';
 import { alertRule, defineApp } from './lib/app';
@@ -134,7 +134,7 @@ export class Traefik extends Construct {
       rules: watched.includes(ns) ? informerRules : [],
       rulesIn: Object.fromEntries(watched.filter((n) => n !== ns).map((n) => [n, informerRules])),
       vault: {
-        secrets: [{ name: 'tls.yml', path: pkiIssuePath(site), capability: 'update', template: tlsTemplate + hubbleConfig, perms: '0400', pki: cert }],
+        secrets: [pkiTemplateSecret(site, 'tls.yml', cert, tlsTemplate + hubbleConfig, { perms: '0400' })],
       },
       metrics: [{ port: 'metrics' }],
     });

@@ -23,7 +23,7 @@ import { httpsRoute } from './lib/ingress';
 import { fqdns, tcp } from './lib/network';
 import { admitLoadBalancer, loadBalancerPlan } from './lib/loadbalancer';
 import { lbAddresses } from '../config/loadbalancer';
-import { kvPath, kvValueTemplate, PkiCertificate, PkiField, PkiOptions, pkiSecret, VaultSecret } from './lib/vault';
+import { kvPath, kvTemplateSecret, kvValueSecret, PkiCertificate, PkiField, PkiOptions, pkiSecret, VaultSecret } from './lib/vault';
 import { Workload } from './lib/workload';
 import { ServersTransport } from '../imports/traefik-serverstransport-traefik.io';
 import { alertRule, defineApp } from './lib/app';
@@ -74,7 +74,7 @@ export class Wazuh extends Construct {
     const labels = { 'app.kubernetes.io/part-of': 'wazuh', 'app.kubernetes.io/managed-by': 'cdk8s' };
     const indexerUrl = `https://${svc('wazuh-indexer')}:9200`;
     /** Each credential in its own file, exactly as stored (checked by the start scripts, never sourced). */
-    const secretFile = (e: SecretEnv): VaultSecret => ({ name: e.secret.key, path: secret, template: kvValueTemplate(secret, e.secret.key), volumePath: SECRETS_DIR });
+    const secretFile = (e: SecretEnv): VaultSecret => kvValueSecret(e.secret.key, secret, e.secret.key, { volumePath: SECRETS_DIR });
     const live = (port: number) => ({ exec: { command: ['/bin/bash', `${SCRIPTS_DIR}/live.sh`, String(port)] } });
     const start = (script: string) => ['/bin/bash', `${SCRIPTS_DIR}/${script}`];
     const scriptsMount = { volume: 'scripts', path: SCRIPTS_DIR, readOnly: true };
@@ -172,7 +172,7 @@ export class Wazuh extends Construct {
         secrets: [
           ...certFiles(ctx, 'node', nodeCn, [], { pki: pkcs8 }),
           ...certFiles(ctx, 'admin', adminCn, [], { pki: pkcs8, chain: false }),
-          { name: 'internal_users.yml', path: secret, template: internalUsersTemplate(secret), volumePath: SECRETS_DIR },
+          kvTemplateSecret('internal_users.yml', secret, ['admin_hash', 'kibanaserver_hash'], internalUsersTemplate(secret), { volumePath: SECRETS_DIR }),
         ],
       },
     });

@@ -15,7 +15,7 @@ import { IMAGES, VERSIONS } from '../config/versions';
 import { Site } from '../config/schema';
 import { StackContext } from '../constructs/lib/context';
 import { comment, hcl, sh } from '../constructs/lib/quote';
-import { PkiCertificate, pkiParams, pkiRoleFor, REVIEWER_SECRET, VaultBinding } from '../constructs/lib/vault';
+import { kvKeysOf, PkiCertificate, pkiParams, pkiRoleFor, REVIEWER_SECRET, VaultBinding } from '../constructs/lib/vault';
 import { Workload } from '../constructs/lib/workload';
 import { toYaml, yamlDoc } from '../constructs/lib/yaml';
 import { APP_WAVES } from '../charts/apps';
@@ -117,11 +117,6 @@ function ciliumManifests(site: Site): string {
   return toYaml([...chart.toJson(), ...extra]);
 }
 
-/** The KV keys a template reads (`.Data.data.<key>`). */
-export function templateKeys(template: string): string[] {
-  return [...new Set([...template.matchAll(/\.Data\.data\.([A-Za-z0-9_]+)/g)].map((m) => m[1]!))].sort();
-}
-
 /**
  * The policy of one binding. On the PKI issue path it also pins the request parameters to the certificates
  * this workload's templates request (Vault ACL allowed_parameters): the role allows the union of every
@@ -193,7 +188,8 @@ function vaultSetup(ctx: StackContext): string {
       if (!s.path.startsWith(`${site.vault.kvMount}/data/`)) continue;
       const key = s.path.slice(`${site.vault.kvMount}/data/`.length);
       if (!kv.has(key)) kv.set(key, new Set());
-      for (const k of templateKeys(s.template)) kv.get(key)!.add(k);
+      // The keys come from the secret's type (constructs/lib/vault.ts VaultSecret), not from its template text.
+      for (const k of kvKeysOf(s)) kv.get(key)!.add(k);
     }
   }
   const certs = ctx.vault.certificates();

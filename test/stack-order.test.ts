@@ -8,6 +8,7 @@ import { synthesize } from '../charts/synth';
 import { chartNames } from '../charts/stack';
 import { StackContext } from '../constructs/lib/context';
 import { tcp, workloadPeer } from '../constructs/lib/network';
+import { kvValueSecret } from '../constructs/lib/vault';
 import { synth } from './helpers';
 
 const names = chartNames();
@@ -46,7 +47,7 @@ describe('after finalize every registry refuses additions', () => {
   test.each([
     ['a scrape target', (ctx: StackContext) => ctx.metrics.declare({ job: 'late', endpoint: { peer, port: tcp(9090) } }), /scrape job late was declared after the stack was finalized/],
     ['a flow', (ctx: StackContext) => ctx.net.allowPorts(peer, peer, [tcp(80)], 'late'), /flows were added after the network policies were emitted/],
-    ['a Vault binding', (ctx: StackContext) => ctx.vault.annotate({ secrets: [{ name: 'x', path: 'kv/data/x', template: 'x' }] }, 'monitoring', 'late', 1000), /vault binding for monitoring\/late was declared after/],
+    ['a Vault binding', (ctx: StackContext) => ctx.vault.annotate({ secrets: [kvValueSecret('x', 'kv/data/x', 'x')] }, 'monitoring', 'late', 1000), /vault binding for monitoring\/late was declared after/],
     ['a route', (ctx: StackContext) => ctx.addRoute({ host: 'late.domus.lan', namespace: 'monitoring', backend: peer, service: 'late', servicePort: 80, podPort: 80, middlewares: [] }), /route late.domus.lan was declared after/],
     ['a file', (ctx: StackContext) => ctx.addFile('late.txt', () => ''), /dist\/late.txt was added after the stack was finalized/],
     ['a second finalize', (ctx: StackContext) => ctx.finalize(() => undefined), /finalized once/],
