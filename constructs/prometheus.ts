@@ -250,6 +250,7 @@ export const prometheusApp = defineApp({
   images: ['prometheus', 'configReloader'],
   enabled: (site) => site.workloads.prometheus.enabled,
   routed: true,
+  roles: { scraper: (site) => workloadPeer(site.namespaces.monitoring, 'prometheus') },
   build: (chart, ctx) => {
     const prometheus = new Prometheus(chart, 'prometheus', ctx);
     // The Prometheus UI has no login: only the admin allowlist may reach it through Traefik.

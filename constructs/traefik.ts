@@ -25,6 +25,7 @@ import { PkiCertificate, pkiSecretCall, pkiTemplateSecret } from './lib/vault';
 import { Workload } from './lib/workload';
 import { yamlDoc } from './lib/yaml';
 import { alertRule, defineApp } from './lib/app';
+import { workloadPeer } from './lib/network';
 
 export const TRAEFIK_UID = 65532;
 
@@ -208,6 +209,7 @@ export const traefikApp = defineApp({
   images: ['traefik'],
   enabled: (site) => site.workloads.traefik.enabled,
   routed: true,
+  roles: { ingress: (site) => workloadPeer(site.namespaces.ingress, 'traefik') },
   build: (chart, ctx) => {
     new Traefik(chart, 'traefik', ctx);
   },

@@ -2,7 +2,7 @@
  * The workload registry (constructs/registry.ts): every central list is derived from the apps' declarations,
  * and the declarations are consistent with each other and with what the stack ships.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { chartNames } from '../charts/stack';
@@ -62,4 +62,17 @@ test('a level above restricted needs a reason, and restricted takes none', () =>
 test('apps sharing a namespace or a chart must agree', () => {
   expect(() => stackNamespaces(site, [base, { ...base, key: 'y', namespace: { key: 'x', podSecurity: 'baseline', reason: 'r' } }])).toThrow(/namespace x: app y declares Pod Security baseline/);
   expect(() => stackCharts([base, { ...base, key: 'y', wave: 2 }])).toThrow(/chart x: app y declares wave 2, x wave 0/);
+});
+
+test('the shared library (constructs/lib) names no app or workload: roles and declarations stand in', () => {
+  const names = new Set([...APPS.map((a) => a.key), ...synth().stack.ctx.workloads.map((w) => w.name)]);
+  const dir = join(__dirname, '..', 'constructs', 'lib');
+  const hits = readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .flatMap((f) => {
+      // Code only: comments may give examples.
+      const code = readFileSync(join(dir, f), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+      return [...names].filter((n) => new RegExp(`['"\`]${n.replace(/[-]/g, '\\-')}['"\`]`).test(code)).map((n) => `${f}: ${n}`);
+    });
+  expect(hits).toEqual([]);
 });

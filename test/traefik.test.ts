@@ -14,7 +14,7 @@ import { Synthesis } from '../charts/synth';
 import { chartObjects, findAll, findResource, flowAllowed, flows, issuesOf, podTemplate, synth, workloadPolicy, readmeSite, rulesOf } from './helpers';
 
 const s = synth();
-const traefik = s.stack.ctx.peers.traefik;
+const traefik = s.stack.ctx.peers.ingress!;
 const kindOf = (x: Synthesis) => (findAll('DaemonSet', x).some((d) => d.metadata.name === 'traefik') ? 'DaemonSet' : 'Deployment');
 const argsOf = (x: Synthesis = s) => podTemplate(kindOf(x), 'traefik', 'ingress', x).spec.containers[0]!.args ?? [];
 const sourcesTo = (x: Synthesis) => flows(x).filter((f) => peerKey(f.to) === peerKey(traefik) && f.from.kind !== 'workload');

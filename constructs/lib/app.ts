@@ -9,6 +9,13 @@ import type { Construct } from 'constructs';
 import type { Site } from '../../config/schema';
 import type { ImageName, ImageRef } from '../../config/versions';
 import type { StackContext } from './context';
+import type { WorkloadPeer } from './network';
+
+/**
+ * Roles other apps' declarations rely on without naming the app: `scraper` is the source of every scrape flow
+ * (constructs/lib/metrics.ts), `ingress` the source of every route's flow (constructs/lib/ingress.ts).
+ */
+export type StackRole = 'scraper' | 'ingress';
 
 export type PssLevel = 'restricted' | 'baseline' | 'privileged';
 
@@ -82,6 +89,22 @@ export interface AppDefinition {
   /** Extra runbook lines per workload name, given the namespace. */
   readonly runbook?: (site: Site) => Readonly<Record<string, (ns: string) => readonly string[]>>;
   readonly mustDeny?: readonly MustDeny[];
+  /** The roles this app's workloads play for the rest of the stack (at most one app per role). */
+  readonly roles?: Partial<Readonly<Record<StackRole, (site: Site) => WorkloadPeer>>>;
+}
+
+/** The workload playing each role among the enabled apps. */
+export function stackRoles(site: Site, apps: readonly AppDefinition[]): Partial<Record<StackRole, WorkloadPeer>> {
+  const out: Partial<Record<StackRole, WorkloadPeer>> = {};
+  const by: Partial<Record<StackRole, string>> = {};
+  for (const a of apps) {
+    for (const [role, peer] of Object.entries(a.roles ?? {}) as [StackRole, (site: Site) => WorkloadPeer][]) {
+      if (by[role]) throw new Error(`role ${role} is played by both ${by[role]} and ${a.key}`);
+      by[role] = a.key;
+      out[role] = peer(site);
+    }
+  }
+  return out;
 }
 
 /** `repository:tag` of a pin declared in an app's file. */

@@ -8,9 +8,9 @@
  */
 import { Chart } from 'cdk8s';
 import { Site } from '../../config/schema';
-import { AppDefinition, StackNamespace, stackNamespaces } from './app';
+import { AppDefinition, StackNamespace, stackNamespaces, StackRole, stackRoles } from './app';
 import { MetricsRegistry } from './metrics';
-import { CidrPeer, entity, FqdnPeer, cidrs, fqdns, Network, Peer, tcp, PortRef, workloadPeer, WorkloadPeer } from './network';
+import { CidrPeer, entity, FqdnPeer, cidrs, fqdns, Network, Peer, tcp, PortRef, WorkloadPeer } from './network';
 import { VaultRegistry } from './vault';
 import type { Workload } from './workload';
 
@@ -34,8 +34,8 @@ export class StackContext {
   private readonly fileMap = new Map<string, () => string>();
   private phase: 'declare' | 'render' | 'done' = 'declare';
 
-  /** Workloads other constructs address before (or without) they exist. */
-  readonly peers: { readonly prometheus: WorkloadPeer; readonly traefik: WorkloadPeer; readonly grafana: WorkloadPeer };
+  /** The workloads playing the stack's roles (declared by their apps, constructs/lib/app.ts StackRole); absent when no enabled app plays one. */
+  readonly peers: Partial<Readonly<Record<StackRole, WorkloadPeer>>>;
 
   /** The enabled apps, in registry order. */
   readonly apps: readonly AppDefinition[];
@@ -49,12 +49,8 @@ export class StackContext {
     this.apps = apps.filter((a) => a.enabled(site));
     this.namespaces = stackNamespaces(site, this.apps);
     this.vault = new VaultRegistry(site);
-    this.peers = {
-      prometheus: workloadPeer(site.namespaces.monitoring, 'prometheus'),
-      traefik: workloadPeer(site.namespaces.ingress, 'traefik'),
-      grafana: workloadPeer(site.namespaces.monitoring, 'grafana'),
-    };
-    this.metrics = new MetricsRegistry(this.net, this.peers.prometheus);
+    this.peers = stackRoles(site, this.apps);
+    this.metrics = new MetricsRegistry(this.net, this.peers.scraper);
   }
 
   /** The external Vault: its CIDRs from the site, else an FQDN rule on the address' host name. */

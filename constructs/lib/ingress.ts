@@ -73,7 +73,8 @@ export function httpsRoute(scope: Construct, id: string, ctx: StackContext, prop
     podPort: backend.port.port,
     middlewares: [...(props.middlewares ?? [])],
   });
-  ctx.net.allow(ctx.peers.traefik, backend, `Traefik routes https://${host}${props.pathPrefix ?? ''}`);
+  if (!ctx.peers.ingress) throw new Error(`route ${host}: no enabled app plays the ingress role`);
+  ctx.net.allow(ctx.peers.ingress, backend, `Traefik routes https://${host}${props.pathPrefix ?? ''}`);
   return new IngressRoute(scope, id, {
     metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'cdk8s', 'app.kubernetes.io/name': backend.peer.name } },
     spec: {
