@@ -20,6 +20,8 @@ import { ArgoCd, ManagedKind } from '../constructs/argocd';
 import { mirrorsOf, repoURLsOf, UPSTREAM_REPOS } from '../config/git';
 import { SYNC_OPTIONS_ANNOTATION } from './waves';
 import { StackContext } from '../constructs/lib/context';
+import { AppDefinition, stackCharts } from '../constructs/lib/app';
+import { APPS } from '../constructs/registry';
 import { CLUSTER_SCOPED, StackChart } from './stack-chart';
 
 export const PROJECT = 'homelab';
@@ -30,17 +32,12 @@ export const ROOT_APP = 'root';
  * platform policies and RBAC, then stateful backends, then the UIs and ingress. The root app waits for each
  * wave to be healthy (Application health check in argocd-cm) before the next.
  */
-export const APP_WAVES: Readonly<Record<string, number>> = {
-  'argocd-crds': -5,
-  'traefik-crds': -5,
-  platform: -4,
-  vault: -3,
-  argocd: -2,
-  storage: -1,
-  security: -1,
-  monitoring: 0,
-  ingress: 1,
-};
+export function appWaves(apps: readonly AppDefinition[]): Readonly<Record<string, number>> {
+  return { 'argocd-crds': -5, 'traefik-crds': -5, platform: -4, ...Object.fromEntries(stackCharts(apps).map((c) => [c.name, c.wave])) };
+}
+
+/** The waves of the registered apps' charts (each app declares its wave, constructs/registry.ts). */
+export const APP_WAVES: Readonly<Record<string, number>> = appWaves(APPS);
 
 const DESTINATION = 'https://kubernetes.default.svc';
 const SYNC_POLICY = {
@@ -67,6 +64,7 @@ export function buildAppsChart(scope: Construct, ctx: StackContext, charts: read
   const ns = site.namespaces.argocd;
   const chart = new StackChart(scope, 'apps');
   const labels = { 'app.kubernetes.io/part-of': 'argocd', 'app.kubernetes.io/managed-by': 'cdk8s' };
+  const waves = appWaves(ctx.apps);
 
   // What the charts contain decides what Argo CD may manage.
   const objects = charts.flatMap((c) => c.node.findAll().filter((x): x is ApiObject => x instanceof ApiObject && Chart.of(x) === c));
@@ -121,7 +119,7 @@ export function buildAppsChart(scope: Construct, ctx: StackContext, charts: read
         namespace: ns,
         labels,
         annotations: {
-          'argocd.argoproj.io/sync-wave': String(APP_WAVES[name] ?? 0),
+          'argocd.argoproj.io/sync-wave': String(waves[name] ?? 0),
           // Read by the root app's sync of this Application object (a resource annotation, which Argo CD honours).
           ...(opts.keep ? { [SYNC_OPTIONS_ANNOTATION]: 'Prune=false,Delete=false' } : {}),
         },

@@ -10,55 +10,14 @@ import {
 } from '../imports/cilium-ciliumnetworkpolicy-cilium.io';
 import { StackContext } from '../constructs/lib/context';
 import { KUBE_DNS } from '../constructs/lib/network';
-import { Site } from '../config/schema';
 import { VERSIONS } from '../config/versions';
 import { StackChart } from './stack-chart';
 
-export type PssLevel = 'restricted' | 'baseline' | 'privileged';
-export type NamespaceKey = keyof Site['namespaces'];
-
-/**
- * Pod Security level each namespace enforces. `restricted` unless a workload truly needs more, and then the
- * reason is written next to the label (annotation `domus.dev/pod-security-reason`).
- */
-export const POD_SECURITY: Record<NamespaceKey, { level: PssLevel; reason?: string }> = {
-  monitoring: { level: 'restricted' },
-  argocd: { level: 'restricted' },
-  ingress: { level: 'restricted' },
-  security: {
-    level: 'baseline',
-    reason: 'the Wazuh manager image runs its s6 supervisor as root and needs SYS_CHROOT (allowed by baseline, not by restricted)',
-  },
-  storage: { level: 'restricted' },
-  vault: { level: 'restricted' },
-};
-
-/** Whether a namespace is part of the deployed stack (its workloads are enabled). */
-export function namespaceEnabled(site: Site, key: NamespaceKey): boolean {
-  const w = site.workloads;
-  switch (key) {
-    case 'monitoring':
-      return w.prometheus.enabled || w.grafana.enabled;
-    case 'argocd':
-      return w.argocd.enabled;
-    case 'ingress':
-      return w.traefik.enabled;
-    case 'security':
-      return w.wazuh.enabled;
-    case 'storage':
-      return w.minio.enabled;
-    case 'vault':
-      return true;
-  }
-}
-
 export function buildPlatformChart(scope: Construct, ctx: StackContext): StackChart {
   const chart = new StackChart(scope, 'platform');
-  const site = ctx.site;
-  for (const key of Object.keys(site.namespaces) as NamespaceKey[]) {
-    if (!namespaceEnabled(site, key)) continue;
-    const ns = site.namespaces[key];
-    const pss = POD_SECURITY[key];
+  // The namespaces of the enabled apps, each with the Pod Security level its apps declare (constructs/registry.ts).
+  for (const { key, name: ns, podSecurity, reason } of ctx.namespaces) {
+    const pss = { level: podSecurity, reason };
     new k8s.KubeNamespace(chart, `ns-${key}`, {
       metadata: {
         name: ns,

@@ -6,13 +6,13 @@
  * so a failure (bad config, a construct error) leaves the previous dist/ as it was. Writing: charts/outdir.ts.
  */
 import { ApiObject, Chart } from 'cdk8s';
-import { stringify } from 'yaml';
 import { repoRoot } from '../config/load';
 import { Site } from '../config/schema';
 import { checkOutdir, replaceTree } from './outdir';
-import { buildStack, Stack } from './stack';
+import { BuildOptions, buildStack, Stack } from './stack';
 import { CLUSTER_SCOPED } from './stack-chart';
 import { annotateForArgo, KubeObject } from './waves';
+import { toYaml } from '../constructs/lib/yaml';
 
 export interface ChartOutput {
   readonly name: string;
@@ -28,16 +28,8 @@ export interface Synthesis {
 }
 
 
-/**
- * YAML as the API server reads it: `version: '1.1'` quotes strings such as `off`, `yes` or `0755` that a
- * YAML 1.1 parser (kubectl, Argo CD) would otherwise turn into booleans or octal numbers.
- */
-export function toYaml(objects: readonly unknown[]): string {
-  return objects.map((o) => stringify(o, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
-}
-
-export function synthesize(site: Site): Synthesis {
-  const stack = buildStack(site);
+export function synthesize(site: Site, opts: BuildOptions = {}): Synthesis {
+  const stack = buildStack(site, opts);
   const errors = stack.app.node.findAll().flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
   if (errors.length > 0) throw new Error(`construct validation failed:\n  ${errors.join('\n  ')}`);
 

@@ -89,12 +89,17 @@ function res(reqCpu: string, reqMem: string, limMem: string, limCpu?: string): R
 /** Fields every workload (or workload component) has. */
 function component(defaults: { replicas?: number; resources: Resources }) {
   return {
-    /** Override of the pinned image tag in config/versions.ts. */
-    version: imageTag.optional(),
     replicas: z.number().int().min(1).max(16).default(defaults.replicas ?? 1),
     resources: resourcesSchema.default(defaults.resources),
   };
 }
+
+/**
+ * Override of a pinned image tag (config/versions.ts): the container image AND its app.kubernetes.io/version
+ * label. Only where the image is pinned on its own; components that must run the same release as their
+ * siblings (Argo CD's controller/server/repo server, Wazuh's indexer/manager/dashboard) take the app's one.
+ */
+const versionOverride = { version: imageTag.optional() };
 
 /** A component with a data volume of this default size. */
 function statefulComponent(defaults: { replicas?: number; resources: Resources; storage: string }) {
@@ -229,12 +234,13 @@ export const siteSchema = z.strictObject({
       prometheus: z
         .strictObject({
           enabled: z.boolean().default(true),
+          ...versionOverride,
           ...statefulComponent({ resources: res('200m', '1Gi', '2Gi'), storage: '20Gi' }),
           retention: duration.default('15d'),
         })
         .prefault({}),
       grafana: z
-        .strictObject({ enabled: z.boolean().default(true), ...component({ resources: res('100m', '256Mi', '512Mi') }) })
+        .strictObject({ enabled: z.boolean().default(true), ...versionOverride, ...component({ resources: res('100m', '256Mi', '512Mi') }) })
         .prefault({}),
       argocd: z
         .strictObject({
@@ -254,7 +260,8 @@ export const siteSchema = z.strictObject({
           controller: z.strictObject(component({ resources: res('250m', '512Mi', '1Gi') })).prefault({}),
           repoServer: z.strictObject(component({ resources: res('100m', '256Mi', '1Gi') })).prefault({}),
           server: z.strictObject(component({ resources: res('50m', '128Mi', '256Mi') })).prefault({}),
-          redis: z.strictObject(component({ resources: res('50m', '64Mi', '128Mi') })).prefault({}),
+          /** Redis is its own image (config/versions.ts argocdRedis): `version` overrides that pin. */
+          redis: z.strictObject({ ...versionOverride, ...component({ resources: res('50m', '64Mi', '128Mi') }) }).prefault({}),
           applicationSet: z.strictObject(component({ resources: res('50m', '64Mi', '256Mi') })).prefault({}),
         })
         .prefault({}),
@@ -267,6 +274,7 @@ export const siteSchema = z.strictObject({
            * @default 'DaemonSet'
            */
           kind: z.enum(['Deployment', 'DaemonSet']).default('DaemonSet'),
+          ...versionOverride,
           ...component({ resources: res('100m', '128Mi', '256Mi') }),
           /**
            * Source ranges allowed to reach the admin UIs (Prometheus, Traefik dashboard, Hubble). Needs a provider

@@ -13,29 +13,17 @@
  * - Each workload's own /metrics, for one rule per workload on a signal it really exposes.
  */
 import { toMi } from '../config/schema';
+import { AlertRule, alertRule } from './lib/app';
 import { StackContext } from './lib/context';
 import type { Workload } from './lib/workload';
 
-export type Severity = 'warning' | 'critical';
-export interface AlertRule {
-  readonly alert: string;
-  readonly expr: string;
-  readonly for: string;
-  readonly labels: { readonly severity: Severity } & Readonly<Record<string, string>>;
-  readonly annotations: { readonly summary: string; readonly description: string };
-}
+export type { AlertRule, Severity } from './lib/app';
 export interface RuleGroup {
   readonly name: string;
   readonly rules: readonly AlertRule[];
 }
 
-const rule = (alert: string, expr: string, forDur: string, severity: Severity, summary: string, description: string, labels: Record<string, string> = {}): AlertRule => ({
-  alert,
-  expr,
-  for: forDur,
-  labels: { severity, ...labels },
-  annotations: { summary, description },
-});
+const rule = alertRule;
 
 /** Regex for the pod names a controller gives its pods (StatefulSet `<name>-<ordinal>`, ReplicaSet `<name>-<hash>-<id>`). */
 export function podNamePattern(name: string, kind: Workload['props']['kind']): string {
@@ -128,41 +116,8 @@ export function alertRules(ctx: StackContext, retentionSizeShare: number): { gro
     },
   ];
 
-  const perWorkload: AlertRule[] = [];
-  if (w.prometheus.enabled) {
-    perWorkload.push(rule('PrometheusConfigReloadFailed', 'prometheus_config_last_reload_successful == 0', '10m', 'warning', 'Prometheus rejected its new configuration', 'The last reload failed; Prometheus keeps running the previous configuration (see the config-reloader and prometheus logs).'));
-    perWorkload.push(rule('PrometheusRuleFailures', 'increase(prometheus_rule_evaluation_failures_total[5m]) > 0', '5m', 'warning', 'Prometheus rule evaluation fails', 'Some alerting rules fail to evaluate.'));
-  }
-  if (w.grafana.enabled) {
-    perWorkload.push(rule('GrafanaServerErrors', 'sum(rate(grafana_http_request_duration_seconds_count{status_code=~"5.."}[5m])) > 0.1', '10m', 'warning', 'Grafana answers with server errors', 'Grafana returns 5xx responses (often: Prometheus unreachable from the datasource proxy).'));
-  }
-  if (w.argocd.enabled) {
-    perWorkload.push(rule('ArgoCdAppDegraded', 'argocd_app_info{health_status="Degraded"} == 1', '15m', 'critical', 'Argo CD application {{ $labels.name }} is degraded', 'The application has been Degraded for 15 minutes.'));
-    perWorkload.push(rule('ArgoCdAppOutOfSync', 'argocd_app_info{sync_status="OutOfSync"} == 1', '30m', 'warning', 'Argo CD application {{ $labels.name }} is out of sync', 'The live state differs from git for 30 minutes.'));
-    perWorkload.push(rule('ArgoCdSyncFailing', 'increase(argocd_app_sync_total{phase=~"Error|Failed"}[30m]) > 0', '0m', 'warning', 'Argo CD sync of {{ $labels.name }} fails', 'A sync ended in Error or Failed in the last 30 minutes.'));
-  }
-  if (w.traefik.enabled) {
-    perWorkload.push(rule('TraefikServerErrors', 'sum by (entrypoint) (rate(traefik_entrypoint_requests_total{code=~"5.."}[5m])) / sum by (entrypoint) (rate(traefik_entrypoint_requests_total[5m])) > 0.05', '10m', 'warning', 'Traefik: over 5% server errors on {{ $labels.entrypoint }}', 'Backends behind Traefik fail requests.'));
-  }
-  if (w.minio.enabled) {
-    // MinIO v2 cluster metrics (/minio/v2/metrics/cluster).
-    perWorkload.push(rule('MinioDriveOffline', 'max(minio_cluster_drive_offline_total) > 0', '5m', 'critical', 'MinIO has offline drives', 'At least one MinIO drive is offline; erasure coding tolerates only a few.'));
-    perWorkload.push(rule('MinioCapacityLow', 'min(minio_cluster_capacity_usable_free_bytes / minio_cluster_capacity_usable_total_bytes) < 0.15', '15m', 'warning', 'MinIO has less than 15% usable capacity left', 'Free usable capacity of the cluster is below 15%.'));
-  }
-  if (w.wazuh.enabled) {
-    // Wazuh 4.14 has no Prometheus endpoint (the manager API has none; the indexer is OpenSearch without an
-    // exporter plugin), so there is no scrape job and no `up`; its pods' cAdvisor series are the signal.
-    perWorkload.push(
-      rule(
-        'WazuhRestarting',
-        `count by (pod, container) (count_over_time(container_start_time_seconds{namespace="${ctx.site.namespaces.security}", container=~"wazuh-.*"}[1h])) > 2`,
-        '0m',
-        'warning',
-        'Wazuh {{ $labels.pod }}/{{ $labels.container }} restarts repeatedly',
-        'Wazuh exposes no metrics endpoint; more than 2 container instances in an hour (restarts) is the available signal.',
-      ),
-    );
-  }
+  // Each app's rules on a signal it really exposes (its declaration in constructs/<app>.ts), in registry order.
+  const perWorkload = ctx.apps.flatMap((app) => app.alerts?.(ctx.site) ?? []);
   groups.push({ name: 'workloads', rules: perWorkload });
   // Every long-running workload of the stack, as built (disabled ones do not exist).
   groups.push({ name: 'running', rules: ctx.workloads.filter((x) => x.props.kind !== 'Job').map(notRunning) });

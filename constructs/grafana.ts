@@ -7,15 +7,17 @@
 import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { stringify } from 'yaml';
 import { imageOf, tagOf } from '../config/versions';
 import { dashboardJson, dashboardSpecs } from './dashboards';
 import { StackContext } from './lib/context';
 import { httpsRoute } from './lib/ingress';
 import { Endpoint } from './lib/network';
 import { ini as iniValue } from './lib/quote';
-import { kvPath, kvValueTemplate } from './lib/vault';
+import { kvPath, kvValueSecret } from './lib/vault';
 import { Workload } from './lib/workload';
+import { yamlDoc } from './lib/yaml';
+import { alertRule, defineApp } from './lib/app';
+import { prometheusEndpoint } from './prometheus';
 
 export const GRAFANA_UID = 472;
 
@@ -77,13 +79,13 @@ export class Grafana extends Construct {
     const datasources = props.prometheus
       ? { apiVersion: 1, datasources: [{ name: 'Prometheus', uid: 'prometheus', type: 'prometheus', access: 'proxy', url: datasourceUrl(props.prometheus), isDefault: true, editable: false }] }
       : { apiVersion: 1, datasources: [] };
-    const specs = dashboardSpecs(site);
+    const specs = dashboardSpecs(ctx);
     const providers = { apiVersion: 1, providers: [{ name: 'domus', folder: 'Domus', type: 'file', disableDeletion: true, allowUiUpdates: false, updateIntervalSeconds: 30, options: { path: '/var/lib/grafana-dashboards' } }] };
 
     const configData = {
       'grafana.ini': ini,
-      'datasources.yaml': stringify(datasources, { lineWidth: 0, version: '1.1' }),
-      'dashboards.yaml': stringify(providers, { lineWidth: 0, version: '1.1' }),
+      'datasources.yaml': yamlDoc(datasources),
+      'dashboards.yaml': yamlDoc(providers),
     };
     new k8s.KubeConfigMap(this, 'config', { metadata: { name: 'grafana-config', namespace: ns, labels }, data: configData });
     new k8s.KubeConfigMap(this, 'dashboards', {
@@ -132,8 +134,8 @@ export class Grafana extends Construct {
         containers: ['grafana'],
         // A misnamed KV key must stop the pod, not log everyone in as "<no value>" (Go's missing-key text).
         secrets: [
-          { name: 'admin-user', path: secret, template: kvValueTemplate(secret, 'admin_user'), errorOnMissingKey: true },
-          { name: 'admin-password', path: secret, template: kvValueTemplate(secret, 'admin_password'), errorOnMissingKey: true },
+          kvValueSecret('admin-user', secret, 'admin_user', { errorOnMissingKey: true }),
+          kvValueSecret('admin-password', secret, 'admin_password', { errorOnMissingKey: true }),
         ],
       },
       metrics: [{ port: 'http', job: 'grafana' }],
@@ -143,3 +145,34 @@ export class Grafana extends Construct {
     httpsRoute(this, 'route', ctx, { subdomain: 'grafana', backend: this.workload.endpoint('http'), ...(cfg.replicas > 1 ? { stickyCookie: 'grafana_pod' } : {}) });
   }
 }
+
+/** Grafana with the stack's dashboards and Prometheus as its datasource: chart `monitoring`. */
+export const grafanaApp = defineApp({
+  key: 'grafana',
+  namespace: { key: 'monitoring', podSecurity: 'restricted' },
+  chart: 'monitoring',
+  wave: 0,
+  images: ['grafana'],
+  enabled: (site) => site.workloads.grafana.enabled,
+  routed: true,
+  build: (chart, ctx) => {
+    new Grafana(chart, 'grafana', ctx, { prometheus: ctx.site.workloads.prometheus.enabled ? prometheusEndpoint(ctx.site) : undefined });
+  },
+  dashboards: () => [
+    {
+      uid: 'domus-grafana',
+      title: 'Grafana',
+      panels: [
+        { title: 'HTTP requests/s by status', expr: 'sum by (status_code) (rate(grafana_http_request_duration_seconds_count[5m]))' },
+        { title: 'Active users', expr: 'grafana_stat_active_users' },
+      ],
+    },
+  ],
+  alerts: () => [
+    alertRule('GrafanaServerErrors', 'sum(rate(grafana_http_request_duration_seconds_count{status_code=~"5.."}[5m])) > 0.1', '10m', 'warning', 'Grafana answers with server errors', 'Grafana returns 5xx responses (often: Prometheus unreachable from the datasource proxy).'),
+  ],
+  mustDeny: [
+    { from: 'monitoring/grafana', to: 'storage/minio', port: 9000, why: 'Grafana has no business with object storage' },
+    { from: 'monitoring/grafana', to: 'storage/minio', port: 9001, why: 'nor with the MinIO console' },
+  ],
+});

@@ -12,8 +12,10 @@ import { Construct } from 'constructs';
 import { Site } from '../config/schema';
 import { IMAGES, imageOf } from '../config/versions';
 import { StackContext } from './lib/context';
-import { Minio, MINIO_SECRET_KEYS, MINIO_UID, minioSecretPath } from './minio';
+import type { Minio } from './minio';
+import { MINIO_SECRET_KEYS, MINIO_UID, minioSecretPath } from './minio-identity';
 import { goString, sh } from './lib/quote';
+import { kvTemplateSecret } from './lib/vault';
 import { Workload } from './lib/workload';
 
 /** Argo CD hook annotations: run after each successful sync, replace the previous Job. */
@@ -82,12 +84,13 @@ export class MinioBuckets extends Construct {
       ],
       vault: {
         secrets: [
-          {
-            name: 'mc-keys',
-            path: secretPath,
-            template: `{{- with secret ${goString(secretPath)} -}}\n{{ .Data.data.${MINIO_SECRET_KEYS.user} }}\n{{ .Data.data.${MINIO_SECRET_KEYS.password} }}\n{{ end -}}`,
-            errorOnMissingKey: true,
-          },
+          kvTemplateSecret(
+            'mc-keys',
+            secretPath,
+            [MINIO_SECRET_KEYS.user, MINIO_SECRET_KEYS.password],
+            `{{- with secret ${goString(secretPath)} -}}\n{{ .Data.data.${MINIO_SECRET_KEYS.user} }}\n{{ .Data.data.${MINIO_SECRET_KEYS.password} }}\n{{ end -}}`,
+            { errorOnMissingKey: true },
+          ),
         ],
         // A Job has no sidecar: the init container renders once and the pod can complete.
         prePopulateOnly: true,

@@ -16,8 +16,11 @@ import { IMAGES, imageOf } from '../config/versions';
 import { StackContext } from './lib/context';
 import { httpsRoute } from './lib/ingress';
 import { Endpoint, workloadPeer } from './lib/network';
-import { kvEnvTemplate, kvPath } from './lib/vault';
+import { kvEnvSecret } from './lib/vault';
+import { MINIO_SECRET_KEYS, MINIO_UID, minioSecretPath } from './minio-identity';
 import { MountSpec, ProbeSpec, Workload } from './lib/workload';
+import { alertRule, defineApp } from './lib/app';
+import { MinioBuckets } from './minio-buckets';
 
 /** MinIO's container ports. */
 export const MINIO_API_PORT = 9000;
@@ -30,16 +33,7 @@ export const MINIO_METRICS_PATHS: readonly string[] = ['/minio/prometheus/', '/m
 export const MINIO_CONSOLE_PORT = 9001;
 /** The file the Vault agent renders and MinIO reads (MINIO_CONFIG_ENV_FILE). */
 export const MINIO_ENV_FILE = '/vault/secrets/config.env';
-/** The image has no USER; the upstream chart runs it as 1000:1000 with fsGroup 1000. */
-export const MINIO_UID = 1000;
-
-/** KV v2 keys of the MinIO secret (`<kv>/data/storage/minio`). */
-export const MINIO_SECRET_KEYS = { user: 'root_user', password: 'root_password' } as const;
-
-/** Vault KV path of the root credentials. */
-export function minioSecretPath(site: Site): string {
-  return kvPath(site, 'storage/minio');
-}
+export { MINIO_SECRET_KEYS, MINIO_UID, minioSecretPath } from './minio-identity';
 
 /**
  * Arguments after `minio server`: the drive list, in MinIO's ellipsis notation (`{0...N-1}`, three dots). A
@@ -130,13 +124,13 @@ export class Minio extends Construct {
       ],
       vault: {
         secrets: [
-          {
-            name: 'config.env',
-            path: secretPath,
-            template: kvEnvTemplate(secretPath, { MINIO_ROOT_USER: MINIO_SECRET_KEYS.user, MINIO_ROOT_PASSWORD: MINIO_SECRET_KEYS.password }),
+          kvEnvSecret(
+            'config.env',
+            secretPath,
+            { MINIO_ROOT_USER: MINIO_SECRET_KEYS.user, MINIO_ROOT_PASSWORD: MINIO_SECRET_KEYS.password },
             // A misnamed KV key would otherwise render "<no value>", a valid 10-character root user and password.
-            errorOnMissingKey: true,
-          },
+            { errorOnMissingKey: true },
+          ),
         ],
         // MinIO reads the env file once at start; a rotated password takes effect on the next pod restart.
         prePopulateOnly: true,
@@ -158,3 +152,37 @@ export class Minio extends Construct {
     httpsRoute(this, 'console-route', ctx, { subdomain: 'minio', backend: this.console });
   }
 }
+
+/** MinIO (StatefulSet, Services, routes s3.<domain> and minio.<domain>) and the bucket Job: chart `storage`. */
+export const minioApp = defineApp({
+  key: 'minio',
+  namespace: { key: 'storage', podSecurity: 'restricted' },
+  chart: 'storage',
+  wave: -1,
+  images: ['minio', 'minioClient'],
+  enabled: (site) => site.workloads.minio.enabled,
+  routed: true,
+  build: (chart, ctx) => {
+    const minio = new Minio(chart, 'minio', ctx);
+    if (ctx.site.workloads.minio.buckets.length > 0) new MinioBuckets(chart, 'buckets', ctx, minio);
+  },
+  dashboards: () => [
+    {
+      uid: 'domus-minio',
+      title: 'MinIO',
+      panels: [
+        { title: 'Usable capacity free', expr: 'minio_cluster_capacity_usable_free_bytes', unit: 'bytes' },
+        { title: 'Drives offline', expr: 'minio_cluster_drive_offline_total' },
+        { title: 'S3 requests/s by API', expr: 'sum by (api) (rate(minio_s3_requests_total[5m]))' },
+      ],
+    },
+  ],
+  alerts: () => [
+    // MinIO v2 cluster metrics (/minio/v2/metrics/cluster).
+    alertRule('MinioDriveOffline', 'max(minio_cluster_drive_offline_total) > 0', '5m', 'critical', 'MinIO has offline drives', 'At least one MinIO drive is offline; erasure coding tolerates only a few.'),
+    alertRule('MinioCapacityLow', 'min(minio_cluster_capacity_usable_free_bytes / minio_cluster_capacity_usable_total_bytes) < 0.15', '15m', 'warning', 'MinIO has less than 15% usable capacity left', 'Free usable capacity of the cluster is below 15%.'),
+  ],
+  runbook: () => ({
+    'minio-buckets': (ns) => ['# Re-run the bucket job (it is an Argo CD PostSync hook)', `argocd app sync storage  # or: kubectl -n ${ns} delete job minio-buckets && argocd app sync storage`],
+  }),
+});

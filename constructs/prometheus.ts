@@ -10,15 +10,17 @@
 import { Construct } from 'constructs';
 import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { stringify } from 'yaml';
-import { toMi } from '../config/schema';
+import { Site, toMi } from '../config/schema';
 import { imageOf, tagOf } from '../config/versions';
 import { alertRules } from './alert-rules';
 import { StackContext } from './lib/context';
 import { ScrapeTarget } from './lib/metrics';
-import { entity, KUBE_DNS, pods, tcp } from './lib/network';
+import { Endpoint, entity, KUBE_DNS, pods, tcp, workloadPeer } from './lib/network';
 import { READ } from './lib/rbac';
 import { Workload } from './lib/workload';
+import { yamlDoc } from './lib/yaml';
+import { alertRule, defineApp } from './lib/app';
+import { adminAllowList, httpsRoute } from './lib/ingress';
 
 /**
  * Lifecycle endpoints (POST/PUT) Prometheus registers with --web.enable-lifecycle: stop the server, reload the
@@ -35,7 +37,7 @@ export const RETENTION_SIZE_SHARE = 0.85;
 
 type Json = Record<string, unknown>;
 
-/** Cilium's hostNetwork metrics endpoints (Helm values in charts/bootstrap.ts enable all three). */
+/** Cilium's hostNetwork metrics endpoints (Helm values in day0/bootstrap.ts enable all three). */
 const CILIUM_TARGETS = [
   // The agent (and its Hubble metrics server) runs on every node: one target per node.
   { job: 'cilium-agent', port: 9962 },
@@ -130,7 +132,7 @@ export class Prometheus extends Construct {
     // Rendered at synthesis time, after every chart declared its metrics and every workload exists: the jobs
     // come from the same registry state as the network policies (emitted after all charts), so the two match
     // even if a chart is ever built after this one.
-    const yaml = (produce: () => unknown): string => Lazy.any({ produce: () => stringify(produce(), { lineWidth: 0, version: '1.1' }) });
+    const yaml = (produce: () => unknown): string => Lazy.any({ produce: () => yamlDoc(produce()) });
     new k8s.KubeConfigMap(this, 'config', {
       metadata: { name: PROMETHEUS_CONFIG, namespace: ns, labels: this.workload.labels },
       data: {
@@ -233,3 +235,47 @@ export function scrapeJob(t: ScrapeTarget): Json {
     ],
   };
 }
+
+/** The Prometheus endpoint clients use (Grafana's datasource), known without building Prometheus. */
+export function prometheusEndpoint(site: Site): Endpoint {
+  return { peer: workloadPeer(site.namespaces.monitoring, 'prometheus'), port: tcp(PROMETHEUS_PORT), name: 'http', service: { name: 'prometheus', port: PROMETHEUS_PORT } };
+}
+
+/** Prometheus, its configuration from every declared scrape target, and its allowlisted route: chart `monitoring`. */
+export const prometheusApp = defineApp({
+  key: 'prometheus',
+  namespace: { key: 'monitoring', podSecurity: 'restricted' },
+  chart: 'monitoring',
+  wave: 0,
+  images: ['prometheus', 'configReloader'],
+  enabled: (site) => site.workloads.prometheus.enabled,
+  routed: true,
+  roles: { scraper: (site) => workloadPeer(site.namespaces.monitoring, 'prometheus') },
+  build: (chart, ctx) => {
+    const prometheus = new Prometheus(chart, 'prometheus', ctx);
+    // The Prometheus UI has no login: only the admin allowlist may reach it through Traefik.
+    const allow = adminAllowList(chart, 'admin-allowlist', ctx, ctx.site.namespaces.monitoring);
+    // --web.enable-lifecycle is on for the config reloader (pod-local); the LAN gets the UI and API, not quit/reload.
+    httpsRoute(chart, 'prometheus-route', ctx, { subdomain: 'prometheus', backend: prometheus.workload.endpoint('http'), middlewares: [allow], excludePaths: PROMETHEUS_LIFECYCLE_PATHS });
+  },
+  dashboards: () => [
+    {
+      uid: 'domus-prometheus',
+      title: 'Prometheus',
+      panels: [
+        { title: 'Head series', expr: 'prometheus_tsdb_head_series' },
+        { title: 'Samples ingested/s', expr: 'rate(prometheus_tsdb_head_samples_appended_total[5m])' },
+        { title: 'TSDB blocks size', expr: 'prometheus_tsdb_storage_blocks_bytes', unit: 'bytes' },
+        { title: 'Rule evaluation failures', expr: 'increase(prometheus_rule_evaluation_failures_total[1h])' },
+      ],
+    },
+  ],
+  alerts: () => [
+    alertRule('PrometheusConfigReloadFailed', 'prometheus_config_last_reload_successful == 0', '10m', 'warning', 'Prometheus rejected its new configuration', 'The last reload failed; Prometheus keeps running the previous configuration (see the config-reloader and prometheus logs).'),
+    alertRule('PrometheusRuleFailures', 'increase(prometheus_rule_evaluation_failures_total[5m]) > 0', '5m', 'warning', 'Prometheus rule evaluation fails', 'Some alerting rules fail to evaluate.'),
+  ],
+  mustDeny: [
+    { from: 'world', to: 'monitoring/prometheus', port: 9090, why: 'the Prometheus API has no auth: only via the allowlisted route' },
+    { from: 'ingress/traefik', to: 'monitoring/prometheus', port: 8080, why: 'the reloader sidecar is pod-local' },
+  ],
+});

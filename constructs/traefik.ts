@@ -14,7 +14,6 @@
  * - Egress only to routed backends (added by each httpsRoute), the API server and DNS.
  */
 import { Construct } from 'constructs';
-import { stringify } from 'yaml';
 import { IngressRoute, IngressRouteSpecRoutesKind, IngressRouteSpecRoutesServicesKind } from '../imports/traefik-ingressroute-traefik.io';
 import { imageOf, tagOf } from '../config/versions';
 import { StackContext } from './lib/context';
@@ -22,8 +21,11 @@ import { adminAllowList, adminSourceRange, traefikNamespaces } from './lib/ingre
 import { admitLoadBalancer, loadBalancerPlan } from './lib/loadbalancer';
 import { lbAddresses } from '../config/loadbalancer';
 import { ResourceRule } from './lib/rbac';
-import { PkiCertificate, pkiIssuePath, pkiSecretCall } from './lib/vault';
+import { PkiCertificate, pkiSecretCall, pkiTemplateSecret } from './lib/vault';
 import { Workload } from './lib/workload';
+import { yamlDoc } from './lib/yaml';
+import { alertRule, defineApp } from './lib/app';
+import { workloadPeer } from './lib/network';
 
 export const TRAEFIK_UID = 65532;
 
@@ -59,7 +61,7 @@ export class Traefik extends Construct {
     const hubbleHost = ctx.host('hubble');
     const hubbleConfig = site.cilium.hubbleUi ? `\n${hubbleFileConfig(hubbleHost, adminSourceRange(site))}` : '';
 
-    const watched = traefikNamespaces(site);
+    const watched = traefikNamespaces(ctx);
     // Per watched namespace, what the kubernetescrd informers list and watch (they only read their caches, so
     // no `get`). Upstream's ClusterRole differs: docs/adr/0030-traefik-deployment-and-tls.md.
     const informerRules: ResourceRule[] = [
@@ -133,7 +135,7 @@ export class Traefik extends Construct {
       rules: watched.includes(ns) ? informerRules : [],
       rulesIn: Object.fromEntries(watched.filter((n) => n !== ns).map((n) => [n, informerRules])),
       vault: {
-        secrets: [{ name: 'tls.yml', path: pkiIssuePath(site), capability: 'update', template: tlsTemplate + hubbleConfig, perms: '0400', pki: cert }],
+        secrets: [pkiTemplateSecret(site, 'tls.yml', cert, tlsTemplate + hubbleConfig, { perms: '0400' })],
       },
       metrics: [{ port: 'metrics' }],
     });
@@ -195,5 +197,38 @@ export function hubbleFileConfig(host: string, sourceRange: readonly string[]): 
       services: { 'hubble-ui': { loadBalancer: { servers: [{ url: 'http://hubble-ui.kube-system.svc:80' }] } } },
     },
   };
-  return stringify(config, { lineWidth: 0 }).trimEnd();
+  return yamlDoc(config).trimEnd();
 }
+
+/** Traefik, its dashboard and the Hubble UI route: chart `ingress`. */
+export const traefikApp = defineApp({
+  key: 'traefik',
+  namespace: { key: 'ingress', podSecurity: 'restricted' },
+  chart: 'ingress',
+  wave: 1,
+  images: ['traefik'],
+  enabled: (site) => site.workloads.traefik.enabled,
+  routed: true,
+  roles: { ingress: (site) => workloadPeer(site.namespaces.ingress, 'traefik') },
+  build: (chart, ctx) => {
+    new Traefik(chart, 'traefik', ctx);
+  },
+  dashboards: () => [
+    {
+      uid: 'domus-traefik',
+      title: 'Traefik',
+      panels: [
+        { title: 'Requests/s by entrypoint', expr: 'sum by (entrypoint) (rate(traefik_entrypoint_requests_total[5m]))' },
+        { title: 'Requests/s by service and code', expr: 'sum by (service, code) (rate(traefik_service_requests_total[5m]))' },
+        { title: 'p95 latency by service', expr: 'histogram_quantile(0.95, sum by (service, le) (rate(traefik_service_request_duration_seconds_bucket[5m])))', unit: 's' },
+      ],
+    },
+  ],
+  alerts: () => [
+    alertRule('TraefikServerErrors', 'sum by (entrypoint) (rate(traefik_entrypoint_requests_total{code=~"5.."}[5m])) / sum by (entrypoint) (rate(traefik_entrypoint_requests_total[5m])) > 0.05', '10m', 'warning', 'Traefik: over 5% server errors on {{ $labels.entrypoint }}', 'Backends behind Traefik fail requests.'),
+  ],
+  mustDeny: [
+    { from: 'world', to: 'ingress/traefik', port: 8080, why: 'the Traefik API/dashboard entry point is pod-local: only via the allowlisted route' },
+    { from: 'world', to: 'ingress/traefik', port: 9100, why: 'Traefik metrics are for Prometheus only' },
+  ],
+});

@@ -13,6 +13,7 @@ import { imageOf, IMAGES } from '../config/versions';
 import { StackContext } from './lib/context';
 import { entity } from './lib/network';
 import { Workload } from './lib/workload';
+import { defineApp } from './lib/app';
 
 export const INJECTOR_NAME = 'vault-agent-injector';
 export const WEBHOOK_NAME = 'vault-agent-injector-cfg';
@@ -102,3 +103,48 @@ export class VaultInjector extends Construct {
     });
   }
 }
+
+/** The Vault Agent Injector and Vault's TokenReview identity: chart `vault`, always deployed. */
+export const vaultInjectorApp = defineApp({
+  key: 'vault-injector',
+  namespace: { key: 'vault', podSecurity: 'restricted' },
+  chart: 'vault',
+  wave: -3,
+  images: ['vaultInjector', 'vaultAgent'],
+  enabled: () => true,
+  routed: false,
+  build: (chart, ctx) => {
+    const site = ctx.site;
+    // The webhook is limited to the namespaces of the stack's apps.
+    const namespaces = ctx.namespaces.filter((n) => n.key !== 'vault').map((n) => n.name);
+    new VaultInjector(chart, 'injector', ctx, { namespaces });
+    // The identity Vault uses for TokenReview of pod tokens (system:auth-delegator). Its non-expiring token
+    // Secret is applied once at day 0 (dist/bootstrap/vault/reviewer-token.yaml), outside Argo CD, so Argo CD
+    // needs no access to Secrets (docs/adr/0061-vault-reviewer-token.md).
+    const labels = { 'app.kubernetes.io/name': 'vault-auth', 'app.kubernetes.io/part-of': 'vault', 'app.kubernetes.io/managed-by': 'cdk8s' };
+    new k8s.KubeServiceAccount(chart, 'reviewer', { metadata: { name: 'vault-auth', namespace: site.namespaces.vault, labels }, automountServiceAccountToken: false });
+    new k8s.KubeClusterRoleBinding(chart, 'reviewer-binding', {
+      metadata: { name: `${site.namespaces.vault}-vault-auth-delegator`, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
+      subjects: [{ kind: 'ServiceAccount', name: 'vault-auth', namespace: site.namespaces.vault }],
+    });
+  },
+  // vault-k8s documents no metric names of its own.
+  dashboards: (site) => {
+    const ns = site.namespaces;
+    return [
+      {
+        uid: 'domus-vault-injector',
+        title: 'Vault Agent Injector',
+        panels: [
+          { title: 'Injector scrape up', expr: 'up{job="vault-agent-injector"}' },
+          { title: 'CPU', expr: `sum by (pod) (rate(container_cpu_usage_seconds_total{namespace="${ns.vault}", container!=""}[5m]))` },
+          { title: 'Memory', expr: `sum by (pod) (container_memory_working_set_bytes{namespace="${ns.vault}", container!=""})`, unit: 'bytes' },
+        ],
+      },
+    ];
+  },
+  mustDeny: [
+    { from: 'world', to: 'vault/vault-agent-injector', port: 8080, why: 'only the API server calls the webhook' },
+  ],
+});

@@ -23,9 +23,11 @@ import { httpsRoute } from './lib/ingress';
 import { fqdns, tcp } from './lib/network';
 import { admitLoadBalancer, loadBalancerPlan } from './lib/loadbalancer';
 import { lbAddresses } from '../config/loadbalancer';
-import { kvPath, kvValueTemplate, PkiCertificate, PkiField, PkiOptions, pkiSecret, VaultSecret } from './lib/vault';
+import { kvPath, kvTemplateSecret, kvValueSecret, PkiCertificate, PkiField, PkiOptions, pkiSecret, VaultSecret } from './lib/vault';
 import { Workload } from './lib/workload';
 import { ServersTransport } from '../imports/traefik-serverstransport-traefik.io';
+import { alertRule, defineApp } from './lib/app';
+import { wazuhRunbook } from './wazuh-runbook';
 import {
   DASHBOARD_CERTS,
   DASHBOARD_HOME,
@@ -72,7 +74,7 @@ export class Wazuh extends Construct {
     const labels = { 'app.kubernetes.io/part-of': 'wazuh', 'app.kubernetes.io/managed-by': 'cdk8s' };
     const indexerUrl = `https://${svc('wazuh-indexer')}:9200`;
     /** Each credential in its own file, exactly as stored (checked by the start scripts, never sourced). */
-    const secretFile = (e: SecretEnv): VaultSecret => ({ name: e.secret.key, path: secret, template: kvValueTemplate(secret, e.secret.key), volumePath: SECRETS_DIR });
+    const secretFile = (e: SecretEnv): VaultSecret => kvValueSecret(e.secret.key, secret, e.secret.key, { volumePath: SECRETS_DIR });
     const live = (port: number) => ({ exec: { command: ['/bin/bash', `${SCRIPTS_DIR}/live.sh`, String(port)] } });
     const start = (script: string) => ['/bin/bash', `${SCRIPTS_DIR}/${script}`];
     const scriptsMount = { volume: 'scripts', path: SCRIPTS_DIR, readOnly: true };
@@ -170,7 +172,7 @@ export class Wazuh extends Construct {
         secrets: [
           ...certFiles(ctx, 'node', nodeCn, [], { pki: pkcs8 }),
           ...certFiles(ctx, 'admin', adminCn, [], { pki: pkcs8, chain: false }),
-          { name: 'internal_users.yml', path: secret, template: internalUsersTemplate(secret), volumePath: SECRETS_DIR },
+          kvTemplateSecret('internal_users.yml', secret, ['admin_hash', 'kibanaserver_hash'], internalUsersTemplate(secret), { volumePath: SECRETS_DIR }),
         ],
       },
     });
@@ -331,3 +333,57 @@ export class Wazuh extends Construct {
     httpsRoute(this, 'route', ctx, { subdomain: 'wazuh', backend: this.dashboard.endpoint('dashboard'), backendScheme: 'https', serversTransport: 'wazuh-dashboard' });
   }
 }
+
+/** Wazuh (indexer, managers, dashboard): chart `security`. */
+export const wazuhApp = defineApp({
+  key: 'wazuh',
+  namespace: {
+    key: 'security',
+    podSecurity: 'baseline',
+    reason: 'the Wazuh manager image runs its s6 supervisor as root and needs SYS_CHROOT (allowed by baseline, not by restricted)',
+  },
+  chart: 'security',
+  wave: -1,
+  images: ['wazuhManager', 'wazuhIndexer', 'wazuhDashboard'],
+  enabled: (site) => site.workloads.wazuh.enabled,
+  routed: true,
+  build: (chart, ctx) => {
+    new Wazuh(chart, 'wazuh', ctx);
+  },
+  dashboards: (site) => {
+    const ns = site.namespaces;
+    return [
+      {
+        uid: 'domus-wazuh',
+        title: 'Wazuh',
+        panels: [
+          { title: 'CPU by component', expr: `sum by (pod) (rate(container_cpu_usage_seconds_total{namespace="${ns.security}", container!=""}[5m]))` },
+          { title: 'Memory by component', expr: `sum by (pod) (container_memory_working_set_bytes{namespace="${ns.security}", container!=""})`, unit: 'bytes' },
+          { title: 'Container restarts (1h)', expr: `count by (pod, container) (count_over_time(container_start_time_seconds{namespace="${ns.security}", container=~"wazuh-.*"}[1h])) - 1` },
+          { title: 'Network received by component', expr: `sum by (pod) (rate(container_network_receive_bytes_total{namespace="${ns.security}"}[5m]))`, unit: 'Bps' },
+        ],
+      },
+    ];
+  },
+  alerts: (site) => [
+    // Wazuh 4.14 has no Prometheus endpoint (the manager API has none; the indexer is OpenSearch without an
+    // exporter plugin), so there is no scrape job and no `up`; its pods' cAdvisor series are the signal.
+    alertRule(
+      'WazuhRestarting',
+      `count by (pod, container) (count_over_time(container_start_time_seconds{namespace="${site.namespaces.security}", container=~"wazuh-.*"}[1h])) > 2`,
+      '0m',
+      'warning',
+      'Wazuh {{ $labels.pod }}/{{ $labels.container }} restarts repeatedly',
+      'Wazuh exposes no metrics endpoint; more than 2 container instances in an hour (restarts) is the available signal.',
+    ),
+  ],
+  runbook: (site) => wazuhRunbook(site),
+  mustDeny: [
+    { from: 'monitoring/grafana', to: 'security/wazuh-indexer', port: 9200, why: 'Wazuh data stays with Wazuh' },
+    { from: '*', to: 'security/wazuh-indexer', port: 9200, exceptNamespace: 'security', why: 'only Wazuh reaches its indexer' },
+    { from: '*', to: 'security/wazuh-indexer', port: 9300, exceptNamespace: 'security', why: 'indexer transport is Wazuh-internal' },
+    { from: 'security/wazuh-dashboard', to: 'security/wazuh-manager-master', port: 1516, why: 'the dashboard uses the API (55000), not the cluster port' },
+    { from: 'world', to: 'security/wazuh-manager-master', port: 55000, why: 'the Wazuh API is internal' },
+    { from: 'world', to: 'security/wazuh-manager-master', port: 1516, why: 'the manager cluster port is Wazuh-internal; agents use 1514/1515 only' },
+  ],
+});

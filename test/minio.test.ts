@@ -7,7 +7,8 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'cdk8s';
-import { buildStorageChart } from '../charts/storage';
+import { APPS } from '../constructs/registry';
+import { minioApp } from '../constructs/minio';
 import { StackChart } from '../charts/stack-chart';
 import { PROTECTED_KINDS } from '../charts/waves';
 import { validateSite } from '../config/load';
@@ -332,7 +333,7 @@ describe('flows, with the peers of other charts present', () => {
   function stackWithPeers(): StackContext {
     const site = validateSite({});
     const app = new App();
-    const ctx = new StackContext(site);
+    const ctx = new StackContext(site, APPS);
     const peers = new StackChart(app, 'peers');
     const stub = (namespace: string, name: string) =>
       new Workload(peers, `${namespace}-${name}`, ctx, {
@@ -347,7 +348,7 @@ describe('flows, with the peers of other charts present', () => {
     stub(site.namespaces.monitoring, 'grafana');
     stub(site.namespaces.monitoring, 'loki');
     stub(site.namespaces.ingress, 'traefik');
-    buildStorageChart(app, ctx);
+    minioApp.build(new StackChart(app, 'storage'), ctx);
     ctx.net.emit();
     return ctx;
   }

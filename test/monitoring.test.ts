@@ -53,7 +53,7 @@ test('a disabled workload disappears from scrape jobs, flows, alert rules and da
   expect(alerts.map((r) => r.alert)).not.toEqual(expect.arrayContaining(['MinioDriveOffline']));
   expect(alerts.map((r) => r.alert)).not.toContain('GrafanaServerErrors');
   expect(alerts.filter((r) => r.labels.workload === 'minio' || r.labels.workload === 'grafana')).toEqual([]);
-  expect(dashboardSpecs(s.stack.ctx.site).map((d) => d.uid)).not.toEqual(expect.arrayContaining(['domus-minio']));
+  expect(dashboardSpecs(s.stack.ctx).map((d) => d.uid)).not.toEqual(expect.arrayContaining(['domus-minio']));
 });
 
 test('without Prometheus nothing scrapes and Grafana has no datasource flow', () => {
@@ -246,7 +246,7 @@ const promtool = spawnSync('promtool', ['--version']).status === 0;
 (promtool ? test : test.skip)('promtool accepts the rule file and every dashboard query (runs where promtool is installed)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'promtool-'));
   writeFileSync(join(dir, 'alerts.yml'), promData()['alerts.yml']);
-  const exprs = dashboardSpecs(synth().stack.ctx.site).flatMap((d) => d.panels.map((p) => p.expr));
+  const exprs = dashboardSpecs(synth().stack.ctx).flatMap((d) => d.panels.map((p) => p.expr));
   writeFileSync(join(dir, 'panels.yml'), stringify({ groups: [{ name: 'panels', rules: exprs.map((expr, i) => ({ record: `panel:check_${i}`, expr })) }] }));
   for (const f of ['alerts.yml', 'panels.yml']) {
     const r = spawnSync('promtool', ['check', 'rules', join(dir, f)], { encoding: 'utf8' });
@@ -256,7 +256,7 @@ const promtool = spawnSync('promtool', ['--version']).status === 0;
 });
 
 test('dashboards: an overview and one per enabled workload, querying metrics those workloads expose', () => {
-  const specs = dashboardSpecs(synth().stack.ctx.site);
+  const specs = dashboardSpecs(synth().stack.ctx);
   const exprsOf = (uid: string) => specs.find((d) => d.uid === uid)!.panels.map((p) => p.expr).join('\n');
   const expected: Record<string, string[]> = {
     'domus-cluster': ['up', 'container_cpu_usage_seconds_total', 'container_memory_working_set_bytes', 'kubelet_volume_stats_available_bytes', 'cilium_drop_count_total', 'hubble_flows_processed_total', 'coredns_dns_responses_total', 'prober_probe_total'],

@@ -10,13 +10,14 @@ import { writeTree } from '../charts/synth';
 import { buildContext, runChecks } from '../verify/cli';
 import { SiteInput } from '../config/schema';
 import { findAll, podTemplates, synth, KubeObject } from './helpers';
+import { chartNames } from '../charts/stack';
 
 const example = parse(readFileSync(join(__dirname, '..', 'config', 'examples', 'three-node.yaml'), 'utf8')) as SiteInput;
 const s = synth(example);
 const objects = s.charts.flatMap((c) => [...c.objects]);
 
 test('the three-node example validates and synthesizes every chart', () => {
-  expect(s.charts.map((c) => c.name)).toEqual(['platform', 'vault', 'ingress', 'argocd', 'storage', 'security', 'monitoring', 'apps']);
+  expect(s.charts.map((c) => c.name)).toEqual([...chartNames(), 'apps']);
 });
 
 test('every workload with more than one replica is spread and protected by a PDB with maxUnavailable', () => {

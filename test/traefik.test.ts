@@ -14,7 +14,7 @@ import { Synthesis } from '../charts/synth';
 import { findAll, findResource, flowAllowed, flows, issuesOf, podTemplate, synth, workloadPolicy, readmeSite, rulesOf } from './helpers';
 
 const s = synth();
-const traefik = s.stack.ctx.peers.traefik;
+const traefik = s.stack.ctx.peers.ingress!;
 const kindOf = (x: Synthesis) => (findAll('DaemonSet', x).some((d) => d.metadata.name === 'traefik') ? 'DaemonSet' : 'Deployment');
 const argsOf = (x: Synthesis = s) => podTemplate(kindOf(x), 'traefik', 'ingress', x).spec.containers[0]!.args ?? [];
 const sourcesTo = (x: Synthesis) => flows(x).filter((f) => peerKey(f.to) === peerKey(traefik) && f.from.kind !== 'workload');
@@ -52,7 +52,7 @@ describe('RBAC: one Role per namespace Traefik watches, exactly the informers of
     const roles = findAll('Role', x).filter((r) => r.metadata.name === 'traefik').map((r) => r.metadata.namespace).sort();
     const bindings = findAll('RoleBinding', x).filter((b) => (b.subjects as { name: string; namespace: string }[]).some((sub) => sub.name === 'traefik' && sub.namespace === 'ingress'));
     expect({ arg: arg.split('=')[1]!.split(','), roles, bound: bindings.map((b) => b.metadata.namespace).sort() }).toEqual({ arg: holding, roles: holding, bound: holding });
-    expect(traefikNamespaces(x.stack.ctx.site)).toEqual(holding);
+    expect(traefikNamespaces(x.stack.ctx)).toEqual(holding);
   });
 
   test('no ClusterRole, no cluster-scope informers, no Ingress provider, no IngressClass, reads only, Secrets listed and watched', () => {

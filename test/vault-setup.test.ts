@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { day0Steps } from '../charts/bootstrap';
+import { day0Steps } from '../day0/bootstrap';
 import { pkiNames, pkiParams } from '../constructs/lib/vault';
 import { parametersAllowed, parsePolicy } from '../verify/checks/vault-trust';
 import { podTemplates, synth } from './helpers';

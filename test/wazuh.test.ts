@@ -29,7 +29,7 @@ test('the Wazuh flows are allowed', () => {
   expect(flowAllowed(indexer, indexer, 9300)).toBe(true);
   expect(flowAllowed(entity('world'), worker, 1514)).toBe(true);
   expect(flowAllowed(entity('world'), master, 1515)).toBe(true);
-  expect(flowAllowed(synth().stack.ctx.peers.traefik, dashboard, 5601)).toBe(true);
+  expect(flowAllowed(synth().stack.ctx.peers.ingress!, dashboard, 5601)).toBe(true);
 });
 
 test('everything else is denied: e.g. dashboard → manager 1516, the world → indexer, outsiders → indexer', () => {

@@ -6,7 +6,8 @@
  *   --json                    findings as JSON
  *   --against <rev>           compare immutable fields with dist/ at this git revision (default HEAD)
  *   --max-request-share <x>   capacity threshold for requests (default 0.8)
- *   --write-docs / --no-docs  write docs/network-flows.md and docs/rbac.md (default: when --dist is dist)
+ *   --write-docs              also write docs/network-flows.md and docs/rbac.md (`npm run docs` does; `npm test`
+ *                             only checks them: test/docs.test.ts)
  *   --can-i <subject> <verb> <resource>[.<group>] [-n <namespace>] [--name <name>]
  */
 import { writeFileSync } from 'node:fs';
@@ -115,7 +116,7 @@ export function main(argv: readonly string[]): number {
   const loaded = performance.now();
   const { findings, flowsDoc, rbacDoc } = runChecks(ctx, { against, maxShare });
   const checked = performance.now();
-  const writeDocs = argv.includes('--write-docs') || (distArg === 'dist' && !argv.includes('--no-docs'));
+  const writeDocs = argv.includes('--write-docs');
   if (writeDocs) {
     writeFileSync(join(root, 'docs', 'network-flows.md'), flowsDoc);
     writeFileSync(join(root, 'docs', 'rbac.md'), rbacDoc);

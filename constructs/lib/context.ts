@@ -1,10 +1,16 @@
 /**
  * What every construct of the stack shares: the validated site, the traffic graph, the Vault bindings,
  * the metrics declarations and the ingress routes. One instance per synthesis, passed down explicitly.
+ *
+ * Two phases: constructs declare (workloads, flows, scrape targets, Vault bindings, routes), then `finalize`
+ * renders once what depends on all declarations (the network policies, then the caller's rendering: child
+ * Applications, day-0 files). From finalize on, the registries refuse additions with an error.
  */
+import { Chart } from 'cdk8s';
 import { Site } from '../../config/schema';
+import { AppDefinition, StackNamespace, stackNamespaces, StackRole, stackRoles } from './app';
 import { MetricsRegistry } from './metrics';
-import { CidrPeer, entity, FqdnPeer, cidrs, fqdns, Network, Peer, tcp, PortRef, workloadPeer, WorkloadPeer } from './network';
+import { CidrPeer, entity, FqdnPeer, cidrs, fqdns, Network, Peer, tcp, PortRef, WorkloadPeer } from './network';
 import { VaultRegistry } from './vault';
 import type { Workload } from './workload';
 
@@ -23,23 +29,28 @@ export class StackContext {
   readonly net = new Network();
   readonly vault: VaultRegistry;
   readonly metrics: MetricsRegistry;
-  readonly routes: Route[] = [];
-  /** Every workload built, in construction order (the runbook and tests read it). */
-  readonly workloads: Workload[] = [];
-  /** Files written to dist/ besides the charts (bootstrap files, intent), by path relative to dist/. */
-  readonly files = new Map<string, () => string>();
+  private readonly routeList: Route[] = [];
+  private readonly workloadList: Workload[] = [];
+  private readonly fileMap = new Map<string, () => string>();
+  private phase: 'declare' | 'render' | 'done' = 'declare';
 
-  /** Workloads other constructs address before (or without) they exist. */
-  readonly peers: { readonly prometheus: WorkloadPeer; readonly traefik: WorkloadPeer; readonly grafana: WorkloadPeer };
+  /** The workloads playing the stack's roles (declared by their apps, constructs/lib/app.ts StackRole); absent when no enabled app plays one. */
+  readonly peers: Partial<Readonly<Record<StackRole, WorkloadPeer>>>;
 
-  constructor(readonly site: Site) {
+  /** The enabled apps, in registry order. */
+  readonly apps: readonly AppDefinition[];
+  /** The namespaces of those apps (platform chart, Vault injector, Traefik). */
+  readonly namespaces: readonly StackNamespace[];
+
+  constructor(
+    readonly site: Site,
+    apps: readonly AppDefinition[] = [],
+  ) {
+    this.apps = apps.filter((a) => a.enabled(site));
+    this.namespaces = stackNamespaces(site, this.apps);
     this.vault = new VaultRegistry(site);
-    this.peers = {
-      prometheus: workloadPeer(site.namespaces.monitoring, 'prometheus'),
-      traefik: workloadPeer(site.namespaces.ingress, 'traefik'),
-      grafana: workloadPeer(site.namespaces.monitoring, 'grafana'),
-    };
-    this.metrics = new MetricsRegistry(this.net, this.peers.prometheus);
+    this.peers = stackRoles(site, this.apps);
+    this.metrics = new MetricsRegistry(this.net, this.peers.scraper);
   }
 
   /** The external Vault: its CIDRs from the site, else an FQDN rule on the address' host name. */
@@ -63,10 +74,66 @@ export class StackContext {
     return `${label}.${this.site.cluster.domain}`;
   }
 
-  /** Adds a file to dist/; its content is produced after every construct exists. */
+  /** Every HTTPS route, in declaration order. */
+  get routes(): readonly Route[] {
+    return this.routeList;
+  }
+
+  /** Every workload built, in construction order (the runbook and tests read it). */
+  get workloads(): readonly Workload[] {
+    return this.workloadList;
+  }
+
+  /** Files written to dist/ besides the charts (bootstrap files, intent), by path relative to dist/. */
+  get files(): ReadonlyMap<string, () => string> {
+    return this.fileMap;
+  }
+
+  /** Whether `finalize` has started: declarations are refused from then on. */
+  get finalized(): boolean {
+    return this.phase !== 'declare';
+  }
+
+  addRoute(route: Route): void {
+    this.refuseLate(`route ${route.host}`);
+    this.routeList.push(route);
+  }
+
+  addWorkload(w: Workload): void {
+    this.refuseLate(`workload ${w.namespace}/${w.name}`);
+    this.workloadList.push(w);
+  }
+
+  /** Adds a file to dist/; its content is produced after every construct exists. Allowed until finalize ends. */
   addFile(path: string, content: () => string): void {
-    if (this.files.has(path)) throw new Error(`dist/${path} is produced twice`);
-    this.files.set(path, content);
+    if (this.phase === 'done') throw new Error(`dist/${path} was added after the stack was finalized`);
+    if (this.fileMap.has(path)) throw new Error(`dist/${path} is produced twice`);
+    this.fileMap.set(path, content);
+  }
+
+  /**
+   * The one rendering phase: seals the metrics and Vault registries, the routes and the workloads, emits the
+   * network policies, then runs `render` (which may add objects and files, never declarations). `charts` is
+   * the output order: workloads are listed chart by chart in that order, whatever order the charts were built in.
+   */
+  finalize(render: () => void, charts: readonly Chart[] = []): void {
+    if (this.phase !== 'declare') throw new Error('the stack is finalized once');
+    this.phase = 'render';
+    const rank = (w: Workload) => {
+      const i = charts.indexOf(Chart.of(w));
+      return i < 0 ? charts.length : i;
+    };
+    // Stable sort: construction order within a chart is the chart's own, hence independent of the others.
+    this.workloadList.sort((a, b) => rank(a) - rank(b));
+    this.metrics.seal();
+    this.vault.seal();
+    this.net.emit();
+    render();
+    this.phase = 'done';
+  }
+
+  private refuseLate(what: string): void {
+    if (this.phase !== 'declare') throw new Error(`${what} was declared after the stack was finalized: declare everything while the charts are built`);
   }
 
   get multiNode(): boolean {

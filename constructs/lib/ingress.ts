@@ -41,23 +41,16 @@ export interface HttpsRouteProps {
  * The namespaces Traefik's kubernetescrd provider watches (`--providers.kubernetescrd.namespaces`): those that
  * hold the stack's IngressRoutes, Middlewares and ServersTransports. Traefik v3.6 starts Service,
  * EndpointSlice, ConfigMap, Secret and CRD informers in each and waits for all of them, so each gets a Role
- * (constructs/traefik.ts). Derived from the site because the ingress chart is built before the charts holding
- * the routes; httpsRoute and adminAllowList refuse any other namespace, so the list cannot silently fall short.
+ * (constructs/traefik.ts). Derived from the apps (`routed`), not from the routes built so far, so it does not
+ * depend on chart order; httpsRoute and adminAllowList refuse any other namespace, so it cannot fall short.
  */
-export function traefikNamespaces(site: Site): string[] {
-  const w = site.workloads;
-  const ns = site.namespaces;
-  const out = [ns.ingress];
-  if (w.prometheus.enabled || w.grafana.enabled) out.push(ns.monitoring);
-  if (w.argocd.enabled) out.push(ns.argocd);
-  if (w.minio.enabled) out.push(ns.storage);
-  if (w.wazuh.enabled) out.push(ns.security);
-  return [...new Set(out)].sort();
+export function traefikNamespaces(ctx: StackContext): string[] {
+  return [...new Set(ctx.namespaces.filter((n) => n.routed).map((n) => n.name))].sort();
 }
 
 function assertWatched(ctx: StackContext, namespace: string, what: string): void {
-  if (!traefikNamespaces(ctx.site).includes(namespace)) {
-    throw new Error(`${what} is in namespace ${namespace}, which Traefik does not watch (add it to traefikNamespaces in constructs/lib/ingress.ts)`);
+  if (!traefikNamespaces(ctx).includes(namespace)) {
+    throw new Error(`${what} is in namespace ${namespace}, which Traefik does not watch (declare its app with routed: true)`);
   }
 }
 
@@ -71,7 +64,7 @@ export function httpsRoute(scope: Construct, id: string, ctx: StackContext, prop
   const namespace = backend.peer.namespace;
   assertWatched(ctx, namespace, `route ${host}`);
   const name = props.pathPrefix ? `${props.subdomain}-${props.pathPrefix.replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}` : props.subdomain;
-  ctx.routes.push({
+  ctx.addRoute({
     host,
     namespace,
     backend: backend.peer,
@@ -80,7 +73,8 @@ export function httpsRoute(scope: Construct, id: string, ctx: StackContext, prop
     podPort: backend.port.port,
     middlewares: [...(props.middlewares ?? [])],
   });
-  ctx.net.allow(ctx.peers.traefik, backend, `Traefik routes https://${host}${props.pathPrefix ?? ''}`);
+  if (!ctx.peers.ingress) throw new Error(`route ${host}: no enabled app plays the ingress role`);
+  ctx.net.allow(ctx.peers.ingress, backend, `Traefik routes https://${host}${props.pathPrefix ?? ''}`);
   return new IngressRoute(scope, id, {
     metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'cdk8s', 'app.kubernetes.io/name': backend.peer.name } },
     spec: {

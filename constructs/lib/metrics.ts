@@ -35,22 +35,29 @@ export interface ScrapeTarget {
 
 export class MetricsRegistry {
   private readonly declared: ScrapeTarget[] = [];
+  private sealed = false;
 
   constructor(
     private readonly net: Network,
-    /** The Prometheus workload: source of every scrape flow. */
-    readonly scraper: WorkloadPeer,
+    /** The workload playing the `scraper` role (source of every scrape flow); none: targets without a scraper. */
+    readonly scraper: WorkloadPeer | undefined,
   ) {}
 
   declare(target: ScrapeTarget): void {
+    if (this.sealed) throw new Error(`scrape job ${target.job} was declared after the stack was finalized`);
     if (this.declared.some((t) => t.job === target.job)) throw new Error(`scrape job ${target.job} is declared twice`);
     this.declared.push(target);
-    this.net.allow(this.scraper, target.endpoint, `Prometheus scrapes ${target.job}`);
+    if (this.scraper) this.net.allow(this.scraper, target.endpoint, `Prometheus scrapes ${target.job}`);
+  }
+
+  /** No declarations from now on (StackContext.finalize). */
+  seal(): void {
+    this.sealed = true;
   }
 
   /** Targets whose workload exists (and the scraper too), sorted by job. Call at synthesis time. */
   targets(): ScrapeTarget[] {
-    if (!this.net.isRegistered(this.scraper)) return [];
+    if (!this.scraper || !this.net.isRegistered(this.scraper)) return [];
     const live = (p: Peer) => p.kind !== 'workload' || this.net.isRegistered(p);
     return this.declared.filter((t) => live(t.endpoint.peer)).sort((a, b) => (a.job < b.job ? -1 : a.job > b.job ? 1 : 0));
   }

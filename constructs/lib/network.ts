@@ -110,6 +110,7 @@ export class Network {
   /** Declares that `peer`'s policy lives in `scope` (its chart). Called by Workload. */
   register(scope: Construct, peer: WorkloadPeer): void {
     const key = peerKey(peer);
+    if (this.emitted) throw new Error(`workload ${key} was registered after the network policies were emitted`);
     if (this.owners.has(key)) throw new Error(`workload ${key} is registered twice`);
     this.owners.set(key, { scope, peer });
   }

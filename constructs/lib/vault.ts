@@ -15,28 +15,79 @@ import { isIP } from 'node:net';
 import { Site } from '../../config/schema';
 import { goString, templateField } from './quote';
 
-export interface VaultSecret {
-  /** File name under /vault/secrets (also the annotation suffix). */
-  readonly name: string;
-  /** Full Vault API path the template reads, e.g. `kv/data/monitoring/grafana` (see kvPath). */
-  readonly path: string;
-  /** consul-template text rendering the file. */
-  readonly template: string;
-  /** Policy capability the path needs: `read` for KV, `update` for PKI issue endpoints. @default 'read' */
-  readonly capability?: 'read' | 'update';
+/** How a secret file is written, whatever it holds. */
+export interface SecretFileOptions {
   /** File mode. @default '0400' */
   readonly perms?: string;
   /** Command the agent runs after re-rendering (e.g. a reload signal). */
   readonly command?: string;
   /** Folder this file is rendered into instead of the spec's folder (its own in-memory volume). */
   readonly volumePath?: string;
-  /** The certificate a PKI `issue` template requests (set by pkiSecret); the PKI role is generated from these. */
-  readonly pki?: PkiCertificate;
   /**
    * Fail the render when a key the template reads is missing (vault-k8s `error-on-missing-key-<name>`), instead
    * of writing Go's "<no value>" into the file. @default false
    */
   readonly errorOnMissingKey?: boolean;
+}
+
+interface SecretFile extends SecretFileOptions {
+  /** File name under /vault/secrets (also the annotation suffix). */
+  readonly name: string;
+  /** Full Vault API path the template reads, e.g. `kv/data/monitoring/grafana` (see kvPath). */
+  readonly path: string;
+  /** consul-template text rendering the file. */
+  readonly template: string;
+}
+
+/** One key of a KV v2 secret as the whole file (kvValueSecret). */
+export interface KvValueSecret extends SecretFile {
+  readonly kind: 'kv-value';
+  readonly key: string;
+}
+
+/** A template over keys of one KV v2 secret (kvEnvSecret, kvTemplateSecret): the keys are declared, not parsed. */
+export interface KvTemplateSecret extends SecretFile {
+  readonly kind: 'kv-template';
+  readonly keys: readonly string[];
+}
+
+/** A certificate from the stack's PKI role (pkiSecret, or a template around pkiSecretCall): the role and policies follow `pki`. */
+export interface PkiCertificateSecret extends SecretFile {
+  readonly kind: 'pki';
+  readonly pki: PkiCertificate;
+}
+
+/**
+ * What a pod reads from Vault, as a typed union: the policy capability (`read` for KV, `update` on the PKI
+ * issue path), the KV keys setup.sh lists and the PKI role's names all come from the kind, never from the text.
+ */
+export type VaultSecret = KvValueSecret | KvTemplateSecret | PkiCertificateSecret;
+
+/** The policy capability a secret needs on its path. */
+export function capabilityOf(s: VaultSecret): 'read' | 'update' {
+  return s.kind === 'pki' ? 'update' : 'read';
+}
+
+/** The KV keys a secret reads (none for a certificate). */
+export function kvKeysOf(s: VaultSecret): readonly string[] {
+  return s.kind === 'kv-value' ? [s.key] : s.kind === 'kv-template' ? s.keys : [];
+}
+
+export function kvValueSecret(name: string, path: string, key: string, opts: SecretFileOptions = {}): KvValueSecret {
+  return { kind: 'kv-value', name, path, key, template: kvValueTemplate(path, key), ...opts };
+}
+
+/** KV keys as `ENV=value` lines (kvEnvTemplate). */
+export function kvEnvSecret(name: string, path: string, vars: Readonly<Record<string, string>>, opts: SecretFileOptions = {}): KvTemplateSecret {
+  return { kind: 'kv-template', name, path, keys: [...new Set(Object.values(vars))], template: kvEnvTemplate(path, vars), ...opts };
+}
+
+/** A hand-written template over `keys` of the KV secret at `path`; each declared key must be read by the text. */
+export function kvTemplateSecret(name: string, path: string, keys: readonly string[], template: string, opts: SecretFileOptions = {}): KvTemplateSecret {
+  for (const k of keys) templateField(k);
+  const unread = keys.filter((k) => !template.includes(`.Data.data.${k}`));
+  if (unread.length) throw new Error(`vault secret ${name}: the template does not read the declared key(s) ${unread.join(', ')}`);
+  return { kind: 'kv-template', name, path, keys: [...keys], template, ...opts };
 }
 
 /**
@@ -147,8 +198,14 @@ export function pkiTemplate(site: Site, cert: PkiCertificate, field: PkiField): 
 }
 
 /** A secret file holding one field of a certificate issued by the stack's PKI role (typed, see PkiCertificate). */
-export function pkiSecret(site: Site, name: string, cert: PkiCertificate, field: PkiField, opts: Pick<VaultSecret, 'perms' | 'command' | 'volumePath'> = {}): VaultSecret {
-  return { name, path: pkiIssuePath(site), capability: 'update', template: pkiTemplate(site, cert, field), pki: cert, ...opts };
+export function pkiSecret(site: Site, name: string, cert: PkiCertificate, field: PkiField, opts: Pick<SecretFileOptions, 'perms' | 'command' | 'volumePath'> = {}): PkiCertificateSecret {
+  return { kind: 'pki', name, path: pkiIssuePath(site), template: pkiTemplate(site, cert, field), pki: cert, ...opts };
+}
+
+/** A custom template around one issue call (pkiSecretCall(site, cert) in the text): typed by the certificate it requests. */
+export function pkiTemplateSecret(site: Site, name: string, cert: PkiCertificate, template: string, opts: SecretFileOptions = {}): PkiCertificateSecret {
+  if (!template.includes(pkiSecretCall(site, cert))) throw new Error(`vault secret ${name}: the template does not request the certificate it declares`);
+  return { kind: 'pki', name, path: pkiIssuePath(site), template, pki: cert, ...opts };
 }
 
 /** The PKI role parameters that allow exactly the names `certs` request (Vault's validateNames semantics). */
@@ -192,11 +249,13 @@ export class VaultRegistry {
   private readonly bindings = new Map<string, VaultBinding>();
   private readonly certs = new Map<string, { readonly role: string; readonly cert: PkiCertificate }>();
   private readonly roleCerts = new Map<string, Map<string, PkiCertificate>>();
+  private sealed = false;
 
   constructor(private readonly site: Site) {}
 
   /** Pod-template annotations for `spec`, and records the binding. */
   annotate(spec: VaultSpec, namespace: string, serviceAccount: string, runAsUser: number): Record<string, string> {
+    if (this.sealed) throw new Error(`vault binding for ${namespace}/${serviceAccount} was declared after the stack was finalized`);
     if (spec.secrets.length === 0) throw new Error(`vault spec for ${namespace}/${serviceAccount} has no secrets`);
     const role = spec.role ?? `${namespace}-${serviceAccount}`;
     const existing = this.bindings.get(role);
@@ -206,15 +265,17 @@ export class VaultRegistry {
     const paths = [...(existing?.paths ?? [])];
     const issue = `${this.site.vault.pkiMount}/issue/`;
     for (const s of spec.secrets) {
-      if (s.path.startsWith(issue)) {
+      if (s.kind !== 'pki' && s.path.startsWith(issue)) {
         // The PKI role is generated from typed requests; a hand-written issue template would escape it.
-        if (!s.pki) throw new Error(`vault secret ${s.name} of ${namespace}/${serviceAccount} reads ${s.path} without typed certificate data: build it with pkiSecret()`);
+        throw new Error(`vault secret ${s.name} of ${namespace}/${serviceAccount} reads ${s.path} without typed certificate data: build it with pkiSecret()`);
+      }
+      if (s.kind === 'pki') {
         if (s.path !== pkiIssuePath(this.site)) throw new Error(`vault secret ${s.name} issues from ${s.path}; the stack's PKI role is ${pkiIssuePath(this.site)}`);
         this.certs.set(`${role} ${JSON.stringify(s.pki)}`, { role, cert: s.pki });
         if (!this.roleCerts.has(role)) this.roleCerts.set(role, new Map());
         this.roleCerts.get(role)!.set(JSON.stringify(s.pki), s.pki);
       }
-      const capability = s.capability ?? 'read';
+      const capability = capabilityOf(s);
       if (!paths.some((p) => p.path === s.path && p.capability === capability)) paths.push({ path: s.path, capability });
     }
     this.bindings.set(role, { role, namespace, serviceAccount, paths: paths.sort((a, b) => (a.path < b.path ? -1 : 1)) });
@@ -247,6 +308,11 @@ export class VaultRegistry {
       if (s.errorOnMissingKey) a[`vault.hashicorp.com/error-on-missing-key-${s.name}`] = 'true';
     }
     return a;
+  }
+
+  /** No bindings from now on (StackContext.finalize). */
+  seal(): void {
+    this.sealed = true;
   }
 
   /** Every certificate requested through the registry, with the Vault role requesting it. */

@@ -23,9 +23,14 @@ import { ResourceRule, Rule, ServiceAccountWithRbac } from './rbac';
 import { ScrapeTarget } from './metrics';
 import { VAULT_TOKEN_VOLUME, VaultSpec } from './vault';
 
-export interface PortSpec {
+/**
+ * A container port. `P` is the union of the workload's port names: TypeScript infers it from the `ports` of
+ * the containers, and probes, scrape targets, `endpoint()` and `allowFrom()` accept only those names
+ * (NoInfer: they check against the declared names, never widen them). Runtime checks cover what types cannot.
+ */
+export interface PortSpec<P extends string = string> {
   /** IANA-style port name (≤ 15 chars), used by probes, Services and flows. */
-  readonly name: string;
+  readonly name: P;
   readonly port: number;
   /** @default 'TCP' */
   readonly protocol?: Protocol;
@@ -41,9 +46,9 @@ export interface ProbeTiming {
   readonly timeoutSeconds?: number;
   readonly failureThreshold?: number;
 }
-export type ProbeSpec =
-  | ({ readonly http: { readonly path: string; readonly port: string | number; readonly scheme?: 'HTTP' | 'HTTPS' } } & ProbeTiming)
-  | ({ readonly tcp: { readonly port: string | number } } & ProbeTiming)
+export type ProbeSpec<P extends string = string> =
+  | ({ readonly http: { readonly path: string; readonly port: P | number; readonly scheme?: 'HTTP' | 'HTTPS' } } & ProbeTiming)
+  | ({ readonly tcp: { readonly port: P | number } } & ProbeTiming)
   | ({ readonly exec: { readonly command: readonly string[] } } & ProbeTiming);
 
 export interface MountSpec {
@@ -63,7 +68,7 @@ export interface SecurityException {
   readonly addCapabilities?: readonly string[];
 }
 
-export interface ContainerSpec {
+export interface ContainerSpec<P extends string = string> {
   readonly name: string;
   readonly image: string;
   readonly command?: readonly string[];
@@ -74,12 +79,12 @@ export interface ContainerSpec {
   readonly envFromField?: Readonly<Record<string, string>>;
   /** Env vars from a key of a Secret created at runtime (never from git), e.g. upstream's generated redis password. */
   readonly envFromSecret?: Readonly<Record<string, { readonly secret: string; readonly key: string }>>;
-  readonly ports?: readonly PortSpec[];
+  readonly ports?: readonly PortSpec<P>[];
   readonly resources: Resources;
-  /** Required for app containers; init containers have none. */
-  readonly liveness?: ProbeSpec;
-  readonly readiness?: ProbeSpec;
-  readonly startup?: ProbeSpec;
+  /** Required for app containers; init containers have none. A named port must be one of this container's. */
+  readonly liveness?: ProbeSpec<NoInfer<P>>;
+  readonly readiness?: ProbeSpec<NoInfer<P>>;
+  readonly startup?: ProbeSpec<NoInfer<P>>;
   readonly mounts?: readonly MountSpec[];
   /** Paths that must be writable: each gets its own emptyDir so the root filesystem can stay read-only. */
   readonly writable?: readonly string[];
@@ -93,7 +98,7 @@ export interface ClaimSpec {
   readonly mountPath?: string;
 }
 
-export interface WorkloadProps extends AppIdentity {
+export interface WorkloadProps<P extends string = string> extends AppIdentity {
   /** `Job`: a run-to-completion task (restartPolicy OnFailure, no probes required). */
   readonly kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job';
   /** Job only: annotations on the Job object (e.g. Argo CD hook annotations). */
@@ -104,8 +109,8 @@ export interface WorkloadProps extends AppIdentity {
   readonly replicas?: number;
   /** The image's numeric user and group; fsGroup defaults to the group. */
   readonly user: { readonly uid: number; readonly gid: number; readonly fsGroup?: number };
-  readonly containers: readonly ContainerSpec[];
-  readonly initContainers?: readonly ContainerSpec[];
+  readonly containers: readonly ContainerSpec<P>[];
+  readonly initContainers?: readonly ContainerSpec<P>[];
   /** Extra pod volumes (ConfigMaps, PVCs); emptyDirs for `writable` paths are added automatically. */
   readonly volumes?: readonly k8s.Volume[];
   /** StatefulSet data, retained when the set is scaled down or deleted. */
@@ -133,14 +138,14 @@ export interface WorkloadProps extends AppIdentity {
   readonly podAnnotations?: Readonly<Record<string, string>>;
   readonly terminationGracePeriodSeconds?: number;
   /** Scrape endpoints: each becomes a Prometheus job and a Prometheus → pod flow. */
-  readonly metrics?: readonly (Omit<ScrapeTarget, 'endpoint' | 'job'> & { readonly port: string; readonly job?: string })[];
+  readonly metrics?: readonly (Omit<ScrapeTarget, 'endpoint' | 'job'> & { readonly port: NoInfer<P>; readonly job?: string })[];
   /** Pod labels beyond the recommended ones. */
   readonly extraLabels?: Readonly<Record<string, string>>;
 }
 
 const DEFAULT_PROBE: Required<ProbeTiming> = { initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 };
 
-export class Workload extends Construct {
+export class Workload<P extends string = string> extends Construct {
   readonly name: string;
   readonly namespace: string;
   readonly peer: WorkloadPeer;
@@ -151,14 +156,14 @@ export class Workload extends Construct {
   readonly replicas: number;
   readonly labels: Record<string, string>;
   /** The props the workload was built from (read by the runbook and the tests). */
-  readonly props: WorkloadProps;
-  private readonly ports = new Map<string, PortSpec>();
+  readonly props: WorkloadProps<P>;
+  private readonly ports = new Map<string, PortSpec<P>>();
 
   constructor(
     scope: Construct,
     id: string,
     private readonly ctx: StackContext,
-    props: WorkloadProps,
+    props: WorkloadProps<P>,
   ) {
     super(scope, id);
     this.name = props.name;
@@ -170,7 +175,7 @@ export class Workload extends Construct {
     this.labels = { ...appLabels(props), ...(props.extraLabels ?? {}) };
     const selector = selectorLabels(props);
     ctx.net.register(scope, this.peer);
-    ctx.workloads.push(this);
+    ctx.addWorkload(this);
 
     for (const c of props.containers) {
       if (props.kind !== 'Job' && (!c.liveness || !c.readiness)) throw new Error(`${props.namespace}/${props.name}: container ${c.name} needs liveness and readiness probes`);
@@ -178,6 +183,12 @@ export class Workload extends Construct {
         if (this.ports.has(p.name)) throw new Error(`${props.namespace}/${props.name}: port name ${p.name} is used twice`);
         if (p.name.length > 15) throw new Error(`${props.namespace}/${props.name}: port name ${p.name} is longer than 15 characters`);
         this.ports.set(p.name, p);
+      }
+      // The kubelet resolves a named probe port among the container's own ports only.
+      const own = new Set((c.ports ?? []).map((p) => p.name as string));
+      for (const [kind, spec] of [['liveness', c.liveness], ['readiness', c.readiness], ['startup', c.startup]] as const) {
+        const named = spec && 'http' in spec ? spec.http.port : spec && 'tcp' in spec ? spec.tcp.port : undefined;
+        if (typeof named === 'string' && !own.has(named)) throw new Error(`${props.namespace}/${props.name}: the ${kind} probe of container ${c.name} names port ${named}, which the container does not declare (has: ${[...own].join(', ') || 'none'})`);
       }
     }
 
@@ -403,7 +414,7 @@ export class Workload extends Construct {
   }
 
   /** A declared port of this workload, for flows, routes and scrape targets. */
-  endpoint(portName: string): Endpoint {
+  endpoint(portName: P): Endpoint {
     const p = this.ports.get(portName);
     if (!p) throw new Error(`${this.namespace}/${this.name} has no port named ${portName} (has: ${[...this.ports.keys()].join(', ')})`);
     const port: PortRef = { port: p.port, protocol: p.protocol ?? 'TCP' };
@@ -426,12 +437,12 @@ export class Workload extends Construct {
   }
 
   /** `from` may open connections to this workload's named ports. */
-  allowFrom(from: Peer, portNames: readonly string[], why: string): void {
+  allowFrom(from: Peer, portNames: readonly P[], why: string): void {
     this.ctx.net.allow(from, portNames.map((n) => this.endpoint(n)), why);
   }
 
   /** Declared ports by name. */
-  get portSpecs(): readonly PortSpec[] {
+  get portSpecs(): readonly PortSpec<P>[] {
     return [...this.ports.values()];
   }
 

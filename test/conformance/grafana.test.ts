@@ -158,7 +158,7 @@ test('Prometheus scrapes /metrics on the Grafana port (not disabled in grafana.i
   expect(ini().metrics?.enabled).not.toBe('false');
   const exprs = [
     ...(parse(cm['alerts.yml']!) as { groups: { rules: { expr: string }[] }[] }).groups.flatMap((g) => g.rules.map((r) => r.expr)),
-    ...dashboardSpecs(synth().stack.ctx.site).flatMap((d) => d.panels.map((p) => p.expr)),
+    ...dashboardSpecs(synth().stack.ctx).flatMap((d) => d.panels.map((p) => p.expr)),
   ];
   const series = (name: string) => [name, ...(F.metrics.value.histograms.includes(name) ? ['_bucket', '_count', '_sum'].map((s) => name + s) : [])];
   const exported = F.metrics.value.names.flatMap(series);

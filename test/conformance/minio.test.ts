@@ -139,7 +139,7 @@ describe('minio server', () => {
     const cm = findResource('ConfigMap', 'prometheus-config', 'monitoring').data as Record<string, string>;
     const exprs = [
       ...(parse(cm['alerts.yml']!) as { groups: { rules: { expr: string }[] }[] }).groups.flatMap((g) => g.rules.map((r) => r.expr)),
-      ...dashboardSpecs(synth().stack.ctx.site).flatMap((d) => d.panels.map((p) => p.expr)),
+      ...dashboardSpecs(synth().stack.ctx).flatMap((d) => d.panels.map((p) => p.expr)),
     ];
     const used = new Set(exprs.flatMap((x) => x.match(/\bminio_[a-z0-9_]+/g) ?? []));
     expect(used.size).toBeGreaterThan(2);

@@ -187,7 +187,7 @@ test('alert rules and dashboards query only cAdvisor/kubelet series confirmed up
   const cm = findResource('ConfigMap', 'prometheus-config', 'monitoring').data as Record<string, string>;
   const exprs = [
     ...(parse(cm['alerts.yml']!) as { groups: { rules: { expr: string }[] }[] }).groups.flatMap((g) => g.rules.map((r) => r.expr)),
-    ...dashboardSpecs(synth().stack.ctx.site).flatMap((d) => d.panels.map((p) => p.expr)),
+    ...dashboardSpecs(synth().stack.ctx).flatMap((d) => d.panels.map((p) => p.expr)),
   ];
   const used = new Set(exprs.flatMap((e) => e.match(/\b(?:container|kubelet|prober)_[a-z_]+/g) ?? []));
   expect(used.size).toBeGreaterThan(5);
@@ -201,7 +201,7 @@ test('Prometheus scrapes itself on the path and port it serves, and rules query 
   expect(job?.relabel_configs?.find((r) => r.source_labels?.[0] === '__meta_kubernetes_pod_container_port_number')?.regex).toBe(String(PROM.port.value));
   const exprs = [
     ...(parse(cm['alerts.yml']!) as { groups: { rules: { expr: string }[] }[] }).groups.flatMap((g) => g.rules.map((r) => r.expr)),
-    ...dashboardSpecs(synth().stack.ctx.site).flatMap((d) => d.panels.map((p) => p.expr)),
+    ...dashboardSpecs(synth().stack.ctx).flatMap((d) => d.panels.map((p) => p.expr)),
   ];
   const used = new Set(exprs.flatMap((e) => e.match(/\bprometheus_[a-z0-9_]+/g) ?? []));
   expect(used.size).toBeGreaterThan(3);

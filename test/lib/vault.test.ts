@@ -1,11 +1,11 @@
 /** The Vault registry (constructs/lib/vault.ts) in a bare chart: annotations, bindings, typed PKI, roles. */
-import { kvPath, kvValueTemplate, pkiIssuePath, pkiRoleFor, pkiSecret, VAULT_TOKEN_VOLUME, VaultRegistry, VaultSecret } from '../../constructs/lib/vault';
+import { kvPath, kvTemplateSecret, kvValueSecret, pkiIssuePath, pkiRoleFor, pkiSecret, VAULT_TOKEN_VOLUME, VaultRegistry, VaultSecret } from '../../constructs/lib/vault';
 import { Workload } from '../../constructs/lib/workload';
 import { validateSite } from '../../config/load';
 import { app, bare, find, KubeObj } from './bare';
 
 const site = validateSite({}, 'bare');
-const kv = (name: string, key = 'password'): VaultSecret => ({ name, path: kvPath(site, name), template: kvValueTemplate(kvPath(site, name), key) });
+const kv = (name: string, key = 'password'): VaultSecret => kvValueSecret(name, kvPath(site, name), key);
 const cert = { commonName: 'whoami.web.svc', altNames: ['whoami'], ipSans: ['10.43.0.10'], ttl: '24h' } as const;
 
 describe('annotate: the injector annotations and the binding come from one spec', () => {
@@ -65,7 +65,7 @@ describe('typed PKI certificates', () => {
   test('a hand-written issue template, another PKI role, or a name that is not a DNS name is refused', () => {
     const reg = new VaultRegistry(site);
     const issue = pkiIssuePath(site);
-    expect(() => reg.annotate({ secrets: [{ name: 'c', path: issue, template: '{{ with secret "x" }}{{ end }}' }] }, 'web', 'w', 1000)).toThrow(`vault secret c of web/w reads ${issue} without typed certificate data: build it with pkiSecret()`);
+    expect(() => reg.annotate({ secrets: [kvTemplateSecret('c', issue, [], '{{ with secret "x" }}{{ end }}')] }, 'web', 'w', 1000)).toThrow(`vault secret c of web/w reads ${issue} without typed certificate data: build it with pkiSecret()`);
     expect(() => reg.annotate({ secrets: [{ ...pkiSecret(site, 'c', cert, 'certificate'), path: `${site.vault.pkiMount}/issue/other` }] }, 'web', 'w', 1000)).toThrow(`the stack's PKI role is ${issue}`);
     expect(() => pkiSecret(site, 'c', { commonName: 'Bad Name"' }, 'certificate')).toThrow('PKI name "Bad Name\\"" is not a DNS name');
     expect(() => pkiSecret(site, 'c', { commonName: 'a.b', ipSans: ['not-an-ip'] }, 'certificate')).toThrow('PKI IP SAN "not-an-ip" is not an IP address');

@@ -1,5 +1,5 @@
 /**
- * The Argo CD part of DAY0 (rendered by charts/bootstrap.ts day0Steps): the LAN mirrors of the upstream CRD
+ * The Argo CD part of DAY0 (rendered by day0/bootstrap.ts day0Steps): the LAN mirrors of the upstream CRD
  * repositories at the pinned tags, the controller's RBAC, and repository credentials that never enter git.
  * Every site value reaching a shell command is quoted for the shell (constructs/lib/quote.ts sh).
  */

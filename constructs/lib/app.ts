@@ -1,0 +1,172 @@
+/**
+ * The contract of one app of the stack, declared once in its constructs/<app>.ts and listed in
+ * constructs/registry.ts. Everything central is derived from the list: the namespaces and their Pod Security
+ * levels (platform chart), the namespaces the Vault injector and Traefik watch, the charts and their sync
+ * waves, the dashboards, the per-app alert rules, the runbook lines and the must-deny flows. This module
+ * knows no app by name.
+ */
+import type { Construct } from 'constructs';
+import type { Site } from '../../config/schema';
+import type { ImageName, ImageRef } from '../../config/versions';
+import type { StackContext } from './context';
+import type { WorkloadPeer } from './network';
+
+/**
+ * Roles other apps' declarations rely on without naming the app: `scraper` is the source of every scrape flow
+ * (constructs/lib/metrics.ts), `ingress` the source of every route's flow (constructs/lib/ingress.ts).
+ */
+export type StackRole = 'scraper' | 'ingress';
+
+export type PssLevel = 'restricted' | 'baseline' | 'privileged';
+
+export interface AppNamespace {
+  /**
+   * Key of `site.namespaces` holding the namespace's name; a key the site does not list (an app added without
+   * a schema field) names the namespace itself.
+   */
+  readonly key: string;
+  /** Pod Security level the namespace enforces. Every app in one namespace declares the same. */
+  readonly podSecurity: PssLevel;
+  /** Why more than `restricted` is needed (written on the namespace); required exactly when not restricted. */
+  readonly reason?: string;
+}
+
+export interface Panel {
+  readonly title: string;
+  readonly expr: string;
+  readonly unit?: string;
+}
+export interface DashboardSpec {
+  readonly uid: string;
+  readonly title: string;
+  readonly panels: readonly Panel[];
+}
+
+export type Severity = 'warning' | 'critical';
+export interface AlertRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for: string;
+  readonly labels: { readonly severity: Severity } & Readonly<Record<string, string>>;
+  readonly annotations: { readonly summary: string; readonly description: string };
+}
+
+export function alertRule(alert: string, expr: string, forDur: string, severity: Severity, summary: string, description: string, labels: Record<string, string> = {}): AlertRule {
+  return { alert, expr, for: forDur, labels: { severity, ...labels }, annotations: { summary, description } };
+}
+
+/** A flow the policies must deny whatever the code declares (verify/must-deny.yaml, generated from the apps). */
+export interface MustDeny {
+  /** `<namespace>/<workload>` (the example site's names), `world`, or `*` (every pod, plus the world unless exceptNamespace is set). */
+  readonly from: string;
+  readonly to: string;
+  readonly port: number;
+  readonly exceptNamespace?: string;
+  readonly why: string;
+}
+
+export interface AppDefinition {
+  /** Unique name of the app (usually its `site.workloads` key). */
+  readonly key: string;
+  readonly namespace: AppNamespace;
+  /** Chart (folder of dist/ and Argo CD child Application) the app's objects go to; several apps may share one. */
+  readonly chart: string;
+  /** Sync wave of that chart's Application in the root app; apps sharing a chart declare the same. */
+  readonly wave: number;
+  /**
+   * Every image the app runs: a pin of config/versions.ts by name (each belongs to exactly one app), or a pin
+   * declared in the app's own file (`{ repository, tag }`, found by Renovate there too).
+   */
+  readonly images: readonly (ImageName | ImageRef)[];
+  /** Whether the site deploys the app. */
+  readonly enabled: (site: Site) => boolean;
+  /** Whether the app publishes routes or middlewares through Traefik (Traefik then watches its namespace). */
+  readonly routed: boolean;
+  /** Builds the app's constructs into its chart. Declares only: nothing here may depend on another app being built. */
+  readonly build: (chart: Construct, ctx: StackContext) => void;
+  readonly dashboards?: (site: Site) => readonly DashboardSpec[];
+  readonly alerts?: (site: Site) => readonly AlertRule[];
+  /** Extra runbook lines per workload name, given the namespace. */
+  readonly runbook?: (site: Site) => Readonly<Record<string, (ns: string) => readonly string[]>>;
+  readonly mustDeny?: readonly MustDeny[];
+  /** The roles this app's workloads play for the rest of the stack (at most one app per role). */
+  readonly roles?: Partial<Readonly<Record<StackRole, (site: Site) => WorkloadPeer>>>;
+}
+
+/** The workload playing each role among the enabled apps. */
+export function stackRoles(site: Site, apps: readonly AppDefinition[]): Partial<Record<StackRole, WorkloadPeer>> {
+  const out: Partial<Record<StackRole, WorkloadPeer>> = {};
+  const by: Partial<Record<StackRole, string>> = {};
+  for (const a of apps) {
+    for (const [role, peer] of Object.entries(a.roles ?? {}) as [StackRole, (site: Site) => WorkloadPeer][]) {
+      if (by[role]) throw new Error(`role ${role} is played by both ${by[role]} and ${a.key}`);
+      by[role] = a.key;
+      out[role] = peer(site);
+    }
+  }
+  return out;
+}
+
+/** `repository:tag` of a pin declared in an app's file. */
+export function pinnedImage(ref: ImageRef): string {
+  return `${ref.repository}:${ref.tag}`;
+}
+
+/** Checks what types cannot: a reason exactly when the level is above restricted. */
+export function defineApp<A extends AppDefinition>(app: A): A {
+  const { podSecurity, reason } = app.namespace;
+  if ((podSecurity === 'restricted') !== (reason === undefined)) {
+    throw new Error(`app ${app.key}: namespace ${app.namespace.key} is ${podSecurity}; a reason is required exactly when the level is not restricted`);
+  }
+  return app;
+}
+
+/** The namespace name of a key: the site's when it lists the key, else the key itself. */
+export function namespaceName(site: Site, key: string): string {
+  return (site.namespaces as Readonly<Record<string, string>>)[key] ?? key;
+}
+
+/** A namespace of the deployed stack: its name, its Pod Security level and reason, and whether Traefik watches it. */
+export interface StackNamespace {
+  readonly key: string;
+  readonly name: string;
+  readonly podSecurity: PssLevel;
+  readonly reason?: string;
+  readonly routed: boolean;
+}
+
+/**
+ * The namespaces of the enabled apps: the site's keys first in the site's order, then app-only keys in
+ * registry order. Apps sharing a namespace must agree on its Pod Security level.
+ */
+export function stackNamespaces(site: Site, apps: readonly AppDefinition[]): StackNamespace[] {
+  const byKey = new Map<string, StackNamespace>();
+  for (const a of apps) {
+    const prev = byKey.get(a.namespace.key);
+    if (prev && (prev.podSecurity !== a.namespace.podSecurity || prev.reason !== a.namespace.reason)) {
+      throw new Error(`namespace ${a.namespace.key}: app ${a.key} declares Pod Security ${a.namespace.podSecurity}, another app of it ${prev.podSecurity}`);
+    }
+    byKey.set(a.namespace.key, {
+      key: a.namespace.key,
+      name: namespaceName(site, a.namespace.key),
+      podSecurity: a.namespace.podSecurity,
+      ...(a.namespace.reason ? { reason: a.namespace.reason } : {}),
+      routed: (prev?.routed ?? false) || a.routed,
+    });
+  }
+  const siteKeys = Object.keys(site.namespaces);
+  const rank = (k: string) => (siteKeys.includes(k) ? siteKeys.indexOf(k) : siteKeys.length);
+  return [...byKey.values()].sort((a, b) => rank(a.key) - rank(b.key));
+}
+
+/** Charts in registry order (first app of each), each with its wave; apps sharing a chart must agree on it. */
+export function stackCharts(apps: readonly AppDefinition[]): { readonly name: string; readonly wave: number; readonly apps: readonly AppDefinition[] }[] {
+  const charts = new Map<string, { name: string; wave: number; apps: AppDefinition[] }>();
+  for (const a of apps) {
+    const c = charts.get(a.chart);
+    if (c && c.wave !== a.wave) throw new Error(`chart ${a.chart}: app ${a.key} declares wave ${a.wave}, ${c.apps[0]!.key} wave ${c.wave}`);
+    if (c) c.apps.push(a);
+    else charts.set(a.chart, { name: a.chart, wave: a.wave, apps: [a] });
+  }
+  return [...charts.values()];
+}

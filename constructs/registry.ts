@@ -1,0 +1,25 @@
+/**
+ * The apps of the stack, one line each. Each app is declared once, in its own constructs/<app>.ts
+ * (constructs/lib/app.ts says what a declaration holds); the namespaces, charts, waves, dashboards, alert
+ * rules, runbook lines and must-deny flows are derived from this list. The order is the order of the charts
+ * in dist/ and of the child Applications (the platform chart, built from the namespaces, comes first).
+ * Adding an app: docs/adding-an-app.md.
+ */
+import type { AppDefinition } from './lib/app';
+import { argocdApp } from './argocd';
+import { grafanaApp } from './grafana';
+import { minioApp } from './minio';
+import { prometheusApp } from './prometheus';
+import { traefikApp } from './traefik';
+import { vaultInjectorApp } from './vault-injector';
+import { wazuhApp } from './wazuh';
+
+export const APPS: readonly AppDefinition[] = [
+  vaultInjectorApp,
+  traefikApp,
+  argocdApp,
+  minioApp,
+  wazuhApp,
+  prometheusApp,
+  grafanaApp,
+];

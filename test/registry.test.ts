@@ -1,0 +1,78 @@
+/**
+ * The workload registry (constructs/registry.ts): every central list is derived from the apps' declarations,
+ * and the declarations are consistent with each other and with what the stack ships.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { chartNames } from '../charts/stack';
+import { APP_WAVES } from '../charts/apps';
+import { IMAGES } from '../config/versions';
+import { validateSite } from '../config/load';
+import { AppDefinition, defineApp, stackCharts, stackNamespaces } from '../constructs/lib/app';
+import { APPS } from '../constructs/registry';
+import { findAll, synth } from './helpers';
+
+const site = validateSite({}, 'test');
+
+test('app keys are unique', () => {
+  expect(new Set(APPS.map((a) => a.key)).size).toBe(APPS.length);
+});
+
+test('every pinned image belongs to exactly one app', () => {
+  const owners = Object.keys(IMAGES).map((image) => ({ image, apps: APPS.filter((a) => a.images.includes(image as keyof typeof IMAGES)).map((a) => a.key) }));
+  expect(owners.filter((o) => o.apps.length !== 1)).toEqual([]);
+});
+
+test('the charts in dist/ are the platform chart plus the apps\' charts, in registry order', () => {
+  expect(chartNames()).toEqual(['platform', 'vault', 'ingress', 'argocd', 'storage', 'security', 'monitoring']);
+  expect(synth().charts.map((c) => c.name)).toEqual([...chartNames(), 'apps']);
+});
+
+test('the waves come from the apps (and the CRD apps first)', () => {
+  for (const a of APPS) expect({ chart: a.chart, wave: APP_WAVES[a.chart] }).toEqual({ chart: a.chart, wave: a.wave });
+  expect(Object.keys(APP_WAVES).sort()).toEqual(['argocd-crds', 'traefik-crds', ...chartNames()].sort());
+});
+
+test('the namespaces and their Pod Security levels come from the apps', () => {
+  const ns = findAll('Namespace');
+  expect(ns.map((n) => n.metadata.name)).toEqual(stackNamespaces(site, APPS).map((n) => n.name));
+  for (const a of APPS) {
+    const n = ns.find((x) => x.metadata.name === site.namespaces[a.namespace.key as keyof typeof site.namespaces])!;
+    expect(n.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe(a.namespace.podSecurity);
+    expect(n.metadata.annotations?.['domus.dev/pod-security-reason']).toBe(a.namespace.reason);
+  }
+});
+
+test('verify/must-deny.yaml is exactly what the apps declare', () => {
+  const file = (parse(readFileSync(join(__dirname, '..', 'verify', 'must-deny.yaml'), 'utf8')) as { mustDeny: unknown[] }).mustDeny;
+  const declared = APPS.flatMap((a) => a.mustDeny ?? []);
+  const key = (x: unknown) => JSON.stringify(Object.entries(x as object).sort());
+  expect(file.map(key).sort()).toEqual(declared.map(key).sort());
+});
+
+const base: AppDefinition = { key: 'x', namespace: { key: 'x', podSecurity: 'restricted' }, chart: 'x', wave: 0, images: [], enabled: () => true, routed: false, build: () => undefined };
+
+test('a level above restricted needs a reason, and restricted takes none', () => {
+  expect(() => defineApp({ ...base, namespace: { key: 'x', podSecurity: 'baseline' } })).toThrow(/a reason is required exactly when the level is not restricted/);
+  expect(() => defineApp({ ...base, namespace: { key: 'x', podSecurity: 'restricted', reason: 'why not' } })).toThrow(/a reason is required/);
+  expect(defineApp({ ...base, namespace: { key: 'x', podSecurity: 'baseline', reason: 'needs root' } }).namespace.podSecurity).toBe('baseline');
+});
+
+test('apps sharing a namespace or a chart must agree', () => {
+  expect(() => stackNamespaces(site, [base, { ...base, key: 'y', namespace: { key: 'x', podSecurity: 'baseline', reason: 'r' } }])).toThrow(/namespace x: app y declares Pod Security baseline/);
+  expect(() => stackCharts([base, { ...base, key: 'y', wave: 2 }])).toThrow(/chart x: app y declares wave 2, x wave 0/);
+});
+
+test('the shared library (constructs/lib) names no app or workload: roles and declarations stand in', () => {
+  const names = new Set([...APPS.map((a) => a.key), ...synth().stack.ctx.workloads.map((w) => w.name)]);
+  const dir = join(__dirname, '..', 'constructs', 'lib');
+  const hits = readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .flatMap((f) => {
+      // Code only: comments may give examples.
+      const code = readFileSync(join(dir, f), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+      return [...names].filter((n) => new RegExp(`['"\`]${n.replace(/[-]/g, '\\-')}['"\`]`).test(code)).map((n) => `${f}: ${n}`);
+    });
+  expect(hits).toEqual([]);
+});
