@@ -78,7 +78,7 @@ export function withLock<T>(target: string, fn: () => T, timeoutMs = 120_000): T
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      let holder = NaN;
+      let holder: number;
       try {
         holder = Number(readFileSync(lock, 'utf8'));
       } catch {

@@ -8,6 +8,7 @@
  *   - `npx cdk8s synth` (the cdk8s CLI driving the same app).
  * A benchmark, not a test: it prints a table and never fails on a number.
  */
+import { cpus } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -87,4 +88,4 @@ rmSync(work, { recursive: true, force: true });
 
 const header = ['scenario', `median of ${RUNS}`, 'min–max', 'peak RSS', 'objects', 'objects/s'];
 const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
-process.stdout.write(`${table}\n\nnode ${process.version}, ${require('node:os').cpus().length} CPUs, ${new Date().toISOString().slice(0, 10)}\n`);
+process.stdout.write(`${table}\n\nnode ${process.version}, ${cpus().length} CPUs, ${new Date().toISOString().slice(0, 10)}\n`);

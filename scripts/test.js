@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `npm test`: type check, Jest (snapshots never updated: --ci), then `verify` on the committed dist/.
+ * `npm test`: type check, lint (ESLint, Prettier), Jest (snapshots never updated: --ci), then `verify` on the
+ * committed dist/.
  * Ends with one plain line `N passed, N failed` (Jest tests plus the type check and verify steps) so any
  * CI reads the outcome the same way. Extra arguments go to Jest (e.g. `npm test -- test/config.test.ts`).
  */
@@ -25,6 +26,8 @@ let failed = 0;
 const step = (ok) => (ok ? passed++ : failed++);
 
 step(run('typecheck', bin('tsc'), ['--noEmit', '-p', '.']));
+// Lint the whole tree only for a full run (a file given to Jest is a quick loop).
+if (process.argv.length <= 2) step(run('lint', bin('eslint'), ['--max-warnings=0', '.']));
 
 const tmp = mkdtempSync(join(tmpdir(), 'domus-jest-'));
 const report = join(tmp, 'jest.json');

@@ -15,6 +15,7 @@ test.each(Object.entries(verifyDocs()))('%s is current (run `npm run synth && np
 
 test('npm run verify writes nothing', () => {
   // The module object itself (an `import * as` namespace is a copy under the test transform).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const fs = require('node:fs') as typeof import('node:fs');
   const write = jest.spyOn(fs, 'writeFileSync');
   const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);

@@ -10,6 +10,7 @@ import { SITE_FILE, repoRoot, validateSite } from '../config/load';
 import { SCHEMA_FILE, siteJsonSchemaText } from '../scripts/schema';
 
 // Ajv (draft-07) is installed with the toolchain (a dependency of cdk8s-cli); it stands in for the editor here.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const Ajv = require('ajv') as new (opts: object) => { compile(schema: object): ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null } };
 
 const root = repoRoot();

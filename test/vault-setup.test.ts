@@ -41,7 +41,7 @@ function workspace(): { root: string; env: NodeJS.ProcessEnv; calls: () => strin
       record,
       'for a in "$@"; do case "$a" in *=@*) f="${a#*=@}";; @*) f="${a#@}";; *) continue;; esac; [ -r "$f" ] || { echo "vault: error reading $f: no such file" >&2; exit 2; }; done',
       'if [ "$1 $2" = "policy write" ]; then [ -r "$4" ] || { echo "vault: error opening policy file $4" >&2; exit 2; }; fi',
-      'if [ "$1 $2" = "auth list" ]; then echo "${STUB_AUTH_LIST:-{\}}"; fi',
+      'if [ "$1 $2" = "auth list" ]; then echo "${STUB_AUTH_LIST:-{}}"; fi',
       'exit 0',
       '',
     ].join('\n'),

@@ -165,7 +165,7 @@ export const VAULT_FACTS = factTable('vault', {
     value: true,
     upstream: 'vault-helm',
     path: 'templates/injector-clusterrole.yaml',
-    check: { matches: /\{\{- if and \(eq \(\.Values\.injector\.leaderElector\.enabled \| toString\) "true"\) \(gt \(\.Values\.injector\.replicas \| int\) 1\) \}\}\n- apiGroups: \[""\]\n  resources: \["nodes"\]/ },
+    check: { matches: /\{\{- if and \(eq \(\.Values\.injector\.leaderElector\.enabled \| toString\) "true"\) \(gt \(\.Values\.injector\.replicas \| int\) 1\) \}\}\n- apiGroups: \[""\]\n {2}resources: \["nodes"\]/ },
   },
   caBundlePatch: {
     fact: 'auto TLS lists/watches all mutatingwebhookconfigurations (informer), gets and JSON-patches /webhooks/0/clientConfig/caBundle of the one named by AGENT_INJECT_TLS_AUTO',

@@ -113,7 +113,7 @@ function recentModel(apiVersion: string, kind: string): Model | null {
   const key = `${apiVersion}/${kind}`;
   if (!recentCache.has(key)) {
     const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
-    let model: Model | null = null;
+    let model: Model | null;
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(`kubernetes-models/${group ? `${group}/` : ''}${version}/${kind}`) as Record<string, Model>;
