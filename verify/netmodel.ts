@@ -5,6 +5,7 @@
  * default deny per direction as soon as a policy with that direction selects an endpoint. A connection is
  * allowed only when the sender's egress and the receiver's ingress both allow it.
  */
+import type { IntentPeer } from './contracts/intent';
 import { podSpecOf } from './load';
 import { Doc, KubeObj } from './types';
 
@@ -287,4 +288,23 @@ export const peerName = (p: Peer): string =>
 
 export function isKubeObj(o: unknown): o is KubeObj {
   return typeof o === 'object' && o !== null && 'kind' in o;
+}
+
+/** The endpoint of a declared workload (intent peer), when dist/ has its pods. */
+export function workloadPeerOf(p: Extract<IntentPeer, { kind: 'workload' }>, endpoints: readonly Endpoint[]): Peer | undefined {
+  const ep = endpoints.find((e) => e.namespace === p.namespace && e.name === p.name);
+  return ep ? { kind: 'endpoint', ep } : undefined;
+}
+
+/** The model's peer for an intent peer outside the pods (entity, CIDR, FQDN). */
+export function outsidePeerOf(p: Extract<IntentPeer, { kind: 'entity' | 'cidr' | 'fqdn' }>): Peer | undefined {
+  switch (p.kind) {
+    case 'entity':
+      // `cluster` is every endpoint of the cluster: the model has no single peer for it (not expanded).
+      return p.entity === 'cluster' ? undefined : { kind: 'entity', entity: p.entity };
+    case 'cidr':
+      return { kind: 'cidr', cidrs: [...p.cidrs] };
+    case 'fqdn':
+      return { kind: 'fqdn', names: [...p.names] };
+  }
 }

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { Endpoint, endpointsOf, NamespaceLabels, NetModel, Peer, peerMatches, peerName, Policy, Rule } from '../netmodel';
+import { Endpoint, endpointsOf, NamespaceLabels, NetModel, outsidePeerOf, Peer, peerMatches, peerName, Policy, Rule, workloadPeerOf } from '../netmodel';
 import { Context, Doc, Finding, finding, id, projectRoot } from '../types';
 import { INTENT_FILE, IntentFlow, IntentPeer, parseIntent } from '../contracts/intent';
 
@@ -164,21 +164,14 @@ interface Declared {
 
 function peerOfIntent(p: IntentPeer, universe: readonly Endpoint[]): Peer | undefined {
   switch (p.kind) {
-    case 'workload': {
-      const ep = universe.find((e) => e.namespace === p.namespace && e.name === p.name);
-      return ep ? { kind: 'endpoint', ep } : undefined;
-    }
+    case 'workload':
+      return workloadPeerOf(p, universe);
     case 'pods': {
       const ep = universe.find((e) => !e.managed && e.namespace === p.namespace && Object.entries(p.labels).every(([k, v]) => e.labels[k] === v));
       return ep ? { kind: 'endpoint', ep } : undefined;
     }
-    case 'entity':
-      // `cluster` is every endpoint of the cluster: the model has no single peer for it (not expanded).
-      return p.entity === 'cluster' ? undefined : { kind: 'entity', entity: p.entity };
-    case 'cidr':
-      return { kind: 'cidr', cidrs: [...p.cidrs] };
-    case 'fqdn':
-      return { kind: 'fqdn', names: [...p.names] };
+    default:
+      return outsidePeerOf(p);
   }
 }
 

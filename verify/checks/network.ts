@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { Endpoint, endpointsOf, NetModel, Peer, peerName } from '../netmodel';
+import { Endpoint, endpointsOf, NetModel, outsidePeerOf, Peer, peerName, workloadPeerOf } from '../netmodel';
 import { INTENT_FILE, IntentFlow, IntentPeer, parseIntent } from '../contracts/intent';
 import { Context, Finding, finding, projectRoot } from '../types';
 
@@ -36,22 +36,15 @@ function resolver(endpoints: Endpoint[]) {
   const unmanaged = new Map<string, Endpoint>();
   return (p: IntentPeer): Peer | undefined => {
     switch (p.kind) {
-      case 'workload': {
-        const ep = endpoints.find((e) => e.namespace === p.namespace && e.name === p.name);
-        return ep ? { kind: 'endpoint', ep } : undefined;
-      }
+      case 'workload':
+        return workloadPeerOf(p, endpoints);
       case 'pods': {
         const key = `${p.namespace}/${JSON.stringify(p.labels)}`;
         if (!unmanaged.has(key)) unmanaged.set(key, { namespace: p.namespace, name: Object.values(p.labels).join('-'), labels: p.labels, ports: [], managed: false });
         return { kind: 'endpoint', ep: unmanaged.get(key)! };
       }
-      case 'entity':
-        // `cluster` is every endpoint of the cluster: the model has no single peer for it (not expanded).
-        return p.entity === 'cluster' ? undefined : { kind: 'entity', entity: p.entity };
-      case 'cidr':
-        return { kind: 'cidr', cidrs: [...p.cidrs] };
-      case 'fqdn':
-        return { kind: 'fqdn', names: [...p.names] };
+      default:
+        return outsidePeerOf(p);
     }
   };
 }
