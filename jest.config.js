@@ -1,6 +1,9 @@
 /** Jest transpiles with swc (no type check: `npm test` runs `tsc --noEmit` first). */
 module.exports = {
   testEnvironment: 'node',
+  // Every core: most of a test file's time is loading cdk8s and synthesizing, which parallelises (jest's
+  // default keeps one core for itself, i.e. one worker on a 2-core CI machine).
+  maxWorkers: '100%',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }] },
