@@ -9,7 +9,7 @@
  * registry refuses additions, so a late declaration is an error instead of a silently missing job or flow.
  */
 import { App } from 'cdk8s';
-import { Site } from '../config/schema';
+import type { Site } from '../config/schema';
 import { AppDefinition, stackCharts } from '../constructs/lib/app';
 import { StackContext } from '../constructs/lib/context';
 import { APPS } from '../constructs/registry';

@@ -10,8 +10,11 @@
  * Root credentials come from Vault as an env file MinIO reads itself (MINIO_CONFIG_ENV_FILE); the console talks
  * to the S3 API inside the pod (127.0.0.1:9000), so only the S3 API needs peers. See docs/adr/0050-0053.
  */
+import { z } from 'zod';
+import { dnsLabel, imageTag, memoryQuantity, res, resourcesSchema } from '../config/fields';
 import { Construct } from 'constructs';
-import { minioErasureLayout, Site } from '../config/schema';
+import type { Site } from '../config/schema';
+import { minioErasureLayout } from '../config/minio-layout';
 import { IMAGES, imageOf } from '../config/versions';
 import { StackContext } from './lib/context';
 import { httpsRoute } from './lib/ingress';
@@ -19,7 +22,7 @@ import { Endpoint, workloadPeer } from './lib/network';
 import { kvEnvSecret } from './lib/vault';
 import { MINIO_SECRET_KEYS, MINIO_UID, minioSecretPath } from './minio-identity';
 import { MountSpec, ProbeSpec, Workload } from './lib/workload';
-import { alertRule, defineApp } from './lib/app';
+import { alertRule, defineApp, type WorkloadApp } from './lib/app';
 import { MinioBuckets } from './minio-buckets';
 
 /** MinIO's container ports. */
@@ -153,9 +156,37 @@ export class Minio extends Construct {
   }
 }
 
+const bucketSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'an S3 bucket name: 3-63 lower-case letters, digits, "." or "-"' }),
+  versioning: z.boolean().default(false),
+});
+
+/** `site.workloads.minio`: this app's slice of the site schema (config/schema.ts composes it from the registry). */
+export const minioSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    version: imageTag.optional(),
+    /** `standalone`: one pod, one drive. `distributed`: `pods` × `drivesPerPod` with erasure coding. */
+    mode: z.enum(['standalone', 'distributed']).default('standalone'),
+    pods: z.number().int().min(1).max(32).default(1),
+    drivesPerPod: z.number().int().min(1).max(16).default(1),
+    storage: memoryQuantity.default('50Gi'),
+    resources: resourcesSchema.default(res('100m', '512Mi', '1Gi')),
+    buckets: z.array(bucketSchema).default([{ name: 'backups', versioning: true }, { name: 'loki', versioning: false }]),
+    /**
+     * In-cluster S3 clients allowed to reach :9000 besides Traefik and Prometheus: workloads of the stack by
+     * namespace and name (app.kubernetes.io/name). An entry whose workload is not deployed adds no rule.
+     */
+    clients: z.array(z.strictObject({ namespace: dnsLabel, app: dnsLabel })).default([{ namespace: 'monitoring', app: 'loki' }, { namespace: 'velero', app: 'velero' }]),
+    /** The `minio-buckets` Job (mc) that creates the buckets after each sync. */
+    bucketJob: z.strictObject({ resources: resourcesSchema.default(res('10m', '32Mi', '128Mi', '200m')) }).prefault({}),
+  })
+  .prefault({});
+
 /** MinIO (StatefulSet, Services, routes s3.<domain> and minio.<domain>) and the bucket Job: chart `storage`. */
-export const minioApp = defineApp({
+export const minioApp: WorkloadApp<'minio', typeof minioSchema> = defineApp({
   key: 'minio',
+  schema: minioSchema,
   namespace: { key: 'storage', podSecurity: 'restricted' },
   chart: 'storage',
   wave: -1,

@@ -13,6 +13,8 @@
  *   informers Traefik v3.6.6 starts there (conformance/facts/traefik.ts). No cluster-wide access.
  * - Egress only to routed backends (added by each httpsRoute), the API server and DNS.
  */
+import { z } from 'zod';
+import { cidr, component, res, versionOverride } from '../config/fields';
 import { Construct } from 'constructs';
 import { IngressRoute, IngressRouteSpecRoutesKind, IngressRouteSpecRoutesServicesKind } from '../imports/traefik-ingressroute-traefik.io';
 import { imageOf, tagOf } from '../config/versions';
@@ -24,7 +26,7 @@ import { ResourceRule } from './lib/rbac';
 import { PkiCertificate, pkiSecretCall, pkiTemplateSecret } from './lib/vault';
 import { Workload } from './lib/workload';
 import { yamlDoc } from './lib/yaml';
-import { alertRule, defineApp } from './lib/app';
+import { alertRule, defineApp, type WorkloadApp } from './lib/app';
 import { workloadPeer } from './lib/network';
 
 export const TRAEFIK_UID = 65532;
@@ -200,9 +202,32 @@ export function hubbleFileConfig(host: string, sourceRange: readonly string[]): 
   return yamlDoc(config).trimEnd();
 }
 
+/** `site.workloads.traefik`: this app's slice of the site schema (config/schema.ts composes it from the registry). */
+export const traefikSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /**
+     * One pod per node, so whichever node holds the LoadBalancer address serves it locally and keeps the
+     * client address (externalTrafficPolicy Local; ADR-0070); or a Deployment of `replicas`.
+     * @default 'DaemonSet'
+     */
+    kind: z.enum(['Deployment', 'DaemonSet']).default('DaemonSet'),
+    ...versionOverride,
+    ...component({ resources: res('100m', '128Mi', '256Mi') }),
+    /**
+     * Source ranges allowed to reach the admin UIs (Prometheus, Traefik dashboard, Hubble). Needs a provider
+     * that keeps client addresses; [] leaves them to `kubectl port-forward`.
+     * @default [cluster.lanCidr] with provider cilium, [] with servicelb (config/addresses.ts).
+     */
+    adminAllowCidrs: z.array(cidr).default(['192.168.10.0/24']),
+  })
+  .prefault({});
+
 /** Traefik, its dashboard and the Hubble UI route: chart `ingress`. */
-export const traefikApp = defineApp({
+export const traefikApp: WorkloadApp<'traefik', typeof traefikSchema> = defineApp({
   key: 'traefik',
+  schema: traefikSchema,
+  replicated: [['replicas']],
   namespace: { key: 'ingress', podSecurity: 'restricted' },
   chart: 'ingress',
   wave: 1,

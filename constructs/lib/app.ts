@@ -6,6 +6,7 @@
  * knows no app by name.
  */
 import type { Construct } from 'constructs';
+import type { z } from 'zod';
 import type { Site } from '../../config/schema';
 import type { ImageName, ImageRef } from '../../config/versions';
 import type { StackContext } from './context';
@@ -91,7 +92,26 @@ export interface AppDefinition {
   readonly mustDeny?: readonly MustDeny[];
   /** The roles this app's workloads play for the rest of the stack (at most one app per role). */
   readonly roles?: Partial<Readonly<Record<StackRole, (site: Site) => WorkloadPeer>>>;
+  /**
+   * The app's slice of the site schema, `site.workloads.<key>` (built from config/fields.ts); config/schema.ts
+   * composes `workloads` from the registry. Absent for an app the site cannot configure.
+   */
+  readonly schema?: z.ZodType;
+  /**
+   * Paths (inside `site.workloads.<key>`) of the `replicas` fields of components spread one pod per node: with
+   * cluster.antiAffinity "required" each is at most the node count (config/schema.ts crossFieldIssues).
+   */
+  readonly replicated?: readonly (readonly string[])[];
+  /** Paths of the `replicas` fields of singleton components: always 1. */
+  readonly singletons?: readonly (readonly string[])[];
 }
+
+/**
+ * The declared type of an app that owns `site.workloads.<K>` with the schema S. Each such app is annotated with
+ * it (`export const fooApp: WorkloadApp<'foo', typeof fooSchema> = defineApp({…})`): the Site type is computed
+ * from the registry's keys and schemas, so the app's type must not be inferred from a body that reads Site.
+ */
+export type WorkloadApp<K extends string, S extends z.ZodType> = AppDefinition & { readonly key: K; readonly schema: S };
 
 /** The workload playing each role among the enabled apps. */
 export function stackRoles(site: Site, apps: readonly AppDefinition[]): Partial<Record<StackRole, WorkloadPeer>> {

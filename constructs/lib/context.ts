@@ -7,7 +7,7 @@
  * Applications, day-0 files). From finalize on, the registries refuse additions with an error.
  */
 import { Chart } from 'cdk8s';
-import { Site } from '../../config/schema';
+import type { Site } from '../../config/schema';
 import { AppDefinition, StackNamespace, stackNamespaces, StackRole, stackRoles } from './app';
 import { MetricsRegistry } from './metrics';
 import { CidrPeer, entity, FqdnPeer, cidrs, fqdns, Network, Peer, tcp, PortRef, WorkloadPeer } from './network';

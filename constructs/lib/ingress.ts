@@ -9,7 +9,7 @@
 import { Construct } from 'constructs';
 import { IngressRoute, IngressRouteSpecRoutesKind, IngressRouteSpecRoutesServicesPort, IngressRouteSpecRoutesServicesStickyCookieSameSite } from '../../imports/traefik-ingressroute-traefik.io';
 import { Middleware } from '../../imports/traefik-middleware-traefik.io';
-import { Site } from '../../config/schema';
+import type { Site } from '../../config/schema';
 import { StackContext } from './context';
 import { Endpoint } from './network';
 import { traefikRuleArg } from './quote';
