@@ -311,7 +311,7 @@ export class ArgoCd extends Construct {
     for (const c of [this.server, this.controller, this.applicationSet]) ctx.allowApiServer(c.peer, `${c.name} reads and writes the cluster state`);
     // Exactly the hosts and ports of the repositories the Applications name (the stack and the LAN mirrors).
     for (const e of repoURLsOf(site).map(gitEndpoint)) this.repoServer.connectPorts(fqdns([e.host]), [tcp(e.port)], `repo-server fetches ${e.url}`);
-    httpsRoute(this, 'route', ctx, { subdomain: 'argocd', backend: this.server.endpoint('http') });
+    httpsRoute(this, 'route', ctx, { subdomain: 'argocd', backend: this.server.endpoint('http'), exposure: { audience: 'lan', exposes: 'Argo CD UI and API; local admin login (or Dex SSO), RBAC in argocd-rbac-cm' } });
 
     const labels = { 'app.kubernetes.io/part-of': 'argocd', 'app.kubernetes.io/managed-by': 'cdk8s' };
     new k8s.KubeConfigMap(this, 'cmd-params', { metadata: { name: 'argocd-cmd-params-cm', namespace: ns, labels: { ...labels, 'app.kubernetes.io/name': 'argocd-cmd-params-cm' } }, data: params });

@@ -144,7 +144,9 @@ export class Grafana extends Construct {
     });
     if (props.prometheus) this.workload.connect(props.prometheus, 'Grafana queries Prometheus (datasource)');
     // Sessions live in each pod's own sqlite (ADR 0010): with several replicas a browser must stay on one pod.
-    httpsRoute(this, 'route', ctx, { subdomain: 'grafana', backend: this.workload.endpoint('http'), ...(cfg.replicas > 1 ? { stickyCookie: 'grafana_pod' } : {}) });
+    httpsRoute(this, 'route', ctx, { subdomain: 'grafana', backend: this.workload.endpoint('http'), ...(cfg.replicas > 1 ? { stickyCookie: 'grafana_pod' } : {}),
+      exposure: { audience: 'lan', exposes: 'Grafana UI and API; login required (admin from Vault), anonymous access and sign-up off' },
+    });
   }
 }
 

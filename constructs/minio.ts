@@ -33,6 +33,11 @@ export const MINIO_API_PORT = 9000;
  * (minio/minio cmd/metrics-router.go @ RELEASE.2025-09-07T16-13-09Z; conformance/facts/exposure.ts).
  */
 export const MINIO_METRICS_PATHS: readonly string[] = ['/minio/prometheus/', '/minio/v2/metrics/', '/minio/metrics/'];
+/**
+ * The unauthenticated metrics endpoints MinIO serves under those prefixes (ADR-0052): what the s3 route must
+ * never forward, whatever its rule looks like (dist/intent/exposure.json `denyPaths`).
+ */
+export const MINIO_METRICS_ENDPOINTS: readonly string[] = ['/minio/prometheus/metrics', '/minio/v2/metrics/cluster', '/minio/v2/metrics/node', '/minio/v2/metrics/bucket', '/minio/v2/metrics/resource', '/minio/metrics/v3'];
 export const MINIO_CONSOLE_PORT = 9001;
 /** The file the Vault agent renders and MinIO reads (MINIO_CONFIG_ENV_FILE). */
 export const MINIO_ENV_FILE = '/vault/secrets/config.env';
@@ -151,8 +156,13 @@ export class Minio extends Construct {
       w.allowFrom(workloadPeer(c.namespace, c.app), ['api'], `S3 client ${c.namespace}/${c.app} (workloads.minio.clients)`);
     }
     // Metrics are public on :9000 (ADR-0052) for Prometheus; S3 clients on the LAN do not get them.
-    httpsRoute(this, 's3-route', ctx, { subdomain: 's3', backend: this.api, excludePaths: MINIO_METRICS_PATHS });
-    httpsRoute(this, 'console-route', ctx, { subdomain: 'minio', backend: this.console });
+    httpsRoute(this, 's3-route', ctx, {
+      subdomain: 's3',
+      backend: this.api,
+      excludePaths: MINIO_METRICS_PATHS,
+      exposure: { audience: 'lan', exposes: 'S3 API (every request signed with MinIO credentials); not the unauthenticated metrics (ADR-0052)', denyPaths: [...MINIO_METRICS_ENDPOINTS] },
+    });
+    httpsRoute(this, 'console-route', ctx, { subdomain: 'minio', backend: this.console, exposure: { audience: 'lan', exposes: 'MinIO console; login with MinIO credentials' } });
   }
 }
 

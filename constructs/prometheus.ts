@@ -271,7 +271,10 @@ export const prometheusApp: WorkloadApp<'prometheus', typeof prometheusSchema> =
     // The Prometheus UI has no login: only the admin allowlist may reach it through Traefik.
     const allow = adminAllowList(chart, 'admin-allowlist', ctx, ctx.site.namespaces.monitoring);
     // --web.enable-lifecycle is on for the config reloader (pod-local); the LAN gets the UI and API, not quit/reload.
-    httpsRoute(chart, 'prometheus-route', ctx, { subdomain: 'prometheus', backend: prometheus.workload.endpoint('http'), middlewares: [allow], excludePaths: PROMETHEUS_LIFECYCLE_PATHS });
+    httpsRoute(chart, 'prometheus-route', ctx, {
+      subdomain: 'prometheus', backend: prometheus.workload.endpoint('http'), middlewares: [allow], excludePaths: PROMETHEUS_LIFECYCLE_PATHS,
+      exposure: { audience: 'admin', exposes: 'Prometheus UI and query API (no login): admin ranges only, never the lifecycle API', denyPaths: [...PROMETHEUS_LIFECYCLE_PATHS] },
+    });
   },
   dashboards: () => [
     {

@@ -148,6 +148,7 @@ export class Traefik extends Construct {
 
     // Dashboard (api@internal) behind the admin allowlist.
     const allow = adminAllowList(this, 'admin-allowlist', ctx, ns);
+    ctx.addExposure({ host: 'traefik', audience: 'admin', exposes: 'Traefik dashboard and API (read-only, no login): admin ranges only' });
     new IngressRoute(this, 'dashboard', {
       metadata: { name: 'traefik-dashboard', namespace: ns, labels: { 'app.kubernetes.io/managed-by': 'cdk8s', 'app.kubernetes.io/name': 'traefik' } },
       spec: {
@@ -167,6 +168,7 @@ export class Traefik extends Construct {
     // Hubble UI (Cilium, kube-system): routed by the file provider (above), so no Role in kube-system, where
     // Traefik's Secret informer would otherwise read every Secret. Traefik reaches the pods through the Service.
     if (site.cilium.hubbleUi) {
+      ctx.addExposure({ host: 'hubble', audience: 'admin', exposes: 'Hubble UI, every flow of the cluster (no login): admin ranges only' });
       const hubble = { kind: 'pods' as const, namespace: 'kube-system', labels: { 'k8s-app': 'hubble-ui' } };
       ctx.net.allowPorts(this.workload.peer, hubble, [{ port: 8081, protocol: 'TCP' }], `Traefik routes https://${hubbleHost}`);
     }

@@ -332,7 +332,9 @@ export class Wazuh extends Construct {
         spec: { serverName: svc('wazuh-dashboard'), insecureSkipVerify: true },
       });
     }
-    httpsRoute(this, 'route', ctx, { subdomain: 'wazuh', backend: this.dashboard.endpoint('dashboard'), backendScheme: 'https', serversTransport: 'wazuh-dashboard' });
+    httpsRoute(this, 'route', ctx, { subdomain: 'wazuh', backend: this.dashboard.endpoint('dashboard'), backendScheme: 'https', serversTransport: 'wazuh-dashboard',
+      exposure: { audience: 'lan', exposes: "Wazuh dashboard; login against the indexer's internal users" },
+    });
   }
 }
 

@@ -56,9 +56,12 @@ export function alertRule(alert: string, expr: string, forDur: string, severity:
   return { alert, expr, for: forDur, labels: { severity, ...labels }, annotations: { summary, description } };
 }
 
-/** A flow the policies must deny whatever the code declares (verify/must-deny.yaml, generated from the apps). */
+/** A flow the policies must deny whatever the code declares (dist/intent/must-deny.json, written from the apps). */
 export interface MustDeny {
-  /** `<namespace>/<workload>` (the example site's names), `world`, or `*` (every pod, plus the world unless exceptNamespace is set). */
+  /**
+   * `<namespace key>/<workload>` (a key of site.namespaces, e.g. `monitoring/grafana`, or an app-only namespace
+   * key), `world`, or `*` (every pod, plus the world unless exceptNamespace, also a key, is set).
+   */
   readonly from: string;
   readonly to: string;
   readonly port: number;
@@ -144,6 +147,17 @@ export function defineApp<A extends AppDefinition>(app: A): A {
 /** The namespace name of a key: the site's when it lists the key, else the key itself. */
 export function namespaceName(site: Site, key: string): string {
   return (site.namespaces as Readonly<Record<string, string>>)[key] ?? key;
+}
+
+/**
+ * The must-deny flows of the enabled apps for dist/intent/must-deny.json, with namespace keys replaced by the
+ * site's namespace names (so a site that renames a namespace keeps every rule).
+ */
+export function mustDenyRules(site: Site, apps: readonly AppDefinition[]): MustDeny[] {
+  const peer = (p: string) => (p.includes('/') ? `${namespaceName(site, p.slice(0, p.indexOf('/')))}${p.slice(p.indexOf('/'))}` : p);
+  return apps.flatMap((a) =>
+    (a.mustDeny ?? []).map((m) => ({ ...m, from: peer(m.from), to: peer(m.to), ...(m.exceptNamespace ? { exceptNamespace: namespaceName(site, m.exceptNamespace) } : {}) })),
+  );
 }
 
 /** A namespace of the deployed stack: its name, its Pod Security level and reason, and whether Traefik watches it. */
