@@ -33,7 +33,7 @@ export interface HttpsRouteProps {
   /**
    * Path prefixes Traefik must not forward (`&& !PathPrefix(...)`): endpoints of the backend that are not for
    * the route's audience (Prometheus' lifecycle API, MinIO's metrics). Traefik matches the sanitized, decoded
-   * routing path (see verify/exposure.yaml). @default none
+   * routing path (verify checks `exposure.denyPaths` against the rule). @default none
    */
   readonly excludePaths?: readonly string[];
   /**
