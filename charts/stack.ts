@@ -14,7 +14,8 @@ import { AppDefinition, mustDenyRules, stackCharts } from '../constructs/lib/app
 import { StackContext } from '../constructs/lib/context';
 import { APPS } from '../constructs/registry';
 import { addBootstrapFiles } from '../day0/bootstrap';
-import { EXPOSURE_FILE, type ExposureRoute, MUST_DENY_FILE, type MustDenyRule } from '../verify/contracts/declared';
+// Types only: synthesis needs no module of verify at run time (the cdk8s CLI bundles charts/ without verify/).
+import type { ExposureRoute, MustDenyRule } from '../verify/contracts/declared';
 import { buildAppsChart } from './apps';
 import { buildPlatformChart } from './platform';
 import { StackChart } from './stack-chart';
@@ -70,8 +71,8 @@ export function buildStack(site: Site, opts: BuildOptions = {}): Stack {
     addBootstrapFiles(ctx);
     ctx.addFile('intent/flows.json', () => `${JSON.stringify(ctx.net.intent(), null, 2)}\n`);
     // What the apps declare about exposure and denied flows, for verify (verify/contracts/declared.ts).
-    ctx.addFile(EXPOSURE_FILE, () => `${JSON.stringify({ routes: ctx.exposures } satisfies { routes: readonly ExposureRoute[] }, null, 2)}\n`);
-    ctx.addFile(MUST_DENY_FILE, () => `${JSON.stringify({ mustDeny: mustDenyRules(ctx.site, ctx.apps) satisfies MustDenyRule[] }, null, 2)}\n`);
+    ctx.addFile('intent/exposure.json', () => `${JSON.stringify({ routes: ctx.exposures } satisfies { routes: readonly ExposureRoute[] }, null, 2)}\n`);
+    ctx.addFile('intent/must-deny.json', () => `${JSON.stringify({ mustDeny: mustDenyRules(ctx.site, ctx.apps) satisfies MustDenyRule[] }, null, 2)}\n`);
   }, charts);
   return { app, ctx, charts };
 }
