@@ -13,13 +13,12 @@ import { EXAMPLE_VAULT_ADDRESS } from './addresses';
 import { loadBalancerIssues } from './loadbalancer';
 import { EXAMPLE_REPO_URL, gitIssues } from './git';
 import { caCertificates, gitRef, gitUrl, httpsUrl, repoPath } from './scalars';
-import { cidr, cpuQuantity, dnsLabel, domainName, ipv4, memoryQuantity, toMi } from './fields';
+import { cidr, cpuQuantity, dnsLabel, domainName, ipv4, memoryQuantity } from './fields';
 
 // The building blocks moved to config/fields.ts (no app imports it cannot); re-exported for existing importers.
 export { cidr, component, cpuQuantity, dnsLabel, domainName, duration, imageTag, ipv4, memoryQuantity, res, resourcesSchema, statefulComponent, toMi, versionOverride } from './fields';
 export type { Resources } from './fields';
 export { MINIO_MIN_DRIVES, MINIO_SET_SIZES, minioErasureLayout } from './minio-layout';
-import { minioErasureLayout } from './minio-layout';
 
 /** The example site's Vault; the example CA and Vault IP are defaults only while the address is this one. */
 export { EXAMPLE_VAULT_ADDRESS };
@@ -215,32 +214,10 @@ export function crossFieldIssues(site: Site): { path: (string | number)[]; value
       if (replicas !== undefined && replicas !== 1) out.push({ path: ['workloads', app.key, ...path], value: replicas, message: '1 (this component is a singleton; scale its siblings instead)' });
     }
   }
-  const dex = site.workloads.argocd.dex;
-  if (dex.enabled && (dex.config.trim() === '' || dex.issuerHosts.length === 0)) {
-    out.push({ path: ['workloads', 'argocd', 'dex', dex.config.trim() === '' ? 'config' : 'issuerHosts'], value: dex.enabled ? (dex.config.trim() === '' ? dex.config : dex.issuerHosts) : undefined, message: 'a Dex connector configuration and the identity provider hosts when dex.enabled is true' });
+  // Each app's rules about its own slice (constructs/lib/app.ts `siteIssues`), paths inside workloads.<key>.
+  for (const app of APPS) {
+    for (const i of app.siteIssues?.(site) ?? []) out.push({ path: ['workloads', app.key, ...i.path], value: i.value, message: i.message });
   }
-  if (site.workloads.traefik.kind === 'DaemonSet' && site.workloads.traefik.replicas !== 1) {
-    out.push({ path: ['workloads', 'traefik', 'replicas'], value: site.workloads.traefik.replicas, message: '1 when kind is "DaemonSet" (one pod per node; replicas does not apply)' });
-  }
-
-  // MinIO layouts MinIO itself would refuse (see minioErasureLayout), plus the stack's floor of 4 drives.
-  const m = site.workloads.minio;
-  if (m.mode === 'standalone') {
-    for (const field of ['pods', 'drivesPerPod'] as const) {
-      if (m[field] !== 1) out.push({ path: ['workloads', 'minio', field], value: m[field], message: '1 when workloads.minio.mode is "standalone" (one pod, one drive); set mode: distributed for erasure-coded pods × drives' });
-    }
-  } else {
-    const layout = minioErasureLayout(m.pods, m.drivesPerPod);
-    if ('problem' in layout) out.push({ path: ['workloads', 'minio', layout.field], value: m[layout.field], message: layout.problem });
-    if (m.pods > nodes && site.cluster.antiAffinity === 'required') {
-      out.push({ path: ['workloads', 'minio', 'pods'], value: m.pods, message: `at most ${nodes} (one MinIO pod per node: cluster.antiAffinity is "required" and there ${nodes === 1 ? 'is 1 node' : `are ${nodes} nodes`})` });
-    }
-  }
-  const names = new Set<string>();
-  m.buckets.forEach((b, i) => {
-    if (names.has(b.name)) out.push({ path: ['workloads', 'minio', 'buckets', i, 'name'], value: b.name, message: 'a bucket name that is declared once' });
-    names.add(b.name);
-  });
 
   out.push(...gitIssues(site));
 
@@ -263,11 +240,5 @@ export function crossFieldIssues(site: Site): { path: (string | number)[]; value
   }
   out.push(...loadBalancerIssues(site));
 
-  const w = site.workloads.wazuh.indexer;
-  const heapMi = w.heap.endsWith('g') ? parseInt(w.heap, 10) * 1024 : parseInt(w.heap, 10);
-  const limitMi = toMi(w.resources.limits.memory);
-  if (heapMi * 2 > limitMi) {
-    out.push({ path: ['workloads', 'wazuh', 'indexer', 'heap'], value: w.heap, message: `at most half of the indexer memory limit (${w.resources.limits.memory}), so the JVM off-heap memory fits` });
-  }
   return out;
 }

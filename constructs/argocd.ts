@@ -497,6 +497,12 @@ export const argocdApp: WorkloadApp<'argocd', typeof argocdSchema> = defineApp({
   schema: argocdSchema,
   replicated: [['server', 'replicas'], ['repoServer', 'replicas']],
   singletons: [['controller', 'replicas'], ['redis', 'replicas']],
+  siteIssues: (site) => {
+    const dex = site.workloads.argocd.dex;
+    if (!dex.enabled || (dex.config.trim() !== '' && dex.issuerHosts.length > 0)) return [];
+    const missing = dex.config.trim() === '' ? 'config' : 'issuerHosts';
+    return [{ path: ['dex', missing], value: missing === 'config' ? dex.config : dex.issuerHosts, message: 'a Dex connector configuration and the identity provider hosts when dex.enabled is true' }];
+  },
   namespace: { key: 'argocd', podSecurity: 'restricted' },
   chart: 'argocd',
   wave: -2,

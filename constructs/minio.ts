@@ -22,7 +22,7 @@ import { Endpoint, workloadPeer } from './lib/network';
 import { kvEnvSecret } from './lib/vault';
 import { MINIO_SECRET_KEYS, MINIO_UID, minioSecretPath } from './minio-identity';
 import { MountSpec, ProbeSpec, Workload } from './lib/workload';
-import { alertRule, defineApp, type WorkloadApp } from './lib/app';
+import { alertRule, defineApp, type SiteIssue, type WorkloadApp } from './lib/app';
 import { MinioBuckets } from './minio-buckets';
 
 /** MinIO's container ports. */
@@ -171,6 +171,30 @@ const bucketSchema = z.strictObject({
   versioning: z.boolean().default(false),
 });
 
+/** Layouts MinIO itself would refuse (config/minio-layout.ts), the stack's floor of 4 drives, duplicate buckets. */
+function minioSiteIssues(site: Site): SiteIssue[] {
+  const out: SiteIssue[] = [];
+  const nodes = site.nodes.length;
+  const m = site.workloads.minio;
+  if (m.mode === 'standalone') {
+    for (const field of ['pods', 'drivesPerPod'] as const) {
+      if (m[field] !== 1) out.push({ path: [field], value: m[field], message: '1 when workloads.minio.mode is "standalone" (one pod, one drive); set mode: distributed for erasure-coded pods × drives' });
+    }
+  } else {
+    const layout = minioErasureLayout(m.pods, m.drivesPerPod);
+    if ('problem' in layout) out.push({ path: [layout.field], value: m[layout.field], message: layout.problem });
+    if (m.pods > nodes && site.cluster.antiAffinity === 'required') {
+      out.push({ path: ['pods'], value: m.pods, message: `at most ${nodes} (one MinIO pod per node: cluster.antiAffinity is "required" and there ${nodes === 1 ? 'is 1 node' : `are ${nodes} nodes`})` });
+    }
+  }
+  const names = new Set<string>();
+  m.buckets.forEach((b, i) => {
+    if (names.has(b.name)) out.push({ path: ['buckets', i, 'name'], value: b.name, message: 'a bucket name that is declared once' });
+    names.add(b.name);
+  });
+  return out;
+}
+
 /** `site.workloads.minio`: this app's slice of the site schema (config/schema.ts composes it from the registry). */
 export const minioSchema = z
   .strictObject({
@@ -197,6 +221,7 @@ export const minioSchema = z
 export const minioApp: WorkloadApp<'minio', typeof minioSchema> = defineApp({
   key: 'minio',
   schema: minioSchema,
+  siteIssues: (site) => minioSiteIssues(site),
   namespace: { key: 'storage', podSecurity: 'restricted' },
   chart: 'storage',
   wave: -1,

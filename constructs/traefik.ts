@@ -230,6 +230,10 @@ export const traefikApp: WorkloadApp<'traefik', typeof traefikSchema> = defineAp
   key: 'traefik',
   schema: traefikSchema,
   replicated: [['replicas']],
+  siteIssues: (site) => {
+    const t = site.workloads.traefik;
+    return t.kind === 'DaemonSet' && t.replicas !== 1 ? [{ path: ['replicas'], value: t.replicas, message: '1 when kind is "DaemonSet" (one pod per node; replicas does not apply)' }] : [];
+  },
   namespace: { key: 'ingress', podSecurity: 'restricted' },
   chart: 'ingress',
   wave: 1,

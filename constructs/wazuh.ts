@@ -13,7 +13,7 @@
  * indexer is a node sysctl written by the bootstrap, not a privileged init container.
  */
 import { z } from 'zod';
-import { component, domainName, imageTag, res, statefulComponent } from '../config/fields';
+import { component, domainName, imageTag, res, statefulComponent, toMi } from '../config/fields';
 import { sh } from './lib/quote';
 import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
@@ -368,6 +368,11 @@ export const wazuhApp: WorkloadApp<'wazuh', typeof wazuhSchema> = defineApp({
   schema: wazuhSchema,
   replicated: [['indexer', 'replicas'], ['worker', 'replicas'], ['dashboard', 'replicas']],
   singletons: [['master', 'replicas']],
+  siteIssues: (site) => {
+    const w = site.workloads.wazuh.indexer;
+    const heapMi = w.heap.endsWith('g') ? parseInt(w.heap, 10) * 1024 : parseInt(w.heap, 10);
+    return heapMi * 2 > toMi(w.resources.limits.memory) ? [{ path: ['indexer', 'heap'], value: w.heap, message: `at most half of the indexer memory limit (${w.resources.limits.memory}), so the JVM off-heap memory fits` }] : [];
+  },
   namespace: {
     key: 'security',
     podSecurity: 'baseline',

@@ -2,6 +2,8 @@
  * The site schema composed from the registry (config/schema.ts `workloadsShape`): each app declares its slice of
  * `site.workloads` and which of its components are replicated or singletons; nothing central names an app.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { component, res } from '../config/fields';
 import { ConfigError, validateSite } from '../config/load';
@@ -75,4 +77,15 @@ test('an app added to the registry brings its slice, typed, with its defaults an
   expect(parsed.prometheus.replicas).toBe(1);
   expect(workloads.safeParse({ extra: { replicas: 0 } }).success).toBe(false);
   expect(() => workloadsShape([...APPS, { ...extra, key: 'prometheus' }])).toThrow('site.workloads.prometheus is declared by two apps');
+});
+
+test('crossFieldIssues reads no app\'s slice by name: the app rules come from the declarations', () => {
+  const code = readFileSync(join(__dirname, '..', 'config', 'schema.ts'), 'utf8');
+  expect(code.match(/site\.workloads\.\w+/g) ?? []).toEqual([]);
+});
+
+test('an app\'s siteIssues are blamed inside its slice', () => {
+  expect(issuesOf({ workloads: { argocd: { dex: { enabled: true } } } })).toEqual([{ path: 'workloads.argocd.dex.config', value: '', expected: 'a Dex connector configuration and the identity provider hosts when dex.enabled is true' }]);
+  expect(issuesOf({ workloads: { wazuh: { indexer: { heap: '2g' } } } })).toEqual([{ path: 'workloads.wazuh.indexer.heap', value: '2g', expected: expect.stringContaining('at most half of the indexer memory limit') }]);
+  expect(issuesOf({ workloads: { minio: { buckets: [{ name: 'aaa' }, { name: 'aaa' }] } } })).toEqual([{ path: 'workloads.minio.buckets[1].name', value: 'aaa', expected: 'a bucket name that is declared once' }]);
 });

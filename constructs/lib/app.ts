@@ -107,6 +107,18 @@ export interface AppDefinition {
   readonly replicated?: readonly (readonly string[])[];
   /** Paths of the `replicas` fields of singleton components: always 1. */
   readonly singletons?: readonly (readonly string[])[];
+  /**
+   * Rules across the fields of the app's slice that zod cannot state field by field (run once every field is
+   * valid; config/schema.ts crossFieldIssues). Each blames a path inside `site.workloads.<key>`.
+   */
+  readonly siteIssues?: (site: Site) => readonly SiteIssue[];
+}
+
+/** A problem with the site, blamed on a field: `path` is inside the app's slice, `message` what is allowed. */
+export interface SiteIssue {
+  readonly path: readonly (string | number)[];
+  readonly value: unknown;
+  readonly message: string;
 }
 
 /**
