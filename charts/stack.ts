@@ -9,11 +9,13 @@
  * registry refuses additions, so a late declaration is an error instead of a silently missing job or flow.
  */
 import { App } from 'cdk8s';
-import { Site } from '../config/schema';
-import { AppDefinition, stackCharts } from '../constructs/lib/app';
+import type { Site } from '../config/schema';
+import { AppDefinition, mustDenyRules, stackCharts } from '../constructs/lib/app';
 import { StackContext } from '../constructs/lib/context';
 import { APPS } from '../constructs/registry';
 import { addBootstrapFiles } from '../day0/bootstrap';
+// Types only: synthesis needs no module of verify at run time (the cdk8s CLI bundles charts/ without verify/).
+import type { ExposureRoute, MustDenyRule } from '../verify/contracts/declared';
 import { buildAppsChart } from './apps';
 import { buildPlatformChart } from './platform';
 import { StackChart } from './stack-chart';
@@ -68,6 +70,9 @@ export function buildStack(site: Site, opts: BuildOptions = {}): Stack {
     if (apps) charts.push(apps);
     addBootstrapFiles(ctx);
     ctx.addFile('intent/flows.json', () => `${JSON.stringify(ctx.net.intent(), null, 2)}\n`);
+    // What the apps declare about exposure and denied flows, for verify (verify/contracts/declared.ts).
+    ctx.addFile('intent/exposure.json', () => `${JSON.stringify({ routes: ctx.exposures } satisfies { routes: readonly ExposureRoute[] }, null, 2)}\n`);
+    ctx.addFile('intent/must-deny.json', () => `${JSON.stringify({ mustDeny: mustDenyRules(ctx.site, ctx.apps) satisfies MustDenyRule[] }, null, 2)}\n`);
   }, charts);
   return { app, ctx, charts };
 }

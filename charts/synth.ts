@@ -7,7 +7,7 @@
  */
 import { ApiObject, Chart } from 'cdk8s';
 import { repoRoot } from '../config/load';
-import { Site } from '../config/schema';
+import type { Site } from '../config/schema';
 import { checkOutdir, replaceTree } from './outdir';
 import { BuildOptions, buildStack, Stack } from './stack';
 import { CLUSTER_SCOPED } from './stack-chart';

@@ -12,7 +12,7 @@
  *   volumes); cAdvisor's root container reports the node filesystems those volumes live on.
  * - Each workload's own /metrics, for one rule per workload on a signal it really exposes.
  */
-import { toMi } from '../config/schema';
+import { toMi } from '../config/fields';
 import { AlertRule, alertRule } from './lib/app';
 import { StackContext } from './lib/context';
 import type { Workload } from './lib/workload';

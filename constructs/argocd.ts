@@ -11,6 +11,9 @@
  * create a role granting more than it holds), and lives outside the synced folders, in
  * dist/bootstrap/argocd/controller-rbac.yaml, applied by the operator (see `finalize`).
  */
+import { z } from 'zod';
+import { component, domainName, imageTag, res, resourcesSchema, versionOverride } from '../config/fields';
+import { dexConfig } from '../config/scalars';
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
@@ -22,7 +25,7 @@ import { fqdns, tcp } from './lib/network';
 import { READ, ResourceRule, Verb } from './lib/rbac';
 import { MountSpec, Workload } from './lib/workload';
 import { toYaml, yamlDoc } from './lib/yaml';
-import { alertRule, defineApp } from './lib/app';
+import { alertRule, defineApp, type WorkloadApp } from './lib/app';
 
 export const ARGOCD_UID = 999;
 const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
@@ -308,7 +311,7 @@ export class ArgoCd extends Construct {
     for (const c of [this.server, this.controller, this.applicationSet]) ctx.allowApiServer(c.peer, `${c.name} reads and writes the cluster state`);
     // Exactly the hosts and ports of the repositories the Applications name (the stack and the LAN mirrors).
     for (const e of repoURLsOf(site).map(gitEndpoint)) this.repoServer.connectPorts(fqdns([e.host]), [tcp(e.port)], `repo-server fetches ${e.url}`);
-    httpsRoute(this, 'route', ctx, { subdomain: 'argocd', backend: this.server.endpoint('http') });
+    httpsRoute(this, 'route', ctx, { subdomain: 'argocd', backend: this.server.endpoint('http'), exposure: { audience: 'lan', exposes: 'Argo CD UI and API; local admin login (or Dex SSO), RBAC in argocd-rbac-cm' } });
 
     const labels = { 'app.kubernetes.io/part-of': 'argocd', 'app.kubernetes.io/managed-by': 'cdk8s' };
     new k8s.KubeConfigMap(this, 'cmd-params', { metadata: { name: 'argocd-cmd-params-cm', namespace: ns, labels: { ...labels, 'app.kubernetes.io/name': 'argocd-cmd-params-cm' } }, data: params });
@@ -463,9 +466,43 @@ function dedupe(rules: readonly k8s.PolicyRule[]): k8s.PolicyRule[] {
   });
 }
 
+/** `site.workloads.argocd`: this app's slice of the site schema (config/schema.ts composes it from the registry). */
+export const argocdSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    version: imageTag.optional(),
+    /** Dex for SSO. Off by default: the local admin account is enough for one operator. */
+    dex: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        /** Dex connectors as YAML (argocd-cm `dex.config`); secrets referenced as `$dex.<key>` from argocd-secret, never inline. */
+        config: dexConfig.default(''),
+        /** Identity-provider hosts Dex calls (HTTPS). */
+        issuerHosts: z.array(domainName).default([]),
+        resources: resourcesSchema.default(res('20m', '64Mi', '128Mi')),
+      })
+      .prefault({}),
+    controller: z.strictObject(component({ resources: res('250m', '512Mi', '1Gi') })).prefault({}),
+    repoServer: z.strictObject(component({ resources: res('100m', '256Mi', '1Gi') })).prefault({}),
+    server: z.strictObject(component({ resources: res('50m', '128Mi', '256Mi') })).prefault({}),
+    /** Redis is its own image (config/versions.ts argocdRedis): `version` overrides that pin. */
+    redis: z.strictObject({ ...versionOverride, ...component({ resources: res('50m', '64Mi', '128Mi') }) }).prefault({}),
+    applicationSet: z.strictObject(component({ resources: res('50m', '64Mi', '256Mi') })).prefault({}),
+  })
+  .prefault({});
+
 /** Argo CD itself, managed from git after a one-time bootstrap (docs/gitops.md): chart `argocd`. */
-export const argocdApp = defineApp({
+export const argocdApp: WorkloadApp<'argocd', typeof argocdSchema> = defineApp({
   key: 'argocd',
+  schema: argocdSchema,
+  replicated: [['server', 'replicas'], ['repoServer', 'replicas']],
+  singletons: [['controller', 'replicas'], ['redis', 'replicas']],
+  siteIssues: (site) => {
+    const dex = site.workloads.argocd.dex;
+    if (!dex.enabled || (dex.config.trim() !== '' && dex.issuerHosts.length > 0)) return [];
+    const missing = dex.config.trim() === '' ? 'config' : 'issuerHosts';
+    return [{ path: ['dex', missing], value: missing === 'config' ? dex.config : dex.issuerHosts, message: 'a Dex connector configuration and the identity provider hosts when dex.enabled is true' }];
+  },
   namespace: { key: 'argocd', podSecurity: 'restricted' },
   chart: 'argocd',
   wave: -2,

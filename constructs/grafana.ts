@@ -4,6 +4,8 @@
  * (GF_SECURITY_ADMIN_*__FILE), /var/lib/grafana is an emptyDir. No API permissions; the only API token in
  * the pod is the Vault agent's projected one.
  */
+import { z } from 'zod';
+import { component, res, versionOverride } from '../config/fields';
 import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
@@ -16,7 +18,7 @@ import { ini as iniValue } from './lib/quote';
 import { kvPath, kvValueSecret } from './lib/vault';
 import { Workload } from './lib/workload';
 import { yamlDoc } from './lib/yaml';
-import { alertRule, defineApp } from './lib/app';
+import { alertRule, defineApp, type WorkloadApp } from './lib/app';
 import { prometheusEndpoint } from './prometheus';
 
 export const GRAFANA_UID = 472;
@@ -142,13 +144,22 @@ export class Grafana extends Construct {
     });
     if (props.prometheus) this.workload.connect(props.prometheus, 'Grafana queries Prometheus (datasource)');
     // Sessions live in each pod's own sqlite (ADR 0010): with several replicas a browser must stay on one pod.
-    httpsRoute(this, 'route', ctx, { subdomain: 'grafana', backend: this.workload.endpoint('http'), ...(cfg.replicas > 1 ? { stickyCookie: 'grafana_pod' } : {}) });
+    httpsRoute(this, 'route', ctx, { subdomain: 'grafana', backend: this.workload.endpoint('http'), ...(cfg.replicas > 1 ? { stickyCookie: 'grafana_pod' } : {}),
+      exposure: { audience: 'lan', exposes: 'Grafana UI and API; login required (admin from Vault), anonymous access and sign-up off' },
+    });
   }
 }
 
+/** `site.workloads.grafana`: this app's slice of the site schema (config/schema.ts composes it from the registry). */
+export const grafanaSchema = z
+  .strictObject({ enabled: z.boolean().default(true), ...versionOverride, ...component({ resources: res('100m', '256Mi', '512Mi') }) })
+  .prefault({});
+
 /** Grafana with the stack's dashboards and Prometheus as its datasource: chart `monitoring`. */
-export const grafanaApp = defineApp({
+export const grafanaApp: WorkloadApp<'grafana', typeof grafanaSchema> = defineApp({
   key: 'grafana',
+  schema: grafanaSchema,
+  replicated: [['replicas']],
   namespace: { key: 'monitoring', podSecurity: 'restricted' },
   chart: 'monitoring',
   wave: 0,

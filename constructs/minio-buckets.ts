@@ -9,7 +9,7 @@
  * suppressed because mc prints an invalid key back in its error message.
  */
 import { Construct } from 'constructs';
-import { Site } from '../config/schema';
+import type { Site } from '../config/schema';
 import { IMAGES, imageOf } from '../config/versions';
 import { StackContext } from './lib/context';
 import type { Minio } from './minio';

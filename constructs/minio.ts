@@ -10,8 +10,11 @@
  * Root credentials come from Vault as an env file MinIO reads itself (MINIO_CONFIG_ENV_FILE); the console talks
  * to the S3 API inside the pod (127.0.0.1:9000), so only the S3 API needs peers. See docs/adr/0050-0053.
  */
+import { z } from 'zod';
+import { dnsLabel, imageTag, memoryQuantity, res, resourcesSchema } from '../config/fields';
 import { Construct } from 'constructs';
-import { minioErasureLayout, Site } from '../config/schema';
+import type { Site } from '../config/schema';
+import { minioErasureLayout } from '../config/minio-layout';
 import { IMAGES, imageOf } from '../config/versions';
 import { StackContext } from './lib/context';
 import { httpsRoute } from './lib/ingress';
@@ -19,7 +22,7 @@ import { Endpoint, workloadPeer } from './lib/network';
 import { kvEnvSecret } from './lib/vault';
 import { MINIO_SECRET_KEYS, MINIO_UID, minioSecretPath } from './minio-identity';
 import { MountSpec, ProbeSpec, Workload } from './lib/workload';
-import { alertRule, defineApp } from './lib/app';
+import { alertRule, defineApp, type SiteIssue, type WorkloadApp } from './lib/app';
 import { MinioBuckets } from './minio-buckets';
 
 /** MinIO's container ports. */
@@ -30,6 +33,11 @@ export const MINIO_API_PORT = 9000;
  * (minio/minio cmd/metrics-router.go @ RELEASE.2025-09-07T16-13-09Z; conformance/facts/exposure.ts).
  */
 export const MINIO_METRICS_PATHS: readonly string[] = ['/minio/prometheus/', '/minio/v2/metrics/', '/minio/metrics/'];
+/**
+ * The unauthenticated metrics endpoints MinIO serves under those prefixes (ADR-0052): what the s3 route must
+ * never forward, whatever its rule looks like (dist/intent/exposure.json `denyPaths`).
+ */
+export const MINIO_METRICS_ENDPOINTS: readonly string[] = ['/minio/prometheus/metrics', '/minio/v2/metrics/cluster', '/minio/v2/metrics/node', '/minio/v2/metrics/bucket', '/minio/v2/metrics/resource', '/minio/metrics/v3'];
 export const MINIO_CONSOLE_PORT = 9001;
 /** The file the Vault agent renders and MinIO reads (MINIO_CONFIG_ENV_FILE). */
 export const MINIO_ENV_FILE = '/vault/secrets/config.env';
@@ -148,14 +156,72 @@ export class Minio extends Construct {
       w.allowFrom(workloadPeer(c.namespace, c.app), ['api'], `S3 client ${c.namespace}/${c.app} (workloads.minio.clients)`);
     }
     // Metrics are public on :9000 (ADR-0052) for Prometheus; S3 clients on the LAN do not get them.
-    httpsRoute(this, 's3-route', ctx, { subdomain: 's3', backend: this.api, excludePaths: MINIO_METRICS_PATHS });
-    httpsRoute(this, 'console-route', ctx, { subdomain: 'minio', backend: this.console });
+    httpsRoute(this, 's3-route', ctx, {
+      subdomain: 's3',
+      backend: this.api,
+      excludePaths: MINIO_METRICS_PATHS,
+      exposure: { audience: 'lan', exposes: 'S3 API (every request signed with MinIO credentials); not the unauthenticated metrics (ADR-0052)', denyPaths: [...MINIO_METRICS_ENDPOINTS] },
+    });
+    httpsRoute(this, 'console-route', ctx, { subdomain: 'minio', backend: this.console, exposure: { audience: 'lan', exposes: 'MinIO console; login with MinIO credentials' } });
   }
 }
 
+const bucketSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'an S3 bucket name: 3-63 lower-case letters, digits, "." or "-"' }),
+  versioning: z.boolean().default(false),
+});
+
+/** Layouts MinIO itself would refuse (config/minio-layout.ts), the stack's floor of 4 drives, duplicate buckets. */
+function minioSiteIssues(site: Site): SiteIssue[] {
+  const out: SiteIssue[] = [];
+  const nodes = site.nodes.length;
+  const m = site.workloads.minio;
+  if (m.mode === 'standalone') {
+    for (const field of ['pods', 'drivesPerPod'] as const) {
+      if (m[field] !== 1) out.push({ path: [field], value: m[field], message: '1 when workloads.minio.mode is "standalone" (one pod, one drive); set mode: distributed for erasure-coded pods × drives' });
+    }
+  } else {
+    const layout = minioErasureLayout(m.pods, m.drivesPerPod);
+    if ('problem' in layout) out.push({ path: [layout.field], value: m[layout.field], message: layout.problem });
+    if (m.pods > nodes && site.cluster.antiAffinity === 'required') {
+      out.push({ path: ['pods'], value: m.pods, message: `at most ${nodes} (one MinIO pod per node: cluster.antiAffinity is "required" and there ${nodes === 1 ? 'is 1 node' : `are ${nodes} nodes`})` });
+    }
+  }
+  const names = new Set<string>();
+  m.buckets.forEach((b, i) => {
+    if (names.has(b.name)) out.push({ path: ['buckets', i, 'name'], value: b.name, message: 'a bucket name that is declared once' });
+    names.add(b.name);
+  });
+  return out;
+}
+
+/** `site.workloads.minio`: this app's slice of the site schema (config/schema.ts composes it from the registry). */
+export const minioSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    version: imageTag.optional(),
+    /** `standalone`: one pod, one drive. `distributed`: `pods` × `drivesPerPod` with erasure coding. */
+    mode: z.enum(['standalone', 'distributed']).default('standalone'),
+    pods: z.number().int().min(1).max(32).default(1),
+    drivesPerPod: z.number().int().min(1).max(16).default(1),
+    storage: memoryQuantity.default('50Gi'),
+    resources: resourcesSchema.default(res('100m', '512Mi', '1Gi')),
+    buckets: z.array(bucketSchema).default([{ name: 'backups', versioning: true }, { name: 'loki', versioning: false }]),
+    /**
+     * In-cluster S3 clients allowed to reach :9000 besides Traefik and Prometheus: workloads of the stack by
+     * namespace and name (app.kubernetes.io/name). An entry whose workload is not deployed adds no rule.
+     */
+    clients: z.array(z.strictObject({ namespace: dnsLabel, app: dnsLabel })).default([{ namespace: 'monitoring', app: 'loki' }, { namespace: 'velero', app: 'velero' }]),
+    /** The `minio-buckets` Job (mc) that creates the buckets after each sync. */
+    bucketJob: z.strictObject({ resources: resourcesSchema.default(res('10m', '32Mi', '128Mi', '200m')) }).prefault({}),
+  })
+  .prefault({});
+
 /** MinIO (StatefulSet, Services, routes s3.<domain> and minio.<domain>) and the bucket Job: chart `storage`. */
-export const minioApp = defineApp({
+export const minioApp: WorkloadApp<'minio', typeof minioSchema> = defineApp({
   key: 'minio',
+  schema: minioSchema,
+  siteIssues: (site) => minioSiteIssues(site),
   namespace: { key: 'storage', podSecurity: 'restricted' },
   chart: 'storage',
   wave: -1,

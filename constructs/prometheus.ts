@@ -7,10 +7,13 @@
  * `host`/`remote-node` entities), and the kubelet/cAdvisor through the API server proxy
  * (docs/adr/0011-scrape-config-from-declarations.md).
  */
+import { z } from 'zod';
+import { duration, res, statefulComponent, versionOverride } from '../config/fields';
 import { Construct } from 'constructs';
 import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { Site, toMi } from '../config/schema';
+import type { Site } from '../config/schema';
+import { toMi } from '../config/fields';
 import { imageOf, tagOf } from '../config/versions';
 import { alertRules } from './alert-rules';
 import { StackContext } from './lib/context';
@@ -19,7 +22,7 @@ import { Endpoint, entity, KUBE_DNS, pods, tcp, workloadPeer } from './lib/netwo
 import { READ } from './lib/rbac';
 import { Workload } from './lib/workload';
 import { yamlDoc } from './lib/yaml';
-import { alertRule, defineApp } from './lib/app';
+import { alertRule, defineApp, type WorkloadApp } from './lib/app';
 import { adminAllowList, httpsRoute } from './lib/ingress';
 
 /**
@@ -241,9 +244,21 @@ export function prometheusEndpoint(site: Site): Endpoint {
   return { peer: workloadPeer(site.namespaces.monitoring, 'prometheus'), port: tcp(PROMETHEUS_PORT), name: 'http', service: { name: 'prometheus', port: PROMETHEUS_PORT } };
 }
 
+/** `site.workloads.prometheus`: this app's slice of the site schema (config/schema.ts composes it from the registry). */
+export const prometheusSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    ...versionOverride,
+    ...statefulComponent({ resources: res('200m', '1Gi', '2Gi'), storage: '20Gi' }),
+    retention: duration.default('15d'),
+  })
+  .prefault({});
+
 /** Prometheus, its configuration from every declared scrape target, and its allowlisted route: chart `monitoring`. */
-export const prometheusApp = defineApp({
+export const prometheusApp: WorkloadApp<'prometheus', typeof prometheusSchema> = defineApp({
   key: 'prometheus',
+  schema: prometheusSchema,
+  replicated: [['replicas']],
   namespace: { key: 'monitoring', podSecurity: 'restricted' },
   chart: 'monitoring',
   wave: 0,
@@ -256,7 +271,10 @@ export const prometheusApp = defineApp({
     // The Prometheus UI has no login: only the admin allowlist may reach it through Traefik.
     const allow = adminAllowList(chart, 'admin-allowlist', ctx, ctx.site.namespaces.monitoring);
     // --web.enable-lifecycle is on for the config reloader (pod-local); the LAN gets the UI and API, not quit/reload.
-    httpsRoute(chart, 'prometheus-route', ctx, { subdomain: 'prometheus', backend: prometheus.workload.endpoint('http'), middlewares: [allow], excludePaths: PROMETHEUS_LIFECYCLE_PATHS });
+    httpsRoute(chart, 'prometheus-route', ctx, {
+      subdomain: 'prometheus', backend: prometheus.workload.endpoint('http'), middlewares: [allow], excludePaths: PROMETHEUS_LIFECYCLE_PATHS,
+      exposure: { audience: 'admin', exposes: 'Prometheus UI and query API (no login): admin ranges only, never the lifecycle API', denyPaths: [...PROMETHEUS_LIFECYCLE_PATHS] },
+    });
   },
   dashboards: () => [
     {

@@ -14,7 +14,7 @@ import { traefikApp } from './traefik';
 import { vaultInjectorApp } from './vault-injector';
 import { wazuhApp } from './wazuh';
 
-export const APPS: readonly AppDefinition[] = [
+export const APPS = [
   vaultInjectorApp,
   traefikApp,
   argocdApp,
@@ -22,4 +22,4 @@ export const APPS: readonly AppDefinition[] = [
   wazuhApp,
   prometheusApp,
   grafanaApp,
-];
+] as const satisfies readonly AppDefinition[];

@@ -13,6 +13,8 @@
  *   informers Traefik v3.6.6 starts there (conformance/facts/traefik.ts). No cluster-wide access.
  * - Egress only to routed backends (added by each httpsRoute), the API server and DNS.
  */
+import { z } from 'zod';
+import { cidr, component, res, versionOverride } from '../config/fields';
 import { Construct } from 'constructs';
 import { IngressRoute, IngressRouteSpecRoutesKind, IngressRouteSpecRoutesServicesKind } from '../imports/traefik-ingressroute-traefik.io';
 import { imageOf, tagOf } from '../config/versions';
@@ -24,7 +26,7 @@ import { ResourceRule } from './lib/rbac';
 import { PkiCertificate, pkiSecretCall, pkiTemplateSecret } from './lib/vault';
 import { Workload } from './lib/workload';
 import { yamlDoc } from './lib/yaml';
-import { alertRule, defineApp } from './lib/app';
+import { alertRule, defineApp, type WorkloadApp } from './lib/app';
 import { workloadPeer } from './lib/network';
 
 export const TRAEFIK_UID = 65532;
@@ -146,6 +148,7 @@ export class Traefik extends Construct {
 
     // Dashboard (api@internal) behind the admin allowlist.
     const allow = adminAllowList(this, 'admin-allowlist', ctx, ns);
+    ctx.addExposure({ host: 'traefik', audience: 'admin', exposes: 'Traefik dashboard and API (read-only, no login): admin ranges only' });
     new IngressRoute(this, 'dashboard', {
       metadata: { name: 'traefik-dashboard', namespace: ns, labels: { 'app.kubernetes.io/managed-by': 'cdk8s', 'app.kubernetes.io/name': 'traefik' } },
       spec: {
@@ -165,6 +168,7 @@ export class Traefik extends Construct {
     // Hubble UI (Cilium, kube-system): routed by the file provider (above), so no Role in kube-system, where
     // Traefik's Secret informer would otherwise read every Secret. Traefik reaches the pods through the Service.
     if (site.cilium.hubbleUi) {
+      ctx.addExposure({ host: 'hubble', audience: 'admin', exposes: 'Hubble UI, every flow of the cluster (no login): admin ranges only' });
       const hubble = { kind: 'pods' as const, namespace: 'kube-system', labels: { 'k8s-app': 'hubble-ui' } };
       ctx.net.allowPorts(this.workload.peer, hubble, [{ port: 8081, protocol: 'TCP' }], `Traefik routes https://${hubbleHost}`);
     }
@@ -200,9 +204,36 @@ export function hubbleFileConfig(host: string, sourceRange: readonly string[]): 
   return yamlDoc(config).trimEnd();
 }
 
+/** `site.workloads.traefik`: this app's slice of the site schema (config/schema.ts composes it from the registry). */
+export const traefikSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /**
+     * One pod per node, so whichever node holds the LoadBalancer address serves it locally and keeps the
+     * client address (externalTrafficPolicy Local; ADR-0070); or a Deployment of `replicas`.
+     * @default 'DaemonSet'
+     */
+    kind: z.enum(['Deployment', 'DaemonSet']).default('DaemonSet'),
+    ...versionOverride,
+    ...component({ resources: res('100m', '128Mi', '256Mi') }),
+    /**
+     * Source ranges allowed to reach the admin UIs (Prometheus, Traefik dashboard, Hubble). Needs a provider
+     * that keeps client addresses; [] leaves them to `kubectl port-forward`.
+     * @default [cluster.lanCidr] with provider cilium, [] with servicelb (config/addresses.ts).
+     */
+    adminAllowCidrs: z.array(cidr).default(['192.168.10.0/24']),
+  })
+  .prefault({});
+
 /** Traefik, its dashboard and the Hubble UI route: chart `ingress`. */
-export const traefikApp = defineApp({
+export const traefikApp: WorkloadApp<'traefik', typeof traefikSchema> = defineApp({
   key: 'traefik',
+  schema: traefikSchema,
+  replicated: [['replicas']],
+  siteIssues: (site) => {
+    const t = site.workloads.traefik;
+    return t.kind === 'DaemonSet' && t.replicas !== 1 ? [{ path: ['replicas'], value: t.replicas, message: '1 when kind is "DaemonSet" (one pod per node; replicas does not apply)' }] : [];
+  },
   namespace: { key: 'ingress', podSecurity: 'restricted' },
   chart: 'ingress',
   wave: 1,

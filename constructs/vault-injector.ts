@@ -13,7 +13,7 @@ import { imageOf, IMAGES } from '../config/versions';
 import { StackContext } from './lib/context';
 import { entity } from './lib/network';
 import { Workload } from './lib/workload';
-import { defineApp } from './lib/app';
+import { type AppDefinition, defineApp } from './lib/app';
 
 export const INJECTOR_NAME = 'vault-agent-injector';
 export const WEBHOOK_NAME = 'vault-agent-injector-cfg';
@@ -105,7 +105,8 @@ export class VaultInjector extends Construct {
 }
 
 /** The Vault Agent Injector and Vault's TokenReview identity: chart `vault`, always deployed. */
-export const vaultInjectorApp = defineApp({
+// Annotated: the registry's type (and with it the Site type) must not depend on this body.
+export const vaultInjectorApp: AppDefinition = defineApp({
   key: 'vault-injector',
   namespace: { key: 'vault', podSecurity: 'restricted' },
   chart: 'vault',

@@ -3,7 +3,7 @@
  * agent, checking each hop of agent → dashboard, the credential rules, and the one command that is not
  * automatic (reloading rotated internal users). Lines go into each workload's shell block.
  */
-import { Site } from '../config/schema';
+import type { Site } from '../config/schema';
 import { WAZUH_SECRETS, WazuhSecret } from '../config/wazuh-secrets';
 import { IMAGES } from '../config/versions';
 import { DASHBOARD_CERTS, INDEXER_CERTS, INDEXER_CONF, INDEXER_HOME, MANAGER_CERTS, SECRETS_DIR, securityAdminCommand } from './wazuh-config';

@@ -12,6 +12,8 @@
  * why the `security` namespace enforces `baseline` (reason on the Namespace). `vm.max_map_count` for the
  * indexer is a node sysctl written by the bootstrap, not a privileged init container.
  */
+import { z } from 'zod';
+import { component, domainName, imageTag, res, statefulComponent, toMi } from '../config/fields';
 import { sh } from './lib/quote';
 import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
@@ -26,7 +28,7 @@ import { lbAddresses } from '../config/loadbalancer';
 import { kvPath, kvTemplateSecret, kvValueSecret, PkiCertificate, PkiField, PkiOptions, pkiSecret, VaultSecret } from './lib/vault';
 import { Workload } from './lib/workload';
 import { ServersTransport } from '../imports/traefik-serverstransport-traefik.io';
-import { alertRule, defineApp } from './lib/app';
+import { alertRule, defineApp, type WorkloadApp } from './lib/app';
 import { wazuhRunbook } from './wazuh-runbook';
 import {
   DASHBOARD_CERTS,
@@ -330,13 +332,47 @@ export class Wazuh extends Construct {
         spec: { serverName: svc('wazuh-dashboard'), insecureSkipVerify: true },
       });
     }
-    httpsRoute(this, 'route', ctx, { subdomain: 'wazuh', backend: this.dashboard.endpoint('dashboard'), backendScheme: 'https', serversTransport: 'wazuh-dashboard' });
+    httpsRoute(this, 'route', ctx, { subdomain: 'wazuh', backend: this.dashboard.endpoint('dashboard'), backendScheme: 'https', serversTransport: 'wazuh-dashboard',
+      exposure: { audience: 'lan', exposes: "Wazuh dashboard; login against the indexer's internal users" },
+    });
   }
 }
 
+/**
+ * `site.workloads.wazuh`. Its credentials live in Vault KV `<kvMount>/security/wazuh`, outside this file; what each key may
+ * contain (cluster key: exactly 32 letters/digits; API password: the Wazuh API policy) is in
+ * config/wazuh-secrets.ts, checked by the containers at start and listed in docs/runbook.md.
+ */
+export const wazuhSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    version: imageTag.optional(),
+    indexer: z
+      .strictObject({
+        ...statefulComponent({ resources: res('500m', '1536Mi', '2Gi'), storage: '20Gi' }),
+        /** JVM heap (-Xms/-Xmx); must leave room below the memory limit. */
+        heap: z.string().regex(/^[1-9]\d*[mg]$/, { message: 'a JVM heap size such as "1g" or "768m"' }).default('1g'),
+      })
+      .prefault({}),
+    master: z.strictObject(statefulComponent({ resources: res('200m', '512Mi', '1Gi'), storage: '5Gi' })).prefault({}),
+    worker: z.strictObject(statefulComponent({ resources: res('200m', '512Mi', '1Gi'), storage: '5Gi' })).prefault({}),
+    dashboard: z.strictObject(component({ resources: res('100m', '512Mi', '1Gi') })).prefault({}),
+    /** FQDNs the managers may download CTI/vulnerability feeds from; empty = feeds off. */
+    feedHosts: z.array(domainName).default(['cti.wazuh.com', 'packages.wazuh.com']),
+  })
+  .prefault({});
+
 /** Wazuh (indexer, managers, dashboard): chart `security`. */
-export const wazuhApp = defineApp({
+export const wazuhApp: WorkloadApp<'wazuh', typeof wazuhSchema> = defineApp({
   key: 'wazuh',
+  schema: wazuhSchema,
+  replicated: [['indexer', 'replicas'], ['worker', 'replicas'], ['dashboard', 'replicas']],
+  singletons: [['master', 'replicas']],
+  siteIssues: (site) => {
+    const w = site.workloads.wazuh.indexer;
+    const heapMi = w.heap.endsWith('g') ? parseInt(w.heap, 10) * 1024 : parseInt(w.heap, 10);
+    return heapMi * 2 > toMi(w.resources.limits.memory) ? [{ path: ['indexer', 'heap'], value: w.heap, message: `at most half of the indexer memory limit (${w.resources.limits.memory}), so the JVM off-heap memory fits` }] : [];
+  },
   namespace: {
     key: 'security',
     podSecurity: 'baseline',

@@ -12,7 +12,7 @@
 import { App, Chart } from 'cdk8s';
 import { HelmChart } from '../imports/helm-controller-helmchart-helm.cattle.io';
 import { IMAGES, VERSIONS } from '../config/versions';
-import { Site } from '../config/schema';
+import type { Site } from '../config/schema';
 import { StackContext } from '../constructs/lib/context';
 import { comment, hcl, sh } from '../constructs/lib/quote';
 import { kvKeysOf, PkiCertificate, pkiParams, pkiRoleFor, REVIEWER_SECRET, VaultBinding } from '../constructs/lib/vault';

@@ -5,7 +5,7 @@
  */
 import { sh } from '../constructs/lib/quote';
 import { credentialPrefix, gitEndpoint, mirrorsOf, UPSTREAM_REPOS, UpstreamRepoName } from '../config/git';
-import { Site } from '../config/schema';
+import type { Site } from '../config/schema';
 import { CONTROLLER_RBAC_FILE } from '../constructs/argocd';
 
 

@@ -35,7 +35,7 @@ export function runbookDoc(): string {
 export function verifyDocs(dist = join(root, 'dist')): Record<string, string> {
   const ctx = siteContextFor(resolveSite([]).site, dist);
   return {
-    'docs/network-flows.md': renderFlowsDoc(analyseNetwork(ctx, loadMustDeny())),
+    'docs/network-flows.md': renderFlowsDoc(analyseNetwork(ctx, loadMustDeny(ctx).rules)),
     'docs/rbac.md': renderRbacDoc(ctx.docs),
   };
 }

@@ -172,7 +172,7 @@ test('Prometheus 9090 is reachable only from Grafana, Traefik (allowlisted route
   expect(from.sort()).toEqual(['workload:ingress/traefik:9090', 'workload:monitoring/grafana:9090', 'workload:monitoring/prometheus:9090']);
   expect(flowAllowed({ kind: 'entity', entity: 'world' }, workloadPeer('monitoring', 'prometheus'), 9090)).toBe(false);
   const route = findResource('IngressRoute', 'prometheus', 'monitoring').spec as { routes: { match: string; middlewares: { name: string }[] }[]; tls: object };
-  // The lifecycle API (--web.enable-lifecycle, for the reloader) is never forwarded (verify/exposure.yaml).
+  // The lifecycle API (--web.enable-lifecycle, for the reloader) is never forwarded (the route's exposure.denyPaths, dist/intent/exposure.json).
   expect(route.routes[0]!.match).toBe('Host(`prometheus.domus.lan`) && !PathPrefix(`/-/quit`) && !PathPrefix(`/-/reload`)');
   expect(route.routes[0]!.middlewares.map((m) => m.name)).toEqual(['admin-allowlist']);
   expect(route.tls).toEqual({});

@@ -4,14 +4,16 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { chartNames } from '../charts/stack';
 import { APP_WAVES } from '../charts/apps';
 import { IMAGES } from '../config/versions';
 import { validateSite } from '../config/load';
 import { AppDefinition, defineApp, stackCharts, stackNamespaces } from '../constructs/lib/app';
 import { APPS } from '../constructs/registry';
+import { synthesize } from '../charts/synth';
+import { runChecks } from '../verify/cli';
 import { findAll, synth } from './helpers';
+import { siteContext } from './verify/site-context';
 
 const site = validateSite({}, 'test');
 
@@ -44,11 +46,23 @@ test('the namespaces and their Pod Security levels come from the apps', () => {
   }
 });
 
-test('verify/must-deny.yaml is exactly what the apps declare', () => {
-  const file = (parse(readFileSync(join(__dirname, '..', 'verify', 'must-deny.yaml'), 'utf8')) as { mustDeny: unknown[] }).mustDeny;
+test('dist/intent/must-deny.json is exactly what the apps declare', () => {
+  const file = (JSON.parse(synth().files.get('intent/must-deny.json')!) as { mustDeny: unknown[] }).mustDeny;
   const declared = APPS.flatMap((a) => a.mustDeny ?? []);
+  expect(declared.length).toBeGreaterThan(10);
   const key = (x: unknown) => JSON.stringify(Object.entries(x as object).sort());
   expect(file.map(key).sort()).toEqual(declared.map(key).sort());
+});
+
+test('must-deny.json names the site\'s namespaces, so a site that renames one keeps every rule, and verify passes on it', () => {
+  const renamed = validateSite({ namespaces: { monitoring: 'mon', security: 'sec' } }, 'test');
+  const out = synthesize(renamed);
+  const rules = (JSON.parse(out.files.get('intent/must-deny.json')!) as { mustDeny: { from: string; to: string; exceptNamespace?: string }[] }).mustDeny;
+  expect(rules).toContainEqual(expect.objectContaining({ from: 'world', to: 'mon/prometheus', port: 9090 }));
+  expect(rules).toContainEqual(expect.objectContaining({ from: '*', to: 'sec/wazuh-indexer', exceptNamespace: 'sec' }));
+  expect(rules.flatMap((r) => [r.from, r.to]).filter((p) => /^(monitoring|security)\//.test(p))).toEqual([]);
+  const errors = runChecks(siteContext(renamed, out.files), { maxShare: 0.8 }).findings.filter((f) => f.severity === 'error');
+  expect(errors.map((f) => `${f.check}: ${f.message}`)).toEqual([]);
 });
 
 const base: AppDefinition = { key: 'x', namespace: { key: 'x', podSecurity: 'restricted' }, chart: 'x', wave: 0, images: [], enabled: () => true, routed: false, build: () => undefined };

@@ -2,18 +2,23 @@
  * docs/adding-an-app.md, proven: the whoami app is one file (test/fixtures/apps/whoami.ts, written as a
  * constructs/<app>.ts would be) plus one registry line (`[...APPS, whoamiApp]`). Nothing else is edited, and
  * the namespace, the workload, the route and its Traefik → whoami flow, the Vault role and policy, the scrape
- * job and its flow, the dashboard, the alert and the Argo CD Application all appear.
+ * job and its flow, the dashboard, the alert and the Argo CD Application all appear, and `npm run verify`'s
+ * checks pass on that dist/: its exposure and must-deny flows come from the app file (dist/intent), Traefik's
+ * Secret read in the new namespace from the namespaces Traefik watches.
  */
 import { parse } from 'yaml';
 import { synthesize } from '../charts/synth';
 import { validateSite } from '../config/load';
 import { APPS } from '../constructs/registry';
 import { peerKey } from '../constructs/lib/network';
+import { runChecks } from '../verify/cli';
 import { whoamiApp } from './fixtures/apps/whoami';
 import { KubeObject } from './helpers';
+import { siteContext } from './verify/site-context';
 
 const REGISTRY = [...APPS, whoamiApp]; // the one registry line
-const s = synthesize(validateSite({}, 'test'), { apps: REGISTRY });
+const site = validateSite({}, 'test');
+const s = synthesize(site, { apps: REGISTRY });
 const all = s.charts.flatMap((c) => [...c.objects]);
 const find = (kind: string, name: string, namespace?: string): KubeObject => {
   const hit = all.find((o) => o.kind === kind && o.metadata.name === name && (namespace === undefined || o.metadata.namespace === namespace));
@@ -80,4 +85,26 @@ test('the runbook lists it, and nothing else of the stack changed its objects', 
   const base = synthesize(validateSite({}, 'test'));
   // Charts that neither watch namespaces nor hold the flows/jobs of other apps are byte-identical.
   for (const chart of ['argocd', 'storage', 'security']) expect(s.files.get(`${chart}/${chart}.yaml`)).toBe(base.files.get(`${chart}/${chart}.yaml`));
+});
+
+test('npm run verify passes on that dist/, with no file of verify edited', () => {
+  const ctx = siteContext(site, s.files);
+  const findings = runChecks(ctx, { maxShare: 0.8 }).findings.filter((f) => f.severity === 'error');
+  expect(findings.map((f) => `${f.check}: ${f.message}`)).toEqual([]);
+  // What verify read comes from the app file: the host with its audience, the must-deny flow, the watch list.
+  expect((JSON.parse(ctx.files.get('intent/exposure.json')!) as { routes: { host: string; audience: string }[] }).routes).toContainEqual(expect.objectContaining({ host: 'whoami', audience: 'lan' }));
+  expect((JSON.parse(ctx.files.get('intent/must-deny.json')!) as { mustDeny: unknown[] }).mustDeny).toContainEqual(whoamiApp.mustDeny![0]);
+  expect(ctx.docs.some((d) => d.obj.kind === 'RoleBinding' && d.obj.metadata.namespace === 'whoami' && d.obj.metadata.name === 'traefik')).toBe(true);
+});
+
+test('and verify still catches whoami\'s own mistakes: its must-deny flow opened, its route undeclared', () => {
+  const ctx = siteContext(site, s.files);
+  const cnp = ctx.docs.find((d) => d.obj.kind === 'CiliumNetworkPolicy' && d.obj.metadata.namespace === 'whoami' && d.obj.metadata.name === 'whoami')!;
+  (cnp.obj.spec as { ingress: unknown[] }).ingress.push({ fromEntities: ['world'], toPorts: [{ ports: [{ port: '8080', protocol: 'TCP' }] }] });
+  const files = new Map(ctx.files);
+  const e = JSON.parse(files.get('intent/exposure.json')!) as { routes: { host: string }[] };
+  files.set('intent/exposure.json', JSON.stringify({ routes: e.routes.filter((r) => r.host !== 'whoami') }));
+  const found = runChecks({ ...ctx, files }, { maxShare: 0.8 }).findings.filter((f) => f.severity === 'error').map((f) => `${f.check}: ${f.message}`);
+  expect(found).toContainEqual(expect.stringMatching(/^network: must-deny flow is allowed: world → whoami\/whoami:8080 \(whoami is reached through Traefik only\)/));
+  expect(found).toContainEqual(expect.stringMatching(/publishes whoami.domus.lan, which no app declares/));
 });

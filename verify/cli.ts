@@ -61,8 +61,10 @@ export function siteContextFor(site: Site, dist: string): Context {
 }
 
 export function runChecks(ctx: Context, opts: { against?: { rev: string; repoRoot: string }; maxShare: number }): { findings: Finding[]; flowsDoc: string; rbacDoc: string } {
-  const network = analyseNetwork(ctx, loadMustDeny());
+  const mustDeny = loadMustDeny(ctx);
+  const network = analyseNetwork(ctx, mustDeny.rules);
   const findings = [
+    ...mustDeny.findings,
     ...checkSchema(ctx),
     ...checkPodSecurity(ctx),
     ...network.findings,

@@ -1,6 +1,6 @@
 /**
  * What the admin endpoints of Prometheus and MinIO are, and how Traefik decides whether a request path is
- * routed: the facts behind verify/exposure.yaml and the `!PathPrefix` exclusions on the Prometheus and s3
+ * routed: the facts behind the routes' declared exposure (dist/intent/exposure.json) and the `!PathPrefix` exclusions on the Prometheus and s3
  * routes (docs/adr/0130-exposure-through-traefik.md). Go sources were read at the pinned commits; the Traefik
  * defaults are confirmed in the mirrored cli reference.
  */

@@ -6,6 +6,7 @@
  * knows no app by name.
  */
 import type { Construct } from 'constructs';
+import type { z } from 'zod';
 import type { Site } from '../../config/schema';
 import type { ImageName, ImageRef } from '../../config/versions';
 import type { StackContext } from './context';
@@ -55,9 +56,12 @@ export function alertRule(alert: string, expr: string, forDur: string, severity:
   return { alert, expr, for: forDur, labels: { severity, ...labels }, annotations: { summary, description } };
 }
 
-/** A flow the policies must deny whatever the code declares (verify/must-deny.yaml, generated from the apps). */
+/** A flow the policies must deny whatever the code declares (dist/intent/must-deny.json, written from the apps). */
 export interface MustDeny {
-  /** `<namespace>/<workload>` (the example site's names), `world`, or `*` (every pod, plus the world unless exceptNamespace is set). */
+  /**
+   * `<namespace key>/<workload>` (a key of site.namespaces, e.g. `monitoring/grafana`, or an app-only namespace
+   * key), `world`, or `*` (every pod, plus the world unless exceptNamespace, also a key, is set).
+   */
   readonly from: string;
   readonly to: string;
   readonly port: number;
@@ -91,7 +95,38 @@ export interface AppDefinition {
   readonly mustDeny?: readonly MustDeny[];
   /** The roles this app's workloads play for the rest of the stack (at most one app per role). */
   readonly roles?: Partial<Readonly<Record<StackRole, (site: Site) => WorkloadPeer>>>;
+  /**
+   * The app's slice of the site schema, `site.workloads.<key>` (built from config/fields.ts); config/schema.ts
+   * composes `workloads` from the registry. Absent for an app the site cannot configure.
+   */
+  readonly schema?: z.ZodType;
+  /**
+   * Paths (inside `site.workloads.<key>`) of the `replicas` fields of components spread one pod per node: with
+   * cluster.antiAffinity "required" each is at most the node count (config/schema.ts crossFieldIssues).
+   */
+  readonly replicated?: readonly (readonly string[])[];
+  /** Paths of the `replicas` fields of singleton components: always 1. */
+  readonly singletons?: readonly (readonly string[])[];
+  /**
+   * Rules across the fields of the app's slice that zod cannot state field by field (run once every field is
+   * valid; config/schema.ts crossFieldIssues). Each blames a path inside `site.workloads.<key>`.
+   */
+  readonly siteIssues?: (site: Site) => readonly SiteIssue[];
 }
+
+/** A problem with the site, blamed on a field: `path` is inside the app's slice, `message` what is allowed. */
+export interface SiteIssue {
+  readonly path: readonly (string | number)[];
+  readonly value: unknown;
+  readonly message: string;
+}
+
+/**
+ * The declared type of an app that owns `site.workloads.<K>` with the schema S. Each such app is annotated with
+ * it (`export const fooApp: WorkloadApp<'foo', typeof fooSchema> = defineApp({…})`): the Site type is computed
+ * from the registry's keys and schemas, so the app's type must not be inferred from a body that reads Site.
+ */
+export type WorkloadApp<K extends string, S extends z.ZodType> = AppDefinition & { readonly key: K; readonly schema: S };
 
 /** The workload playing each role among the enabled apps. */
 export function stackRoles(site: Site, apps: readonly AppDefinition[]): Partial<Record<StackRole, WorkloadPeer>> {
@@ -124,6 +159,17 @@ export function defineApp<A extends AppDefinition>(app: A): A {
 /** The namespace name of a key: the site's when it lists the key, else the key itself. */
 export function namespaceName(site: Site, key: string): string {
   return (site.namespaces as Readonly<Record<string, string>>)[key] ?? key;
+}
+
+/**
+ * The must-deny flows of the enabled apps for dist/intent/must-deny.json, with namespace keys replaced by the
+ * site's namespace names (so a site that renames a namespace keeps every rule).
+ */
+export function mustDenyRules(site: Site, apps: readonly AppDefinition[]): MustDeny[] {
+  const peer = (p: string) => (p.includes('/') ? `${namespaceName(site, p.slice(0, p.indexOf('/')))}${p.slice(p.indexOf('/'))}` : p);
+  return apps.flatMap((a) =>
+    (a.mustDeny ?? []).map((m) => ({ ...m, from: peer(m.from), to: peer(m.to), ...(m.exceptNamespace ? { exceptNamespace: namespaceName(site, m.exceptNamespace) } : {}) })),
+  );
 }
 
 /** A namespace of the deployed stack: its name, its Pod Security level and reason, and whether Traefik watches it. */

@@ -6,8 +6,9 @@
  * renders once what depends on all declarations (the network policies, then the caller's rendering: child
  * Applications, day-0 files). From finalize on, the registries refuse additions with an error.
  */
+import type { ExposureRoute } from '../../verify/contracts/declared';
 import { Chart } from 'cdk8s';
-import { Site } from '../../config/schema';
+import type { Site } from '../../config/schema';
 import { AppDefinition, StackNamespace, stackNamespaces, StackRole, stackRoles } from './app';
 import { MetricsRegistry } from './metrics';
 import { CidrPeer, entity, FqdnPeer, cidrs, fqdns, Network, Peer, tcp, PortRef, WorkloadPeer } from './network';
@@ -30,6 +31,7 @@ export class StackContext {
   readonly vault: VaultRegistry;
   readonly metrics: MetricsRegistry;
   private readonly routeList: Route[] = [];
+  private readonly exposureMap = new Map<string, ExposureRoute>();
   private readonly workloadList: Workload[] = [];
   private readonly fileMap = new Map<string, () => string>();
   private phase: 'declare' | 'render' | 'done' = 'declare';
@@ -97,6 +99,22 @@ export class StackContext {
   addRoute(route: Route): void {
     this.refuseLate(`route ${route.host}`);
     this.routeList.push(route);
+  }
+
+  /**
+   * Declares what a host published through Traefik exposes and to whom (written to dist/intent/exposure.json,
+   * checked by verify against the routes). Several routes of one host declare the same.
+   */
+  addExposure(e: ExposureRoute): void {
+    this.refuseLate(`exposure of ${e.host}`);
+    const prev = this.exposureMap.get(e.host);
+    if (prev && JSON.stringify(prev) !== JSON.stringify(e)) throw new Error(`host ${e.host}: two routes declare different exposures`);
+    this.exposureMap.set(e.host, e);
+  }
+
+  /** Every declared exposure, by host. */
+  get exposures(): readonly ExposureRoute[] {
+    return [...this.exposureMap.values()].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
   }
 
   addWorkload(w: Workload): void {

@@ -9,7 +9,8 @@
 import { Construct } from 'constructs';
 import { IngressRoute, IngressRouteSpecRoutesKind, IngressRouteSpecRoutesServicesPort, IngressRouteSpecRoutesServicesStickyCookieSameSite } from '../../imports/traefik-ingressroute-traefik.io';
 import { Middleware } from '../../imports/traefik-middleware-traefik.io';
-import { Site } from '../../config/schema';
+import type { Site } from '../../config/schema';
+import type { ExposureRoute } from '../../verify/contracts/declared';
 import { StackContext } from './context';
 import { Endpoint } from './network';
 import { traefikRuleArg } from './quote';
@@ -32,10 +33,18 @@ export interface HttpsRouteProps {
   /**
    * Path prefixes Traefik must not forward (`&& !PathPrefix(...)`): endpoints of the backend that are not for
    * the route's audience (Prometheus' lifecycle API, MinIO's metrics). Traefik matches the sanitized, decoded
-   * routing path (see verify/exposure.yaml). @default none
+   * routing path (verify checks `exposure.denyPaths` against the rule). @default none
    */
   readonly excludePaths?: readonly string[];
+  /**
+   * What the host exposes and to whom (dist/intent/exposure.json; verify checks the route against it): `admin`
+   * routes need an ipAllowList middleware, and no `denyPaths` entry may be forwarded.
+   */
+  readonly exposure: RouteExposure;
 }
+
+/** An app's declaration of one host it publishes (verify/contracts/declared.ts), without the host. */
+export type RouteExposure = Omit<ExposureRoute, 'host'>;
 
 /**
  * The namespaces Traefik's kubernetescrd provider watches (`--providers.kubernetescrd.namespaces`): those that
@@ -63,6 +72,7 @@ export function httpsRoute(scope: Construct, id: string, ctx: StackContext, prop
   const host = ctx.host(props.subdomain);
   const namespace = backend.peer.namespace;
   assertWatched(ctx, namespace, `route ${host}`);
+  ctx.addExposure({ host: props.subdomain, ...props.exposure });
   const name = props.pathPrefix ? `${props.subdomain}-${props.pathPrefix.replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}` : props.subdomain;
   ctx.addRoute({
     host,

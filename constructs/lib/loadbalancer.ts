@@ -11,7 +11,7 @@
  *   survives when the chosen backend is on the announcing node, and is SNATed to that node's address when it is
  *   not (peer `remote-node`). L2 announcements do not support Local unless every announcing node runs a backend.
  */
-import { Site } from '../../config/schema';
+import type { Site } from '../../config/schema';
 import { StackContext } from './context';
 import { entity, Peer, pods } from './network';
 import type { Workload } from './workload';

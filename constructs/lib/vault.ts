@@ -12,7 +12,7 @@
  * own requests (docs/adr/0062-vault-agent-trust-and-pki-role.md).
  */
 import { isIP } from 'node:net';
-import { Site } from '../../config/schema';
+import type { Site } from '../../config/schema';
 import { goString, templateField } from './quote';
 
 /** How a secret file is written, whatever it holds. */

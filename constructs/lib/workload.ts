@@ -15,7 +15,7 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { Resources } from '../../config/schema';
+import type { Resources } from '../../config/fields';
 import { StackContext } from './context';
 import { AppIdentity, appLabels, selectorLabels } from './labels';
 import { Endpoint, Peer, PortRef, Protocol, workloadPeer, WorkloadPeer } from './network';

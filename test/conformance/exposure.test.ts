@@ -6,7 +6,8 @@
 import { EXPOSURE_FACTS } from '../../conformance/facts/exposure';
 import { MINIO_METRICS_PATHS } from '../../constructs/minio';
 import { PROMETHEUS_LIFECYCLE_PATHS } from '../../constructs/prometheus';
-import { evalRule, loadExposure, parseRule } from '../../verify/checks/exposure';
+import { evalRule, parseRule } from '../../verify/checks/exposure';
+import { EXPOSURE_FILE, parseExposure } from '../../verify/contracts/declared';
 import { findResource, podTemplate, synth } from '../helpers';
 
 const matchOf = (name: string, ns: string) => (findResource('IngressRoute', name, ns).spec as { routes: { match: string }[] }).routes[0]!.match;
@@ -34,8 +35,10 @@ test.each(EXPOSURE_FACTS.minioMetricsPaths.value)('Traefik does not forward %s o
   expect(evalRule(rule, { host: 's3.domus.lan', path: '/backups/etcd/snapshot-1.db' })).toBe(true);
 });
 
-test('verify/exposure.yaml denies every upstream path of the facts, so verify catches a route that forwards one', () => {
-  const routes = new Map(loadExposure().map((r) => [r.host, r]));
+test('the declared exposure (dist/intent/exposure.json) denies every upstream path of the facts, so verify catches a route that forwards one', () => {
+  const parsed = parseExposure(synth().files.get(EXPOSURE_FILE));
+  if (!parsed.ok) throw new Error(parsed.message);
+  const routes = new Map(parsed.value.map((r) => [r.host, r]));
   expect(routes.get('prometheus')!.denyPaths).toEqual(expect.arrayContaining(EXPOSURE_FACTS.prometheusLifecycle.value));
   expect(routes.get('s3')!.denyPaths).toEqual(expect.arrayContaining(EXPOSURE_FACTS.minioMetricsPaths.value));
 });

@@ -100,13 +100,66 @@ describe.each<[string, string, (objs: Obj[]) => void, RegExp]>([
   ['exposure', 'MinIO metrics routed to the LAN', (o) => void (route(o, 'storage', 's3').match = 'Host(`s3.domus.lan`)'), /^exposure: route 1 .* forwards \/minio\/v2\/metrics\/cluster on s3.domus.lan to minio/],
   ['exposure', 'an exclusion that only looks like one (a method matcher decides)', (o) => void (route(o, 'storage', 's3').match = 'Host(`s3.domus.lan`) && (!PathPrefix(`/minio/v2/metrics/`) || Method(`POST`))'), /^exposure: route 1 .* may forward \/minio\/v2\/metrics\/cluster on s3.domus.lan/],
   ['exposure', 'an allowlist opened to the internet', (o) => void ((get(o, 'Middleware', 'admin-allowlist', 'monitoring').spec.ipAllowList as { sourceRange: string[] }).sourceRange = ['0.0.0.0/0']), /^exposure: prometheus.domus.lan is an admin UI but its ipAllowList allows 0.0.0.0\/0/],
-  ['exposure', 'a new host nobody decided to publish', (o) => void o.push({ apiVersion: 'traefik.io/v1alpha1', kind: 'IngressRoute', metadata: { name: 'redis', namespace: 'argocd' }, spec: { entryPoints: ['websecure'], routes: [{ kind: 'Rule', match: 'Host(`redis.domus.lan`)', services: [{ name: 'argocd-redis', port: 6379 }] }], tls: {} } } as unknown as Obj), /^exposure: route 1 .* publishes redis.domus.lan, which verify\/exposure.yaml does not list/],
-  ['exposure', 'a TCP route straight to redis', (o) => void o.push({ apiVersion: 'traefik.io/v1alpha1', kind: 'IngressRouteTCP', metadata: { name: 'redis', namespace: 'argocd' }, spec: { entryPoints: ['websecure'], routes: [{ match: 'HostSNI(`*`)', services: [{ name: 'argocd-redis', port: 6379 }] }] } } as unknown as Obj), /^exposure: IngressRouteTCP publishes a backend outside the reviewed HTTP routes/],
+  ['exposure', 'a new host nobody decided to publish', (o) => void o.push({ apiVersion: 'traefik.io/v1alpha1', kind: 'IngressRoute', metadata: { name: 'redis', namespace: 'argocd' }, spec: { entryPoints: ['websecure'], routes: [{ kind: 'Rule', match: 'Host(`redis.domus.lan`)', services: [{ name: 'argocd-redis', port: 6379 }] }], tls: {} } } as unknown as Obj), /^exposure: route 1 .* publishes redis.domus.lan, which no app declares \(intent\/exposure.json\): declare what it exposes and to whom on its route/],
+  ['exposure', 'a TCP route straight to redis', (o) => void o.push({ apiVersion: 'traefik.io/v1alpha1', kind: 'IngressRouteTCP', metadata: { name: 'redis', namespace: 'argocd' }, spec: { entryPoints: ['websecure'], routes: [{ match: 'HostSNI(`*`)', services: [{ name: 'argocd-redis', port: 6379 }] }] } } as unknown as Obj), /^exposure: IngressRouteTCP publishes a backend outside the declared HTTP routes/],
   ['exposure', 'Traefik told to accept encoded slashes', (o) => void get(o, 'DaemonSet', 'traefik', 'ingress').spec.template!.spec.containers[0]!.args!.push('--entryPoints.websecure.http.encodedCharacters.allowEncodedSlash=true'), /^exposure: traefik: --entryPoints.websecure.http.encodedCharacters.allowEncodedSlash=true lets a request path differ from the routing path/],
 ])('%s: %s', (_promise, _edit, mutate, expected) => {
   test('verify fails with a message that names it', () => {
     const found = verify(mutate);
     expect(found.some((m) => expected.test(m)) ? 'reported' : found).toBe('reported');
+  });
+});
+
+describe('what the apps declare (dist/intent/exposure.json, must-deny.json) and the Traefik secret reads derived from dist/', () => {
+  const withFiles = (edit: (files: Map<string, string>) => void, mutate?: (objs: Obj[]) => void): string[] => {
+    const c = context(mutate);
+    const files = new Map(c.files);
+    edit(files);
+    return errors(runChecks({ ...c, files }, { maxShare: 0.8 }).findings);
+  };
+  const copyIn = (o: Obj[], kind: string, from: string, to: string) => {
+    const x = structuredClone(get(o, kind, 'traefik', from));
+    x.metadata.namespace = to;
+    o.push(x);
+  };
+
+  test.each([
+    ['intent/exposure.json', /^exposure: no intent\/exposure.json in dist: regenerate it with `npm run synth`/],
+    ['intent/must-deny.json', /^network: no intent\/must-deny.json in dist: regenerate it with `npm run synth`/],
+  ])('a dist/ without %s fails (never an empty list that passes)', (file, expected) => {
+    const found = withFiles((f) => void f.delete(file));
+    expect(found.some((m) => expected.test(m)) ? 'reported' : found).toBe('reported');
+  });
+
+  test('a hand-edited must-deny.json fails with the entry and field', () => {
+    const found = withFiles((f) => void f.set('intent/must-deny.json', JSON.stringify({ mustDeny: [{ from: 'world', to: 'monitoring/prometheus', port: '9090', why: 'x' }] })));
+    expect(found).toContainEqual(expect.stringMatching(/^network: intent\/must-deny.json does not match its contract .*mustDeny\[0\]\.port/));
+  });
+
+  test('a policy that opens a must-deny flow fails with the app\'s reason', () => {
+    const found = verify((o) => void cnp(o, 'monitoring', 'prometheus').ingress!.push({ fromEntities: ['world'], toPorts: [{ ports: [{ port: '9090', protocol: 'TCP' }] }] }));
+    expect(found).toContainEqual(expect.stringMatching(/^network: must-deny flow is allowed: world → monitoring\/prometheus:9090 \(the Prometheus API has no auth: only via the allowlisted route\)/));
+  });
+
+  test('an admin route the apps declare loses its allowlist only in exposure.json: verify reads the declaration from dist/', () => {
+    const found = withFiles((f) => {
+      const e = JSON.parse(f.get('intent/exposure.json')!) as { routes: { host: string }[] };
+      f.set('intent/exposure.json', JSON.stringify({ routes: e.routes.filter((r) => r.host !== 'prometheus') }));
+    });
+    expect(found).toContainEqual(expect.stringMatching(/^exposure: route 1 .* publishes prometheus.domus.lan, which no app declares/));
+  });
+
+  test('Traefik reading Secrets in a namespace it does not watch fails; in the ones it watches it passes', () => {
+    expect(verify((o) => (copyIn(o, 'Role', 'argocd', 'vault'), copyIn(o, 'RoleBinding', 'argocd', 'vault')))).toContainEqual(
+      expect.stringMatching(/^rbac: system:serviceaccount:ingress:traefik reads secrets \(namespace:vault, .*\) and is not on verify\/rbac-allowlist.yaml/),
+    );
+    // The watch list shrinks but the Role stays: the read is no longer one Traefik needs.
+    const narrowed = verify((o) => {
+      const args = get(o, 'DaemonSet', 'traefik', 'ingress').spec.template!.spec.containers[0]!.args!;
+      const i = args.findIndex((a) => a.startsWith('--providers.kubernetescrd.namespaces='));
+      args[i] = args[i]!.replace('argocd,', '');
+    });
+    expect(narrowed).toContainEqual(expect.stringMatching(/^rbac: system:serviceaccount:ingress:traefik reads secrets \(namespace:argocd, .*\) and is not on verify\/rbac-allowlist.yaml/));
   });
 });
 

@@ -1,5 +1,6 @@
 /**
- * Exposure through Traefik: what each route publishes and to whom (verify/exposure.yaml, reviewed).
+ * Exposure through Traefik: what each route publishes and to whom, as the apps declare it (dist/intent/exposure.json,
+ * written by synth from each route's `exposure`; verify/contracts/declared.ts).
  *  - every IngressRoute / Ingress host is listed (nothing is published that nobody decided to publish);
  *  - `admin` routes carry an ipAllowList middleware that does not allow the whole internet;
  *  - no route forwards a `denyPaths` entry of its host: the route rule is evaluated as Traefik v3 does
@@ -9,24 +10,13 @@
  *  - Traefik keeps the defaults that make the routing path the path the backend sees: path sanitizing on and
  *    encoded slashes refused (entryPoints.<name>.http.sanitizePath / encodedCharacters, cli-ref.md @ v3.6.6).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
+import { EXPOSURE_FILE, type ExposureRoute, parseExposure } from '../contracts/declared';
 import { podSpecOf } from '../load';
-import { Context, Doc, Finding, finding, projectRoot } from '../types';
+import { Context, Doc, Finding, finding } from '../types';
 
 const CHECK = 'exposure';
 
-export interface ExposureRoute {
-  host: string;
-  audience: 'lan' | 'admin';
-  exposes: string;
-  denyPaths?: string[];
-}
-
-export function loadExposure(file = join(projectRoot(), 'verify', 'exposure.yaml')): ExposureRoute[] {
-  return (parse(readFileSync(file, 'utf8')) as { routes: ExposureRoute[] }).routes;
-}
+export type { ExposureRoute } from '../contracts/declared';
 
 // ---------------------------------------------------------------------------------------------------------
 // Traefik v3 rules
@@ -147,8 +137,15 @@ interface RouteSpec {
 
 const WORLD = /^(0\.0\.0\.0\/0|::\/0)$/;
 
-export function checkExposure(ctx: Context, routes: readonly ExposureRoute[] = loadExposure()): Finding[] {
+/** Checks the routes of dist/ against `routes`, by default the apps' declarations in dist/intent/exposure.json. */
+export function checkExposure(ctx: Context, declared?: readonly ExposureRoute[]): Finding[] {
   const out: Finding[] = [];
+  let routes = declared;
+  if (routes === undefined) {
+    const parsed = parseExposure(ctx.files.get(EXPOSURE_FILE));
+    if (!parsed.ok) out.push({ check: CHECK, severity: 'error', message: parsed.message });
+    routes = parsed.ok ? parsed.value : [];
+  }
   const byHost = new Map(routes.map((r) => [r.host, r]));
   const middlewares = new Map<string, Doc>(ctx.docs.filter((d) => d.obj.kind === 'Middleware').map((d) => [`${d.obj.metadata.namespace}/${d.obj.metadata.name}`, d]));
 
@@ -157,13 +154,13 @@ export function checkExposure(ctx: Context, routes: readonly ExposureRoute[] = l
       const rules = ((d.obj.spec as { rules?: { host?: string }[] } | undefined)?.rules ?? []);
       for (const r of rules) {
         const entry = r.host ? byHost.get(r.host.split('.')[0]!) : undefined;
-        if (!entry) out.push(finding(CHECK, 'error', `Ingress publishes ${r.host ?? 'every host'} but verify/exposure.yaml does not list it: decide what it exposes and to whom`, d));
+        if (!entry) out.push(finding(CHECK, 'error', `Ingress publishes ${r.host ?? 'every host'} but no app declares it (${EXPOSURE_FILE}): declare what it exposes and to whom on its route (httpsRoute \`exposure\`)`, d));
         else out.push(finding(CHECK, 'error', `Ingress publishes ${r.host}: the stack routes through IngressRoutes (the exposure check evaluates their rules, not Ingress paths)`, d));
       }
       continue;
     }
     if (['IngressRouteTCP', 'IngressRouteUDP', 'HTTPRoute', 'TCPRoute', 'TLSRoute', 'UDPRoute', 'GRPCRoute'].includes(d.obj.kind)) {
-      out.push(finding(CHECK, 'error', `${d.obj.kind} publishes a backend outside the reviewed HTTP routes: the stack publishes IngressRoutes only (verify/exposure.yaml)`, d));
+      out.push(finding(CHECK, 'error', `${d.obj.kind} publishes a backend outside the declared HTTP routes: the stack publishes IngressRoutes only (${EXPOSURE_FILE})`, d));
       continue;
     }
     if (d.obj.kind !== 'IngressRoute') continue;
@@ -185,7 +182,7 @@ export function checkExposure(ctx: Context, routes: readonly ExposureRoute[] = l
       for (const host of hosts) {
         const entry = byHost.get(host.split('.')[0]!);
         if (!entry) {
-          out.push(finding(CHECK, 'error', `${where} publishes ${host}, which verify/exposure.yaml does not list: decide what it exposes and to whom`, d));
+          out.push(finding(CHECK, 'error', `${where} publishes ${host}, which no app declares (${EXPOSURE_FILE}): declare what it exposes and to whom on its route (httpsRoute \`exposure\`)`, d));
           continue;
         }
         if (entry.audience === 'admin') {

@@ -22,7 +22,7 @@ const PROBE_ANY_PORT = 1;
 /** The kube-dns pods (CoreDNS on k3s): not in dist, selected by the platform's DNS policy in every namespace. */
 export const KUBE_DNS: Endpoint = { namespace: 'kube-system', name: 'kube-dns', labels: { 'k8s-app': 'kube-dns' }, ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }], managed: false };
 
-/** A reviewed exception: `from`/`to` as in must-deny.yaml ("ns/name", "world", "host", "kube-apiserver"), or `cidr:<c>`/`fqdn:<n>`. */
+/** A reviewed exception: `from`/`to` as in dist/intent/must-deny.json ("ns/name", "world", "host", "kube-apiserver"), or `cidr:<c>`/`fqdn:<n>`. */
 export interface AllowedFlow {
   from: string;
   to: string;

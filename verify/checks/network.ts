@@ -3,14 +3,12 @@
  *  (a) every namespace with pods denies by default in both directions and every pod is selected;
  *  (b) the full matrix of allowed flows (rendered to docs/network-flows.md with a Mermaid graph);
  *  (c) every declared flow (dist/intent/flows.json) is allowed, and every must-deny flow
- *      (verify/must-deny.yaml) is denied.
+ *      (dist/intent/must-deny.json, the apps' `mustDeny`) is denied.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
 import { Endpoint, endpointsOf, NetModel, outsidePeerOf, Peer, peerName, workloadPeerOf } from '../netmodel';
 import { INTENT_FILE, IntentFlow, IntentPeer, parseIntent } from '../contracts/intent';
-import { Context, Finding, finding, projectRoot } from '../types';
+import { MUST_DENY_FILE, parseMustDeny } from '../contracts/declared';
+import { Context, Finding, finding } from '../types';
 
 const CHECK = 'network';
 
@@ -126,8 +124,13 @@ export function analyseNetwork(ctx: Context, mustDeny: readonly MustDeny[]): Net
   return { findings, edges, endpoints };
 }
 
-export function loadMustDeny(file = join(projectRoot(), 'verify', 'must-deny.yaml')): MustDeny[] {
-  return (parse(readFileSync(file, 'utf8')) as { mustDeny: MustDeny[] }).mustDeny;
+/**
+ * The must-deny flows the apps declare (dist/intent/must-deny.json). A missing or malformed file is an error
+ * finding, never an empty list that would pass silently.
+ */
+export function loadMustDeny(ctx: Context): { rules: MustDeny[]; findings: Finding[] } {
+  const parsed = parseMustDeny(ctx.files.get(MUST_DENY_FILE));
+  return parsed.ok ? { rules: parsed.value, findings: [] } : { rules: [], findings: [{ check: CHECK, severity: 'error', message: parsed.message }] };
 }
 
 /** docs/network-flows.md: the matrix and a Mermaid graph. */
@@ -167,5 +170,6 @@ export function renderFlowsDoc(report: NetworkReport): string {
 }
 
 export function checkNetwork(ctx: Context): Finding[] {
-  return analyseNetwork(ctx, loadMustDeny()).findings;
+  const mustDeny = loadMustDeny(ctx);
+  return [...mustDeny.findings, ...analyseNetwork(ctx, mustDeny.rules).findings];
 }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { Context, Doc, Finding, finding, projectRoot } from '../types';
+import { podSpecOf } from '../load';
 
 export interface Rule {
   apiGroups?: string[];
@@ -80,6 +81,29 @@ interface Allow {
   reason: string;
 }
 
+/** The flag of Traefik's kubernetescrd provider naming the namespaces it watches (Traefik v3.6 cli-ref.md). */
+const TRAEFIK_CRD_NAMESPACES = '--providers.kubernetescrd.namespaces=';
+
+/**
+ * The namespaces the Traefik containers running as `sa` ("<namespace>/<serviceaccount>") watch, read from their
+ * `--providers.kubernetescrd.namespaces` in dist/. Without the flag Traefik watches every namespace: that
+ * grants nothing here, so a cluster-wide Secret read stays an error.
+ */
+export function traefikWatchedNamespaces(docs: readonly Doc[], sa: string): Set<string> {
+  const out = new Set<string>();
+  for (const d of docs) {
+    const t = podSpecOf(d.obj);
+    if (!t || `${d.obj.metadata.namespace}/${t.spec.serviceAccountName ?? 'default'}` !== sa) continue;
+    for (const c of t.spec.containers) {
+      if (!/(^|\/)traefik:/.test(c.image ?? '')) continue;
+      for (const a of (c as { args?: string[] }).args ?? []) {
+        if (a.startsWith(TRAEFIK_CRD_NAMESPACES)) for (const ns of a.slice(TRAEFIK_CRD_NAMESPACES.length).split(',')) if (ns) out.add(ns);
+      }
+    }
+  }
+  return out;
+}
+
 export function checkRbac(ctx: Context, allowFile = join(projectRoot(), 'verify', 'rbac-allowlist.yaml')): Finding[] {
   const allow = (parse(readFileSync(allowFile, 'utf8')) as { allow: Allow[] }).allow;
   const out: Finding[] = [];
@@ -98,7 +122,8 @@ export function checkRbac(ctx: Context, allowFile = join(projectRoot(), 'verify'
     const readsSecrets = (has(g.rule.apiGroups, '') && has(g.rule.resources, 'secrets') && ['get', 'list', 'watch'].some((v) => has(g.rule.verbs, v)));
     if (!readsSecrets) continue;
     const sa = g.subject.replace(/^system:serviceaccount:/, '').replace(':', '/');
-    if (!allow.some((a) => a.subject === sa && (a.scope === g.scope || a.scope === '*'))) out.push({ check: 'rbac', severity: 'error', message: `${g.subject} reads secrets (${g.scope}, ${g.via}) and is not on verify/rbac-allowlist.yaml` });
+    const watched = (a: Allow) => a.scope === 'traefik-watched' && g.scope.startsWith('namespace:') && traefikWatchedNamespaces(ctx.docs, a.subject).has(g.scope.slice('namespace:'.length));
+    if (!allow.some((a) => a.subject === sa && (a.scope === g.scope || a.scope === '*' || watched(a)))) out.push({ check: 'rbac', severity: 'error', message: `${g.subject} reads secrets (${g.scope}, ${g.via}) and is not on verify/rbac-allowlist.yaml` });
   }
   return out;
 }
