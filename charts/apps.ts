@@ -100,7 +100,8 @@ export function buildAppsChart(scope: Construct, ctx: StackContext, charts: read
   /** The namespace an Application names: the one most of its objects live in (any project namespace would do; none of them lacks a namespace). */
   const homeOf = (c: StackChart): string => {
     const count = new Map<string, number>();
-    for (const o of c.node.findAll()) if (o instanceof ApiObject && Chart.of(o) === c && o.metadata.namespace) count.set(o.metadata.namespace, (count.get(o.metadata.namespace) ?? 0) + 1);
+    for (const o of c.node.findAll())
+      if (o instanceof ApiObject && Chart.of(o) === c && o.metadata.namespace) count.set(o.metadata.namespace, (count.get(o.metadata.namespace) ?? 0) + 1);
     const best = [...count.entries()].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))[0];
     return best?.[0] ?? ns;
   };
@@ -159,7 +160,9 @@ export function buildAppsChart(scope: Construct, ctx: StackContext, charts: read
     const opts: AppOpts = {
       namespace: homeOf(c),
       // The injector patches its own webhook's caBundle at runtime (auto TLS).
-      ...(c.chartName === 'vault' ? { ignoreDifferences: [{ group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', jsonPointers: ['/webhooks/0/clientConfig/caBundle'] }] } : {}),
+      ...(c.chartName === 'vault'
+        ? { ignoreDifferences: [{ group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', jsonPointers: ['/webhooks/0/clientConfig/caBundle'] }] }
+        : {}),
     };
     app(c.chartName, { repoURL: site.git.repoURL, path: `${site.git.path}/${c.folder}`, revision: site.git.revision }, opts);
   }

@@ -29,13 +29,15 @@ export class UsageError extends Error {}
 export function parseSynthArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): SynthOptions {
   let parsed: ReturnType<typeof parse>;
   const npmAte = ['config', 'outdir'].filter((o) => env[`npm_config_${o}`] !== undefined && env.npm_lifecycle_event === 'synth');
-  const hint = npmAte.length > 0 ? `\nnpm took ${npmAte.map((o) => `--${o}`).join(' and ')} for itself: put -- before the options, e.g. npm run synth -- --${npmAte[0]} <value>` : '';
+  const hint =
+    npmAte.length > 0 ? `\nnpm took ${npmAte.map((o) => `--${o}`).join(' and ')} for itself: put -- before the options, e.g. npm run synth -- --${npmAte[0]} <value>` : '';
   try {
     parsed = parse(argv);
   } catch (e) {
     throw new UsageError(`${(e as Error).message.split('\n')[0]}\n${USAGE}${hint}`);
   }
-  if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument${parsed.positionals.length > 1 ? 's' : ''} ${parsed.positionals.map((p) => JSON.stringify(p)).join(' ')}\n${USAGE}${hint}`);
+  if (parsed.positionals.length > 0)
+    throw new UsageError(`unexpected argument${parsed.positionals.length > 1 ? 's' : ''} ${parsed.positionals.map((p) => JSON.stringify(p)).join(' ')}\n${USAGE}${hint}`);
   for (const o of ['config', 'outdir'] as const) {
     if (parsed.values[o] === '') throw new UsageError(`--${o} needs a value\n${USAGE}`);
   }
@@ -95,7 +97,8 @@ export function runSynth(argv: readonly string[], env: NodeJS.ProcessEnv = proce
     return 0;
   } catch (e) {
     if (e instanceof ConfigError || e instanceof OutdirError) {
-      const migrate = e instanceof OutdirError && opts.outdir === undefined ? `\n(a dist/ from before the marker existed: git holds its content, so \`rm -r ${shown}\` and run again)` : '';
+      const migrate =
+        e instanceof OutdirError && opts.outdir === undefined ? `\n(a dist/ from before the marker existed: git holds its content, so \`rm -r ${shown}\` and run again)` : '';
       process.stderr.write(`${e.message}${migrate}\nnothing was written; ${shown}/ is unchanged.\n`);
       return 2;
     }

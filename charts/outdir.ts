@@ -134,7 +134,8 @@ export function replaceTree(target: string, files: ReadonlyMap<string, string>):
     mkdirSync(parent, { recursive: true });
     // Leftovers of a killed run (we hold the lock, so no live run owns them), including the older naming.
     for (const e of readdirSync(parent)) {
-      if (e.startsWith(`.synth-tmp-${name}-`) || e.startsWith(`${name}.synth-tmp-`) || e.startsWith(`${name}.synth-old-`)) rmSync(join(parent, e), { recursive: true, force: true });
+      if (e.startsWith(`.synth-tmp-${name}-`) || e.startsWith(`${name}.synth-tmp-`) || e.startsWith(`${name}.synth-old-`))
+        rmSync(join(parent, e), { recursive: true, force: true });
     }
     const tmp = join(parent, `.synth-tmp-${name}-${process.pid}`);
     const all = new Map(files);

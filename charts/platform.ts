@@ -4,10 +4,7 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import {
-  CiliumNetworkPolicy,
-  CiliumNetworkPolicySpecEgressToPortsPortsProtocol as Proto,
-} from '../imports/cilium-ciliumnetworkpolicy-cilium.io';
+import { CiliumNetworkPolicy, CiliumNetworkPolicySpecEgressToPortsPortsProtocol as Proto } from '../imports/cilium-ciliumnetworkpolicy-cilium.io';
 import { StackContext } from '../constructs/lib/context';
 import { KUBE_DNS } from '../constructs/lib/network';
 import { VERSIONS } from '../config/versions';

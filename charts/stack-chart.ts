@@ -6,7 +6,10 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 
 export class StackChart extends Chart {
-  constructor(scope: Construct, readonly chartName: string) {
+  constructor(
+    scope: Construct,
+    readonly chartName: string,
+  ) {
     // disableResourceNameHashes: names are explicit everywhere; this guards objects that would forget one.
     super(scope, chartName, { disableResourceNameHashes: true });
   }

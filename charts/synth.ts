@@ -27,7 +27,6 @@ export interface Synthesis {
   readonly files: ReadonlyMap<string, string>;
 }
 
-
 export function synthesize(site: Site, opts: BuildOptions = {}): Synthesis {
   const stack = buildStack(site, opts);
   const errors = stack.app.node.findAll().flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));

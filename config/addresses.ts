@@ -57,12 +57,12 @@ export function networkOf(n: Net): string {
 }
 
 function contains(n: Net, ip: number): boolean {
-  return ((ip & maskOf(n.bits)) >>> 0) === ((n.base & maskOf(n.bits)) >>> 0);
+  return (ip & maskOf(n.bits)) >>> 0 === (n.base & maskOf(n.bits)) >>> 0;
 }
 
 function overlaps(a: Net, b: Net): boolean {
   const m = maskOf(Math.min(a.bits, b.bits));
-  return ((a.base & m) >>> 0) === ((b.base & m) >>> 0);
+  return (a.base & m) >>> 0 === (b.base & m) >>> 0;
 }
 
 type Obj = Record<string, unknown>;
@@ -104,7 +104,11 @@ export function withAddressDefaults(input: unknown): { input: unknown; issues: A
     if (lanText === EXAMPLE_LAN) site.loadBalancer = { ...lb, pool: [...EXAMPLE_LB_POOL] };
     else if (lan) {
       const base = intToIp(((lan.base & maskOf(lan.bits)) >>> 0) + 240);
-      issues.push({ path: ['loadBalancer', 'pool'], value: undefined, message: `free addresses of ${lan.text} for LoadBalancer Services (outside your DHCP range, no node among them), e.g. [${base}/28]: required with provider cilium once cluster.lanCidr is not the example's (or provider: servicelb)` });
+      issues.push({
+        path: ['loadBalancer', 'pool'],
+        value: undefined,
+        message: `free addresses of ${lan.text} for LoadBalancer Services (outside your DHCP range, no node among them), e.g. [${base}/28]: required with provider cilium once cluster.lanCidr is not the example's (or provider: servicelb)`,
+      });
     }
   }
 
@@ -186,18 +190,33 @@ export function addressIssues(raw: unknown, defaults: Obj): AddressIssue[] {
     ...cidrs(['vault', 'cidrs']),
     ...cidrs(['workloads', 'traefik', 'adminAllowCidrs']),
   ]) {
-    if (net && networkOf(net) !== net.text) out.push({ path, value: net.text, message: `a network address with no host bits set: ${networkOf(net)} (the bits after /${net.bits} must be zero)` });
+    if (net && networkOf(net) !== net.text)
+      out.push({ path, value: net.text, message: `a network address with no host bits set: ${networkOf(net)} (the bits after /${net.bits} must be zero)` });
   }
 
-  const ranges: [string, Net | undefined][] = [['lanCidr', lan], ['podCidr', pod], ['serviceCidr', svc]];
+  const ranges: [string, Net | undefined][] = [
+    ['lanCidr', lan],
+    ['podCidr', pod],
+    ['serviceCidr', svc],
+  ];
   ranges.forEach(([name, net], i) => {
     for (const [other, o] of ranges.slice(0, i)) {
-      if (net && o && overlaps(net, o)) out.push({ path: ['cluster', name], value: net.text, message: `a range disjoint from cluster.${other} (${o.text}); they overlap, so packets for one would be routed to the other` });
+      if (net && o && overlaps(net, o))
+        out.push({
+          path: ['cluster', name],
+          value: net.text,
+          message: `a range disjoint from cluster.${other} (${o.text}); they overlap, so packets for one would be routed to the other`,
+        });
     }
   });
 
   const dns = ipToInt(get('cluster', 'clusterDns'));
-  if (dns !== undefined && svc && !contains(svc, dns)) out.push({ path: ['cluster', 'clusterDns'], value: get('cluster', 'clusterDns'), message: `an address inside cluster.serviceCidr (${svc.text}): CoreDNS is a Service and gets its ClusterIP from that range` });
+  if (dns !== undefined && svc && !contains(svc, dns))
+    out.push({
+      path: ['cluster', 'clusterDns'],
+      value: get('cluster', 'clusterDns'),
+      message: `an address inside cluster.serviceCidr (${svc.text}): CoreDNS is a Service and gets its ClusterIP from that range`,
+    });
 
   const nodes = list(get('nodes'));
   const nodeIps = nodes.map((n, i) => ({ i, text: isObj(n) ? n.ip : undefined, ip: isObj(n) ? ipToInt(n.ip) : undefined }));
@@ -206,7 +225,7 @@ export function addressIssues(raw: unknown, defaults: Obj): AddressIssue[] {
     const exampleNode = raw.nodes === undefined && n.text === EXAMPLE_NODE_IP;
     const hint = exampleNode ? ' (this is the example node-01: list your own nodes under `nodes:`)' : '';
     if (!contains(lan, n.ip)) out.push({ path: ['nodes', n.i, 'ip'], value: n.text, message: `an address inside cluster.lanCidr (${lan.text})${hint}` });
-    else if (lan.bits <= 30 && (n.ip === ((lan.base & maskOf(lan.bits)) >>> 0) || n.ip === ((lan.base | ~maskOf(lan.bits)) >>> 0))) {
+    else if (lan.bits <= 30 && (n.ip === (lan.base & maskOf(lan.bits)) >>> 0 || n.ip === (lan.base | ~maskOf(lan.bits)) >>> 0)) {
       out.push({ path: ['nodes', n.i, 'ip'], value: n.text, message: `a host address of cluster.lanCidr (${lan.text}), not its network or broadcast address` });
     }
   }
@@ -217,18 +236,35 @@ export function addressIssues(raw: unknown, defaults: Obj): AddressIssue[] {
   if (provider === 'cilium') {
     // An absent pool off the example LAN was reported by withAddressDefaults already.
     if (list(get('loadBalancer', 'pool')).length === 0 && at(raw, {}, ['loadBalancer', 'pool']) !== undefined) {
-      out.push({ path: ['loadBalancer', 'pool'], value: [], message: 'at least one CIDR when loadBalancer.provider is "cilium": LB-IPAM assigns LoadBalancer addresses only from its pools' });
+      out.push({
+        path: ['loadBalancer', 'pool'],
+        value: [],
+        message: 'at least one CIDR when loadBalancer.provider is "cilium": LB-IPAM assigns LoadBalancer addresses only from its pools',
+      });
     }
     pool.forEach(({ path, net }, i) => {
       if (!net) return;
-      if (lan && !(net.bits >= lan.bits && contains(lan, net.base))) out.push({ path, value: net.text, message: `a range inside cluster.lanCidr (${lan.text}): Cilium's L2 announcements answer ARP only on the node's own network` });
-      for (const o of pool.slice(0, i)) if (o.net && overlaps(net, o.net)) out.push({ path, value: net.text, message: `a range disjoint from loadBalancer.pool[${String(o.path[2])}] (${o.net.text})` });
-      for (const n of nodeIps) if (n.ip !== undefined && contains(net, n.ip)) out.push({ path, value: net.text, message: `a range that holds no node address (nodes[${n.i}].ip ${String(n.text)} is inside it, and LB-IPAM could hand it to a Service)` });
+      if (lan && !(net.bits >= lan.bits && contains(lan, net.base)))
+        out.push({ path, value: net.text, message: `a range inside cluster.lanCidr (${lan.text}): Cilium's L2 announcements answer ARP only on the node's own network` });
+      for (const o of pool.slice(0, i))
+        if (o.net && overlaps(net, o.net)) out.push({ path, value: net.text, message: `a range disjoint from loadBalancer.pool[${String(o.path[2])}] (${o.net.text})` });
+      for (const n of nodeIps)
+        if (n.ip !== undefined && contains(net, n.ip))
+          out.push({
+            path,
+            value: net.text,
+            message: `a range that holds no node address (nodes[${n.i}].ip ${String(n.text)} is inside it, and LB-IPAM could hand it to a Service)`,
+          });
     });
     for (const { f, text, ip } of lbIps) {
       if (ip === undefined) continue;
       const nets = pool.map((p) => p.net).filter((n): n is Net => n !== undefined);
-      if (nets.length > 0 && !nets.some((n) => contains(n, ip))) out.push({ path: ['loadBalancer', f], value: text, message: `an address inside loadBalancer.pool (${nets.map((n) => n.text).join(', ')}): LB-IPAM only assigns pool addresses` });
+      if (nets.length > 0 && !nets.some((n) => contains(n, ip)))
+        out.push({
+          path: ['loadBalancer', f],
+          value: text,
+          message: `an address inside loadBalancer.pool (${nets.map((n) => n.text).join(', ')}): LB-IPAM only assigns pool addresses`,
+        });
     }
   }
   return out;

@@ -24,7 +24,8 @@ export function caPemProblem(pem: string): string | undefined {
     } catch (e) {
       return `a parseable X.509 certificate (block ${i + 1}: ${(e as Error).message})`;
     }
-    if (!cert.ca) return `a CA certificate (block ${i + 1}, "${cert.subject.replace(/\n/g, ', ')}", has no basicConstraints CA:TRUE: give the CA that signed the server certificate, not the server certificate)`;
+    if (!cert.ca)
+      return `a CA certificate (block ${i + 1}, "${cert.subject.replace(/\n/g, ', ')}", has no basicConstraints CA:TRUE: give the CA that signed the server certificate, not the server certificate)`;
   }
   return undefined;
 }

@@ -58,8 +58,10 @@ export const resourcesSchema = z
   })
   // The API server rejects a container whose request exceeds its limit; say so here, with the field.
   .superRefine((r, ctx) => {
-    if (cpuCores(r.requests.cpu) > cpuCores(r.limits.cpu)) ctx.addIssue({ code: 'custom', path: ['requests', 'cpu'], input: r.requests.cpu, message: `at most the CPU limit (${r.limits.cpu})` });
-    if (toMi(r.requests.memory) > toMi(r.limits.memory)) ctx.addIssue({ code: 'custom', path: ['requests', 'memory'], input: r.requests.memory, message: `at most the memory limit (${r.limits.memory})` });
+    if (cpuCores(r.requests.cpu) > cpuCores(r.limits.cpu))
+      ctx.addIssue({ code: 'custom', path: ['requests', 'cpu'], input: r.requests.cpu, message: `at most the CPU limit (${r.limits.cpu})` });
+    if (toMi(r.requests.memory) > toMi(r.limits.memory))
+      ctx.addIssue({ code: 'custom', path: ['requests', 'memory'], input: r.requests.memory, message: `at most the memory limit (${r.limits.memory})` });
   });
 export type Resources = z.infer<typeof resourcesSchema>;
 
@@ -72,7 +74,12 @@ export function res(reqCpu: string, reqMem: string, limMem: string, limCpu?: str
 /** Fields every workload (or workload component) has. */
 export function component(defaults: { replicas?: number; resources: Resources }) {
   return {
-    replicas: z.number().int().min(1).max(16).default(defaults.replicas ?? 1),
+    replicas: z
+      .number()
+      .int()
+      .min(1)
+      .max(16)
+      .default(defaults.replicas ?? 1),
     resources: resourcesSchema.default(defaults.resources),
   };
 }

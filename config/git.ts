@@ -34,7 +34,13 @@ export function gitEndpoint(url: string): GitEndpoint {
 /** The upstream repositories Argo CD pulls CRDs from, pinned to the tags the stack deploys. */
 export const UPSTREAM_REPOS = {
   argocd: { name: 'argo-cd', upstreamURL: 'https://github.com/argoproj/argo-cd.git', tag: VERSIONS.argocd, path: 'manifests/crds' },
-  traefik: { name: 'traefik', upstreamURL: 'https://github.com/traefik/traefik.git', tag: IMAGES.traefik.tag, path: 'docs/content/reference/dynamic-configuration', include: 'kubernetes-crd-definition-v1.yml' },
+  traefik: {
+    name: 'traefik',
+    upstreamURL: 'https://github.com/traefik/traefik.git',
+    tag: IMAGES.traefik.tag,
+    path: 'docs/content/reference/dynamic-configuration',
+    include: 'kubernetes-crd-definition-v1.yml',
+  },
 } as const;
 export type UpstreamRepoName = keyof typeof UPSTREAM_REPOS;
 
@@ -83,12 +89,26 @@ export function gitCaOf(site: Site): string | undefined {
 
 /** https hosts that need a private CA (argocd-tls-certs-cm keys), sorted and unique. */
 export function privateHttpsHosts(site: Site): string[] {
-  return [...new Set(repoURLsOf(site).map(gitEndpoint).filter((e) => e.scheme === 'https' && needsPrivateCa(e.host)).map((e) => e.host))].sort();
+  return [
+    ...new Set(
+      repoURLsOf(site)
+        .map(gitEndpoint)
+        .filter((e) => e.scheme === 'https' && needsPrivateCa(e.host))
+        .map((e) => e.host),
+    ),
+  ].sort();
 }
 
 /** ssh hosts (argocd-ssh-known-hosts-cm must hold their keys), sorted and unique. */
 export function sshHosts(site: Site): string[] {
-  return [...new Set(repoURLsOf(site).map(gitEndpoint).filter((e) => e.scheme === 'ssh').map((e) => e.host))].sort();
+  return [
+    ...new Set(
+      repoURLsOf(site)
+        .map(gitEndpoint)
+        .filter((e) => e.scheme === 'ssh')
+        .map((e) => e.host),
+    ),
+  ].sort();
 }
 
 /** Host names a known_hosts line covers (first field, comma-separated, `[host]:port` unwrapped). */
@@ -101,19 +121,32 @@ export function gitIssues(site: Site): { path: (string | number)[]; value: unkno
   const out: { path: (string | number)[]; value: unknown; message: string }[] = [];
   const hosts = privateHttpsHosts(site);
   if (hosts.length > 0 && gitCaOf(site) === undefined) {
-    out.push({ path: ['git', 'caCert'], value: undefined, message: `the PEM of the CA that signed the certificate of ${hosts.join(', ')} (a private name no public CA issues for; the example CA is only the default while git.repoURL is ${EXAMPLE_REPO_URL})` });
+    out.push({
+      path: ['git', 'caCert'],
+      value: undefined,
+      message: `the PEM of the CA that signed the certificate of ${hosts.join(', ')} (a private name no public CA issues for; the example CA is only the default while git.repoURL is ${EXAMPLE_REPO_URL})`,
+    });
   }
   const ssh = sshHosts(site);
   const known = new Set(site.git.sshKnownHosts.flatMap(knownHostNames));
   const missing = ssh.filter((h) => !known.has(h));
   if (missing.length > 0) {
-    out.push({ path: ['git', 'sshKnownHosts'], value: site.git.sshKnownHosts, message: `known_hosts lines (from ssh-keyscan, checked by hand) for ${missing.join(', ')}: the repo-server refuses ssh hosts it does not know` });
+    out.push({
+      path: ['git', 'sshKnownHosts'],
+      value: site.git.sshKnownHosts,
+      message: `known_hosts lines (from ssh-keyscan, checked by hand) for ${missing.join(', ')}: the repo-server refuses ssh hosts it does not know`,
+    });
   }
   const m = mirrorsOf(site);
   for (const name of Object.keys(m) as UpstreamRepoName[]) {
     // github.com would open all of GitHub to the repo-server, unless the stack's own repository is there anyway.
     if (gitEndpoint(m[name]).host === 'github.com' && gitEndpoint(site.git.repoURL).host !== 'github.com') {
-      out.push({ path: ['git', 'mirrors', name], value: m[name], message: 'a LAN mirror of the upstream repository on the site\'s git server (the repo-server reaches only the hosts of the repositories it pulls; github.com would admit all of GitHub)' });
+      out.push({
+        path: ['git', 'mirrors', name],
+        value: m[name],
+        message:
+          "a LAN mirror of the upstream repository on the site's git server (the repo-server reaches only the hosts of the repositories it pulls; github.com would admit all of GitHub)",
+      });
     }
   }
   return out;

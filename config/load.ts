@@ -173,7 +173,8 @@ export function validateSite(input: unknown, source = 'inline'): Site {
     // A repaired site can still be one a rule cannot evaluate: say so instead of throwing a stack trace.
     if (parsed.success) issues.push({ path: '(site)', value: undefined, expected: `a site the cross-field rules can evaluate (${(e as Error).message})` });
   }
-  const touchesBad = (p: readonly PropertyKey[]) => bad.some((b) => b.every((k, i) => i >= p.length || String(p[i]) === String(k)) || p.every((k, i) => i >= b.length || String(b[i]) === String(k)));
+  const touchesBad = (p: readonly PropertyKey[]) =>
+    bad.some((b) => b.every((k, i) => i >= p.length || String(p[i]) === String(k)) || p.every((k, i) => i >= b.length || String(b[i]) === String(k)));
   const seen = new Set(issues.map((i) => `${i.path}\n${i.expected}`));
   for (const c of cross) {
     const issue = { path: formatPath(c.path), value: c.value, expected: c.message };
@@ -280,14 +281,24 @@ export function loadSiteFile(file: string, label = file): Site {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     // prettyErrors: each message names line and column and quotes the line with a caret under the spot.
-    throw new ConfigError(label, doc.errors.map((e) => ({ path: '(yaml)', value: undefined, expected: 'valid YAML', text: `YAML error: ${e.message.trimEnd()}` })));
+    throw new ConfigError(
+      label,
+      doc.errors.map((e) => ({ path: '(yaml)', value: undefined, expected: 'valid YAML', text: `YAML error: ${e.message.trimEnd()}` })),
+    );
   }
   const raw: unknown = doc.toJS();
   if (raw === null || raw === undefined) {
-    throw new ConfigError(label, [{ path: '(file)', value: undefined, expected: 'site settings', text: `the file is empty (no settings, only comments or blank lines): write the fields that differ from the defaults in config/schema.ts, or \`{}\` for the example homelab` }]);
+    throw new ConfigError(label, [
+      {
+        path: '(file)',
+        value: undefined,
+        expected: 'site settings',
+        text: `the file is empty (no settings, only comments or blank lines): write the fields that differ from the defaults in config/schema.ts, or \`{}\` for the example homelab`,
+      },
+    ]);
   }
   if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError(label, [{ path: '(root)', value: raw, expected: 'an object: the site\'s settings as YAML keys (cluster:, nodes:, vault:, …)' }]);
+    throw new ConfigError(label, [{ path: '(root)', value: raw, expected: "an object: the site's settings as YAML keys (cluster:, nodes:, vault:, …)" }]);
   }
   return validateSite(raw, label);
 }
@@ -305,7 +316,14 @@ export function resolveSite(argv: readonly string[] = process.argv.slice(2), env
   const file = join(repoRoot(), SITE_FILE);
   const label = relative(process.cwd(), file) || SITE_FILE;
   if (!existsSync(file)) {
-    throw new ConfigError(label, [{ path: '(file)', value: undefined, expected: 'a site file', text: `no ${SITE_FILE} at the repository root (${resolve(file)}): restore it (git checkout -- ${SITE_FILE}) or name a file with --config <file>` }]);
+    throw new ConfigError(label, [
+      {
+        path: '(file)',
+        value: undefined,
+        expected: 'a site file',
+        text: `no ${SITE_FILE} at the repository root (${resolve(file)}): restore it (git checkout -- ${SITE_FILE}) or name a file with --config <file>`,
+      },
+    ]);
   }
   return { site: loadSiteFile(file, label), source: label };
 }

@@ -49,7 +49,11 @@ export function loadBalancerIssues(site: Site): Issue[] {
   const admin = site.workloads.traefik.adminAllowCidrs;
   admin.forEach((c, i) => {
     if (cidrInside(c, site.cluster.podCidr)) {
-      out.push({ path: ['workloads', 'traefik', 'adminAllowCidrs', i], value: c, message: `a client range outside the pod network ${site.cluster.podCidr} (pod addresses are what a masquerading hop leaves, not who the client is)` });
+      out.push({
+        path: ['workloads', 'traefik', 'adminAllowCidrs', i],
+        value: c,
+        message: `a client range outside the pod network ${site.cluster.podCidr} (pod addresses are what a masquerading hop leaves, not who the client is)`,
+      });
     }
   });
   if (lb.provider === 'servicelb') {
@@ -63,7 +67,12 @@ export function loadBalancerIssues(site: Site): Issue[] {
       });
     }
     for (const f of ['ingressIp', 'wazuhIp'] as const) {
-      if (lb[f] !== undefined) out.push({ path: ['loadBalancer', f], value: lb[f], message: 'unset when loadBalancer.provider is "servicelb" (ServiceLB answers on the node addresses; fixed addresses need provider "cilium")' });
+      if (lb[f] !== undefined)
+        out.push({
+          path: ['loadBalancer', f],
+          value: lb[f],
+          message: 'unset when loadBalancer.provider is "servicelb" (ServiceLB answers on the node addresses; fixed addresses need provider "cilium")',
+        });
     }
     return out;
   }
@@ -72,7 +81,11 @@ export function loadBalancerIssues(site: Site): Issue[] {
   if (lb.pool.length === 0) return out;
   const addr = lbAddresses(site);
   if (site.workloads.traefik.enabled && site.workloads.wazuh.enabled && addr.ingress !== undefined && addr.ingress === addr.wazuh) {
-    out.push({ path: ['loadBalancer', 'wazuhIp'], value: addr.wazuh, message: 'an address different from loadBalancer.ingressIp (Traefik and the Wazuh agent endpoints are separate Services)' });
+    out.push({
+      path: ['loadBalancer', 'wazuhIp'],
+      value: addr.wazuh,
+      message: 'an address different from loadBalancer.ingressIp (Traefik and the Wazuh agent endpoints are separate Services)',
+    });
   }
   // Several nodes and a Traefik Deployment: externalTrafficPolicy must be Cluster (L2 announcements may pick a
   // node without a Traefik pod), and the announcing node SNATs to its own address when it forwards.

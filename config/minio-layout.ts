@@ -25,7 +25,10 @@ export function minioErasureLayout(pods: number, drivesPerPod: number): { setSiz
   }
   const divisors = MINIO_SET_SIZES.filter((s) => total % s === 0);
   if (divisors.length === 0) {
-    return { field: 'pods', problem: `a drive count divisible by an erasure set size from 2 to 16 (${shape}, which none divides; MinIO refuses to start): change pods or use drivesPerPod ≥ 2` };
+    return {
+      field: 'pods',
+      problem: `a drive count divisible by an erasure set size from 2 to 16 (${shape}, which none divides; MinIO refuses to start): change pods or use drivesPerPod ≥ 2`,
+    };
   }
   const rangeLength = pods > 1 ? pods : drivesPerPod;
   const symmetric = divisors.filter((s) => (rangeLength > s ? rangeLength % s === 0 : s % rangeLength === 0));

@@ -62,7 +62,8 @@ export interface GitRemote {
 }
 
 const GIT_PATH = /^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*\/?$/;
-export const gitUrlMessage = 'a git URL without credentials: https://host[:port]/path, ssh://[user@]host[:port]/path or user@host:path (path of letters, digits, ".", "_", "~", "-" and "/")';
+export const gitUrlMessage =
+  'a git URL without credentials: https://host[:port]/path, ssh://[user@]host[:port]/path or user@host:path (path of letters, digits, ".", "_", "~", "-" and "/")';
 
 /** Parses a git remote, or says why it is not one. Never throws. */
 export function parseGitRemote(s: string): GitRemote | { problem: string } {
@@ -99,7 +100,8 @@ export const gitUrl = z.string().superRefine((s, ctx) => {
  * A branch, tag or commit as `git check-ref-format` accepts a ref name (and HEAD or a commit SHA), limited to
  * the characters refs use in practice: no whitespace, no shell or template syntax, at most 255 characters.
  */
-export const gitRefMessage = 'a git branch, tag or commit (letters, digits, ".", "_", "-", "/"; no "..", "@{", leading "-" or "/", trailing "/", "." or ".lock"; at most 255 characters), e.g. "main" or "v1.2.0"';
+export const gitRefMessage =
+  'a git branch, tag or commit (letters, digits, ".", "_", "-", "/"; no "..", "@{", leading "-" or "/", trailing "/", "." or ".lock"; at most 255 characters), e.g. "main" or "v1.2.0"';
 export function isGitRef(s: string): boolean {
   if (s.length === 0 || s.length > 255 || !/^[A-Za-z0-9._/-]+$/.test(s)) return false;
   if (s.startsWith('-') || s.startsWith('/') || s.endsWith('/') || s.endsWith('.') || s.endsWith('.lock')) return false;
@@ -110,7 +112,9 @@ export const gitRef = z.string().refine(isGitRef, { message: gitRefMessage });
 
 /** A folder inside the repository: relative, no `.`/`..` segments, safe characters, at most 255 characters. */
 export const repoPathMessage = 'a relative folder path inside the repository such as "dist" (letters, digits, ".", "_", "-", "/"; no ".." or "." segments)';
-export const repoPath = z.string().refine((s) => s.length <= 255 && /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(s) && s.split('/').every((seg) => seg !== '.' && seg !== '..'), { message: repoPathMessage });
+export const repoPath = z
+  .string()
+  .refine((s) => s.length <= 255 && /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(s) && s.split('/').every((seg) => seg !== '.' && seg !== '..'), { message: repoPathMessage });
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n-----END \1-----/g;
 export const pemMessage = 'PEM certificates only (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----, one or more), each a valid X.509 certificate';

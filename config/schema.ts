@@ -16,7 +16,22 @@ import { caCertificates, gitRef, gitUrl, httpsUrl, repoPath } from './scalars';
 import { cidr, cpuQuantity, dnsLabel, domainName, ipv4, memoryQuantity } from './fields';
 
 // The building blocks moved to config/fields.ts (no app imports it cannot); re-exported for existing importers.
-export { cidr, component, cpuQuantity, dnsLabel, domainName, duration, imageTag, ipv4, memoryQuantity, res, resourcesSchema, statefulComponent, toMi, versionOverride } from './fields';
+export {
+  cidr,
+  component,
+  cpuQuantity,
+  dnsLabel,
+  domainName,
+  duration,
+  imageTag,
+  ipv4,
+  memoryQuantity,
+  res,
+  resourcesSchema,
+  statefulComponent,
+  toMi,
+  versionOverride,
+} from './fields';
 export type { Resources } from './fields';
 export { MINIO_MIN_DRIVES, MINIO_SET_SIZES, minioErasureLayout } from './minio-layout';
 
@@ -28,9 +43,14 @@ export { EXAMPLE_VAULT_ADDRESS };
 // ---------------------------------------------------------------------------------------------------------
 
 /** One known_hosts line: host[,host…] key-type base64-key (no markers, no comments with newlines). */
-const knownHostsLine = z.string().regex(/^(\[[A-Za-z0-9.-]+\]:\d{1,5}|[A-Za-z0-9.-]+)(,(\[[A-Za-z0-9.-]+\]:\d{1,5}|[A-Za-z0-9.-]+))* (ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521) [A-Za-z0-9+/]+=*$/, {
-  message: 'a known_hosts line "host key-type base64-key", e.g. from ssh-keyscan git.domus.lan',
-});
+const knownHostsLine = z
+  .string()
+  .regex(
+    /^(\[[A-Za-z0-9.-]+\]:\d{1,5}|[A-Za-z0-9.-]+)(,(\[[A-Za-z0-9.-]+\]:\d{1,5}|[A-Za-z0-9.-]+))* (ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521) [A-Za-z0-9+/]+=*$/,
+    {
+      message: 'a known_hosts line "host key-type base64-key", e.g. from ssh-keyscan git.domus.lan',
+    },
+  );
 
 // ---------------------------------------------------------------------------------------------------------
 // The site
@@ -55,7 +75,10 @@ export function workloadsShape<const Apps extends readonly AppDefinition[]>(apps
 const nodeSchema = z.strictObject({
   name: dnsLabel,
   ip: ipv4,
-  roles: z.array(z.enum(['server', 'agent'])).min(1).default(['server']),
+  roles: z
+    .array(z.enum(['server', 'agent']))
+    .min(1)
+    .default(['server']),
   /** Allocatable capacity, used by the capacity check of `npm run verify`. */
   capacity: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }).default({ cpu: '4', memory: '16Gi' }),
 });
@@ -85,7 +108,10 @@ export const siteSchema = z.strictObject({
       antiAffinity: z.enum(['required', 'preferred']).default('required'),
     })
     .prefault({}),
-  nodes: z.array(nodeSchema).min(1).default([{ name: 'node-01', ip: '192.168.10.20', roles: ['server'], capacity: { cpu: '4', memory: '16Gi' } }]),
+  nodes: z
+    .array(nodeSchema)
+    .min(1)
+    .default([{ name: 'node-01', ip: '192.168.10.20', roles: ['server'], capacity: { cpu: '4', memory: '16Gi' } }]),
   storage: z.strictObject({ storageClass: dnsLabel.default('local-path') }).prefault({}),
   cilium: z
     .strictObject({
@@ -123,11 +149,23 @@ export const siteSchema = z.strictObject({
        */
       cidrs: z.array(cidr).optional(),
       /** Kubernetes auth mount on the external Vault (one per cluster). @default k3s-<cluster.name> (config/addresses.ts). */
-      authMount: z.string().max(128).regex(/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9_-]+)*$/, { message: 'a Vault mount path such as "k3s-homelab"' }).default('k3s-domus'),
+      authMount: z
+        .string()
+        .max(128)
+        .regex(/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9_-]+)*$/, { message: 'a Vault mount path such as "k3s-homelab"' })
+        .default('k3s-domus'),
       /** KV v2 mount holding the stack's secrets. */
-      kvMount: z.string().max(128).regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'a Vault mount name such as "kv"' }).default('kv'),
+      kvMount: z
+        .string()
+        .max(128)
+        .regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'a Vault mount name such as "kv"' })
+        .default('kv'),
       /** PKI mount and role that issue the stack's TLS certificates. */
-      pkiMount: z.string().max(128).regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'a Vault mount name such as "pki_int"' }).default('pki_int'),
+      pkiMount: z
+        .string()
+        .max(128)
+        .regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'a Vault mount name such as "pki_int"' })
+        .default('pki_int'),
       pkiRole: dnsLabel.default('homelab'),
       /**
        * PEM of the CA that signed Vault's TLS certificate (public part; one or more CA certificates). Every
@@ -187,7 +225,12 @@ export function crossFieldIssues(site: Site): { path: (string | number)[]; value
   const seen = new Map<string, number>();
   site.nodes.forEach((n, i) => {
     for (const key of [`name:${n.name}`, `ip:${n.ip}`]) {
-      if (seen.has(key)) out.push({ path: ['nodes', i, key.split(':')[0] as string], value: key.slice(key.indexOf(':') + 1), message: `a value unique across nodes (nodes[${seen.get(key)}] has it too)` });
+      if (seen.has(key))
+        out.push({
+          path: ['nodes', i, key.split(':')[0] as string],
+          value: key.slice(key.indexOf(':') + 1),
+          message: `a value unique across nodes (nodes[${seen.get(key)}] has it too)`,
+        });
       seen.set(key, i);
     }
   });
@@ -204,14 +247,20 @@ export function crossFieldIssues(site: Site): { path: (string | number)[]; value
     for (const app of APPS) {
       for (const path of app.replicated ?? []) {
         const replicas = replicasAt(app.key, path);
-        if (replicas !== undefined && replicas > nodes) out.push({ path: ['workloads', app.key, ...path], value: replicas, message: `at most ${nodes} (one replica per node: cluster.antiAffinity is "required" and there ${nodes === 1 ? 'is 1 node' : `are ${nodes} nodes`})` });
+        if (replicas !== undefined && replicas > nodes)
+          out.push({
+            path: ['workloads', app.key, ...path],
+            value: replicas,
+            message: `at most ${nodes} (one replica per node: cluster.antiAffinity is "required" and there ${nodes === 1 ? 'is 1 node' : `are ${nodes} nodes`})`,
+          });
       }
     }
   }
   for (const app of APPS) {
     for (const path of app.singletons ?? []) {
       const replicas = replicasAt(app.key, path);
-      if (replicas !== undefined && replicas !== 1) out.push({ path: ['workloads', app.key, ...path], value: replicas, message: '1 (this component is a singleton; scale its siblings instead)' });
+      if (replicas !== undefined && replicas !== 1)
+        out.push({ path: ['workloads', app.key, ...path], value: replicas, message: '1 (this component is a singleton; scale its siblings instead)' });
     }
   }
   // Each app's rules about its own slice (constructs/lib/app.ts `siteIssues`), paths inside workloads.<key>.
@@ -224,7 +273,8 @@ export function crossFieldIssues(site: Site): { path: (string | number)[]; value
   const nsValues = Object.entries(site.namespaces);
   const byName = new Map<string, string>();
   for (const [key, ns] of nsValues) {
-    if (['kube-system', 'kube-public', 'kube-node-lease', 'default'].includes(ns)) out.push({ path: ['namespaces', key], value: ns, message: 'a namespace of the stack, not a Kubernetes system namespace' });
+    if (['kube-system', 'kube-public', 'kube-node-lease', 'default'].includes(ns))
+      out.push({ path: ['namespaces', key], value: ns, message: 'a namespace of the stack, not a Kubernetes system namespace' });
     if (byName.has(ns)) out.push({ path: ['namespaces', key], value: ns, message: `a namespace distinct from namespaces.${byName.get(ns)}` });
     byName.set(ns, key);
   }
@@ -233,10 +283,18 @@ export function crossFieldIssues(site: Site): { path: (string | number)[]; value
   // never an option. The example CA only ever matches the example Vault.
   const vaultHost = new URL(site.vault.address).hostname;
   if (site.vault.caCert === undefined && needsPrivateCa(vaultHost)) {
-    out.push({ path: ['vault', 'caCert'], value: undefined, message: `the PEM of the CA that signed Vault's certificate: ${vaultHost} is a private name or an IP, which no public CA certifies, so every Vault agent would fail with x509 errors` });
+    out.push({
+      path: ['vault', 'caCert'],
+      value: undefined,
+      message: `the PEM of the CA that signed Vault's certificate: ${vaultHost} is a private name or an IP, which no public CA certifies, so every Vault agent would fail with x509 errors`,
+    });
   }
   if (site.vault.caCert === EXAMPLE_CA_PEM && site.vault.address !== EXAMPLE_VAULT_ADDRESS) {
-    out.push({ path: ['vault', 'caCert'], value: '(the example CA)', message: `your own Vault's CA: the example CA belongs to ${EXAMPLE_VAULT_ADDRESS}, not to ${site.vault.address}` });
+    out.push({
+      path: ['vault', 'caCert'],
+      value: '(the example CA)',
+      message: `your own Vault's CA: the example CA belongs to ${EXAMPLE_VAULT_ADDRESS}, not to ${site.vault.address}`,
+    });
   }
   out.push(...loadBalancerIssues(site));
 

@@ -12,7 +12,10 @@ const PRIVATE_SUFFIXES = ['lan', 'local', 'home.arpa', 'internal', 'localdomain'
 
 /** True when no public CA can have issued the host's certificate: private names and IP literals. */
 export function needsPrivateCa(hostname: string): boolean {
-  const h = hostname.toLowerCase().replace(/\.$/, '').replace(/^\[|\]$/g, '');
+  const h = hostname
+    .toLowerCase()
+    .replace(/\.$/, '')
+    .replace(/^\[|\]$/g, '');
   if (isIP(h) !== 0) return true;
   return PRIVATE_SUFFIXES.some((s) => h === s || h.endsWith(`.${s}`));
 }

@@ -32,7 +32,12 @@ export const WAZUH_SECRETS = {
   clusterKey: { key: 'cluster_key', says: 'exactly 32 characters from A-Z a-z 0-9 (Wazuh cluster key)', rules: ['^[A-Za-z0-9]{32}$'], example: 'c0ffee00c0ffee00c0ffee00c0ffee00' },
   authdPassword: { key: 'authd_password', says: '16-64 characters from A-Z a-z 0-9 . _ ~ + = @ % -', rules: ['^[A-Za-z0-9._~+=@%-]{16,64}$'], example: 'enroll-with-this-0123' },
   indexerUser: indexerUser('indexer_user', 'admin', 'the indexer user Filebeat and vulnerability detection write as; internal_users.yml defines it with admin_hash'),
-  indexerPassword: { key: 'indexer_password', says: '16-128 characters from A-Z a-z 0-9 . _ ~ + = @ % - (written into filebeat.yml by sed)', rules: ['^[A-Za-z0-9._~+=@%-]{16,128}$'], example: 'indexer.admin-0123456789' },
+  indexerPassword: {
+    key: 'indexer_password',
+    says: '16-128 characters from A-Z a-z 0-9 . _ ~ + = @ % - (written into filebeat.yml by sed)',
+    rules: ['^[A-Za-z0-9._~+=@%-]{16,128}$'],
+    example: 'indexer.admin-0123456789',
+  },
   apiUser: user('api_user', 'wazuh-wui'),
   apiPassword: {
     key: 'api_password',
@@ -41,7 +46,12 @@ export const WAZUH_SECRETS = {
     example: 'Wazuh-Api-2024!',
   },
   dashboardUser: indexerUser('kibanaserver_user', 'kibanaserver', 'the dashboard server user; internal_users.yml defines it with kibanaserver_hash'),
-  dashboardPassword: { key: 'kibanaserver_password', says: '16-128 characters from A-Z a-z 0-9 . _ ~ + = @ % -, starting with a letter or digit (passed through an unquoted echo)', rules: ['^[A-Za-z0-9][A-Za-z0-9._~+=@%-]{15,127}$'], example: 'dashboard-0123456789' },
+  dashboardPassword: {
+    key: 'kibanaserver_password',
+    says: '16-128 characters from A-Z a-z 0-9 . _ ~ + = @ % -, starting with a letter or digit (passed through an unquoted echo)',
+    rules: ['^[A-Za-z0-9][A-Za-z0-9._~+=@%-]{15,127}$'],
+    example: 'dashboard-0123456789',
+  },
 } as const satisfies Record<string, WazuhSecret>;
 
 /** Whether `value` satisfies every rule of `secret` (the start scripts run the same EREs in bash). */

@@ -22,15 +22,30 @@ export const UPSTREAM = {
   'wazuh-kubernetes': { repo: 'wazuh/wazuh-kubernetes', tag: 'v4.14.1', commit: '7709d8c878d7b9df97adbf82435cb833c1f2b8a4', folder: 'wazuh-kubernetes-v4.14.1' },
   'wazuh-docker': { repo: 'wazuh/wazuh-docker', tag: 'v4.14.1', commit: '4e99641d02010f5d579a668c762cc3a9e7efd2c3', folder: 'wazuh-docker-v4.14.1' },
   prometheus: { repo: 'prometheus/prometheus', tag: 'v3.5.0', commit: '8be3a9560fbdd18a94dedec4b747c35178177202', folder: 'prometheus-v3.5.0' },
-  'prometheus-operator': { repo: 'prometheus-operator/prometheus-operator', tag: 'v0.87.1', commit: 'a50aee4108dcf07f86b1b3e9dfa2bd6ee167f8a8', folder: 'prometheus-operator-v0.87.1' },
+  'prometheus-operator': {
+    repo: 'prometheus-operator/prometheus-operator',
+    tag: 'v0.87.1',
+    commit: 'a50aee4108dcf07f86b1b3e9dfa2bd6ee167f8a8',
+    folder: 'prometheus-operator-v0.87.1',
+  },
   minio: { repo: 'minio/minio', tag: 'RELEASE.2025-09-07T16-13-09Z', commit: '07c3a429bfed433e49018cb0f78a52145d4bedeb', folder: 'minio-RELEASE.2025-09-07T16-13-09Z' },
   mc: { repo: 'minio/mc', tag: 'RELEASE.2024-11-21T17-21-54Z', commit: '1681e4497c09d7438a34e846f76dbde972ab7daf', folder: 'mc-RELEASE.2024-11-21T17-21-54Z' },
   'klipper-lb': { repo: 'k3s-io/klipper-lb', tag: 'v0.4.9', commit: '525ecd25f8235a358e2ef265ba9d1c0c14d244f7', folder: 'klipper-lb-v0.4.9' },
   // Not mirrored (the k3s snapshot is over the size limit): a stored k3s commit whose ServiceLB default image is klipper-lb v0.4.9.
   'k3s-servicelb': { repo: 'k3s-io/k3s', tag: 'commit-0821db5a081300bc46bddeb04b09823c79255655', commit: '0821db5a081300bc46bddeb04b09823c79255655', folder: '', mirrored: false },
   // No tag of grafana/grafana could be matched to 12.3.1: the nearest stored copies, named by commit.
-  'grafana-run-sh': { repo: 'grafana/grafana', tag: 'commit-07754534fbafa7e7e18e7272e552c166f1afae28', commit: '07754534fbafa7e7e18e7272e552c166f1afae28', folder: 'grafana-commit-07754534fbafa7e7e18e7272e552c166f1afae28' },
-  'grafana-dockerfile': { repo: 'grafana/grafana', tag: 'commit-78515af65f036f536c4ab2e6fdb5484552f99f1f', commit: '78515af65f036f536c4ab2e6fdb5484552f99f1f', folder: 'grafana-commit-78515af65f036f536c4ab2e6fdb5484552f99f1f' },
+  'grafana-run-sh': {
+    repo: 'grafana/grafana',
+    tag: 'commit-07754534fbafa7e7e18e7272e552c166f1afae28',
+    commit: '07754534fbafa7e7e18e7272e552c166f1afae28',
+    folder: 'grafana-commit-07754534fbafa7e7e18e7272e552c166f1afae28',
+  },
+  'grafana-dockerfile': {
+    repo: 'grafana/grafana',
+    tag: 'commit-78515af65f036f536c4ab2e6fdb5484552f99f1f',
+    commit: '78515af65f036f536c4ab2e6fdb5484552f99f1f',
+    folder: 'grafana-commit-78515af65f036f536c4ab2e6fdb5484552f99f1f',
+  },
 } as const satisfies Record<string, UpstreamRepo>;
 
 export interface UpstreamRepo {
@@ -54,10 +69,7 @@ export type UpstreamName = keyof typeof UPSTREAM;
  * - `matches`: the file matches this pattern;
  * - `yaml`: parse the file (every YAML document) and compute the value, which must deep-equal `value`.
  */
-export type FactCheck =
-  | { readonly contains: string }
-  | { readonly matches: RegExp }
-  | { readonly yaml: (docs: readonly unknown[]) => unknown };
+export type FactCheck = { readonly contains: string } | { readonly matches: RegExp } | { readonly yaml: (docs: readonly unknown[]) => unknown };
 
 export interface FactSpec<T> {
   /** The claim in words, e.g. "argocd-repo-server serves gRPC on 8081". */

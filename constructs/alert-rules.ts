@@ -63,7 +63,14 @@ export function alertRules(ctx: StackContext, retentionSizeShare: number): { gro
     {
       name: 'stack',
       rules: [
-        rule('TargetDown', 'up == 0', '5m', 'warning', 'Scrape target {{ $labels.job }} is down', '{{ $labels.instance }} of job {{ $labels.job }} has not answered scrapes for 5 minutes.'),
+        rule(
+          'TargetDown',
+          'up == 0',
+          '5m',
+          'warning',
+          'Scrape target {{ $labels.job }} is down',
+          '{{ $labels.instance }} of job {{ $labels.job }} has not answered scrapes for 5 minutes.',
+        ),
         rule(
           'PrometheusStorageNearlyFull',
           `(prometheus_tsdb_storage_blocks_bytes + prometheus_tsdb_wal_storage_size_bytes) / ${volumeBytes} > 0.8`,

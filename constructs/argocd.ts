@@ -180,7 +180,19 @@ export class ArgoCd extends Construct {
         {
           name: 'application-controller',
           image,
-          args: [`${BIN}/argocd-application-controller`, '--repo-server', params['controller.repo.server'], '--redis', params['redis.server'], '--status-processors', '10', '--operation-processors', '5', '--logformat', 'json'],
+          args: [
+            `${BIN}/argocd-application-controller`,
+            '--repo-server',
+            params['controller.repo.server'],
+            '--redis',
+            params['redis.server'],
+            '--status-processors',
+            '10',
+            '--operation-processors',
+            '5',
+            '--logformat',
+            'json',
+          ],
           envFromSecret: redisPassword,
           ports: [{ name: 'metrics', port: 8082 }],
           resources: cfg.controller.resources,
@@ -208,7 +220,17 @@ export class ArgoCd extends Construct {
         {
           name: 'server',
           image,
-          args: [`${BIN}/argocd-server`, '--insecure', '--repo-server', params['server.repo.server'], '--redis', params['redis.server'], ...(cfg.dex.enabled ? ['--dex-server', 'https://argocd-dex-server:5556'] : []), '--logformat', 'json'],
+          args: [
+            `${BIN}/argocd-server`,
+            '--insecure',
+            '--repo-server',
+            params['server.repo.server'],
+            '--redis',
+            params['redis.server'],
+            ...(cfg.dex.enabled ? ['--dex-server', 'https://argocd-dex-server:5556'] : []),
+            '--logformat',
+            'json',
+          ],
           ports: [
             { name: 'http', port: 8080, servicePort: 80 },
             { name: 'metrics', port: 8083 },
@@ -277,7 +299,13 @@ export class ArgoCd extends Construct {
         kind: 'Deployment',
         replicas: 1,
         initContainers: [
-          { name: 'copyutil', image, command: ['/bin/cp', '-n', '/usr/local/bin/argocd', '/shared/argocd-dex'], resources: dex.resources, mounts: [{ volume: 'static-files', path: '/shared' }] },
+          {
+            name: 'copyutil',
+            image,
+            command: ['/bin/cp', '-n', '/usr/local/bin/argocd', '/shared/argocd-dex'],
+            resources: dex.resources,
+            mounts: [{ volume: 'static-files', path: '/shared' }],
+          },
         ],
         containers: [
           {
@@ -311,10 +339,17 @@ export class ArgoCd extends Construct {
     for (const c of [this.server, this.controller, this.applicationSet]) ctx.allowApiServer(c.peer, `${c.name} reads and writes the cluster state`);
     // Exactly the hosts and ports of the repositories the Applications name (the stack and the LAN mirrors).
     for (const e of repoURLsOf(site).map(gitEndpoint)) this.repoServer.connectPorts(fqdns([e.host]), [tcp(e.port)], `repo-server fetches ${e.url}`);
-    httpsRoute(this, 'route', ctx, { subdomain: 'argocd', backend: this.server.endpoint('http'), exposure: { audience: 'lan', exposes: 'Argo CD UI and API; local admin login (or Dex SSO), RBAC in argocd-rbac-cm' } });
+    httpsRoute(this, 'route', ctx, {
+      subdomain: 'argocd',
+      backend: this.server.endpoint('http'),
+      exposure: { audience: 'lan', exposes: 'Argo CD UI and API; local admin login (or Dex SSO), RBAC in argocd-rbac-cm' },
+    });
 
     const labels = { 'app.kubernetes.io/part-of': 'argocd', 'app.kubernetes.io/managed-by': 'cdk8s' };
-    new k8s.KubeConfigMap(this, 'cmd-params', { metadata: { name: 'argocd-cmd-params-cm', namespace: ns, labels: { ...labels, 'app.kubernetes.io/name': 'argocd-cmd-params-cm' } }, data: params });
+    new k8s.KubeConfigMap(this, 'cmd-params', {
+      metadata: { name: 'argocd-cmd-params-cm', namespace: ns, labels: { ...labels, 'app.kubernetes.io/name': 'argocd-cmd-params-cm' } },
+      data: params,
+    });
     const ca = gitCaOf(site);
     new k8s.KubeConfigMap(this, 'tls-certs-cm', {
       metadata: { name: TRUST_CONFIGMAPS.tls, namespace: ns, labels: { ...labels, 'app.kubernetes.io/name': TRUST_CONFIGMAPS.tls } },
@@ -405,10 +440,22 @@ export class ArgoCd extends Construct {
     const subjects = [{ kind: 'ServiceAccount', name: this.controller.serviceAccountName, namespace: ns }];
     const rbac: unknown[] = [
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: metadata({ name: clusterName }), rules: dedupe(cluster) },
-      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: metadata({ name: clusterName }), roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName }, subjects },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: metadata({ name: clusterName }),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName },
+        subjects,
+      },
       ...[...perNamespace.keys()].sort().flatMap((n) => [
         { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: metadata({ name: `${name}-synced-rbac`, namespace: n }), rules: dedupe(perNamespace.get(n)!) },
-        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: metadata({ name: `${name}-synced-rbac`, namespace: n }), roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${name}-synced-rbac` }, subjects },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: metadata({ name: `${name}-synced-rbac`, namespace: n }),
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${name}-synced-rbac` },
+          subjects,
+        },
       ]),
     ];
     this.ctx.addFile(CONTROLLER_RBAC_FILE, () =>
@@ -427,7 +474,11 @@ export class ArgoCd extends Construct {
       { apiGroups: ['discovery.k8s.io'], kinds: ['EndpointSlice'], clusters: ['*'] },
     ];
     new k8s.KubeConfigMap(this, 'cm', {
-      metadata: { name: 'argocd-cm', namespace: ns, labels: { 'app.kubernetes.io/part-of': 'argocd', 'app.kubernetes.io/managed-by': 'cdk8s', 'app.kubernetes.io/name': 'argocd-cm' } },
+      metadata: {
+        name: 'argocd-cm',
+        namespace: ns,
+        labels: { 'app.kubernetes.io/part-of': 'argocd', 'app.kubernetes.io/managed-by': 'cdk8s', 'app.kubernetes.io/name': 'argocd-cm' },
+      },
       data: {
         url: `https://${this.ctx.host('argocd')}`,
         'application.resourceTrackingMethod': 'annotation',
@@ -495,13 +546,25 @@ export const argocdSchema = z
 export const argocdApp: WorkloadApp<'argocd', typeof argocdSchema> = defineApp({
   key: 'argocd',
   schema: argocdSchema,
-  replicated: [['server', 'replicas'], ['repoServer', 'replicas']],
-  singletons: [['controller', 'replicas'], ['redis', 'replicas']],
+  replicated: [
+    ['server', 'replicas'],
+    ['repoServer', 'replicas'],
+  ],
+  singletons: [
+    ['controller', 'replicas'],
+    ['redis', 'replicas'],
+  ],
   siteIssues: (site) => {
     const dex = site.workloads.argocd.dex;
     if (!dex.enabled || (dex.config.trim() !== '' && dex.issuerHosts.length > 0)) return [];
     const missing = dex.config.trim() === '' ? 'config' : 'issuerHosts';
-    return [{ path: ['dex', missing], value: missing === 'config' ? dex.config : dex.issuerHosts, message: 'a Dex connector configuration and the identity provider hosts when dex.enabled is true' }];
+    return [
+      {
+        path: ['dex', missing],
+        value: missing === 'config' ? dex.config : dex.issuerHosts,
+        message: 'a Dex connector configuration and the identity provider hosts when dex.enabled is true',
+      },
+    ];
   },
   namespace: { key: 'argocd', podSecurity: 'restricted' },
   chart: 'argocd',
@@ -526,12 +589,36 @@ export const argocdApp: WorkloadApp<'argocd', typeof argocdSchema> = defineApp({
     },
   ],
   alerts: () => [
-    alertRule('ArgoCdAppDegraded', 'argocd_app_info{health_status="Degraded"} == 1', '15m', 'critical', 'Argo CD application {{ $labels.name }} is degraded', 'The application has been Degraded for 15 minutes.'),
-    alertRule('ArgoCdAppOutOfSync', 'argocd_app_info{sync_status="OutOfSync"} == 1', '30m', 'warning', 'Argo CD application {{ $labels.name }} is out of sync', 'The live state differs from git for 30 minutes.'),
-    alertRule('ArgoCdSyncFailing', 'increase(argocd_app_sync_total{phase=~"Error|Failed"}[30m]) > 0', '0m', 'warning', 'Argo CD sync of {{ $labels.name }} fails', 'A sync ended in Error or Failed in the last 30 minutes.'),
+    alertRule(
+      'ArgoCdAppDegraded',
+      'argocd_app_info{health_status="Degraded"} == 1',
+      '15m',
+      'critical',
+      'Argo CD application {{ $labels.name }} is degraded',
+      'The application has been Degraded for 15 minutes.',
+    ),
+    alertRule(
+      'ArgoCdAppOutOfSync',
+      'argocd_app_info{sync_status="OutOfSync"} == 1',
+      '30m',
+      'warning',
+      'Argo CD application {{ $labels.name }} is out of sync',
+      'The live state differs from git for 30 minutes.',
+    ),
+    alertRule(
+      'ArgoCdSyncFailing',
+      'increase(argocd_app_sync_total{phase=~"Error|Failed"}[30m]) > 0',
+      '0m',
+      'warning',
+      'Argo CD sync of {{ $labels.name }} fails',
+      'A sync ended in Error or Failed in the last 30 minutes.',
+    ),
   ],
   runbook: () => ({
-    'argocd-server': (ns) => ['# Initial admin password (generated by Argo CD on first start; change it, then delete the Secret)', `kubectl -n ${ns} get secret argocd-initial-admin-secret -o jsonpath='{.data.password}' | base64 -d`],
+    'argocd-server': (ns) => [
+      '# Initial admin password (generated by Argo CD on first start; change it, then delete the Secret)',
+      `kubectl -n ${ns} get secret argocd-initial-admin-secret -o jsonpath='{.data.password}' | base64 -d`,
+    ],
   }),
   mustDeny: [
     { from: 'world', to: 'argocd/argocd-server', port: 8080, why: 'Argo CD only through Traefik TLS' },

@@ -21,7 +21,11 @@ export function dashboardSpecs(ctx: Pick<StackContext, 'site' | 'apps'>): Dashbo
         // cAdvisor has no restart counter: each restart is a new container instance (series), so count instances.
         { title: 'Container restarts (1h)', expr: 'count by (namespace, pod, container) (count_over_time(container_start_time_seconds{container!="", container!="POD"}[1h])) - 1' },
         { title: 'Failed liveness probes (15m)', expr: 'sum by (namespace, pod, container) (increase(prober_probe_total{probe_type="Liveness", result="failed"}[15m]))' },
-        { title: 'Node filesystem usage', expr: 'max by (node, device) (container_fs_usage_bytes{id="/", device=~"/dev/.+"} / container_fs_limit_bytes{id="/", device=~"/dev/.+"})', unit: 'percentunit' },
+        {
+          title: 'Node filesystem usage',
+          expr: 'max by (node, device) (container_fs_usage_bytes{id="/", device=~"/dev/.+"} / container_fs_limit_bytes{id="/", device=~"/dev/.+"})',
+          unit: 'percentunit',
+        },
         { title: 'Volume usage', expr: '1 - kubelet_volume_stats_available_bytes / kubelet_volume_stats_capacity_bytes', unit: 'percentunit' },
         { title: 'Policy drops (Cilium)', expr: 'sum by (reason) (rate(cilium_drop_count_total[5m]))' },
         { title: 'Hubble flows by verdict', expr: 'sum by (verdict) (rate(hubble_flows_processed_total[5m]))' },

@@ -79,10 +79,18 @@ export class Grafana extends Construct {
       '',
     ].join('\n');
     const datasources = props.prometheus
-      ? { apiVersion: 1, datasources: [{ name: 'Prometheus', uid: 'prometheus', type: 'prometheus', access: 'proxy', url: datasourceUrl(props.prometheus), isDefault: true, editable: false }] }
+      ? {
+          apiVersion: 1,
+          datasources: [{ name: 'Prometheus', uid: 'prometheus', type: 'prometheus', access: 'proxy', url: datasourceUrl(props.prometheus), isDefault: true, editable: false }],
+        }
       : { apiVersion: 1, datasources: [] };
     const specs = dashboardSpecs(ctx);
-    const providers = { apiVersion: 1, providers: [{ name: 'domus', folder: 'Domus', type: 'file', disableDeletion: true, allowUiUpdates: false, updateIntervalSeconds: 30, options: { path: '/var/lib/grafana-dashboards' } }] };
+    const providers = {
+      apiVersion: 1,
+      providers: [
+        { name: 'domus', folder: 'Domus', type: 'file', disableDeletion: true, allowUiUpdates: false, updateIntervalSeconds: 30, options: { path: '/var/lib/grafana-dashboards' } },
+      ],
+    };
 
     const configData = {
       'grafana.ini': ini,
@@ -144,16 +152,17 @@ export class Grafana extends Construct {
     });
     if (props.prometheus) this.workload.connect(props.prometheus, 'Grafana queries Prometheus (datasource)');
     // Sessions live in each pod's own sqlite (ADR 0010): with several replicas a browser must stay on one pod.
-    httpsRoute(this, 'route', ctx, { subdomain: 'grafana', backend: this.workload.endpoint('http'), ...(cfg.replicas > 1 ? { stickyCookie: 'grafana_pod' } : {}),
+    httpsRoute(this, 'route', ctx, {
+      subdomain: 'grafana',
+      backend: this.workload.endpoint('http'),
+      ...(cfg.replicas > 1 ? { stickyCookie: 'grafana_pod' } : {}),
       exposure: { audience: 'lan', exposes: 'Grafana UI and API; login required (admin from Vault), anonymous access and sign-up off' },
     });
   }
 }
 
 /** `site.workloads.grafana`: this app's slice of the site schema (config/schema.ts composes it from the registry). */
-export const grafanaSchema = z
-  .strictObject({ enabled: z.boolean().default(true), ...versionOverride, ...component({ resources: res('100m', '256Mi', '512Mi') }) })
-  .prefault({});
+export const grafanaSchema = z.strictObject({ enabled: z.boolean().default(true), ...versionOverride, ...component({ resources: res('100m', '256Mi', '512Mi') }) }).prefault({});
 
 /** Grafana with the stack's dashboards and Prometheus as its datasource: chart `monitoring`. */
 export const grafanaApp: WorkloadApp<'grafana', typeof grafanaSchema> = defineApp({
@@ -180,7 +189,14 @@ export const grafanaApp: WorkloadApp<'grafana', typeof grafanaSchema> = defineAp
     },
   ],
   alerts: () => [
-    alertRule('GrafanaServerErrors', 'sum(rate(grafana_http_request_duration_seconds_count{status_code=~"5.."}[5m])) > 0.1', '10m', 'warning', 'Grafana answers with server errors', 'Grafana returns 5xx responses (often: Prometheus unreachable from the datasource proxy).'),
+    alertRule(
+      'GrafanaServerErrors',
+      'sum(rate(grafana_http_request_duration_seconds_count{status_code=~"5.."}[5m])) > 0.1',
+      '10m',
+      'warning',
+      'Grafana answers with server errors',
+      'Grafana returns 5xx responses (often: Prometheus unreachable from the datasource proxy).',
+    ),
   ],
   mustDeny: [
     { from: 'monitoring/grafana', to: 'storage/minio', port: 9000, why: 'Grafana has no business with object storage' },

@@ -37,7 +37,14 @@ export const MINIO_METRICS_PATHS: readonly string[] = ['/minio/prometheus/', '/m
  * The unauthenticated metrics endpoints MinIO serves under those prefixes (ADR-0052): what the s3 route must
  * never forward, whatever its rule looks like (dist/intent/exposure.json `denyPaths`).
  */
-export const MINIO_METRICS_ENDPOINTS: readonly string[] = ['/minio/prometheus/metrics', '/minio/v2/metrics/cluster', '/minio/v2/metrics/node', '/minio/v2/metrics/bucket', '/minio/v2/metrics/resource', '/minio/metrics/v3'];
+export const MINIO_METRICS_ENDPOINTS: readonly string[] = [
+  '/minio/prometheus/metrics',
+  '/minio/v2/metrics/cluster',
+  '/minio/v2/metrics/node',
+  '/minio/v2/metrics/bucket',
+  '/minio/v2/metrics/resource',
+  '/minio/metrics/v3',
+];
 export const MINIO_CONSOLE_PORT = 9001;
 /** The file the Vault agent renders and MinIO reads (MINIO_CONFIG_ENV_FILE). */
 export const MINIO_ENV_FILE = '/vault/secrets/config.env';
@@ -160,7 +167,11 @@ export class Minio extends Construct {
       subdomain: 's3',
       backend: this.api,
       excludePaths: MINIO_METRICS_PATHS,
-      exposure: { audience: 'lan', exposes: 'S3 API (every request signed with MinIO credentials); not the unauthenticated metrics (ADR-0052)', denyPaths: [...MINIO_METRICS_ENDPOINTS] },
+      exposure: {
+        audience: 'lan',
+        exposes: 'S3 API (every request signed with MinIO credentials); not the unauthenticated metrics (ADR-0052)',
+        denyPaths: [...MINIO_METRICS_ENDPOINTS],
+      },
     });
     httpsRoute(this, 'console-route', ctx, { subdomain: 'minio', backend: this.console, exposure: { audience: 'lan', exposes: 'MinIO console; login with MinIO credentials' } });
   }
@@ -178,13 +189,22 @@ function minioSiteIssues(site: Site): SiteIssue[] {
   const m = site.workloads.minio;
   if (m.mode === 'standalone') {
     for (const field of ['pods', 'drivesPerPod'] as const) {
-      if (m[field] !== 1) out.push({ path: [field], value: m[field], message: '1 when workloads.minio.mode is "standalone" (one pod, one drive); set mode: distributed for erasure-coded pods × drives' });
+      if (m[field] !== 1)
+        out.push({
+          path: [field],
+          value: m[field],
+          message: '1 when workloads.minio.mode is "standalone" (one pod, one drive); set mode: distributed for erasure-coded pods × drives',
+        });
     }
   } else {
     const layout = minioErasureLayout(m.pods, m.drivesPerPod);
     if ('problem' in layout) out.push({ path: [layout.field], value: m[layout.field], message: layout.problem });
     if (m.pods > nodes && site.cluster.antiAffinity === 'required') {
-      out.push({ path: ['pods'], value: m.pods, message: `at most ${nodes} (one MinIO pod per node: cluster.antiAffinity is "required" and there ${nodes === 1 ? 'is 1 node' : `are ${nodes} nodes`})` });
+      out.push({
+        path: ['pods'],
+        value: m.pods,
+        message: `at most ${nodes} (one MinIO pod per node: cluster.antiAffinity is "required" and there ${nodes === 1 ? 'is 1 node' : `are ${nodes} nodes`})`,
+      });
     }
   }
   const names = new Set<string>();
@@ -206,12 +226,18 @@ export const minioSchema = z
     drivesPerPod: z.number().int().min(1).max(16).default(1),
     storage: memoryQuantity.default('50Gi'),
     resources: resourcesSchema.default(res('100m', '512Mi', '1Gi')),
-    buckets: z.array(bucketSchema).default([{ name: 'backups', versioning: true }, { name: 'loki', versioning: false }]),
+    buckets: z.array(bucketSchema).default([
+      { name: 'backups', versioning: true },
+      { name: 'loki', versioning: false },
+    ]),
     /**
      * In-cluster S3 clients allowed to reach :9000 besides Traefik and Prometheus: workloads of the stack by
      * namespace and name (app.kubernetes.io/name). An entry whose workload is not deployed adds no rule.
      */
-    clients: z.array(z.strictObject({ namespace: dnsLabel, app: dnsLabel })).default([{ namespace: 'monitoring', app: 'loki' }, { namespace: 'velero', app: 'velero' }]),
+    clients: z.array(z.strictObject({ namespace: dnsLabel, app: dnsLabel })).default([
+      { namespace: 'monitoring', app: 'loki' },
+      { namespace: 'velero', app: 'velero' },
+    ]),
     /** The `minio-buckets` Job (mc) that creates the buckets after each sync. */
     bucketJob: z.strictObject({ resources: resourcesSchema.default(res('10m', '32Mi', '128Mi', '200m')) }).prefault({}),
   })
@@ -245,10 +271,27 @@ export const minioApp: WorkloadApp<'minio', typeof minioSchema> = defineApp({
   ],
   alerts: () => [
     // MinIO v2 cluster metrics (/minio/v2/metrics/cluster).
-    alertRule('MinioDriveOffline', 'max(minio_cluster_drive_offline_total) > 0', '5m', 'critical', 'MinIO has offline drives', 'At least one MinIO drive is offline; erasure coding tolerates only a few.'),
-    alertRule('MinioCapacityLow', 'min(minio_cluster_capacity_usable_free_bytes / minio_cluster_capacity_usable_total_bytes) < 0.15', '15m', 'warning', 'MinIO has less than 15% usable capacity left', 'Free usable capacity of the cluster is below 15%.'),
+    alertRule(
+      'MinioDriveOffline',
+      'max(minio_cluster_drive_offline_total) > 0',
+      '5m',
+      'critical',
+      'MinIO has offline drives',
+      'At least one MinIO drive is offline; erasure coding tolerates only a few.',
+    ),
+    alertRule(
+      'MinioCapacityLow',
+      'min(minio_cluster_capacity_usable_free_bytes / minio_cluster_capacity_usable_total_bytes) < 0.15',
+      '15m',
+      'warning',
+      'MinIO has less than 15% usable capacity left',
+      'Free usable capacity of the cluster is below 15%.',
+    ),
   ],
   runbook: () => ({
-    'minio-buckets': (ns) => ['# Re-run the bucket job (it is an Argo CD PostSync hook)', `argocd app sync storage  # or: kubectl -n ${ns} delete job minio-buckets && argocd app sync storage`],
+    'minio-buckets': (ns) => [
+      '# Re-run the bucket job (it is an Argo CD PostSync hook)',
+      `argocd app sync storage  # or: kubectl -n ${ns} delete job minio-buckets && argocd app sync storage`,
+    ],
   }),
 });

@@ -128,7 +128,12 @@ export class Prometheus extends Construct {
     for (const t of CILIUM_TARGETS) {
       // hostNetwork: the local node is the `host` entity, every other node `remote-node`.
       const hostNetworkPods = 'pods' in t ? t.pods : undefined;
-      ctx.metrics.declare({ job: t.job, endpoint: { peer: entity('host'), port: tcp(t.port) }, discovery: hostNetworkPods ? 'pods' : 'nodes', ...(hostNetworkPods ? { hostNetworkPods } : {}) });
+      ctx.metrics.declare({
+        job: t.job,
+        endpoint: { peer: entity('host'), port: tcp(t.port) },
+        discovery: hostNetworkPods ? 'pods' : 'nodes',
+        ...(hostNetworkPods ? { hostNetworkPods } : {}),
+      });
       if (ctx.multiNode) ctx.net.allowPorts(this.workload.peer, entity('remote-node'), [tcp(t.port)], `Prometheus scrapes ${t.job} on the other nodes`);
     }
 
@@ -272,7 +277,10 @@ export const prometheusApp: WorkloadApp<'prometheus', typeof prometheusSchema> =
     const allow = adminAllowList(chart, 'admin-allowlist', ctx, ctx.site.namespaces.monitoring);
     // --web.enable-lifecycle is on for the config reloader (pod-local); the LAN gets the UI and API, not quit/reload.
     httpsRoute(chart, 'prometheus-route', ctx, {
-      subdomain: 'prometheus', backend: prometheus.workload.endpoint('http'), middlewares: [allow], excludePaths: PROMETHEUS_LIFECYCLE_PATHS,
+      subdomain: 'prometheus',
+      backend: prometheus.workload.endpoint('http'),
+      middlewares: [allow],
+      excludePaths: PROMETHEUS_LIFECYCLE_PATHS,
       exposure: { audience: 'admin', exposes: 'Prometheus UI and query API (no login): admin ranges only, never the lifecycle API', denyPaths: [...PROMETHEUS_LIFECYCLE_PATHS] },
     });
   },
@@ -289,8 +297,22 @@ export const prometheusApp: WorkloadApp<'prometheus', typeof prometheusSchema> =
     },
   ],
   alerts: () => [
-    alertRule('PrometheusConfigReloadFailed', 'prometheus_config_last_reload_successful == 0', '10m', 'warning', 'Prometheus rejected its new configuration', 'The last reload failed; Prometheus keeps running the previous configuration (see the config-reloader and prometheus logs).'),
-    alertRule('PrometheusRuleFailures', 'increase(prometheus_rule_evaluation_failures_total[5m]) > 0', '5m', 'warning', 'Prometheus rule evaluation fails', 'Some alerting rules fail to evaluate.'),
+    alertRule(
+      'PrometheusConfigReloadFailed',
+      'prometheus_config_last_reload_successful == 0',
+      '10m',
+      'warning',
+      'Prometheus rejected its new configuration',
+      'The last reload failed; Prometheus keeps running the previous configuration (see the config-reloader and prometheus logs).',
+    ),
+    alertRule(
+      'PrometheusRuleFailures',
+      'increase(prometheus_rule_evaluation_failures_total[5m]) > 0',
+      '5m',
+      'warning',
+      'Prometheus rule evaluation fails',
+      'Some alerting rules fail to evaluate.',
+    ),
   ],
   mustDeny: [
     { from: 'world', to: 'monitoring/prometheus', port: 9090, why: 'the Prometheus API has no auth: only via the allowlisted route' },

@@ -14,12 +14,4 @@ import { traefikApp } from './traefik';
 import { vaultInjectorApp } from './vault-injector';
 import { wazuhApp } from './wazuh';
 
-export const APPS = [
-  vaultInjectorApp,
-  traefikApp,
-  argocdApp,
-  minioApp,
-  wazuhApp,
-  prometheusApp,
-  grafanaApp,
-] as const satisfies readonly AppDefinition[];
+export const APPS = [vaultInjectorApp, traefikApp, argocdApp, minioApp, wazuhApp, prometheusApp, grafanaApp] as const satisfies readonly AppDefinition[];

@@ -232,7 +232,9 @@ export const traefikApp: WorkloadApp<'traefik', typeof traefikSchema> = defineAp
   replicated: [['replicas']],
   siteIssues: (site) => {
     const t = site.workloads.traefik;
-    return t.kind === 'DaemonSet' && t.replicas !== 1 ? [{ path: ['replicas'], value: t.replicas, message: '1 when kind is "DaemonSet" (one pod per node; replicas does not apply)' }] : [];
+    return t.kind === 'DaemonSet' && t.replicas !== 1
+      ? [{ path: ['replicas'], value: t.replicas, message: '1 when kind is "DaemonSet" (one pod per node; replicas does not apply)' }]
+      : [];
   },
   namespace: { key: 'ingress', podSecurity: 'restricted' },
   chart: 'ingress',
@@ -256,7 +258,14 @@ export const traefikApp: WorkloadApp<'traefik', typeof traefikSchema> = defineAp
     },
   ],
   alerts: () => [
-    alertRule('TraefikServerErrors', 'sum by (entrypoint) (rate(traefik_entrypoint_requests_total{code=~"5.."}[5m])) / sum by (entrypoint) (rate(traefik_entrypoint_requests_total[5m])) > 0.05', '10m', 'warning', 'Traefik: over 5% server errors on {{ $labels.entrypoint }}', 'Backends behind Traefik fail requests.'),
+    alertRule(
+      'TraefikServerErrors',
+      'sum by (entrypoint) (rate(traefik_entrypoint_requests_total{code=~"5.."}[5m])) / sum by (entrypoint) (rate(traefik_entrypoint_requests_total[5m])) > 0.05',
+      '10m',
+      'warning',
+      'Traefik: over 5% server errors on {{ $labels.entrypoint }}',
+      'Backends behind Traefik fail requests.',
+    ),
   ],
   mustDeny: [
     { from: 'world', to: 'ingress/traefik', port: 8080, why: 'the Traefik API/dashboard entry point is pod-local: only via the allowlisted route' },

@@ -145,7 +145,5 @@ export const vaultInjectorApp: AppDefinition = defineApp({
       },
     ];
   },
-  mustDeny: [
-    { from: 'world', to: 'vault/vault-agent-injector', port: 8080, why: 'only the API server calls the webhook' },
-  ],
+  mustDeny: [{ from: 'world', to: 'vault/vault-agent-injector', port: 8080, why: 'only the API server calls the webhook' }],
 });

@@ -21,7 +21,6 @@ export const SCRIPTS_DIR = '/domus';
 /** Where each start script records the certificates it started with (liveness compares). */
 export const CERT_SUMS = '/tmp/domus-certs.sha256';
 
-
 // --- XML (ossec.conf) -------------------------------------------------------------------------------------
 export interface XmlNode {
   readonly tag: string;
@@ -39,7 +38,9 @@ const el = (tag: string, content?: string | readonly XmlNode[], attrs?: Record<s
 const leaves = (pairs: readonly (readonly [string, string])[]): XmlNode[] => pairs.map(([t, v]) => el(t, v));
 
 export function renderXml(node: XmlNode, indent = ''): string {
-  const attrs = Object.entries(node.attrs ?? {}).map(([k, v]) => ` ${k}="${esc(v).replace(/"/g, '&quot;')}"`).join('');
+  const attrs = Object.entries(node.attrs ?? {})
+    .map(([k, v]) => ` ${k}="${esc(v).replace(/"/g, '&quot;')}"`)
+    .join('');
   if (node.children) return [`${indent}<${node.tag}${attrs}>`, ...node.children.map((c) => renderXml(c, `${indent}  `)), `${indent}</${node.tag}>`].join('\n');
   return `${indent}<${node.tag}${attrs}>${esc(node.text ?? '')}</${node.tag}>`;
 }
@@ -74,44 +75,161 @@ export function ossecConf(o: OssecOptions): string {
     el('command', [el('name', name), el('executable', executable), ...(expect !== undefined ? [el('expect', expect)] : []), ...(timeout ? [el('timeout_allowed', 'yes')] : [])]);
   const wodle = (name: string, body: readonly XmlNode[]) => el('wodle', body, { name });
   const main = el('ossec_config', [
-    el('global', leaves([
-      ['jsonout_output', 'yes'], ['alerts_log', 'yes'], ['logall', 'no'], ['logall_json', 'no'], ['email_notification', 'no'],
-      ['smtp_server', 'smtp.example.wazuh.com'], ['email_from', 'ossecm@example.wazuh.com'], ['email_to', 'recipient@example.wazuh.com'],
-      ['email_maxperhour', '12'], ['email_log_source', 'alerts.log'], ['queue_size', '131072'],
-      ['agents_disconnection_time', '20s'], ['agents_disconnection_alert_time', '100s'],
-    ])),
-    el('alerts', leaves([['log_alert_level', '3'], ['email_alert_level', '12']])),
+    el(
+      'global',
+      leaves([
+        ['jsonout_output', 'yes'],
+        ['alerts_log', 'yes'],
+        ['logall', 'no'],
+        ['logall_json', 'no'],
+        ['email_notification', 'no'],
+        ['smtp_server', 'smtp.example.wazuh.com'],
+        ['email_from', 'ossecm@example.wazuh.com'],
+        ['email_to', 'recipient@example.wazuh.com'],
+        ['email_maxperhour', '12'],
+        ['email_log_source', 'alerts.log'],
+        ['queue_size', '131072'],
+        ['agents_disconnection_time', '20s'],
+        ['agents_disconnection_alert_time', '100s'],
+      ]),
+    ),
+    el(
+      'alerts',
+      leaves([
+        ['log_alert_level', '3'],
+        ['email_alert_level', '12'],
+      ]),
+    ),
     el('logging', leaves([['log_format', 'plain']])),
-    el('remote', leaves([['connection', 'secure'], ['port', '1514'], ['protocol', 'tcp'], ['queue_size', '131072']])),
-    el('rootcheck', leaves([
-      ['disabled', 'no'], ['check_unixaudit', 'yes'], ['check_files', 'yes'], ['check_trojans', 'yes'], ['check_dev', 'yes'], ['check_sys', 'yes'],
-      ['check_pids', 'yes'], ['check_ports', 'yes'], ['check_if', 'yes'], ['frequency', '43200'],
-      ['rootkit_files', '/var/ossec/etc/rootcheck/rootkit_files.txt'], ['rootkit_trojans', '/var/ossec/etc/rootcheck/rootkit_trojans.txt'],
-      ['system_audit', '/var/ossec/etc/rootcheck/system_audit_rcl.txt'], ['system_audit', '/var/ossec/etc/rootcheck/system_audit_ssh.txt'], ['skip_nfs', 'yes'],
-    ])),
-    wodle('open-scap', leaves([['disabled', 'yes'], ['timeout', '1800'], ['interval', '1d'], ['scan-on-start', 'yes']])),
-    wodle('cis-cat', leaves([['disabled', 'yes'], ['timeout', '1800'], ['interval', '1d'], ['scan-on-start', 'yes'], ['java_path', 'wodles/java'], ['ciscat_path', 'wodles/ciscat']])),
-    wodle('osquery', leaves([['disabled', 'yes'], ['run_daemon', 'yes'], ['log_path', '/var/log/osquery/osqueryd.results.log'], ['config_path', '/etc/osquery/osquery.conf'], ['add_labels', 'yes']])),
+    el(
+      'remote',
+      leaves([
+        ['connection', 'secure'],
+        ['port', '1514'],
+        ['protocol', 'tcp'],
+        ['queue_size', '131072'],
+      ]),
+    ),
+    el(
+      'rootcheck',
+      leaves([
+        ['disabled', 'no'],
+        ['check_unixaudit', 'yes'],
+        ['check_files', 'yes'],
+        ['check_trojans', 'yes'],
+        ['check_dev', 'yes'],
+        ['check_sys', 'yes'],
+        ['check_pids', 'yes'],
+        ['check_ports', 'yes'],
+        ['check_if', 'yes'],
+        ['frequency', '43200'],
+        ['rootkit_files', '/var/ossec/etc/rootcheck/rootkit_files.txt'],
+        ['rootkit_trojans', '/var/ossec/etc/rootcheck/rootkit_trojans.txt'],
+        ['system_audit', '/var/ossec/etc/rootcheck/system_audit_rcl.txt'],
+        ['system_audit', '/var/ossec/etc/rootcheck/system_audit_ssh.txt'],
+        ['skip_nfs', 'yes'],
+      ]),
+    ),
+    wodle(
+      'open-scap',
+      leaves([
+        ['disabled', 'yes'],
+        ['timeout', '1800'],
+        ['interval', '1d'],
+        ['scan-on-start', 'yes'],
+      ]),
+    ),
+    wodle(
+      'cis-cat',
+      leaves([
+        ['disabled', 'yes'],
+        ['timeout', '1800'],
+        ['interval', '1d'],
+        ['scan-on-start', 'yes'],
+        ['java_path', 'wodles/java'],
+        ['ciscat_path', 'wodles/ciscat'],
+      ]),
+    ),
+    wodle(
+      'osquery',
+      leaves([
+        ['disabled', 'yes'],
+        ['run_daemon', 'yes'],
+        ['log_path', '/var/log/osquery/osqueryd.results.log'],
+        ['config_path', '/etc/osquery/osquery.conf'],
+        ['add_labels', 'yes'],
+      ]),
+    ),
     wodle('syscollector', [
-      ...leaves([['disabled', 'no'], ['interval', '1h'], ['scan_on_start', 'yes'], ['hardware', 'yes'], ['os', 'yes'], ['network', 'yes'], ['packages', 'yes']]),
+      ...leaves([
+        ['disabled', 'no'],
+        ['interval', '1h'],
+        ['scan_on_start', 'yes'],
+        ['hardware', 'yes'],
+        ['os', 'yes'],
+        ['network', 'yes'],
+        ['packages', 'yes'],
+      ]),
       el('ports', 'yes', { all: 'yes' }),
       el('processes', 'yes'),
     ]),
-    el('vulnerability-detection', leaves([['enabled', yes(o.vulnerabilityDetection)], ['index-status', 'yes'], ['feed-update-interval', '60m']])),
+    el(
+      'vulnerability-detection',
+      leaves([
+        ['enabled', yes(o.vulnerabilityDetection)],
+        ['index-status', 'yes'],
+        ['feed-update-interval', '60m'],
+      ]),
+    ),
     el('indexer', [
       el('enabled', 'yes'),
       el('hosts', [el('host', o.indexerUrl)]),
-      el('ssl', [el('certificate_authorities', [el('ca', `${MANAGER_CERTS}/root-ca.pem`)]), el('certificate', `${MANAGER_CERTS}/filebeat.pem`), el('key', `${MANAGER_CERTS}/filebeat-key.pem`)]),
+      el('ssl', [
+        el('certificate_authorities', [el('ca', `${MANAGER_CERTS}/root-ca.pem`)]),
+        el('certificate', `${MANAGER_CERTS}/filebeat.pem`),
+        el('key', `${MANAGER_CERTS}/filebeat-key.pem`),
+      ]),
     ]),
     el('syscheck', [
-      ...leaves([['disabled', 'no'], ['frequency', '43200'], ['scan_on_start', 'yes'], ['alert_new_files', 'yes']]),
+      ...leaves([
+        ['disabled', 'no'],
+        ['frequency', '43200'],
+        ['scan_on_start', 'yes'],
+        ['alert_new_files', 'yes'],
+      ]),
       el('auto_ignore', 'no', { frequency: '10', timeframe: '3600' }),
       el('directories', '/etc,/usr/bin,/usr/sbin', { check_all: 'yes' }),
       el('directories', '/bin,/sbin,/boot', { check_all: 'yes' }),
-      ...['/etc/mtab', '/etc/hosts.deny', '/etc/mail/statistics', '/etc/random-seed', '/etc/random.seed', '/etc/adjtime', '/etc/httpd/logs', '/etc/utmpx', '/etc/wtmpx', '/etc/cups/certs', '/etc/dumpdates', '/etc/svc/volatile', '/sys/kernel/security', '/sys/kernel/debug'].map((p) => el('ignore', p)),
-      ...leaves([['nodiff', '/etc/ssl/private.key'], ['skip_nfs', 'yes'], ['remove_old_diff', 'yes'], ['restart_audit', 'yes']]),
+      ...[
+        '/etc/mtab',
+        '/etc/hosts.deny',
+        '/etc/mail/statistics',
+        '/etc/random-seed',
+        '/etc/random.seed',
+        '/etc/adjtime',
+        '/etc/httpd/logs',
+        '/etc/utmpx',
+        '/etc/wtmpx',
+        '/etc/cups/certs',
+        '/etc/dumpdates',
+        '/etc/svc/volatile',
+        '/sys/kernel/security',
+        '/sys/kernel/debug',
+      ].map((p) => el('ignore', p)),
+      ...leaves([
+        ['nodiff', '/etc/ssl/private.key'],
+        ['skip_nfs', 'yes'],
+        ['remove_old_diff', 'yes'],
+        ['restart_audit', 'yes'],
+      ]),
     ]),
-    el('global', leaves([['white_list', '127.0.0.1'], ['white_list', '^localhost.localdomain$']])),
+    el(
+      'global',
+      leaves([
+        ['white_list', '127.0.0.1'],
+        ['white_list', '^localhost.localdomain$'],
+      ]),
+    ),
     command('disable-account', 'disable-account.sh', 'user', true),
     command('restart-ossec', 'restart-ossec.sh', '', false),
     command('firewall-drop', 'firewall-drop', undefined, true),
@@ -121,28 +239,75 @@ export function ossecConf(o: OssecOptions): string {
     command('win_route-null-2012', 'route-null-2012.cmd', 'srcip', true),
     command('netsh', 'netsh.cmd', 'srcip', true),
     command('netsh-win-2016', 'netsh-win-2016.cmd', 'srcip', true),
-    el('localfile', leaves([['log_format', 'command'], ['command', 'df -P'], ['frequency', '360']])),
-    el('localfile', leaves([
-      ['log_format', 'full_command'],
-      ['command', "netstat -tulpn | sed 's/\\([[:alnum:]]\\+\\)\\ \\+[[:digit:]]\\+\\ \\+[[:digit:]]\\+\\ \\+\\(.*\\):\\([[:digit:]]*\\)\\ \\+\\([0-9\\.\\:\\*]\\+\\).\\+\\ \\([[:digit:]]*\\/[[:alnum:]\\-]*\\).*/\\1 \\2 == \\3 == \\4 \\5/' | sort -k 4 -g | sed 's/ == \\(.*\\) ==/:\\1/' | sed 1,2d"],
-      ['alias', 'netstat listening ports'],
-      ['frequency', '360'],
-    ])),
-    el('localfile', leaves([['log_format', 'full_command'], ['command', 'last -n 20'], ['frequency', '360']])),
+    el(
+      'localfile',
+      leaves([
+        ['log_format', 'command'],
+        ['command', 'df -P'],
+        ['frequency', '360'],
+      ]),
+    ),
+    el(
+      'localfile',
+      leaves([
+        ['log_format', 'full_command'],
+        [
+          'command',
+          "netstat -tulpn | sed 's/\\([[:alnum:]]\\+\\)\\ \\+[[:digit:]]\\+\\ \\+[[:digit:]]\\+\\ \\+\\(.*\\):\\([[:digit:]]*\\)\\ \\+\\([0-9\\.\\:\\*]\\+\\).\\+\\ \\([[:digit:]]*\\/[[:alnum:]\\-]*\\).*/\\1 \\2 == \\3 == \\4 \\5/' | sort -k 4 -g | sed 's/ == \\(.*\\) ==/:\\1/' | sed 1,2d",
+        ],
+        ['alias', 'netstat listening ports'],
+        ['frequency', '360'],
+      ]),
+    ),
+    el(
+      'localfile',
+      leaves([
+        ['log_format', 'full_command'],
+        ['command', 'last -n 20'],
+        ['frequency', '360'],
+      ]),
+    ),
     // Default ruleset, then the user-defined one (local rules, decoders and CDB lists under etc/).
-    el('ruleset', leaves([
-      ['decoder_dir', 'ruleset/decoders'], ['rule_dir', 'ruleset/rules'], ['rule_exclude', '0215-policy_rules.xml'],
-      ['list', 'etc/lists/audit-keys'], ['list', 'etc/lists/amazon/aws-sources'], ['list', 'etc/lists/amazon/aws-eventnames'],
-      ['list', 'etc/lists/malicious-ioc/malicious-ip'], ['list', 'etc/lists/malicious-ioc/malicious-domains'], ['list', 'etc/lists/malicious-ioc/malware-hashes'],
-      ['decoder_dir', 'etc/decoders'], ['rule_dir', 'etc/rules'],
-    ])),
-    el('rule_test', leaves([['enabled', 'yes'], ['threads', '1'], ['max_sessions', '64'], ['session_timeout', '15m']])),
+    el(
+      'ruleset',
+      leaves([
+        ['decoder_dir', 'ruleset/decoders'],
+        ['rule_dir', 'ruleset/rules'],
+        ['rule_exclude', '0215-policy_rules.xml'],
+        ['list', 'etc/lists/audit-keys'],
+        ['list', 'etc/lists/amazon/aws-sources'],
+        ['list', 'etc/lists/amazon/aws-eventnames'],
+        ['list', 'etc/lists/malicious-ioc/malicious-ip'],
+        ['list', 'etc/lists/malicious-ioc/malicious-domains'],
+        ['list', 'etc/lists/malicious-ioc/malware-hashes'],
+        ['decoder_dir', 'etc/decoders'],
+        ['rule_dir', 'etc/rules'],
+      ]),
+    ),
+    el(
+      'rule_test',
+      leaves([
+        ['enabled', 'yes'],
+        ['threads', '1'],
+        ['max_sessions', '64'],
+        ['session_timeout', '15m'],
+      ]),
+    ),
     el('auth', [
-      ...leaves([['disabled', 'no'], ['port', '1515'], ['use_source_ip', 'no']]),
+      ...leaves([
+        ['disabled', 'no'],
+        ['port', '1515'],
+        ['use_source_ip', 'no'],
+      ]),
       el('force', [el('enabled', 'yes'), el('key_mismatch', 'yes'), el('disconnected_time', '1h', { enabled: 'yes' }), el('after_registration_time', '1h')]),
       ...leaves([
-        ['purge', 'no'], ['use_password', 'yes'], ['ciphers', 'HIGH:!ADH:!EXP:!MD5:!RC4:!3DES:!CAMELLIA:@STRENGTH'], ['ssl_verify_host', 'no'],
-        ['ssl_manager_cert', '/var/ossec/etc/sslmanager.cert'], ['ssl_manager_key', '/var/ossec/etc/sslmanager.key'], ['ssl_auto_negotiate', 'no'],
+        ['purge', 'no'],
+        ['use_password', 'yes'],
+        ['ciphers', 'HIGH:!ADH:!EXP:!MD5:!RC4:!3DES:!CAMELLIA:@STRENGTH'],
+        ['ssl_verify_host', 'no'],
+        ['ssl_manager_cert', '/var/ossec/etc/sslmanager.cert'],
+        ['ssl_manager_key', '/var/ossec/etc/sslmanager.key'],
+        ['ssl_auto_negotiate', 'no'],
       ]),
     ]),
     el('cluster', [
@@ -159,7 +324,15 @@ export function ossecConf(o: OssecOptions): string {
       el('disabled', 'no'),
     ]),
   ]);
-  const tail = el('ossec_config', [el('localfile', leaves([['log_format', 'syslog'], ['location', '/var/ossec/logs/active-responses.log']]))]);
+  const tail = el('ossec_config', [
+    el(
+      'localfile',
+      leaves([
+        ['log_format', 'syslog'],
+        ['location', '/var/ossec/logs/active-responses.log'],
+      ]),
+    ),
+  ]);
   return `<!-- Generated by constructs/wazuh-config.ts from wazuh-kubernetes ${o.role}.conf; deltas: OSSEC_DELTAS. -->\n${renderXml(main)}\n\n${renderXml(tail)}\n`;
 }
 

@@ -126,7 +126,9 @@ export class Wazuh extends Construct {
     // --- indexer ------------------------------------------------------------------------------------------
     const nodeCn = svc('wazuh-indexer');
     const adminCn = `admin.${svc('wazuh-indexer')}`;
-    const indexerConfig = { 'opensearch.yml': opensearchYml({ namespace: ns, replicas: cfg.indexer.replicas, headless: 'wazuh-indexer-headless', nodeDn: `CN=${nodeCn}`, adminDn: `CN=${adminCn}` }) };
+    const indexerConfig = {
+      'opensearch.yml': opensearchYml({ namespace: ns, replicas: cfg.indexer.replicas, headless: 'wazuh-indexer-headless', nodeDn: `CN=${nodeCn}`, adminDn: `CN=${adminCn}` }),
+    };
     new k8s.KubeConfigMap(this, 'indexer-config', { metadata: { name: 'wazuh-indexer-config', namespace: ns, labels }, data: indexerConfig });
     // OpenSearch's security plugin and securityadmin.sh read PKCS#8 keys only.
     const pkcs8: PkiOptions = { privateKeyFormat: 'pkcs8' };
@@ -332,7 +334,11 @@ export class Wazuh extends Construct {
         spec: { serverName: svc('wazuh-dashboard'), insecureSkipVerify: true },
       });
     }
-    httpsRoute(this, 'route', ctx, { subdomain: 'wazuh', backend: this.dashboard.endpoint('dashboard'), backendScheme: 'https', serversTransport: 'wazuh-dashboard',
+    httpsRoute(this, 'route', ctx, {
+      subdomain: 'wazuh',
+      backend: this.dashboard.endpoint('dashboard'),
+      backendScheme: 'https',
+      serversTransport: 'wazuh-dashboard',
       exposure: { audience: 'lan', exposes: "Wazuh dashboard; login against the indexer's internal users" },
     });
   }
@@ -351,7 +357,10 @@ export const wazuhSchema = z
       .strictObject({
         ...statefulComponent({ resources: res('500m', '1536Mi', '2Gi'), storage: '20Gi' }),
         /** JVM heap (-Xms/-Xmx); must leave room below the memory limit. */
-        heap: z.string().regex(/^[1-9]\d*[mg]$/, { message: 'a JVM heap size such as "1g" or "768m"' }).default('1g'),
+        heap: z
+          .string()
+          .regex(/^[1-9]\d*[mg]$/, { message: 'a JVM heap size such as "1g" or "768m"' })
+          .default('1g'),
       })
       .prefault({}),
     master: z.strictObject(statefulComponent({ resources: res('200m', '512Mi', '1Gi'), storage: '5Gi' })).prefault({}),
@@ -366,12 +375,18 @@ export const wazuhSchema = z
 export const wazuhApp: WorkloadApp<'wazuh', typeof wazuhSchema> = defineApp({
   key: 'wazuh',
   schema: wazuhSchema,
-  replicated: [['indexer', 'replicas'], ['worker', 'replicas'], ['dashboard', 'replicas']],
+  replicated: [
+    ['indexer', 'replicas'],
+    ['worker', 'replicas'],
+    ['dashboard', 'replicas'],
+  ],
   singletons: [['master', 'replicas']],
   siteIssues: (site) => {
     const w = site.workloads.wazuh.indexer;
     const heapMi = w.heap.endsWith('g') ? parseInt(w.heap, 10) * 1024 : parseInt(w.heap, 10);
-    return heapMi * 2 > toMi(w.resources.limits.memory) ? [{ path: ['indexer', 'heap'], value: w.heap, message: `at most half of the indexer memory limit (${w.resources.limits.memory}), so the JVM off-heap memory fits` }] : [];
+    return heapMi * 2 > toMi(w.resources.limits.memory)
+      ? [{ path: ['indexer', 'heap'], value: w.heap, message: `at most half of the indexer memory limit (${w.resources.limits.memory}), so the JVM off-heap memory fits` }]
+      : [];
   },
   namespace: {
     key: 'security',
@@ -395,7 +410,10 @@ export const wazuhApp: WorkloadApp<'wazuh', typeof wazuhSchema> = defineApp({
         panels: [
           { title: 'CPU by component', expr: `sum by (pod) (rate(container_cpu_usage_seconds_total{namespace="${ns.security}", container!=""}[5m]))` },
           { title: 'Memory by component', expr: `sum by (pod) (container_memory_working_set_bytes{namespace="${ns.security}", container!=""})`, unit: 'bytes' },
-          { title: 'Container restarts (1h)', expr: `count by (pod, container) (count_over_time(container_start_time_seconds{namespace="${ns.security}", container=~"wazuh-.*"}[1h])) - 1` },
+          {
+            title: 'Container restarts (1h)',
+            expr: `count by (pod, container) (count_over_time(container_start_time_seconds{namespace="${ns.security}", container=~"wazuh-.*"}[1h])) - 1`,
+          },
           { title: 'Network received by component', expr: `sum by (pod) (rate(container_network_receive_bytes_total{namespace="${ns.security}"}[5m]))`, unit: 'Bps' },
         ],
       },

@@ -111,7 +111,12 @@ function ciliumManifests(site: Site): string {
   if (site.loadBalancer.provider === 'cilium') {
     extra.push(
       { apiVersion: 'cilium.io/v2alpha1', kind: 'CiliumLoadBalancerIPPool', metadata: { name: 'lan' }, spec: { blocks: site.loadBalancer.pool.map((cidr) => ({ cidr })) } },
-      { apiVersion: 'cilium.io/v2alpha1', kind: 'CiliumL2AnnouncementPolicy', metadata: { name: 'lan' }, spec: { loadBalancerIPs: true, externalIPs: false, interfaces: ['^e.*'] } },
+      {
+        apiVersion: 'cilium.io/v2alpha1',
+        kind: 'CiliumL2AnnouncementPolicy',
+        metadata: { name: 'lan' },
+        spec: { loadBalancerIPs: true, externalIPs: false, interfaces: ['^e.*'] },
+      },
     );
   }
   return toYaml([...chart.toJson(), ...extra]);
@@ -230,7 +235,14 @@ function vaultSetup(ctx: StackContext): string {
         ]
       : []),
     '# KV secrets the templates read (put the values yourself; this script never holds them):',
-    ...[...kv.entries()].sort().map(([path, keys]) => comment(`#   vault kv put ${sh(`${site.vault.kvMount}/${path}`)} ${[...keys].sort().map((k) => `${k}=...`).join(' ')}`)),
+    ...[...kv.entries()].sort().map(([path, keys]) =>
+      comment(
+        `#   vault kv put ${sh(`${site.vault.kvMount}/${path}`)} ${[...keys]
+          .sort()
+          .map((k) => `${k}=...`)
+          .join(' ')}`,
+      ),
+    ),
     '',
   ];
   return lines.join('\n');
@@ -248,21 +260,104 @@ export function day0Steps(site: Site): Day0Step[] {
   const server = servers(site)[0]!;
   const agents = site.nodes.filter((n) => !n.roles.includes('server'));
   return [
-    { id: 'host', title: 'Prepare the host (Debian/Ubuntu)', commands: ['sudo install -m 0644 dist/bootstrap/sysctl/99-domus.conf /etc/sysctl.d/', 'sudo sysctl --system', 'sudo mkdir -p /etc/rancher/k3s /var/lib/rancher/k3s/server/manifests /var/lib/rancher/k3s/server/static/charts'], done: 'sysctl vm.max_map_count prints 262144' },
-    { id: 'k3s', title: `Install k3s ${VERSIONS.k3s} on ${server.name} with the generated config`, commands: [`sudo install -m 0600 ${sh(`dist/bootstrap/k3s/config-${server.name}.yaml`)} /etc/rancher/k3s/config.yaml`, 'sudo install -m 0600 dist/bootstrap/k3s/psa.yaml /var/lib/rancher/k3s/server/psa.yaml', `curl -sfL https://get.k3s.io | INSTALL_K3S_VERSION='${VERSIONS.k3s}' sh -`], done: 'kubectl get nodes shows the node NotReady (no CNI yet)' },
-    { id: 'cilium', title: `Install Cilium ${VERSIONS.cilium} through the k3s helm-controller`, commands: [`sudo cp cilium-${VERSIONS.cilium}.tgz /var/lib/rancher/k3s/server/static/charts/`, 'sudo install -m 0600 dist/bootstrap/manifests/cilium.yaml /var/lib/rancher/k3s/server/manifests/cilium.yaml', 'kubectl -n kube-system rollout status ds/cilium --timeout=10m', 'cilium status --wait'], done: 'the node is Ready and CoreDNS runs' },
-    ...(agents.length ? [{ id: 'agents', title: 'Join the agent nodes', commands: agents.map((a) => `ssh ${sh(a.name)} ${sh(`sudo install -m 0600 /dev/stdin /etc/rancher/k3s/config.yaml && curl -sfL https://get.k3s.io | INSTALL_K3S_VERSION=${sh(VERSIONS.k3s)} K3S_URL=${sh(`https://${server.ip}:6443`)} sh -s - agent`)} < ${sh(`dist/bootstrap/k3s/agent-${a.name}.yaml`)}`), done: 'kubectl get nodes lists every node Ready' }] : []),
-    { id: 'injector', title: 'Apply the platform layer and the Vault Agent Injector (before anything that needs secrets)', commands: ['kubectl apply --server-side -f dist/platform/', 'kubectl apply --server-side -f dist/vault/', `kubectl -n ${sh(site.namespaces.vault)} rollout status deploy/vault-agent-injector --timeout=5m`], done: 'the injector pod is Ready and its webhook has a caBundle' },
-    { id: 'vault', title: 'Configure Vault (auth role and policy per ServiceAccount, KV secrets, PKI role)', commands: ['kubectl apply -f dist/bootstrap/vault/reviewer-token.yaml', 'sudo cat /var/lib/rancher/k3s/server/tls/server-ca.crt > ./server-ca.crt', 'K3S_CA_FILE=./server-ca.crt bash dist/bootstrap/vault/setup.sh', 'vault kv put … (the keys listed at the end of setup.sh)'], done: `vault read auth/${site.vault.authMount}/role/<role> answers for every role in setup.sh, and vault read ${site.vault.pkiMount}/roles/${site.vault.pkiRole} lists the stack's names` },
-    { id: 'argocd', title: 'Bootstrap Argo CD from dist/ (once)', commands: [
+    {
+      id: 'host',
+      title: 'Prepare the host (Debian/Ubuntu)',
+      commands: [
+        'sudo install -m 0644 dist/bootstrap/sysctl/99-domus.conf /etc/sysctl.d/',
+        'sudo sysctl --system',
+        'sudo mkdir -p /etc/rancher/k3s /var/lib/rancher/k3s/server/manifests /var/lib/rancher/k3s/server/static/charts',
+      ],
+      done: 'sysctl vm.max_map_count prints 262144',
+    },
+    {
+      id: 'k3s',
+      title: `Install k3s ${VERSIONS.k3s} on ${server.name} with the generated config`,
+      commands: [
+        `sudo install -m 0600 ${sh(`dist/bootstrap/k3s/config-${server.name}.yaml`)} /etc/rancher/k3s/config.yaml`,
+        'sudo install -m 0600 dist/bootstrap/k3s/psa.yaml /var/lib/rancher/k3s/server/psa.yaml',
+        `curl -sfL https://get.k3s.io | INSTALL_K3S_VERSION='${VERSIONS.k3s}' sh -`,
+      ],
+      done: 'kubectl get nodes shows the node NotReady (no CNI yet)',
+    },
+    {
+      id: 'cilium',
+      title: `Install Cilium ${VERSIONS.cilium} through the k3s helm-controller`,
+      commands: [
+        `sudo cp cilium-${VERSIONS.cilium}.tgz /var/lib/rancher/k3s/server/static/charts/`,
+        'sudo install -m 0600 dist/bootstrap/manifests/cilium.yaml /var/lib/rancher/k3s/server/manifests/cilium.yaml',
+        'kubectl -n kube-system rollout status ds/cilium --timeout=10m',
+        'cilium status --wait',
+      ],
+      done: 'the node is Ready and CoreDNS runs',
+    },
+    ...(agents.length
+      ? [
+          {
+            id: 'agents',
+            title: 'Join the agent nodes',
+            commands: agents.map(
+              (a) =>
+                `ssh ${sh(a.name)} ${sh(`sudo install -m 0600 /dev/stdin /etc/rancher/k3s/config.yaml && curl -sfL https://get.k3s.io | INSTALL_K3S_VERSION=${sh(VERSIONS.k3s)} K3S_URL=${sh(`https://${server.ip}:6443`)} sh -s - agent`)} < ${sh(`dist/bootstrap/k3s/agent-${a.name}.yaml`)}`,
+            ),
+            done: 'kubectl get nodes lists every node Ready',
+          },
+        ]
+      : []),
+    {
+      id: 'injector',
+      title: 'Apply the platform layer and the Vault Agent Injector (before anything that needs secrets)',
+      commands: [
+        'kubectl apply --server-side -f dist/platform/',
+        'kubectl apply --server-side -f dist/vault/',
+        `kubectl -n ${sh(site.namespaces.vault)} rollout status deploy/vault-agent-injector --timeout=5m`,
+      ],
+      done: 'the injector pod is Ready and its webhook has a caBundle',
+    },
+    {
+      id: 'vault',
+      title: 'Configure Vault (auth role and policy per ServiceAccount, KV secrets, PKI role)',
+      commands: [
+        'kubectl apply -f dist/bootstrap/vault/reviewer-token.yaml',
+        'sudo cat /var/lib/rancher/k3s/server/tls/server-ca.crt > ./server-ca.crt',
+        'K3S_CA_FILE=./server-ca.crt bash dist/bootstrap/vault/setup.sh',
+        'vault kv put … (the keys listed at the end of setup.sh)',
+      ],
+      done: `vault read auth/${site.vault.authMount}/role/<role> answers for every role in setup.sh, and vault read ${site.vault.pkiMount}/roles/${site.vault.pkiRole} lists the stack's names`,
+    },
+    {
+      id: 'argocd',
+      title: 'Bootstrap Argo CD from dist/ (once)',
+      commands: [
         `kubectl apply --server-side -k "https://github.com/argoproj/argo-cd/manifests/crds?ref=${VERSIONS.argocd}"`,
         // dist/argocd holds an IngressRoute: Traefik's CRDs first (Argo CD manages both CRD sets afterwards).
         `kubectl apply --server-side -f https://raw.githubusercontent.com/traefik/traefik/${IMAGES.traefik.tag}/docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml`,
-        'kubectl apply --server-side -f dist/argocd/', ...argocdBootstrapCommands(), 'kubectl -n argocd rollout status deploy/argocd-server --timeout=10m',
+        'kubectl apply --server-side -f dist/argocd/',
+        ...argocdBootstrapCommands(),
+        'kubectl -n argocd rollout status deploy/argocd-server --timeout=10m',
         // Argo CD pulls the upstream CRDs from LAN mirrors at the pinned tags, with credentials kept out of git.
-        ...mirrorCommands(site), ...credentialCommands(site, site.namespaces.argocd)], done: 'argocd pods are Running and `argocd repo list` (or the UI) shows the repositories Successful' },
-    { id: 'root', title: 'Apply the root Application', commands: ['kubectl apply -f dist/apps/apps.yaml', 'kubectl -n argocd get applications -w'], done: 'every Application is Synced and Healthy' },
-    { id: 'waves', title: 'Argo CD syncs the rest in waves', commands: [Object.entries(APP_WAVES).sort(([, a], [, b]) => a - b).map(([n, w]) => `${w}:${n}`).join(' → ')], done: `https://argocd.${site.cluster.domain} shows all applications green` },
+        ...mirrorCommands(site),
+        ...credentialCommands(site, site.namespaces.argocd),
+      ],
+      done: 'argocd pods are Running and `argocd repo list` (or the UI) shows the repositories Successful',
+    },
+    {
+      id: 'root',
+      title: 'Apply the root Application',
+      commands: ['kubectl apply -f dist/apps/apps.yaml', 'kubectl -n argocd get applications -w'],
+      done: 'every Application is Synced and Healthy',
+    },
+    {
+      id: 'waves',
+      title: 'Argo CD syncs the rest in waves',
+      commands: [
+        Object.entries(APP_WAVES)
+          .sort(([, a], [, b]) => a - b)
+          .map(([n, w]) => `${w}:${n}`)
+          .join(' → '),
+      ],
+      done: `https://argocd.${site.cluster.domain} shows all applications green`,
+    },
   ];
 }
 
@@ -330,7 +425,9 @@ export function addBootstrapFiles(ctx: StackContext): void {
   const srv = servers(site);
   srv.forEach((n, i) => ctx.addFile(`bootstrap/k3s/config-${n.name}.yaml`, () => y(k3sServerConfig(site, n, i === 0))));
   for (const a of site.nodes.filter((n) => !n.roles.includes('server'))) {
-    ctx.addFile(`bootstrap/k3s/agent-${a.name}.yaml`, () => y({ server: `https://${srv[0]!.ip}:6443`, 'token-file': '/etc/rancher/k3s/token', 'node-name': a.name, 'node-ip': a.ip }));
+    ctx.addFile(`bootstrap/k3s/agent-${a.name}.yaml`, () =>
+      y({ server: `https://${srv[0]!.ip}:6443`, 'token-file': '/etc/rancher/k3s/token', 'node-name': a.name, 'node-ip': a.ip }),
+    );
   }
   ctx.addFile('bootstrap/k3s/psa.yaml', () => y(psaConfig()));
   ctx.addFile('bootstrap/sysctl/99-domus.conf', () =>
@@ -346,7 +443,10 @@ export function addBootstrapFiles(ctx: StackContext): void {
   ctx.addFile('bootstrap/manifests/cilium.yaml', () => ciliumManifests(site));
   // The same values for `helm upgrade` or an Argo CD Application that adopts the release later (same chart
   // version + same values: nothing to fight over).
-  ctx.addFile('bootstrap/manifests/cilium-values.yaml', () => `# Cilium ${VERSIONS.cilium} Helm values for this site (identical to the HelmChart's valuesContent).\n${y(ciliumValues(site))}`);
+  ctx.addFile(
+    'bootstrap/manifests/cilium-values.yaml',
+    () => `# Cilium ${VERSIONS.cilium} Helm values for this site (identical to the HelmChart's valuesContent).\n${y(ciliumValues(site))}`,
+  );
   ctx.addFile('bootstrap/vault/setup.sh', () => vaultSetup(ctx));
   ctx.addFile('bootstrap/vault/reviewer-token.yaml', () => reviewerTokenManifest(site));
   // Every chart exists by now, so the bindings are complete.

@@ -8,7 +8,6 @@ import { credentialPrefix, gitEndpoint, mirrorsOf, UPSTREAM_REPOS, UpstreamRepoN
 import type { Site } from '../config/schema';
 import { CONTROLLER_RBAC_FILE } from '../constructs/argocd';
 
-
 /**
  * Commands (run where github.com is reachable, with push rights on the site's git server) that copy exactly
  * the pinned tag of each upstream repository into its LAN mirror. The full history of the tag is fetched:
@@ -16,7 +15,7 @@ import { CONTROLLER_RBAC_FILE } from '../constructs/argocd';
  */
 export function mirrorCommands(site: Site): string[] {
   const mirrors = mirrorsOf(site);
-  const names = (['argocd', ...(site.workloads.traefik.enabled ? ['traefik'] : [])] as UpstreamRepoName[]);
+  const names = ['argocd', ...(site.workloads.traefik.enabled ? ['traefik'] : [])] as UpstreamRepoName[];
   return names.flatMap((n) => {
     const u = UPSTREAM_REPOS[n];
     const dir = `/tmp/${u.name}-mirror.git`;
@@ -36,7 +35,9 @@ export function mirrorCommands(site: Site): string[] {
 export function credentialCommands(site: Site, ns: string): string[] {
   const name = 'domus-git-creds';
   const ssh = gitEndpoint(site.git.repoURL).scheme === 'ssh';
-  const secret = ssh ? '--from-file=sshPrivateKey="${GIT_KEY_FILE:?path of the read-only deploy key}"' : '--from-literal=username="${GIT_USER:?read-only user}" --from-file=password=/dev/stdin';
+  const secret = ssh
+    ? '--from-file=sshPrivateKey="${GIT_KEY_FILE:?path of the read-only deploy key}"'
+    : '--from-literal=username="${GIT_USER:?read-only user}" --from-file=password=/dev/stdin';
   return [
     ssh ? '# GIT_KEY_FILE: a read-only deploy key (never committed)' : '# GIT_USER and a read-only token, typed at the prompt (never committed)',
     ...(ssh ? [] : ['read -rs -p "git token: " GIT_TOKEN && echo']),

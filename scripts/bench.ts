@@ -44,7 +44,12 @@ const scenarios: Scenario[] = [
     args: ['-c', `rm -f build/main.js.inputs.json && exec ${process.execPath} -r ${rssHook} ${runTs} main.ts --outdir ${join(work, 'dist-cold')}`],
     objects: objectsFromSummary,
   },
-  { name: 'synth entry, warm bundle (node scripts/run-ts.js main.ts)', cmd: process.execPath, args: ['-r', rssHook, runTs, 'main.ts', '--outdir', join(work, 'dist')], objects: objectsFromSummary },
+  {
+    name: 'synth entry, warm bundle (node scripts/run-ts.js main.ts)',
+    cmd: process.execPath,
+    args: ['-r', rssHook, runTs, 'main.ts', '--outdir', join(work, 'dist')],
+    objects: objectsFromSummary,
+  },
   { name: 'synth ×10 (10 copies of the stack)', cmd: process.execPath, args: ['-r', rssHook, runTs, 'scripts/bench-x10.ts', join(work, 'dist-x10')], objects: objectsFromSummary },
   {
     name: 'npx cdk8s synth (CLI)',
@@ -65,7 +70,11 @@ for (const sc of scenarios) {
   let objects = NaN;
   for (let i = 0; i < RUNS; i++) {
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(sc.cmd, [...sc.args], { cwd: root, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', NODE_OPTIONS: sc.cmd === 'npx' || sc.cmd === 'npm' ? `-r ${rssHook}` : '' } });
+    const r = spawnSync(sc.cmd, [...sc.args], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', NODE_OPTIONS: sc.cmd === 'npx' || sc.cmd === 'npm' ? `-r ${rssHook}` : '' },
+    });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     if (r.status !== 0) throw new Error(`${sc.name} failed:\n${r.stdout}\n${r.stderr}`);
     times.push(ms);

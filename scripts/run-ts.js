@@ -23,7 +23,20 @@ function upToDate() {
 
 if (!upToDate()) {
   const { buildSync } = require('esbuild');
-  const result = buildSync({ entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', sourcemap: 'linked', metafile: true, logLevel: 'warning', absWorkingDir: root, write: false });
+  const result = buildSync({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    packages: 'external',
+    sourcemap: 'linked',
+    metafile: true,
+    logLevel: 'warning',
+    absWorkingDir: root,
+    write: false,
+  });
   const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).map((f) => [resolve(root, f), statSync(resolve(root, f)).mtimeMs]));
   inputs[__filename] = statSync(__filename).mtimeMs;
   // Two runs may rebuild at once (concurrent synths): each file appears whole, by rename, never half-written.

@@ -24,13 +24,26 @@ type Json = { [k: string]: unknown };
 
 /** Where a path segment is `*`, the rule applies to the items of an array. */
 const FIELD_NOTES: { path: string[]; pattern: string; description?: string; derived?: boolean }[] = [
-  { path: ['cluster', 'lanCidr'], pattern: CIDR_PATTERN, description: 'The LAN the nodes live in (no host bits). Node IPs and load-balancer addresses must lie inside it; workloads.traefik.adminAllowCidrs defaults to it.' },
-  { path: ['cluster', 'podCidr'], pattern: CIDR_PATTERN, description: "Pod range (k3s cluster-cidr); disjoint from the LAN and the service range." },
+  {
+    path: ['cluster', 'lanCidr'],
+    pattern: CIDR_PATTERN,
+    description: 'The LAN the nodes live in (no host bits). Node IPs and load-balancer addresses must lie inside it; workloads.traefik.adminAllowCidrs defaults to it.',
+  },
+  { path: ['cluster', 'podCidr'], pattern: CIDR_PATTERN, description: 'Pod range (k3s cluster-cidr); disjoint from the LAN and the service range.' },
   { path: ['cluster', 'serviceCidr'], pattern: CIDR_PATTERN, description: 'Service range (k3s service-cidr); disjoint from the LAN and the pod range.' },
   { path: ['cluster', 'clusterDns'], pattern: IP_PATTERN, description: "CoreDNS' Service IP, inside cluster.serviceCidr." },
   { path: ['nodes', '*', 'ip'], pattern: IP_PATTERN, description: 'The node address, inside cluster.lanCidr.' },
-  { path: ['loadBalancer', 'ingressIp'], pattern: IP_PATTERN, description: "Traefik's LoadBalancer address: with provider servicelb one of the node IPs; with provider cilium inside loadBalancer.pool." },
-  { path: ['loadBalancer', 'wazuhIp'], pattern: IP_PATTERN, description: 'Address of the Wazuh agent endpoints (1514/1515): with provider servicelb one of the node IPs; with provider cilium inside loadBalancer.pool and distinct from ingressIp.' },
+  {
+    path: ['loadBalancer', 'ingressIp'],
+    pattern: IP_PATTERN,
+    description: "Traefik's LoadBalancer address: with provider servicelb one of the node IPs; with provider cilium inside loadBalancer.pool.",
+  },
+  {
+    path: ['loadBalancer', 'wazuhIp'],
+    pattern: IP_PATTERN,
+    description:
+      'Address of the Wazuh agent endpoints (1514/1515): with provider servicelb one of the node IPs; with provider cilium inside loadBalancer.pool and distinct from ingressIp.',
+  },
   { path: ['loadBalancer', 'pool', '*'], pattern: CIDR_PATTERN },
   { path: ['vault', 'cidrs', '*'], pattern: CIDR_PATTERN },
   { path: ['workloads', 'traefik', 'adminAllowCidrs', '*'], pattern: CIDR_PATTERN },
@@ -38,10 +51,16 @@ const FIELD_NOTES: { path: string[]; pattern: string; description?: string; deri
     path: ['vault', 'cidrs'],
     pattern: '',
     derived: true,
-    description: "The Vault host's address(es), for the CIDR egress rule; [] = an FQDN rule on vault.address's host. Default: [<ip>/32] when vault.address is an IP; with a host name it is required once vault.address or cluster.lanCidr differ from the example.",
+    description:
+      "The Vault host's address(es), for the CIDR egress rule; [] = an FQDN rule on vault.address's host. Default: [<ip>/32] when vault.address is an IP; with a host name it is required once vault.address or cluster.lanCidr differ from the example.",
   },
-  { path: ['vault', 'authMount'], pattern: '', derived: true, description: "Kubernetes auth mount on the external Vault (one per cluster). Default: k3s-<cluster.name>." },
-  { path: ['workloads', 'traefik', 'adminAllowCidrs'], pattern: '', derived: true, description: 'Source ranges allowed to reach the admin UIs (Prometheus, Traefik dashboard). Default: [cluster.lanCidr].' },
+  { path: ['vault', 'authMount'], pattern: '', derived: true, description: 'Kubernetes auth mount on the external Vault (one per cluster). Default: k3s-<cluster.name>.' },
+  {
+    path: ['workloads', 'traefik', 'adminAllowCidrs'],
+    pattern: '',
+    derived: true,
+    description: 'Source ranges allowed to reach the admin UIs (Prometheus, Traefik dashboard). Default: [cluster.lanCidr].',
+  },
 ];
 
 function nodeAt(schema: Json, path: readonly string[]): Json | undefined {
@@ -66,7 +85,8 @@ export function siteJsonSchemaText(): string {
   const out: Json = {
     $schema: schema.$schema,
     title: 'Domus Digitalis site (site.yaml)',
-    description: 'One homelab: cluster, nodes, load balancer, Vault, git, namespaces and workloads. Every field has a default; write only what differs. Generated from config/schema.ts by `npm run schema`.',
+    description:
+      'One homelab: cluster, nodes, load balancer, Vault, git, namespaces and workloads. Every field has a default; write only what differs. Generated from config/schema.ts by `npm run schema`.',
     ...Object.fromEntries(Object.entries(schema).filter(([k]) => k !== '$schema')),
   };
   return `${JSON.stringify(out, null, 2)}\n`;

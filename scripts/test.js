@@ -27,7 +27,10 @@ const step = (ok) => (ok ? passed++ : failed++);
 
 step(run('typecheck', bin('tsc'), ['--noEmit', '-p', '.']));
 // Lint the whole tree only for a full run (a file given to Jest is a quick loop).
-if (process.argv.length <= 2) step(run('lint', bin('eslint'), ['--max-warnings=0', '.']));
+if (process.argv.length <= 2) {
+  step(run('lint', bin('eslint'), ['--max-warnings=0', '.']));
+  step(run('format', bin('prettier'), ['--check', '--log-level=warn', '**/*.{ts,js,mjs}']));
+}
 
 const tmp = mkdtempSync(join(tmpdir(), 'domus-jest-'));
 const report = join(tmp, 'jest.json');

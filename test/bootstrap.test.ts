@@ -62,7 +62,15 @@ test('Cilium HelmChart: bootstrap, kube-proxy replacement against the k3s API, p
   expect(chart.spec.bootstrap).toBe(true);
   expect(chart.spec.version).toBe('1.16.12');
   const v = parse(chart.spec.valuesContent) as Record<string, unknown>;
-  expect(v).toMatchObject({ kubeProxyReplacement: true, k8sServiceHost: '192.168.10.20', k8sServicePort: 6443, ipam: { mode: 'kubernetes' }, operator: { replicas: 1 }, l7Proxy: true, prometheus: { enabled: true } });
+  expect(v).toMatchObject({
+    kubeProxyReplacement: true,
+    k8sServiceHost: '192.168.10.20',
+    k8sServicePort: 6443,
+    ipam: { mode: 'kubernetes' },
+    operator: { replicas: 1 },
+    l7Proxy: true,
+    prometheus: { enabled: true },
+  });
   expect(v.hubble).toMatchObject({ relay: { enabled: true }, ui: { enabled: true } });
 });
 
@@ -74,9 +82,13 @@ test('every Vault role corresponds exactly to the annotated ServiceAccounts and 
     const a = t.metadata.annotations!;
     const role = a['vault.hashicorp.com/role']!;
     roles.add(role);
-    expect(setup).toContain(`role/${sh(role)} bound_service_account_names=${sh(t.spec.serviceAccountName!)} bound_service_account_namespaces=${sh(t.owner.metadata.namespace!)} token_policies=${sh(role)}`);
+    expect(setup).toContain(
+      `role/${sh(role)} bound_service_account_names=${sh(t.spec.serviceAccountName!)} bound_service_account_namespaces=${sh(t.owner.metadata.namespace!)} token_policies=${sh(role)}`,
+    );
     const policy = file(`bootstrap/vault/policies/${role}.hcl`);
-    const paths = Object.entries(a).filter(([k]) => k.startsWith('vault.hashicorp.com/agent-inject-secret-')).map(([, v]) => v);
+    const paths = Object.entries(a)
+      .filter(([k]) => k.startsWith('vault.hashicorp.com/agent-inject-secret-'))
+      .map(([, v]) => v);
     for (const p of paths) expect(policy).toContain(`path "${p}"`);
     expect((policy.match(/^path /gm) ?? []).length).toBe(new Set(paths).size);
   }
@@ -107,7 +119,8 @@ test('the injector webhook admits the API server, and the vault app precedes eve
   expect(peerKey(entity('world'))).toBe('entity:world');
   expect(flowAllowed(entity('world'), injector, 8080)).toBe(false);
   // Every chart whose pods may carry Vault annotations syncs after the injector's (the waves come from the registry).
-  for (const app of Object.keys(APP_WAVES).filter((a) => !['vault', 'platform', 'argocd-crds', 'traefik-crds'].includes(a))) expect({ app, after: APP_WAVES.vault! < APP_WAVES[app]! }).toEqual({ app, after: true });
+  for (const app of Object.keys(APP_WAVES).filter((a) => !['vault', 'platform', 'argocd-crds', 'traefik-crds'].includes(a)))
+    expect({ app, after: APP_WAVES.vault! < APP_WAVES[app]! }).toEqual({ app, after: true });
 });
 
 test('the generated docs are current (run `npm run docs` when this fails)', () => {

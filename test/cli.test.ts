@@ -41,7 +41,9 @@ describe('arguments', () => {
 
   test('a forgotten -- (npm ate the option, its value arrives as a stray argument) is explained', () => {
     // What `npm run synth --outdir x` does: npm sets npm_config_outdir=true and passes "x" alone.
-    expect(() => parseSynthArgs(['x'], { npm_config_outdir: 'true', npm_lifecycle_event: 'synth' })).toThrow('npm took --outdir for itself: put -- before the options, e.g. npm run synth -- --outdir <value>');
+    expect(() => parseSynthArgs(['x'], { npm_config_outdir: 'true', npm_lifecycle_event: 'synth' })).toThrow(
+      'npm took --outdir for itself: put -- before the options, e.g. npm run synth -- --outdir <value>',
+    );
   });
 
   test('the real npm: `npm run synth --outdir <dir>` (no --) is refused with the hint, nothing written', () => {
@@ -86,16 +88,24 @@ describe('the output folder', () => {
     ['the sources (config/)', () => join(root, 'config'), 'and no .domus-synth marker, so synth did not create it'],
     ['a folder inside .git', () => join(root, '.git', 'x'), "inside the repository's .git folder"],
     ['a file', () => join(root, 'package.json'), 'it is a file, not a folder'],
-    ['a symlink to the repository', () => {
-      const link = join(tmp(), 'link');
-      symlinkSync(root, link);
-      return link;
-    }, 'is the repository'],
-    ['a folder holding anything else', () => {
-      const d = tmp();
-      writeFileSync(join(d, 'notes.txt'), 'mine');
-      return d;
-    }, 'holds 1 entry (notes.txt)'],
+    [
+      'a symlink to the repository',
+      () => {
+        const link = join(tmp(), 'link');
+        symlinkSync(root, link);
+        return link;
+      },
+      'is the repository',
+    ],
+    [
+      'a folder holding anything else',
+      () => {
+        const d = tmp();
+        writeFileSync(join(d, 'notes.txt'), 'mine');
+        return d;
+      },
+      'holds 1 entry (notes.txt)',
+    ],
   ])('refuses %s', (_label, outdir, message) => {
     expect(refused(outdir())).toContain(message);
   });
@@ -121,11 +131,23 @@ describe('the output folder', () => {
   test('replacing keeps the same folder (never a moment without it), removes stale files and leftovers', () => {
     const parent = tmp();
     const out = join(parent, 'dist');
-    replaceTree(out, new Map([['a/a.yaml', 'one\n'], ['b/b.yaml', 'two\n']]));
+    replaceTree(
+      out,
+      new Map([
+        ['a/a.yaml', 'one\n'],
+        ['b/b.yaml', 'two\n'],
+      ]),
+    );
     const inode = statSync(out).ino;
     // What a killed run leaves: its staging folder.
     mkdirSync(join(parent, '.synth-tmp-dist-999999'), { recursive: true });
-    replaceTree(out, new Map([['a/a.yaml', 'ONE\n'], ['c.yaml', 'three\n']]));
+    replaceTree(
+      out,
+      new Map([
+        ['a/a.yaml', 'ONE\n'],
+        ['c.yaml', 'three\n'],
+      ]),
+    );
     expect(statSync(out).ino).toBe(inode);
     expect(readFileSync(join(out, 'a/a.yaml'), 'utf8')).toBe('ONE\n');
     expect(existsSync(join(out, 'b'))).toBe(false);
@@ -160,12 +182,17 @@ describe('the output folder', () => {
 
 test('`npx cdk8s synth` with a bad site leaves dist/ exactly as it was (the CLI only empties its scratch folder)', () => {
   const copy = tmp();
-  for (const f of ['package.json', 'tsconfig.json', 'cdk8s.yaml', 'main.ts', 'charts', 'day0', 'config', 'constructs', 'imports', 'scripts', 'dist']) cpSync(join(root, f), join(copy, f), { recursive: true });
+  for (const f of ['package.json', 'tsconfig.json', 'cdk8s.yaml', 'main.ts', 'charts', 'day0', 'config', 'constructs', 'imports', 'scripts', 'dist'])
+    cpSync(join(root, f), join(copy, f), { recursive: true });
   symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
   writeFileSync(join(copy, 'site.yaml'), 'cluster:\n  domain: nodots\n');
   const snapshot = () => execFileSync('sh', ['-c', 'find dist -type f | sort | xargs sha256sum'], { cwd: copy }).toString();
   const before = snapshot();
-  const r = spawnSync(join(root, 'node_modules', '.bin', 'cdk8s'), ['synth'], { cwd: copy, env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', DOMUS_CONFIG: '' }, encoding: 'utf8' });
+  const r = spawnSync(join(root, 'node_modules', '.bin', 'cdk8s'), ['synth'], {
+    cwd: copy,
+    env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', DOMUS_CONFIG: '' },
+    encoding: 'utf8',
+  });
   expect(r.status).not.toBe(0);
   expect(r.stderr).toContain('cluster.domain: got "nodots"');
   expect(snapshot()).toBe(before);

@@ -74,7 +74,12 @@ describe('bad input', () => {
   });
 
   test('duplicate node names and a missing server role', () => {
-    const issues = issuesOf({ nodes: [{ name: 'a', ip: '10.0.0.1', roles: ['agent'] }, { name: 'a', ip: '10.0.0.2', roles: ['agent'] }] });
+    const issues = issuesOf({
+      nodes: [
+        { name: 'a', ip: '10.0.0.1', roles: ['agent'] },
+        { name: 'a', ip: '10.0.0.2', roles: ['agent'] },
+      ],
+    });
     expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining(['nodes', 'nodes[1].name']));
   });
 
@@ -188,7 +193,10 @@ describe('address defaults follow the fields they depend on', () => {
       nodes: [{ name: 'nuc-01', ip: '10.7.1.10' }],
       loadBalancer: { provider: 'cilium', pool: ['10.7.3.0/28'], ingressIp: '10.7.3.1', wazuhIp: '10.7.3.2' },
       vault: { address: 'https://vault.casa.home.arpa:8200', cidrs: ['10.7.0.5/32'], caCert: FORK_CA },
-      git: { repoURL: 'ssh://git@forge.casa.home.arpa:2222/infra/homelab.git', sshKnownHosts: ['[forge.casa.home.arpa]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBvLcP5DzZ3JzI2a9Pq0Q2wn0zZ7fNf1yGgkN1m0t9r1'] },
+      git: {
+        repoURL: 'ssh://git@forge.casa.home.arpa:2222/infra/homelab.git',
+        sshKnownHosts: ['[forge.casa.home.arpa]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBvLcP5DzZ3JzI2a9Pq0Q2wn0zZ7fNf1yGgkN1m0t9r1'],
+      },
     };
     expect(validateSite(own).vault.authMount).toBe('k3s-casa');
     const leaks = [...synth(own).files].flatMap(([path, text]) => (text.match(/192\.168\.10\.\d+|domus\.lan|k3s-domus/g) ?? []).map((m) => `${path}: ${m}`));
@@ -196,7 +204,11 @@ describe('address defaults follow the fields they depend on', () => {
   });
 
   test('vault.cidrs: the example host only on the example LAN; a Vault of your own by name gets an FQDN rule', () => {
-    expect(issuesOf(fork)).toContainEqual({ path: 'vault.cidrs', value: undefined, expected: expect.stringContaining('the example Vault\'s address is only the default on the example LAN') });
+    expect(issuesOf(fork)).toContainEqual({
+      path: 'vault.cidrs',
+      value: undefined,
+      expected: expect.stringContaining("the example Vault's address is only the default on the example LAN"),
+    });
     expect(validateSite({ vault: { address: 'https://vault.casa.home.arpa:8200', caCert: FORK_CA } }).vault.cidrs).toEqual([]);
     expect(validateSite({ ...fork, vault: { cidrs: [] } }).vault.cidrs).toEqual([]);
     expect(validateSite({ ...fork, vault: { cidrs: ['10.20.0.5/32'] } }).vault.cidrs).toEqual(['10.20.0.5/32']);
@@ -211,7 +223,9 @@ describe('address defaults follow the fields they depend on', () => {
 
   test('a new LAN without nodes says the example node is not in it', () => {
     const issues = issuesOf({ cluster: { lanCidr: '10.20.0.0/16' }, vault: { cidrs: [] }, loadBalancer: { pool: ['10.20.0.240/28'] } });
-    expect(issues).toEqual([{ path: 'nodes[0].ip', value: '192.168.10.20', expected: expect.stringContaining('inside cluster.lanCidr (10.20.0.0/16) (this is the example node-01') }]);
+    expect(issues).toEqual([
+      { path: 'nodes[0].ip', value: '192.168.10.20', expected: expect.stringContaining('inside cluster.lanCidr (10.20.0.0/16) (this is the example node-01') },
+    ]);
   });
 });
 
@@ -227,7 +241,12 @@ describe('address rules', () => {
     ['cluster DNS outside the service range', { cluster: { clusterDns: '10.42.0.10' } }, 'cluster.clusterDns', 'inside cluster.serviceCidr'],
     ['a node outside the LAN', { nodes: [{ name: 'n', ip: '192.168.11.2' }] }, 'nodes[0].ip', 'inside cluster.lanCidr (192.168.10.0/24)'],
     ['a node on the broadcast address', { nodes: [{ name: 'n', ip: '192.168.10.255' }] }, 'nodes[0].ip', 'not its network or broadcast address'],
-    ['a fixed address under servicelb', { loadBalancer: { provider: 'servicelb', wazuhIp: '192.168.10.50' } }, 'loadBalancer.wazuhIp', 'unset when loadBalancer.provider is "servicelb"'],
+    [
+      'a fixed address under servicelb',
+      { loadBalancer: { provider: 'servicelb', wazuhIp: '192.168.10.50' } },
+      'loadBalancer.wazuhIp',
+      'unset when loadBalancer.provider is "servicelb"',
+    ],
     ['cilium with an empty pool', { loadBalancer: { provider: 'cilium', pool: [] } }, 'loadBalancer.pool', 'at least one CIDR'],
     ['a pool outside the LAN', lb({ pool: ['192.168.20.0/28'] }), 'loadBalancer.pool[0]', 'inside cluster.lanCidr'],
     ['a pool wider than the LAN', lb({ pool: ['192.168.0.0/16'] }), 'loadBalancer.pool[0]', 'inside cluster.lanCidr'],
@@ -251,12 +270,21 @@ describe('address rules', () => {
 
 describe('every problem at once, with a hint', () => {
   test('cross-field rules run even when a field is wrong', () => {
-    const issues = issuesOf({ cluster: { domain: 'nodots', podCidr: '192.168.10.0/25' }, workloads: { prometheus: { replicas: 2 }, grafana: { resources: { requests: { cpu: 8, memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } } } } });
+    const issues = issuesOf({
+      cluster: { domain: 'nodots', podCidr: '192.168.10.0/25' },
+      workloads: { prometheus: { replicas: 2 }, grafana: { resources: { requests: { cpu: 8, memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } } } },
+    });
     expect(issues.map((i) => i.path)).toEqual(['cluster.domain', 'workloads.grafana.resources.requests.cpu', 'cluster.podCidr', 'workloads.prometheus.replicas']);
   });
 
   test('cross-field rules run when a field of a list element is wrong (the element still counts)', () => {
-    const issues = issuesOf({ nodes: [{ name: 'n1', ip: '192.168.10.300' }, { name: 'Bad_Name', ip: '192.168.10.22' }], workloads: { prometheus: { replicas: 3 } } });
+    const issues = issuesOf({
+      nodes: [
+        { name: 'n1', ip: '192.168.10.300' },
+        { name: 'Bad_Name', ip: '192.168.10.22' },
+      ],
+      workloads: { prometheus: { replicas: 3 } },
+    });
     expect(issues.map((i) => i.path)).toEqual(['nodes[0].ip', 'nodes[1].name', 'workloads.prometheus.replicas']);
     expect(issues[2]!.expected).toContain('at most 2');
     expect(issuesOf({ nodes: [{ name: 'n1' }] })).toEqual([{ path: 'nodes[0].ip', value: undefined, expected: 'a string: this field is required (it has no default)' }]);
@@ -302,7 +330,7 @@ describe('site file errors', () => {
   });
 
   test('a file that is not a mapping says what it should be', () => {
-    expect(messageOf('- a\n- b\n')).toContain("(root): got [\"a\",\"b\"]; expected an object: the site's settings");
+    expect(messageOf('- a\n- b\n')).toContain('(root): got ["a","b"]; expected an object: the site\'s settings');
   });
 });
 

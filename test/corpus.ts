@@ -109,4 +109,3 @@ export function inputWith(path: readonly (string | number)[], value: unknown): R
   });
   return root;
 }
-

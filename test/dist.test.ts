@@ -20,7 +20,11 @@ function listFiles(dir: string): string[] {
 
 test(`the committed dist/ equals a fresh synthesis of the site in use, ${siteInUse().source} (run \`npm run synth\` and commit)`, () => {
   const fresh = siteSynth().files;
-  expect(listFiles(DIST).filter((f) => f !== SYNTH_MARKER).sort()).toEqual([...fresh.keys()].sort());
+  expect(
+    listFiles(DIST)
+      .filter((f) => f !== SYNTH_MARKER)
+      .sort(),
+  ).toEqual([...fresh.keys()].sort());
   for (const [path, content] of fresh) expect({ path, content: readFileSync(join(DIST, path), 'utf8') }).toEqual({ path, content });
 });
 

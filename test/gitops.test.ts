@@ -14,7 +14,12 @@ import { allObjects, findAll, findResource, issuesOf, syncWave, synth, workloadP
 const s = synth();
 const site = s.stack.ctx.site;
 const apps = findAll('Application');
-type AppSpec = { project: string; source: { repoUrl?: string; repoURL?: string; path: string; targetRevision: string }; destination: { server: string; namespace?: string }; syncPolicy: { automated: { prune: boolean; selfHeal: boolean }; retry: { limit: number }; syncOptions: string[] } };
+type AppSpec = {
+  project: string;
+  source: { repoUrl?: string; repoURL?: string; path: string; targetRevision: string };
+  destination: { server: string; namespace?: string };
+  syncPolicy: { automated: { prune: boolean; selfHeal: boolean }; retry: { limit: number }; syncOptions: string[] };
+};
 const spec = (a: (typeof apps)[number]) => a.spec as AppSpec;
 const repo = (a: (typeof apps)[number]) => spec(a).source.repoURL ?? spec(a).source.repoUrl;
 
@@ -22,7 +27,7 @@ test('one child Application per chart plus the upstream CRDs and the root', () =
   expect(apps.map((a) => a.metadata.name).sort()).toEqual([...s.charts.filter((c) => c.name !== 'apps').map((c) => c.name), 'argocd-crds', 'traefik-crds', 'root'].sort());
 });
 
-test("every Application of this repository names a folder of dist/ that holds YAML", () => {
+test('every Application of this repository names a folder of dist/ that holds YAML', () => {
   const own = apps.filter((a) => repo(a) === site.git.repoURL);
   expect(own.length).toBe(s.charts.length + 0);
   for (const a of own) {
@@ -44,7 +49,10 @@ test('automated sync with self-heal and retry on every Application; prune and ca
     // shouldBeDeleted); as Application syncOptions Argo CD ignores them, so none may be written there.
     expect(spec(a).syncPolicy.syncOptions.filter((o) => /^(Prune|Delete)=/.test(o))).toEqual([]);
     // Only the resources finalizer makes deleting an Application delete what it synced.
-    expect({ app: a.metadata.name, cascades: (a.metadata as { finalizers?: string[] }).finalizers?.includes('resources-finalizer.argocd.argoproj.io') ?? false }).toEqual({ app: a.metadata.name, cascades: !keep });
+    expect({ app: a.metadata.name, cascades: (a.metadata as { finalizers?: string[] }).finalizers?.includes('resources-finalizer.argocd.argoproj.io') ?? false }).toEqual({
+      app: a.metadata.name,
+      cascades: !keep,
+    });
     // The root syncs the Application objects: the annotation on them keeps it from pruning or deleting the CRD apps.
     expect(a.metadata.annotations?.['argocd.argoproj.io/sync-options']).toBe(keep ? 'Prune=false,Delete=false' : undefined);
   }
@@ -98,7 +106,9 @@ test('git trust: the example CA only for the example repository, a private host 
   expect(ssh[0]!.expected).toContain('git.domus.lan');
   expect(issuesOf({ git: { sshKnownHosts: ['git.domus.lan ssh-ed25519 AAAA; rm -rf /'] } })[0]!.path).toBe('git.sshKnownHosts[0]');
   const known = synth({ git: { repoURL: 'git@git.domus.lan:homelab/stack.git', sshKnownHosts: ['git.domus.lan ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0'] } });
-  expect((findResource('ConfigMap', 'argocd-ssh-known-hosts-cm', 'argocd', known).data as Record<string, string>).ssh_known_hosts).toBe('git.domus.lan ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0\n');
+  expect((findResource('ConfigMap', 'argocd-ssh-known-hosts-cm', 'argocd', known).data as Record<string, string>).ssh_known_hosts).toBe(
+    'git.domus.lan ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0\n',
+  );
 });
 
 test('waves: CRDs, then platform, vault, argocd, stateful backends, UIs, ingress', () => {
@@ -122,7 +132,11 @@ test('Namespaces (and only data-bearing kinds) are protected from prune and dele
 });
 
 test('the AppProject admits exactly the repository, the namespaces and the cluster-scoped kinds of the stack', () => {
-  const p = findResource('AppProject', PROJECT).spec as { sourceRepos: string[]; destinations: { namespace: string }[]; clusterResourceWhitelist: { group: string; kind: string }[] };
+  const p = findResource('AppProject', PROJECT).spec as {
+    sourceRepos: string[];
+    destinations: { namespace: string }[];
+    clusterResourceWhitelist: { group: string; kind: string }[];
+  };
   expect(p.sourceRepos[0]).toBe(site.git.repoURL);
   expect(p.sourceRepos.slice(1)).toEqual(['https://git.domus.lan/homelab/argo-cd.git', 'https://git.domus.lan/homelab/traefik.git']);
   const objects = allObjects();
@@ -133,7 +147,11 @@ test('the AppProject admits exactly the repository, the namespaces and the clust
 });
 
 /** The controller's RBAC, written outside the synced folders (it cannot grant itself what it lacks). */
-function controllerRbac(): { kind: string; metadata: { name: string; namespace?: string }; rules?: { apiGroups?: string[]; resources?: string[]; verbs: string[]; resourceNames?: string[] }[] }[] {
+function controllerRbac(): {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  rules?: { apiGroups?: string[]; resources?: string[]; verbs: string[]; resourceNames?: string[] }[];
+}[] {
   return parseAllDocuments(s.files.get(CONTROLLER_RBAC_FILE)!).map((d) => d.toJS());
 }
 
@@ -141,10 +159,13 @@ test('the controller may manage every kind the stack emits, without wildcards', 
   expect(allObjects().some((o) => o.metadata.name === `${site.namespaces.argocd}-argocd-application-controller`)).toBe(false);
   const rules = controllerRbac().find((o) => o.kind === 'ClusterRole')!.rules!;
   // Argo CD never prunes or deletes these, even on a cluster where an older dist had it create them.
-  for (const o of controllerRbac()) expect((o.metadata as { annotations?: Record<string, string> }).annotations?.['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
+  for (const o of controllerRbac())
+    expect((o.metadata as { annotations?: Record<string, string> }).annotations?.['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
   for (const o of allObjects()) {
     const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0]! : '';
-    const ok = rules.some((r) => (r.apiGroups ?? []).includes(group) && (r.resources ?? []).includes(resourceOf(o.kind)) && ['create', 'update', 'patch', 'delete'].every((v) => r.verbs.includes(v)));
+    const ok = rules.some(
+      (r) => (r.apiGroups ?? []).includes(group) && (r.resources ?? []).includes(resourceOf(o.kind)) && ['create', 'update', 'patch', 'delete'].every((v) => r.verbs.includes(v)),
+    );
     expect({ kind: o.kind, ok }).toEqual({ kind: o.kind, ok: true });
   }
   expect(JSON.stringify(rules)).not.toContain('"*"');
@@ -160,7 +181,10 @@ test('the repo-server leaves the cluster only for git (besides its redis cache a
   expect(egress).toEqual([
     // The stack repository and both LAN mirrors live on the same host: one rule.
     { toFQDNs: [{ matchName: 'git.domus.lan' }], toPorts: [{ ports: [{ port: '443', protocol: 'TCP' }] }] },
-    { toEndpoints: [{ matchLabels: { 'app.kubernetes.io/name': 'argocd-redis', 'k8s:io.kubernetes.pod.namespace': 'argocd' } }], toPorts: [{ ports: [{ port: '6379', protocol: 'TCP' }] }] },
+    {
+      toEndpoints: [{ matchLabels: { 'app.kubernetes.io/name': 'argocd-redis', 'k8s:io.kubernetes.pod.namespace': 'argocd' } }],
+      toPorts: [{ ports: [{ port: '6379', protocol: 'TCP' }] }],
+    },
   ]);
   // An ssh:// repository opens port 22 instead.
   const ssh = synth({ git: { repoURL: 'ssh://git@git.domus.lan:2222/homelab/stack.git', sshKnownHosts: ['[git.domus.lan]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0'] } });
@@ -175,7 +199,18 @@ test('redis is reachable only from Argo CD components', () => {
 
 test('Dex is off by default and, when enabled, runs with its own flows and no inline secret', () => {
   expect(() => findResource('Deployment', 'argocd-dex-server')).toThrow();
-  const dex = synth({ workloads: { argocd: { dex: { enabled: true, config: 'connectors:\n- type: oidc\n  id: kc\n  name: Keycloak\n  config:\n    issuer: https://sso.domus.lan/realms/home\n    clientID: argocd\n    clientSecret: $dex.kc.clientSecret\n', issuerHosts: ['sso.domus.lan'] } } } });
+  const dex = synth({
+    workloads: {
+      argocd: {
+        dex: {
+          enabled: true,
+          config:
+            'connectors:\n- type: oidc\n  id: kc\n  name: Keycloak\n  config:\n    issuer: https://sso.domus.lan/realms/home\n    clientID: argocd\n    clientSecret: $dex.kc.clientSecret\n',
+          issuerHosts: ['sso.domus.lan'],
+        },
+      },
+    },
+  });
   expect(findResource('Deployment', 'argocd-dex-server', 'argocd', dex).kind).toBe('Deployment');
   expect((findResource('ConfigMap', 'argocd-cm', 'argocd', dex).data as Record<string, string>)['dex.config']).toContain('$dex.kc.clientSecret');
   const egress = JSON.stringify((workloadPolicy('argocd', 'argocd-dex-server', dex).spec as { egress: unknown }).egress);
@@ -194,7 +229,9 @@ test('DAY0 creates the mirrors at the pinned tags, applies the controller RBAC a
   expect(day0.indexOf(CONTROLLER_RBAC_FILE)).toBeLessThan(day0.indexOf('kubectl apply -f dist/apps/apps.yaml'));
   // The token goes from the prompt to kubectl's stdin: never an argument, a file or a literal in git.
   expect(day0).toContain('read -rs -p "git token: " GIT_TOKEN');
-  expect(day0).toContain(`printf '%s' "$GIT_TOKEN" | kubectl -n argocd create secret generic domus-git-creds --from-literal=type=git --from-literal=url=https://git.domus.lan/homelab/`);
+  expect(day0).toContain(
+    `printf '%s' "$GIT_TOKEN" | kubectl -n argocd create secret generic domus-git-creds --from-literal=type=git --from-literal=url=https://git.domus.lan/homelab/`,
+  );
   expect(day0).toContain('argocd.argoproj.io/secret-type=repo-creds');
   // A quote in a repository URL is refused by the site check; the commands' quoting (quote.ts sh) is the second
   // line of defence, proven on forged sites in test/input.test.ts.

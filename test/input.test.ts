@@ -39,7 +39,19 @@ beforeAll(() => {
 
 test('the schema walk finds the string fields that reach generated files', () => {
   const paths = FIELDS.map((f) => dotted(f.path));
-  for (const p of ['vault.address', 'vault.caCert', 'git.repoURL', 'git.revision', 'git.path', 'workloads.argocd.dex.config', 'cluster.domain', 'nodes[0].name', 'workloads.minio.buckets[0].name', 'workloads.traefik.adminAllowCidrs[0]']) expect(paths).toContain(p);
+  for (const p of [
+    'vault.address',
+    'vault.caCert',
+    'git.repoURL',
+    'git.revision',
+    'git.path',
+    'workloads.argocd.dex.config',
+    'cluster.domain',
+    'nodes[0].name',
+    'workloads.minio.buckets[0].name',
+    'workloads.traefik.adminAllowCidrs[0]',
+  ])
+    expect(paths).toContain(p);
   expect(paths.length).toBeGreaterThan(60);
 });
 
@@ -55,7 +67,8 @@ describe.each(FIELDS.filter((f) => !FREE_TEXT.has(dotted(f.path))).map((f) => [d
         // literally) of bounded length: "main-rf" is a fine branch name, "main\n; cmd" never is.
         if (r.ok) {
           if (!INERT.test(v)) crashes.push(`accepted ${JSON.stringify(v.slice(0, 60))}`);
-        } else if (!r.paths.some((p) => p === name || name.startsWith(`${p}.`) || name.startsWith(`${p}[`))) crashes.push(`${JSON.stringify(v.slice(0, 40))} refused under ${r.paths.join(', ')}, not ${name}`);
+        } else if (!r.paths.some((p) => p === name || name.startsWith(`${p}.`) || name.startsWith(`${p}[`)))
+          crashes.push(`${JSON.stringify(v.slice(0, 40))} refused under ${r.paths.join(', ')}, not ${name}`);
       }
     }
     expect(crashes).toEqual([]);
@@ -63,13 +76,16 @@ describe.each(FIELDS.filter((f) => !FREE_TEXT.has(dotted(f.path))).map((f) => [d
 });
 
 describe('the Dex configuration (free YAML) carries payloads as inert data', () => {
-  test.each(PAYLOADS.filter((p) => p.length < 1000 && !/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/.test(p)).map((p) => [JSON.stringify(p), p]))('%s', (_n, payload) => {
-    const config = `connectors:\n  - type: oidc\n    id: idp\n    name: ${JSON.stringify(payload)}\n    config:\n      issuer: https://idp.domus.lan\n      clientID: argocd\n      clientSecret: $dex.oidc.clientSecret\n`;
-    const input = { workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.domus.lan'], config } } } };
-    const cm = findResource('ConfigMap', 'argocd-cm', 'argocd', synth(input)) as unknown as { data: Record<string, string> };
-    expect(cm.data['dex.config']).toBe(config);
-    expect((parse(cm.data['dex.config']!) as { connectors: { name: string }[] }).connectors[0]!.name).toBe(payload);
-  });
+  test.each(PAYLOADS.filter((p) => p.length < 1000 && !/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/.test(p)).map((p) => [JSON.stringify(p), p]))(
+    '%s',
+    (_n, payload) => {
+      const config = `connectors:\n  - type: oidc\n    id: idp\n    name: ${JSON.stringify(payload)}\n    config:\n      issuer: https://idp.domus.lan\n      clientID: argocd\n      clientSecret: $dex.oidc.clientSecret\n`;
+      const input = { workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.domus.lan'], config } } } };
+      const cm = findResource('ConfigMap', 'argocd-cm', 'argocd', synth(input)) as unknown as { data: Record<string, string> };
+      expect(cm.data['dex.config']).toBe(config);
+      expect((parse(cm.data['dex.config']!) as { connectors: { name: string }[] }).connectors[0]!.name).toBe(payload);
+    },
+  );
   test('a payload that is not YAML, or a document that is not a mapping, is refused', () => {
     for (const payload of ['{{ .Data }}: [', '$(id)', '- a\n- b', 'a: [', 'x'.repeat(100 * 1024)]) {
       const r = outcome({ workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.domus.lan'], config: payload } } } });
@@ -89,13 +105,49 @@ describe('credentials are refused wherever they appear, with the field path, and
     ['user:password in git.repoURL', { git: { repoURL: 'https://me:hunter2@git.domus.lan/homelab.git' } }, 'git.repoURL'],
     ['user:password in vault.address', { vault: { address: 'https://admin:hunter2@vault.domus.lan:8200' } }, 'vault.address'],
     ['a private key pasted between certificates', { vault: { caCert: `${CERT}${PRIVATE_KEY}\n${CERT}` } }, 'vault.caCert'],
-    ['JSON-style quoted clientSecret in Dex', { workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.lan'], config: '{"connectors":[{"type":"oidc","id":"x","name":"x","config":{"clientSecret":"hunter2"}}]}' } } } }, 'workloads.argocd.dex.config'],
-    ['quoted bindPW in Dex YAML', { workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.lan'], config: "connectors:\n- type: ldap\n  config:\n    'bindPW': hunter2\n" } } } }, 'workloads.argocd.dex.config'],
-    ['user:password in a URL inside the Dex config', { workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.lan'], config: 'connectors:\n- type: oidc\n  id: x\n  name: x\n  config:\n    issuer: https://argocd:hunter2@idp.lan\n' } } } }, 'workloads.argocd.dex.config'],
+    [
+      'JSON-style quoted clientSecret in Dex',
+      {
+        workloads: {
+          argocd: { dex: { enabled: true, issuerHosts: ['idp.lan'], config: '{"connectors":[{"type":"oidc","id":"x","name":"x","config":{"clientSecret":"hunter2"}}]}' } },
+        },
+      },
+      'workloads.argocd.dex.config',
+    ],
+    [
+      'quoted bindPW in Dex YAML',
+      { workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.lan'], config: "connectors:\n- type: ldap\n  config:\n    'bindPW': hunter2\n" } } } },
+      'workloads.argocd.dex.config',
+    ],
+    [
+      'user:password in a URL inside the Dex config',
+      {
+        workloads: {
+          argocd: {
+            dex: { enabled: true, issuerHosts: ['idp.lan'], config: 'connectors:\n- type: oidc\n  id: x\n  name: x\n  config:\n    issuer: https://argocd:hunter2@idp.lan\n' },
+          },
+        },
+      },
+      'workloads.argocd.dex.config',
+    ],
     ['a token under a key the schema does not know (the unknown-field error must not echo it)', { vault: { token: GHP } }, 'vault.token'],
     ['a token in a field that accepts its characters (git.revision)', { git: { revision: GHP } }, 'git.revision'],
-    ['a token after a secretlint-disable comment (the scanner cannot be switched off from the input)', { workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.lan'], config: `# secretlint-disable\nconnectors:\n- type: github\n  id: gh\n  name: ${GHP} # secretlint-disable-line\n` } } } }, 'workloads.argocd.dex.config'],
-    ['a token anywhere in the Dex config (secretlint)', { workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.lan'], config: `connectors:\n- type: github\n  id: gh\n  name: ${GHP}\n` } } } }, 'workloads.argocd.dex.config'],
+    [
+      'a token after a secretlint-disable comment (the scanner cannot be switched off from the input)',
+      {
+        workloads: {
+          argocd: {
+            dex: { enabled: true, issuerHosts: ['idp.lan'], config: `# secretlint-disable\nconnectors:\n- type: github\n  id: gh\n  name: ${GHP} # secretlint-disable-line\n` },
+          },
+        },
+      },
+      'workloads.argocd.dex.config',
+    ],
+    [
+      'a token anywhere in the Dex config (secretlint)',
+      { workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.lan'], config: `connectors:\n- type: github\n  id: gh\n  name: ${GHP}\n` } } } },
+      'workloads.argocd.dex.config',
+    ],
   ])('%s', (_n, input, path) => {
     let err: unknown;
     try {
@@ -121,11 +173,19 @@ describe('credentials are refused wherever they appear, with the field path, and
     expect(msg).not.toContain(GHP);
   });
   test('connector settings that only look like secrets are fine (tokenURL, idTokens, passwordConnector)', () => {
-    const config = 'connectors:\n- type: oauth\n  id: o\n  name: O\n  config:\n    clientID: argocd\n    clientSecret: $dex.oauth.clientSecret\n    tokenURL: https://idp.lan/token\n    userInfoURL: https://idp.lan/userinfo\noauth2:\n  passwordConnector: local\nexpiry:\n  idTokens: 24h\n';
+    const config =
+      'connectors:\n- type: oauth\n  id: o\n  name: O\n  config:\n    clientID: argocd\n    clientSecret: $dex.oauth.clientSecret\n    tokenURL: https://idp.lan/token\n    userInfoURL: https://idp.lan/userinfo\noauth2:\n  passwordConnector: local\nexpiry:\n  idTokens: 24h\n';
     expect(() => validateSite({ workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.lan'], config } } } })).not.toThrow();
   });
   test('a reference ($dex.<key>) and a public certificate are fine', () => {
-    expect(() => validateSite({ vault: { caCert: CERT }, workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.lan'], config: 'connectors:\n- type: ldap\n  id: l\n  name: L\n  config:\n    bindPW: $dex.ldap.bindPW\n' } } } })).not.toThrow();
+    expect(() =>
+      validateSite({
+        vault: { caCert: CERT },
+        workloads: {
+          argocd: { dex: { enabled: true, issuerHosts: ['idp.lan'], config: 'connectors:\n- type: ldap\n  id: l\n  name: L\n  config:\n    bindPW: $dex.ldap.bindPW\n' } },
+        },
+      }),
+    ).not.toThrow();
   });
 });
 
@@ -137,7 +197,9 @@ describe('every error is a field-path message, never a stack trace', () => {
   test('requests above limits name the request field and the limit', () => {
     const r = outcome({ workloads: { grafana: { resources: { requests: { cpu: '2', memory: '1Gi' }, limits: { cpu: '1', memory: '512Mi' } } } } });
     expect(r).toEqual({ ok: false, paths: ['workloads.grafana.resources.requests.cpu', 'workloads.grafana.resources.requests.memory'], values: ['2', '1Gi'] });
-    expect(outcome({ workloads: { minio: { bucketJob: { resources: { requests: { cpu: '200m', memory: '128Mi' }, limits: { cpu: '200m', memory: '128Mi' } } } } } })).toEqual({ ok: true });
+    expect(outcome({ workloads: { minio: { bucketJob: { resources: { requests: { cpu: '200m', memory: '128Mi' }, limits: { cpu: '200m', memory: '128Mi' } } } } } })).toEqual({
+      ok: true,
+    });
   });
   test('git.revision: newlines and 200 KB are refused', () => {
     expect(outcome({ git: { revision: 'main\nx' } })).toMatchObject({ ok: false, paths: ['git.revision'] });

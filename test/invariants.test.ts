@@ -94,7 +94,11 @@ describe('Pod Security', () => {
     expect(
       offenders(templates, (t) => {
         const bad = [...t.spec.containers, ...(t.spec.initContainers ?? [])].filter(
-          (c) => c.securityContext?.allowPrivilegeEscalation !== false || !c.securityContext?.capabilities?.drop?.includes('ALL') || c.securityContext?.seccompProfile?.type !== 'RuntimeDefault' || c.securityContext?.privileged,
+          (c) =>
+            c.securityContext?.allowPrivilegeEscalation !== false ||
+            !c.securityContext?.capabilities?.drop?.includes('ALL') ||
+            c.securityContext?.seccompProfile?.type !== 'RuntimeDefault' ||
+            c.securityContext?.privileged,
         );
         return bad.length ? `${id(t.owner)}: ${bad.map((c) => c.name).join(', ')}` : undefined;
       }),
@@ -156,7 +160,11 @@ describe('containers', () => {
 
 describe('secrets and identity', () => {
   test('no Secret object carries data', () => {
-    expect(findAll('Secret').filter((s) => s.data !== undefined || s.stringData !== undefined).map(id)).toEqual([]);
+    expect(
+      findAll('Secret')
+        .filter((s) => s.data !== undefined || s.stringData !== undefined)
+        .map(id),
+    ).toEqual([]);
   });
 
   test('pods mount an API token only when their ServiceAccount is granted something', () => {
@@ -177,7 +185,12 @@ describe('secrets and identity', () => {
 
   test('every Vault-annotated pod has a role, a secret, its own ServiceAccount and egress to Vault', () => {
     const s = site;
-    const vaultPorts = new Set(s.stack.ctx.net.effectiveFlows().filter((f) => f.to.kind === s.stack.ctx.vaultPeer.kind && f.port.port === s.stack.ctx.vaultPort.port).map((f) => (f.from.kind === 'workload' ? `${f.from.namespace}/${f.from.name}` : '')));
+    const vaultPorts = new Set(
+      s.stack.ctx.net
+        .effectiveFlows()
+        .filter((f) => f.to.kind === s.stack.ctx.vaultPeer.kind && f.port.port === s.stack.ctx.vaultPort.port)
+        .map((f) => (f.from.kind === 'workload' ? `${f.from.namespace}/${f.from.name}` : '')),
+    );
     const annotated = templates.filter((t) => t.metadata.annotations?.['vault.hashicorp.com/agent-inject'] === 'true');
     expect(annotated.length).toBeGreaterThan(0);
     expect(
@@ -199,9 +212,7 @@ describe('RBAC', () => {
   const rules = [...findAll('Role'), ...findAll('ClusterRole')].flatMap((r) => rulesOf(r).map((rule) => ({ r, rule })));
 
   test('no wildcard verbs, resources or API groups', () => {
-    expect(
-      offenders(rules, ({ r, rule }) => ([...(rule.verbs ?? []), ...(rule.resources ?? []), ...(rule.apiGroups ?? [])].includes('*') ? id(r) : undefined)),
-    ).toEqual([]);
+    expect(offenders(rules, ({ r, rule }) => ([...(rule.verbs ?? []), ...(rule.resources ?? []), ...(rule.apiGroups ?? [])].includes('*') ? id(r) : undefined))).toEqual([]);
   });
 
   test('nothing is bound to cluster-admin', () => {

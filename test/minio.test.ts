@@ -54,7 +54,10 @@ describe('standalone (default)', () => {
     expect(headless.publishNotReadyAddresses).toBe(true);
     const svc = findResource('Service', 'minio', NS).spec as { type: string; ports: { name: string; port: number }[] };
     expect(svc.type).toBe('ClusterIP');
-    expect(svc.ports.map((p) => [p.name, p.port])).toEqual([['api', 9000], ['console', 9001]]);
+    expect(svc.ports.map((p) => [p.name, p.port])).toEqual([
+      ['api', 9000],
+      ['console', 9001],
+    ]);
   });
 
   test('UID/GID 1000 with fsGroup, read-only root with writable /tmp, health probes, resources from config', () => {
@@ -79,7 +82,10 @@ describe('standalone (default)', () => {
 
   test('the standalone validator refuses more than one pod or drive, naming each field', () => {
     const issues = issuesOf({ workloads: { minio: { pods: 2, drivesPerPod: 2 } } });
-    expect(issues.map((i) => [i.path, i.value])).toEqual([['workloads.minio.pods', 2], ['workloads.minio.drivesPerPod', 2]]);
+    expect(issues.map((i) => [i.path, i.value])).toEqual([
+      ['workloads.minio.pods', 2],
+      ['workloads.minio.drivesPerPod', 2],
+    ]);
     expect(issues[0]!.expected).toContain('standalone');
   });
 });
@@ -134,9 +140,16 @@ describe('distributed', () => {
   test('the validator refuses layouts MinIO would not start, and more pods than nodes under required anti-affinity', () => {
     const soft = { cluster: { antiAffinity: 'preferred' as const } };
     // 17 drives: no erasure set size from 2 to 16 divides them.
-    expect(issuesOf({ ...distributed(17, 1, 1), ...soft })[0]).toMatchObject({ path: 'workloads.minio.pods', value: 17, expected: expect.stringContaining('divisible by an erasure set size') });
+    expect(issuesOf({ ...distributed(17, 1, 1), ...soft })[0]).toMatchObject({
+      path: 'workloads.minio.pods',
+      value: 17,
+      expected: expect.stringContaining('divisible by an erasure set size'),
+    });
     // 34 drives are divisible by 2, but sets of 2 cannot span 17 pods evenly.
-    expect(issuesOf({ ...distributed(17, 2, 1), ...soft })[0]).toMatchObject({ path: 'workloads.minio.pods', expected: expect.stringContaining('spread erasure sets over evenly') });
+    expect(issuesOf({ ...distributed(17, 2, 1), ...soft })[0]).toMatchObject({
+      path: 'workloads.minio.pods',
+      expected: expect.stringContaining('spread erasure sets over evenly'),
+    });
     expect(issuesOf(distributed(1, 2, 1))[0]).toMatchObject({ path: 'workloads.minio.drivesPerPod', value: 2 });
     expect(issuesOf(distributed(4, 1, 2))[0]).toMatchObject({ path: 'workloads.minio.pods', value: 4, expected: expect.stringContaining('at most 2') });
     expect(() => validateSite({ ...distributed(4, 1, 1), ...soft })).not.toThrow();
@@ -189,7 +202,9 @@ describe('credentials come from Vault only', () => {
       const a = t.metadata.annotations!;
       const name = t.owner.metadata.name;
       expect(a['vault.hashicorp.com/role']).toBe(`${NS}-${name}`);
-      const paths = Object.entries(a).filter(([k]) => k.startsWith('vault.hashicorp.com/agent-inject-secret-')).map(([, v]) => v);
+      const paths = Object.entries(a)
+        .filter(([k]) => k.startsWith('vault.hashicorp.com/agent-inject-secret-'))
+        .map(([, v]) => v);
       expect(paths).toEqual(['kv/data/storage/minio']);
       expect(t.spec.serviceAccountName).toBe(name);
       expect(t.spec.serviceAccountName).not.toBe('default');
@@ -197,7 +212,12 @@ describe('credentials come from Vault only', () => {
       expect(t.spec.automountServiceAccountToken).toBe(false);
       expect(flowAllowed(workloadPeer(NS, name), s.stack.ctx.vaultPeer, s.stack.ctx.vaultPort.port, s)).toBe(true);
     }
-    expect(s.stack.ctx.vault.all().filter((b) => b.namespace === NS).map((b) => [b.role, b.paths])).toEqual([
+    expect(
+      s.stack.ctx.vault
+        .all()
+        .filter((b) => b.namespace === NS)
+        .map((b) => [b.role, b.paths]),
+    ).toEqual([
       ['storage-minio', [{ path: 'kv/data/storage/minio', capability: 'read' }]],
       ['storage-minio-buckets', [{ path: 'kv/data/storage/minio', capability: 'read' }]],
     ]);
@@ -354,7 +374,17 @@ describe('flows, with the peers of other charts present', () => {
   }
   const ctx = stackWithPeers();
   const allowed = (from: { namespace: string; name: string }, port: number) =>
-    ctx.net.effectiveFlows().some((f) => f.from.kind === 'workload' && f.from.namespace === from.namespace && f.from.name === from.name && f.to.kind === 'workload' && f.to.name === 'minio' && f.port.port === port);
+    ctx.net
+      .effectiveFlows()
+      .some(
+        (f) =>
+          f.from.kind === 'workload' &&
+          f.from.namespace === from.namespace &&
+          f.from.name === from.name &&
+          f.to.kind === 'workload' &&
+          f.to.name === 'minio' &&
+          f.port.port === port,
+      );
   const mon = (name: string) => ({ namespace: 'monitoring', name });
 
   test('Traefik reaches the S3 API (s3.<domain>) and the console (minio.<domain>)', () => {

@@ -14,11 +14,40 @@ import { peerKey, workloadPeer } from '../constructs/lib/network';
 import { chartObjects, findAll, findResource, flowAllowed, flows, KubeObject, podTemplate, rulesOf, synth, workloadPolicy } from './helpers';
 
 type Synth = ReturnType<typeof synth>;
-interface Relabel { source_labels?: string[]; regex?: string; action?: string; target_label?: string; replacement?: string }
-interface Job { job_name: string; metrics_path?: string; scheme?: string; authorization?: { credentials_file: string }; tls_config?: { ca_file?: string }; kubernetes_sd_configs?: { role: string; namespaces?: { names: string[] } }[]; relabel_configs?: Relabel[] }
-interface Rule { alert: string; expr: string; for: string; labels: { severity: string } & Record<string, string>; annotations: { summary: string; description: string } }
-interface Group { name: string; rules: Rule[] }
-interface CnpRule { toEndpoints?: { matchLabels: Record<string, string> }[]; fromEndpoints?: { matchLabels: Record<string, string> }[]; toEntities?: string[]; toCIDR?: string[]; toPorts: { ports: { port: string; protocol: string }[] }[] }
+interface Relabel {
+  source_labels?: string[];
+  regex?: string;
+  action?: string;
+  target_label?: string;
+  replacement?: string;
+}
+interface Job {
+  job_name: string;
+  metrics_path?: string;
+  scheme?: string;
+  authorization?: { credentials_file: string };
+  tls_config?: { ca_file?: string };
+  kubernetes_sd_configs?: { role: string; namespaces?: { names: string[] } }[];
+  relabel_configs?: Relabel[];
+}
+interface Rule {
+  alert: string;
+  expr: string;
+  for: string;
+  labels: { severity: string } & Record<string, string>;
+  annotations: { summary: string; description: string };
+}
+interface Group {
+  name: string;
+  rules: Rule[];
+}
+interface CnpRule {
+  toEndpoints?: { matchLabels: Record<string, string> }[];
+  fromEndpoints?: { matchLabels: Record<string, string> }[];
+  toEntities?: string[];
+  toCIDR?: string[];
+  toPorts: { ports: { port: string; protocol: string }[] }[];
+}
 
 const promData = (s: Synth = synth()) => findResource('ConfigMap', 'prometheus-config', 'monitoring', s).data as Record<string, string>;
 const jobsOf = (s: Synth = synth()) => (parse(promData(s)['prometheus.yml']) as { scrape_configs: Job[] }).scrape_configs;
@@ -36,7 +65,18 @@ test('a scrape job for every enabled workload that declares metrics, plus the pl
   expect(declaredByWorkloads.length).toBeGreaterThan(5);
   expect(jobNames(s).sort()).toEqual([...declaredByWorkloads, 'coredns', 'cilium-agent', 'cilium-operator', 'hubble', ...KUBELET_JOBS].sort());
   // Named, so a workload silently losing its declaration fails here.
-  expect(jobNames(s)).toEqual(expect.arrayContaining(['prometheus', 'grafana', 'argocd-server', 'argocd-repo-server', 'argocd-application-controller', 'argocd-applicationset-controller', 'traefik', 'minio']));
+  expect(jobNames(s)).toEqual(
+    expect.arrayContaining([
+      'prometheus',
+      'grafana',
+      'argocd-server',
+      'argocd-repo-server',
+      'argocd-application-controller',
+      'argocd-applicationset-controller',
+      'traefik',
+      'minio',
+    ]),
+  );
   // Wazuh 4.14 has no Prometheus endpoint: no job, rather than a job that is always down.
   expect(jobNames(s).some((j) => j.startsWith('wazuh'))).toBe(false);
 });
@@ -82,12 +122,21 @@ test('every scrape target has the egress on Prometheus and the ingress on the ta
     if (peer.kind !== 'workload' && peer.kind !== 'pods') throw new Error(`unexpected peer for ${t.job}`);
     const labels = peer.kind === 'workload' ? { 'app.kubernetes.io/name': peer.name } : peer.labels;
     const selector = { 'k8s:io.kubernetes.pod.namespace': peer.namespace, ...labels };
-    expect({ job: t.job, egress: egress.some((r) => r.toEndpoints?.some((e) => JSON.stringify(e.matchLabels) === JSON.stringify(selector) || Object.entries(selector).every(([k, v]) => e.matchLabels[k] === v)) && ports(r).includes(port)) }).toEqual({ job: t.job, egress: true });
+    expect({
+      job: t.job,
+      egress: egress.some(
+        (r) =>
+          r.toEndpoints?.some((e) => JSON.stringify(e.matchLabels) === JSON.stringify(selector) || Object.entries(selector).every(([k, v]) => e.matchLabels[k] === v)) &&
+          ports(r).includes(port),
+      ),
+    }).toEqual({ job: t.job, egress: true });
     expect(job!.kubernetes_sd_configs).toEqual([{ role: 'pod', namespaces: { names: [peer.namespace] } }]);
     expect(job!.relabel_configs!.some((r) => r.source_labels?.[0] === '__meta_kubernetes_pod_container_port_number' && r.regex === String(port) && r.action === 'keep')).toBe(true);
     if (peer.kind === 'workload') {
       const ingress = (workloadPolicy(peer.namespace, peer.name, s).spec as { ingress?: CnpRule[] }).ingress ?? [];
-      const fromProm = ingress.filter((r) => r.fromEndpoints?.some((e) => e.matchLabels['app.kubernetes.io/name'] === 'prometheus' && e.matchLabels['k8s:io.kubernetes.pod.namespace'] === 'monitoring'));
+      const fromProm = ingress.filter((r) =>
+        r.fromEndpoints?.some((e) => e.matchLabels['app.kubernetes.io/name'] === 'prometheus' && e.matchLabels['k8s:io.kubernetes.pod.namespace'] === 'monitoring'),
+      );
       expect({ job: t.job, ingress: fromProm.some((r) => ports(r).includes(port)) }).toEqual({ job: t.job, ingress: true });
     }
   }
@@ -101,10 +150,21 @@ test('Prometheus egress is only scrape targets and the API server (DNS comes fro
       expect(ports(r)).toEqual([6443]);
     } else if (r.toEntities) {
       expect(r.toEntities).toEqual(['host']);
-      expect(ports(r).sort()).toEqual(targets.filter((t) => t.endpoint.peer.kind === 'entity').map((t) => t.endpoint.port.port).sort());
+      expect(ports(r).sort()).toEqual(
+        targets
+          .filter((t) => t.endpoint.peer.kind === 'entity')
+          .map((t) => t.endpoint.port.port)
+          .sort(),
+      );
     } else {
       const name = r.toEndpoints![0]!.matchLabels['app.kubernetes.io/name'] ?? r.toEndpoints![0]!.matchLabels['k8s-app'];
-      expect({ name, declared: targets.some((t) => (t.endpoint.peer.kind === 'workload' && t.endpoint.peer.name === name) || (t.endpoint.peer.kind === 'pods' && Object.values(t.endpoint.peer.labels).includes(name!))) }).toEqual({ name, declared: true });
+      expect({
+        name,
+        declared: targets.some(
+          (t) =>
+            (t.endpoint.peer.kind === 'workload' && t.endpoint.peer.name === name) || (t.endpoint.peer.kind === 'pods' && Object.values(t.endpoint.peer.labels).includes(name!)),
+        ),
+      }).toEqual({ name, declared: true });
     }
     expect(r.toCIDR).toBeUndefined();
   }
@@ -133,14 +193,21 @@ test('the Cilium operator is discovered as pods (it does not run on every node);
 });
 
 test('on several nodes Prometheus may reach the Cilium metrics ports of the other nodes too', () => {
-  const s = synth({ nodes: [{ name: 'n1', ip: '192.168.10.21', roles: ['server'] }, { name: 'n2', ip: '192.168.10.22', roles: ['agent'] }] } as SiteInput);
+  const s = synth({
+    nodes: [
+      { name: 'n1', ip: '192.168.10.21', roles: ['server'] },
+      { name: 'n2', ip: '192.168.10.22', roles: ['agent'] },
+    ],
+  } as SiteInput);
   const remote = (cnp('prometheus', s).egress ?? []).find((r) => r.toEntities?.includes('remote-node'));
   expect(ports(remote!).sort()).toEqual([9962, 9963, 9965]);
   expect((cnp('prometheus').egress ?? []).some((r) => r.toEntities?.includes('remote-node'))).toBe(false);
 });
 
 test('the Grafana datasource is the Prometheus Service name and port', () => {
-  const ds = parse((findResource('ConfigMap', 'grafana-config', 'monitoring').data as Record<string, string>)['datasources.yaml']) as { datasources: { uid: string; url: string }[] };
+  const ds = parse((findResource('ConfigMap', 'grafana-config', 'monitoring').data as Record<string, string>)['datasources.yaml']) as {
+    datasources: { uid: string; url: string }[];
+  };
   const svc = findResource('Service', 'prometheus', 'monitoring');
   const port = (svc.spec as { ports: { name: string; port: number }[] }).ports.find((p) => p.name === 'http')!.port;
   expect(ds.datasources[0]!.url).toBe(`http://${svc.metadata.name}.${svc.metadata.namespace}.svc:${port}`);
@@ -160,7 +227,9 @@ test('Grafana policy: Prometheus:9090 and Vault out, nothing toward MinIO or Waz
   expect(egress.filter((r) => r.toEndpoints).map((r) => [r.toEndpoints![0]!.matchLabels, ports(r)])).toEqual([[PROM_SELECTOR, [9090]]]);
   expect(egress.filter((r) => r.toCIDR).map((r) => [r.toCIDR, ports(r)])).toEqual([[['192.168.10.5/32'], [8200]]]);
   expect(egress.filter((r) => r.toEntities)).toEqual([]);
-  const from = flows().filter((f) => peerKey(f.to) === peerKey(grafana)).map((f) => `${peerKey(f.from)}:${f.port.port}`);
+  const from = flows()
+    .filter((f) => peerKey(f.to) === peerKey(grafana))
+    .map((f) => `${peerKey(f.from)}:${f.port.port}`);
   expect(from.sort()).toEqual(['workload:ingress/traefik:3000', 'workload:monitoring/prometheus:3000']);
   for (const peer of [workloadPeer('storage', 'minio'), workloadPeer('security', 'wazuh-indexer'), workloadPeer('security', 'wazuh-dashboard')]) {
     expect(flows().some((f) => peerKey(f.from) === peerKey(grafana) && peerKey(f.to) === peerKey(peer))).toBe(false);
@@ -168,7 +237,9 @@ test('Grafana policy: Prometheus:9090 and Vault out, nothing toward MinIO or Waz
 });
 
 test('Prometheus 9090 is reachable only from Grafana, Traefik (allowlisted route) and itself', () => {
-  const from = flows().filter((f) => peerKey(f.to) === 'workload:monitoring/prometheus').map((f) => `${peerKey(f.from)}:${f.port.port}`);
+  const from = flows()
+    .filter((f) => peerKey(f.to) === 'workload:monitoring/prometheus')
+    .map((f) => `${peerKey(f.from)}:${f.port.port}`);
   expect(from.sort()).toEqual(['workload:ingress/traefik:9090', 'workload:monitoring/grafana:9090', 'workload:monitoring/prometheus:9090']);
   expect(flowAllowed({ kind: 'entity', entity: 'world' }, workloadPeer('monitoring', 'prometheus'), 9090)).toBe(false);
   const route = findResource('IngressRoute', 'prometheus', 'monitoring').spec as { routes: { match: string; middlewares: { name: string }[] }[]; tls: object };
@@ -190,7 +261,11 @@ test('Prometheus RBAC reads only: discovery and the kubelet proxy, nothing on se
   const granted = rules.flatMap((r) => (r.resources ?? []).map((res) => `${r.apiGroups![0] || 'core'}/${res}`));
   expect(granted.sort()).toEqual(['core/endpoints', 'core/nodes', 'core/nodes/metrics', 'core/nodes/proxy', 'core/pods', 'core/services'].sort());
   expect(rules.filter((r) => r.nonResourceURLs)).toEqual([{ nonResourceURLs: ['/metrics'], verbs: ['get'] }]);
-  expect(findAll('Role').concat(findAll('ClusterRole')).filter((o) => o.metadata.name.includes('grafana'))).toEqual([]);
+  expect(
+    findAll('Role')
+      .concat(findAll('ClusterRole'))
+      .filter((o) => o.metadata.name.includes('grafana')),
+  ).toEqual([]);
 });
 
 test('alert rules are well-formed rule files: groups, rules, expr, for, severity, annotations', () => {
@@ -206,7 +281,12 @@ test('alert rules are well-formed rule files: groups, rules, expr, for, severity
       expect(r.annotations.summary.length).toBeGreaterThan(5);
       expect(r.annotations.description.length).toBeGreaterThan(5);
       // Balanced brackets: a cheap stand-in for promtool when it is not installed (see the promtool test).
-      for (const [o, c] of [['(', ')'], ['{', '}'], ['[', ']']]) expect(r.expr.split(o).length).toBe(r.expr.split(c).length);
+      for (const [o, c] of [
+        ['(', ')'],
+        ['{', '}'],
+        ['[', ']'],
+      ])
+        expect(r.expr.split(o).length).toBe(r.expr.split(c).length);
     }
   }
   expect(promData()['prometheus.yml']).toContain('/etc/config/alerts.yml');
@@ -216,7 +296,9 @@ test('the basics and one rule per enabled workload, on signals that exist withou
   const s = synth();
   const alerts = alertsOf(s);
   const byName = (n: string) => alerts.find((r) => r.alert === n)!;
-  expect(alerts.map((r) => r.alert)).toEqual(expect.arrayContaining(['TargetDown', 'PrometheusStorageNearlyFull', 'PersistentVolumeNearlyFull', 'NodeFilesystemNearlyFull', 'PodCrashLooping']));
+  expect(alerts.map((r) => r.alert)).toEqual(
+    expect.arrayContaining(['TargetDown', 'PrometheusStorageNearlyFull', 'PersistentVolumeNearlyFull', 'NodeFilesystemNearlyFull', 'PodCrashLooping']),
+  );
   expect(byName('TargetDown').expr).toBe('up == 0');
   expect(byName('PersistentVolumeNearlyFull').expr).toContain('kubelet_volume_stats_available_bytes');
   expect(byName('PrometheusStorageNearlyFull').expr).toContain(String(20 * 1024 ** 3));
@@ -231,13 +313,18 @@ test('the basics and one rule per enabled workload, on signals that exist withou
     minio: 'minio_cluster_drive_offline_total',
     wazuh: 'container_start_time_seconds{namespace="security"',
   };
-  const workloadExprs = groupsOf(s).find((g) => g.name === 'workloads')!.rules.map((r) => r.expr).join('\n');
+  const workloadExprs = groupsOf(s)
+    .find((g) => g.name === 'workloads')!
+    .rules.map((r) => r.expr)
+    .join('\n');
   for (const [w, metric] of Object.entries(perWorkload)) expect({ w, found: workloadExprs.includes(metric) }).toEqual({ w, found: true });
   // Every long-running workload has a "not running" rule matching its pods' names.
   const running = groupsOf(s).find((g) => g.name === 'running')!.rules;
   const longRunning = s.stack.ctx.workloads.filter((w) => w.props.kind !== 'Job');
   expect(running.map((r) => `${r.labels.namespace}/${r.labels.workload}`).sort()).toEqual(longRunning.map((w) => `${w.namespace}/${w.name}`).sort());
-  expect(running.find((r) => r.labels.workload === 'prometheus')!.expr).toBe('absent(container_start_time_seconds{namespace="monitoring", pod=~"prometheus-[0-9]+", container="prometheus"})');
+  expect(running.find((r) => r.labels.workload === 'prometheus')!.expr).toBe(
+    'absent(container_start_time_seconds{namespace="monitoring", pod=~"prometheus-[0-9]+", container="prometheus"})',
+  );
   expect(new RegExp(`^${running.find((r) => r.labels.workload === 'grafana')!.expr.match(/pod=~"([^"]+)"/)![1]}$`).test('grafana-7d9f8b6c5d-x2k9p')).toBe(true);
   expect(running.some((r) => r.labels.workload === 'minio-buckets')).toBe(false);
 });
@@ -257,9 +344,22 @@ const promtool = spawnSync('promtool', ['--version']).status === 0;
 
 test('dashboards: an overview and one per enabled workload, querying metrics those workloads expose', () => {
   const specs = dashboardSpecs(synth().stack.ctx);
-  const exprsOf = (uid: string) => specs.find((d) => d.uid === uid)!.panels.map((p) => p.expr).join('\n');
+  const exprsOf = (uid: string) =>
+    specs
+      .find((d) => d.uid === uid)!
+      .panels.map((p) => p.expr)
+      .join('\n');
   const expected: Record<string, string[]> = {
-    'domus-cluster': ['up', 'container_cpu_usage_seconds_total', 'container_memory_working_set_bytes', 'kubelet_volume_stats_available_bytes', 'cilium_drop_count_total', 'hubble_flows_processed_total', 'coredns_dns_responses_total', 'prober_probe_total'],
+    'domus-cluster': [
+      'up',
+      'container_cpu_usage_seconds_total',
+      'container_memory_working_set_bytes',
+      'kubelet_volume_stats_available_bytes',
+      'cilium_drop_count_total',
+      'hubble_flows_processed_total',
+      'coredns_dns_responses_total',
+      'prober_probe_total',
+    ],
     'domus-prometheus': ['prometheus_tsdb_head_series', 'prometheus_tsdb_head_samples_appended_total', 'prometheus_tsdb_storage_blocks_bytes'],
     'domus-grafana': ['grafana_http_request_duration_seconds_count', 'grafana_stat_active_users'],
     'domus-argocd': ['argocd_app_info', 'argocd_app_sync_total', 'argocd_git_request_total'],
@@ -270,8 +370,14 @@ test('dashboards: an overview and one per enabled workload, querying metrics tho
   };
   for (const [uid, metrics] of Object.entries(expected)) for (const m of metrics) expect({ uid, m, found: exprsOf(uid).includes(m) }).toEqual({ uid, m, found: true });
   const cm = findResource('ConfigMap', 'grafana-dashboards', 'monitoring').data as Record<string, string>;
-  expect(Object.keys(cm).sort()).toEqual(Object.keys(expected).map((u) => `${u}.json`).sort());
-  expect(Object.keys(findResource('ConfigMap', 'grafana-dashboards', 'monitoring', synth({ workloads: { wazuh: { enabled: false } } })).data as object)).not.toContain('domus-wazuh.json');
+  expect(Object.keys(cm).sort()).toEqual(
+    Object.keys(expected)
+      .map((u) => `${u}.json`)
+      .sort(),
+  );
+  expect(Object.keys(findResource('ConfigMap', 'grafana-dashboards', 'monitoring', synth({ workloads: { wazuh: { enabled: false } } })).data as object)).not.toContain(
+    'domus-wazuh.json',
+  );
 });
 
 test('Grafana: admin credentials from Vault files, offline settings, no API token, config changes roll the pods', () => {
@@ -291,9 +397,17 @@ test('Grafana: admin credentials from Vault files, offline settings, no API toke
 });
 
 test('Grafana with several replicas keeps each browser on one pod (sessions are per pod)', () => {
-  const route = (s: Synth) => (findResource('IngressRoute', 'grafana', 'monitoring', s).spec as { routes: { services: { sticky?: { cookie: { name: string; secure: boolean } } }[] }[] }).routes[0]!.services[0]!;
+  const route = (s: Synth) =>
+    (findResource('IngressRoute', 'grafana', 'monitoring', s).spec as { routes: { services: { sticky?: { cookie: { name: string; secure: boolean } } }[] }[] }).routes[0]!
+      .services[0]!;
   expect(route(synth()).sticky).toBeUndefined();
-  const two = synth({ nodes: [{ name: 'n1', ip: '192.168.10.21', roles: ['server'] }, { name: 'n2', ip: '192.168.10.22', roles: ['agent'] }], workloads: { grafana: { replicas: 2 } } } as SiteInput);
+  const two = synth({
+    nodes: [
+      { name: 'n1', ip: '192.168.10.21', roles: ['server'] },
+      { name: 'n2', ip: '192.168.10.22', roles: ['agent'] },
+    ],
+    workloads: { grafana: { replicas: 2 } },
+  } as SiteInput);
   expect(route(two).sticky?.cookie).toEqual(expect.objectContaining({ name: 'grafana_pod', secure: true }));
 });
 
@@ -311,7 +425,9 @@ test('Prometheus keeps its data, sizes retention from config and reloads without
   expect(sts.template.spec.securityContext.runAsUser).toBe(65534);
   const [prom, reloader] = sts.template.spec.containers;
   expect(prom!.image).toMatch(/^quay\.io\/prometheus\/prometheus:v\d/);
-  expect(prom!.args).toEqual(expect.arrayContaining(['--web.enable-lifecycle', '--storage.tsdb.retention.time=30d', `--storage.tsdb.retention.size=${Math.floor(50 * 1024 * 0.85)}MB`]));
+  expect(prom!.args).toEqual(
+    expect.arrayContaining(['--web.enable-lifecycle', '--storage.tsdb.retention.time=30d', `--storage.tsdb.retention.size=${Math.floor(50 * 1024 * 0.85)}MB`]),
+  );
   expect(reloader!.image).toMatch(/prometheus-config-reloader:v\d/);
   expect(reloader!.args).toEqual(expect.arrayContaining(['--watched-dir=/etc/config', '--reload-url=http://127.0.0.1:9090/-/reload']));
   expect(sts.serviceName).toBe('prometheus-headless');
@@ -327,5 +443,10 @@ test('the scrape configuration is rendered at synthesis time, after every chart 
   const declared = s.stack.ctx.metrics.targets().map((t) => t.job);
   expect(jobNames(s).filter((j) => !KUBELET_JOBS.includes(j))).toEqual(declared);
   const objects: KubeObject[] = chartObjects('monitoring', s);
-  expect(objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.name).sort()).toEqual(['grafana-config', 'grafana-dashboards', 'prometheus-config']);
+  expect(
+    objects
+      .filter((o) => o.kind === 'ConfigMap')
+      .map((o) => o.metadata.name)
+      .sort(),
+  ).toEqual(['grafana-config', 'grafana-dashboards', 'prometheus-config']);
 });

@@ -28,7 +28,10 @@ test('every workload with more than one replica is spread and protected by a PDB
   const pdbs = findAll('PodDisruptionBudget', s);
   for (const w of replicated) {
     const t = podTemplates([w])[0]!;
-    const spec = t.spec as unknown as { affinity?: { podAntiAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { topologyKey: string }[] } }; topologySpreadConstraints?: { topologyKey: string }[] };
+    const spec = t.spec as unknown as {
+      affinity?: { podAntiAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { topologyKey: string }[] } };
+      topologySpreadConstraints?: { topologyKey: string }[];
+    };
     expect(spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.[0]?.topologyKey).toBe('kubernetes.io/hostname');
     expect(spec.topologySpreadConstraints?.[0]?.topologyKey).toBe('kubernetes.io/hostname');
     const pdb = pdbs.find((p: KubeObject) => p.metadata.name === w.metadata.name && p.metadata.namespace === w.metadata.namespace);

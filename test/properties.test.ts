@@ -16,7 +16,11 @@ import { inputWith, PAYLOADS, scalarFields, stringFields } from './corpus';
 import { siteContext } from './verify/site-context';
 
 const SEED = 20261130;
-const anyString = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'binary-ascii', maxLength: 40 }), fc.constantFrom(...PAYLOADS.filter((p) => p.length < 1000)));
+const anyString = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.string({ unit: 'binary-ascii', maxLength: 40 }),
+  fc.constantFrom(...PAYLOADS.filter((p) => p.length < 1000)),
+);
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 describe('quoting round-trips through the target', () => {
@@ -41,7 +45,32 @@ describe('quoting round-trips through the target', () => {
     );
   });
   test('yaml: plain or quoted, YAML 1.1 and 1.2 parsers read the original string (booleans, numbers, nulls stay strings)', () => {
-    const words = fc.oneof(anyString, fc.constantFrom('yes', 'No', 'on', 'OFF', 'null', '~', '0755', '1e3', '0x1F', '.inf', 'a: b', '- x', '#x', 'x #y', 'https://a.lan:9200', '*a', '&a', '!tag', '%x', '@x', '`x'));
+    const words = fc.oneof(
+      anyString,
+      fc.constantFrom(
+        'yes',
+        'No',
+        'on',
+        'OFF',
+        'null',
+        '~',
+        '0755',
+        '1e3',
+        '0x1F',
+        '.inf',
+        'a: b',
+        '- x',
+        '#x',
+        'x #y',
+        'https://a.lan:9200',
+        '*a',
+        '&a',
+        '!tag',
+        '%x',
+        '@x',
+        '`x',
+      ),
+    );
     fc.assert(
       fc.property(words, (s) => {
         for (const version of ['1.1', '1.2'] as const) expect((parse(`k: ${yaml(s)}\n`, { version }) as { k: unknown }).k).toBe(s);
@@ -65,7 +94,13 @@ describe('quoting round-trips through the target', () => {
       q
         .slice(1, -1)
         .replace(/\$\$\{|%%\{|\\u([0-9a-f]{4})|\\(.)/g, (m, hex: string | undefined, c: string | undefined) =>
-          m === '$${' ? '${' : m === '%%{' ? '%{' : hex ? String.fromCharCode(parseInt(hex, 16)) : ({ n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\' } as Record<string, string>)[c!]!,
+          m === '$${'
+            ? '${'
+            : m === '%%{'
+              ? '%{'
+              : hex
+                ? String.fromCharCode(parseInt(hex, 16))
+                : ({ n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\' } as Record<string, string>)[c!]!,
         );
     fc.assert(
       fc.property(anyString, (s) => {
@@ -132,7 +167,16 @@ describe('the schema over generated sites', () => {
   const fields = stringFields().filter((f) => !f.enumValues);
   /** A site with 1-3 string fields set to generated values (valid examples, payloads, random strings). */
   const siteArb = fc
-    .array(fc.tuple(fc.constantFrom(...fields), fc.oneof(anyString, fc.constantFrom('main', 'v1.2.3', 'node-02', 'casa.home.arpa', '10.1.0.0/16', '500m', '2Gi', '30d', 'https://vault.casa.lan', 'git@git.casa.lan:infra/homelab.git'))), { minLength: 1, maxLength: 3 })
+    .array(
+      fc.tuple(
+        fc.constantFrom(...fields),
+        fc.oneof(
+          anyString,
+          fc.constantFrom('main', 'v1.2.3', 'node-02', 'casa.home.arpa', '10.1.0.0/16', '500m', '2Gi', '30d', 'https://vault.casa.lan', 'git@git.casa.lan:infra/homelab.git'),
+        ),
+      ),
+      { minLength: 1, maxLength: 3 },
+    )
     .map((entries) => entries.reduce<Record<string, unknown>>((acc, [f, v]) => merge(acc, inputWith(f.path, v)), {}));
   const INERT = /^[A-Za-z0-9_@%+=:,./~-]{0,2048}$/;
 
@@ -168,9 +212,13 @@ describe('the schema over generated sites', () => {
     expect(fields.length).toBeGreaterThan(20);
     const arb = fc
       .array(
-        fc.constantFrom(...fields).chain((f) =>
-          (f.kind === 'boolean' ? fc.boolean() : fc.oneof(fc.integer({ min: -3, max: 40 }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(1e12))).map((v) => inputWith(f.path, v)),
-        ),
+        fc
+          .constantFrom(...fields)
+          .chain((f) =>
+            (f.kind === 'boolean' ? fc.boolean() : fc.oneof(fc.integer({ min: -3, max: 40 }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(1e12))).map((v) =>
+              inputWith(f.path, v),
+            ),
+          ),
         { minLength: 1, maxLength: 3 },
       )
       .map((parts) => parts.reduce<Record<string, unknown>>((acc, p) => merge(acc, p), {}));
@@ -187,7 +235,11 @@ describe('the schema over generated sites', () => {
         accepted++;
         const out = synthesize(site);
         // Capacity is the one promise the schema leaves to verify: more replicas may simply not fit the nodes.
-        expect(runChecks(siteContext(site, out.files), { maxShare: 0.8 }).findings.filter((f) => f.severity === 'error' && f.check !== 'capacity').map((f) => `${f.check}: ${f.message}`)).toEqual([]);
+        expect(
+          runChecks(siteContext(site, out.files), { maxShare: 0.8 })
+            .findings.filter((f) => f.severity === 'error' && f.check !== 'capacity')
+            .map((f) => `${f.check}: ${f.message}`),
+        ).toEqual([]);
       }),
       { seed: SEED, numRuns: 40 },
     );
@@ -196,7 +248,12 @@ describe('the schema over generated sites', () => {
 
   test('arbitrary JSON never crashes the loader', () => {
     const json = fc.jsonValue({ maxDepth: 3 });
-    scanForSecrets(fc.sample(json, { seed: SEED, numRuns: 150 }).flatMap((j) => stringLeaves(j)).map((l, i) => ({ id: String(i), text: l.text })));
+    scanForSecrets(
+      fc
+        .sample(json, { seed: SEED, numRuns: 150 })
+        .flatMap((j) => stringLeaves(j))
+        .map((l, i) => ({ id: String(i), text: l.text })),
+    );
     fc.assert(
       fc.property(json, (input) => {
         try {
@@ -231,7 +288,11 @@ describe('the schema over generated sites', () => {
         const b = synthesize(site);
         expect([...a.files.entries()]).toEqual([...b.files.entries()]);
         // ... and keep every promise `npm run verify` checks.
-        expect(runChecks(siteContext(site, a.files), { maxShare: 0.8 }).findings.filter((f) => f.severity === 'error').map((f) => `${f.check}: ${f.message}`)).toEqual([]);
+        expect(
+          runChecks(siteContext(site, a.files), { maxShare: 0.8 })
+            .findings.filter((f) => f.severity === 'error')
+            .map((f) => `${f.check}: ${f.message}`),
+        ).toEqual([]);
       }),
       { seed: SEED, numRuns: 6 },
     );
@@ -242,7 +303,10 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<s
   const out: Record<string, unknown> = { ...a };
   for (const [k, v] of Object.entries(b)) {
     const cur = out[k];
-    out[k] = cur && v && typeof cur === 'object' && typeof v === 'object' && !Array.isArray(cur) && !Array.isArray(v) ? merge(cur as Record<string, unknown>, v as Record<string, unknown>) : v;
+    out[k] =
+      cur && v && typeof cur === 'object' && typeof v === 'object' && !Array.isArray(cur) && !Array.isArray(v)
+        ? merge(cur as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
   }
   return out;
 }

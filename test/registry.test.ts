@@ -26,7 +26,7 @@ test('every pinned image belongs to exactly one app', () => {
   expect(owners.filter((o) => o.apps.length !== 1)).toEqual([]);
 });
 
-test('the charts in dist/ are the platform chart plus the apps\' charts, in registry order', () => {
+test("the charts in dist/ are the platform chart plus the apps' charts, in registry order", () => {
   expect(chartNames()).toEqual(['platform', 'vault', 'ingress', 'argocd', 'storage', 'security', 'monitoring']);
   expect(synth().charts.map((c) => c.name)).toEqual([...chartNames(), 'apps']);
 });
@@ -54,7 +54,7 @@ test('dist/intent/must-deny.json is exactly what the apps declare', () => {
   expect(file.map(key).sort()).toEqual(declared.map(key).sort());
 });
 
-test('must-deny.json names the site\'s namespaces, so a site that renames one keeps every rule, and verify passes on it', () => {
+test("must-deny.json names the site's namespaces, so a site that renames one keeps every rule, and verify passes on it", () => {
   const renamed = validateSite({ namespaces: { monitoring: 'mon', security: 'sec' } }, 'test');
   const out = synthesize(renamed);
   const rules = (JSON.parse(out.files.get('intent/must-deny.json')!) as { mustDeny: { from: string; to: string; exceptNamespace?: string }[] }).mustDeny;
@@ -65,7 +65,16 @@ test('must-deny.json names the site\'s namespaces, so a site that renames one ke
   expect(errors.map((f) => `${f.check}: ${f.message}`)).toEqual([]);
 });
 
-const base: AppDefinition = { key: 'x', namespace: { key: 'x', podSecurity: 'restricted' }, chart: 'x', wave: 0, images: [], enabled: () => true, routed: false, build: () => undefined };
+const base: AppDefinition = {
+  key: 'x',
+  namespace: { key: 'x', podSecurity: 'restricted' },
+  chart: 'x',
+  wave: 0,
+  images: [],
+  enabled: () => true,
+  routed: false,
+  build: () => undefined,
+};
 
 test('a level above restricted needs a reason, and restricted takes none', () => {
   expect(() => defineApp({ ...base, namespace: { key: 'x', podSecurity: 'baseline' } })).toThrow(/a reason is required exactly when the level is not restricted/);
@@ -74,7 +83,9 @@ test('a level above restricted needs a reason, and restricted takes none', () =>
 });
 
 test('apps sharing a namespace or a chart must agree', () => {
-  expect(() => stackNamespaces(site, [base, { ...base, key: 'y', namespace: { key: 'x', podSecurity: 'baseline', reason: 'r' } }])).toThrow(/namespace x: app y declares Pod Security baseline/);
+  expect(() => stackNamespaces(site, [base, { ...base, key: 'y', namespace: { key: 'x', podSecurity: 'baseline', reason: 'r' } }])).toThrow(
+    /namespace x: app y declares Pod Security baseline/,
+  );
   expect(() => stackCharts([base, { ...base, key: 'y', wave: 2 }])).toThrow(/chart x: app y declares wave 2, x wave 0/);
 });
 
@@ -85,7 +96,9 @@ test('the shared library (constructs/lib) names no app or workload: roles and de
     .filter((f) => f.endsWith('.ts'))
     .flatMap((f) => {
       // Code only: comments may give examples.
-      const code = readFileSync(join(dir, f), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+      const code = readFileSync(join(dir, f), 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/^\s*\/\/.*$/gm, '');
       return [...names].filter((n) => new RegExp(`['"\`]${n.replace(/[-]/g, '\\-')}['"\`]`).test(code)).map((n) => `${f}: ${n}`);
     });
   expect(hits).toEqual([]);

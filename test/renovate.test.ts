@@ -58,7 +58,10 @@ test('custom managers are regex managers in the current syntax, and their patter
 test('every image pin is found with its repository and tag, as a docker dependency', () => {
   const images = Object.entries(IMAGES).map(([name, ref]) => ({ name, depName: ref.repository, currentValue: ref.tag, datasource: 'docker' }));
   for (const image of images) {
-    expect({ name: image.name, found: deps.some((d) => d.depName === image.depName && d.currentValue === image.currentValue && d.datasource === 'docker') }).toEqual({ name: image.name, found: true });
+    expect({ name: image.name, found: deps.some((d) => d.depName === image.depName && d.currentValue === image.currentValue && d.datasource === 'docker') }).toEqual({
+      name: image.name,
+      found: true,
+    });
   }
   // Each pin exactly once: two managers on one pin would open competing pull requests.
   const keys = deps.map((d) => `${d.depName}@${d.currentValue}`);

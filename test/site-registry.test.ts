@@ -27,7 +27,7 @@ test('site.workloads has one field per app that declares a schema, in registry o
   expect(keys.sort()).toEqual(['argocd', 'grafana', 'minio', 'prometheus', 'traefik', 'wazuh']);
 });
 
-test('the Site type is precise: each app\'s fields keep their types', () => {
+test("the Site type is precise: each app's fields keep their types", () => {
   const site: Site = validateSite({}, 'test');
   // Compile-time: these lines fail `tsc` if the workloads type widens to Record<string, unknown>.
   const replicas: number = site.workloads.prometheus.replicas;
@@ -45,10 +45,19 @@ test('every replicated and singleton path of an app names a replicas number of i
 });
 
 // The rules as they were before the registry declared them: the same paths, no more, no fewer.
-const REPLICATED = ['prometheus.replicas', 'grafana.replicas', 'traefik.replicas', 'argocd.server.replicas', 'argocd.repoServer.replicas', 'wazuh.indexer.replicas', 'wazuh.worker.replicas', 'wazuh.dashboard.replicas'];
+const REPLICATED = [
+  'prometheus.replicas',
+  'grafana.replicas',
+  'traefik.replicas',
+  'argocd.server.replicas',
+  'argocd.repoServer.replicas',
+  'wazuh.indexer.replicas',
+  'wazuh.worker.replicas',
+  'wazuh.dashboard.replicas',
+];
 const SINGLETONS = ['argocd.controller.replicas', 'argocd.redis.replicas', 'wazuh.master.replicas'];
 
-test('the declared replica rules are exactly the stack\'s', () => {
+test("the declared replica rules are exactly the stack's", () => {
   expect(APPS.flatMap((a: AppDefinition) => (a.replicated ?? []).map((p) => `${a.key}.${p.join('.')}`)).sort()).toEqual([...REPLICATED].sort());
   expect(APPS.flatMap((a: AppDefinition) => (a.singletons ?? []).map((p) => `${a.key}.${p.join('.')}`)).sort()).toEqual([...SINGLETONS].sort());
 });
@@ -61,7 +70,9 @@ test.each(REPLICATED.filter((p) => p !== 'traefik.replicas'))('%s above the node
 });
 
 test.each(SINGLETONS)('%s is a singleton whatever the node count', (path) => {
-  expect(issuesOf({ cluster: { antiAffinity: 'preferred' }, workloads: setAt(path, 2) })).toEqual([{ path: `workloads.${path}`, value: 2, expected: '1 (this component is a singleton; scale its siblings instead)' }]);
+  expect(issuesOf({ cluster: { antiAffinity: 'preferred' }, workloads: setAt(path, 2) })).toEqual([
+    { path: `workloads.${path}`, value: 2, expected: '1 (this component is a singleton; scale its siblings instead)' },
+  ]);
 });
 
 test('applicationSet is neither: its replicas are free', () => {
@@ -70,7 +81,17 @@ test('applicationSet is neither: its replicas are free', () => {
 
 test('an app added to the registry brings its slice, typed, with its defaults and messages', () => {
   const extraSchema = z.strictObject({ enabled: z.boolean().default(true), ...component({ resources: res('10m', '16Mi', '32Mi') }) }).prefault({});
-  const extra = defineApp({ key: 'extra', namespace: { key: 'extra', podSecurity: 'restricted' }, chart: 'extra', wave: 1, images: [], enabled: () => true, routed: false, build: () => undefined, schema: extraSchema });
+  const extra = defineApp({
+    key: 'extra',
+    namespace: { key: 'extra', podSecurity: 'restricted' },
+    chart: 'extra',
+    wave: 1,
+    images: [],
+    enabled: () => true,
+    routed: false,
+    build: () => undefined,
+    schema: extraSchema,
+  });
   const workloads = z.strictObject(workloadsShape([...APPS, extra] as const));
   const parsed = workloads.parse({});
   expect(parsed.extra).toEqual({ enabled: true, replicas: 1, resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '40m', memory: '32Mi' } } });
@@ -79,13 +100,19 @@ test('an app added to the registry brings its slice, typed, with its defaults an
   expect(() => workloadsShape([...APPS, { ...extra, key: 'prometheus' }])).toThrow('site.workloads.prometheus is declared by two apps');
 });
 
-test('crossFieldIssues reads no app\'s slice by name: the app rules come from the declarations', () => {
+test("crossFieldIssues reads no app's slice by name: the app rules come from the declarations", () => {
   const code = readFileSync(join(__dirname, '..', 'config', 'schema.ts'), 'utf8');
   expect(code.match(/site\.workloads\.\w+/g) ?? []).toEqual([]);
 });
 
-test('an app\'s siteIssues are blamed inside its slice', () => {
-  expect(issuesOf({ workloads: { argocd: { dex: { enabled: true } } } })).toEqual([{ path: 'workloads.argocd.dex.config', value: '', expected: 'a Dex connector configuration and the identity provider hosts when dex.enabled is true' }]);
-  expect(issuesOf({ workloads: { wazuh: { indexer: { heap: '2g' } } } })).toEqual([{ path: 'workloads.wazuh.indexer.heap', value: '2g', expected: expect.stringContaining('at most half of the indexer memory limit') }]);
-  expect(issuesOf({ workloads: { minio: { buckets: [{ name: 'aaa' }, { name: 'aaa' }] } } })).toEqual([{ path: 'workloads.minio.buckets[1].name', value: 'aaa', expected: 'a bucket name that is declared once' }]);
+test("an app's siteIssues are blamed inside its slice", () => {
+  expect(issuesOf({ workloads: { argocd: { dex: { enabled: true } } } })).toEqual([
+    { path: 'workloads.argocd.dex.config', value: '', expected: 'a Dex connector configuration and the identity provider hosts when dex.enabled is true' },
+  ]);
+  expect(issuesOf({ workloads: { wazuh: { indexer: { heap: '2g' } } } })).toEqual([
+    { path: 'workloads.wazuh.indexer.heap', value: '2g', expected: expect.stringContaining('at most half of the indexer memory limit') },
+  ]);
+  expect(issuesOf({ workloads: { minio: { buckets: [{ name: 'aaa' }, { name: 'aaa' }] } } })).toEqual([
+    { path: 'workloads.minio.buckets[1].name', value: 'aaa', expected: 'a bucket name that is declared once' },
+  ]);
 });

@@ -22,7 +22,7 @@ test('config/site.schema.json is current (run `npm run schema` when this fails)'
   expect(committed).toBe(siteJsonSchemaText());
 });
 
-test("site.yaml names the schema on its first line, and the path resolves to the committed file", () => {
+test('site.yaml names the schema on its first line, and the path resolves to the committed file', () => {
   const first = readFileSync(join(root, SITE_FILE), 'utf8').split('\n')[0]!;
   const m = /^# yaml-language-server: \$schema=(\S+)$/.exec(first);
   expect(m).not.toBeNull();

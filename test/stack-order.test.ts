@@ -28,7 +28,9 @@ describe('chart order does not change the output', () => {
 
   test('MinIO keeps its scrape job when storage is built after monitoring', () => {
     const late = synthesize(validateSite({}, 'test'), { buildOrder: orders[1]![1] });
-    const config = late.charts.find((c) => c.name === 'monitoring')!.objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config') as unknown as { data: Record<string, string> };
+    const config = late.charts.find((c) => c.name === 'monitoring')!.objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config') as unknown as {
+      data: Record<string, string>;
+    };
     expect(config.data['prometheus.yml']).toContain('job_name: minio');
   });
 
@@ -45,10 +47,22 @@ describe('after finalize every registry refuses additions', () => {
   };
   const peer = workloadPeer('monitoring', 'late');
   test.each([
-    ['a scrape target', (ctx: StackContext) => ctx.metrics.declare({ job: 'late', endpoint: { peer, port: tcp(9090) } }), /scrape job late was declared after the stack was finalized/],
+    [
+      'a scrape target',
+      (ctx: StackContext) => ctx.metrics.declare({ job: 'late', endpoint: { peer, port: tcp(9090) } }),
+      /scrape job late was declared after the stack was finalized/,
+    ],
     ['a flow', (ctx: StackContext) => ctx.net.allowPorts(peer, peer, [tcp(80)], 'late'), /flows were added after the network policies were emitted/],
-    ['a Vault binding', (ctx: StackContext) => ctx.vault.annotate({ secrets: [kvValueSecret('x', 'kv/data/x', 'x')] }, 'monitoring', 'late', 1000), /vault binding for monitoring\/late was declared after/],
-    ['a route', (ctx: StackContext) => ctx.addRoute({ host: 'late.domus.lan', namespace: 'monitoring', backend: peer, service: 'late', servicePort: 80, podPort: 80, middlewares: [] }), /route late.domus.lan was declared after/],
+    [
+      'a Vault binding',
+      (ctx: StackContext) => ctx.vault.annotate({ secrets: [kvValueSecret('x', 'kv/data/x', 'x')] }, 'monitoring', 'late', 1000),
+      /vault binding for monitoring\/late was declared after/,
+    ],
+    [
+      'a route',
+      (ctx: StackContext) => ctx.addRoute({ host: 'late.domus.lan', namespace: 'monitoring', backend: peer, service: 'late', servicePort: 80, podPort: 80, middlewares: [] }),
+      /route late.domus.lan was declared after/,
+    ],
     ['a file', (ctx: StackContext) => ctx.addFile('late.txt', () => ''), /dist\/late.txt was added after the stack was finalized/],
     ['a second finalize', (ctx: StackContext) => ctx.finalize(() => undefined), /finalized once/],
   ])('%s', (_, add, message) => {

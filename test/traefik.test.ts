@@ -18,7 +18,11 @@ const traefik = s.stack.ctx.peers.ingress!;
 const kindOf = (x: Synthesis) => (findAll('DaemonSet', x).some((d) => d.metadata.name === 'traefik') ? 'DaemonSet' : 'Deployment');
 const argsOf = (x: Synthesis = s) => podTemplate(kindOf(x), 'traefik', 'ingress', x).spec.containers[0]!.args ?? [];
 const sourcesTo = (x: Synthesis) => flows(x).filter((f) => peerKey(f.to) === peerKey(traefik) && f.from.kind !== 'workload');
-const svc = (x: Synthesis = s) => findResource('Service', 'traefik', 'ingress', x) as unknown as { metadata: { annotations?: Record<string, string> }; spec: { type: string; externalTrafficPolicy: string; ports: { port: number }[]; loadBalancerIP?: string } };
+const svc = (x: Synthesis = s) =>
+  findResource('Service', 'traefik', 'ingress', x) as unknown as {
+    metadata: { annotations?: Record<string, string> };
+    spec: { type: string; externalTrafficPolicy: string; ports: { port: number }[]; loadBalancerIP?: string };
+  };
 
 test("Traefik's egress is the set of routed backends plus the API server and Vault, nothing else", () => {
   const out = flows().filter((f) => peerKey(f.from) === peerKey(traefik));
@@ -27,7 +31,14 @@ test("Traefik's egress is the set of routed backends plus the API server and Vau
   routed.add('entity:kube-apiserver:6443');
   routed.add(`${peerKey(s.stack.ctx.vaultPeer)}:8200`);
   expect(new Set(out.map((f) => `${peerKey(f.to)}:${f.port.port}`))).toEqual(routed);
-  expect(s.stack.ctx.routes.map((r) => r.host).sort()).toEqual(['argocd.domus.lan', 'grafana.domus.lan', 'minio.domus.lan', 'prometheus.domus.lan', 's3.domus.lan', 'wazuh.domus.lan']);
+  expect(s.stack.ctx.routes.map((r) => r.host).sort()).toEqual([
+    'argocd.domus.lan',
+    'grafana.domus.lan',
+    'minio.domus.lan',
+    'prometheus.domus.lan',
+    's3.domus.lan',
+    'wazuh.domus.lan',
+  ]);
 });
 
 test('no IngressRoute without TLS or outside websecure', () => {
@@ -47,10 +58,22 @@ describe('RBAC: one Role per namespace Traefik watches, exactly the informers of
   test.each(variants)('%s: --providers.kubernetescrd.namespaces, the Roles and the namespaces of Traefik objects agree', (_name, input) => {
     const x = synth(input);
     const traefikKinds = new Set(['IngressRoute', 'Middleware', 'ServersTransport', 'TLSOption', 'TLSStore', 'TraefikService']);
-    const holding = [...new Set(x.charts.flatMap((c) => c.objects).filter((o) => traefikKinds.has(o.kind)).map((o) => o.metadata.namespace!))].sort();
+    const holding = [
+      ...new Set(
+        x.charts
+          .flatMap((c) => c.objects)
+          .filter((o) => traefikKinds.has(o.kind))
+          .map((o) => o.metadata.namespace!),
+      ),
+    ].sort();
     const arg = argsOf(x).find((a) => a.startsWith('--providers.kubernetescrd.namespaces='))!;
-    const roles = findAll('Role', x).filter((r) => r.metadata.name === 'traefik').map((r) => r.metadata.namespace).sort();
-    const bindings = findAll('RoleBinding', x).filter((b) => (b.subjects as { name: string; namespace: string }[]).some((sub) => sub.name === 'traefik' && sub.namespace === 'ingress'));
+    const roles = findAll('Role', x)
+      .filter((r) => r.metadata.name === 'traefik')
+      .map((r) => r.metadata.namespace)
+      .sort();
+    const bindings = findAll('RoleBinding', x).filter((b) =>
+      (b.subjects as { name: string; namespace: string }[]).some((sub) => sub.name === 'traefik' && sub.namespace === 'ingress'),
+    );
     expect({ arg: arg.split('=')[1]!.split(','), roles, bound: bindings.map((b) => b.metadata.namespace).sort() }).toEqual({ arg: holding, roles: holding, bound: holding });
     expect(traefikNamespaces(x.stack.ctx)).toEqual(holding);
   });
@@ -79,7 +102,11 @@ describe('LoadBalancer: admitted along the provider path only', () => {
     expect(svc().spec.loadBalancerIP).toBeUndefined();
     expect(svc().metadata.annotations).toMatchObject({ 'lbipam.cilium.io/ips': '192.168.10.240' });
     expect(svc().spec.ports.map((p) => p.port)).toEqual([80, 443]);
-    expect(sourcesTo(s).map((f) => `${peerKey(f.from)}:${f.port.port}`).sort()).toEqual(['entity:world:8000', 'entity:world:8443']);
+    expect(
+      sourcesTo(s)
+        .map((f) => `${peerKey(f.from)}:${f.port.port}`)
+        .sort(),
+    ).toEqual(['entity:world:8000', 'entity:world:8443']);
     expect(flowAllowed(entity('host'), traefik, 8443)).toBe(false);
     expect(flowAllowed(entity('world'), traefik, 8080)).toBe(false);
     expect(flowAllowed(entity('world'), traefik, 9100)).toBe(false);
@@ -88,7 +115,11 @@ describe('LoadBalancer: admitted along the provider path only', () => {
   test('ServiceLB: only the svclb pods of this Service (kube-system, k3s labels) reach 8000/8443; not world, not host', () => {
     const x = synth({ loadBalancer: { provider: 'servicelb' }, workloads: { traefik: { adminAllowCidrs: [] } } });
     const svclb = pods('kube-system', { [SERVICELB_LABELS.svcName]: 'traefik', [SERVICELB_LABELS.svcNamespace]: 'ingress' });
-    expect(sourcesTo(x).map((f) => `${peerKey(f.from)}:${f.port.port}`).sort()).toEqual([`${peerKey(svclb)}:8000`, `${peerKey(svclb)}:8443`]);
+    expect(
+      sourcesTo(x)
+        .map((f) => `${peerKey(f.from)}:${f.port.port}`)
+        .sort(),
+    ).toEqual([`${peerKey(svclb)}:8000`, `${peerKey(svclb)}:8443`]);
     expect(svc(x).spec.externalTrafficPolicy).toBe('Cluster');
     expect(Object.keys(svc(x).metadata.annotations ?? {}).filter((k) => k.includes('cilium'))).toEqual([]);
     const ingress = JSON.stringify((workloadPolicy('ingress', 'traefik', x).spec as { ingress: unknown[] }).ingress);
@@ -102,7 +133,11 @@ describe('LoadBalancer: admitted along the provider path only', () => {
     const nodes = [1, 2].map((i) => ({ name: `node-0${i}`, ip: `192.168.10.2${i}` }));
     const x = synth({ nodes, workloads: { traefik: { kind: 'Deployment', replicas: 2, adminAllowCidrs: ['192.168.10.128/26'] } } });
     expect(svc(x).spec.externalTrafficPolicy).toBe('Cluster');
-    expect(sourcesTo(x).map((f) => peerKey(f.from)).sort()).toEqual(['entity:remote-node', 'entity:remote-node', 'entity:world', 'entity:world']);
+    expect(
+      sourcesTo(x)
+        .map((f) => peerKey(f.from))
+        .sort(),
+    ).toEqual(['entity:remote-node', 'entity:remote-node', 'entity:world', 'entity:world']);
     expect(issuesOf({ nodes, workloads: { traefik: { kind: 'Deployment', replicas: 2 } } })).toEqual([
       { path: 'workloads.traefik.adminAllowCidrs[0]', value: '192.168.10.0/24', expected: expect.stringContaining('requests forwarded between nodes arrive from a node address') },
     ]);
@@ -115,13 +150,28 @@ describe('LoadBalancer: admitted along the provider path only', () => {
 
 describe('site rules for the LoadBalancer and the admin allow-list', () => {
   test.each([
-    ['an allow-list under ServiceLB', { loadBalancer: { provider: 'servicelb' }, workloads: { traefik: { adminAllowCidrs: ['192.168.10.0/24'] } } }, 'workloads.traefik.adminAllowCidrs', 'ServiceLB masquerades'],
-    ['a fixed address under ServiceLB', { loadBalancer: { provider: 'servicelb', ingressIp: '192.168.10.240' }, workloads: { traefik: { adminAllowCidrs: [] } } }, 'loadBalancer.ingressIp', 'unset when loadBalancer.provider is "servicelb"'],
+    [
+      'an allow-list under ServiceLB',
+      { loadBalancer: { provider: 'servicelb' }, workloads: { traefik: { adminAllowCidrs: ['192.168.10.0/24'] } } },
+      'workloads.traefik.adminAllowCidrs',
+      'ServiceLB masquerades',
+    ],
+    [
+      'a fixed address under ServiceLB',
+      { loadBalancer: { provider: 'servicelb', ingressIp: '192.168.10.240' }, workloads: { traefik: { adminAllowCidrs: [] } } },
+      'loadBalancer.ingressIp',
+      'unset when loadBalancer.provider is "servicelb"',
+    ],
     ['an empty pool under Cilium', { loadBalancer: { pool: [] } }, 'loadBalancer.pool', 'at least one CIDR'],
     ['a pool outside the LAN', { loadBalancer: { pool: ['10.9.0.0/28'] } }, 'loadBalancer.pool[0]', 'inside cluster.lanCidr'],
     ['a pool holding a node address', { loadBalancer: { pool: ['192.168.10.16/28'] } }, 'loadBalancer.pool[0]', 'holds no node address'],
     ['an address outside the pool', { loadBalancer: { ingressIp: '192.168.10.100' } }, 'loadBalancer.ingressIp', 'inside loadBalancer.pool'],
-    ['Traefik and Wazuh on one address', { loadBalancer: { ingressIp: '192.168.10.241', wazuhIp: '192.168.10.241' } }, 'loadBalancer.wazuhIp', 'different from loadBalancer.ingressIp'],
+    [
+      'Traefik and Wazuh on one address',
+      { loadBalancer: { ingressIp: '192.168.10.241', wazuhIp: '192.168.10.241' } },
+      'loadBalancer.wazuhIp',
+      'different from loadBalancer.ingressIp',
+    ],
     ['an allow-list of pod addresses', { workloads: { traefik: { adminAllowCidrs: ['10.42.0.0/24'] } } }, 'workloads.traefik.adminAllowCidrs[0]', 'outside the pod network'],
   ] as const)('%s is refused', (_name, input, path, expected) => {
     const hit = issuesOf(input).find((i) => i.path === path);
@@ -147,7 +197,9 @@ test('TLS comes from Vault PKI for the base domain, rendered as a file-provider 
   const a = t.metadata.annotations ?? {};
   expect(a['vault.hashicorp.com/agent-inject-secret-tls.yml']).toBe('pki_int/issue/homelab');
   expect(a['vault.hashicorp.com/agent-inject-template-tls.yml']).toContain('"common_name=*.domus.lan" "alt_names=domus.lan"');
-  expect(t.spec.containers[0]!.args).toEqual(expect.arrayContaining(['--providers.file.directory=/vault/secrets', '--providers.file.watch=true', '--entryPoints.web.http.redirections.entryPoint.to=websecure']));
+  expect(t.spec.containers[0]!.args).toEqual(
+    expect.arrayContaining(['--providers.file.directory=/vault/secrets', '--providers.file.watch=true', '--entryPoints.web.http.redirections.entryPoint.to=websecure']),
+  );
 });
 
 test('the DaemonSet surges on update: a node never goes without a local Traefik (externalTrafficPolicy Local)', () => {
@@ -164,7 +216,12 @@ test('Deployment mode renders replicas instead of one pod per node', () => {
 test('a disabled Traefik removes every route and every Traefik flow', () => {
   const off = synth({ workloads: { traefik: { enabled: false } } });
   // Without Traefik its CRDs are not installed (no traefik-crds app): any traefik.io object would fail its sync.
-  expect(off.charts.flatMap((c) => c.objects).filter((o) => o.apiVersion.startsWith('traefik.io/')).map((o) => `${o.kind} ${o.metadata.name}`)).toEqual([]);
+  expect(
+    off.charts
+      .flatMap((c) => c.objects)
+      .filter((o) => o.apiVersion.startsWith('traefik.io/'))
+      .map((o) => `${o.kind} ${o.metadata.name}`),
+  ).toEqual([]);
   expect(off.charts.flatMap((c) => c.objects).filter((o) => o.kind === 'IngressRoute')).toEqual([]);
   expect(flows(off).some((f) => peerKey(f.from) === peerKey(traefik))).toBe(false);
   expect(JSON.stringify(workloadPolicy('monitoring', 'grafana', off).spec)).not.toContain('traefik');

@@ -34,7 +34,7 @@ test('a KV secret on the PKI issue path is refused: certificates are typed', () 
   expect(() => ctx.vault.annotate({ secrets: [kvValueSecret('x', issue, 'certificate')] }, 'monitoring', 'x', 1000)).toThrow(/without typed certificate data/);
 });
 
-test('policies and setup.sh follow the types of the stack\'s secrets', () => {
+test("policies and setup.sh follow the types of the stack's secrets", () => {
   const s = synth();
   const setup = s.files.get('bootstrap/vault/setup.sh')!;
   // kvTemplateSecret of Wazuh's internal users, kvEnvSecret of MinIO, kvValueSecret of Grafana.

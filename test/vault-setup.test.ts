@@ -63,7 +63,10 @@ function workspace(): { root: string; env: NodeJS.ProcessEnv; calls: () => strin
   const env = { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, HOME: root };
   const calls = () => {
     try {
-      return readFileSync(log, 'utf8').trimEnd().split('\n').map((l) => l.split(SEP));
+      return readFileSync(log, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.split(SEP));
     } catch {
       return [];
     }
@@ -105,7 +108,15 @@ test('setup.sh run as DAY0 says makes exactly the calls the annotations need', (
   expect(calls[0]).toEqual(['vault', 'auth', 'list', '-format=json']);
   expect(calls).toContainEqual(['vault', 'auth', 'enable', `-path=${mount}`, 'kubernetes']);
   expect(calls).toContainEqual(['kubectl', '-n', 'vault', 'get', 'secret', 'vault-auth-token', '-o', 'jsonpath={.data.token}']);
-  expect(calls).toContainEqual(['vault', 'write', `auth/${mount}/config`, 'kubernetes_host=https://192.168.10.20:6443', 'kubernetes_ca_cert=@./server-ca.crt', `token_reviewer_jwt=${FAKE_JWT}`, 'disable_local_ca_jwt=true']);
+  expect(calls).toContainEqual([
+    'vault',
+    'write',
+    `auth/${mount}/config`,
+    'kubernetes_host=https://192.168.10.20:6443',
+    'kubernetes_ca_cert=@./server-ca.crt',
+    `token_reviewer_jwt=${FAKE_JWT}`,
+    'disable_local_ca_jwt=true',
+  ]);
 
   // One policy and one role per annotated role, with the pod's ServiceAccount and namespace.
   const annotated = podTemplates().filter((t) => t.metadata.annotations?.['vault.hashicorp.com/agent-inject'] === 'true');
@@ -117,16 +128,36 @@ test('setup.sh run as DAY0 says makes exactly the calls the annotations need', (
   expect(roles.map((c) => c[2]!.split('/').pop()).sort()).toEqual([...expected.keys()].sort());
   for (const c of roles) {
     const { sa, ns } = expected.get(c[2]!.split('/').pop()!)!;
-    expect(c.slice(3)).toEqual([`bound_service_account_names=${sa}`, `bound_service_account_namespaces=${ns}`, `token_policies=${c[2]!.split('/').pop()}`, 'token_ttl=1h', 'token_max_ttl=4h']);
+    expect(c.slice(3)).toEqual([
+      `bound_service_account_names=${sa}`,
+      `bound_service_account_namespaces=${ns}`,
+      `token_policies=${c[2]!.split('/').pop()}`,
+      'token_ttl=1h',
+      'token_max_ttl=4h',
+    ]);
   }
 
   // The PKI role allows exactly the names of the typed certificate requests.
   const pki = calls.find((c) => c[2] === `${site.vault.pkiMount}/roles/${site.vault.pkiRole}`)!;
   const arg = (k: string) => pki.find((a) => a.startsWith(`${k}=`))?.slice(k.length + 1);
-  const names = [...new Set(synth().stack.ctx.vault.certificates().flatMap((c) => pkiNames(c.cert)))].sort();
+  const names = [
+    ...new Set(
+      synth()
+        .stack.ctx.vault.certificates()
+        .flatMap((c) => pkiNames(c.cert)),
+    ),
+  ].sort();
   expect(arg('allowed_domains')!.split(',')).toEqual(names);
   expect(names).toEqual(expect.arrayContaining(['admin.wazuh-indexer.security.svc', 'wazuh-indexer.security.svc', `*.${site.cluster.domain}`]));
-  expect({ bare: arg('allow_bare_domains'), sub: arg('allow_subdomains'), glob: arg('allow_glob_domains'), any: arg('allow_any_name'), localhost: arg('allow_localhost'), ip: arg('allow_ip_sans'), enforce: arg('enforce_hostnames') }).toEqual({ bare: 'true', sub: 'false', glob: 'false', any: 'false', localhost: 'false', ip: 'false', enforce: 'true' });
+  expect({
+    bare: arg('allow_bare_domains'),
+    sub: arg('allow_subdomains'),
+    glob: arg('allow_glob_domains'),
+    any: arg('allow_any_name'),
+    localhost: arg('allow_localhost'),
+    ip: arg('allow_ip_sans'),
+    enforce: arg('enforce_hostnames'),
+  }).toEqual({ bare: 'true', sub: 'false', glob: 'false', any: 'false', localhost: 'false', ip: 'false', enforce: 'true' });
   expect(calls.filter((c) => c[0] === 'vault').length).toBe(1 + 1 + 1 + 2 * expected.size + 1);
 });
 
@@ -145,7 +176,7 @@ test('setup.sh runs from any directory (no cd before reading caller-relative pat
   expect(w.calls().some((c) => c.includes('kubernetes_ca_cert=@../server-ca.crt'))).toBe(true);
 });
 
-test('each policy admits only its own workload\'s certificate requests on the shared PKI role', () => {
+test("each policy admits only its own workload's certificate requests on the shared PKI role", () => {
   const s = synth();
   const issue = `${s.stack.ctx.site.vault.pkiMount}/issue/${s.stack.ctx.site.vault.pkiRole}`;
   const policy = (role: string) => parsePolicy(s.files.get(`bootstrap/vault/policies/${role}.hcl`)!).get(issue)!;

@@ -35,13 +35,17 @@ test('the example site trusts the example CA, and its Vault IP is the example on
 });
 
 test('a private Vault name without a CA fails before synthesis, naming the field and why', () => {
-  expect(problems({ vault: { address: OWN } })).toEqual([expect.stringMatching(/^vault\.caCert: the PEM of the CA that signed Vault's certificate: vault\.casa\.home\.arpa is a private name/)]);
+  expect(problems({ vault: { address: OWN } })).toEqual([
+    expect.stringMatching(/^vault\.caCert: the PEM of the CA that signed Vault's certificate: vault\.casa\.home\.arpa is a private name/),
+  ]);
   expect(problems({ vault: { address: 'https://192.168.1.5:8200' } })).toEqual([expect.stringMatching(/^vault\.caCert: .*192\.168\.1\.5 is a private name or an IP/)]);
 });
 
 test('no example value survives a change of the Vault address', () => {
   // The example CA given explicitly for another Vault is refused ...
-  expect(problems({ vault: { address: OWN, caCert: EXAMPLE_CA_PEM } })).toEqual([expect.stringMatching(/^vault\.caCert: your own Vault's CA: the example CA belongs to https:\/\/vault\.domus\.lan:8200/)]);
+  expect(problems({ vault: { address: OWN, caCert: EXAMPLE_CA_PEM } })).toEqual([
+    expect.stringMatching(/^vault\.caCert: your own Vault's CA: the example CA belongs to https:\/\/vault\.domus\.lan:8200/),
+  ]);
   // ... and neither the example CA nor the example Vault IP is defaulted for it.
   const own = validateSite({ vault: { address: OWN, caCert: OTHER_CA } });
   expect(own.vault.caCert).toBe(OTHER_CA);

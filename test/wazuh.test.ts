@@ -36,7 +36,9 @@ test('everything else is denied: e.g. dashboard → manager 1516, the world → 
   expect(flowAllowed(dashboard, master, 1516)).toBe(false);
   expect(flowAllowed(entity('world'), indexer, 9200)).toBe(false);
   expect(flowAllowed(entity('world'), master, 55000)).toBe(false);
-  const intoIndexer = flows().filter((f) => peerKey(f.to) === peerKey(indexer)).map((f) => peerKey(f.from));
+  const intoIndexer = flows()
+    .filter((f) => peerKey(f.to) === peerKey(indexer))
+    .map((f) => peerKey(f.from));
   expect(intoIndexer.every((p) => p.startsWith(`workload:${ns}/wazuh-`))).toBe(true);
 });
 
@@ -190,7 +192,16 @@ test('node names: workers use the placeholder the image replaces with the pod na
 
 test('ossec.conf keeps the ruleset (local rules, decoders, CDB lists) and syscheck/rootcheck/localfile', () => {
   const conf = cm('wazuh-manager-config')['worker.conf']!;
-  for (const s of ['<rule_dir>etc/rules</rule_dir>', '<decoder_dir>etc/decoders</decoder_dir>', '<list>etc/lists/audit-keys</list>', '<syscheck>', '<rootcheck>', '<localfile>', '<vulnerability-detection>']) expect(conf).toContain(s);
+  for (const s of [
+    '<rule_dir>etc/rules</rule_dir>',
+    '<decoder_dir>etc/decoders</decoder_dir>',
+    '<list>etc/lists/audit-keys</list>',
+    '<syscheck>',
+    '<rootcheck>',
+    '<localfile>',
+    '<vulnerability-detection>',
+  ])
+    expect(conf).toContain(s);
   const noFeeds = findResource('ConfigMap', 'wazuh-manager-config', ns, synth({ workloads: { wazuh: { feedHosts: [] } } })).data as Record<string, string>;
   expect(noFeeds['master.conf']).toMatch(/<vulnerability-detection>\s*<enabled>no<\/enabled>/);
 });
@@ -222,7 +233,10 @@ test('secrets: nothing sources a rendered file; each credential is its own file 
   const scripts = cm('wazuh-scripts');
   for (const s of ['manager-start.sh', 'dashboard-start.sh']) expect(scripts[s]).toContain('need API_PASSWORD ');
   expect(scripts['manager-start.sh']).toContain('need WAZUH_CLUSTER_KEY ');
-  expect(vaultFiles('wazuh-manager-master').get('api_password')).toEqual({ folder: '/vault/wazuh', template: '{{- with secret "kv/data/security/wazuh" -}}{{ .Data.data.api_password }}{{- end }}' });
+  expect(vaultFiles('wazuh-manager-master').get('api_password')).toEqual({
+    folder: '/vault/wazuh',
+    template: '{{- with secret "kv/data/security/wazuh" -}}{{ .Data.data.api_password }}{{- end }}',
+  });
 });
 
 // --- the generated bash, run for real ------------------------------------------------------------------------
@@ -246,15 +260,17 @@ const managerLike: SecretEnv[] = [
   expect(r.stdout).toBe(`API_PASSWORD=${examples.api_password}\nINDEXER_PASSWORD=${examples.indexer_password}\nWAZUH_CLUSTER_KEY=${examples.cluster_key}\n`);
 });
 
-(bash ? test.each([
-  ['api_password', 'Secret$(touch /tmp/pwned) 1a', 'Wazuh API password policy'],
-  ['api_password', "It's-a-Pass1", 'Wazuh API password policy'],
-  ['api_password', 'alllowercase1!', 'Wazuh API password policy'],
-  ['api_password', '-Leading-dash1', 'starting with a letter or digit'],
-  ['cluster_key', 'short-key', 'exactly 32 characters'],
-  ['cluster_key', '0123456789abcdef0123456789abcde!', 'exactly 32 characters'],
-  ['indexer_password', "pass|with&sed'chars-0123", 'written into filebeat.yml by sed'],
-] as const) : test.skip.each([['', '', '']]))('secret checks: %s %j fails start-up, naming the key and the rule, never the value', (key, value, says) => {
+(bash
+  ? test.each([
+      ['api_password', 'Secret$(touch /tmp/pwned) 1a', 'Wazuh API password policy'],
+      ['api_password', "It's-a-Pass1", 'Wazuh API password policy'],
+      ['api_password', 'alllowercase1!', 'Wazuh API password policy'],
+      ['api_password', '-Leading-dash1', 'starting with a letter or digit'],
+      ['cluster_key', 'short-key', 'exactly 32 characters'],
+      ['cluster_key', '0123456789abcdef0123456789abcde!', 'exactly 32 characters'],
+      ['indexer_password', "pass|with&sed'chars-0123", 'written into filebeat.yml by sed'],
+    ] as const)
+  : test.skip.each([['', '', '']]))('secret checks: %s %j fails start-up, naming the key and the rule, never the value', (key, value, says) => {
   const r = runChecks({ ...examples, [key]: value }, managerLike);
   expect(r.status).toBe(1);
   expect(r.stderr).toContain(`the Vault key ${key} must be:`);
@@ -262,7 +278,7 @@ const managerLike: SecretEnv[] = [
   expect(r.stderr).not.toContain(value);
 });
 
-test('secret rules: the documented examples pass, Wazuh\'s own example cluster key passes, and JS agrees with bash', () => {
+test("secret rules: the documented examples pass, Wazuh's own example cluster key passes, and JS agrees with bash", () => {
   for (const s of Object.values(WAZUH_SECRETS) as WazuhSecret[]) expect({ key: s.key, ok: secretOk(s, s.example) }).toEqual({ key: s.key, ok: true });
   expect(secretOk(WAZUH_SECRETS.clusterKey, '123a45bc67def891gh23i45jk67l8mn9')).toBe(true);
   expect(secretOk(WAZUH_SECRETS.apiPassword, 'MyS3cr37P450r*-')).toBe(true);

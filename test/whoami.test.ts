@@ -39,7 +39,9 @@ test('a restricted namespace with default deny and DNS, watched by the Vault inj
   expect(find('Namespace', 'whoami').metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
   find('NetworkPolicy', 'default-deny', 'whoami');
   find('CiliumNetworkPolicy', 'allow-dns', 'whoami');
-  const webhook = find('MutatingWebhookConfiguration', 'vault-agent-injector-cfg') as unknown as { webhooks: { namespaceSelector: { matchExpressions: { values: string[] }[] } }[] };
+  const webhook = find('MutatingWebhookConfiguration', 'vault-agent-injector-cfg') as unknown as {
+    webhooks: { namespaceSelector: { matchExpressions: { values: string[] }[] } }[];
+  };
   expect(webhook.webhooks[0]!.namespaceSelector.matchExpressions.flatMap((e) => e.values)).toContain('whoami');
   const traefik = JSON.stringify(find('DaemonSet', 'traefik', 'ingress'));
   expect(traefik).toMatch(/--providers.kubernetescrd.namespaces=[^"]*whoami/);
@@ -47,7 +49,14 @@ test('a restricted namespace with default deny and DNS, watched by the Vault inj
 });
 
 test('the workload, hardened like every other, with its Vault annotations', () => {
-  const pod = (find('Deployment', 'whoami', 'whoami').spec as { template: { metadata: { annotations: Record<string, string> }; spec: { containers: { image: string; securityContext: { runAsNonRoot: boolean; readOnlyRootFilesystem: boolean } }[] } } }).template;
+  const pod = (
+    find('Deployment', 'whoami', 'whoami').spec as {
+      template: {
+        metadata: { annotations: Record<string, string> };
+        spec: { containers: { image: string; securityContext: { runAsNonRoot: boolean; readOnlyRootFilesystem: boolean } }[] };
+      };
+    }
+  ).template;
   expect(pod.spec.containers[0]!.image).toBe('docker.io/traefik/whoami:v1.10.3');
   expect(pod.spec.containers[0]!.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true });
   expect(pod.metadata.annotations['vault.hashicorp.com/role']).toBe('whoami-whoami');
@@ -63,7 +72,12 @@ test('the route, and the Traefik → whoami flow it implies', () => {
 });
 
 test('the Vault role and policy, and the KV key in setup.sh', () => {
-  expect(s.stack.ctx.vault.all().find((b) => b.role === 'whoami-whoami')).toEqual({ role: 'whoami-whoami', namespace: 'whoami', serviceAccount: 'whoami', paths: [{ path: 'kv/data/whoami/app', capability: 'read' }] });
+  expect(s.stack.ctx.vault.all().find((b) => b.role === 'whoami-whoami')).toEqual({
+    role: 'whoami-whoami',
+    namespace: 'whoami',
+    serviceAccount: 'whoami',
+    paths: [{ path: 'kv/data/whoami/app', capability: 'read' }],
+  });
   expect(s.files.get('bootstrap/vault/policies/whoami-whoami.hcl')).toContain('path "kv/data/whoami/app"');
   const setup = s.files.get('bootstrap/vault/setup.sh')!;
   expect(setup).toContain(`vault write auth/${s.stack.ctx.site.vault.authMount}/role/whoami-whoami bound_service_account_names=whoami bound_service_account_namespaces=whoami`);
@@ -92,19 +106,23 @@ test('npm run verify passes on that dist/, with no file of verify edited', () =>
   const findings = runChecks(ctx, { maxShare: 0.8 }).findings.filter((f) => f.severity === 'error');
   expect(findings.map((f) => `${f.check}: ${f.message}`)).toEqual([]);
   // What verify read comes from the app file: the host with its audience, the must-deny flow, the watch list.
-  expect((JSON.parse(ctx.files.get('intent/exposure.json')!) as { routes: { host: string; audience: string }[] }).routes).toContainEqual(expect.objectContaining({ host: 'whoami', audience: 'lan' }));
+  expect((JSON.parse(ctx.files.get('intent/exposure.json')!) as { routes: { host: string; audience: string }[] }).routes).toContainEqual(
+    expect.objectContaining({ host: 'whoami', audience: 'lan' }),
+  );
   expect((JSON.parse(ctx.files.get('intent/must-deny.json')!) as { mustDeny: unknown[] }).mustDeny).toContainEqual(whoamiApp.mustDeny![0]);
   expect(ctx.docs.some((d) => d.obj.kind === 'RoleBinding' && d.obj.metadata.namespace === 'whoami' && d.obj.metadata.name === 'traefik')).toBe(true);
 });
 
-test('and verify still catches whoami\'s own mistakes: its must-deny flow opened, its route undeclared', () => {
+test("and verify still catches whoami's own mistakes: its must-deny flow opened, its route undeclared", () => {
   const ctx = siteContext(site, s.files);
   const cnp = ctx.docs.find((d) => d.obj.kind === 'CiliumNetworkPolicy' && d.obj.metadata.namespace === 'whoami' && d.obj.metadata.name === 'whoami')!;
   (cnp.obj.spec as { ingress: unknown[] }).ingress.push({ fromEntities: ['world'], toPorts: [{ ports: [{ port: '8080', protocol: 'TCP' }] }] });
   const files = new Map(ctx.files);
   const e = JSON.parse(files.get('intent/exposure.json')!) as { routes: { host: string }[] };
   files.set('intent/exposure.json', JSON.stringify({ routes: e.routes.filter((r) => r.host !== 'whoami') }));
-  const found = runChecks({ ...ctx, files }, { maxShare: 0.8 }).findings.filter((f) => f.severity === 'error').map((f) => `${f.check}: ${f.message}`);
+  const found = runChecks({ ...ctx, files }, { maxShare: 0.8 })
+    .findings.filter((f) => f.severity === 'error')
+    .map((f) => `${f.check}: ${f.message}`);
   expect(found).toContainEqual(expect.stringMatching(/^network: must-deny flow is allowed: world → whoami\/whoami:8080 \(whoami is reached through Traefik only\)/));
   expect(found).toContainEqual(expect.stringMatching(/publishes whoami.domus.lan, which no app declares/));
 });

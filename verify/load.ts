@@ -43,7 +43,7 @@ export function podSpecOf(o: KubeObj): { metadata: { labels?: Record<string, str
   if (!spec) return undefined;
   if (o.kind === 'Pod') return { metadata: o.metadata, spec: spec as unknown as PodSpec };
   if (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'].includes(o.kind)) return spec.template as never;
-  if (o.kind === 'CronJob') return ((spec.jobTemplate as { spec: { template: unknown } }).spec.template) as never;
+  if (o.kind === 'CronJob') return (spec.jobTemplate as { spec: { template: unknown } }).spec.template as never;
   return undefined;
 }
 

@@ -13,10 +13,7 @@ export type Entity = 'world' | 'host' | 'kube-apiserver' | 'cluster' | 'remote-n
 
 /** Something traffic comes from or goes to. */
 export type Peer =
-  | { kind: 'endpoint'; ep: Endpoint }
-  | { kind: 'entity'; entity: Exclude<Entity, 'cluster' | 'all'> }
-  | { kind: 'cidr'; cidrs: string[] }
-  | { kind: 'fqdn'; names: string[] };
+  { kind: 'endpoint'; ep: Endpoint } | { kind: 'entity'; entity: Exclude<Entity, 'cluster' | 'all'> } | { kind: 'cidr'; cidrs: string[] } | { kind: 'fqdn'; names: string[] };
 
 export interface Endpoint {
   readonly namespace: string;
@@ -84,7 +81,7 @@ function inCidr(inner: string, outer: string): boolean {
   const bits = Number(ob);
   if (Number(ib) < bits) return false;
   const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return ((ipToInt(ia!) & mask) >>> 0) === ((ipToInt(oa!) & mask) >>> 0);
+  return (ipToInt(ia!) & mask) >>> 0 === (ipToInt(oa!) & mask) >>> 0;
 }
 
 /** Namespaces' labels, for NetworkPolicy namespaceSelector and CCNP namespace label keys. */
@@ -120,7 +117,9 @@ export function peerMatches(rule: Rule, peer: Peer, policyNs: string | undefined
     case 'fqdn':
       if ((rule.entities ?? []).some((e) => e === 'world' || e === 'all')) return true;
       return peer.names.every((n) =>
-        (rule.fqdns ?? []).some((f) => f.matchName === n || (f.matchPattern !== undefined && new RegExp(`^${f.matchPattern.replace(/\./g, '\\.').replace(/\*/g, '[^.]*')}$`).test(n))),
+        (rule.fqdns ?? []).some(
+          (f) => f.matchName === n || (f.matchPattern !== undefined && new RegExp(`^${f.matchPattern.replace(/\./g, '\\.').replace(/\*/g, '[^.]*')}$`).test(n)),
+        ),
       );
   }
 }

@@ -18,7 +18,11 @@ interface K8sContainer {
 interface K8sWorkload {
   kind: string;
   metadata: { name: string };
-  spec: { template: { spec: { containers: K8sContainer[]; initContainers?: K8sContainer[]; securityContext?: { runAsUser?: number }; volumes?: ({ name: string } & Record<string, unknown>)[] } } };
+  spec: {
+    template: {
+      spec: { containers: K8sContainer[]; initContainers?: K8sContainer[]; securityContext?: { runAsUser?: number }; volumes?: ({ name: string } & Record<string, unknown>)[] };
+    };
+  };
 }
 interface K8sRole {
   kind: string;
@@ -43,7 +47,9 @@ function mounts(docs: readonly unknown[], paths: readonly string[]): Record<stri
 }
 /** Env vars filled from a Secret key: name → secret/key. */
 function secretEnv(docs: readonly unknown[]): Record<string, string> {
-  return Object.fromEntries((main(docs).env ?? []).filter((e) => e.valueFrom?.secretKeyRef).map((e) => [e.name, `${e.valueFrom!.secretKeyRef!.name}/${e.valueFrom!.secretKeyRef!.key}`]));
+  return Object.fromEntries(
+    (main(docs).env ?? []).filter((e) => e.valueFrom?.secretKeyRef).map((e) => [e.name, `${e.valueFrom!.secretKeyRef!.name}/${e.valueFrom!.secretKeyRef!.key}`]),
+  );
 }
 const TRUST_PATHS = ['/app/config/ssh', '/app/config/tls', '/app/config/gpg/source', '/app/config/gpg/keys'] as const;
 
@@ -81,11 +87,28 @@ export const ARGOCD_FACTS = factTable('argocd', {
     path: 'common/common.go',
   },
   // --- per component: program, ports, mounts (manifests/base) ------------------------------------------
-  repoServerProgram: { fact: 'the repo-server container runs /usr/local/bin/argocd-repo-server as args', value: '/usr/local/bin/argocd-repo-server', upstream: 'argo-cd', path: `${B}/repo-server/argocd-repo-server-deployment.yaml`, check: { yaml: program } },
-  repoServerPorts: { fact: 'the repo-server listens on 8081 (gRPC) and 8084 (metrics, /healthz)', value: [8081, 8084], upstream: 'argo-cd', path: `${B}/repo-server/argocd-repo-server-deployment.yaml`, check: { yaml: ports } },
+  repoServerProgram: {
+    fact: 'the repo-server container runs /usr/local/bin/argocd-repo-server as args',
+    value: '/usr/local/bin/argocd-repo-server',
+    upstream: 'argo-cd',
+    path: `${B}/repo-server/argocd-repo-server-deployment.yaml`,
+    check: { yaml: program },
+  },
+  repoServerPorts: {
+    fact: 'the repo-server listens on 8081 (gRPC) and 8084 (metrics, /healthz)',
+    value: [8081, 8084],
+    upstream: 'argo-cd',
+    path: `${B}/repo-server/argocd-repo-server-deployment.yaml`,
+    check: { yaml: ports },
+  },
   repoServerTrust: {
     fact: 'the repo-server mounts argocd-ssh-known-hosts-cm at /app/config/ssh, argocd-tls-certs-cm at /app/config/tls, argocd-gpg-keys-cm at /app/config/gpg/source and a writable keyring at /app/config/gpg/keys',
-    value: { '/app/config/ssh': 'configMap:argocd-ssh-known-hosts-cm', '/app/config/tls': 'configMap:argocd-tls-certs-cm', '/app/config/gpg/source': 'configMap:argocd-gpg-keys-cm', '/app/config/gpg/keys': 'emptyDir' },
+    value: {
+      '/app/config/ssh': 'configMap:argocd-ssh-known-hosts-cm',
+      '/app/config/tls': 'configMap:argocd-tls-certs-cm',
+      '/app/config/gpg/source': 'configMap:argocd-gpg-keys-cm',
+      '/app/config/gpg/keys': 'emptyDir',
+    },
     upstream: 'argo-cd',
     path: `${B}/repo-server/argocd-repo-server-deployment.yaml`,
     check: { yaml: (d) => mounts(d, TRUST_PATHS) },
@@ -97,8 +120,20 @@ export const ARGOCD_FACTS = factTable('argocd', {
     path: `${B}/repo-server/argocd-repo-server-deployment.yaml`,
     check: { yaml: (d) => mounts(d, ['/tmp', '/helm-working-dir']) },
   },
-  controllerProgram: { fact: 'the controller runs /usr/local/bin/argocd-application-controller as args', value: '/usr/local/bin/argocd-application-controller', upstream: 'argo-cd', path: `${B}/application-controller/argocd-application-controller-statefulset.yaml`, check: { yaml: program } },
-  controllerPorts: { fact: 'the controller listens on 8082 (metrics, /healthz)', value: [8082], upstream: 'argo-cd', path: `${B}/application-controller/argocd-application-controller-statefulset.yaml`, check: { yaml: ports } },
+  controllerProgram: {
+    fact: 'the controller runs /usr/local/bin/argocd-application-controller as args',
+    value: '/usr/local/bin/argocd-application-controller',
+    upstream: 'argo-cd',
+    path: `${B}/application-controller/argocd-application-controller-statefulset.yaml`,
+    check: { yaml: program },
+  },
+  controllerPorts: {
+    fact: 'the controller listens on 8082 (metrics, /healthz)',
+    value: [8082],
+    upstream: 'argo-cd',
+    path: `${B}/application-controller/argocd-application-controller-statefulset.yaml`,
+    check: { yaml: ports },
+  },
   controllerWritable: {
     fact: 'the controller writes to emptyDirs at /home/argocd and /tmp',
     value: { '/home/argocd': 'emptyDir', '/tmp': 'emptyDir' },
@@ -106,8 +141,20 @@ export const ARGOCD_FACTS = factTable('argocd', {
     path: `${B}/application-controller/argocd-application-controller-statefulset.yaml`,
     check: { yaml: (d) => mounts(d, ['/home/argocd', '/tmp']) },
   },
-  serverProgram: { fact: 'the server runs /usr/local/bin/argocd-server as args', value: '/usr/local/bin/argocd-server', upstream: 'argo-cd', path: `${B}/server/argocd-server-deployment.yaml`, check: { yaml: program } },
-  serverPorts: { fact: 'the server listens on 8080 (HTTP/gRPC) and 8083 (metrics)', value: [8080, 8083], upstream: 'argo-cd', path: `${B}/server/argocd-server-deployment.yaml`, check: { yaml: ports } },
+  serverProgram: {
+    fact: 'the server runs /usr/local/bin/argocd-server as args',
+    value: '/usr/local/bin/argocd-server',
+    upstream: 'argo-cd',
+    path: `${B}/server/argocd-server-deployment.yaml`,
+    check: { yaml: program },
+  },
+  serverPorts: {
+    fact: 'the server listens on 8080 (HTTP/gRPC) and 8083 (metrics)',
+    value: [8080, 8083],
+    upstream: 'argo-cd',
+    path: `${B}/server/argocd-server-deployment.yaml`,
+    check: { yaml: ports },
+  },
   serverTrust: {
     fact: 'the server mounts argocd-ssh-known-hosts-cm at /app/config/ssh and argocd-tls-certs-cm at /app/config/tls',
     value: { '/app/config/ssh': 'configMap:argocd-ssh-known-hosts-cm', '/app/config/tls': 'configMap:argocd-tls-certs-cm' },
@@ -115,21 +162,63 @@ export const ARGOCD_FACTS = factTable('argocd', {
     path: `${B}/server/argocd-server-deployment.yaml`,
     check: { yaml: (d) => mounts(d, TRUST_PATHS) },
   },
-  appsetProgram: { fact: 'the applicationset-controller runs /usr/local/bin/argocd-applicationset-controller as args', value: '/usr/local/bin/argocd-applicationset-controller', upstream: 'argo-cd', path: `${B}/applicationset-controller/argocd-applicationset-controller-deployment.yaml`, check: { yaml: program } },
-  appsetPorts: { fact: 'the applicationset-controller listens on 7000 (webhook) and 8080 (metrics)', value: [7000, 8080], upstream: 'argo-cd', path: `${B}/applicationset-controller/argocd-applicationset-controller-deployment.yaml`, check: { yaml: ports } },
+  appsetProgram: {
+    fact: 'the applicationset-controller runs /usr/local/bin/argocd-applicationset-controller as args',
+    value: '/usr/local/bin/argocd-applicationset-controller',
+    upstream: 'argo-cd',
+    path: `${B}/applicationset-controller/argocd-applicationset-controller-deployment.yaml`,
+    check: { yaml: program },
+  },
+  appsetPorts: {
+    fact: 'the applicationset-controller listens on 7000 (webhook) and 8080 (metrics)',
+    value: [7000, 8080],
+    upstream: 'argo-cd',
+    path: `${B}/applicationset-controller/argocd-applicationset-controller-deployment.yaml`,
+    check: { yaml: ports },
+  },
   appsetTrust: {
     fact: 'the applicationset-controller mounts the same repository trust as the repo-server (git generators)',
-    value: { '/app/config/ssh': 'configMap:argocd-ssh-known-hosts-cm', '/app/config/tls': 'configMap:argocd-tls-certs-cm', '/app/config/gpg/source': 'configMap:argocd-gpg-keys-cm', '/app/config/gpg/keys': 'emptyDir' },
+    value: {
+      '/app/config/ssh': 'configMap:argocd-ssh-known-hosts-cm',
+      '/app/config/tls': 'configMap:argocd-tls-certs-cm',
+      '/app/config/gpg/source': 'configMap:argocd-gpg-keys-cm',
+      '/app/config/gpg/keys': 'emptyDir',
+    },
     upstream: 'argo-cd',
     path: `${B}/applicationset-controller/argocd-applicationset-controller-deployment.yaml`,
     check: { yaml: (d) => mounts(d, TRUST_PATHS) },
   },
   // --- flags the stack passes (cobra definitions at the tag; --redis comes from util/cache/cache.go AddCacheFlagsToCmd) ---
-  repoServerFlags: { fact: 'argocd-repo-server defines --redis, --parallelismlimit, --logformat', value: ['--logformat', '--parallelismlimit', '--redis'], upstream: 'argo-cd', path: 'cmd/argocd-repo-server/commands/argocd_repo_server.go' },
-  controllerFlags: { fact: 'argocd-application-controller defines --repo-server, --redis, --status-processors, --operation-processors, --logformat', value: ['--logformat', '--operation-processors', '--redis', '--repo-server', '--status-processors'], upstream: 'argo-cd', path: 'cmd/argocd-application-controller/commands/argocd_application_controller.go' },
-  serverFlags: { fact: 'argocd-server defines --insecure, --repo-server, --redis, --dex-server, --logformat', value: ['--dex-server', '--insecure', '--logformat', '--redis', '--repo-server'], upstream: 'argo-cd', path: 'cmd/argocd-server/commands/argocd_server.go' },
-  appsetFlags: { fact: 'argocd-applicationset-controller defines --argocd-repo-server, --enable-leader-election, --logformat', value: ['--argocd-repo-server', '--enable-leader-election', '--logformat'], upstream: 'argo-cd', path: 'cmd/argocd-applicationset-controller/commands/applicationset_controller.go' },
-  redisPasswordEnv: { fact: 'the cache client reads the redis password from the REDIS_PASSWORD environment variable (util/cache/cache.go envRedisPassword)', value: 'REDIS_PASSWORD', upstream: 'argo-cd', path: 'util/cache/cache.go' },
+  repoServerFlags: {
+    fact: 'argocd-repo-server defines --redis, --parallelismlimit, --logformat',
+    value: ['--logformat', '--parallelismlimit', '--redis'],
+    upstream: 'argo-cd',
+    path: 'cmd/argocd-repo-server/commands/argocd_repo_server.go',
+  },
+  controllerFlags: {
+    fact: 'argocd-application-controller defines --repo-server, --redis, --status-processors, --operation-processors, --logformat',
+    value: ['--logformat', '--operation-processors', '--redis', '--repo-server', '--status-processors'],
+    upstream: 'argo-cd',
+    path: 'cmd/argocd-application-controller/commands/argocd_application_controller.go',
+  },
+  serverFlags: {
+    fact: 'argocd-server defines --insecure, --repo-server, --redis, --dex-server, --logformat',
+    value: ['--dex-server', '--insecure', '--logformat', '--redis', '--repo-server'],
+    upstream: 'argo-cd',
+    path: 'cmd/argocd-server/commands/argocd_server.go',
+  },
+  appsetFlags: {
+    fact: 'argocd-applicationset-controller defines --argocd-repo-server, --enable-leader-election, --logformat',
+    value: ['--argocd-repo-server', '--enable-leader-election', '--logformat'],
+    upstream: 'argo-cd',
+    path: 'cmd/argocd-applicationset-controller/commands/applicationset_controller.go',
+  },
+  redisPasswordEnv: {
+    fact: 'the cache client reads the redis password from the REDIS_PASSWORD environment variable (util/cache/cache.go envRedisPassword)',
+    value: 'REDIS_PASSWORD',
+    upstream: 'argo-cd',
+    path: 'util/cache/cache.go',
+  },
   // --- redis password ----------------------------------------------------------------------------------
   redisSecretInit: {
     fact: 'redis has an init container `argocd admin redis-initial-password` that creates Secret argocd-redis (key auth) with a random password when absent',
@@ -145,10 +234,19 @@ export const ARGOCD_FACTS = factTable('argocd', {
     path: `${B}/redis/argocd-redis-deployment.yaml`,
     check: { yaml: (d) => ({ args: main(d).args, env: secretEnv(d) }) },
   },
-  redisUser: { fact: 'redis runs as user 999', value: 999, upstream: 'argo-cd', path: `${B}/redis/argocd-redis-deployment.yaml`, check: { yaml: (d) => workload(d).spec.template.spec.securityContext?.runAsUser } },
+  redisUser: {
+    fact: 'redis runs as user 999',
+    value: 999,
+    upstream: 'argo-cd',
+    path: `${B}/redis/argocd-redis-deployment.yaml`,
+    check: { yaml: (d) => workload(d).spec.template.spec.securityContext?.runAsUser },
+  },
   redisRole: {
     fact: 'the redis ServiceAccount may get only Secret argocd-redis and create Secrets (for secret-init)',
-    value: [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['argocd-redis'], verbs: ['get'] }, { apiGroups: [''], resources: ['secrets'], verbs: ['create'] }],
+    value: [
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['argocd-redis'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+    ],
     upstream: 'argo-cd',
     path: `${B}/redis/argocd-redis-role.yaml`,
     check: { yaml: (d) => (d[0] as K8sRole).rules },
@@ -168,7 +266,10 @@ export const ARGOCD_FACTS = factTable('argocd', {
   // --- RBAC minimum (manifests/cluster-rbac, base roles) ------------------------------------------------
   controllerClusterRole: {
     fact: 'upstream binds the controller to */*/* and nonResourceURLs * (the stack grants the managed kinds plus a copy of every synced rule instead: ADR-0021)',
-    value: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }],
+    value: [
+      { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+      { nonResourceURLs: ['*'], verbs: ['*'] },
+    ],
     upstream: 'argo-cd',
     path: 'manifests/cluster-rbac/application-controller/argocd-application-controller-clusterrole.yaml',
     check: { yaml: (d) => (d[0] as K8sRole).rules },

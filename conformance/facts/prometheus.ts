@@ -84,7 +84,7 @@ export const PROMETHEUS_FACTS = factTable('prometheus', {
     path: 'web/web.go',
   },
   rbac: {
-    fact: "the example ClusterRole for Kubernetes service discovery (documentation/examples/rbac-setup.yml)",
+    fact: 'the example ClusterRole for Kubernetes service discovery (documentation/examples/rbac-setup.yml)',
     value: [
       { apiGroups: [''], resources: ['nodes', 'nodes/metrics', 'services', 'endpoints', 'pods'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['extensions', 'networking.k8s.io'], resources: ['ingresses'], verbs: ['get', 'list', 'watch'] },
@@ -135,7 +135,22 @@ export const CONFIG_RELOADER_FACTS = factTable('config-reloader', {
   },
   flags: {
     fact: 'flags cmd/prometheus-config-reloader/main.go defines (kingpin exits 2 on an unknown flag)',
-    value: ['config-file', 'config-envsubst-file', 'watch-interval', 'delay-interval', 'retry-interval', 'reload-timeout', 'watched-dir', 'reload-method', 'listen-address', 'web-config-file', 'log-format', 'log-level', 'reload-url', 'runtimeinfo-url'],
+    value: [
+      'config-file',
+      'config-envsubst-file',
+      'watch-interval',
+      'delay-interval',
+      'retry-interval',
+      'reload-timeout',
+      'watched-dir',
+      'reload-method',
+      'listen-address',
+      'web-config-file',
+      'log-format',
+      'log-level',
+      'reload-url',
+      'runtimeinfo-url',
+    ],
     upstream: 'prometheus-operator',
     path: 'cmd/prometheus-config-reloader/main.go',
   },

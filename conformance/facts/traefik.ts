@@ -71,12 +71,22 @@ export const TRAEFIK_FACTS = factTable('traefik', {
     check: { contains: 'Prevent from discovering cluster scope resources (`IngressClass` and `Nodes`)' },
   },
   crdNamespacedInformers: {
-    fact:
-      'WatchAll starts, for every watched namespace (one namespaced informer factory each, so a Role per namespace suffices), informers for the 10 Traefik CRDs, Services, EndpointSlices, ConfigMaps and Secrets (label selector owner!=helm), and waits for all caches to sync before any route loads',
+    fact: 'WatchAll starts, for every watched namespace (one namespaced informer factory each, so a Role per namespace suffices), informers for the 10 Traefik CRDs, Services, EndpointSlices, ConfigMaps and Secrets (label selector owner!=helm), and waits for all caches to sync before any route loads',
     value: {
       '': ['configmaps', 'secrets', 'services'],
       'discovery.k8s.io': ['endpointslices'],
-      'traefik.io': ['ingressroutes', 'ingressroutetcps', 'ingressrouteudps', 'middlewares', 'middlewaretcps', 'serverstransports', 'serverstransporttcps', 'tlsoptions', 'tlsstores', 'traefikservices'],
+      'traefik.io': [
+        'ingressroutes',
+        'ingressroutetcps',
+        'ingressrouteudps',
+        'middlewares',
+        'middlewaretcps',
+        'serverstransports',
+        'serverstransporttcps',
+        'tlsoptions',
+        'tlsstores',
+        'traefikservices',
+      ],
     },
     upstream: 'traefik',
     path: CLIENT,
@@ -121,7 +131,18 @@ export const TRAEFIK_FACTS = factTable('traefik', {
       { apiGroups: ['extensions', 'networking.k8s.io'], resources: ['ingresses/status'], verbs: ['update'] },
       {
         apiGroups: ['traefik.io'],
-        resources: ['middlewares', 'middlewaretcps', 'ingressroutes', 'traefikservices', 'ingressroutetcps', 'ingressrouteudps', 'tlsoptions', 'tlsstores', 'serverstransports', 'serverstransporttcps'],
+        resources: [
+          'middlewares',
+          'middlewaretcps',
+          'ingressroutes',
+          'traefikservices',
+          'ingressroutetcps',
+          'ingressrouteudps',
+          'tlsoptions',
+          'tlsstores',
+          'serverstransports',
+          'serverstransporttcps',
+        ],
         verbs: ['get', 'list', 'watch'],
       },
     ],
@@ -130,8 +151,7 @@ export const TRAEFIK_FACTS = factTable('traefik', {
     check: { yaml: (docs) => (docs.find((d) => (d as { kind?: string }).kind === 'ClusterRole') as { rules: unknown[] }).rules },
   },
   imageEntrypoint: {
-    fact:
-      'the library image runs /entrypoint.sh with CMD traefik; when the first argument starts with "-" it prepends `traefik` (and once more if `traefik traefik --help` succeeds: the CLI parser, traefik/paerser cli/commands.go execute, runs the root command for a leading `traefik`), so args-only containers start Traefik with those flags',
+    fact: 'the library image runs /entrypoint.sh with CMD traefik; when the first argument starts with "-" it prepends `traefik` (and once more if `traefik traefik --help` succeeds: the CLI parser, traefik/paerser cli/commands.go execute, runs the root command for a leading `traefik`), so args-only containers start Traefik with those flags',
     value: { entrypoint: ['/entrypoint.sh'], cmd: ['traefik'], dashPrefix: 'traefik' },
     upstream: 'traefik-library-image',
     path: 'v3.6/alpine/entrypoint.sh',

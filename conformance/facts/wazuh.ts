@@ -6,7 +6,9 @@
  */
 import { factTable } from '../upstream';
 
-type Doc = { spec?: { template?: { spec?: { containers?: { volumeMounts?: { mountPath: string }[]; ports?: { name?: string; containerPort: number }[]; env?: { name: string }[] }[] } } } };
+type Doc = {
+  spec?: { template?: { spec?: { containers?: { volumeMounts?: { mountPath: string }[]; ports?: { name?: string; containerPort: number }[]; env?: { name: string }[] }[] } } };
+};
 const container = (docs: readonly unknown[]) => (docs[0] as Doc).spec?.template?.spec?.containers?.[0];
 const mountPaths = (docs: readonly unknown[]) => (container(docs)?.volumeMounts ?? []).map((m) => m.mountPath);
 const ports = (docs: readonly unknown[]) => Object.fromEntries((container(docs)?.ports ?? []).map((p) => [p.name ?? String(p.containerPort), p.containerPort]));
@@ -41,7 +43,7 @@ export const WAZUH_FACTS = factTable('wazuh', {
     path: `${IMG}/wazuh-indexer/config/entrypoint.sh`,
   },
   indexerSecurityAdmin: {
-    fact: 'the image\'s securityadmin.sh helper runs plugins/opensearch-security/tools/securityadmin.sh with -nhnv, the CA, the admin certificate and key, on port 9200, with -icl',
+    fact: "the image's securityadmin.sh helper runs plugins/opensearch-security/tools/securityadmin.sh with -nhnv, the CA, the admin certificate and key, on port 9200, with -icl",
     value: '/usr/share/wazuh-indexer/plugins/opensearch-security/tools/securityadmin.sh',
     upstream: 'wazuh-docker',
     path: `${IMG}/wazuh-indexer/config/securityadmin.sh`,
@@ -54,7 +56,7 @@ export const WAZUH_FACTS = factTable('wazuh', {
   },
   // --- indexer manifests ---------------------------------------------------------------------------------
   indexerConfigMounts: {
-    fact: 'upstream mounts opensearch.yml, the certificates and internal_users.yml one file each under config/ (opensearch-security/ keeps the image\'s other files)',
+    fact: "upstream mounts opensearch.yml, the certificates and internal_users.yml one file each under config/ (opensearch-security/ keeps the image's other files)",
     value: [
       '/usr/share/wazuh-indexer/config/certs/node-key.pem',
       '/usr/share/wazuh-indexer/config/certs/node.pem',
@@ -151,7 +153,7 @@ export const WAZUH_FACTS = factTable('wazuh', {
     check: { contains: '"123a45bc67def891gh23i45jk67l8mn9"' },
   },
   workerJoinsMaster: {
-    fact: 'a worker\'s cluster <nodes> names only the master pod: workers connect to the master\'s 1516, only the master listens on it',
+    fact: "a worker's cluster <nodes> names only the master pod: workers connect to the master's 1516, only the master listens on it",
     value: '<node_type>worker</node_type>',
     upstream: 'wazuh-kubernetes',
     path: 'wazuh/wazuh_managers/wazuh_conf/worker.conf',
@@ -171,7 +173,7 @@ export const WAZUH_FACTS = factTable('wazuh', {
     path: `${IMG}/wazuh-manager/config/etc/cont-init.d/1-config-filebeat`,
   },
   filebeatOutput: {
-    fact: 'the image\'s filebeat.yml ships alerts to output.elasticsearch with the credential and TLS lines the script fills in',
+    fact: "the image's filebeat.yml ships alerts to output.elasticsearch with the credential and TLS lines the script fills in",
     value: ['#username:', '#password:', '#ssl.certificate_authorities:', '#ssl.certificate:', '#ssl.key:'],
     upstream: 'wazuh-docker',
     path: `${IMG}/wazuh-manager/config/filebeat.yml`,

@@ -7,7 +7,12 @@
  * construct). When Traefik is disabled, nothing is emitted.
  */
 import { Construct } from 'constructs';
-import { IngressRoute, IngressRouteSpecRoutesKind, IngressRouteSpecRoutesServicesPort, IngressRouteSpecRoutesServicesStickyCookieSameSite } from '../../imports/traefik-ingressroute-traefik.io';
+import {
+  IngressRoute,
+  IngressRouteSpecRoutesKind,
+  IngressRouteSpecRoutesServicesPort,
+  IngressRouteSpecRoutesServicesStickyCookieSameSite,
+} from '../../imports/traefik-ingressroute-traefik.io';
 import { Middleware } from '../../imports/traefik-middleware-traefik.io';
 import type { Site } from '../../config/schema';
 import type { ExposureRoute } from '../../verify/contracts/declared';
@@ -92,7 +97,11 @@ export function httpsRoute(scope: Construct, id: string, ctx: StackContext, prop
       routes: [
         {
           kind: IngressRouteSpecRoutesKind.RULE,
-          match: [`Host(${traefikRuleArg(host)})`, ...(props.pathPrefix ? [`PathPrefix(${traefikRuleArg(props.pathPrefix)})`] : []), ...(props.excludePaths ?? []).map((p) => `!PathPrefix(${traefikRuleArg(p)})`)].join(' && '),
+          match: [
+            `Host(${traefikRuleArg(host)})`,
+            ...(props.pathPrefix ? [`PathPrefix(${traefikRuleArg(props.pathPrefix)})`] : []),
+            ...(props.excludePaths ?? []).map((p) => `!PathPrefix(${traefikRuleArg(p)})`),
+          ].join(' && '),
           ...(props.middlewares?.length ? { middlewares: props.middlewares.map((m) => ({ name: m, namespace })) } : {}),
           services: [
             {
@@ -101,7 +110,9 @@ export function httpsRoute(scope: Construct, id: string, ctx: StackContext, prop
               port: IngressRouteSpecRoutesServicesPort.fromNumber(backend.service.port),
               ...(props.backendScheme ? { scheme: props.backendScheme } : {}),
               ...(props.serversTransport ? { serversTransport: props.serversTransport } : {}),
-              ...(props.stickyCookie ? { sticky: { cookie: { name: props.stickyCookie, secure: true, httpOnly: true, sameSite: IngressRouteSpecRoutesServicesStickyCookieSameSite.LAX } } } : {}),
+              ...(props.stickyCookie
+                ? { sticky: { cookie: { name: props.stickyCookie, secure: true, httpOnly: true, sameSite: IngressRouteSpecRoutesServicesStickyCookieSameSite.LAX } } }
+                : {}),
             },
           ],
         },

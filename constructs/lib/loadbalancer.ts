@@ -75,11 +75,17 @@ export function loadBalancerPlan(site: Site, o: LoadBalancerOptions): LoadBalanc
   if (o.ip && o.sharingKey) annotations[LBIPAM_ANNOTATIONS.sharingKey] = o.sharingKey;
   const sources: { peer: Peer; why: string }[] = [{ peer: entity('world'), why: `LAN clients reach ${o.namespace}/${o.name} through Cilium LB-IPAM` }];
   // Cluster policy on several nodes: the announcing node SNATs to its own address when the backend is elsewhere.
-  if (etp === 'Cluster' && site.nodes.length > 1) sources.push({ peer: entity('remote-node'), why: `the node announcing ${o.namespace}/${o.name} forwards (SNAT) to a backend on another node` });
+  if (etp === 'Cluster' && site.nodes.length > 1)
+    sources.push({ peer: entity('remote-node'), why: `the node announcing ${o.namespace}/${o.name} forwards (SNAT) to a backend on another node` });
   return { externalTrafficPolicy: etp, annotations, sources, clientIpPreserved: etp === 'Local' || site.nodes.length === 1 };
 }
 
 /** Admits the LoadBalancer traffic of `plan` to the workload's named ports, and nothing else. */
 export function admitLoadBalancer(ctx: StackContext, workload: Workload, plan: LoadBalancerPlan, portNames: readonly string[]): void {
-  for (const s of plan.sources) ctx.net.allow(s.peer, portNames.map((n) => workload.endpoint(n)), s.why);
+  for (const s of plan.sources)
+    ctx.net.allow(
+      s.peer,
+      portNames.map((n) => workload.endpoint(n)),
+      s.why,
+    );
 }

@@ -92,7 +92,10 @@ export function peerKey(p: Peer): string {
     case 'workload':
       return `workload:${p.namespace}/${p.name}`;
     case 'pods':
-      return `pods:${p.namespace}/${Object.entries(p.labels).sort().map(([k, v]) => `${k}=${v}`).join(',')}`;
+      return `pods:${p.namespace}/${Object.entries(p.labels)
+        .sort()
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')}`;
     case 'entity':
       return `entity:${p.entity}`;
     case 'cidr':
@@ -148,7 +151,9 @@ export class Network {
       seen.add(key);
       out.push(f);
     }
-    return out.sort((a, b) => cmp(`${peerKey(a.from)}>${peerKey(a.to)}:${pad(a.port.port)}${a.port.protocol}`, `${peerKey(b.from)}>${peerKey(b.to)}:${pad(b.port.port)}${b.port.protocol}`));
+    return out.sort((a, b) =>
+      cmp(`${peerKey(a.from)}>${peerKey(a.to)}:${pad(a.port.port)}${a.port.protocol}`, `${peerKey(b.from)}>${peerKey(b.to)}:${pad(b.port.port)}${b.port.protocol}`),
+    );
   }
 
   /** Writes one CiliumNetworkPolicy per registered workload. Call once, after all constructs exist. */
@@ -158,8 +163,14 @@ export class Network {
     const flows = this.effectiveFlows();
     for (const key of [...this.owners.keys()].sort()) {
       const { scope, peer } = this.owners.get(key)!;
-      const ingress = groupRules(flows.filter((f) => peerKey(f.to) === key), (f) => f.from).map(([p, ports]) => ingressRule(p, ports));
-      const egress = groupRules(flows.filter((f) => peerKey(f.from) === key), (f) => f.to).map(([p, ports]) => egressRule(p, ports));
+      const ingress = groupRules(
+        flows.filter((f) => peerKey(f.to) === key),
+        (f) => f.from,
+      ).map(([p, ports]) => ingressRule(p, ports));
+      const egress = groupRules(
+        flows.filter((f) => peerKey(f.from) === key),
+        (f) => f.to,
+      ).map(([p, ports]) => egressRule(p, ports));
       new CiliumNetworkPolicy(scope, `cnp-${peer.name}`, {
         metadata: {
           name: peer.name,
@@ -198,9 +209,7 @@ function groupRules(flows: Flow[], peerOf: (f: Flow) => Peer): [Peer, PortRef[]]
     const ports = groups.get(k)![1];
     if (!ports.some((x) => x.port === f.port.port && x.protocol === f.port.protocol)) ports.push(f.port);
   }
-  return [...groups.entries()]
-    .sort(([a], [b]) => cmp(a, b))
-    .map(([, v]) => [v[0], v[1].sort((a, b) => a.port - b.port || cmp(a.protocol, b.protocol))]);
+  return [...groups.entries()].sort(([a], [b]) => cmp(a, b)).map(([, v]) => [v[0], v[1].sort((a, b) => a.port - b.port || cmp(a.protocol, b.protocol))]);
 }
 
 function egressPorts(ports: PortRef[]): CiliumNetworkPolicySpecEgressToPorts[] {

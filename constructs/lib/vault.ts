@@ -176,7 +176,9 @@ export function pkiNames(cert: PkiCertificate): string[] {
  * for the agent, so the certificate, key and CA files of one certificate come from the same issue.
  */
 export function pkiSecretCall(site: Site, cert: PkiCertificate): string {
-  return `secret ${goString(pkiIssuePath(site))} ${Object.entries(pkiParams(cert)).map(([k, v]) => goString(`${k}=${v}`)).join(' ')}`;
+  return `secret ${goString(pkiIssuePath(site))} ${Object.entries(pkiParams(cert))
+    .map(([k, v]) => goString(`${k}=${v}`))
+    .join(' ')}`;
 }
 
 /** The issue request's parameters for `cert`, in the order the template sends them (also the policy's allow-list). */
@@ -198,7 +200,13 @@ export function pkiTemplate(site: Site, cert: PkiCertificate, field: PkiField): 
 }
 
 /** A secret file holding one field of a certificate issued by the stack's PKI role (typed, see PkiCertificate). */
-export function pkiSecret(site: Site, name: string, cert: PkiCertificate, field: PkiField, opts: Pick<SecretFileOptions, 'perms' | 'command' | 'volumePath'> = {}): PkiCertificateSecret {
+export function pkiSecret(
+  site: Site,
+  name: string,
+  cert: PkiCertificate,
+  field: PkiField,
+  opts: Pick<SecretFileOptions, 'perms' | 'command' | 'volumePath'> = {},
+): PkiCertificateSecret {
   return { kind: 'pki', name, path: pkiIssuePath(site), template: pkiTemplate(site, cert, field), pki: cert, ...opts };
 }
 

@@ -186,9 +186,16 @@ export class Workload<P extends string = string> extends Construct {
       }
       // The kubelet resolves a named probe port among the container's own ports only.
       const own = new Set((c.ports ?? []).map((p) => p.name as string));
-      for (const [kind, spec] of [['liveness', c.liveness], ['readiness', c.readiness], ['startup', c.startup]] as const) {
+      for (const [kind, spec] of [
+        ['liveness', c.liveness],
+        ['readiness', c.readiness],
+        ['startup', c.startup],
+      ] as const) {
         const named = spec && 'http' in spec ? spec.http.port : spec && 'tcp' in spec ? spec.tcp.port : undefined;
-        if (typeof named === 'string' && !own.has(named)) throw new Error(`${props.namespace}/${props.name}: the ${kind} probe of container ${c.name} names port ${named}, which the container does not declare (has: ${[...own].join(', ') || 'none'})`);
+        if (typeof named === 'string' && !own.has(named))
+          throw new Error(
+            `${props.namespace}/${props.name}: the ${kind} probe of container ${c.name} names port ${named}, which the container does not declare (has: ${[...own].join(', ') || 'none'})`,
+          );
       }
     }
 
@@ -241,9 +248,7 @@ export class Workload<P extends string = string> extends Construct {
         ...(c.args ? { args: [...c.args] } : {}),
         ...(env.length ? { env } : {}),
         ...(c.workingDir ? { workingDir: c.workingDir } : {}),
-        ...(c.ports?.length
-          ? { ports: c.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol ?? 'TCP' })) }
-          : {}),
+        ...(c.ports?.length ? { ports: c.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol ?? 'TCP' })) } : {}),
         resources: {
           requests: { cpu: k8s.Quantity.fromString(c.resources.requests.cpu), memory: k8s.Quantity.fromString(c.resources.requests.memory) },
           limits: { cpu: k8s.Quantity.fromString(c.resources.limits.cpu), memory: k8s.Quantity.fromString(c.resources.limits.memory) },
@@ -299,7 +304,9 @@ export class Workload<P extends string = string> extends Construct {
           revisionHistoryLimit: 3,
           selector: { matchLabels: selector },
           // A ReadWriteOnce claim cannot be held by the old and the new pod at once: recreate pods that hold one.
-          strategy: props.volumes?.some((v) => v.persistentVolumeClaim) ? { type: 'Recreate' } : { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+          strategy: props.volumes?.some((v) => v.persistentVolumeClaim)
+            ? { type: 'Recreate' }
+            : { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
           template,
         },
       });
@@ -438,7 +445,11 @@ export class Workload<P extends string = string> extends Construct {
 
   /** `from` may open connections to this workload's named ports. */
   allowFrom(from: Peer, portNames: readonly P[], why: string): void {
-    this.ctx.net.allow(from, portNames.map((n) => this.endpoint(n)), why);
+    this.ctx.net.allow(
+      from,
+      portNames.map((n) => this.endpoint(n)),
+      why,
+    );
   }
 
   /** Declared ports by name. */

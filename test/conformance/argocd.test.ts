@@ -30,10 +30,14 @@ function mounts(p: PodTemplate, paths: readonly string[]): Record<string, string
   return out;
 }
 const secretEnv = (p: PodTemplate) =>
-  Object.fromEntries((main(p).env ?? []).filter((e) => (e.valueFrom as { secretKeyRef?: unknown } | undefined)?.secretKeyRef).map((e) => {
-    const r = (e.valueFrom as { secretKeyRef: { name: string; key: string } }).secretKeyRef;
-    return [e.name, `${r.name}/${r.key}`];
-  }));
+  Object.fromEntries(
+    (main(p).env ?? [])
+      .filter((e) => (e.valueFrom as { secretKeyRef?: unknown } | undefined)?.secretKeyRef)
+      .map((e) => {
+        const r = (e.valueFrom as { secretKeyRef: { name: string; key: string } }).secretKeyRef;
+        return [e.name, `${r.name}/${r.key}`];
+      }),
+  );
 const TRUST = ['/app/config/ssh', '/app/config/tls', '/app/config/gpg/source', '/app/config/gpg/keys'];
 
 test.each([
@@ -90,14 +94,16 @@ test('redis requires the password secret-init creates; server, repo-server and c
   expect(s.charts.flatMap((c) => c.objects).filter((o) => o.kind === 'Secret')).toEqual([]);
 });
 
-test('RBAC: the namespaced roles hold upstream\'s minimum', () => {
+test("RBAC: the namespaced roles hold upstream's minimum", () => {
   const controller = rulesOf(findResource('Role', 'argocd-application-controller', ns));
-  const controllerCluster = parseAllDocuments(s.files.get(CONTROLLER_RBAC_FILE)!).map((d) => d.toJS() as { kind: string; rules?: { verbs: string[] }[] }).find((o) => o.kind === 'ClusterRole')!.rules!;
+  const controllerCluster = parseAllDocuments(s.files.get(CONTROLLER_RBAC_FILE)!)
+    .map((d) => d.toJS() as { kind: string; rules?: { verbs: string[] }[] })
+    .find((o) => o.kind === 'ClusterRole')!.rules!;
   expect(uncovered([...controller, ...controllerCluster] as never, F.controllerRole.value)).toEqual([]);
   expect(uncovered(rulesOf(findResource('Role', 'argocd-server', ns)) as never, F.serverRole.value)).toEqual([]);
 });
 
-test('RBAC exceptions: the server gets a subset of upstream\'s ClusterRole; what the UI loses is exactly the documented list', () => {
+test("RBAC exceptions: the server gets a subset of upstream's ClusterRole; what the UI loses is exactly the documented list", () => {
   const ours = rulesOf(findResource('ClusterRole', `${ns}-argocd-server`));
   expect(uncovered(F.serverClusterRole.value, ours as never)).toEqual([]);
   const lost = uncovered(ours as never, [

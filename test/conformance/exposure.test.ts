@@ -13,7 +13,10 @@ import { findResource, podTemplate, synth } from '../helpers';
 const matchOf = (name: string, ns: string) => (findResource('IngressRoute', name, ns).spec as { routes: { match: string }[] }).routes[0]!.match;
 
 test('the lifecycle paths the Prometheus route excludes are the ones Prometheus registers', () => {
-  expect({ excluded: PROMETHEUS_LIFECYCLE_PATHS, source: EXPOSURE_FACTS.prometheusLifecycle.source }).toEqual({ excluded: EXPOSURE_FACTS.prometheusLifecycle.value, source: EXPOSURE_FACTS.prometheusLifecycle.source });
+  expect({ excluded: PROMETHEUS_LIFECYCLE_PATHS, source: EXPOSURE_FACTS.prometheusLifecycle.source }).toEqual({
+    excluded: EXPOSURE_FACTS.prometheusLifecycle.value,
+    source: EXPOSURE_FACTS.prometheusLifecycle.source,
+  });
   // The facts apply: the stack turns the lifecycle API on (for the pod-local reloader).
   const args = podTemplate('StatefulSet', 'prometheus', 'monitoring').spec.containers.find((c) => c.name === 'prometheus')!.args ?? [];
   expect(args).toContain('--web.enable-lifecycle');

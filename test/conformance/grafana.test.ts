@@ -10,9 +10,22 @@ import { PROMETHEUS_FACTS } from '../../conformance/facts/prometheus';
 import { dashboardSpecs } from '../../constructs/dashboards';
 import { ContainerLike, findResource, podTemplate, synth } from '../helpers';
 
-interface Probe { httpGet?: { path: string; port: string | number } }
-interface Mount { name: string; mountPath: string; subPath?: string; readOnly?: boolean }
-interface Container extends ContainerLike { livenessProbe?: Probe; readinessProbe?: Probe; startupProbe?: Probe; volumeMounts?: Mount[]; securityContext?: ContainerLike['securityContext'] & { runAsGroup?: number } }
+interface Probe {
+  httpGet?: { path: string; port: string | number };
+}
+interface Mount {
+  name: string;
+  mountPath: string;
+  subPath?: string;
+  readOnly?: boolean;
+}
+interface Container extends ContainerLike {
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+  startupProbe?: Probe;
+  volumeMounts?: Mount[];
+  securityContext?: ContainerLike['securityContext'] & { runAsGroup?: number };
+}
 
 const pod = () => podTemplate('Deployment', 'grafana', 'monitoring');
 const grafana = () => pod().spec.containers.find((c) => c.name === 'grafana') as Container;
@@ -103,7 +116,11 @@ test('every key grafana.ini sets exists upstream (defaults.ini, or read by pkg/s
   for (const table of [F.iniKeys.value, F.pluginKeys.value, F.newsKey.value]) {
     for (const [section, keys] of Object.entries(table)) known[section] = [...(known[section] ?? []), ...keys];
   }
-  const unknown = Object.entries(ini()).flatMap(([section, kv]) => Object.keys(kv).filter((k) => !(known[section] ?? []).includes(k)).map((k) => `[${section}] ${k}`));
+  const unknown = Object.entries(ini()).flatMap(([section, kv]) =>
+    Object.keys(kv)
+      .filter((k) => !(known[section] ?? []).includes(k))
+      .map((k) => `[${section}] ${k}`),
+  );
   expect(unknown).toEqual([]);
 });
 
@@ -115,8 +132,7 @@ test('the data, logs and plugins paths are writable: run.sh checks GF_PATHS_DATA
 
 test('the datasource and the dashboard provider are files in the provisioning directories Grafana reads', () => {
   const c = grafana();
-  const provisioned = (dir: string) =>
-    (c.volumeMounts ?? []).filter((m) => m.mountPath.startsWith(`${P.GF_PATHS_PROVISIONING}/${dir}/`) && /\.ya?ml$/.test(m.mountPath));
+  const provisioned = (dir: string) => (c.volumeMounts ?? []).filter((m) => m.mountPath.startsWith(`${P.GF_PATHS_PROVISIONING}/${dir}/`) && /\.ya?ml$/.test(m.mountPath));
   for (const dir of F.provisioningDirs.value) expect({ dir, files: provisioned(dir).length }).toEqual({ dir, files: 1 });
 
   // The provider's folder is where the dashboards ConfigMap is mounted, and holds every dashboard.
@@ -152,7 +168,9 @@ test('__FILE variables are ones run.sh expands, never set twice, and point at Va
 
 test('Prometheus scrapes /metrics on the Grafana port (not disabled in grafana.ini), and rules query names Grafana exports', () => {
   const cm = findResource('ConfigMap', 'prometheus-config', 'monitoring').data as Record<string, string>;
-  const job = (parse(cm['prometheus.yml']!) as { scrape_configs: { job_name: string; metrics_path: string; relabel_configs?: { source_labels?: string[]; regex?: string }[] }[] }).scrape_configs.find((j) => j.job_name === 'grafana');
+  const job = (
+    parse(cm['prometheus.yml']!) as { scrape_configs: { job_name: string; metrics_path: string; relabel_configs?: { source_labels?: string[]; regex?: string }[] }[] }
+  ).scrape_configs.find((j) => j.job_name === 'grafana');
   expect(job?.metrics_path).toBe(F.metrics.value.path);
   expect(job?.relabel_configs?.find((r) => r.source_labels?.[0] === '__meta_kubernetes_pod_container_port_number')?.regex).toBe(String(F.port.value));
   expect(ini().metrics?.enabled).not.toBe('false');

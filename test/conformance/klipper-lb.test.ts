@@ -21,7 +21,11 @@ test.each([
   ['security', 'wazuh-manager-master', 'wazuh-enrollment', ['1515']],
   ['security', 'wazuh-manager-worker', 'wazuh-events', ['1514']],
 ] as const)('%s/%s admits the svclb pods of Service %s on %j, and no world/host entity', (ns, workload, service, ports) => {
-  const ingress = (workloadPolicy(ns, workload, s).spec as { ingress: { fromEndpoints?: { matchLabels: Record<string, string> }[]; fromEntities?: string[]; toPorts: { ports: { port: string }[] }[] }[] }).ingress;
+  const ingress = (
+    workloadPolicy(ns, workload, s).spec as {
+      ingress: { fromEndpoints?: { matchLabels: Record<string, string> }[]; fromEntities?: string[]; toPorts: { ports: { port: string }[] }[] }[];
+    }
+  ).ingress;
   const svclb = ingress.filter((r) => r.fromEndpoints?.some((e) => e.matchLabels[SERVICELB_LABELS.svcName] === service));
   expect(svclb.map((r) => r.fromEndpoints![0]!.matchLabels)).toEqual([
     { 'k8s:io.kubernetes.pod.namespace': SERVICELB_NAMESPACE, [SERVICELB_LABELS.svcName]: service, [SERVICELB_LABELS.svcNamespace]: ns },
@@ -42,5 +46,9 @@ test('entry masquerades, so an admin allow-list under ServiceLB is refused with 
   // The default allow-list under servicelb is [] for this reason; an explicit one is refused.
   expect(validateSite({ loadBalancer: { provider: 'servicelb' } }).workloads.traefik.adminAllowCidrs).toEqual([]);
   const [issue] = issuesOf({ loadBalancer: { provider: 'servicelb' }, workloads: { traefik: { adminAllowCidrs: ['192.168.10.0/24'] } } });
-  expect(issue).toEqual({ path: 'workloads.traefik.adminAllowCidrs', value: ['192.168.10.0/24'], expected: expect.stringContaining('masquerades every connection inside its svclb pod') });
+  expect(issue).toEqual({
+    path: 'workloads.traefik.adminAllowCidrs',
+    value: ['192.168.10.0/24'],
+    expected: expect.stringContaining('masquerades every connection inside its svclb pod'),
+  });
 });

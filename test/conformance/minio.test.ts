@@ -12,9 +12,21 @@ import { MC_FACTS as MC, MINIO_EXCEPTIONS, MINIO_FACTS as M } from '../../confor
 import { dashboardSpecs } from '../../constructs/dashboards';
 import { ContainerLike, findAll, findResource, podTemplate, synth } from '../helpers';
 
-interface Probe { httpGet?: { path: string; port: string | number } }
-interface Mount { name: string; mountPath: string; readOnly?: boolean }
-interface Container extends ContainerLike { livenessProbe?: Probe; readinessProbe?: Probe; startupProbe?: Probe; volumeMounts?: Mount[]; securityContext?: ContainerLike['securityContext'] & { runAsGroup?: number } }
+interface Probe {
+  httpGet?: { path: string; port: string | number };
+}
+interface Mount {
+  name: string;
+  mountPath: string;
+  readOnly?: boolean;
+}
+interface Container extends ContainerLike {
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+  startupProbe?: Probe;
+  volumeMounts?: Mount[];
+  securityContext?: ContainerLike['securityContext'] & { runAsGroup?: number };
+}
 
 type Synth = ReturnType<typeof synth>;
 const minioPod = (s?: Synth) => podTemplate('StatefulSet', 'minio', 'storage', s);
@@ -46,7 +58,11 @@ describe('minio server', () => {
   test('runs as the upstream chart does (1000:1000, fsGroup 1000); the image itself has no USER', () => {
     const c = minio();
     const chart = M.chartSecurityContext.value;
-    expect({ user: c.securityContext?.runAsUser, group: c.securityContext?.runAsGroup, fsGroup: minioPod().spec.securityContext?.fsGroup }).toEqual({ user: chart.runAsUser, group: chart.runAsGroup, fsGroup: chart.fsGroup });
+    expect({ user: c.securityContext?.runAsUser, group: c.securityContext?.runAsGroup, fsGroup: minioPod().spec.securityContext?.fsGroup }).toEqual({
+      user: chart.runAsUser,
+      group: chart.runAsGroup,
+      fsGroup: chart.fsGroup,
+    });
     expect(M.imageUser.value).toBeNull();
     expect(MINIO_EXCEPTIONS.user).toMatch(/root/);
   });
@@ -83,7 +99,9 @@ describe('minio server', () => {
   test('like the chart, neither the server nor the bucket Job gets any API permission or token', () => {
     // Grants to a ServiceAccount of the storage namespace (Traefik's own Role there, for its informers, is not MinIO's).
     type Binding = { subjects?: { kind: string; namespace?: string }[]; roleRef: { kind: string; name: string } };
-    const bindings = ['RoleBinding', 'ClusterRoleBinding'].flatMap((k) => findAll(k)).filter((b) => ((b as unknown as Binding).subjects ?? []).some((s) => s.kind === 'ServiceAccount' && s.namespace === 'storage'));
+    const bindings = ['RoleBinding', 'ClusterRoleBinding']
+      .flatMap((k) => findAll(k))
+      .filter((b) => ((b as unknown as Binding).subjects ?? []).some((s) => s.kind === 'ServiceAccount' && s.namespace === 'storage'));
     expect(bindings).toHaveLength(M.chartRbac.value.roles);
     expect(minioPod().spec.automountServiceAccountToken).toBe(false);
     expect(jobPod().spec.automountServiceAccountToken).toBe(false);
@@ -110,7 +128,10 @@ describe('minio server', () => {
     // A missing env file is ignored by MinIO (it would start with no root user): only an init-time render is safe.
     expect(annotations['vault.hashicorp.com/agent-pre-populate-only']).toBe('true');
     const rendered = render(annotations[`vault.hashicorp.com/agent-inject-template-${name}`]!, { root_user: 'u', root_password: 'p' });
-    const keys = rendered.split('\n').filter((l) => l.trim() !== '').map((l) => l.split('=')[0]);
+    const keys = rendered
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => l.split('=')[0]);
     expect(keys).toEqual(M.envFile.value.keys);
     // Without the file MinIO would run as minioadmin; with a misnamed KV key, as "<no value>": the render must fail instead.
     expect(M.defaultCredentials.value.fallback).toBe('minioadmin');
@@ -130,7 +151,9 @@ describe('minio server', () => {
     expect(M.metrics.value.values).toContain(e[M.metrics.value.authEnv]);
     expect(e[M.metrics.value.authEnv]).toBe('public');
     const cm = findResource('ConfigMap', 'prometheus-config', 'monitoring').data as Record<string, string>;
-    const job = (parse(cm['prometheus.yml']!) as { scrape_configs: { job_name: string; metrics_path: string; authorization?: unknown }[] }).scrape_configs.find((j) => j.job_name === 'minio');
+    const job = (parse(cm['prometheus.yml']!) as { scrape_configs: { job_name: string; metrics_path: string; authorization?: unknown }[] }).scrape_configs.find(
+      (j) => j.job_name === 'minio',
+    );
     expect(job?.metrics_path).toBe(M.metrics.value.path);
     expect(job?.authorization).toBeUndefined();
   });

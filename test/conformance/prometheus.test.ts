@@ -5,12 +5,26 @@
  * and the RBAC covers upstream's example ClusterRole except the written exceptions.
  */
 import { parse } from 'yaml';
-import { CONFIG_RELOADER_FACTS as RELOADER, KUBELET_SERIES, PROMETHEUS_EXCEPTIONS, PROMETHEUS_FACTS as PROM, PROMETHEUS_RBAC_EXCEPTIONS, UpstreamRule } from '../../conformance/facts/prometheus';
+import {
+  CONFIG_RELOADER_FACTS as RELOADER,
+  KUBELET_SERIES,
+  PROMETHEUS_EXCEPTIONS,
+  PROMETHEUS_FACTS as PROM,
+  PROMETHEUS_RBAC_EXCEPTIONS,
+  UpstreamRule,
+} from '../../conformance/facts/prometheus';
 import { dashboardSpecs } from '../../constructs/dashboards';
 import { ContainerLike, findResource, podTemplate, RbacRule, rulesOf, synth } from '../helpers';
 
-interface Probe { httpGet?: { path: string; port: string | number } }
-interface Container extends ContainerLike { livenessProbe?: Probe; readinessProbe?: Probe; startupProbe?: Probe; volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[] }
+interface Probe {
+  httpGet?: { path: string; port: string | number };
+}
+interface Container extends ContainerLike {
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+  startupProbe?: Probe;
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+}
 
 const pod = () => podTemplate('StatefulSet', 'prometheus', 'monitoring');
 const container = (name: string) => pod().spec.containers.find((c) => c.name === name) as Container;
@@ -172,7 +186,11 @@ describe('RBAC against documentation/examples/rbac-setup.yml', () => {
 
   test('the nodes/proxy exception is what the kubelet jobs need: they go through the API server proxy', () => {
     const cm = findResource('ConfigMap', 'prometheus-config', 'monitoring').data as Record<string, string>;
-    const jobs = (parse(cm['prometheus.yml']!) as { scrape_configs: { job_name: string; relabel_configs?: { replacement?: string }[]; tls_config?: { ca_file?: string }; authorization?: { credentials_file?: string } }[] }).scrape_configs;
+    const jobs = (
+      parse(cm['prometheus.yml']!) as {
+        scrape_configs: { job_name: string; relabel_configs?: { replacement?: string }[]; tls_config?: { ca_file?: string }; authorization?: { credentials_file?: string } }[];
+      }
+    ).scrape_configs;
     const proxied = jobs.filter((j) => j.relabel_configs?.some((r) => r.replacement?.startsWith('/api/v1/nodes/$1/proxy/')));
     expect(proxied.map((j) => j.job_name).sort()).toEqual(['kubelet', 'kubelet-cadvisor', 'kubelet-probes']);
     for (const j of proxied) {
@@ -196,7 +214,9 @@ test('alert rules and dashboards query only cAdvisor/kubelet series confirmed up
 
 test('Prometheus scrapes itself on the path and port it serves, and rules query names it exports', () => {
   const cm = findResource('ConfigMap', 'prometheus-config', 'monitoring').data as Record<string, string>;
-  const job = (parse(cm['prometheus.yml']!) as { scrape_configs: { job_name: string; metrics_path: string; relabel_configs?: { source_labels?: string[]; regex?: string }[] }[] }).scrape_configs.find((j) => j.job_name === 'prometheus');
+  const job = (
+    parse(cm['prometheus.yml']!) as { scrape_configs: { job_name: string; metrics_path: string; relabel_configs?: { source_labels?: string[]; regex?: string }[] }[] }
+  ).scrape_configs.find((j) => j.job_name === 'prometheus');
   expect(job?.metrics_path).toBe(PROM.metrics.value.path);
   expect(job?.relabel_configs?.find((r) => r.source_labels?.[0] === '__meta_kubernetes_pod_container_port_number')?.regex).toBe(String(PROM.port.value));
   const exprs = [
@@ -216,7 +236,8 @@ test('the Traefik route does not forward the lifecycle endpoints (/-/quit, /-/re
   expect(prefixes.length).toBeGreaterThan(0);
   const excluded = (p: string) => prefixes.some((x) => p.startsWith(x));
   for (const p of [PROM.lifecycle.value.path, PROM.lifecycle.value.quit, `${PROM.lifecycle.value.quit}/`]) expect({ p, excluded: excluded(p) }).toEqual({ p, excluded: true });
-  for (const p of [...Object.values(PROM.health.value), '/', '/query', '/api/v1/query', PROM.metrics.value.path]) expect({ p, excluded: excluded(p) }).toEqual({ p, excluded: false });
+  for (const p of [...Object.values(PROM.health.value), '/', '/query', '/api/v1/query', PROM.metrics.value.path])
+    expect({ p, excluded: excluded(p) }).toEqual({ p, excluded: false });
   // Bypasses through encoding or slashes are closed by Traefik itself (sanitized path, encoded slash refused).
   expect(PROM.traefikRoutingPath.value).toEqual({ sanitizePath: true, allowEncodedSlash: false });
   // The reloader still reaches /-/reload: it posts to 127.0.0.1 inside the pod, not through Traefik.

@@ -72,7 +72,11 @@ test("the grants are a subset of upstream's kubernetes-crd-rbac.yml; every diffe
   const triples = (rules: { apiGroups?: readonly string[]; resources?: readonly string[]; verbs: readonly string[] }[]): Set<Triple> =>
     new Set(rules.flatMap((r) => (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`)))));
   const upstream = triples(TRAEFIK_FACTS.upstreamRbac.value);
-  const ours = triples(findAll('Role', s).filter((r) => r.metadata.name === 'traefik').flatMap(rulesOf));
+  const ours = triples(
+    findAll('Role', s)
+      .filter((r) => r.metadata.name === 'traefik')
+      .flatMap(rulesOf),
+  );
   expect([...ours].filter((t) => !upstream.has(t))).toEqual([]);
   const reasons: [RegExp, string][] = [
     [/:get$/, 'the CRD provider reads only through informer listers (list + watch)'],

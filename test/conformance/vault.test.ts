@@ -34,7 +34,9 @@ test('probes hit /health/ready over HTTPS; the webhook calls /mutate for pod CRE
   }
   expect(hook.clientConfig.service.path).toBe(VAULT_FACTS.mutatePath.value.path);
   expect(hook.admissionReviewVersions).toEqual(VAULT_FACTS.mutatePath.value.admissionReviewVersions);
-  expect(hook.rules.map((r) => ({ operations: r.operations, resources: r.resources }))).toEqual([{ operations: VAULT_FACTS.mutatePath.value.operations, resources: VAULT_FACTS.mutatePath.value.resources }]);
+  expect(hook.rules.map((r) => ({ operations: r.operations, resources: r.resources }))).toEqual([
+    { operations: VAULT_FACTS.mutatePath.value.operations, resources: VAULT_FACTS.mutatePath.value.resources },
+  ]);
 });
 
 test('it runs as the user vault-helm runs it as, and injects agents as the upstream default user', () => {
@@ -62,7 +64,10 @@ test('RBAC: the upstream minimum, with the written exceptions', () => {
   // Exception 2: no nodes get: vault-helm grants it only with the leader elector (off here).
   expect(env.get('AGENT_INJECT_USE_LEADER_ELECTOR')).toBe('false');
   expect(VAULT_FACTS.nodesOnlyForLeaderElection.value).toBe(true);
-  const norm = (rs: readonly RbacRule[]) => rs.flatMap((r) => (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${(r.apiGroups ?? [''])[0]}/${res}:${v}${r.resourceNames ? `@${r.resourceNames.join(',')}` : ''}`))).sort();
+  const norm = (rs: readonly RbacRule[]) =>
+    rs
+      .flatMap((r) => (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${(r.apiGroups ?? [''])[0]}/${res}:${v}${r.resourceNames ? `@${r.resourceNames.join(',')}` : ''}`)))
+      .sort();
   const upstream = norm(VAULT_FACTS.clusterRole.value);
   expect(norm(rules)).toEqual(
     upstream

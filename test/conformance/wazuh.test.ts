@@ -85,7 +85,12 @@ function parseXml(src: string): Node[] {
   const root: Node = { tag: '#root', attrs: {}, text: '', children: [] };
   const stack = [root];
   const re = /<!--[\s\S]*?-->|<\/([\w.-]+)\s*>|<([\w.-]+)((?:\s+[\w.-]+="[^"]*")*)\s*>|([^<]+)/g;
-  const unesc = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  const unesc = (s: string) =>
+    s
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&amp;/g, '&');
   for (const m of src.matchAll(re)) {
     if (m[1]) stack.pop();
     else if (m[2]) {
@@ -107,7 +112,7 @@ const dir = process.env.DOMUS_UPSTREAM_DIR ?? join(__dirname, '..', '..', '..', 
 const upstreamFile = (p: string) => join(dir, UPSTREAM['wazuh-kubernetes'].folder, p);
 const present = existsSync(upstreamFile('wazuh/wazuh_managers/wazuh_conf/master.conf'));
 
-(present ? test.each(['master', 'worker'] as const) : test.skip.each(['master', 'worker'] as const))('ossec.conf (%s) is upstream\'s with exactly the declared deltas', (role) => {
+(present ? test.each(['master', 'worker'] as const) : test.skip.each(['master', 'worker'] as const))("ossec.conf (%s) is upstream's with exactly the declared deltas", (role) => {
   const upstream = parseXml(readFileSync(upstreamFile(`wazuh/wazuh_managers/wazuh_conf/${role}.conf`), 'utf8'));
   // Apply OSSEC_DELTAS to the upstream tree, one by one.
   const set = (path: string, value: string) => {
@@ -127,7 +132,7 @@ const present = existsSync(upstreamFile('wazuh/wazuh_managers/wazuh_conf/master.
   expect(parseXml(cm('wazuh-manager-config')[`${role}.conf`]!)).toEqual(upstream);
 });
 
-(present ? test : test.skip)('opensearch.yml has upstream\'s settings, with the stack\'s paths, names and DNs', () => {
+(present ? test : test.skip)("opensearch.yml has upstream's settings, with the stack's paths, names and DNs", () => {
   const up = parse(readFileSync(upstreamFile('wazuh/indexer_stack/wazuh-indexer/indexer_conf/opensearch.yml'), 'utf8')) as Record<string, unknown>;
   const ours = parse(cm('wazuh-indexer-config')['opensearch.yml']!) as Record<string, unknown>;
   // Renamed in OpenSearch 2 (the old name is deprecated), and the stack's one addition.
@@ -137,12 +142,20 @@ const present = existsSync(upstreamFile('wazuh/wazuh_managers/wazuh_conf/master.
   // Settings whose value the stack keeps as upstream's; network.host and cluster.name come from upstream's env
   // (NETWORK_HOST 0.0.0.0, CLUSTER_NAME wazuh) and are written literally here.
   expect([ours['network.host'], ours['cluster.name']]).toEqual(['0.0.0.0', 'wazuh']);
-  const changed = new Set(['network.host', 'cluster.name', 'discovery.seed_hosts', 'cluster.initial_master_nodes', 'plugins.security.authcz.admin_dn', 'plugins.security.nodes_dn']);
+  const changed = new Set([
+    'network.host',
+    'cluster.name',
+    'discovery.seed_hosts',
+    'cluster.initial_master_nodes',
+    'plugins.security.authcz.admin_dn',
+    'plugins.security.nodes_dn',
+  ]);
   for (const [k, v] of Object.entries(up)) {
     if (changed.has(k) || k.endsWith('_filepath')) continue;
     expect({ k, v: ours[k] }).toEqual({ k, v });
   }
-  for (const [k, v] of Object.entries(up)) if (k.endsWith('_filepath')) expect({ k, v: ours[k] }).toEqual({ k, v: String(v).replace('/usr/share/wazuh-indexer/config/certs/', `${F.indexerPathConf.value}/certs/`) });
+  for (const [k, v] of Object.entries(up))
+    if (k.endsWith('_filepath')) expect({ k, v: ours[k] }).toEqual({ k, v: String(v).replace('/usr/share/wazuh-indexer/config/certs/', `${F.indexerPathConf.value}/certs/`) });
 });
 
 test('internal users: the reserved users upstream defines, with hashes from Vault; none of the demo users with public hashes', () => {

@@ -49,7 +49,16 @@ export function app(name: string, namespace = 'web', extra: Partial<WorkloadProp
     namespace,
     partOf: name,
     user: { uid: 1000, gid: 1000 },
-    containers: [{ name, image: `example.org/${name}:1.0.0`, ports: [{ name: 'http', port: 8080, servicePort: 80 }], resources: RES, liveness: { http: { path: '/', port: 'http' } }, readiness: { tcp: { port: 'http' } } }],
+    containers: [
+      {
+        name,
+        image: `example.org/${name}:1.0.0`,
+        ports: [{ name: 'http', port: 8080, servicePort: 80 }],
+        resources: RES,
+        liveness: { http: { path: '/', port: 'http' } },
+        readiness: { tcp: { port: 'http' } },
+      },
+    ],
     ...extra,
   };
 }

@@ -15,19 +15,31 @@ describe('connect: one flow, a policy on each end', () => {
   const objs = b.synth();
 
   test('the source gets an egress rule to the destination pods on the pod port (not the Service port)', () => {
-    expect(cnp(objs, 'web').spec.egress).toEqual([{ toEndpoints: [{ matchLabels: { 'app.kubernetes.io/name': 'api', 'k8s:io.kubernetes.pod.namespace': 'backend' } }], toPorts: [{ ports: [{ port: '8080', protocol: 'TCP' }] }] }]);
+    expect(cnp(objs, 'web').spec.egress).toEqual([
+      {
+        toEndpoints: [{ matchLabels: { 'app.kubernetes.io/name': 'api', 'k8s:io.kubernetes.pod.namespace': 'backend' } }],
+        toPorts: [{ ports: [{ port: '8080', protocol: 'TCP' }] }],
+      },
+    ]);
     expect(cnp(objs, 'web').spec.ingress).toBeUndefined();
   });
   test('the destination gets the matching ingress rule, in its own namespace', () => {
     const p = cnp(objs, 'api');
     expect(p.metadata.namespace).toBe('backend');
     expect(p.spec.endpointSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'api' });
-    expect(p.spec.ingress).toEqual([{ fromEndpoints: [{ matchLabels: { 'app.kubernetes.io/name': 'web', 'k8s:io.kubernetes.pod.namespace': 'web' } }], toPorts: [{ ports: [{ port: '8080', protocol: 'TCP' }] }] }]);
+    expect(p.spec.ingress).toEqual([
+      {
+        fromEndpoints: [{ matchLabels: { 'app.kubernetes.io/name': 'web', 'k8s:io.kubernetes.pod.namespace': 'web' } }],
+        toPorts: [{ ports: [{ port: '8080', protocol: 'TCP' }] }],
+      },
+    ]);
     expect(p.spec.egress).toBeUndefined();
   });
   test('the intent lists the flow once, in the shape of the verify contract', () => {
     const intent = b.ctx.net.intent();
-    expect(intentFileSchema.parse(intent)).toEqual([{ from: workloadPeer('web', 'web'), to: workloadPeer('backend', 'api'), port: 8080, protocol: 'TCP', why: 'web calls the api' }]);
+    expect(intentFileSchema.parse(intent)).toEqual([
+      { from: workloadPeer('web', 'web'), to: workloadPeer('backend', 'api'), port: 8080, protocol: 'TCP', why: 'web calls the api' },
+    ]);
   });
   test('the endpoint carries the Service in front of it', () => {
     expect(api.endpoint('http')).toEqual({ peer: workloadPeer('backend', 'api'), port: tcp(8080), name: 'http', service: { name: 'api', port: 80 } });
@@ -40,7 +52,19 @@ test('ports to one peer merge into one rule, sorted; duplicate flows are one flo
   w.connectPorts(pods('kube-system', { 'k8s-app': 'kube-dns' }), [udp(53), tcp(53)], 'dns');
   w.connectPorts(pods('kube-system', { 'k8s-app': 'kube-dns' }), [tcp(53)], 'dns again');
   const p = cnp(b.synth(), 'w');
-  expect(p.spec.egress).toEqual([{ toEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'kube-system', 'k8s-app': 'kube-dns' } }], toPorts: [{ ports: [{ port: '53', protocol: 'TCP' }, { port: '53', protocol: 'UDP' }] }] }]);
+  expect(p.spec.egress).toEqual([
+    {
+      toEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'kube-system', 'k8s-app': 'kube-dns' } }],
+      toPorts: [
+        {
+          ports: [
+            { port: '53', protocol: 'TCP' },
+            { port: '53', protocol: 'UDP' },
+          ],
+        },
+      ],
+    },
+  ]);
   expect(b.ctx.net.intent()).toHaveLength(2);
 });
 

@@ -57,16 +57,29 @@ describe('typed PKI certificates', () => {
     expect(reg.certificatesOf('web-whoami')).toEqual([cert]);
     expect(reg.certificates()).toEqual([{ role: 'web-whoami', cert }]);
     expect(reg.all()[0]!.paths).toEqual([{ path: pkiIssuePath(site), capability: 'update' }]);
-    expect(pkiRoleFor(reg.certificates().map((c) => c.cert))).toEqual({ allowedDomains: ['whoami', 'whoami.web.svc'], allowWildcards: false, allowIpSans: true, maxTtl: '24h', serverFlag: true, clientFlag: true });
+    expect(pkiRoleFor(reg.certificates().map((c) => c.cert))).toEqual({
+      allowedDomains: ['whoami', 'whoami.web.svc'],
+      allowWildcards: false,
+      allowIpSans: true,
+      maxTtl: '24h',
+      serverFlag: true,
+      clientFlag: true,
+    });
   });
   test('the issue template sends the typed parameters, quoted', () => {
-    expect(pkiSecret(site, 'tls.crt', cert, 'certificate').template).toBe(`{{- with secret "${pkiIssuePath(site)}" "common_name=whoami.web.svc" "alt_names=whoami" "ip_sans=10.43.0.10" "ttl=24h" -}}{{ .Data.certificate }}{{- end }}`);
+    expect(pkiSecret(site, 'tls.crt', cert, 'certificate').template).toBe(
+      `{{- with secret "${pkiIssuePath(site)}" "common_name=whoami.web.svc" "alt_names=whoami" "ip_sans=10.43.0.10" "ttl=24h" -}}{{ .Data.certificate }}{{- end }}`,
+    );
   });
   test('a hand-written issue template, another PKI role, or a name that is not a DNS name is refused', () => {
     const reg = new VaultRegistry(site);
     const issue = pkiIssuePath(site);
-    expect(() => reg.annotate({ secrets: [kvTemplateSecret('c', issue, [], '{{ with secret "x" }}{{ end }}')] }, 'web', 'w', 1000)).toThrow(`vault secret c of web/w reads ${issue} without typed certificate data: build it with pkiSecret()`);
-    expect(() => reg.annotate({ secrets: [{ ...pkiSecret(site, 'c', cert, 'certificate'), path: `${site.vault.pkiMount}/issue/other` }] }, 'web', 'w', 1000)).toThrow(`the stack's PKI role is ${issue}`);
+    expect(() => reg.annotate({ secrets: [kvTemplateSecret('c', issue, [], '{{ with secret "x" }}{{ end }}')] }, 'web', 'w', 1000)).toThrow(
+      `vault secret c of web/w reads ${issue} without typed certificate data: build it with pkiSecret()`,
+    );
+    expect(() => reg.annotate({ secrets: [{ ...pkiSecret(site, 'c', cert, 'certificate'), path: `${site.vault.pkiMount}/issue/other` }] }, 'web', 'w', 1000)).toThrow(
+      `the stack's PKI role is ${issue}`,
+    );
     expect(() => pkiSecret(site, 'c', { commonName: 'Bad Name"' }, 'certificate')).toThrow('PKI name "Bad Name\\"" is not a DNS name');
     expect(() => pkiSecret(site, 'c', { commonName: 'a.b', ipSans: ['not-an-ip'] }, 'certificate')).toThrow('PKI IP SAN "not-an-ip" is not an IP address');
   });
@@ -79,11 +92,15 @@ test('in a workload: annotations on the pod, a projected token volume, and egres
   const b = bare();
   new Workload(b.chart, 'w', b.ctx, app('whoami', 'web', { vault: { secrets: [kv('web/whoami')] } }));
   const objs = b.synth();
-  const pod = (find(objs, 'Deployment', 'whoami').spec as { template: { metadata: { annotations: Record<string, string> }; spec: { volumes: { name: string }[]; automountServiceAccountToken: boolean } } }).template;
+  const pod = (
+    find(objs, 'Deployment', 'whoami').spec as {
+      template: { metadata: { annotations: Record<string, string> }; spec: { volumes: { name: string }[]; automountServiceAccountToken: boolean } };
+    }
+  ).template;
   expect(pod.metadata.annotations['vault.hashicorp.com/role']).toBe('web-whoami');
   expect(pod.spec.volumes.map((v) => v.name)).toContain(VAULT_TOKEN_VOLUME);
   expect(pod.spec.automountServiceAccountToken).toBe(false); // the agent's token is the projected one
-  const egress = ((find(objs, 'CiliumNetworkPolicy', 'whoami') as KubeObj & { spec: { egress: Record<string, unknown>[] } }).spec.egress);
+  const egress = (find(objs, 'CiliumNetworkPolicy', 'whoami') as KubeObj & { spec: { egress: Record<string, unknown>[] } }).spec.egress;
   expect(egress).toEqual([expect.objectContaining({ toPorts: [{ ports: [{ port: String(b.ctx.vaultPort.port), protocol: 'TCP' }] }] })]);
   expect(b.ctx.vault.all().map((x) => x.role)).toEqual(['web-whoami']);
 });

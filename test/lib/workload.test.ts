@@ -13,7 +13,15 @@ interface Ctr {
 }
 interface Pod {
   metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
-  spec: { automountServiceAccountToken: boolean; securityContext: Record<string, unknown>; containers: Ctr[]; volumes?: { name: string; emptyDir?: object }[]; affinity?: { podAntiAffinity: Record<string, unknown> }; topologySpreadConstraints?: Record<string, unknown>[]; enableServiceLinks: boolean };
+  spec: {
+    automountServiceAccountToken: boolean;
+    securityContext: Record<string, unknown>;
+    containers: Ctr[];
+    volumes?: { name: string; emptyDir?: object }[];
+    affinity?: { podAntiAffinity: Record<string, unknown> };
+    topologySpreadConstraints?: Record<string, unknown>[];
+    enableServiceLinks: boolean;
+  };
 }
 const pod = (objs: KubeObj[], kind: string, name: string) => (find(objs, kind, name).spec as { template: Pod }).template;
 
@@ -24,12 +32,28 @@ describe('hardened defaults (Pod Security restricted without asking)', () => {
   const p = pod(objs, 'Deployment', 'web');
   const c = p.spec.containers[0]!;
   test('every container: non-root with the image user, no escalation, read-only root, drop ALL, RuntimeDefault', () => {
-    expect(c.securityContext).toEqual({ runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, privileged: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(c.securityContext).toEqual({
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      privileged: false,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(c.imagePullPolicy).toBe('IfNotPresent');
     expect(c.resources).toEqual({ requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } });
   });
   test('the pod: seccomp for injected sidecars too, fsGroup, no service links, no API token', () => {
-    expect(p.spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' } });
+    expect(p.spec.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      fsGroup: 1000,
+      fsGroupChangePolicy: 'OnRootMismatch',
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(p.spec.enableServiceLinks).toBe(false);
     expect(p.spec.automountServiceAccountToken).toBe(false);
   });
@@ -51,10 +75,20 @@ describe('hardened defaults (Pod Security restricted without asking)', () => {
 test('an exception is explicit, carries its reason to the pod, and changes only what it names', () => {
   const b = bare();
   const base = app('vpn').containers[0]!;
-  new Workload(b.chart, 'w', b.ctx, app('vpn', 'web', { containers: [{ ...base, security: { reason: 'binds a raw socket', addCapabilities: ['NET_RAW'], readOnlyRootFilesystem: false } }] }));
+  new Workload(
+    b.chart,
+    'w',
+    b.ctx,
+    app('vpn', 'web', { containers: [{ ...base, security: { reason: 'binds a raw socket', addCapabilities: ['NET_RAW'], readOnlyRootFilesystem: false } }] }),
+  );
   const p = pod(b.synth(), 'Deployment', 'vpn');
   expect(p.metadata.annotations?.['domus.dev/security-exceptions']).toBe('vpn: binds a raw socket');
-  expect(p.spec.containers[0]!.securityContext).toMatchObject({ capabilities: { drop: ['ALL'], add: ['NET_RAW'] }, readOnlyRootFilesystem: false, runAsNonRoot: true, allowPrivilegeEscalation: false });
+  expect(p.spec.containers[0]!.securityContext).toMatchObject({
+    capabilities: { drop: ['ALL'], add: ['NET_RAW'] },
+    readOnlyRootFilesystem: false,
+    runAsNonRoot: true,
+    allowPrivilegeEscalation: false,
+  });
 });
 
 test('a root exception drops the pod-level non-root settings (or the kubelet refuses the pod)', () => {
@@ -71,10 +105,14 @@ describe('more than one replica: PDB, anti-affinity and spread', () => {
     const b = bare({ cluster: { antiAffinity: 'required' } });
     new Workload(b.chart, 'w', b.ctx, app('web', 'web', { replicas: 2 }));
     const objs = b.synth();
-    expect((find(objs, 'PodDisruptionBudget', 'web').spec as object)).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'web' } } });
+    expect(find(objs, 'PodDisruptionBudget', 'web').spec as object).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'web' } } });
     const p = pod(objs, 'Deployment', 'web');
-    expect(p.spec.affinity?.podAntiAffinity).toEqual({ requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'web' } } }] });
-    expect(p.spec.topologySpreadConstraints).toEqual([{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'web' } } }]);
+    expect(p.spec.affinity?.podAntiAffinity).toEqual({
+      requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'web' } } }],
+    });
+    expect(p.spec.topologySpreadConstraints).toEqual([
+      { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'web' } } },
+    ]);
   });
   test('preferred anti-affinity schedules anyway', () => {
     const b = bare({ cluster: { antiAffinity: 'preferred' } });
@@ -110,11 +148,13 @@ describe('refusals', () => {
     const b = bare();
     const c = app('x').containers[0]!;
     expect(() => new Workload(b.chart, 'a', b.ctx, app('a', 'web', { containers: [c, { ...c, name: 'y' }] }))).toThrow('web/a: port name http is used twice');
-    expect(() => new Workload(b.chart, 'b', b.ctx, app('b', 'web', { containers: [{ ...c, ports: [{ name: 'a-very-long-port-name', port: 1 }] }] }))).toThrow('longer than 15 characters');
+    expect(() => new Workload(b.chart, 'b', b.ctx, app('b', 'web', { containers: [{ ...c, ports: [{ name: 'a-very-long-port-name', port: 1 }] }] }))).toThrow(
+      'longer than 15 characters',
+    );
   });
   test('a Job needs no probes and gets restartPolicy OnFailure', () => {
     const b = bare();
     new Workload(b.chart, 'w', b.ctx, app('once', 'web', { kind: 'Job', containers: [{ name: 'once', image: 'example.org/once:1', resources: RES }] }));
-    expect(((find(b.synth(), 'Job', 'once').spec as { template: { spec: { restartPolicy: string } } }).template.spec.restartPolicy)).toBe('OnFailure');
+    expect((find(b.synth(), 'Job', 'once').spec as { template: { spec: { restartPolicy: string } } }).template.spec.restartPolicy).toBe('OnFailure');
   });
 });

@@ -18,7 +18,10 @@ function context(mutate?: (docs: Doc[]) => void): Context {
   mutate?.(docs);
   return { docs, files: base.files, dist: DIST, nodes: [], vault: { cidrs: [], host: 'vault.domus.lan', port: 8200 }, gitPath: 'dist' };
 }
-const errors = (c: Context) => checkArgocdAdmission(c).filter((f) => f.severity === 'error').map((f) => f.message);
+const errors = (c: Context) =>
+  checkArgocdAdmission(c)
+    .filter((f) => f.severity === 'error')
+    .map((f) => f.message);
 const obj = (docs: Doc[], kind: string, name: string): KubeObj => {
   const d = docs.find((x) => x.obj.kind === kind && x.obj.metadata.name === name);
   if (!d) throw new Error(`no ${kind} ${name} in dist`);
@@ -37,20 +40,31 @@ test('the committed dist passes: every Application admitted, creatable, ordered 
 describe('project admission', () => {
   test('an Application without a destination namespace is InvalidSpec, and holds back every later wave', () => {
     const m = errors(context((d) => void delete (obj(d, 'Application', 'vault').spec as AppSpec).destination.namespace));
-    expect(m).toContain("Application vault: destination server 'https://kubernetes.default.svc' and namespace '' do not match any destination of project homelab (Argo CD matches the namespace as written; an empty one matches only \"*\")");
+    expect(m).toContain(
+      "Application vault: destination server 'https://kubernetes.default.svc' and namespace '' do not match any destination of project homelab (Argo CD matches the namespace as written; an empty one matches only \"*\")",
+    );
     expect(m.find((x) => x.startsWith('Application vault (wave -3) cannot become Healthy'))).toMatch(/waves after it: argocd \(-2\), .*ingress \(1\)/);
   });
   test('a synced object in a namespace the project does not list is refused', () => {
-    const m = errors(context((d) => void ((obj(d, 'AppProject', 'homelab').spec as { destinations: { namespace: string }[] }).destinations = (obj(d, 'AppProject', 'homelab').spec as { destinations: { namespace: string }[] }).destinations.filter((x) => x.namespace !== 'storage'))));
+    const m = errors(
+      context(
+        (d) =>
+          void ((obj(d, 'AppProject', 'homelab').spec as { destinations: { namespace: string }[] }).destinations = (
+            obj(d, 'AppProject', 'homelab').spec as { destinations: { namespace: string }[] }
+          ).destinations.filter((x) => x.namespace !== 'storage')),
+      ),
+    );
     expect(m.some((x) => /^Application storage: .*namespace 'storage' do not match/.test(x))).toBe(true);
     expect(m.some((x) => /^Application platform: namespace storage of \w+ \S+ is not a destination of the project/.test(x))).toBe(true);
   });
   test('a kind missing from the whitelists is refused', () => {
-    const m = errors(context((d) => {
-      const p = obj(d, 'AppProject', 'homelab').spec as { namespaceResourceWhitelist: { kind: string }[]; clusterResourceWhitelist: { kind: string }[] };
-      p.namespaceResourceWhitelist = p.namespaceResourceWhitelist.filter((k) => k.kind !== 'IngressRoute');
-      p.clusterResourceWhitelist = p.clusterResourceWhitelist.filter((k) => k.kind !== 'CustomResourceDefinition');
-    }));
+    const m = errors(
+      context((d) => {
+        const p = obj(d, 'AppProject', 'homelab').spec as { namespaceResourceWhitelist: { kind: string }[]; clusterResourceWhitelist: { kind: string }[] };
+        p.namespaceResourceWhitelist = p.namespaceResourceWhitelist.filter((k) => k.kind !== 'IngressRoute');
+        p.clusterResourceWhitelist = p.clusterResourceWhitelist.filter((k) => k.kind !== 'CustomResourceDefinition');
+      }),
+    );
     expect(m).toContain("Application ingress: traefik.io/IngressRoute is not in the project's namespace resource whitelist");
     expect(m).toContain("Application argocd-crds: CustomResourceDefinition is not in the project's cluster resource whitelist");
   });
@@ -62,58 +76,82 @@ describe('project admission', () => {
 
 describe('the controller may create what it syncs (Kubernetes RBAC escalation rule)', () => {
   test('a synced ClusterRole with a rule the controller lacks fails, and so does its binding', () => {
-    const m = errors(context((d) => {
-      const r = controllerRole(d);
-      r.rules = r.rules.filter((x) => !(x.nonResourceURLs ?? []).includes('/metrics'));
-    }));
-    expect(m.some((x) => /^Application monitoring: ClusterRole monitoring-prometheus grants what system:serviceaccount:argocd:argocd-application-controller does not hold \(Kubernetes forbids the escalation\): get \/metrics/.test(x))).toBe(true);
+    const m = errors(
+      context((d) => {
+        const r = controllerRole(d);
+        r.rules = r.rules.filter((x) => !(x.nonResourceURLs ?? []).includes('/metrics'));
+      }),
+    );
+    expect(
+      m.some((x) =>
+        /^Application monitoring: ClusterRole monitoring-prometheus grants what system:serviceaccount:argocd:argocd-application-controller does not hold \(Kubernetes forbids the escalation\): get \/metrics/.test(
+          x,
+        ),
+      ),
+    ).toBe(true);
     expect(m.some((x) => x.startsWith('Application monitoring: ClusterRoleBinding monitoring-prometheus binds ClusterRole monitoring-prometheus'))).toBe(true);
   });
   test('a binding to a role outside dist (system:auth-delegator) needs bind on exactly that name', () => {
-    const m = errors(context((d) => {
-      const r = controllerRole(d);
-      r.rules = r.rules.filter((x) => !x.verbs.includes('bind'));
-    }));
-    expect(m).toContain('Application vault: ClusterRoleBinding vault-vault-auth-delegator binds ClusterRole system:auth-delegator and system:serviceaccount:argocd:argocd-application-controller neither holds its rules nor has bind on it: bind ClusterRole system:auth-delegator (not in dist, so only bind on its name can admit it)');
+    const m = errors(
+      context((d) => {
+        const r = controllerRole(d);
+        r.rules = r.rules.filter((x) => !x.verbs.includes('bind'));
+      }),
+    );
+    expect(m).toContain(
+      'Application vault: ClusterRoleBinding vault-vault-auth-delegator binds ClusterRole system:auth-delegator and system:serviceaccount:argocd:argocd-application-controller neither holds its rules nor has bind on it: bind ClusterRole system:auth-delegator (not in dist, so only bind on its name can admit it)',
+    );
   });
   test('a namespaced Role is checked in its namespace: the mirror Role elsewhere does not help', () => {
-    const m = errors(context((d) => {
-      const mirror = d.find((x) => x.file === 'bootstrap/argocd/controller-rbac.yaml' && x.obj.kind === 'RoleBinding' && x.obj.metadata.namespace === 'argocd')!;
-      mirror.obj.metadata.namespace = 'storage';
-    }));
+    const m = errors(
+      context((d) => {
+        const mirror = d.find((x) => x.file === 'bootstrap/argocd/controller-rbac.yaml' && x.obj.kind === 'RoleBinding' && x.obj.metadata.namespace === 'argocd')!;
+        mirror.obj.metadata.namespace = 'storage';
+      }),
+    );
     expect(m.some((x) => /^Application argocd: Role argocd\/argocd-server grants what .* does not hold .*get secrets.*create secrets/.test(x))).toBe(true);
   });
   test('rights the controller would hold only through a synced binding do not count (it cannot extend them by syncing)', () => {
-    const m = errors(context((d) => {
-      d.forEach((x, i) => {
-        if (x.file === 'bootstrap/argocd/controller-rbac.yaml' && x.obj.kind.endsWith('Binding')) d[i] = { ...x, file: 'argocd/argocd.yaml' };
-      });
-    }));
+    const m = errors(
+      context((d) => {
+        d.forEach((x, i) => {
+          if (x.file === 'bootstrap/argocd/controller-rbac.yaml' && x.obj.kind.endsWith('Binding')) d[i] = { ...x, file: 'argocd/argocd.yaml' };
+        });
+      }),
+    );
     expect(m.some((x) => /^Application monitoring: ClusterRole monitoring-prometheus grants what .* does not hold/.test(x))).toBe(true);
     expect(m.some((x) => /^Application argocd: .* may not create\/update\/patch\/delete apps\/deployments in argocd$/.test(x))).toBe(true);
   });
   test('escalate on the role name admits a role without holding its rules', () => {
-    const m = errors(context((d) => {
-      const r = controllerRole(d);
-      r.rules = r.rules.filter((x) => !(x.nonResourceURLs ?? []).includes('/metrics'));
-      r.rules.push({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['escalate', 'bind'], resourceNames: ['monitoring-prometheus'] });
-    }));
+    const m = errors(
+      context((d) => {
+        const r = controllerRole(d);
+        r.rules = r.rules.filter((x) => !(x.nonResourceURLs ?? []).includes('/metrics'));
+        r.rules.push({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['escalate', 'bind'], resourceNames: ['monitoring-prometheus'] });
+      }),
+    );
     expect(m.filter((x) => x.includes('monitoring-prometheus'))).toEqual([]);
   });
   test('a kind missing from resource.inclusions is invisible to the controller', () => {
-    const m = errors(context((d) => {
-      const cm = obj(d, 'ConfigMap', 'argocd-cm') as KubeObj & { data: Record<string, string> };
-      const inc = parse(cm.data['resource.inclusions']!) as { apiGroups: string[]; kinds: string[] }[];
-      cm.data['resource.inclusions'] = stringify(inc.map((x) => ({ ...x, kinds: x.kinds.filter((k) => k !== 'Middleware') })));
-    }));
+    const m = errors(
+      context((d) => {
+        const cm = obj(d, 'ConfigMap', 'argocd-cm') as KubeObj & { data: Record<string, string> };
+        const inc = parse(cm.data['resource.inclusions']!) as { apiGroups: string[]; kinds: string[] }[];
+        cm.data['resource.inclusions'] = stringify(inc.map((x) => ({ ...x, kinds: x.kinds.filter((k) => k !== 'Middleware') })));
+      }),
+    );
     expect(m).toContain('Application ingress: traefik.io/Middleware is not in argocd-cm resource.inclusions (or is excluded): the controller never sees it');
   });
   test('a managed kind without create rights fails', () => {
-    const m = errors(context((d) => {
-      const r = controllerRole(d);
-      for (const x of r.rules) if ((x.resources ?? []).includes('statefulsets')) x.verbs = ['get', 'list', 'watch'];
-    }));
-    expect(m.some((x) => x === 'Application security: system:serviceaccount:argocd:argocd-application-controller may not create/update/patch/delete apps/statefulsets in security')).toBe(true);
+    const m = errors(
+      context((d) => {
+        const r = controllerRole(d);
+        for (const x of r.rules) if ((x.resources ?? []).includes('statefulsets')) x.verbs = ['get', 'list', 'watch'];
+      }),
+    );
+    expect(
+      m.some((x) => x === 'Application security: system:serviceaccount:argocd:argocd-application-controller may not create/update/patch/delete apps/statefulsets in security'),
+    ).toBe(true);
   });
 });
 
@@ -123,17 +161,21 @@ describe('CRDs before custom resources, repositories reachable', () => {
     expect(m).toContain('Application ingress: its traefik.io objects sync in wave 1, not after the CRDs (traefik-crds wave 5)');
   });
   test('custom resources of a group nobody installs', () => {
-    const m = errors(context((d) => {
-      const cm = d.find((x) => x.file.startsWith('monitoring/') && x.obj.kind === 'ConfigMap')!;
-      d.push({ ...cm, obj: { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'x', namespace: 'monitoring' } } });
-    }));
+    const m = errors(
+      context((d) => {
+        const cm = d.find((x) => x.file.startsWith('monitoring/') && x.obj.kind === 'ConfigMap')!;
+        d.push({ ...cm, obj: { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'x', namespace: 'monitoring' } } });
+      }),
+    );
     expect(m).toContain('Application monitoring: its monitoring.coreos.com objects have no CRD: no Application installs one and the cluster does not have it');
   });
   test('an upstream repository on github.com is unreachable from the repo-server', () => {
-    const m = errors(context((d) => {
-      (obj(d, 'Application', 'argocd-crds').spec as AppSpec).source.repoURL = 'https://github.com/argoproj/argo-cd.git';
-      (obj(d, 'AppProject', 'homelab').spec as { sourceRepos: string[] }).sourceRepos.push('https://github.com/argoproj/argo-cd.git');
-    }));
+    const m = errors(
+      context((d) => {
+        (obj(d, 'Application', 'argocd-crds').spec as AppSpec).source.repoURL = 'https://github.com/argoproj/argo-cd.git';
+        (obj(d, 'AppProject', 'homelab').spec as { sourceRepos: string[] }).sourceRepos.push('https://github.com/argoproj/argo-cd.git');
+      }),
+    );
     expect(m).toContain('Application argocd-crds: the repo-server may not reach github.com:443 for https://github.com/argoproj/argo-cd.git under the network policies');
     expect(m.find((x) => x.startsWith('Application argocd-crds (wave -5) cannot become Healthy'))).toContain('platform (-4)');
   });
@@ -146,17 +188,21 @@ describe('the repo-server trusts every repository host', () => {
     expect(m).toContain('Application platform: argocd-tls-certs-cm has no CA certificate for git.domus.lan: the repo-server rejects its private-CA certificate');
   });
   test('the trust config map not mounted where Argo CD reads it', () => {
-    const m = errors(context((d) => {
-      const c = (obj(d, 'Deployment', 'argocd-repo-server') as unknown as Pod).spec.template.spec.containers[0]!;
-      c.volumeMounts = c.volumeMounts.filter((v) => v.mountPath !== '/app/config/tls');
-    }));
+    const m = errors(
+      context((d) => {
+        const c = (obj(d, 'Deployment', 'argocd-repo-server') as unknown as Pod).spec.template.spec.containers[0]!;
+        c.volumeMounts = c.volumeMounts.filter((v) => v.mountPath !== '/app/config/tls');
+      }),
+    );
     expect(m).toContain('Application root: the repo-server mounts no config map at /app/config/tls, so it cannot trust git.domus.lan (a private name no public CA issues for)');
   });
   test('an ssh repository without a known_hosts line', () => {
-    const m = errors(context((d) => {
-      (obj(d, 'Application', 'argocd-crds').spec as AppSpec).source.repoURL = 'ssh://git@git.domus.lan/homelab/argo-cd.git';
-      (obj(d, 'AppProject', 'homelab').spec as { sourceRepos: string[] }).sourceRepos.push('ssh://git@git.domus.lan/homelab/argo-cd.git');
-    }));
+    const m = errors(
+      context((d) => {
+        (obj(d, 'Application', 'argocd-crds').spec as AppSpec).source.repoURL = 'ssh://git@git.domus.lan/homelab/argo-cd.git';
+        (obj(d, 'AppProject', 'homelab').spec as { sourceRepos: string[] }).sourceRepos.push('ssh://git@git.domus.lan/homelab/argo-cd.git');
+      }),
+    );
     expect(m).toContain('Application argocd-crds: argocd-ssh-known-hosts-cm has no known_hosts line for git.domus.lan: ssh host key verification fails');
     expect(m).toContain('Application argocd-crds: the repo-server may not reach git.domus.lan:22 for ssh://git@git.domus.lan/homelab/argo-cd.git under the network policies');
   });
@@ -168,7 +214,17 @@ describe('the upstream semantics the model relies on', () => {
     expect(destinationMatched(project, { server: 'https://kubernetes.default.svc' })).toBe(false);
     expect(destinationMatched(project, { server: 'https://kubernetes.default.svc', namespace: 'monitoring' })).toBe(true);
     expect(destinationMatched({ destinations: [{ server: '*', namespace: '*' }] }, { server: 'https://kubernetes.default.svc' })).toBe(true);
-    expect(destinationMatched({ destinations: [{ server: '*', namespace: 'team-*' }, { server: '*', namespace: '!team-secret' }] }, { server: 'x', namespace: 'team-secret' })).toBe(false);
+    expect(
+      destinationMatched(
+        {
+          destinations: [
+            { server: '*', namespace: 'team-*' },
+            { server: '*', namespace: '!team-secret' },
+          ],
+        },
+        { server: 'x', namespace: 'team-secret' },
+      ),
+    ).toBe(false);
   });
   test('globs, URL normalization, whitelists', () => {
     expect(globMatch('https://git.lan/*', 'https://git.lan/a/b', '/')).toBe(false);
@@ -180,7 +236,11 @@ describe('the upstream semantics the model relies on', () => {
     expect(groupKindPermitted({}, { group: '', kind: 'Namespace' }, false)).toBe(false);
   });
   test('covers: resourceNames, subresources, non-resource URLs, wildcards', () => {
-    const owner: Rule[] = [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['a'] }, { apiGroups: [''], resources: ['pods/*'], verbs: ['get'] }, { nonResourceURLs: ['/metrics'], verbs: ['get'] }];
+    const owner: Rule[] = [
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['a'] },
+      { apiGroups: [''], resources: ['pods/*'], verbs: ['get'] },
+      { nonResourceURLs: ['/metrics'], verbs: ['get'] },
+    ];
     expect(uncovered(owner, [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['a'] }])).toEqual([]);
     expect(uncovered(owner, [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }])).toEqual(['get secrets']);
     expect(uncovered(owner, [{ apiGroups: [''], resources: ['pods/log'], verbs: ['get'] }])).toEqual([]);

@@ -36,7 +36,18 @@ const get = (objs: KubeObj[], kind: string, ns: string, name: string) => objs.fi
 function whoami(ns: string, annotations: Record<string, string> = {}): KubeObj[] {
   const labels = { 'app.kubernetes.io/name': 'whoami' };
   return [
-    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'whoami', namespace: ns, labels }, spec: { selector: { matchLabels: labels }, template: { metadata: { labels, annotations }, spec: { serviceAccountName: 'whoami', containers: [{ name: 'whoami', image: 'traefik/whoami:v1.10.3', ports: [{ name: 'http', containerPort: 8080 }] }] } } } },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'whoami', namespace: ns, labels },
+      spec: {
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels, annotations },
+          spec: { serviceAccountName: 'whoami', containers: [{ name: 'whoami', image: 'traefik/whoami:v1.10.3', ports: [{ name: 'http', containerPort: 8080 }] }] },
+        },
+      },
+    },
     { apiVersion: 'v1', kind: 'Service', metadata: { name: 'whoami', namespace: ns }, spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } },
   ];
 }
@@ -72,7 +83,11 @@ describe('the flow intent contract (verify/contracts/intent.ts)', () => {
   test.each([
     ['a port written as a string', (f: Record<string, unknown>[]) => void (f[2]!.port = '8000'), /\[2\]\.port: Invalid input: expected number, received string/],
     ['an entity Cilium does not have', (f: Record<string, unknown>[]) => void (f[0]!.from = { kind: 'entity', entity: 'internet' }), /\[0\]\.from\.entity: Invalid option/],
-    ['a peer kind the generator never writes', (f: Record<string, unknown>[]) => void (f[1]!.to = { kind: 'service', name: 'x' }), /\[1\]\.to\.kind: Invalid discriminator value\. Expected 'workload' \| 'pods'/],
+    [
+      'a peer kind the generator never writes',
+      (f: Record<string, unknown>[]) => void (f[1]!.to = { kind: 'service', name: 'x' }),
+      /\[1\]\.to\.kind: Invalid discriminator value\. Expected 'workload' \| 'pods'/,
+    ],
     ['a flow without its reason', (f: Record<string, unknown>[]) => void delete f[3]!.why, /\[3\]\.why: Invalid input: expected string, received undefined/],
   ])('%s fails network and flows with the entry and field', (_name, edit, message) => {
     const flows = intent();
@@ -88,7 +103,9 @@ describe('the flow intent contract (verify/contracts/intent.ts)', () => {
     flows[0]!.from = { kind: 'entity', entity: 'cluster' };
     const ctx = mutated(() => undefined, { [INTENT_FILE]: JSON.stringify(flows) });
     expect(parseIntent(JSON.stringify(flows)).ok).toBe(true);
-    expect(errors(analyseNetwork(ctx, []).findings).join('\n')).toMatch(/declared flow names a peer verify cannot resolve \(a workload not in dist, or the cluster entity, which the model does not expand\): \{"kind":"entity","entity":"cluster"\}/);
+    expect(errors(analyseNetwork(ctx, []).findings).join('\n')).toMatch(
+      /declared flow names a peer verify cannot resolve \(a workload not in dist, or the cluster entity, which the model does not expand\): \{"kind":"entity","entity":"cluster"\}/,
+    );
   });
   test('a file that is not JSON says so', () => {
     const ctx = mutated(() => undefined, { [INTENT_FILE]: '[{"from": ' });
@@ -116,13 +133,22 @@ describe('a route with no Traefik → backend flow', () => {
       const cnp = get(o, 'CiliumNetworkPolicy', 'monitoring', 'grafana') as KubeObj & { spec: { ingress: { fromEndpoints?: { matchLabels: Record<string, string> }[] }[] } };
       cnp.spec.ingress = cnp.spec.ingress.filter((r) => !(r.fromEndpoints ?? []).some((e) => e.matchLabels['app.kubernetes.io/name'] === 'traefik'));
     });
-    expect(errors(checkRouteFlows(ctx)).join('\n')).toMatch(/IngressRoute monitoring\/\S+: routes to monitoring\/grafana:80, but the policies deny ingress\/traefik → monitoring\/grafana:3000\/TCP: declare the flow from Traefik to the backend/);
+    expect(errors(checkRouteFlows(ctx)).join('\n')).toMatch(
+      /IngressRoute monitoring\/\S+: routes to monitoring\/grafana:80, but the policies deny ingress\/traefik → monitoring\/grafana:3000\/TCP: declare the flow from Traefik to the backend/,
+    );
   });
   test('a route to a new app that declared no flow', () => {
-    const route: KubeObj = { apiVersion: 'traefik.io/v1alpha1', kind: 'IngressRoute', metadata: { name: 'whoami', namespace: 'whoami' }, spec: { entryPoints: ['websecure'], routes: [{ kind: 'Rule', match: 'Host(`whoami.domus.lan`)', services: [{ name: 'whoami', port: 80 }] }] } };
+    const route: KubeObj = {
+      apiVersion: 'traefik.io/v1alpha1',
+      kind: 'IngressRoute',
+      metadata: { name: 'whoami', namespace: 'whoami' },
+      spec: { entryPoints: ['websecure'], routes: [{ kind: 'Rule', match: 'Host(`whoami.domus.lan`)', services: [{ name: 'whoami', port: 80 }] }] },
+    };
     const ns: KubeObj = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'whoami' } };
     const ctx = mutated((o) => [...o, ns, ...whoami('whoami'), route]);
-    expect(errors(checkRouteFlows(ctx))).toEqual([expect.stringMatching(/^IngressRoute whoami\/whoami: routes to whoami\/whoami:80, but the policies deny ingress\/traefik → whoami\/whoami:8080\/TCP/)]);
+    expect(errors(checkRouteFlows(ctx))).toEqual([
+      expect.stringMatching(/^IngressRoute whoami\/whoami: routes to whoami\/whoami:80, but the policies deny ingress\/traefik → whoami\/whoami:8080\/TCP/),
+    ]);
   });
   test('a route to a Service that is not in dist, or to a port it does not have', () => {
     const ctx = mutated((o) => {
@@ -142,13 +168,20 @@ describe('a Service port that no container declares', () => {
       const svc = get(o, 'Service', 'monitoring', 'grafana') as KubeObj & { spec: { ports: { targetPort?: number | string }[] } };
       svc.spec.ports[0]!.targetPort = 3001;
     });
-    expect(errors(checkServicePorts(ctx))).toEqual([expect.stringMatching(/^Service monitoring\/grafana: port \S+ forwards to container port 3001\/TCP, which no container of monitoring\/grafana declares$/)]);
+    expect(errors(checkServicePorts(ctx))).toEqual([
+      expect.stringMatching(/^Service monitoring\/grafana: port \S+ forwards to container port 3001\/TCP, which no container of monitoring\/grafana declares$/),
+    ]);
   });
   test('a port name with a typo, and a selector that selects nothing', () => {
     const ctx = mutated((o) => {
       const [dep, svc] = whoami('web');
       (svc!.spec as { ports: { targetPort: string }[] }).ports[0]!.targetPort = 'htpp';
-      const orphan: KubeObj = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'orphan', namespace: 'web' }, spec: { selector: { 'app.kubernetes.io/name': 'whoami2' }, ports: [{ port: 80 }] } };
+      const orphan: KubeObj = {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'orphan', namespace: 'web' },
+        spec: { selector: { 'app.kubernetes.io/name': 'whoami2' }, ports: [{ port: 80 }] },
+      };
       return [...o, dep!, svc!, orphan];
     });
     expect(errors(checkServicePorts(ctx))).toEqual([
@@ -162,6 +195,8 @@ describe('a Vault annotation in a namespace the injector does not watch (vault-t
   test('a new namespace with an annotated pod and no injection label', () => {
     const ns: KubeObj = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'whoami' } };
     const ctx = mutated((o) => [...o, ns, ...whoami('whoami', { 'vault.hashicorp.com/agent-inject': 'true', 'vault.hashicorp.com/role': 'whoami' })]);
-    expect(errors(checkVaultTrust(ctx))).toContain("Deployment whoami/whoami: the Vault injector's webhook does not select this pod (namespace whoami): it would start without its agent and secrets");
+    expect(errors(checkVaultTrust(ctx))).toContain(
+      "Deployment whoami/whoami: the Vault injector's webhook does not select this pod (namespace whoami): it would start without its agent and secrets",
+    );
   });
 });

@@ -23,10 +23,21 @@ function contextOf(input: SiteInput, mutate?: (objs: KubeObj[]) => void): Contex
   const { docs, files } = loadDist(dir);
   mutate?.(docs.map((d) => d.obj));
   const site = s.stack.ctx.site;
-  return { docs, files, dist: dir, nodes: site.nodes.map((n) => ({ name: n.name, cpu: n.capacity.cpu, memory: n.capacity.memory })), vault: { cidrs: site.vault.cidrs, host: 'vault.domus.lan', port: 8200 }, gitPath: 'dist' };
+  return {
+    docs,
+    files,
+    dist: dir,
+    nodes: site.nodes.map((n) => ({ name: n.name, cpu: n.capacity.cpu, memory: n.capacity.memory })),
+    vault: { cidrs: site.vault.cidrs, host: 'vault.domus.lan', port: 8200 },
+    gitPath: 'dist',
+  };
 }
-const errors = (c: Context) => checkLoadBalancers(c).filter((f) => f.severity === 'error').map((f) => f.message);
-const cnp = (objs: KubeObj[], ns: string, name: string) => objs.find((o) => o.kind === 'CiliumNetworkPolicy' && o.metadata.namespace === ns && o.metadata.name === name)! as KubeObj & { spec: { ingress: Rule[] } };
+const errors = (c: Context) =>
+  checkLoadBalancers(c)
+    .filter((f) => f.severity === 'error')
+    .map((f) => f.message);
+const cnp = (objs: KubeObj[], ns: string, name: string) =>
+  objs.find((o) => o.kind === 'CiliumNetworkPolicy' && o.metadata.namespace === ns && o.metadata.name === name)! as KubeObj & { spec: { ingress: Rule[] } };
 
 const SERVICELB: SiteInput = { loadBalancer: { provider: 'servicelb' }, workloads: { traefik: { adminAllowCidrs: [] } } };
 const threeNode = parse(readFileSync(join(__dirname, '..', '..', 'config', 'examples', 'three-node.yaml'), 'utf8')) as SiteInput;
@@ -54,14 +65,23 @@ test('Cilium: dropping the world rule from Traefik blocks LAN clients', () => {
 
 test('ServiceLB: the old world/host rule instead of the svclb pods drops every connection (the bug this check exists for)', () => {
   const c = contextOf(SERVICELB, (objs) => {
-    for (const [ns, name] of [['ingress', 'traefik'], ['security', 'wazuh-manager-master']] as const) {
+    for (const [ns, name] of [
+      ['ingress', 'traefik'],
+      ['security', 'wazuh-manager-master'],
+    ] as const) {
       const p = cnp(objs, ns, name);
-      p.spec.ingress = p.spec.ingress.map((r) => (r.fromEndpoints?.[0]?.matchLabels['svccontroller.k3s.cattle.io/svcname'] ? { fromEntities: ['world', 'host'], toPorts: r.toPorts } : r));
+      p.spec.ingress = p.spec.ingress.map((r) =>
+        r.fromEndpoints?.[0]?.matchLabels['svccontroller.k3s.cattle.io/svcname'] ? { fromEntities: ['world', 'host'], toPorts: r.toPorts } : r,
+      );
     }
   });
   const msgs = errors(c);
-  expect(msgs).toContain('LoadBalancer ingress/traefik port 443: traffic from ServiceLB (svclb pods in kube-system, which masquerade) to ingress/traefik:8443 is denied by its policies, so LAN clients cannot connect');
-  expect(msgs).toContain('LoadBalancer security/wazuh-enrollment port 1515: traffic from ServiceLB (svclb pods in kube-system, which masquerade) to security/wazuh-manager-master:1515 is denied by its policies, so LAN clients cannot connect');
+  expect(msgs).toContain(
+    'LoadBalancer ingress/traefik port 443: traffic from ServiceLB (svclb pods in kube-system, which masquerade) to ingress/traefik:8443 is denied by its policies, so LAN clients cannot connect',
+  );
+  expect(msgs).toContain(
+    'LoadBalancer security/wazuh-enrollment port 1515: traffic from ServiceLB (svclb pods in kube-system, which masquerade) to security/wazuh-manager-master:1515 is denied by its policies, so LAN clients cannot connect',
+  );
   expect(msgs).toHaveLength(3);
 });
 
@@ -70,7 +90,9 @@ test('ServiceLB: an allow-list on client ranges is an error (Traefik only sees s
     const mw = objs.find((o) => o.kind === 'Middleware' && o.metadata.namespace === 'monitoring')!;
     (mw.spec as { ipAllowList: { sourceRange: string[] } }).ipAllowList.sourceRange = ['192.168.10.0/24'];
   });
-  expect(errors(c)).toEqual([expect.stringMatching(/^Middleware monitoring\/admin-allowlist allow-lists 192\.168\.10\.0\/24, but behind ServiceLB Traefik only sees svclb pod addresses/)]);
+  expect(errors(c)).toEqual([
+    expect.stringMatching(/^Middleware monitoring\/admin-allowlist allow-lists 192\.168\.10\.0\/24, but behind ServiceLB Traefik only sees svclb pod addresses/),
+  ]);
 });
 
 test('Cilium, three nodes: Local on a Deployment with fewer pods than nodes is an error; Cluster without remote-node too', () => {

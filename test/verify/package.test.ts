@@ -44,7 +44,12 @@ test('every package verify imports is one of its peerDependencies (or node:)', (
     for (const m of [...text.matchAll(/from '([^'.][^']*)'/g), ...text.matchAll(/require\([`'"]([^`'"$.][^`'"$]*)/g)]) {
       const spec = m[1]!;
       if (spec.startsWith('node:')) continue;
-      used.add(spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/'));
+      used.add(
+        spec
+          .split('/')
+          .slice(0, spec.startsWith('@') ? 2 : 1)
+          .join('/'),
+      );
     }
   }
   expect([...used].filter((u) => !peers.includes(u)).sort()).toEqual([]);
@@ -85,7 +90,12 @@ test('every check name a finding uses is one the report prints', () => {
 
 test('the README documents every export of the public API and every check', () => {
   const readme = readFileSync(join(VERIFY, 'README.md'), 'utf8');
-  const names = [...readFileSync(join(VERIFY, 'index.ts'), 'utf8').matchAll(/export (?:type )?\{([^}]*)\}/g)].flatMap((m) => m[1]!.split(',').map((s) => s.trim()).filter(Boolean));
+  const names = [...readFileSync(join(VERIFY, 'index.ts'), 'utf8').matchAll(/export (?:type )?\{([^}]*)\}/g)].flatMap((m) =>
+    m[1]!
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
   expect(names.length).toBeGreaterThan(15);
   expect(names.filter((n) => !readme.includes(`\`${n}`))).toEqual([]);
   expect(api.CHECK_NAMES.filter((c) => !readme.includes(`\`${c}\``))).toEqual([]);

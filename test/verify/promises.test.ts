@@ -27,7 +27,14 @@ const base = { docs: baseContext.docs, files: baseContext.files };
 
 type Obj = KubeObj & { spec: Record<string, unknown> & { template?: { spec: PodSpecish } } };
 interface PodSpecish {
-  containers: { name: string; image: string; args?: string[]; env?: { name: string; value?: string }[]; securityContext?: Record<string, unknown>; resources: { requests: Record<string, string>; limits: Record<string, string> } }[];
+  containers: {
+    name: string;
+    image: string;
+    args?: string[];
+    env?: { name: string; value?: string }[];
+    securityContext?: Record<string, unknown>;
+    resources: { requests: Record<string, string>; limits: Record<string, string> };
+  }[];
 }
 
 function context(mutate?: (objs: Obj[]) => void): Context {
@@ -54,55 +61,249 @@ test('the synthesized stack keeps every promise (no error without an edit)', () 
 
 describe.each<[string, string, (objs: Obj[]) => void, RegExp]>([
   // least privilege for every pod
-  ['least privilege (pods)', 'a privileged container', (o) => void (grafanaPod(o).containers[0]!.securityContext!.privileged = true), /^pod-security: restricted: grafana: privileged \[Deployment monitoring\/grafana\]/],
-  ['least privilege (RBAC)', 'a ServiceAccount bound to cluster-admin', (o) => void o.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'grafana-admin' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'ServiceAccount', name: 'grafana', namespace: 'monitoring' }] } as unknown as Obj), /^rbac: binding to cluster-admin/],
+  [
+    'least privilege (pods)',
+    'a privileged container',
+    (o) => void (grafanaPod(o).containers[0]!.securityContext!.privileged = true),
+    /^pod-security: restricted: grafana: privileged \[Deployment monitoring\/grafana\]/,
+  ],
+  [
+    'least privilege (RBAC)',
+    'a ServiceAccount bound to cluster-admin',
+    (o) =>
+      void o.push({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: 'grafana-admin' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+        subjects: [{ kind: 'ServiceAccount', name: 'grafana', namespace: 'monitoring' }],
+      } as unknown as Obj),
+    /^rbac: binding to cluster-admin/,
+  ],
   // every flow declared, everything else denied
-  ['deny by default', 'egress to the world added to a pod', (o) => void cnp(o, 'monitoring', 'grafana').egress!.push({ toEntities: ['world'] }), /^flows: undeclared flow allowed: monitoring\/grafana → world:every port\/ANY, by CiliumNetworkPolicy monitoring\/grafana egress rule \d+/],
-  ['deny by default', 'ingress from the world added to Prometheus', (o) => void cnp(o, 'monitoring', 'prometheus').ingress!.push({ fromEntities: ['world'], toPorts: [{ ports: [{ port: '9090', protocol: 'TCP' }] }] }), /^flows: undeclared flow allowed: world → monitoring\/prometheus:9090\/TCP, by CiliumNetworkPolicy monitoring\/prometheus ingress rule \d+/],
-  ['deny by default', 'a CIDR rule that opens 0.0.0.0/0:443 for MinIO', (o) => void cnp(o, 'storage', 'minio').egress!.push({ toCIDR: ['0.0.0.0/0'], toPorts: [{ ports: [{ port: '443', protocol: 'TCP' }] }] }), /^flows: undeclared flow allowed: storage\/minio → world:443\/TCP/],
+  [
+    'deny by default',
+    'egress to the world added to a pod',
+    (o) => void cnp(o, 'monitoring', 'grafana').egress!.push({ toEntities: ['world'] }),
+    /^flows: undeclared flow allowed: monitoring\/grafana → world:every port\/ANY, by CiliumNetworkPolicy monitoring\/grafana egress rule \d+/,
+  ],
+  [
+    'deny by default',
+    'ingress from the world added to Prometheus',
+    (o) => void cnp(o, 'monitoring', 'prometheus').ingress!.push({ fromEntities: ['world'], toPorts: [{ ports: [{ port: '9090', protocol: 'TCP' }] }] }),
+    /^flows: undeclared flow allowed: world → monitoring\/prometheus:9090\/TCP, by CiliumNetworkPolicy monitoring\/prometheus ingress rule \d+/,
+  ],
+  [
+    'deny by default',
+    'a CIDR rule that opens 0.0.0.0/0:443 for MinIO',
+    (o) => void cnp(o, 'storage', 'minio').egress!.push({ toCIDR: ['0.0.0.0/0'], toPorts: [{ ports: [{ port: '443', protocol: 'TCP' }] }] }),
+    /^flows: undeclared flow allowed: storage\/minio → world:443\/TCP/,
+  ],
   [
     'deny by default',
     'a declared flow widened to every port on both ends (Grafana → Prometheus)',
     (o) => {
       cnp(o, 'monitoring', 'grafana').egress!.push({ toEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'monitoring', 'app.kubernetes.io/name': 'prometheus' } }] });
-      cnp(o, 'monitoring', 'prometheus').ingress!.push({ fromEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'monitoring', 'app.kubernetes.io/name': 'grafana' } }] });
+      cnp(o, 'monitoring', 'prometheus').ingress!.push({
+        fromEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'monitoring', 'app.kubernetes.io/name': 'grafana' } }],
+      });
     },
     /^flows: undeclared flow allowed: monitoring\/grafana → monitoring\/prometheus:every port\/ANY/,
   ],
-  ['deny by default', 'egress to every pod of a namespace outside the stack', (o) => void cnp(o, 'monitoring', 'grafana').egress!.push({ toEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'default' } }] }), /^flows: CiliumNetworkPolicy monitoring\/grafana egress rule \d+ selects pods the model does not know/],
-  ['deny by default', 'the namespace default-deny deleted', (o) => void o.splice(o.indexOf(get(o, 'NetworkPolicy', 'default-deny', 'monitoring')), 1), /^network: namespace monitoring has pods but no policy that denies ingress and egress for all of them/],
+  [
+    'deny by default',
+    'egress to every pod of a namespace outside the stack',
+    (o) => void cnp(o, 'monitoring', 'grafana').egress!.push({ toEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'default' } }] }),
+    /^flows: CiliumNetworkPolicy monitoring\/grafana egress rule \d+ selects pods the model does not know/,
+  ],
+  [
+    'deny by default',
+    'the namespace default-deny deleted',
+    (o) => void o.splice(o.indexOf(get(o, 'NetworkPolicy', 'default-deny', 'monitoring')), 1),
+    /^network: namespace monitoring has pods but no policy that denies ingress and egress for all of them/,
+  ],
   // no credentials in git
-  ['no credentials in git', 'a token pasted into a ConfigMap', (o) => void o.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'notes', namespace: 'monitoring' }, data: { 'git.txt': `https://ghp_${'wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pINUx'}@github.com/me/x.git` } } as unknown as Obj), /^credentials: credential in git: .*GitHub Token.* \[ConfigMap monitoring\/notes\]/],
-  ['no credentials in git', 'a token as user name in an Application repoURL', (o) => void ((get(o, 'Application', 'storage').spec.source as { repoURL: string }).repoURL = 'https://x-access-token:abc123@git.domus.lan/homelab/domus-digitalis-stack.git'), /^credentials: credential in git: spec.source.repoURL is a URL with user info/],
-  ['no credentials in git', 'a private key pasted after the Vault CA in the injector', (o) => void get(o, 'Deployment', 'vault-agent-injector', 'vault').spec.template!.spec.containers[0]!.env!.push({ name: 'AGENT_INJECT_VAULT_CACERT_BYTES', value: `${EXAMPLE_CA_PEM}${PRIVATE_KEY}` }), /^credentials: credential in git: found private key.*\[private ?key\] \[Deployment vault\/vault-agent-injector\]/],
-  ['no credentials in git', 'a Dex clientSecret written inline (JSON-style quoted key) in argocd-cm', (o) => void ((get(o, 'ConfigMap', 'argocd-cm', 'argocd').data as Record<string, string>)['dex.config'] = '{"connectors":[{"type":"oidc","id":"x","name":"x","config":{"clientSecret":"hunter2"}}]}'), /^credentials: dex.config: secrets referenced as \$dex.<key> .*connectors\[0\].config.clientSecret holds a value \[ConfigMap argocd\/argocd-cm\]/],
-  ['no credentials in git', 'a token behind a secretlint-disable comment', (o) => void o.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'quiet', namespace: 'monitoring' }, data: { 'notes.sh': `# secretlint-disable\nexport GITHUB_TOKEN=ghp_${'wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pINUx'} # secretlint-disable-line\n` } } as unknown as Obj), /^credentials: credential in git: .*GitHub Token.* \[ConfigMap monitoring\/quiet\]/],
-  ['no credentials in git', 'a Secret with data', (o) => void o.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'root', namespace: 'storage' }, stringData: { password: 'hunter2' } } as unknown as Obj), /^secrets: Secret with data in git \[Secret storage\/root\]/],
+  [
+    'no credentials in git',
+    'a token pasted into a ConfigMap',
+    (o) =>
+      void o.push({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'notes', namespace: 'monitoring' },
+        data: { 'git.txt': `https://ghp_${'wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pINUx'}@github.com/me/x.git` },
+      } as unknown as Obj),
+    /^credentials: credential in git: .*GitHub Token.* \[ConfigMap monitoring\/notes\]/,
+  ],
+  [
+    'no credentials in git',
+    'a token as user name in an Application repoURL',
+    (o) => void ((get(o, 'Application', 'storage').spec.source as { repoURL: string }).repoURL = 'https://x-access-token:abc123@git.domus.lan/homelab/domus-digitalis-stack.git'),
+    /^credentials: credential in git: spec.source.repoURL is a URL with user info/,
+  ],
+  [
+    'no credentials in git',
+    'a private key pasted after the Vault CA in the injector',
+    (o) =>
+      void get(o, 'Deployment', 'vault-agent-injector', 'vault').spec.template!.spec.containers[0]!.env!.push({
+        name: 'AGENT_INJECT_VAULT_CACERT_BYTES',
+        value: `${EXAMPLE_CA_PEM}${PRIVATE_KEY}`,
+      }),
+    /^credentials: credential in git: found private key.*\[private ?key\] \[Deployment vault\/vault-agent-injector\]/,
+  ],
+  [
+    'no credentials in git',
+    'a Dex clientSecret written inline (JSON-style quoted key) in argocd-cm',
+    (o) =>
+      void ((get(o, 'ConfigMap', 'argocd-cm', 'argocd').data as Record<string, string>)['dex.config'] =
+        '{"connectors":[{"type":"oidc","id":"x","name":"x","config":{"clientSecret":"hunter2"}}]}'),
+    /^credentials: dex.config: secrets referenced as \$dex.<key> .*connectors\[0\].config.clientSecret holds a value \[ConfigMap argocd\/argocd-cm\]/,
+  ],
+  [
+    'no credentials in git',
+    'a token behind a secretlint-disable comment',
+    (o) =>
+      void o.push({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'quiet', namespace: 'monitoring' },
+        data: { 'notes.sh': `# secretlint-disable\nexport GITHUB_TOKEN=ghp_${'wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pINUx'} # secretlint-disable-line\n` },
+      } as unknown as Obj),
+    /^credentials: credential in git: .*GitHub Token.* \[ConfigMap monitoring\/quiet\]/,
+  ],
+  [
+    'no credentials in git',
+    'a Secret with data',
+    (o) => void o.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'root', namespace: 'storage' }, stringData: { password: 'hunter2' } } as unknown as Obj),
+    /^secrets: Secret with data in git \[Secret storage\/root\]/,
+  ],
   // pinned images
-  ['pinned images', 'an image moved to latest', (o) => void (grafanaPod(o).containers[0]!.image = 'grafana/grafana:latest'), /^images: grafana: image "grafana\/grafana:latest" is not pinned/],
+  [
+    'pinned images',
+    'an image moved to latest',
+    (o) => void (grafanaPod(o).containers[0]!.image = 'grafana/grafana:latest'),
+    /^images: grafana: image "grafana\/grafana:latest" is not pinned/,
+  ],
   ['pinned images', 'an image without a tag', (o) => void (grafanaPod(o).containers[0]!.image = 'grafana/grafana'), /^images: grafana: image "grafana\/grafana" is not pinned/],
   // GitOps only from this repository
-  ['GitOps only from this repository', 'an Application pointed at another repository', (o) => void ((get(o, 'Application', 'storage').spec.source as { repoURL: string }).repoURL = 'https://github.com/attacker/homelab.git'), /^gitops: syncs from "https:\/\/github.com\/attacker\/homelab.git": not this repository/],
-  ['GitOps only from this repository', 'an upstream source moved off its pinned tag', (o) => void ((get(o, 'Application', 'argocd-crds').spec.source as { targetRevision: string }).targetRevision = 'master'), /^gitops: syncs https:\/\/git.domus.lan\/homelab\/argo-cd.git at "master", not at "v2.14.21"/],
-  ['GitOps only from this repository', 'the AppProject opened to every repository', (o) => void (o.find((x) => x.kind === 'AppProject')!.spec.sourceRepos as string[]).push('*'), /^gitops: AppProject allows source "\*"/],
+  [
+    'GitOps only from this repository',
+    'an Application pointed at another repository',
+    (o) => void ((get(o, 'Application', 'storage').spec.source as { repoURL: string }).repoURL = 'https://github.com/attacker/homelab.git'),
+    /^gitops: syncs from "https:\/\/github.com\/attacker\/homelab.git": not this repository/,
+  ],
+  [
+    'GitOps only from this repository',
+    'an upstream source moved off its pinned tag',
+    (o) => void ((get(o, 'Application', 'argocd-crds').spec.source as { targetRevision: string }).targetRevision = 'master'),
+    /^gitops: syncs https:\/\/git.domus.lan\/homelab\/argo-cd.git at "master", not at "v2.14.21"/,
+  ],
+  [
+    'GitOps only from this repository',
+    'the AppProject opened to every repository',
+    (o) => void (o.find((x) => x.kind === 'AppProject')!.spec.sourceRepos as string[]).push('*'),
+    /^gitops: AppProject allows source "\*"/,
+  ],
   // namespaces at their declared Pod Security level
-  ['declared Pod Security level', 'a namespace switched to privileged', (o) => void (get(o, 'Namespace', 'monitoring').metadata.labels!['pod-security.kubernetes.io/enforce'] = 'privileged'), /^pod-security: enforces privileged/],
-  ['declared Pod Security level', 'baseline without its written reason', (o) => void delete get(o, 'Namespace', 'security').metadata.annotations!['domus.dev/pod-security-reason'], /^pod-security: enforces baseline without a written reason/],
+  [
+    'declared Pod Security level',
+    'a namespace switched to privileged',
+    (o) => void (get(o, 'Namespace', 'monitoring').metadata.labels!['pod-security.kubernetes.io/enforce'] = 'privileged'),
+    /^pod-security: enforces privileged/,
+  ],
+  [
+    'declared Pod Security level',
+    'baseline without its written reason',
+    (o) => void delete get(o, 'Namespace', 'security').metadata.annotations!['domus.dev/pod-security-reason'],
+    /^pod-security: enforces baseline without a written reason/,
+  ],
   // requests within limits, and within the nodes
-  ['requests within limits', 'a request above its limit', (o) => void (grafanaPod(o).containers[0]!.resources.requests.cpu = '2'), /^resources: grafana: cpu request 2 is above its limit/],
-  ['requests within the nodes', 'replicas that do not fit', (o) => void (get(o, 'Deployment', 'grafana', 'monitoring').spec.replicas = 60), /^capacity: CPU requests use \d+% of the nodes, above 80%/],
+  [
+    'requests within limits',
+    'a request above its limit',
+    (o) => void (grafanaPod(o).containers[0]!.resources.requests.cpu = '2'),
+    /^resources: grafana: cpu request 2 is above its limit/,
+  ],
+  [
+    'requests within the nodes',
+    'replicas that do not fit',
+    (o) => void (get(o, 'Deployment', 'grafana', 'monitoring').spec.replicas = 60),
+    /^capacity: CPU requests use \d+% of the nodes, above 80%/,
+  ],
   // data outlives a sync; no API token without RBAC
-  ['data outlives a sync', 'a Namespace Argo CD may prune', (o) => void delete get(o, 'Namespace', 'storage').metadata.annotations!['argocd.argoproj.io/sync-options'], /^gitops: no Prune=false in argocd.argoproj.io\/sync-options: Argo CD could delete it and its data \[Namespace storage\]/],
-  ['no API token without RBAC', 'a token mounted for a ServiceAccount without bindings', (o) => void ((grafanaPod(o) as unknown as Record<string, unknown>).automountServiceAccountToken = true), /^rbac: mounts an API token for monitoring\/grafana, which no RoleBinding or ClusterRoleBinding grants anything/],
+  [
+    'data outlives a sync',
+    'a Namespace Argo CD may prune',
+    (o) => void delete get(o, 'Namespace', 'storage').metadata.annotations!['argocd.argoproj.io/sync-options'],
+    /^gitops: no Prune=false in argocd.argoproj.io\/sync-options: Argo CD could delete it and its data \[Namespace storage\]/,
+  ],
+  [
+    'no API token without RBAC',
+    'a token mounted for a ServiceAccount without bindings',
+    (o) => void ((grafanaPod(o) as unknown as Record<string, unknown>).automountServiceAccountToken = true),
+    /^rbac: mounts an API token for monitoring\/grafana, which no RoleBinding or ClusterRoleBinding grants anything/,
+  ],
   // exposure through Traefik
-  ['exposure', 'the Prometheus allowlist removed', (o) => void delete route(o, 'monitoring', 'prometheus').middlewares, /^exposure: prometheus.domus.lan is an admin UI .* has no ipAllowList middleware: the whole LAN reaches it/],
-  ['exposure', 'the Prometheus lifecycle API routed again', (o) => void (route(o, 'monitoring', 'prometheus').match = 'Host(`prometheus.domus.lan`)'), /^exposure: route 1 .* forwards \/-\/quit on prometheus.domus.lan to prometheus/],
-  ['exposure', 'MinIO metrics routed to the LAN', (o) => void (route(o, 'storage', 's3').match = 'Host(`s3.domus.lan`)'), /^exposure: route 1 .* forwards \/minio\/v2\/metrics\/cluster on s3.domus.lan to minio/],
-  ['exposure', 'an exclusion that only looks like one (a method matcher decides)', (o) => void (route(o, 'storage', 's3').match = 'Host(`s3.domus.lan`) && (!PathPrefix(`/minio/v2/metrics/`) || Method(`POST`))'), /^exposure: route 1 .* may forward \/minio\/v2\/metrics\/cluster on s3.domus.lan/],
-  ['exposure', 'an allowlist opened to the internet', (o) => void ((get(o, 'Middleware', 'admin-allowlist', 'monitoring').spec.ipAllowList as { sourceRange: string[] }).sourceRange = ['0.0.0.0/0']), /^exposure: prometheus.domus.lan is an admin UI but its ipAllowList allows 0.0.0.0\/0/],
-  ['exposure', 'a new host nobody decided to publish', (o) => void o.push({ apiVersion: 'traefik.io/v1alpha1', kind: 'IngressRoute', metadata: { name: 'redis', namespace: 'argocd' }, spec: { entryPoints: ['websecure'], routes: [{ kind: 'Rule', match: 'Host(`redis.domus.lan`)', services: [{ name: 'argocd-redis', port: 6379 }] }], tls: {} } } as unknown as Obj), /^exposure: route 1 .* publishes redis.domus.lan, which no app declares \(intent\/exposure.json\): declare what it exposes and to whom on its route/],
-  ['exposure', 'a TCP route straight to redis', (o) => void o.push({ apiVersion: 'traefik.io/v1alpha1', kind: 'IngressRouteTCP', metadata: { name: 'redis', namespace: 'argocd' }, spec: { entryPoints: ['websecure'], routes: [{ match: 'HostSNI(`*`)', services: [{ name: 'argocd-redis', port: 6379 }] }] } } as unknown as Obj), /^exposure: IngressRouteTCP publishes a backend outside the declared HTTP routes/],
-  ['exposure', 'Traefik told to accept encoded slashes', (o) => void get(o, 'DaemonSet', 'traefik', 'ingress').spec.template!.spec.containers[0]!.args!.push('--entryPoints.websecure.http.encodedCharacters.allowEncodedSlash=true'), /^exposure: traefik: --entryPoints.websecure.http.encodedCharacters.allowEncodedSlash=true lets a request path differ from the routing path/],
+  [
+    'exposure',
+    'the Prometheus allowlist removed',
+    (o) => void delete route(o, 'monitoring', 'prometheus').middlewares,
+    /^exposure: prometheus.domus.lan is an admin UI .* has no ipAllowList middleware: the whole LAN reaches it/,
+  ],
+  [
+    'exposure',
+    'the Prometheus lifecycle API routed again',
+    (o) => void (route(o, 'monitoring', 'prometheus').match = 'Host(`prometheus.domus.lan`)'),
+    /^exposure: route 1 .* forwards \/-\/quit on prometheus.domus.lan to prometheus/,
+  ],
+  [
+    'exposure',
+    'MinIO metrics routed to the LAN',
+    (o) => void (route(o, 'storage', 's3').match = 'Host(`s3.domus.lan`)'),
+    /^exposure: route 1 .* forwards \/minio\/v2\/metrics\/cluster on s3.domus.lan to minio/,
+  ],
+  [
+    'exposure',
+    'an exclusion that only looks like one (a method matcher decides)',
+    (o) => void (route(o, 'storage', 's3').match = 'Host(`s3.domus.lan`) && (!PathPrefix(`/minio/v2/metrics/`) || Method(`POST`))'),
+    /^exposure: route 1 .* may forward \/minio\/v2\/metrics\/cluster on s3.domus.lan/,
+  ],
+  [
+    'exposure',
+    'an allowlist opened to the internet',
+    (o) => void ((get(o, 'Middleware', 'admin-allowlist', 'monitoring').spec.ipAllowList as { sourceRange: string[] }).sourceRange = ['0.0.0.0/0']),
+    /^exposure: prometheus.domus.lan is an admin UI but its ipAllowList allows 0.0.0.0\/0/,
+  ],
+  [
+    'exposure',
+    'a new host nobody decided to publish',
+    (o) =>
+      void o.push({
+        apiVersion: 'traefik.io/v1alpha1',
+        kind: 'IngressRoute',
+        metadata: { name: 'redis', namespace: 'argocd' },
+        spec: { entryPoints: ['websecure'], routes: [{ kind: 'Rule', match: 'Host(`redis.domus.lan`)', services: [{ name: 'argocd-redis', port: 6379 }] }], tls: {} },
+      } as unknown as Obj),
+    /^exposure: route 1 .* publishes redis.domus.lan, which no app declares \(intent\/exposure.json\): declare what it exposes and to whom on its route/,
+  ],
+  [
+    'exposure',
+    'a TCP route straight to redis',
+    (o) =>
+      void o.push({
+        apiVersion: 'traefik.io/v1alpha1',
+        kind: 'IngressRouteTCP',
+        metadata: { name: 'redis', namespace: 'argocd' },
+        spec: { entryPoints: ['websecure'], routes: [{ match: 'HostSNI(`*`)', services: [{ name: 'argocd-redis', port: 6379 }] }] },
+      } as unknown as Obj),
+    /^exposure: IngressRouteTCP publishes a backend outside the declared HTTP routes/,
+  ],
+  [
+    'exposure',
+    'Traefik told to accept encoded slashes',
+    (o) => void get(o, 'DaemonSet', 'traefik', 'ingress').spec.template!.spec.containers[0]!.args!.push('--entryPoints.websecure.http.encodedCharacters.allowEncodedSlash=true'),
+    /^exposure: traefik: --entryPoints.websecure.http.encodedCharacters.allowEncodedSlash=true lets a request path differ from the routing path/,
+  ],
 ])('%s: %s', (_promise, _edit, mutate, expected) => {
   test('verify fails with a message that names it', () => {
     const found = verify(mutate);
@@ -136,9 +337,11 @@ describe('what the apps declare (dist/intent/exposure.json, must-deny.json) and 
     expect(found).toContainEqual(expect.stringMatching(/^network: intent\/must-deny.json does not match its contract .*mustDeny\[0\]\.port/));
   });
 
-  test('a policy that opens a must-deny flow fails with the app\'s reason', () => {
+  test("a policy that opens a must-deny flow fails with the app's reason", () => {
     const found = verify((o) => void cnp(o, 'monitoring', 'prometheus').ingress!.push({ fromEntities: ['world'], toPorts: [{ ports: [{ port: '9090', protocol: 'TCP' }] }] }));
-    expect(found).toContainEqual(expect.stringMatching(/^network: must-deny flow is allowed: world → monitoring\/prometheus:9090 \(the Prometheus API has no auth: only via the allowlisted route\)/));
+    expect(found).toContainEqual(
+      expect.stringMatching(/^network: must-deny flow is allowed: world → monitoring\/prometheus:9090 \(the Prometheus API has no auth: only via the allowlisted route\)/),
+    );
   });
 
   test('an admin route the apps declare loses its allowlist only in exposure.json: verify reads the declaration from dist/', () => {
@@ -159,14 +362,23 @@ describe('what the apps declare (dist/intent/exposure.json, must-deny.json) and 
       const i = args.findIndex((a) => a.startsWith('--providers.kubernetescrd.namespaces='));
       args[i] = args[i]!.replace('argocd,', '');
     });
-    expect(narrowed).toContainEqual(expect.stringMatching(/^rbac: system:serviceaccount:ingress:traefik reads secrets \(namespace:argocd, .*\) and is not on verify\/rbac-allowlist.yaml/));
+    expect(narrowed).toContainEqual(
+      expect.stringMatching(/^rbac: system:serviceaccount:ingress:traefik reads secrets \(namespace:argocd, .*\) and is not on verify\/rbac-allowlist.yaml/),
+    );
   });
 });
 
 describe('the new checks on the independent fixture', () => {
   const fixture = (): Context => {
     const g = loadDist(join(__dirname, 'fixtures', 'good'));
-    return { docs: g.docs, files: g.files, dist: join(__dirname, 'fixtures', 'good'), nodes: [{ name: 'n1', cpu: '4', memory: '8Gi' }], vault: { cidrs: ['192.168.10.5/32'], host: 'vault.lan', port: 8200 }, gitPath: 'dist' };
+    return {
+      docs: g.docs,
+      files: g.files,
+      dist: join(__dirname, 'fixtures', 'good'),
+      nodes: [{ name: 'n1', cpu: '4', memory: '8Gi' }],
+      vault: { cidrs: ['192.168.10.5/32'], host: 'vault.lan', port: 8200 },
+      gitPath: 'dist',
+    };
   };
   test('a compliant app passes flows, credentials, exposure and the promises', () => {
     const c = fixture();
@@ -175,8 +387,20 @@ describe('the new checks on the independent fixture', () => {
   test('an allow-list entry makes an undeclared flow reviewed, and only that flow', () => {
     const c = fixture();
     const cnpSpec = c.docs.find((d) => d.obj.kind === 'CiliumNetworkPolicy')!.obj.spec as { egress: unknown[] };
-    cnpSpec.egress.push({ toCIDR: ['10.0.0.7/32'], toPorts: [{ ports: [{ port: '5432', protocol: 'TCP' }, { port: '5433', protocol: 'TCP' }] }] });
-    expect(errors(checkFlowsDeclared(c, [{ from: 'web/web', to: 'cidr:10.0.0.0/24', port: 5432, why: 'reviewed: the database' }]))).toEqual(['flows: undeclared flow allowed: web/web → 10.0.0.7/32:5433/TCP, by CiliumNetworkPolicy web/web egress rule 2; declare it in the flow graph (constructs) or review it into verify/allowed-flows.yaml [CiliumNetworkPolicy web/web]']);
+    cnpSpec.egress.push({
+      toCIDR: ['10.0.0.7/32'],
+      toPorts: [
+        {
+          ports: [
+            { port: '5432', protocol: 'TCP' },
+            { port: '5433', protocol: 'TCP' },
+          ],
+        },
+      ],
+    });
+    expect(errors(checkFlowsDeclared(c, [{ from: 'web/web', to: 'cidr:10.0.0.0/24', port: 5432, why: 'reviewed: the database' }]))).toEqual([
+      'flows: undeclared flow allowed: web/web → 10.0.0.7/32:5433/TCP, by CiliumNetworkPolicy web/web egress rule 2; declare it in the flow graph (constructs) or review it into verify/allowed-flows.yaml [CiliumNetworkPolicy web/web]',
+    ]);
   });
   test('a rule the peer denies is not an allowed flow (both ends must allow it)', () => {
     const c = fixture();

@@ -25,10 +25,25 @@ function context(mutate?: (objs: KubeObj[]) => KubeObj[] | void, files?: Map<str
   let objs = docs.map((d) => structuredClone(d.obj));
   objs = mutate?.(objs) ?? objs;
   const mutated: Doc[] = objs.map((obj, i) => ({ obj, file: docs[i]?.file ?? 'app/app.yaml', line: docs[i]?.line ?? 1 }));
-  return { docs: mutated, files: files ?? f, dist: GOOD, nodes: [{ name: 'n1', cpu: '4', memory: '8Gi' }], vault: { cidrs: ['192.168.10.5/32'], host: 'vault.lan', port: 8200 }, gitPath: 'dist' };
+  return {
+    docs: mutated,
+    files: files ?? f,
+    dist: GOOD,
+    nodes: [{ name: 'n1', cpu: '4', memory: '8Gi' }],
+    vault: { cidrs: ['192.168.10.5/32'], host: 'vault.lan', port: 8200 },
+    gitPath: 'dist',
+  };
 }
 const find = (objs: KubeObj[], kind: string) => objs.find((o) => o.kind === kind)!;
-const deployment = (objs: KubeObj[]) => find(objs, 'Deployment') as KubeObj & { spec: { template: { metadata: { annotations: Record<string, string> }; spec: Record<string, unknown> & { containers: Record<string, unknown>[]; securityContext: Record<string, unknown> } } } };
+const deployment = (objs: KubeObj[]) =>
+  find(objs, 'Deployment') as KubeObj & {
+    spec: {
+      template: {
+        metadata: { annotations: Record<string, string> };
+        spec: Record<string, unknown> & { containers: Record<string, unknown>[]; securityContext: Record<string, unknown> };
+      };
+    };
+  };
 const messages = (fs: Finding[]) => fs.filter((f) => f.severity === 'error').map((f) => f.message);
 
 describe('the good fixture passes every check', () => {
@@ -55,7 +70,7 @@ describe('schema', () => {
     expect(messages(checkSchema(c)).join('\n')).toMatch(/recent Kubernetes schema: .*replicas must be integer/);
   });
   test('a custom resource is checked against its CRD, unknown fields included', () => {
-    const c = context((o) => void (((find(o, 'CiliumNetworkPolicy').spec as { ingress: Record<string, unknown>[] }).ingress[0]!.fromEntity = ['world'])));
+    const c = context((o) => void ((find(o, 'CiliumNetworkPolicy').spec as { ingress: Record<string, unknown>[] }).ingress[0]!.fromEntity = ['world']));
     expect(messages(checkSchema(c))).toContain('CiliumNetworkPolicy.spec.ingress[0].fromEntity: unknown field');
   });
   test('an unknown kind is an error', () => {
@@ -64,22 +79,57 @@ describe('schema', () => {
   });
   test('the CRD validator honours int-or-string, enums and required fields', () => {
     const out: string[] = [];
-    validateOpenApi({ type: 'object', required: ['a'], properties: { b: { 'x-kubernetes-int-or-string': true }, c: { type: 'string', enum: ['x'] } } }, { b: true, c: 'y' }, 'o', out);
+    validateOpenApi(
+      { type: 'object', required: ['a'], properties: { b: { 'x-kubernetes-int-or-string': true }, c: { type: 'string', enum: ['x'] } } },
+      { b: true, c: 'y' },
+      'o',
+      out,
+    );
     expect(out).toEqual(['o.a: required', 'o.b: expected an integer or a string', 'o.c: "y" is not one of ["x"]']);
   });
 });
 
 describe('pod security', () => {
   test.each([
-    ['privilege escalation', (s: Record<string, unknown> & { containers: Record<string, unknown>[] }) => void ((s.containers[0]!.securityContext as Record<string, unknown>).allowPrivilegeEscalation = true), 'restricted: web: allowPrivilegeEscalation must be false'],
-    ['capabilities not dropped', (s: Record<string, unknown> & { containers: Record<string, unknown>[] }) => void ((s.containers[0]!.securityContext as Record<string, unknown>).capabilities = {}), 'restricted: web: capabilities must drop ALL'],
-    ['no seccomp', (s: Record<string, unknown> & { containers: Record<string, unknown>[] }) => void delete (s.securityContext as Record<string, unknown>).seccompProfile, 'restricted: web: seccompProfile must be RuntimeDefault or Localhost'],
+    [
+      'privilege escalation',
+      (s: Record<string, unknown> & { containers: Record<string, unknown>[] }) =>
+        void ((s.containers[0]!.securityContext as Record<string, unknown>).allowPrivilegeEscalation = true),
+      'restricted: web: allowPrivilegeEscalation must be false',
+    ],
+    [
+      'capabilities not dropped',
+      (s: Record<string, unknown> & { containers: Record<string, unknown>[] }) => void ((s.containers[0]!.securityContext as Record<string, unknown>).capabilities = {}),
+      'restricted: web: capabilities must drop ALL',
+    ],
+    [
+      'no seccomp',
+      (s: Record<string, unknown> & { containers: Record<string, unknown>[] }) => void delete (s.securityContext as Record<string, unknown>).seccompProfile,
+      'restricted: web: seccompProfile must be RuntimeDefault or Localhost',
+    ],
     ['hostNetwork', (s: Record<string, unknown>) => void (s.hostNetwork = true), 'restricted: hostNetwork is true'],
     ['hostPath', (s: Record<string, unknown>) => void (s.volumes = [{ name: 'h', hostPath: { path: '/' } }]), 'restricted: volume h is a hostPath'],
-    ['privileged', (s: Record<string, unknown> & { containers: Record<string, unknown>[] }) => void ((s.containers[0]!.securityContext as Record<string, unknown>).privileged = true), 'restricted: web: privileged'],
-    ['root', (s: Record<string, unknown> & { containers: Record<string, unknown>[] }) => void ((s.containers[0]!.securityContext as Record<string, unknown>).runAsUser = 0), 'restricted: web: runAsUser is 0'],
-    ['added capability', (s: Record<string, unknown> & { containers: Record<string, unknown>[] }) => void ((s.containers[0]!.securityContext as Record<string, unknown>).capabilities = { drop: ['ALL'], add: ['NET_ADMIN'] }), 'restricted: web: adds capability NET_ADMIN'],
-    ['host port', (s: Record<string, unknown> & { containers: Record<string, unknown>[] }) => void (s.containers[0]!.ports = [{ containerPort: 80, hostPort: 80 }]), 'restricted: web: hostPort 80'],
+    [
+      'privileged',
+      (s: Record<string, unknown> & { containers: Record<string, unknown>[] }) => void ((s.containers[0]!.securityContext as Record<string, unknown>).privileged = true),
+      'restricted: web: privileged',
+    ],
+    [
+      'root',
+      (s: Record<string, unknown> & { containers: Record<string, unknown>[] }) => void ((s.containers[0]!.securityContext as Record<string, unknown>).runAsUser = 0),
+      'restricted: web: runAsUser is 0',
+    ],
+    [
+      'added capability',
+      (s: Record<string, unknown> & { containers: Record<string, unknown>[] }) =>
+        void ((s.containers[0]!.securityContext as Record<string, unknown>).capabilities = { drop: ['ALL'], add: ['NET_ADMIN'] }),
+      'restricted: web: adds capability NET_ADMIN',
+    ],
+    [
+      'host port',
+      (s: Record<string, unknown> & { containers: Record<string, unknown>[] }) => void (s.containers[0]!.ports = [{ containerPort: 80, hostPort: 80 }]),
+      'restricted: web: hostPort 80',
+    ],
   ])('%s is rejected', (_n, mutate, expected) => {
     const c = context((o) => void mutate(deployment(o).spec.template.spec));
     expect(messages(checkPodSecurity(c))).toContain(expected);
@@ -101,7 +151,12 @@ describe('network model', () => {
     expect(m).toContain('pod web/web is not default-deny for ingress');
   });
   test('a declared flow the policies deny is reported', () => {
-    const files = new Map([['intent/flows.json', JSON.stringify([{ from: { kind: 'entity', entity: 'world' }, to: { kind: 'workload', namespace: 'web', name: 'web' }, port: 9999, protocol: 'TCP', why: 'test' }])]]);
+    const files = new Map([
+      [
+        'intent/flows.json',
+        JSON.stringify([{ from: { kind: 'entity', entity: 'world' }, to: { kind: 'workload', namespace: 'web', name: 'web' }, port: 9999, protocol: 'TCP', why: 'test' }]),
+      ],
+    ]);
     expect(messages(analyseNetwork(context(undefined, files), []).findings)).toContain('declared flow is denied by the policies: world → web/web:9999/TCP (test)');
   });
   test('an allowed must-deny flow is reported', () => {
@@ -124,7 +179,9 @@ describe('network model', () => {
   test('matchExpressions and cross-namespace endpoint selectors', () => {
     const c = context((o) => {
       (find(o, 'CiliumNetworkPolicy').spec as { ingress: unknown[] }).ingress.push({
-        fromEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'monitoring' }, matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['prometheus'] }] }],
+        fromEndpoints: [
+          { matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'monitoring' }, matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['prometheus'] }] },
+        ],
         toPorts: [{ ports: [{ port: '9100', protocol: 'TCP' }] }],
       });
     });
@@ -147,7 +204,13 @@ describe('rbac', () => {
   test('wildcards, cluster-admin and unlisted secret reads are errors', () => {
     const c = context((o) => {
       (find(o, 'Role').rules as { verbs: string[]; resources: string[] }[]).push({ apiGroups: [''], verbs: ['*'], resources: ['secrets'] } as never);
-      o.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'oops' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'ServiceAccount', name: 'web', namespace: 'web' }] });
+      o.push({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: 'oops' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+        subjects: [{ kind: 'ServiceAccount', name: 'web', namespace: 'web' }],
+      });
     });
     const m = messages(checkRbac(c));
     expect(m).toContain('wildcard in verbs');
@@ -194,8 +257,8 @@ describe('gitops', () => {
     });
     const m = messages(checkGitops(c));
     expect(m).toContain('source path dist/nowhere does not exist in dist or holds no YAML');
-    expect(m).toContain('sync wave 0 is not after its ServiceAccount\'s');
-    expect(m).toContain('sync wave 5 is before its Namespace\'s (9)');
+    expect(m).toContain("sync wave 0 is not after its ServiceAccount's");
+    expect(m).toContain("sync wave 5 is before its Namespace's (9)");
   });
   test('immutable field changes against a git revision', () => {
     const repo = mkdtempSync(join(tmpdir(), 'verify-git-'));
@@ -217,10 +280,19 @@ describe('gitops', () => {
       spec: { template: { spec: { restartPolicy: 'OnFailure', containers: [{ name: 'c', image: 'x:1', args: [arg] }] } } },
     });
     const hook = { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' };
-    const write = (arg: string) => [job('hook', hook, arg), job('plain', {}, arg), job('kept', { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'HookSucceeded' }, arg)];
+    const write = (arg: string) => [
+      job('hook', hook, arg),
+      job('plain', {}, arg),
+      job('kept', { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'HookSucceeded' }, arg),
+    ];
     const git = (...a: string[]) => execFileSync('git', a, { cwd: repo, stdio: 'ignore' });
     execFileSync('mkdir', ['-p', join(repo, 'dist', 'app')]);
-    writeFileSync(join(repo, 'dist', 'app', 'jobs.yaml'), write('a').map((o) => stringify(o)).join('---\n'));
+    writeFileSync(
+      join(repo, 'dist', 'app', 'jobs.yaml'),
+      write('a')
+        .map((o) => stringify(o))
+        .join('---\n'),
+    );
     git('init', '-q');
     git('-c', 'user.email=t@t', '-c', 'user.name=t', 'add', '.');
     git('-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qm', 'base');

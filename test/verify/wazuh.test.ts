@@ -16,7 +16,10 @@ interface C {
   volumeMounts: { name: string; mountPath: string; subPath?: string }[];
   livenessProbe?: unknown;
 }
-interface Pod { metadata: { annotations: Record<string, string> }; spec: { containers: C[]; volumes: { name: string }[] } }
+interface Pod {
+  metadata: { annotations: Record<string, string> };
+  spec: { containers: C[]; volumes: { name: string }[] };
+}
 
 function context(mutate?: (objs: KubeObj[]) => void): Context {
   const { docs, files } = loadDist(DIST);
@@ -27,7 +30,10 @@ function context(mutate?: (objs: KubeObj[]) => void): Context {
 }
 const pod = (objs: KubeObj[], name: string) => (objs.find((o) => o.metadata.name === name && ['StatefulSet', 'Deployment'].includes(o.kind))!.spec as { template: Pod }).template;
 const data = (objs: KubeObj[], name: string) => objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === name)!.data as Record<string, string>;
-const errors = (c: Context) => checkWazuh(c).filter((f) => f.severity === 'error').map((f) => `${f.object}: ${f.message}`);
+const errors = (c: Context) =>
+  checkWazuh(c)
+    .filter((f) => f.severity === 'error')
+    .map((f) => `${f.object}: ${f.message}`);
 const INDEXER = '/usr/share/wazuh-indexer';
 
 test('the committed dist/security passes', () => {
@@ -40,7 +46,11 @@ test.each<[string, (objs: KubeObj[]) => void, RegExp]>([
     (o) => void (pod(o, 'wazuh-indexer').spec.containers[0]!.volumeMounts.find((m) => m.subPath === 'opensearch.yml')!.mountPath = `${INDEXER}/opensearch.yml`),
     /StatefulSet security\/wazuh-indexer: wazuh-indexer: opensearch.yml is mounted at \/usr\/share\/wazuh-indexer\/opensearch.yml, but the image entrypoint sets OPENSEARCH_PATH_CONF=\/usr\/share\/wazuh-indexer\/config .*demo configuration/,
   ],
-  ['a pod OPENSEARCH_PATH_CONF the entrypoint overrides', (o) => void pod(o, 'wazuh-indexer').spec.containers[0]!.env!.push({ name: 'OPENSEARCH_PATH_CONF', value: INDEXER }), /env OPENSEARCH_PATH_CONF=\/usr\/share\/wazuh-indexer is overridden/],
+  [
+    'a pod OPENSEARCH_PATH_CONF the entrypoint overrides',
+    (o) => void pod(o, 'wazuh-indexer').spec.containers[0]!.env!.push({ name: 'OPENSEARCH_PATH_CONF', value: INDEXER }),
+    /env OPENSEARCH_PATH_CONF=\/usr\/share\/wazuh-indexer is overridden/,
+  ],
   [
     'a volume over config/opensearch-security',
     (o) => {
@@ -50,9 +60,17 @@ test.each<[string, (objs: KubeObj[]) => void, RegExp]>([
     },
     /volume security at .*opensearch-security hides the image's/,
   ],
-  ['a certificate path outside the rendered folder', (o) => void (data(o, 'wazuh-indexer-config')['opensearch.yml'] = data(o, 'wazuh-indexer-config')['opensearch.yml']!.replace('http.pemcert_filepath: /usr/share/wazuh-indexer/config/certs/node.pem', 'http.pemcert_filepath: /usr/share/wazuh-indexer/certs/node.pem')), /opensearch.yml reads \/usr\/share\/wazuh-indexer\/certs\/node.pem, but Vault renders node.pem into \/usr\/share\/wazuh-indexer\/config\/certs/],
   [
-    'an indexer key in Vault\'s default PKCS#1/SEC1 format',
+    'a certificate path outside the rendered folder',
+    (o) =>
+      void (data(o, 'wazuh-indexer-config')['opensearch.yml'] = data(o, 'wazuh-indexer-config')['opensearch.yml']!.replace(
+        'http.pemcert_filepath: /usr/share/wazuh-indexer/config/certs/node.pem',
+        'http.pemcert_filepath: /usr/share/wazuh-indexer/certs/node.pem',
+      )),
+    /opensearch.yml reads \/usr\/share\/wazuh-indexer\/certs\/node.pem, but Vault renders node.pem into \/usr\/share\/wazuh-indexer\/config\/certs/,
+  ],
+  [
+    "an indexer key in Vault's default PKCS#1/SEC1 format",
     (o) => {
       const a = pod(o, 'wazuh-indexer').metadata.annotations;
       a['vault.hashicorp.com/agent-inject-template-node-key.pem'] = a['vault.hashicorp.com/agent-inject-template-node-key.pem']!.replace(' "private_key_format=pkcs8"', '');
@@ -63,14 +81,33 @@ test.each<[string, (objs: KubeObj[]) => void, RegExp]>([
     'the issuing CA alone as trust anchor',
     (o) => {
       const a = pod(o, 'wazuh-dashboard').metadata.annotations;
-      a['vault.hashicorp.com/agent-inject-template-root-ca.pem'] = a['vault.hashicorp.com/agent-inject-template-root-ca.pem']!.replace(/\{\{ range .*\{\{ end \}\}/s, '{{ .Data.issuing_ca }}');
+      a['vault.hashicorp.com/agent-inject-template-root-ca.pem'] = a['vault.hashicorp.com/agent-inject-template-root-ca.pem']!.replace(
+        /\{\{ range .*\{\{ end \}\}/s,
+        '{{ .Data.issuing_ca }}',
+      );
     },
     /Deployment security\/wazuh-dashboard: wazuh-dashboard: root-ca.pem renders issuing_ca, not the full ca_chain/,
   ],
-  ['the worker probed on the master-only cluster port', (o) => void (pod(o, 'wazuh-manager-worker').spec.containers[0]!.livenessProbe = { tcpSocket: { port: 1516 } }), /StatefulSet security\/wazuh-manager-worker: .*liveness probes 1516, the cluster port only the master listens on/],
-  ['a shell-style node name', (o) => void (data(o, 'wazuh-manager-config')['worker.conf'] = data(o, 'wazuh-manager-config')['worker.conf']!.replace('to_be_replaced_by_hostname', '${HOSTNAME}')), /ossec.conf contains \$\{HOSTNAME\}, which nothing substitutes/],
-  ['ossec.conf without the user-defined rules', (o) => void (data(o, 'wazuh-manager-config')['master.conf'] = data(o, 'wazuh-manager-config')['master.conf']!.replace('<rule_dir>etc/rules</rule_dir>', '')), /StatefulSet security\/wazuh-manager-master: .*ossec.conf lacks <rule_dir>etc\/rules<\/rule_dir>/],
-  ['credentials sourced into the shell', (o) => void (pod(o, 'wazuh-dashboard').spec.containers[0]!.command = ['/bin/sh', '-c', 'set -a; . /vault/env/dashboard.env; set +a; exec /entrypoint.sh']), /sources a Vault-rendered file into the shell/],
+  [
+    'the worker probed on the master-only cluster port',
+    (o) => void (pod(o, 'wazuh-manager-worker').spec.containers[0]!.livenessProbe = { tcpSocket: { port: 1516 } }),
+    /StatefulSet security\/wazuh-manager-worker: .*liveness probes 1516, the cluster port only the master listens on/,
+  ],
+  [
+    'a shell-style node name',
+    (o) => void (data(o, 'wazuh-manager-config')['worker.conf'] = data(o, 'wazuh-manager-config')['worker.conf']!.replace('to_be_replaced_by_hostname', '${HOSTNAME}')),
+    /ossec.conf contains \$\{HOSTNAME\}, which nothing substitutes/,
+  ],
+  [
+    'ossec.conf without the user-defined rules',
+    (o) => void (data(o, 'wazuh-manager-config')['master.conf'] = data(o, 'wazuh-manager-config')['master.conf']!.replace('<rule_dir>etc/rules</rule_dir>', '')),
+    /StatefulSet security\/wazuh-manager-master: .*ossec.conf lacks <rule_dir>etc\/rules<\/rule_dir>/,
+  ],
+  [
+    'credentials sourced into the shell',
+    (o) => void (pod(o, 'wazuh-dashboard').spec.containers[0]!.command = ['/bin/sh', '-c', 'set -a; . /vault/env/dashboard.env; set +a; exec /entrypoint.sh']),
+    /sources a Vault-rendered file into the shell/,
+  ],
 ])('%s is rejected', (_name, mutate, expected) => {
   const found = errors(context(mutate));
   expect(found.some((m) => expected.test(m))).toBe(true);

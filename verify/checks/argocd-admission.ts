@@ -32,8 +32,20 @@ const CHECK = 'argocd';
 
 /** Kinds the API server serves without a namespace (the ones a stack like this can emit). */
 const CLUSTER_SCOPED = new Set([
-  'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'CiliumClusterwideNetworkPolicy', 'MutatingWebhookConfiguration',
-  'ValidatingWebhookConfiguration', 'StorageClass', 'PriorityClass', 'IngressClass', 'CiliumLoadBalancerIPPool', 'CiliumL2AnnouncementPolicy', 'PersistentVolume', 'APIService',
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'CiliumClusterwideNetworkPolicy',
+  'MutatingWebhookConfiguration',
+  'ValidatingWebhookConfiguration',
+  'StorageClass',
+  'PriorityClass',
+  'IngressClass',
+  'CiliumLoadBalancerIPPool',
+  'CiliumL2AnnouncementPolicy',
+  'PersistentVolume',
+  'APIService',
 ]);
 
 /** API groups whose CRDs exist before Argo CD runs: Cilium registers its own; k3s ships the helm-controller's. */
@@ -89,7 +101,11 @@ export function globMatch(pattern: string, value: string, separators = ''): bool
     else if (c === '?') re += any;
     else if (c === '{') {
       const end = pattern.indexOf('}', i);
-      re += `(?:${pattern.slice(i + 1, end).split(',').map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`;
+      re += `(?:${pattern
+        .slice(i + 1, end)
+        .split(',')
+        .map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('|')})`;
       i = end;
     } else if (c === '[') {
       const end = pattern.indexOf(']', i);
@@ -166,7 +182,8 @@ export function uncovered(owner: readonly Rule[], requested: readonly Rule[]): s
         for (const resource of r.resources ?? []) {
           const names = r.resourceNames?.length ? r.resourceNames : [undefined];
           for (const name of names) {
-            if (!atomCovered(owner, { group, resource, verb, ...(name !== undefined ? { name } : {}) })) out.push(`${verb} ${group ? `${group}/` : ''}${resource}${name ? ` (${name})` : ''}`);
+            if (!atomCovered(owner, { group, resource, verb, ...(name !== undefined ? { name } : {}) }))
+              out.push(`${verb} ${group ? `${group}/` : ''}${resource}${name ? ` (${name})` : ''}`);
           }
         }
       }
@@ -203,9 +220,22 @@ export function checkArgocdAdmission(ctx: Context): Finding[] {
       const spec = (d.obj.spec ?? {}) as AppSpec;
       const path = spec.source?.path ?? '';
       const own = path.startsWith(`${ctx.gitPath}/`);
-      const repoName = (repoOf(spec).replace(/\.git$/, '').split(/[/:]/).pop() ?? '').toLowerCase();
+      const repoName = (
+        repoOf(spec)
+          .replace(/\.git$/, '')
+          .split(/[/:]/)
+          .pop() ?? ''
+      ).toLowerCase();
       const upstream = own ? undefined : UPSTREAM_CRD_SOURCES.find((u) => u.path === path && u.repo === repoName);
-      return { doc: d, name: d.obj.metadata.name, spec, wave: waveOf(d.obj), ...(own ? { folder: path.slice(ctx.gitPath.length + 1) } : {}), ...(upstream ? { upstream } : {}), problems: [] };
+      return {
+        doc: d,
+        name: d.obj.metadata.name,
+        spec,
+        wave: waveOf(d.obj),
+        ...(own ? { folder: path.slice(ctx.gitPath.length + 1) } : {}),
+        ...(upstream ? { upstream } : {}),
+        problems: [],
+      };
     });
   if (apps.length === 0) return out;
   const projects = new Map(ctx.docs.filter((d) => d.obj.kind === 'AppProject').map((d) => [d.obj.metadata.name, (d.obj.spec ?? {}) as ProjectSpec]));
@@ -214,13 +244,15 @@ export function checkArgocdAdmission(ctx: Context): Finding[] {
   // The controller: its StatefulSet names the namespace and ServiceAccount; argocd-cm its inclusions.
   const ctrl = ctx.docs.find((d) => d.obj.metadata.name === 'argocd-application-controller' && (d.obj.kind === 'StatefulSet' || d.obj.kind === 'Deployment'));
   const argoNs = ctrl?.obj.metadata.namespace ?? 'argocd';
-  const sa = ((ctrl?.obj.spec as { template?: { spec?: { serviceAccountName?: string } } } | undefined)?.template?.spec?.serviceAccountName) ?? 'argocd-application-controller';
+  const sa = (ctrl?.obj.spec as { template?: { spec?: { serviceAccountName?: string } } } | undefined)?.template?.spec?.serviceAccountName ?? 'argocd-application-controller';
   const subject = `system:serviceaccount:${argoNs}:${sa}`;
-  const cm = ctx.docs.find((d) => d.obj.kind === 'ConfigMap' && d.obj.metadata.name === 'argocd-cm' && d.obj.metadata.namespace === argoNs)?.obj as (KubeObj & { data?: Record<string, string> }) | undefined;
+  const cm = ctx.docs.find((d) => d.obj.kind === 'ConfigMap' && d.obj.metadata.name === 'argocd-cm' && d.obj.metadata.namespace === argoNs)?.obj as
+    (KubeObj & { data?: Record<string, string> }) | undefined;
   const resList = (key: string) => (parse(cm?.data?.[key] ?? '[]', { version: '1.1' }) ?? []) as { apiGroups?: string[]; kinds?: string[] }[];
   const inclusions = resList('resource.inclusions');
   const exclusions = resList('resource.exclusions');
-  const matchRes = (l: { apiGroups?: string[]; kinds?: string[] }[], gk: { group: string; kind: string }) => l.some((x) => (x.apiGroups ?? []).some((g) => globMatch(g, gk.group)) && (x.kinds ?? []).some((k) => globMatch(k, gk.kind)));
+  const matchRes = (l: { apiGroups?: string[]; kinds?: string[] }[], gk: { group: string; kind: string }) =>
+    l.some((x) => (x.apiGroups ?? []).some((g) => globMatch(g, gk.group)) && (x.kinds ?? []).some((k) => globMatch(k, gk.kind)));
   const watched = (gk: { group: string; kind: string }) => (inclusions.length === 0 || matchRes(inclusions, gk)) && !matchRes(exclusions, gk);
   // The controller's rights count only from bindings Argo CD does not sync itself: a right it holds through a
   // synced binding could not be extended by a sync (that needs the right first, or escalate on the role).
@@ -244,17 +276,22 @@ export function checkArgocdAdmission(ctx: Context): Finding[] {
     if (!srcOk) a.problems.push(`source ${repo} is not in the sourceRepos of project ${a.spec.project}`);
     const dst = a.spec.destination ?? {};
     if (!destinationMatched(project, dst)) {
-      a.problems.push(`destination server '${dst.server ?? ''}' and namespace '${dst.namespace ?? ''}' do not match any destination of project ${a.spec.project} (Argo CD matches the namespace as written; an empty one matches only "*")`);
+      a.problems.push(
+        `destination server '${dst.server ?? ''}' and namespace '${dst.namespace ?? ''}' do not match any destination of project ${a.spec.project} (Argo CD matches the namespace as written; an empty one matches only "*")`,
+      );
     }
     // Each object the app syncs.
     const forbidden: string[] = [];
     for (const o of objectsOf(a)) {
       const gk = { group: groupOf(o.obj), kind: o.obj.kind };
       const namespaced = !CLUSTER_SCOPED.has(o.obj.kind);
-      if (!groupKindPermitted(project, gk, namespaced)) forbidden.push(`${gk.group || 'core'}/${gk.kind} is not in the project's ${namespaced ? 'namespace' : 'cluster'} resource whitelist`);
-      else if (namespaced && !destinationMatched(project, { ...dst, namespace: o.obj.metadata.namespace ?? dst.namespace ?? '' })) forbidden.push(`namespace ${o.obj.metadata.namespace} of ${o.obj.kind} ${o.obj.metadata.name} is not a destination of the project`);
+      if (!groupKindPermitted(project, gk, namespaced))
+        forbidden.push(`${gk.group || 'core'}/${gk.kind} is not in the project's ${namespaced ? 'namespace' : 'cluster'} resource whitelist`);
+      else if (namespaced && !destinationMatched(project, { ...dst, namespace: o.obj.metadata.namespace ?? dst.namespace ?? '' }))
+        forbidden.push(`namespace ${o.obj.metadata.namespace} of ${o.obj.kind} ${o.obj.metadata.name} is not a destination of the project`);
     }
-    if (a.upstream && !groupKindPermitted(project, { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' }, false)) forbidden.push('CustomResourceDefinition is not in the project\'s cluster resource whitelist');
+    if (a.upstream && !groupKindPermitted(project, { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' }, false))
+      forbidden.push("CustomResourceDefinition is not in the project's cluster resource whitelist");
     a.problems.push(...[...new Set(forbidden)]);
 
     // 2. The controller may create/update each object (inclusions, RBAC, escalation rule).
@@ -270,17 +307,35 @@ export function checkArgocdAdmission(ctx: Context): Finding[] {
       const o = k.doc?.obj;
       if (!o) continue;
       if (o.kind === 'Role' || o.kind === 'ClusterRole') {
-        const escalate = owner.some((r) => has(r.apiGroups, 'rbac.authorization.k8s.io') && has(r.resources, resourceOf(o.kind)) && has(r.verbs, 'escalate') && (!r.resourceNames?.length || r.resourceNames.includes(o.metadata.name)));
+        const escalate = owner.some(
+          (r) =>
+            has(r.apiGroups, 'rbac.authorization.k8s.io') &&
+            has(r.resources, resourceOf(o.kind)) &&
+            has(r.verbs, 'escalate') &&
+            (!r.resourceNames?.length || r.resourceNames.includes(o.metadata.name)),
+        );
         const gap = escalate ? [] : uncovered(owner, (o.rules as Rule[]) ?? []);
-        if (gap.length) denied.push(`${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name} grants what ${subject} does not hold (Kubernetes forbids the escalation): ${gap.slice(0, 6).join(', ')}${gap.length > 6 ? ` and ${gap.length - 6} more` : ''}`);
+        if (gap.length)
+          denied.push(
+            `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name} grants what ${subject} does not hold (Kubernetes forbids the escalation): ${gap.slice(0, 6).join(', ')}${gap.length > 6 ? ` and ${gap.length - 6} more` : ''}`,
+          );
       }
       if (o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') {
         const ref = o.roleRef as { kind: string; name: string };
         const refKey = ref.kind === 'Role' ? `Role/${o.metadata.namespace}/${ref.name}` : `ClusterRole//${ref.name}`;
-        const bind = owner.some((r) => has(r.apiGroups, 'rbac.authorization.k8s.io') && has(r.resources, resourceOf(ref.kind)) && has(r.verbs, 'bind') && (!r.resourceNames?.length || r.resourceNames.includes(ref.name)));
+        const bind = owner.some(
+          (r) =>
+            has(r.apiGroups, 'rbac.authorization.k8s.io') &&
+            has(r.resources, resourceOf(ref.kind)) &&
+            has(r.verbs, 'bind') &&
+            (!r.resourceNames?.length || r.resourceNames.includes(ref.name)),
+        );
         const refRules = roles.get(refKey);
         const gap = bind ? [] : refRules ? uncovered(owner, refRules) : [`bind ${ref.kind} ${ref.name} (not in dist, so only bind on its name can admit it)`];
-        if (gap.length) denied.push(`${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name} binds ${ref.kind} ${ref.name} and ${subject} neither holds its rules nor has bind on it: ${gap.slice(0, 6).join(', ')}${gap.length > 6 ? ` and ${gap.length - 6} more` : ''}`);
+        if (gap.length)
+          denied.push(
+            `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name} binds ${ref.kind} ${ref.name} and ${subject} neither holds its rules nor has bind on it: ${gap.slice(0, 6).join(', ')}${gap.length > 6 ? ` and ${gap.length - 6} more` : ''}`,
+          );
       }
     }
     a.problems.push(...[...new Set(denied)]);
@@ -288,16 +343,40 @@ export function checkArgocdAdmission(ctx: Context): Finding[] {
 
   // 3. CRDs before their custom resources.
   const root = apps.find((a) => a.folder !== undefined && ctx.docs.some((d) => dirname(d.file) === a.folder && d.obj.kind === 'Application' && d.obj.metadata.name === a.name));
-  const builtin = new Set(['', 'apps', 'batch', 'policy', 'autoscaling', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'discovery.k8s.io', 'storage.k8s.io', 'scheduling.k8s.io', 'coordination.k8s.io', 'certificates.k8s.io', 'node.k8s.io', 'apiregistration.k8s.io']);
+  const builtin = new Set([
+    '',
+    'apps',
+    'batch',
+    'policy',
+    'autoscaling',
+    'networking.k8s.io',
+    'rbac.authorization.k8s.io',
+    'admissionregistration.k8s.io',
+    'apiextensions.k8s.io',
+    'discovery.k8s.io',
+    'storage.k8s.io',
+    'scheduling.k8s.io',
+    'coordination.k8s.io',
+    'certificates.k8s.io',
+    'node.k8s.io',
+    'apiregistration.k8s.io',
+  ]);
   for (const a of apps) {
     if (a.folder === undefined || a === root) continue; // the root is applied after DAY0 installs Argo CD's CRDs
     const own = objectsOf(a);
     const localCrdGroups = new Set(own.filter((o) => o.obj.kind === 'CustomResourceDefinition').map((o) => String((o.obj.spec as { group?: string }).group)));
     for (const group of [...new Set(own.map((o) => groupOf(o.obj)))].sort()) {
       if (builtin.has(group) || CLUSTER_CRD_GROUPS.has(group) || localCrdGroups.has(group)) continue;
-      const providers = apps.filter((p) => p.upstream?.groups.includes(group) || (p.folder !== undefined && p !== a && ctx.docs.some((d) => dirname(d.file) === p.folder && d.obj.kind === 'CustomResourceDefinition' && (d.obj.spec as { group?: string }).group === group)));
+      const providers = apps.filter(
+        (p) =>
+          p.upstream?.groups.includes(group) ||
+          (p.folder !== undefined &&
+            p !== a &&
+            ctx.docs.some((d) => dirname(d.file) === p.folder && d.obj.kind === 'CustomResourceDefinition' && (d.obj.spec as { group?: string }).group === group)),
+      );
       if (providers.length === 0) a.problems.push(`its ${group} objects have no CRD: no Application installs one and the cluster does not have it`);
-      else if (!providers.some((p) => p.wave < a.wave)) a.problems.push(`its ${group} objects sync in wave ${a.wave}, not after the CRDs (${providers.map((p) => `${p.name} wave ${p.wave}`).join(', ')})`);
+      else if (!providers.some((p) => p.wave < a.wave))
+        a.problems.push(`its ${group} objects sync in wave ${a.wave}, not after the CRDs (${providers.map((p) => `${p.name} wave ${p.wave}`).join(', ')})`);
     }
   }
 
@@ -313,7 +392,8 @@ export function checkArgocdAdmission(ctx: Context): Finding[] {
         continue;
       }
       const peer: Peer = /^\d+\.\d+\.\d+\.\d+$/.test(e.host) ? { kind: 'cidr', cidrs: [`${e.host}/32`] } : { kind: 'fqdn', names: [e.host] };
-      if (!model.allowed({ kind: 'endpoint', ep: repoServer }, peer, e.port)) a.problems.push(`the repo-server may not reach ${e.host}:${e.port} for ${url} under the network policies`);
+      if (!model.allowed({ kind: 'endpoint', ep: repoServer }, peer, e.port))
+        a.problems.push(`the repo-server may not reach ${e.host}:${e.port} for ${url} under the network policies`);
     }
   }
 
@@ -327,7 +407,11 @@ export function checkArgocdAdmission(ctx: Context): Finding[] {
       const v = m ? (pod?.volumes ?? []).find((x) => x.name === m.name) : undefined;
       return (v?.configMap as { name?: string } | undefined)?.name;
     };
-    const cmData = (name: string | undefined) => (ctx.docs.find((d) => d.obj.kind === 'ConfigMap' && d.obj.metadata.name === name && d.obj.metadata.namespace === argoNs)?.obj as { data?: Record<string, string> } | undefined)?.data ?? {};
+    const cmData = (name: string | undefined) =>
+      (
+        ctx.docs.find((d) => d.obj.kind === 'ConfigMap' && d.obj.metadata.name === name && d.obj.metadata.namespace === argoNs)?.obj as
+          { data?: Record<string, string> } | undefined
+      )?.data ?? {};
     const tlsCm = mountedCm('/app/config/tls');
     const sshCm = mountedCm('/app/config/ssh');
     const known = (cmData(sshCm).ssh_known_hosts ?? '').split('\n').flatMap(knownHostNames);
@@ -337,7 +421,8 @@ export function checkArgocdAdmission(ctx: Context): Finding[] {
       if (!e) continue;
       if (e.scheme === 'https' && needsPrivateCa(e.host)) {
         if (!tlsCm) a.problems.push(`the repo-server mounts no config map at /app/config/tls, so it cannot trust ${e.host} (a private name no public CA issues for)`);
-        else if (!/-----BEGIN CERTIFICATE-----/.test(cmData(tlsCm)[e.host] ?? '')) a.problems.push(`${tlsCm} has no CA certificate for ${e.host}: the repo-server rejects its private-CA certificate`);
+        else if (!/-----BEGIN CERTIFICATE-----/.test(cmData(tlsCm)[e.host] ?? ''))
+          a.problems.push(`${tlsCm} has no CA certificate for ${e.host}: the repo-server rejects its private-CA certificate`);
       }
       if (e.scheme === 'ssh') {
         if (!sshCm) a.problems.push(`the repo-server mounts no config map at /app/config/ssh, so ssh to ${e.host} fails host key verification`);
@@ -352,9 +437,22 @@ export function checkArgocdAdmission(ctx: Context): Finding[] {
   const rootWaves = apps.filter((a) => a !== root);
   for (const a of broken.filter((b) => b !== root)) {
     const later = rootWaves.filter((b) => b.wave > a.wave).sort((x, y) => x.wave - y.wave || (x.name < y.name ? -1 : 1));
-    if (later.length) out.push(finding(CHECK, 'error', `Application ${a.name} (wave ${a.wave}) cannot become Healthy, so the root never starts the waves after it: ${later.map((b) => `${b.name} (${b.wave})`).join(', ')}`, a.doc));
+    if (later.length)
+      out.push(
+        finding(
+          CHECK,
+          'error',
+          `Application ${a.name} (wave ${a.wave}) cannot become Healthy, so the root never starts the waves after it: ${later.map((b) => `${b.name} (${b.wave})`).join(', ')}`,
+          a.doc,
+        ),
+      );
   }
-  if (broken.length === 0) out.push({ check: CHECK, severity: 'info', message: `${apps.length} Applications admitted by their projects, synced objects creatable by ${subject}, CRDs before custom resources, every repoURL reachable` });
+  if (broken.length === 0)
+    out.push({
+      check: CHECK,
+      severity: 'info',
+      message: `${apps.length} Applications admitted by their projects, synced objects creatable by ${subject}, CRDs before custom resources, every repoURL reachable`,
+    });
   return out;
 }
 

@@ -29,8 +29,14 @@ function podTotals(containers: Container[], init: Container[], annotations: Reco
   const sum = (f: (c: Container) => number) => containers.reduce((n, c) => n + f(c), 0);
   const max = (f: (c: Container) => number) => init.reduce((n, c) => Math.max(n, f(c)), 0);
   const t: Totals = {
-    reqCpu: Math.max(sum((c) => cpu(c.resources?.requests?.cpu)), max((c) => cpu(c.resources?.requests?.cpu))),
-    reqMem: Math.max(sum((c) => mem(c.resources?.requests?.memory)), max((c) => mem(c.resources?.requests?.memory))),
+    reqCpu: Math.max(
+      sum((c) => cpu(c.resources?.requests?.cpu)),
+      max((c) => cpu(c.resources?.requests?.cpu)),
+    ),
+    reqMem: Math.max(
+      sum((c) => mem(c.resources?.requests?.memory)),
+      max((c) => mem(c.resources?.requests?.memory)),
+    ),
     limCpu: sum((c) => cpu(c.resources?.limits?.cpu)),
     limMem: sum((c) => mem(c.resources?.limits?.memory)),
   };
@@ -59,9 +65,17 @@ export function capacityReport(ctx: Context): CapacityReport {
     const p = podTotals(t.spec.containers, t.spec.initContainers ?? [], t.metadata?.annotations ?? {});
     const ns = d.obj.metadata.namespace ?? 'default';
     const acc = perNamespace.get(ns) ?? { reqCpu: 0, reqMem: 0, limCpu: 0, limMem: 0 };
-    perNamespace.set(ns, { reqCpu: acc.reqCpu + p.reqCpu * copies, reqMem: acc.reqMem + p.reqMem * copies, limCpu: acc.limCpu + p.limCpu * copies, limMem: acc.limMem + p.limMem * copies });
+    perNamespace.set(ns, {
+      reqCpu: acc.reqCpu + p.reqCpu * copies,
+      reqMem: acc.reqMem + p.reqMem * copies,
+      limCpu: acc.limCpu + p.limCpu * copies,
+      limMem: acc.limMem + p.limMem * copies,
+    });
   }
-  const total = [...perNamespace.values()].reduce((a, b) => ({ reqCpu: a.reqCpu + b.reqCpu, reqMem: a.reqMem + b.reqMem, limCpu: a.limCpu + b.limCpu, limMem: a.limMem + b.limMem }), { reqCpu: 0, reqMem: 0, limCpu: 0, limMem: 0 });
+  const total = [...perNamespace.values()].reduce(
+    (a, b) => ({ reqCpu: a.reqCpu + b.reqCpu, reqMem: a.reqMem + b.reqMem, limCpu: a.limCpu + b.limCpu, limMem: a.limMem + b.limMem }),
+    { reqCpu: 0, reqMem: 0, limCpu: 0, limMem: 0 },
+  );
   const capacity = { cpu: ctx.nodes.reduce((n, x) => n + cpu(x.cpu), 0), mem: ctx.nodes.reduce((n, x) => n + mem(x.memory), 0) };
   return { perNamespace, total, capacity };
 }
@@ -75,8 +89,14 @@ export function checkCapacity(ctx: Context, maxShare: number): Finding[] {
   for (const [ns, t] of [...r.perNamespace.entries()].sort()) {
     out.push({ check: 'capacity', severity: 'info', message: `${ns}: requests ${t.reqCpu.toFixed(2)} CPU / ${gi(t.reqMem)}, limits ${t.limCpu.toFixed(2)} CPU / ${gi(t.limMem)}` });
   }
-  out.push({ check: 'capacity', severity: 'info', message: `total: requests ${r.total.reqCpu.toFixed(2)} of ${r.capacity.cpu} CPU (${Math.round(cpuShare * 100)}%), ${gi(r.total.reqMem)} of ${gi(r.capacity.mem)} (${Math.round(memShare * 100)}%)` });
-  if (cpuShare > maxShare) out.push({ check: 'capacity', severity: 'error', message: `CPU requests use ${Math.round(cpuShare * 100)}% of the nodes, above ${Math.round(maxShare * 100)}%` });
-  if (memShare > maxShare) out.push({ check: 'capacity', severity: 'error', message: `memory requests use ${Math.round(memShare * 100)}% of the nodes, above ${Math.round(maxShare * 100)}%` });
+  out.push({
+    check: 'capacity',
+    severity: 'info',
+    message: `total: requests ${r.total.reqCpu.toFixed(2)} of ${r.capacity.cpu} CPU (${Math.round(cpuShare * 100)}%), ${gi(r.total.reqMem)} of ${gi(r.capacity.mem)} (${Math.round(memShare * 100)}%)`,
+  });
+  if (cpuShare > maxShare)
+    out.push({ check: 'capacity', severity: 'error', message: `CPU requests use ${Math.round(cpuShare * 100)}% of the nodes, above ${Math.round(maxShare * 100)}%` });
+  if (memShare > maxShare)
+    out.push({ check: 'capacity', severity: 'error', message: `memory requests use ${Math.round(memShare * 100)}% of the nodes, above ${Math.round(maxShare * 100)}%` });
   return out;
 }

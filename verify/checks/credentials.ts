@@ -16,7 +16,10 @@ import { Context, Finding, finding } from '../types';
 function nodeFiles(ctx: Context): { id: string; text: string }[] {
   if (!existsSync(ctx.dist)) return [];
   const withDocs = new Set(ctx.docs.map((d) => d.file));
-  const walk = (dir: string): string[] => readdirSync(dir).sort().flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));
+  const walk = (dir: string): string[] =>
+    readdirSync(dir)
+      .sort()
+      .flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));
   return walk(ctx.dist)
     .map((p) => relative(ctx.dist, p))
     .filter((rel) => /\.ya?ml$/.test(rel) && !withDocs.has(rel))
@@ -38,14 +41,25 @@ export function checkCredentials(ctx: Context): Finding[] {
   const out: Finding[] = [];
   for (const d of ctx.docs) {
     for (const l of stringLeaves(d.obj)) {
-      if (/^https?:\/\/[^/?#\s]*@/i.test(l.text)) out.push(finding('credentials', 'error', `credential in git: ${l.path.join('.')} is a URL with user info (a token or user:password); give credentials to Argo CD or Vault out of band`, d));
+      if (/^https?:\/\/[^/?#\s]*@/i.test(l.text))
+        out.push(
+          finding(
+            'credentials',
+            'error',
+            `credential in git: ${l.path.join('.')} is a URL with user info (a token or user:password); give credentials to Argo CD or Vault out of band`,
+            d,
+          ),
+        );
     }
     const dex = d.obj.kind === 'ConfigMap' ? (d.obj.data as Record<string, string> | undefined)?.['dex.config'] : undefined;
     if (dex) for (const p of dexConfigProblems(dex)) out.push(finding('credentials', 'error', `dex.config: ${p}`, d));
   }
-  return [...out, ...found.map((f) => {
-    const msg = `credential in git: ${f.message} [${f.rule.replace('@secretlint/secretlint-rule-', '')}]`;
-    if (f.id.startsWith('doc:')) return finding('credentials', 'error', msg, ctx.docs[Number(f.id.slice(4))]);
-    return { check: 'credentials', severity: 'error' as const, message: `${msg}`, file: f.id.slice(5), line: f.line };
-  })];
+  return [
+    ...out,
+    ...found.map((f) => {
+      const msg = `credential in git: ${f.message} [${f.rule.replace('@secretlint/secretlint-rule-', '')}]`;
+      if (f.id.startsWith('doc:')) return finding('credentials', 'error', msg, ctx.docs[Number(f.id.slice(4))]);
+      return { check: 'credentials', severity: 'error' as const, message: `${msg}`, file: f.id.slice(5), line: f.line };
+    }),
+  ];
 }

@@ -151,11 +151,20 @@ export function checkExposure(ctx: Context, declared?: readonly ExposureRoute[])
 
   for (const d of ctx.docs) {
     if (d.obj.kind === 'Ingress') {
-      const rules = ((d.obj.spec as { rules?: { host?: string }[] } | undefined)?.rules ?? []);
+      const rules = (d.obj.spec as { rules?: { host?: string }[] } | undefined)?.rules ?? [];
       for (const r of rules) {
         const entry = r.host ? byHost.get(r.host.split('.')[0]!) : undefined;
-        if (!entry) out.push(finding(CHECK, 'error', `Ingress publishes ${r.host ?? 'every host'} but no app declares it (${EXPOSURE_FILE}): declare what it exposes and to whom on its route (httpsRoute \`exposure\`)`, d));
-        else out.push(finding(CHECK, 'error', `Ingress publishes ${r.host}: the stack routes through IngressRoutes (the exposure check evaluates their rules, not Ingress paths)`, d));
+        if (!entry)
+          out.push(
+            finding(
+              CHECK,
+              'error',
+              `Ingress publishes ${r.host ?? 'every host'} but no app declares it (${EXPOSURE_FILE}): declare what it exposes and to whom on its route (httpsRoute \`exposure\`)`,
+              d,
+            ),
+          );
+        else
+          out.push(finding(CHECK, 'error', `Ingress publishes ${r.host}: the stack routes through IngressRoutes (the exposure check evaluates their rules, not Ingress paths)`, d));
       }
       continue;
     }
@@ -182,7 +191,14 @@ export function checkExposure(ctx: Context, declared?: readonly ExposureRoute[])
       for (const host of hosts) {
         const entry = byHost.get(host.split('.')[0]!);
         if (!entry) {
-          out.push(finding(CHECK, 'error', `${where} publishes ${host}, which no app declares (${EXPOSURE_FILE}): declare what it exposes and to whom on its route (httpsRoute \`exposure\`)`, d));
+          out.push(
+            finding(
+              CHECK,
+              'error',
+              `${where} publishes ${host}, which no app declares (${EXPOSURE_FILE}): declare what it exposes and to whom on its route (httpsRoute \`exposure\`)`,
+              d,
+            ),
+          );
           continue;
         }
         if (entry.audience === 'admin') {
@@ -191,12 +207,32 @@ export function checkExposure(ctx: Context, declared?: readonly ExposureRoute[])
             const list = (mw?.obj.spec as { ipAllowList?: { sourceRange?: string[] } } | undefined)?.ipAllowList?.sourceRange;
             return list ? [list] : [];
           });
-          if (ranges.length === 0) out.push(finding(CHECK, 'error', `${host} is an admin UI (${entry.exposes}) but ${where} has no ipAllowList middleware: the whole LAN reaches it`, d));
-          else if (ranges.some((l) => l.some((c) => WORLD.test(c)))) out.push(finding(CHECK, 'error', `${host} is an admin UI but its ipAllowList allows ${ranges.flat().filter((c) => WORLD.test(c)).join(', ')}: everyone reaches it`, d));
+          if (ranges.length === 0)
+            out.push(finding(CHECK, 'error', `${host} is an admin UI (${entry.exposes}) but ${where} has no ipAllowList middleware: the whole LAN reaches it`, d));
+          else if (ranges.some((l) => l.some((c) => WORLD.test(c))))
+            out.push(
+              finding(
+                CHECK,
+                'error',
+                `${host} is an admin UI but its ipAllowList allows ${ranges
+                  .flat()
+                  .filter((c) => WORLD.test(c))
+                  .join(', ')}: everyone reaches it`,
+                d,
+              ),
+            );
         }
         for (const path of entry.denyPaths ?? []) {
           const v = evalRule(rule, { host, path });
-          if (v !== false) out.push(finding(CHECK, 'error', `${where} ${v === true ? 'forwards' : 'may forward'} ${path} on ${host} to ${(r.services ?? []).map((s) => s.name).join(', ')}: that path is not for this route's audience (${entry.exposes})`, d));
+          if (v !== false)
+            out.push(
+              finding(
+                CHECK,
+                'error',
+                `${where} ${v === true ? 'forwards' : 'may forward'} ${path} on ${host} to ${(r.services ?? []).map((s) => s.name).join(', ')}: that path is not for this route's audience (${entry.exposes})`,
+                d,
+              ),
+            );
         }
       }
     }

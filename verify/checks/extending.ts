@@ -24,7 +24,15 @@ export function checkNamespacesKnown(ctx: Context): Finding[] {
   for (const d of ctx.docs) {
     if (!podSpecOf(d.obj)) continue;
     const ns = d.obj.metadata.namespace ?? 'default';
-    if (!declared.has(ns)) out.push(finding('namespaces', 'error', `pods in namespace ${ns}, which dist does not declare (no Namespace object): it would run without the platform's Pod Security level, default-deny and DNS policy; add the namespace to the site's namespaces`, d));
+    if (!declared.has(ns))
+      out.push(
+        finding(
+          'namespaces',
+          'error',
+          `pods in namespace ${ns}, which dist does not declare (no Namespace object): it would run without the platform's Pod Security level, default-deny and DNS policy; add the namespace to the site's namespaces`,
+          d,
+        ),
+      );
   }
   return out;
 }
@@ -72,7 +80,14 @@ export function checkServicePorts(ctx: Context): Finding[] {
       for (const ep of pods) {
         if (targetOn(p, ep) !== undefined) continue;
         const target = p.targetPort ?? p.port;
-        out.push(finding('services', 'error', `port ${p.name ?? p.port} forwards to ${typeof target === 'number' ? 'container port' : 'the port named'} ${target}/${p.protocol ?? 'TCP'}, which no container of ${ep.namespace}/${ep.name} declares`, d));
+        out.push(
+          finding(
+            'services',
+            'error',
+            `port ${p.name ?? p.port} forwards to ${typeof target === 'number' ? 'container port' : 'the port named'} ${target}/${p.protocol ?? 'TCP'}, which no container of ${ep.namespace}/${ep.name} declares`,
+            d,
+          ),
+        );
       }
     }
   }
@@ -115,7 +130,14 @@ export function checkRouteFlows(ctx: Context): Finding[] {
           if (port === undefined) continue; // the services check reports it
           for (const t of traefik) {
             if (!model.allowed({ kind: 'endpoint', ep: t }, { kind: 'endpoint', ep }, port, p.protocol ?? 'TCP')) {
-              out.push(finding('routes', 'error', `routes to ${key}:${p.port}, but the policies deny ${t.namespace}/${t.name} → ${ep.namespace}/${ep.name}:${port}/${p.protocol ?? 'TCP'}: declare the flow from Traefik to the backend (net.allow in its construct)`, d));
+              out.push(
+                finding(
+                  'routes',
+                  'error',
+                  `routes to ${key}:${p.port}, but the policies deny ${t.namespace}/${t.name} → ${ep.namespace}/${ep.name}:${port}/${p.protocol ?? 'TCP'}: declare the flow from Traefik to the backend (net.allow in its construct)`,
+                  d,
+                ),
+              );
             }
           }
         }

@@ -20,7 +20,16 @@ const CHECK = 'flows';
 const PROBE_ANY_PORT = 1;
 
 /** The kube-dns pods (CoreDNS on k3s): not in dist, selected by the platform's DNS policy in every namespace. */
-export const KUBE_DNS: Endpoint = { namespace: 'kube-system', name: 'kube-dns', labels: { 'k8s-app': 'kube-dns' }, ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }], managed: false };
+export const KUBE_DNS: Endpoint = {
+  namespace: 'kube-system',
+  name: 'kube-dns',
+  labels: { 'k8s-app': 'kube-dns' },
+  ports: [
+    { port: 53, protocol: 'UDP' },
+    { port: 53, protocol: 'TCP' },
+  ],
+  managed: false,
+};
 
 /** A reviewed exception: `from`/`to` as in dist/intent/must-deny.json ("ns/name", "world", "host", "kube-apiserver"), or `cidr:<c>`/`fqdn:<n>`. */
 export interface AllowedFlow {
@@ -104,10 +113,19 @@ function unprovable(policies: readonly Policy[], universe: readonly Endpoint[], 
         for (const sel of rule.endpoints ?? []) {
           const one: Rule = { endpoints: [sel], ports: [] };
           if (!universe.some((ep) => peerMatches(one, { kind: 'endpoint', ep }, p.namespace, nsLabels))) {
-            out.push(finding(CHECK, 'error', `${id(p.doc.obj)} ${dir} rule ${i + 1} selects pods the model does not know (${JSON.stringify(sel.selector)}): a flow to them cannot be shown declared; declare the peer in the flow graph or remove the rule`, p.doc));
+            out.push(
+              finding(
+                CHECK,
+                'error',
+                `${id(p.doc.obj)} ${dir} rule ${i + 1} selects pods the model does not know (${JSON.stringify(sel.selector)}): a flow to them cannot be shown declared; declare the peer in the flow graph or remove the rule`,
+                p.doc,
+              ),
+            );
           }
         }
-        for (const e of rule.entities ?? []) if (!MODELLED_ENTITIES.has(e)) out.push(finding(CHECK, 'error', `${id(p.doc.obj)} ${dir} rule ${i + 1} names the entity ${JSON.stringify(e)}, which the network model does not cover`, p.doc));
+        for (const e of rule.entities ?? [])
+          if (!MODELLED_ENTITIES.has(e))
+            out.push(finding(CHECK, 'error', `${id(p.doc.obj)} ${dir} rule ${i + 1} names the entity ${JSON.stringify(e)}, which the network model does not cover`, p.doc));
       });
     }
   }
@@ -152,7 +170,7 @@ function cidrWithin(inner: string, outer: string): boolean {
   if (Number(ib) < Number(ob)) return false;
   const bits = Number(ob);
   const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return ((ipToInt(ia!) & mask) >>> 0) === ((ipToInt(oa!) & mask) >>> 0);
+  return (ipToInt(ia!) & mask) >>> 0 === (ipToInt(oa!) & mask) >>> 0;
 }
 
 interface Declared {
@@ -195,7 +213,8 @@ export function knownPods(ctx: Context, intent: readonly IntentFlow[]): Endpoint
     for (const p of [f.from, f.to]) {
       if (p.kind !== 'pods') continue;
       const key = `${p.namespace}/${JSON.stringify(p.labels)}`;
-      if (!extra.has(key) && !(p.namespace === KUBE_DNS.namespace && p.labels['k8s-app'] === 'kube-dns')) extra.set(key, { namespace: p.namespace, name: Object.values(p.labels).join('-'), labels: p.labels, ports: [], managed: false });
+      if (!extra.has(key) && !(p.namespace === KUBE_DNS.namespace && p.labels['k8s-app'] === 'kube-dns'))
+        extra.set(key, { namespace: p.namespace, name: Object.values(p.labels).join('-'), labels: p.labels, ports: [], managed: false });
     }
   }
   return [...managed, ...extra.values()];
@@ -220,15 +239,23 @@ export function checkFlowsDeclared(ctx: Context, allowed: readonly AllowedFlow[]
     if (src && dst) declared.push({ src, dst, port: f.port, protocol: f.protocol, why: f.why });
   }
   // Platform: every pod resolves names through kube-dns (charts/platform.ts, one policy per namespace).
-  for (const ep of endpoints) for (const protocol of ['UDP', 'TCP']) declared.push({ src: { kind: 'endpoint', ep }, dst: { kind: 'endpoint', ep: KUBE_DNS }, port: 53, protocol, why: 'platform: DNS' });
+  for (const ep of endpoints)
+    for (const protocol of ['UDP', 'TCP']) declared.push({ src: { kind: 'endpoint', ep }, dst: { kind: 'endpoint', ep: KUBE_DNS }, port: 53, protocol, why: 'platform: DNS' });
   for (const a of allowed) {
-    for (const src of peerOfName(a.from, universe)) for (const dst of peerOfName(a.to, universe)) declared.push({ src, dst, port: a.port, protocol: (a.protocol ?? 'TCP').toUpperCase(), why: `allow-list: ${a.why}` });
+    for (const src of peerOfName(a.from, universe))
+      for (const dst of peerOfName(a.to, universe)) declared.push({ src, dst, port: a.port, protocol: (a.protocol ?? 'TCP').toUpperCase(), why: `allow-list: ${a.why}` });
   }
 
   const out: Finding[] = unprovable(model.policies, universe, nsLabels);
   const reported = new Set<string>();
   for (const g of grantsOf(model.policies, endpoints, universe, nsLabels)) {
-    const ok = declared.some((d) => covers(d.src, g.src) && covers(d.dst, g.dst) && (d.port === g.port || d.port === 'any') && (d.protocol === g.protocol || d.protocol === 'ANY' || (g.protocol === 'ANY' && d.port === 'any')));
+    const ok = declared.some(
+      (d) =>
+        covers(d.src, g.src) &&
+        covers(d.dst, g.dst) &&
+        (d.port === g.port || d.port === 'any') &&
+        (d.protocol === g.protocol || d.protocol === 'ANY' || (g.protocol === 'ANY' && d.port === 'any')),
+    );
     if (ok) continue;
     const protocols = g.protocol === 'ANY' ? ['TCP', 'UDP'] : [g.protocol];
     const effective = protocols.some((pr) => model.allowed(g.src, g.dst, g.port === 'any' ? PROBE_ANY_PORT : g.port, pr));
@@ -237,7 +264,14 @@ export function checkFlowsDeclared(ctx: Context, allowed: readonly AllowedFlow[]
     const key = `${what}|${id(g.doc.obj)}|${g.dir}|${g.rule}`;
     if (reported.has(key)) continue;
     reported.add(key);
-    out.push(finding(CHECK, 'error', `undeclared flow allowed: ${what}, by ${id(g.doc.obj)} ${g.dir} rule ${g.rule}; declare it in the flow graph (constructs) or review it into verify/allowed-flows.yaml`, g.doc));
+    out.push(
+      finding(
+        CHECK,
+        'error',
+        `undeclared flow allowed: ${what}, by ${id(g.doc.obj)} ${g.dir} rule ${g.rule}; declare it in the flow graph (constructs) or review it into verify/allowed-flows.yaml`,
+        g.doc,
+      ),
+    );
   }
   return out;
 }

@@ -27,7 +27,9 @@ export function checkGitops(ctx: Context, against?: { rev: string; repoRoot: str
   for (const d of ctx.docs) byFolder.set(dirname(d.file), [...(byFolder.get(dirname(d.file)) ?? []), d]);
   for (const docs of byFolder.values()) {
     const nsWave = new Map(docs.filter((d) => d.obj.kind === 'Namespace').map((d) => [d.obj.metadata.name, wave(d.obj)]));
-    const crdWave = new Map(docs.filter((d) => d.obj.kind === 'CustomResourceDefinition').map((d) => [String(((d.obj.spec as { names: { kind: string } }).names).kind), wave(d.obj)]));
+    const crdWave = new Map(
+      docs.filter((d) => d.obj.kind === 'CustomResourceDefinition').map((d) => [String((d.obj.spec as { names: { kind: string } }).names.kind), wave(d.obj)]),
+    );
     const saWave = new Map(docs.filter((d) => d.obj.kind === 'ServiceAccount').map((d) => [`${d.obj.metadata.namespace}/${d.obj.metadata.name}`, wave(d.obj)]));
     for (const d of docs) {
       const w = wave(d.obj);
@@ -46,10 +48,21 @@ export function checkGitops(ctx: Context, against?: { rev: string; repoRoot: str
 const IMMUTABLE: Record<string, string[][]> = {
   Deployment: [['spec', 'selector']],
   DaemonSet: [['spec', 'selector']],
-  StatefulSet: [['spec', 'selector'], ['spec', 'volumeClaimTemplates'], ['spec', 'serviceName'], ['spec', 'podManagementPolicy']],
-  Job: [['spec', 'selector'], ['spec', 'template']],
+  StatefulSet: [
+    ['spec', 'selector'],
+    ['spec', 'volumeClaimTemplates'],
+    ['spec', 'serviceName'],
+    ['spec', 'podManagementPolicy'],
+  ],
+  Job: [
+    ['spec', 'selector'],
+    ['spec', 'template'],
+  ],
   Service: [['spec', 'clusterIP']],
-  PersistentVolumeClaim: [['spec', 'storageClassName'], ['spec', 'accessModes']],
+  PersistentVolumeClaim: [
+    ['spec', 'storageClassName'],
+    ['spec', 'accessModes'],
+  ],
 };
 
 function at(o: unknown, path: string[]): unknown {
@@ -59,7 +72,10 @@ function at(o: unknown, path: string[]): unknown {
 function recreatedHook(o: KubeObj): boolean {
   const a = o.metadata.annotations ?? {};
   if (!a['argocd.argoproj.io/hook'] || a['argocd.argoproj.io/hook'] === 'Skip') return false;
-  return (a['argocd.argoproj.io/hook-delete-policy'] ?? '').split(',').map((p) => p.trim()).includes('BeforeHookCreation');
+  return (a['argocd.argoproj.io/hook-delete-policy'] ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .includes('BeforeHookCreation');
 }
 
 export function immutableChanges(ctx: Context, rev: string, repoRoot: string): Finding[] {
@@ -87,9 +103,11 @@ export function immutableChanges(ctx: Context, rev: string, repoRoot: string): F
     for (const path of IMMUTABLE[d.obj.kind] ?? []) {
       const a = JSON.stringify(at(old, path));
       const b = JSON.stringify(at(d.obj, path));
-      if (a !== b) out.push(finding('gitops', 'error', `immutable field ${path.join('.')} changed since ${rev}: Argo CD cannot apply this without deleting the object (${a} → ${b})`, d));
+      if (a !== b)
+        out.push(finding('gitops', 'error', `immutable field ${path.join('.')} changed since ${rev}: Argo CD cannot apply this without deleting the object (${a} → ${b})`, d));
     }
-    if (d.obj.kind === 'Service' && (at(old, ['spec', 'type']) === 'ExternalName') !== (at(d.obj, ['spec', 'type']) === 'ExternalName')) out.push(finding('gitops', 'error', `Service type changed to/from ExternalName since ${rev}`, d));
+    if (d.obj.kind === 'Service' && (at(old, ['spec', 'type']) === 'ExternalName') !== (at(d.obj, ['spec', 'type']) === 'ExternalName'))
+      out.push(finding('gitops', 'error', `Service type changed to/from ExternalName since ${rev}`, d));
   }
   return out;
 }

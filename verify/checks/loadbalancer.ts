@@ -38,11 +38,18 @@ function sourcesFor(provider: LbProvider, svc: Doc, nodes: number): { peer: Peer
   const { name, namespace = 'default' } = svc.obj.metadata;
   const etp = (svc.obj.spec as ServiceSpec).externalTrafficPolicy ?? 'Cluster';
   if (provider === 'servicelb') {
-    const ep: Endpoint = { namespace: SVCLB_NAMESPACE, name: `svclb-${name}`, labels: { app: `svclb-${name}-00000000`, [SVCNAME]: name, [SVCNAMESPACE]: namespace }, ports: [], managed: false };
+    const ep: Endpoint = {
+      namespace: SVCLB_NAMESPACE,
+      name: `svclb-${name}`,
+      labels: { app: `svclb-${name}-00000000`, [SVCNAME]: name, [SVCNAMESPACE]: namespace },
+      ports: [],
+      managed: false,
+    };
     return [{ peer: { kind: 'endpoint', ep }, what: `ServiceLB (svclb pods in ${SVCLB_NAMESPACE}, which masquerade)` }];
   }
   const out: { peer: Peer; what: string }[] = [{ peer: { kind: 'entity', entity: 'world' }, what: 'LAN clients via Cilium LB-IPAM (world)' }];
-  if (etp === 'Cluster' && nodes > 1) out.push({ peer: { kind: 'entity', entity: 'remote-node' }, what: 'the announcing node forwarding with SNAT (remote-node, externalTrafficPolicy Cluster)' });
+  if (etp === 'Cluster' && nodes > 1)
+    out.push({ peer: { kind: 'entity', entity: 'remote-node' }, what: 'the announcing node forwarding with SNAT (remote-node, externalTrafficPolicy Cluster)' });
   return out;
 }
 
@@ -73,11 +80,20 @@ export function checkLoadBalancers(ctx: Context): Finding[] {
           const target = p.targetPort ?? p.port;
           const podPort = typeof target === 'number' ? target : be.ports.find((x) => x.name === target)?.port;
           if (podPort === undefined) {
-            out.push(finding(CHECK, 'error', `LoadBalancer ${ns}/${svc.obj.metadata.name} port ${p.port}: targetPort "${target}" is not a port of ${be.namespace}/${be.name}`, svc));
+            out.push(
+              finding(CHECK, 'error', `LoadBalancer ${ns}/${svc.obj.metadata.name} port ${p.port}: targetPort "${target}" is not a port of ${be.namespace}/${be.name}`, svc),
+            );
             continue;
           }
           if (!model.allowed(src.peer, { kind: 'endpoint', ep: be }, podPort, p.protocol ?? 'TCP')) {
-            out.push(finding(CHECK, 'error', `LoadBalancer ${ns}/${svc.obj.metadata.name} port ${p.port}: traffic from ${src.what} to ${be.namespace}/${be.name}:${podPort} is denied by its policies, so LAN clients cannot connect`, svc));
+            out.push(
+              finding(
+                CHECK,
+                'error',
+                `LoadBalancer ${ns}/${svc.obj.metadata.name} port ${p.port}: traffic from ${src.what} to ${be.namespace}/${be.name}:${podPort} is denied by its policies, so LAN clients cannot connect`,
+                svc,
+              ),
+            );
           }
         }
       }
@@ -86,7 +102,14 @@ export function checkLoadBalancers(ctx: Context): Finding[] {
       for (const be of backends) {
         const replicas = replicasOf(be.doc, nodes);
         if (replicas < nodes) {
-          out.push(finding(CHECK, 'error', `LoadBalancer ${ns}/${svc.obj.metadata.name} has externalTrafficPolicy Local but ${be.doc ? id(be.doc.obj) : be.name} runs ${replicas} pod(s) on ${nodes} nodes: the node holding the Cilium L2 address may have none and drops the traffic (use Cluster, or a DaemonSet)`, svc));
+          out.push(
+            finding(
+              CHECK,
+              'error',
+              `LoadBalancer ${ns}/${svc.obj.metadata.name} has externalTrafficPolicy Local but ${be.doc ? id(be.doc.obj) : be.name} runs ${replicas} pod(s) on ${nodes} nodes: the node holding the Cilium L2 address may have none and drops the traffic (use Cluster, or a DaemonSet)`,
+              svc,
+            ),
+          );
         }
       }
     }
@@ -96,7 +119,14 @@ export function checkLoadBalancers(ctx: Context): Finding[] {
     for (const mw of ctx.docs.filter((d) => d.obj.kind === 'Middleware')) {
       const ranges = (mw.obj.spec as { ipAllowList?: { sourceRange?: string[] } }).ipAllowList?.sourceRange;
       if (ranges && ranges.some((r) => !r.startsWith('127.'))) {
-        out.push(finding(CHECK, 'error', `Middleware ${mw.obj.metadata.namespace}/${mw.obj.metadata.name} allow-lists ${ranges.join(', ')}, but behind ServiceLB Traefik only sees svclb pod addresses (klipper-lb masquerades): the list rejects every client or, if it covers the pod network, admits all of them`, mw));
+        out.push(
+          finding(
+            CHECK,
+            'error',
+            `Middleware ${mw.obj.metadata.namespace}/${mw.obj.metadata.name} allow-lists ${ranges.join(', ')}, but behind ServiceLB Traefik only sees svclb pod addresses (klipper-lb masquerades): the list rejects every client or, if it covers the pod network, admits all of them`,
+            mw,
+          ),
+        );
       }
     }
   }

@@ -55,11 +55,14 @@ export function analyseNetwork(ctx: Context, mustDeny: readonly MustDeny[]): Net
   // (a) default deny everywhere there are pods
   const namespaces = [...new Set(endpoints.map((e) => e.namespace))].sort();
   for (const ns of namespaces) {
-    const full = model.policies.filter((p) => p.namespace === ns && p.defaultDeny.ingress && p.defaultDeny.egress && endpoints.filter((e) => e.namespace === ns).every((e) => p.selects(e)));
+    const full = model.policies.filter(
+      (p) => p.namespace === ns && p.defaultDeny.ingress && p.defaultDeny.egress && endpoints.filter((e) => e.namespace === ns).every((e) => p.selects(e)),
+    );
     if (full.length === 0) findings.push({ check: CHECK, severity: 'error', message: `namespace ${ns} has pods but no policy that denies ingress and egress for all of them` });
   }
   for (const ep of endpoints) {
-    for (const dir of ['ingress', 'egress'] as const) if (!model.enforced(ep, dir)) findings.push(finding(CHECK, 'error', `pod ${ep.namespace}/${ep.name} is not default-deny for ${dir}`, ep.doc));
+    for (const dir of ['ingress', 'egress'] as const)
+      if (!model.enforced(ep, dir)) findings.push(finding(CHECK, 'error', `pod ${ep.namespace}/${ep.name} is not default-deny for ${dir}`, ep.doc));
   }
 
   // (c) declared intent
@@ -74,11 +77,20 @@ export function analyseNetwork(ctx: Context, mustDeny: readonly MustDeny[]): Net
     const src = resolve(f.from);
     const dst = resolve(f.to);
     if (!src || !dst) {
-      findings.push({ check: CHECK, severity: 'error', message: `declared flow names a peer verify cannot resolve (a workload not in dist, or the cluster entity, which the model does not expand): ${JSON.stringify(f.from)} → ${JSON.stringify(f.to)}` });
+      findings.push({
+        check: CHECK,
+        severity: 'error',
+        message: `declared flow names a peer verify cannot resolve (a workload not in dist, or the cluster entity, which the model does not expand): ${JSON.stringify(f.from)} → ${JSON.stringify(f.to)}`,
+      });
       continue;
     }
     for (const p of [src, dst]) if (p.kind !== 'endpoint' || !p.ep.managed) externals.set(peerName(p), p);
-    if (!model.allowed(src, dst, f.port, f.protocol)) findings.push({ check: CHECK, severity: 'error', message: `declared flow is denied by the policies: ${peerName(src)} → ${peerName(dst)}:${f.port}/${f.protocol} (${f.why})` });
+    if (!model.allowed(src, dst, f.port, f.protocol))
+      findings.push({
+        check: CHECK,
+        severity: 'error',
+        message: `declared flow is denied by the policies: ${peerName(src)} → ${peerName(dst)}:${f.port}/${f.protocol} (${f.why})`,
+      });
   }
   const byName = (s: string): Peer[] => {
     if (s === 'world') return [{ kind: 'entity', entity: 'world' }];
@@ -91,7 +103,8 @@ export function analyseNetwork(ctx: Context, mustDeny: readonly MustDeny[]): Net
     if (m.from === '*' && !m.exceptNamespace) srcs.push({ kind: 'entity', entity: 'world' });
     for (const src of srcs) {
       for (const dst of byName(m.to)) {
-        if (model.allowed(src, dst, m.port, m.protocol ?? 'TCP')) findings.push({ check: CHECK, severity: 'error', message: `must-deny flow is allowed: ${peerName(src)} → ${peerName(dst)}:${m.port} (${m.why})` });
+        if (model.allowed(src, dst, m.port, m.protocol ?? 'TCP'))
+          findings.push({ check: CHECK, severity: 'error', message: `must-deny flow is allowed: ${peerName(src)} → ${peerName(dst)}:${m.port} (${m.why})` });
       }
     }
   }
@@ -157,7 +170,11 @@ export function renderFlowsDoc(report: NetworkReport): string {
     '',
     '```mermaid',
     'flowchart LR',
-    ...[...byNs.entries()].flatMap(([ns, members]) => [`  subgraph ${nodeId(`ns_${ns}`)}["${ns}"]`, ...members.map((m) => `    ${nodeId(m)}["${m.includes('/') ? m.split('/')[1] : m}"]`), '  end']),
+    ...[...byNs.entries()].flatMap(([ns, members]) => [
+      `  subgraph ${nodeId(`ns_${ns}`)}["${ns}"]`,
+      ...members.map((m) => `    ${nodeId(m)}["${m.includes('/') ? m.split('/')[1] : m}"]`),
+      '  end',
+    ]),
     ...[...grouped.values()].map((g) => `  ${nodeId(g.from)} -->|${g.ports.join(', ')}| ${nodeId(g.to)}`),
     '```',
     '',

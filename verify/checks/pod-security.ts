@@ -6,8 +6,29 @@ import { podSpecOf, Container, PodSpec } from '../load';
 import { Context, Finding, finding } from '../types';
 
 type Level = 'privileged' | 'baseline' | 'restricted';
-const BASELINE_CAPS = new Set(['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT']);
-const SAFE_SYSCTLS = new Set(['kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.ip_unprivileged_port_start', 'net.ipv4.tcp_syncookies', 'net.ipv4.ping_group_range', 'net.ipv4.ip_local_reserved_ports']);
+const BASELINE_CAPS = new Set([
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
+]);
+const SAFE_SYSCTLS = new Set([
+  'kernel.shm_rmid_forced',
+  'net.ipv4.ip_local_port_range',
+  'net.ipv4.ip_unprivileged_port_start',
+  'net.ipv4.tcp_syncookies',
+  'net.ipv4.ping_group_range',
+  'net.ipv4.ip_local_reserved_ports',
+]);
 const RESTRICTED_VOLUMES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
 
 /** Violations of `level` (empty when the pod passes). */
@@ -54,7 +75,8 @@ export function podSecurityViolations(spec: PodSpec, annotations: Record<string,
 
 export function checkPodSecurity(ctx: Context): Finding[] {
   const levels = new Map<string, Level>();
-  for (const d of ctx.docs) if (d.obj.kind === 'Namespace') levels.set(d.obj.metadata.name, (d.obj.metadata.labels?.['pod-security.kubernetes.io/enforce'] as Level | undefined) ?? 'restricted');
+  for (const d of ctx.docs)
+    if (d.obj.kind === 'Namespace') levels.set(d.obj.metadata.name, (d.obj.metadata.labels?.['pod-security.kubernetes.io/enforce'] as Level | undefined) ?? 'restricted');
   const out: Finding[] = [];
   for (const d of ctx.docs) {
     const t = podSpecOf(d.obj);

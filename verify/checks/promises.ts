@@ -17,7 +17,6 @@ import { Container, podSpecOf } from '../load';
 import { Context, Finding, finding } from '../types';
 import { cpu, mem } from './capacity';
 
-
 const REASON = 'domus.dev/pod-security-reason';
 
 export function checkImagesPinned(ctx: Context): Finding[] {
@@ -29,7 +28,8 @@ export function checkImagesPinned(ctx: Context): Finding[] {
       const image = c.image ?? '';
       const digest = /@sha256:[0-9a-f]{64}$/.test(image);
       const tag = /:([A-Za-z0-9_][A-Za-z0-9_.+-]{0,127})$/.exec(image.replace(/^[^/]*:\d+\//, ''))?.[1];
-      if (!digest && (!tag || tag === 'latest')) out.push(finding('images', 'error', `${c.name}: image ${JSON.stringify(image)} is not pinned (a tag other than latest, or a digest)`, d));
+      if (!digest && (!tag || tag === 'latest'))
+        out.push(finding('images', 'error', `${c.name}: image ${JSON.stringify(image)} is not pinned (a tag other than latest, or a digest)`, d));
     }
   }
   return out;
@@ -43,7 +43,10 @@ export function checkRequestsWithinLimits(ctx: Context): Finding[] {
     const containers: Container[] = [...t.spec.containers, ...(t.spec.initContainers ?? [])];
     for (const c of containers) {
       const r = c.resources ?? {};
-      for (const [res, parse] of [['cpu', cpu], ['memory', mem]] as const) {
+      for (const [res, parse] of [
+        ['cpu', cpu],
+        ['memory', mem],
+      ] as const) {
         const req = r.requests?.[res];
         const lim = r.limits?.[res];
         if (req === undefined || lim === undefined) out.push(finding('resources', 'error', `${c.name}: no ${res} ${req === undefined ? 'request' : 'limit'}`, d));
@@ -62,9 +65,19 @@ export function checkPodSecurityLevels(ctx: Context): Finding[] {
     const level = l['pod-security.kubernetes.io/enforce'];
     const version = l['pod-security.kubernetes.io/enforce-version'];
     if (level === undefined) out.push(finding('pod-security', 'error', 'no pod-security.kubernetes.io/enforce label: the namespace level is whatever the cluster default is', d));
-    else if (level === 'privileged') out.push(finding('pod-security', 'error', 'enforces privileged: no namespace of the stack may (Cilium runs in kube-system, exempt at the node)', d));
-    else if (level !== 'restricted' && !d.obj.metadata.annotations?.[REASON]) out.push(finding('pod-security', 'error', `enforces ${level} without a written reason (annotation ${REASON})`, d));
-    if (!version || version === 'latest') out.push(finding('pod-security', 'error', `enforce-version ${version === undefined ? 'missing' : '"latest"'}: pin it (v${VERSIONS.kubernetes}), or a cluster upgrade changes the rules silently`, d));
+    else if (level === 'privileged')
+      out.push(finding('pod-security', 'error', 'enforces privileged: no namespace of the stack may (Cilium runs in kube-system, exempt at the node)', d));
+    else if (level !== 'restricted' && !d.obj.metadata.annotations?.[REASON])
+      out.push(finding('pod-security', 'error', `enforces ${level} without a written reason (annotation ${REASON})`, d));
+    if (!version || version === 'latest')
+      out.push(
+        finding(
+          'pod-security',
+          'error',
+          `enforce-version ${version === undefined ? 'missing' : '"latest"'}: pin it (v${VERSIONS.kubernetes}), or a cluster upgrade changes the rules silently`,
+          d,
+        ),
+      );
   }
   return out;
 }
@@ -80,12 +93,16 @@ export function checkGitopsSources(ctx: Context): Finding[] {
       if (spec.sources) out.push(finding('gitops', 'error', 'uses spec.sources: the stack syncs one source per Application, from this repository', d));
       const repo = spec.source?.repoURL ?? '';
       const rev = spec.source?.targetRevision ?? 'HEAD';
-      if (!allowed.has(repo)) out.push(finding('gitops', 'error', `syncs from ${JSON.stringify(repo)}: not this repository${ctx.git ? ` (${ctx.git.repoURL})` : ''} nor a pinned upstream CRD source`, d));
+      if (!allowed.has(repo))
+        out.push(
+          finding('gitops', 'error', `syncs from ${JSON.stringify(repo)}: not this repository${ctx.git ? ` (${ctx.git.repoURL})` : ''} nor a pinned upstream CRD source`, d),
+        );
       else if (allowed.get(repo) !== rev) out.push(finding('gitops', 'error', `syncs ${repo} at ${JSON.stringify(rev)}, not at ${JSON.stringify(allowed.get(repo))}`, d));
     }
     if (d.obj.kind === 'AppProject') {
-      const repos = ((d.obj.spec as { sourceRepos?: string[] }).sourceRepos ?? []);
-      for (const r of repos) if (!allowed.has(r)) out.push(finding('gitops', 'error', `AppProject allows source ${JSON.stringify(r)}: only this repository and the pinned upstream CRD sources`, d));
+      const repos = (d.obj.spec as { sourceRepos?: string[] }).sourceRepos ?? [];
+      for (const r of repos)
+        if (!allowed.has(r)) out.push(finding('gitops', 'error', `AppProject allows source ${JSON.stringify(r)}: only this repository and the pinned upstream CRD sources`, d));
     }
   }
   return out;
@@ -97,7 +114,8 @@ export function checkDataProtected(ctx: Context): Finding[] {
   for (const d of ctx.docs) {
     if (!['Namespace', 'PersistentVolumeClaim', 'CustomResourceDefinition'].includes(d.obj.kind)) continue;
     const opts = (d.obj.metadata.annotations?.['argocd.argoproj.io/sync-options'] ?? '').split(',').map((o) => o.trim());
-    for (const o of ['Prune=false', 'Delete=false']) if (!opts.includes(o)) out.push(finding('gitops', 'error', `no ${o} in argocd.argoproj.io/sync-options: Argo CD could delete it and its data`, d));
+    for (const o of ['Prune=false', 'Delete=false'])
+      if (!opts.includes(o)) out.push(finding('gitops', 'error', `no ${o} in argocd.argoproj.io/sync-options: Argo CD could delete it and its data`, d));
   }
   return out;
 }
@@ -108,19 +126,30 @@ export function checkTokensHaveRbac(ctx: Context): Finding[] {
   const bound = new Set<string>();
   for (const d of ctx.docs) {
     if (d.obj.kind !== 'RoleBinding' && d.obj.kind !== 'ClusterRoleBinding') continue;
-    for (const s of ((d.obj as { subjects?: { kind: string; name: string; namespace?: string }[] }).subjects ?? [])) if (s.kind === 'ServiceAccount') bound.add(`${s.namespace ?? d.obj.metadata.namespace}/${s.name}`);
+    for (const s of (d.obj as { subjects?: { kind: string; name: string; namespace?: string }[] }).subjects ?? [])
+      if (s.kind === 'ServiceAccount') bound.add(`${s.namespace ?? d.obj.metadata.namespace}/${s.name}`);
   }
-  const accounts = new Map(ctx.docs.filter((d) => d.obj.kind === 'ServiceAccount').map((d) => [`${d.obj.metadata.namespace}/${d.obj.metadata.name}`, d.obj as { automountServiceAccountToken?: boolean }]));
+  const accounts = new Map(
+    ctx.docs.filter((d) => d.obj.kind === 'ServiceAccount').map((d) => [`${d.obj.metadata.namespace}/${d.obj.metadata.name}`, d.obj as { automountServiceAccountToken?: boolean }]),
+  );
   for (const d of ctx.docs) {
     const t = podSpecOf(d.obj);
     if (!t) continue;
     const sa = `${d.obj.metadata.namespace}/${t.spec.serviceAccountName ?? 'default'}`;
     const automount = t.spec.automountServiceAccountToken ?? accounts.get(sa)?.automountServiceAccountToken ?? true;
-    if (automount && !bound.has(sa)) out.push(finding('rbac', 'error', `mounts an API token for ${sa}, which no RoleBinding or ClusterRoleBinding grants anything: set automountServiceAccountToken: false`, d));
+    if (automount && !bound.has(sa))
+      out.push(finding('rbac', 'error', `mounts an API token for ${sa}, which no RoleBinding or ClusterRoleBinding grants anything: set automountServiceAccountToken: false`, d));
   }
   return out;
 }
 
 export function checkPromises(ctx: Context): Finding[] {
-  return [...checkImagesPinned(ctx), ...checkRequestsWithinLimits(ctx), ...checkPodSecurityLevels(ctx), ...checkGitopsSources(ctx), ...checkDataProtected(ctx), ...checkTokensHaveRbac(ctx)];
+  return [
+    ...checkImagesPinned(ctx),
+    ...checkRequestsWithinLimits(ctx),
+    ...checkPodSecurityLevels(ctx),
+    ...checkGitopsSources(ctx),
+    ...checkDataProtected(ctx),
+    ...checkTokensHaveRbac(ctx),
+  ];
 }

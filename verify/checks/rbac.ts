@@ -31,7 +31,8 @@ export interface Grant {
   via: string;
 }
 
-const subjectName = (s: { kind: string; name: string; namespace?: string }) => (s.kind === 'ServiceAccount' ? `system:serviceaccount:${s.namespace}:${s.name}` : `${s.kind.toLowerCase()}:${s.name}`);
+const subjectName = (s: { kind: string; name: string; namespace?: string }) =>
+  s.kind === 'ServiceAccount' ? `system:serviceaccount:${s.namespace}:${s.name}` : `${s.kind.toLowerCase()}:${s.name}`;
 
 export function grants(docs: readonly Doc[]): Grant[] {
   const roles = new Map<string, { rules: Rule[]; doc: Doc }>();
@@ -54,8 +55,22 @@ export function grants(docs: readonly Doc[]): Grant[] {
   const out: Grant[] = [];
   for (const b of bindings) {
     const role = roles.get(b.roleKind === 'Role' ? `Role/${b.namespace}/${b.roleName}` : `ClusterRole//${b.roleName}`);
-    const rules: Rule[] = role?.rules ?? (b.roleName === 'cluster-admin' ? [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }] : []);
-    for (const s of b.subjects) for (const rule of rules) out.push({ subject: s, scope: b.namespace ? `namespace:${b.namespace}` : 'cluster', rule, via: `${b.doc.obj.kind} ${b.doc.obj.metadata.name} → ${b.roleKind} ${b.roleName}` });
+    const rules: Rule[] =
+      role?.rules ??
+      (b.roleName === 'cluster-admin'
+        ? [
+            { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+            { nonResourceURLs: ['*'], verbs: ['*'] },
+          ]
+        : []);
+    for (const s of b.subjects)
+      for (const rule of rules)
+        out.push({
+          subject: s,
+          scope: b.namespace ? `namespace:${b.namespace}` : 'cluster',
+          rule,
+          via: `${b.doc.obj.kind} ${b.doc.obj.metadata.name} → ${b.roleKind} ${b.roleName}`,
+        });
   }
   return out;
 }
@@ -68,7 +83,8 @@ export function canI(all: readonly Grant[], subject: string, verb: string, resou
   return all.find((g) => {
     if (g.subject !== subject) return false;
     if (g.scope !== 'cluster' && g.scope !== `namespace:${namespace}`) return false;
-    if (resource.startsWith('/')) return (g.rule.nonResourceURLs ?? []).some((u) => u === resource || u === '*' || (u.endsWith('*') && resource.startsWith(u.slice(0, -1)))) && has(g.rule.verbs, verb);
+    if (resource.startsWith('/'))
+      return (g.rule.nonResourceURLs ?? []).some((u) => u === resource || u === '*' || (u.endsWith('*') && resource.startsWith(u.slice(0, -1)))) && has(g.rule.verbs, verb);
     if (!g.rule.resources) return false;
     const groupOk = has(g.rule.apiGroups, group) || (group === '' && has(g.rule.apiGroups, ''));
     return groupOk && has(g.rule.resources, res!) && has(g.rule.verbs, verb) && (!g.rule.resourceNames?.length || (name !== undefined && g.rule.resourceNames.includes(name)));
@@ -110,20 +126,28 @@ export function checkRbac(ctx: Context, allowFile = join(projectRoot(), 'verify'
   for (const d of ctx.docs) {
     if (d.obj.kind !== 'Role' && d.obj.kind !== 'ClusterRole') continue;
     for (const r of (d.obj.rules as Rule[]) ?? []) {
-      for (const [field, list] of [['verbs', r.verbs], ['resources', r.resources], ['apiGroups', r.apiGroups], ['nonResourceURLs', r.nonResourceURLs]] as const) {
+      for (const [field, list] of [
+        ['verbs', r.verbs],
+        ['resources', r.resources],
+        ['apiGroups', r.apiGroups],
+        ['nonResourceURLs', r.nonResourceURLs],
+      ] as const) {
         if ((list ?? []).includes('*')) out.push(finding('rbac', 'error', `wildcard in ${field}`, d));
       }
     }
   }
   for (const d of ctx.docs) {
-    if ((d.obj.kind === 'RoleBinding' || d.obj.kind === 'ClusterRoleBinding') && (d.obj.roleRef as { name: string }).name === 'cluster-admin') out.push(finding('rbac', 'error', 'binding to cluster-admin', d));
+    if ((d.obj.kind === 'RoleBinding' || d.obj.kind === 'ClusterRoleBinding') && (d.obj.roleRef as { name: string }).name === 'cluster-admin')
+      out.push(finding('rbac', 'error', 'binding to cluster-admin', d));
   }
   for (const g of grants(ctx.docs)) {
-    const readsSecrets = (has(g.rule.apiGroups, '') && has(g.rule.resources, 'secrets') && ['get', 'list', 'watch'].some((v) => has(g.rule.verbs, v)));
+    const readsSecrets = has(g.rule.apiGroups, '') && has(g.rule.resources, 'secrets') && ['get', 'list', 'watch'].some((v) => has(g.rule.verbs, v));
     if (!readsSecrets) continue;
     const sa = g.subject.replace(/^system:serviceaccount:/, '').replace(':', '/');
-    const watched = (a: Allow) => a.scope === 'traefik-watched' && g.scope.startsWith('namespace:') && traefikWatchedNamespaces(ctx.docs, a.subject).has(g.scope.slice('namespace:'.length));
-    if (!allow.some((a) => a.subject === sa && (a.scope === g.scope || a.scope === '*' || watched(a)))) out.push({ check: 'rbac', severity: 'error', message: `${g.subject} reads secrets (${g.scope}, ${g.via}) and is not on verify/rbac-allowlist.yaml` });
+    const watched = (a: Allow) =>
+      a.scope === 'traefik-watched' && g.scope.startsWith('namespace:') && traefikWatchedNamespaces(ctx.docs, a.subject).has(g.scope.slice('namespace:'.length));
+    if (!allow.some((a) => a.subject === sa && (a.scope === g.scope || a.scope === '*' || watched(a))))
+      out.push({ check: 'rbac', severity: 'error', message: `${g.subject} reads secrets (${g.scope}, ${g.via}) and is not on verify/rbac-allowlist.yaml` });
   }
   return out;
 }
@@ -132,20 +156,18 @@ export function renderRbacDoc(docs: readonly Doc[]): string {
   const all = grants(docs);
   const bySubject = new Map<string, Grant[]>();
   for (const g of all) bySubject.set(g.subject, [...(bySubject.get(g.subject) ?? []), g]);
-  const fmt = (r: Rule) => (r.nonResourceURLs ? `${r.verbs.join(',')} ${r.nonResourceURLs.join(',')}` : `${r.verbs.join(',')} ${(r.resources ?? []).map((x) => `${(r.apiGroups ?? [''])[0] ? `${(r.apiGroups ?? [])[0]}/` : ''}${x}`).join(', ')}${r.resourceNames ? ` (only ${r.resourceNames.join(',')})` : ''}`);
+  const fmt = (r: Rule) =>
+    r.nonResourceURLs
+      ? `${r.verbs.join(',')} ${r.nonResourceURLs.join(',')}`
+      : `${r.verbs.join(',')} ${(r.resources ?? []).map((x) => `${(r.apiGroups ?? [''])[0] ? `${(r.apiGroups ?? [])[0]}/` : ''}${x}`).join(', ')}${r.resourceNames ? ` (only ${r.resourceNames.join(',')})` : ''}`;
   return [
     '# RBAC inventory',
     '',
     'Generated by `npm run verify` from the Roles, ClusterRoles and bindings in `dist/`. Ask a question with',
     '`npm run verify -- --can-i system:serviceaccount:<ns>:<sa> <verb> <resource>[.<group>] [-n <ns>]`.',
     '',
-    ...[...bySubject.keys()].sort().flatMap((s) => [
-      `## ${s}`,
-      '',
-      '| scope | may | via |',
-      '|---|---|---|',
-      ...bySubject.get(s)!.map((g) => `| ${g.scope} | ${fmt(g.rule)} | ${g.via} |`),
-      '',
-    ]),
+    ...[...bySubject.keys()]
+      .sort()
+      .flatMap((s) => [`## ${s}`, '', '| scope | may | via |', '|---|---|---|', ...bySubject.get(s)!.map((g) => `| ${g.scope} | ${fmt(g.rule)} | ${g.via} |`), '']),
   ].join('\n');
 }

@@ -157,7 +157,12 @@ function checkDoc(doc: Doc, k: K8sSchema, c: Record<string, { scope: string; sch
   } else if (crd) {
     const { apiVersion: _a, kind: _k, metadata, ...rest } = o;
     if (!metadata?.name) problems.push('metadata.name: required');
-    validateOpenApi({ ...crd.schema, properties: { ...crd.schema.properties, metadata: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }, { ...rest, metadata }, o.kind, problems);
+    validateOpenApi(
+      { ...crd.schema, properties: { ...crd.schema.properties, metadata: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } },
+      { ...rest, metadata },
+      o.kind,
+      problems,
+    );
   } else if (NO_LOCAL_SCHEMA.has(gvk)) {
     return [finding(CHECK, 'warning', `${gvk} is installed by Cilium's own chart; no schema is kept here, so it is not validated`, doc)];
   } else {

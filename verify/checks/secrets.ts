@@ -22,7 +22,8 @@ export function checkSecrets(ctx: Context): Finding[] {
     if (!t) continue;
     for (const c of [...t.spec.containers, ...(t.spec.initContainers ?? [])]) {
       for (const e of c.env ?? []) {
-        if (e.value !== undefined && CREDENTIAL.test(e.name) && !REFERENCE.test(e.name) && !e.value.startsWith('/')) out.push(finding('secrets', 'error', `${c.name}: env ${e.name} holds a literal that looks like a credential`, d));
+        if (e.value !== undefined && CREDENTIAL.test(e.name) && !REFERENCE.test(e.name) && !e.value.startsWith('/'))
+          out.push(finding('secrets', 'error', `${c.name}: env ${e.name} holds a literal that looks like a credential`, d));
       }
     }
     const a = t.metadata?.annotations ?? {};
@@ -37,7 +38,8 @@ export function checkSecrets(ctx: Context): Finding[] {
     const tokenVolume = projected && (t.spec.volumes ?? []).some((v) => v.name === projected && 'projected' in v);
     const automount = t.spec.automountServiceAccountToken ?? sa?.automountServiceAccountToken ?? true;
     if (!tokenVolume && !automount) problems.push('the agent has no ServiceAccount token (no automount, no projected token volume)');
-    if (!['RuntimeDefault', 'Localhost'].includes(t.spec.securityContext?.seccompProfile?.type ?? '')) problems.push('no pod-level seccompProfile: the injected containers would fail restricted');
+    if (!['RuntimeDefault', 'Localhost'].includes(t.spec.securityContext?.seccompProfile?.type ?? ''))
+      problems.push('no pod-level seccompProfile: the injected containers would fail restricted');
     const ep = endpoints.find((e) => e.doc === d);
     const port = Number(new URL(a['vault.hashicorp.com/service'] ?? `https://${ctx.vault.host}:${ctx.vault.port}`).port || 443);
     if (ep && !model.allowed({ kind: 'endpoint', ep }, vault, port)) problems.push(`no egress to Vault (${ctx.vault.cidrs.join(',') || ctx.vault.host}:${port})`);

@@ -68,7 +68,12 @@ export function parseSetup(text: string): SetupModel {
     const list = (v: string | undefined) => (v ?? '').split(',').filter(Boolean);
     if (auth) {
       const args = kv(w.slice(3));
-      roles.set(auth[2]!, { mount: auth[1]!, sas: list(args.get('bound_service_account_names')), namespaces: list(args.get('bound_service_account_namespaces')), policies: list(args.get('token_policies') ?? args.get('policies')) });
+      roles.set(auth[2]!, {
+        mount: auth[1]!,
+        sas: list(args.get('bound_service_account_names')),
+        namespaces: list(args.get('bound_service_account_namespaces')),
+        policies: list(args.get('token_policies') ?? args.get('policies')),
+      });
       continue;
     }
     const pki = /^(.+)\/roles\/([^/]+)$/.exec(w[2]);
@@ -134,7 +139,12 @@ const HOSTNAME = /^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])\.)*([A-Za-
 
 /** Glob with `*` only, as Vault's allow_glob_domains uses (github.com/ryanuber/go-glob). */
 function glob(pattern: string, s: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return re.test(s);
 }
 
@@ -169,16 +179,24 @@ export function roleAllows(role: ReadonlyMap<string, string>, name: string): boo
 }
 
 /** Kubernetes label selector semantics (matchLabels and matchExpressions). */
-export function selects(selector: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined, labels: Record<string, string>): boolean {
+export function selects(
+  selector: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined,
+  labels: Record<string, string>,
+): boolean {
   if (!selector) return true;
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
   for (const e of selector.matchExpressions ?? []) {
     const has = e.key in labels;
     const ok =
-      e.operator === 'In' ? has && (e.values ?? []).includes(labels[e.key]!) :
-      e.operator === 'NotIn' ? !has || !(e.values ?? []).includes(labels[e.key]!) :
-      e.operator === 'Exists' ? has :
-      e.operator === 'DoesNotExist' ? !has : false;
+      e.operator === 'In'
+        ? has && (e.values ?? []).includes(labels[e.key]!)
+        : e.operator === 'NotIn'
+          ? !has || !(e.values ?? []).includes(labels[e.key]!)
+          : e.operator === 'Exists'
+            ? has
+            : e.operator === 'DoesNotExist'
+              ? !has
+              : false;
     if (!ok) return false;
   }
   return true;
@@ -192,12 +210,17 @@ interface Webhook {
   rules?: { operations?: string[]; resources?: string[] }[];
 }
 
-const envOf = (o: KubeObj, name: string) => podSpecOf(o)?.spec.containers.flatMap((c) => c.env ?? []).find((e) => e.name === name)?.value;
+const envOf = (o: KubeObj, name: string) =>
+  podSpecOf(o)
+    ?.spec.containers.flatMap((c) => c.env ?? [])
+    .find((e) => e.name === name)?.value;
 
 export function checkVaultTrust(ctx: Context): Finding[] {
   const out: Finding[] = [];
   const err = (message: string, d?: Doc) => out.push(finding(CHECK, 'error', message, d));
-  const injector = ctx.docs.find((d) => d.obj.kind === 'Deployment' && podSpecOf(d.obj)?.spec.containers.some((c) => ((c as { args?: string[] }).args ?? []).includes('agent-inject')));
+  const injector = ctx.docs.find(
+    (d) => d.obj.kind === 'Deployment' && podSpecOf(d.obj)?.spec.containers.some((c) => ((c as { args?: string[] }).args ?? []).includes('agent-inject')),
+  );
   const annotated = ctx.docs.filter((d) => podSpecOf(d.obj)?.metadata?.annotations?.[`${A}agent-inject`] === 'true');
   if (annotated.length === 0) return out;
 
@@ -213,14 +236,18 @@ export function checkVaultTrust(ctx: Context): Finding[] {
     const a = t.metadata?.annotations ?? {};
     if (`${A}tls-skip-verify` in a) err(`${A}tls-skip-verify is set (${JSON.stringify(a[`${A}tls-skip-verify`])}): agents must verify Vault's certificate; give the CA instead`, d);
     for (const c of [...t.spec.containers, ...(t.spec.initContainers ?? [])]) {
-      if ((c.env ?? []).some((e) => /^(VAULT_SKIP_VERIFY|AGENT_INJECT_VAULT_SKIP_VERIFY)$/.test(e.name) && e.value !== 'false')) err(`${c.name}: VAULT_SKIP_VERIFY disables verification of Vault's certificate`, d);
+      if ((c.env ?? []).some((e) => /^(VAULT_SKIP_VERIFY|AGENT_INJECT_VAULT_SKIP_VERIFY)$/.test(e.name) && e.value !== 'false'))
+        err(`${c.name}: VAULT_SKIP_VERIFY disables verification of Vault's certificate`, d);
     }
   }
   for (const d of annotated) {
     const a = podSpecOf(d.obj)!.metadata!.annotations!;
     const host = new URL(a[`${A}service`] ?? `https://${ctx.vault.host}:${ctx.vault.port}`).hostname;
     if (!a[`${A}ca-cert`] && !injectorCa && needsPrivateCa(host)) {
-      err(`the Vault agent cannot verify ${host} (a private name): no ${A}ca-cert on the pod and no AGENT_INJECT_VAULT_CACERT_BYTES on the injector; vault-agent-init would fail with an x509 error`, d);
+      err(
+        `the Vault agent cannot verify ${host} (a private name): no ${A}ca-cert on the pod and no AGENT_INJECT_VAULT_CACERT_BYTES on the injector; vault-agent-init would fail with an x509 error`,
+        d,
+      );
     }
   }
 
@@ -250,8 +277,10 @@ export function checkVaultTrust(ctx: Context): Finding[] {
     }
     const authPath = (a[`${A}auth-path`] ?? defaultAuthPath ?? 'auth/kubernetes').replace(/^\/+|\/+$/g, '');
     if (`auth/${role.mount}` !== authPath) err(`Vault role "${roleName}" is written on auth/${role.mount}, but the pod logs in at ${authPath}`, d);
-    if (!role.sas.includes(sa) && !role.sas.includes('*')) err(`Vault role "${roleName}" is bound to ServiceAccount(s) ${role.sas.join(',') || '(none)'}, not ${sa}, which the pod runs as`, d);
-    if (!role.namespaces.includes(ns) && !role.namespaces.includes('*')) err(`Vault role "${roleName}" is bound to namespace(s) ${role.namespaces.join(',') || '(none)'}, not ${ns}`, d);
+    if (!role.sas.includes(sa) && !role.sas.includes('*'))
+      err(`Vault role "${roleName}" is bound to ServiceAccount(s) ${role.sas.join(',') || '(none)'}, not ${sa}, which the pod runs as`, d);
+    if (!role.namespaces.includes(ns) && !role.namespaces.includes('*'))
+      err(`Vault role "${roleName}" is bound to namespace(s) ${role.namespaces.join(',') || '(none)'}, not ${ns}`, d);
     const grants = new Map<string, Set<string>>();
     const blocks = new Map<string, PolicyPath[]>();
     for (const p of role.policies) {
@@ -274,7 +303,8 @@ export function checkVaultTrust(ctx: Context): Finding[] {
       for (const p of paths) {
         const need = /\/issue\//.test(p) ? 'update' : 'read';
         const caps = grants.get(p);
-        if (!caps?.has(need) && !caps?.has('sudo')) err(`${file}: reads ${p}, but the policies of role "${roleName}" grant ${caps ? `only [${[...caps].join(', ')}]` : 'nothing'} there (needs "${need}")`, d);
+        if (!caps?.has(need) && !caps?.has('sudo'))
+          err(`${file}: reads ${p}, but the policies of role "${roleName}" grant ${caps ? `only [${[...caps].join(', ')}]` : 'nothing'} there (needs "${need}")`, d);
       }
       for (const r of pkiRequests(template)) {
         const why = (blocks.get(r.path) ?? []).map((b) => parametersAllowed(b, r.params));
@@ -292,10 +322,12 @@ export function checkVaultTrust(ctx: Context): Finding[] {
         const e = requested.get(r.path) ?? { names: new Set<string>(), ip: false, docs: [] };
         const pkiRole = setup.pkiRoles.get(r.path);
         for (const n of pkiRole ? new Set(r.names) : []) {
-          if (!roleAllows(pkiRole!, n)) err(`PKI: the template ${k.slice(`${A}agent-inject-template-`.length)} requests "${n}" from ${r.path}, which the role ${SETUP} writes does not allow`, d);
+          if (!roleAllows(pkiRole!, n))
+            err(`PKI: the template ${k.slice(`${A}agent-inject-template-`.length)} requests "${n}" from ${r.path}, which the role ${SETUP} writes does not allow`, d);
         }
         for (const n of r.names) e.names.add(n.toLowerCase());
-        for (const ip of pkiRole ? r.ipSans : []) if (isIP(ip) === 0 || !truthy(pkiRole!.get('allow_ip_sans') ?? 'true')) err(`PKI: the template requests IP SAN ${ip} from ${r.path}, which the role does not allow`, d);
+        for (const ip of pkiRole ? r.ipSans : [])
+          if (isIP(ip) === 0 || !truthy(pkiRole!.get('allow_ip_sans') ?? 'true')) err(`PKI: the template requests IP SAN ${ip} from ${r.path}, which the role does not allow`, d);
         e.ip ||= r.ipSans.length > 0;
         e.docs.push(d);
         requested.set(r.path, e);
@@ -305,7 +337,9 @@ export function checkVaultTrust(ctx: Context): Finding[] {
   for (const [path, r] of requested) {
     const role = setup.pkiRoles.get(path);
     if (!role) {
-      err(`PKI: ${SETUP} writes no role for ${path}, which ${r.docs.length} template(s) of ${[...new Set(r.docs.map((d) => d.obj.metadata.name))].join(', ')} request certificates from`);
+      err(
+        `PKI: ${SETUP} writes no role for ${path}, which ${r.docs.length} template(s) of ${[...new Set(r.docs.map((d) => d.obj.metadata.name))].join(', ')} request certificates from`,
+      );
       continue;
     }
     for (const flag of ['allow_any_name', 'allow_subdomains', 'allow_glob_domains']) {
@@ -318,15 +352,26 @@ export function checkVaultTrust(ctx: Context): Finding[] {
   }
 
   // 4. Webhook scope ---------------------------------------------------------------------------------------
-  const nsLabels = new Map(ctx.docs.filter((d) => d.obj.kind === 'Namespace').map((d) => [d.obj.metadata.name, { ...(d.obj.metadata.labels ?? {}), 'kubernetes.io/metadata.name': d.obj.metadata.name }]));
+  const nsLabels = new Map(
+    ctx.docs.filter((d) => d.obj.kind === 'Namespace').map((d) => [d.obj.metadata.name, { ...(d.obj.metadata.labels ?? {}), 'kubernetes.io/metadata.name': d.obj.metadata.name }]),
+  );
   const webhooks = ctx.docs
     .filter((d) => d.obj.kind === 'MutatingWebhookConfiguration')
-    .flatMap((d) => ((d.obj as unknown as { webhooks?: Webhook[] }).webhooks ?? []).filter((w) => !injector || (w.clientConfig?.service?.name === injector.obj.metadata.name && w.clientConfig.service.namespace === injector.obj.metadata.namespace)));
+    .flatMap((d) =>
+      ((d.obj as unknown as { webhooks?: Webhook[] }).webhooks ?? []).filter(
+        (w) => !injector || (w.clientConfig?.service?.name === injector.obj.metadata.name && w.clientConfig.service.namespace === injector.obj.metadata.namespace),
+      ),
+    );
   for (const d of annotated) {
     const ns = d.obj.metadata.namespace ?? 'default';
     const labels = nsLabels.get(ns) ?? { 'kubernetes.io/metadata.name': ns };
     const podLabels = podSpecOf(d.obj)!.metadata?.labels ?? {};
-    const hit = webhooks.some((w) => (w.rules ?? []).some((r) => (r.resources ?? []).includes('pods') && (r.operations ?? []).some((o) => o === 'CREATE' || o === '*')) && selects(w.namespaceSelector, labels) && selects(w.objectSelector, podLabels));
+    const hit = webhooks.some(
+      (w) =>
+        (w.rules ?? []).some((r) => (r.resources ?? []).includes('pods') && (r.operations ?? []).some((o) => o === 'CREATE' || o === '*')) &&
+        selects(w.namespaceSelector, labels) &&
+        selects(w.objectSelector, podLabels),
+    );
     if (!hit) err(`the Vault injector's webhook does not select this pod (namespace ${ns}): it would start without its agent and secrets`, d);
   }
   return out;

@@ -14,7 +14,11 @@ import { WAZUH_FACTS as F } from '../../conformance/facts/wazuh';
 import { podSpecOf } from '../load';
 import { Context, Doc, Finding, finding } from '../types';
 
-interface Mount { name: string; mountPath: string; subPath?: string }
+interface Mount {
+  name: string;
+  mountPath: string;
+  subPath?: string;
+}
 interface ContainerX {
   name: string;
   image?: string;
@@ -25,7 +29,10 @@ interface ContainerX {
   livenessProbe?: { tcpSocket?: { port: number | string }; exec?: { command: string[] }; httpGet?: { port: number | string } };
   ports?: { name?: string; containerPort: number }[];
 }
-interface Volume { name: string; configMap?: { name: string } }
+interface Volume {
+  name: string;
+  configMap?: { name: string };
+}
 
 const image = (c: ContainerX, what: string) => (c.image ?? '').includes(`/wazuh-${what}:`) || (c.image ?? '').startsWith(`wazuh-${what}:`);
 
@@ -51,7 +58,9 @@ function probePort(c: ContainerX): number | undefined {
 
 export function checkWazuh(ctx: Context): Finding[] {
   const out: Finding[] = [];
-  const configMaps = new Map(ctx.docs.filter((d) => d.obj.kind === 'ConfigMap').map((d) => [`${d.obj.metadata.namespace}/${d.obj.metadata.name}`, (d.obj.data ?? {}) as Record<string, string>]));
+  const configMaps = new Map(
+    ctx.docs.filter((d) => d.obj.kind === 'ConfigMap').map((d) => [`${d.obj.metadata.namespace}/${d.obj.metadata.name}`, (d.obj.data ?? {}) as Record<string, string>]),
+  );
   const conf = F.indexerPathConf.value;
   const err = (d: Doc, m: string) => out.push(finding('wazuh', 'error', m, d));
 
@@ -70,20 +79,29 @@ export function checkWazuh(ctx: Context): Finding[] {
 
     for (const c of containers) {
       for (const [k, v] of [...files.entries()].filter(([n]) => n.endsWith('root-ca.pem'))) {
-        if (!v.template.includes('.Data.ca_chain')) err(d, `${c.name}: ${k} renders ${/\.Data\.(\w+)/.exec(v.template)?.[1] ?? 'something else'}, not the full ca_chain: Node clients (the dashboard) reject an intermediate CA as trust anchor`);
+        if (!v.template.includes('.Data.ca_chain'))
+          err(
+            d,
+            `${c.name}: ${k} renders ${/\.Data\.(\w+)/.exec(v.template)?.[1] ?? 'something else'}, not the full ca_chain: Node clients (the dashboard) reject an intermediate CA as trust anchor`,
+          );
       }
       const cmd = [...(c.command ?? []), ...(c.args ?? [])].join(' ');
-      if (/(^|[;&|(]\s*|\s)(\.|source)\s+\/vault\//.test(cmd)) err(d, `${c.name}: sources a Vault-rendered file into the shell: a credential with $, a space or a quote breaks start-up (read each key from its own file)`);
+      if (/(^|[;&|(]\s*|\s)(\.|source)\s+\/vault\//.test(cmd))
+        err(d, `${c.name}: sources a Vault-rendered file into the shell: a credential with $, a space or a quote breaks start-up (read each key from its own file)`);
 
       if (image(c, 'indexer')) {
         const yml = (c.volumeMounts ?? []).find((m) => m.subPath === 'opensearch.yml');
         if (!yml || yml.mountPath !== `${conf}/opensearch.yml`) {
-          err(d, `${c.name}: opensearch.yml is mounted at ${yml?.mountPath ?? '(nowhere)'}, but the image entrypoint sets OPENSEARCH_PATH_CONF=${conf} (${F.indexerPathConf.source}): OpenSearch would run the image's demo configuration`);
+          err(
+            d,
+            `${c.name}: opensearch.yml is mounted at ${yml?.mountPath ?? '(nowhere)'}, but the image entrypoint sets OPENSEARCH_PATH_CONF=${conf} (${F.indexerPathConf.source}): OpenSearch would run the image's demo configuration`,
+          );
         }
         const pathConf = c.env?.find((e) => e.name === 'OPENSEARCH_PATH_CONF');
         if (pathConf && pathConf.value !== conf) err(d, `${c.name}: env OPENSEARCH_PATH_CONF=${pathConf.value} is overridden by the image entrypoint (${conf})`);
         for (const m of c.volumeMounts ?? []) {
-          if (!m.subPath && `${conf}/opensearch-security/`.startsWith(`${m.mountPath.replace(/\/$/, '')}/`)) err(d, `${c.name}: volume ${m.name} at ${m.mountPath} hides the image's ${conf}/opensearch-security/ files (roles, action groups, config)`);
+          if (!m.subPath && `${conf}/opensearch-security/`.startsWith(`${m.mountPath.replace(/\/$/, '')}/`))
+            err(d, `${c.name}: volume ${m.name} at ${m.mountPath} hides the image's ${conf}/opensearch-security/ files (roles, action groups, config)`);
         }
         const text = yml ? fileOf(yml) : undefined;
         for (const p of [...(text ?? '').matchAll(/_filepath:\s*(\S+)/g)].map((x) => x[1]!)) {
@@ -93,7 +111,8 @@ export function checkWazuh(ctx: Context): Finding[] {
           if (!f || f.folder !== dir) err(d, `${c.name}: opensearch.yml reads ${p}, but ${f ? `Vault renders ${name} into ${f.folder}` : `no Vault template renders ${name}`}`);
         }
         for (const [k, v] of files) {
-          if (/-key\.pem$/.test(k) && !v.template.includes('private_key_format=pkcs8')) err(d, `${c.name}: ${k} is requested without private_key_format=pkcs8; the OpenSearch security plugin and securityadmin.sh read PKCS#8 keys only`);
+          if (/-key\.pem$/.test(k) && !v.template.includes('private_key_format=pkcs8'))
+            err(d, `${c.name}: ${k} is requested without private_key_format=pkcs8; the OpenSearch security plugin and securityadmin.sh read PKCS#8 keys only`);
         }
       }
 
@@ -103,9 +122,15 @@ export function checkWazuh(ctx: Context): Finding[] {
         const ossec = ossecMount ? fileOf(ossecMount) : files.get('ossec.conf')?.template;
         if (ossec === undefined) continue;
         const role = /<node_type>(\w+)<\/node_type>/.exec(ossec)?.[1];
-        if (role === 'worker' && probePort(c) === 1516) err(d, `${c.name}: liveness probes 1516, the cluster port only the master listens on (a worker connects to it): CrashLoopBackOff`);
-        if (/\$\{[^}]*\}/.test(ossec)) err(d, `${c.name}: ossec.conf contains ${/\$\{[^}]*\}/.exec(ossec)![0]}, which nothing substitutes (the image replaces only to_be_replaced_by_hostname and to_be_replaced_by_cluster_key)`);
-        for (const need of F.ossecRuleset.value) if (!ossec.includes(need)) err(d, `${c.name}: ossec.conf lacks ${need} (upstream ruleset: local rules, decoders and CDB lists would be ignored)`);
+        if (role === 'worker' && probePort(c) === 1516)
+          err(d, `${c.name}: liveness probes 1516, the cluster port only the master listens on (a worker connects to it): CrashLoopBackOff`);
+        if (/\$\{[^}]*\}/.test(ossec))
+          err(
+            d,
+            `${c.name}: ossec.conf contains ${/\$\{[^}]*\}/.exec(ossec)![0]}, which nothing substitutes (the image replaces only to_be_replaced_by_hostname and to_be_replaced_by_cluster_key)`,
+          );
+        for (const need of F.ossecRuleset.value)
+          if (!ossec.includes(need)) err(d, `${c.name}: ossec.conf lacks ${need} (upstream ruleset: local rules, decoders and CDB lists would be ignored)`);
       }
     }
   }

@@ -56,7 +56,17 @@ function parseDeclared<T>(file: string, schema: z.ZodType<T>, text: string | und
   }
   const r = schema.safeParse(json);
   if (r.success) return { ok: true, value: r.data };
-  const problems = r.error.issues.slice(0, 5).map((i) => `${i.path.length ? i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(file)'}: ${i.message}`);
+  const problems = r.error.issues.slice(0, 5).map(
+    (i) =>
+      `${
+        i.path.length
+          ? i.path
+              .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+              .join('')
+              .replace(/^\./, '')
+          : '(file)'
+      }: ${i.message}`,
+  );
   return { ok: false, message: `${file} does not match its contract (verify/contracts/declared.ts): ${problems.join('; ')}; regenerate it with \`npm run synth\`` };
 }
 

@@ -52,7 +52,20 @@ export function parseIntent(text: string): IntentResult {
   }
   const r = intentFileSchema.safeParse(json);
   if (r.success) return { ok: true, flows: r.data };
-  const problems = r.error.issues.slice(0, 5).map((i) => `${i.path.length ? i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(file)'}: ${i.message}`);
+  const problems = r.error.issues.slice(0, 5).map(
+    (i) =>
+      `${
+        i.path.length
+          ? i.path
+              .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+              .join('')
+              .replace(/^\./, '')
+          : '(file)'
+      }: ${i.message}`,
+  );
   const more = r.error.issues.length > 5 ? `; and ${r.error.issues.length - 5} more` : '';
-  return { ok: false, message: `${INTENT_FILE} does not match the flow intent contract (verify/contracts/intent.ts): ${problems.join('; ')}${more}; regenerate it with \`npm run synth\`` };
+  return {
+    ok: false,
+    message: `${INTENT_FILE} does not match the flow intent contract (verify/contracts/intent.ts): ${problems.join('; ')}${more}; regenerate it with \`npm run synth\``,
+  };
 }
