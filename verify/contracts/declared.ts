@@ -8,6 +8,7 @@
  * file fails with the entry and field at fault.
  */
 import { z } from 'zod';
+import { contractProblems } from './problems';
 
 const text = z.string().min(1);
 
@@ -56,17 +57,7 @@ function parseDeclared<T>(file: string, schema: z.ZodType<T>, text: string | und
   }
   const r = schema.safeParse(json);
   if (r.success) return { ok: true, value: r.data };
-  const problems = r.error.issues.slice(0, 5).map(
-    (i) =>
-      `${
-        i.path.length
-          ? i.path
-              .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
-              .join('')
-              .replace(/^\./, '')
-          : '(file)'
-      }: ${i.message}`,
-  );
+  const problems = contractProblems(r.error);
   return { ok: false, message: `${file} does not match its contract (verify/contracts/declared.ts): ${problems.join('; ')}; regenerate it with \`npm run synth\`` };
 }
 

@@ -6,6 +6,7 @@
  * field at fault instead of a TypeError deep in a check.
  */
 import { z } from 'zod';
+import { contractProblems } from './problems';
 
 /** Cilium entities the stack names (cilium/api/v1/policy entities; `kube-apiserver` needs Cilium >= 1.12). */
 export const INTENT_ENTITIES = ['world', 'host', 'kube-apiserver', 'cluster', 'remote-node'] as const;
@@ -52,20 +53,9 @@ export function parseIntent(text: string): IntentResult {
   }
   const r = intentFileSchema.safeParse(json);
   if (r.success) return { ok: true, flows: r.data };
-  const problems = r.error.issues.slice(0, 5).map(
-    (i) =>
-      `${
-        i.path.length
-          ? i.path
-              .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
-              .join('')
-              .replace(/^\./, '')
-          : '(file)'
-      }: ${i.message}`,
-  );
-  const more = r.error.issues.length > 5 ? `; and ${r.error.issues.length - 5} more` : '';
+  const problems = contractProblems(r.error);
   return {
     ok: false,
-    message: `${INTENT_FILE} does not match the flow intent contract (verify/contracts/intent.ts): ${problems.join('; ')}${more}; regenerate it with \`npm run synth\``,
+    message: `${INTENT_FILE} does not match the flow intent contract (verify/contracts/intent.ts): ${problems.join('; ')}; regenerate it with \`npm run synth\``,
   };
 }
