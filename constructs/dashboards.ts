@@ -48,7 +48,7 @@ export function dashboardJson(spec: DashboardSpec): Record<string, unknown> {
     time: { from: 'now-6h', to: 'now' },
     refresh: '1m',
     panels: spec.panels.map((p, i) => {
-      const ds = { type: p.datasource ?? 'prometheus', uid: p.datasource ?? 'prometheus' };
+      const ds = { type: p.datasource?.type ?? 'prometheus', uid: p.datasource?.uid ?? 'prometheus' };
       return {
         id: i + 1,
         type: p.kind ?? 'timeseries',

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-28';
-import { res, resourcesSchema, versionOverride } from '../config/fields';
+import { res, resourcesSchema } from '../config/fields';
 import type { Site } from '../config/schema';
 import { defineApp, namespaceName, pinnedImage, type WorkloadApp } from './lib/app';
 import { StackContext } from './lib/context';
@@ -43,7 +43,6 @@ export const logAgentSchema = z
   .strictObject({
     /** Ship pod logs and the journal to Loki (only when workloads.loki is enabled). @default true */
     enabled: z.boolean().default(true),
-    ...versionOverride,
     resources: resourcesSchema.default(res('50m', '128Mi', '256Mi')),
   })
   .prefault({});
@@ -128,7 +127,7 @@ export class LogAgent extends Construct {
     const site = ctx.site;
     const cfg = site.workloads.logAgent;
     const ns = namespaceName(site, 'log-agent');
-    const tag = cfg.version ?? ALLOY_IMAGE.tag;
+    const tag = ALLOY_IMAGE.tag;
     const config = alloyConfig(site);
     new k8s.KubeConfigMap(this, 'config', { metadata: { name: 'alloy-config', namespace: ns, labels: { 'app.kubernetes.io/name': 'alloy' } }, data: { 'config.alloy': config } });
 

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-28';
-import { duration, memoryQuantity, res, resourcesSchema, versionOverride } from '../config/fields';
+import { duration, memoryQuantity, res, resourcesSchema } from '../config/fields';
 import type { Site } from '../config/schema';
 import { defineApp, namespaceName, pinnedImage, type WorkloadApp } from './lib/app';
 import { StackContext } from './lib/context';
@@ -24,6 +24,8 @@ import { yamlDoc } from './lib/yaml';
 export const LOKI_IMAGE = { repository: 'docker.io/grafana/loki', tag: '3.5.12' } as const;
 /** USER 10001 of cmd/loki/Dockerfile (loki:loki, owner of /loki and /etc/loki). */
 export const LOKI_UID = 10001;
+/** Grafana's datasource for Loki (plugin type `loki`, built into Grafana). */
+export const LOKI_DATASOURCE = { type: 'loki', uid: 'loki' } as const;
 export const LOKI_HTTP_PORT = 3100;
 export const LOKI_GRPC_PORT = 9095;
 /** Where the image keeps its data (path_prefix of upstream's docker config); our volume is mounted there. */
@@ -39,7 +41,6 @@ const S3_TOKENS = { access: 'DOMUS_VAULT_S3_ACCESS_KEY_ID', secret: 'DOMUS_VAULT
 export const lokiSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
-    ...versionOverride,
     resources: resourcesSchema.default(res('100m', '256Mi', '1Gi')),
     /** How long log lines are kept (Loki's compactor deletes older chunks; at least 24h). @default '15d' */
     retention: duration.default('15d'),
@@ -156,7 +157,7 @@ export class Loki extends Construct {
     const l = site.workloads.loki;
     const ns = site.namespaces.monitoring;
     const s3 = l.storage.backend === 'minio';
-    const tag = l.version ?? LOKI_IMAGE.tag;
+    const tag = LOKI_IMAGE.tag;
     const configFile = s3 ? '/vault/secrets/loki.yaml' : `${CONFIG_DIR}/loki.yaml`;
     const configData: Record<string, string> = s3 ? {} : { 'loki.yaml': yamlDoc(lokiConfig(site)) };
     if (!s3) new k8s.KubeConfigMap(this, 'config', { metadata: { name: 'loki-config', namespace: ns, labels: { 'app.kubernetes.io/name': 'loki' } }, data: configData });
@@ -231,16 +232,16 @@ export const lokiApp: WorkloadApp<'loki', typeof lokiSchema> = defineApp({
   build: (chart, ctx) => {
     new Loki(chart, 'loki', ctx);
   },
-  datasources: (site) => [{ name: 'Loki', uid: 'loki', type: 'loki', endpoint: lokiEndpoint(site) }],
+  datasources: (site) => [{ name: 'Loki', ...LOKI_DATASOURCE, endpoint: lokiEndpoint(site) }],
   dashboards: () => [
     {
       uid: 'domus-logs',
       title: 'Logs',
       panels: [
-        { title: 'Error lines by namespace (5m)', expr: 'sum by (namespace) (count_over_time({namespace=~".+"} |~ "(?i)(error|fail|panic)" [5m]))', datasource: 'loki' },
-        { title: 'Log lines/s by namespace', expr: 'sum by (namespace) (rate({namespace=~".+"} [5m]))', datasource: 'loki' },
-        { title: 'Errors (all pods)', expr: '{namespace=~".+"} |~ "(?i)(error|fail|panic)"', datasource: 'loki', kind: 'logs' },
-        { title: 'Node journal: k3s', expr: '{job="node-journal", unit="k3s.service"}', datasource: 'loki', kind: 'logs' },
+        { title: 'Error lines by namespace (5m)', expr: 'sum by (namespace) (count_over_time({namespace=~".+"} |~ "(?i)(error|fail|panic)" [5m]))', datasource: LOKI_DATASOURCE },
+        { title: 'Log lines/s by namespace', expr: 'sum by (namespace) (rate({namespace=~".+"} [5m]))', datasource: LOKI_DATASOURCE },
+        { title: 'Errors (all pods)', expr: '{namespace=~".+"} |~ "(?i)(error|fail|panic)"', datasource: LOKI_DATASOURCE, kind: 'logs' },
+        { title: 'Node journal: k3s', expr: '{job="node-journal", unit="k3s.service"}', datasource: LOKI_DATASOURCE, kind: 'logs' },
         { title: 'Ingested lines/s (Loki)', expr: 'sum(rate(loki_distributor_lines_received_total[5m]))' },
         { title: 'Ingest requests failing (Loki)', expr: `sum(rate(loki_request_duration_seconds_count{route="loki_api_v1_push", status_code!~"2.."}[5m]))` },
       ],

@@ -34,11 +34,11 @@ export interface AppNamespace {
 
 export interface Panel {
   readonly title: string;
-  /** PromQL, or LogQL when `datasource` is `loki`. */
+  /** A query in the language of the datasource (PromQL for the default one). */
   readonly expr: string;
   readonly unit?: string;
-  /** Datasource uid the panel queries (a Grafana datasource an app declares). @default 'prometheus' */
-  readonly datasource?: 'prometheus' | 'loki';
+  /** The Grafana datasource the panel queries (one an app declares). @default the stack's metrics datasource */
+  readonly datasource?: DatasourceRef;
   /** Panel type: `logs` shows the log lines of a LogQL stream query. @default 'timeseries' */
   readonly kind?: 'timeseries' | 'logs';
 }
@@ -48,11 +48,15 @@ export interface DashboardSpec {
   readonly panels: readonly Panel[];
 }
 
+/** A Grafana datasource by plugin type and uid. */
+export interface DatasourceRef {
+  readonly type: string;
+  readonly uid: string;
+}
+
 /** A Grafana datasource an app serves: Grafana provisions it and declares the flow to `endpoint`. */
-export interface GrafanaDatasource {
+export interface GrafanaDatasource extends DatasourceRef {
   readonly name: string;
-  readonly uid: 'loki';
-  readonly type: 'loki';
   /** The HTTP endpoint (with its Service: the URL is derived from it). */
   readonly endpoint: Endpoint;
 }
