@@ -102,6 +102,8 @@ export function lokiConfig(site: Site): Record<string, unknown> {
     common: {
       // One instance, ring in memory: no memberlist port, no peers to find.
       instance_addr: '127.0.0.1',
+      // Loki puts the WAL, the TSDB shipper's index and cache, rules-temp and the compactor under it (all on
+      // the volume; the root filesystem is read-only). The ruler's store follows common.storage.
       path_prefix: LOKI_DATA,
       replication_factor: 1,
       ring: { kvstore: { store: 'inmemory' } },
@@ -127,8 +129,6 @@ export function lokiConfig(site: Site): Record<string, unknown> {
       delete_request_store: store,
     },
     limits_config: { retention_period: l.retention },
-    // No rules are loaded from here: the ruler stays local and empty, and alerting is Prometheus' job.
-    ruler: { storage: { type: 'local', local: { directory: `${LOKI_DATA}/rules` } } },
     // Offline homelab: no usage reports to stats.grafana.org.
     analytics: { reporting_enabled: false },
   };

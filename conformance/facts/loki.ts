@@ -30,6 +30,12 @@ export const LOKI_FACTS = factTable('loki', {
     upstream: 'loki',
     path: 'vendor/github.com/grafana/dskit/server/server.go',
   },
+  pathPrefixDefaults: {
+    fact: 'common.path_prefix moves the defaults of the ingester WAL (<prefix>/wal), ruler rules-temp, compactor working directory and the TSDB shipper active index (<prefix>/tsdb-shipper-active) under the prefix',
+    value: ['wal', 'rules-temp', 'compactor', 'tsdb-shipper-active'],
+    upstream: 'loki',
+    path: 'pkg/loki/config_wrapper.go',
+  },
   ready: {
     fact: 'GET /ready on the HTTP server answers 200 "ready" once every module is running, 503 before and while shutting down',
     value: '/ready',

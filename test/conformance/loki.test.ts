@@ -40,6 +40,10 @@ test('the config file: upstream keys only, data under /loki, retention from the 
   expect(cfg.compactor).toMatchObject({ retention_enabled: true, delete_request_store: 'filesystem' });
   expect(cfg.limits_config).toEqual({ retention_period: '15d' });
   expect(cfg.analytics).toEqual({ [F.reporting.value]: false });
+  // Every directory Loki writes is under path_prefix (the volume): no ruler/WAL/index path of our own elsewhere.
+  const dirs = text.match(/(?<=_directory: ).*/g) ?? [];
+  expect(dirs.every((d) => d.startsWith(`${F.dataDir.value}/`))).toBe(true);
+  expect(F.pathPrefixDefaults.value).toContain('wal');
   expect((parse(yamlOf({ workloads: { loki: { retention: '30d' } } })) as { limits_config: object }).limits_config).toEqual({ retention_period: '30d' });
 });
 const yamlOf = (input: object) => (findResource('ConfigMap', 'loki-config', 'monitoring', synth(input)).data as Record<string, string>)['loki.yaml']!;
