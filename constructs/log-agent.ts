@@ -9,8 +9,8 @@
  * Host access, and why its namespace enforces `privileged`: the files are on the node (hostPath volumes, which
  * `baseline` already forbids) and belong to root with mode 0640, so the container runs as UID 0. Every other
  * hardening stays: all capabilities dropped (root reads its own files without CAP_DAC_OVERRIDE), no privilege
- * escalation, read-only root filesystem, seccomp RuntimeDefault, and every hostPath mounted read-only (verify
- * checks that last point for every pod of a privileged namespace).
+ * escalation, read-only root filesystem, seccomp RuntimeDefault, and every hostPath mounted read-only and of type
+ * Directory, so nothing is ever created on the node (verify checks read-only for every pod of a privileged namespace).
  */
 import { z } from 'zod';
 import { Construct } from 'constructs';
@@ -30,13 +30,15 @@ export const ALLOY_HTTP_PORT = 12345;
 const CONFIG_DIR = '/etc/alloy/domus';
 /** --storage.path (positions of the tailed files and the journal cursor). */
 export const ALLOY_STORAGE = '/var/lib/alloy/data';
-/** The host folders the agent reads, each mounted read-only at the same path. */
-export const HOST_LOG_PATHS = [
-  { name: 'pod-logs', path: '/var/log/pods', type: 'Directory', why: "every container's log files, written by the kubelet/containerd" },
-  { name: 'journal', path: '/var/log/journal', type: 'DirectoryOrCreate', why: 'the persistent systemd journal' },
-  { name: 'journal-run', path: '/run/log/journal', type: 'DirectoryOrCreate', why: 'the volatile systemd journal (hosts without a persistent one)' },
-  { name: 'machine-id', path: '/etc/machine-id', type: 'File', why: "sd_journal_open(LOCAL_ONLY) keeps the entries of this machine's id" },
-] as const;
+/** The node's log folder: every container's log files, written by the kubelet/containerd. */
+const POD_LOGS = '/var/log/pods';
+/** The host folders the agent reads, each mounted read-only at the same path (type Directory: never created). */
+export function hostLogPaths(site: Site): readonly { readonly name: string; readonly path: string }[] {
+  return [
+    { name: 'pod-logs', path: POD_LOGS },
+    { name: 'journal', path: site.workloads.logAgent.journal },
+  ];
+}
 
 /** `site.workloads.logAgent`. */
 export const logAgentSchema = z
@@ -44,6 +46,12 @@ export const logAgentSchema = z
     /** Ship pod logs and the journal to Loki (only when workloads.loki is enabled). @default true */
     enabled: z.boolean().default(true),
     resources: resourcesSchema.default(res('50m', '128Mi', '256Mi')),
+    /**
+     * The node's journal folder: `/var/log/journal` (persistent journal, the Ubuntu/Debian default) or
+     * `/run/log/journal` (volatile, when /var/log/journal does not exist). Mounted only if it exists: the agent
+     * never creates it (journald would start persisting to a folder it finds). @default '/var/log/journal'
+     */
+    journal: z.enum(['/var/log/journal', '/run/log/journal']).default('/var/log/journal'),
   })
   .prefault({});
 
@@ -101,8 +109,9 @@ export function alloyConfig(site: Site): string {
     rule('__journal_priority_keyword', 'level'),
     '}',
     '',
-    '// No path: libsystemd opens /var/log/journal and /run/log/journal, entries of this machine only.',
+    "// The node's journal folder; libsystemd reads the <machine-id> folder of journal files inside it.",
     'loki.source.journal "node" {',
+    `  path          = ${s(site.workloads.logAgent.journal)}`,
     '  max_age       = "12h"',
     '  relabel_rules = loki.relabel.journal.rules',
     '  labels        = { job = "node-journal" }',
@@ -160,7 +169,7 @@ export class LogAgent extends Construct {
           resources: cfg.resources,
           readiness: { http: { path: '/-/ready', port: 'http' } },
           liveness: { http: { path: '/-/healthy', port: 'http' }, initialDelaySeconds: 30 },
-          mounts: [{ volume: 'config', path: CONFIG_DIR, readOnly: true }, ...HOST_LOG_PATHS.map((h) => ({ volume: h.name, path: h.path, readOnly: true }))],
+          mounts: [{ volume: 'config', path: CONFIG_DIR, readOnly: true }, ...hostLogPaths(site).map((h) => ({ volume: h.name, path: h.path, readOnly: true }))],
           // Positions live as long as the pod: a new pod re-reads the files still on disk, and Loki drops the
           // entries it already has (same stream, timestamp and line).
           writable: [ALLOY_STORAGE, '/tmp'],
@@ -172,7 +181,7 @@ export class LogAgent extends Construct {
           },
         },
       ],
-      volumes: [{ name: 'config', configMap: { name: 'alloy-config' } }, ...HOST_LOG_PATHS.map((h) => ({ name: h.name, hostPath: { path: h.path, type: h.type } }))],
+      volumes: [{ name: 'config', configMap: { name: 'alloy-config' } }, ...hostLogPaths(site).map((h) => ({ name: h.name, hostPath: { path: h.path, type: 'Directory' } }))],
       // Pod discovery: list and watch pods (metadata and labels), nothing else, no write verb.
       clusterRules: [{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] }],
       metrics: [{ port: 'http' }],

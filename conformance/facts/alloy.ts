@@ -37,7 +37,7 @@ export const ALLOY_FACTS = factTable('alloy', {
     path: 'internal/service/http/http.go',
   },
   journalDefault: {
-    fact: 'loki.source.journal without `path` opens the local journal (sdjournal.NewJournal: /var/log/journal and /run/log/journal); with a path, only that folder',
+    fact: 'loki.source.journal without `path` opens the local journal (sdjournal.NewJournal: /var/log/journal and /run/log/journal); with a path, only that folder (sdjournal.NewJournalFromDir), which the stack sets to the one it mounts',
     value: ['/var/log/journal', '/run/log/journal'],
     upstream: 'alloy',
     path: 'internal/component/loki/source/journal/tailer.go',

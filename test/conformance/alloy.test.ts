@@ -7,7 +7,7 @@
  */
 import { ALLOY_FACTS as F } from '../../conformance/facts/alloy';
 import { LOKI_FACTS } from '../../conformance/facts/loki';
-import { ALLOY_IMAGE, alloyConfig, HOST_LOG_PATHS } from '../../constructs/log-agent';
+import { ALLOY_IMAGE, alloyConfig, hostLogPaths } from '../../constructs/log-agent';
 import { validateSite } from '../../config/load';
 import { synthesize } from '../../charts/synth';
 import { peerKey } from '../../constructs/lib/network';
@@ -51,11 +51,21 @@ test('root to read root-owned log files, and nothing more: no capability, read-o
   const spec = pod().spec as { hostNetwork?: boolean; hostPID?: boolean; volumes?: { name: string; hostPath?: { path: string } }[] };
   expect([spec.hostNetwork, spec.hostPID]).toEqual([undefined, undefined]);
   const hostVols = (spec.volumes ?? []).filter((v) => v.hostPath);
-  expect(hostVols.map((v) => v.hostPath!.path).sort()).toEqual(HOST_LOG_PATHS.map((h) => h.path).sort());
+  expect(hostVols.map((v) => v.hostPath!.path).sort()).toEqual(
+    hostLogPaths(validateSite({}, 'test'))
+      .map((h) => h.path)
+      .sort(),
+  );
+  expect(hostVols.map((v) => v.hostPath!.path).sort()).toEqual(['/var/log/journal', '/var/log/pods']);
+  // Type Directory: the kubelet never creates a folder on the node (journald would start persisting to it).
+  for (const v of hostVols) expect((v.hostPath as { type?: string }).type).toBe('Directory');
   for (const v of hostVols) expect(c.volumeMounts!.find((m) => m.name === v.name)).toMatchObject({ mountPath: v.hostPath!.path, readOnly: true });
-  // The journal paths mounted are the ones libsystemd opens when loki.source.journal has no path.
-  for (const p of F.journalDefault.value) expect(hostVols.map((v) => v.hostPath!.path)).toContain(p);
-  expect(alloyConfig(validateSite({}, 'test'))).not.toMatch(/loki\.source\.journal "node" \{[^}]*\bpath\s*=/);
+  // The journal source reads the folder it is given (one of the two libsystemd uses), the one that is mounted.
+  expect(F.journalDefault.value).toContain('/var/log/journal');
+  expect(alloyConfig(validateSite({}, 'test'))).toContain('path          = "/var/log/journal"');
+  const volatile = validateSite({ workloads: { logAgent: { journal: '/run/log/journal' } } }, 'test');
+  expect(hostLogPaths(volatile).map((h) => h.path)).toEqual(['/var/log/pods', '/run/log/journal']);
+  expect(alloyConfig(volatile)).toContain('path          = "/run/log/journal"');
   const ns = findResource('Namespace', 'log-agent');
   expect(ns.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('privileged');
   expect(ns.metadata.annotations?.['domus.dev/pod-security-reason']).toMatch(/hostPath/);
