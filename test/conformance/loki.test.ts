@@ -9,7 +9,9 @@ import { LOKI_FACTS as F } from '../../conformance/facts/loki';
 import { LOKI_IMAGE, lokiConfig, lokiConfigTemplate } from '../../constructs/loki';
 import { validateSite } from '../../config/load';
 import { peerKey } from '../../constructs/lib/network';
+import { runChecks } from '../../verify/cli';
 import { ContainerLike, findResource, issuesOf, podTemplate, synth } from '../helpers';
+import { siteContext } from '../verify/site-context';
 
 interface Container extends ContainerLike {
   readinessProbe?: { httpGet?: { path: string; port: string | number } };
@@ -86,6 +88,12 @@ describe('storage on MinIO', () => {
     expect(Object.keys(s3).sort()).toEqual(F.storageKeys.value.s3);
     expect([s3.access_key_id, s3.secret_access_key, s3.bucketnames, s3.endpoint]).toEqual(['AK: #1', 's"e\\cret', 'loki', 'minio.storage.svc:9000']);
     expect(lokiConfig(site).compactor).toMatchObject({ delete_request_store: 's3' });
+  });
+
+  test('npm run verify passes on that dist/, and setup.sh asks for the two keys', () => {
+    const errors = runChecks(siteContext(site, s.files), { maxShare: 0.8 }).findings.filter((f) => f.severity === 'error');
+    expect(errors.map((f) => `${f.check}: ${f.message}`)).toEqual([]);
+    expect(s.files.get('bootstrap/vault/setup.sh')).toContain('kv/monitoring/loki s3_access_key_id=... s3_secret_access_key=...');
   });
 
   test('Loki → MinIO:9000 is declared; no ConfigMap holds the config', () => {
