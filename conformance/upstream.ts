@@ -33,6 +33,9 @@ export const UPSTREAM = {
   'klipper-lb': { repo: 'k3s-io/klipper-lb', tag: 'v0.4.9', commit: '525ecd25f8235a358e2ef265ba9d1c0c14d244f7', folder: 'klipper-lb-v0.4.9' },
   // Not mirrored (the k3s snapshot is over the size limit): a stored k3s commit whose ServiceLB default image is klipper-lb v0.4.9.
   'k3s-servicelb': { repo: 'k3s-io/k3s', tag: 'commit-0821db5a081300bc46bddeb04b09823c79255655', commit: '0821db5a081300bc46bddeb04b09823c79255655', folder: '', mirrored: false },
+  // Not mirrored in ../shared/upstream: read at the tag with the code search tools (git snapshot of the repository).
+  loki: { repo: 'grafana/loki', tag: 'v3.5.12', commit: '3b305e3fe11a23c02ba34eb0382e06d5df0e3e07', folder: '', mirrored: false },
+  alloy: { repo: 'grafana/alloy', tag: 'v1.18.1', commit: '6012ec4ac6a541ade720777ecec2f2b02b496def', folder: '', mirrored: false },
   // No tag of grafana/grafana could be matched to 12.3.1: the nearest stored copies, named by commit.
   'grafana-run-sh': {
     repo: 'grafana/grafana',

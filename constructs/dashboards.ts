@@ -47,14 +47,17 @@ export function dashboardJson(spec: DashboardSpec): Record<string, unknown> {
     editable: false,
     time: { from: 'now-6h', to: 'now' },
     refresh: '1m',
-    panels: spec.panels.map((p, i) => ({
-      id: i + 1,
-      type: 'timeseries',
-      title: p.title,
-      gridPos: { h: 8, w: 12, x: (i % 2) * 12, y: Math.floor(i / 2) * 8 },
-      datasource: { type: 'prometheus', uid: 'prometheus' },
-      fieldConfig: { defaults: { unit: p.unit ?? 'short' }, overrides: [] },
-      targets: [{ refId: 'A', expr: p.expr, datasource: { type: 'prometheus', uid: 'prometheus' } }],
-    })),
+    panels: spec.panels.map((p, i) => {
+      const ds = { type: p.datasource?.type ?? 'prometheus', uid: p.datasource?.uid ?? 'prometheus' };
+      return {
+        id: i + 1,
+        type: p.kind ?? 'timeseries',
+        title: p.title,
+        gridPos: { h: 8, w: 12, x: (i % 2) * 12, y: Math.floor(i / 2) * 8 },
+        datasource: ds,
+        fieldConfig: { defaults: { unit: p.unit ?? 'short' }, overrides: [] },
+        targets: [{ refId: 'A', expr: p.expr, datasource: ds }],
+      };
+    }),
   };
 }

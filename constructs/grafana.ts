@@ -28,10 +28,10 @@ export interface GrafanaProps {
   readonly prometheus?: Endpoint;
 }
 
-/** Datasource URL derived from the Prometheus Service, never hand-typed. */
-export function datasourceUrl(prometheus: Endpoint): string {
-  if (prometheus.peer.kind !== 'workload' || !prometheus.service) throw new Error('the Prometheus endpoint needs a Service');
-  return `http://${prometheus.service.name}.${prometheus.peer.namespace}.svc:${prometheus.service.port}`;
+/** Datasource URL derived from the endpoint's Service (Prometheus, Loki), never hand-typed. */
+export function datasourceUrl(endpoint: Endpoint): string {
+  if (endpoint.peer.kind !== 'workload' || !endpoint.service) throw new Error('a datasource endpoint needs a Service');
+  return `http://${endpoint.service.name}.${endpoint.peer.namespace}.svc:${endpoint.service.port}`;
 }
 
 export class Grafana extends Construct {
@@ -78,12 +78,17 @@ export class Grafana extends Construct {
       'disable_gravatar = true',
       '',
     ].join('\n');
-    const datasources = props.prometheus
-      ? {
-          apiVersion: 1,
-          datasources: [{ name: 'Prometheus', uid: 'prometheus', type: 'prometheus', access: 'proxy', url: datasourceUrl(props.prometheus), isDefault: true, editable: false }],
-        }
-      : { apiVersion: 1, datasources: [] };
+    // Datasources other apps serve (Loki), from their declarations: each one is also a declared flow below.
+    const served = ctx.apps.flatMap((a) => a.datasources?.(site) ?? []);
+    const datasources = {
+      apiVersion: 1,
+      datasources: [
+        ...(props.prometheus
+          ? [{ name: 'Prometheus', uid: 'prometheus', type: 'prometheus', access: 'proxy', url: datasourceUrl(props.prometheus), isDefault: true, editable: false }]
+          : []),
+        ...served.map((d) => ({ name: d.name, uid: d.uid, type: d.type, access: 'proxy', url: datasourceUrl(d.endpoint), isDefault: false, editable: false })),
+      ],
+    };
     const specs = dashboardSpecs(ctx);
     const providers = {
       apiVersion: 1,
@@ -151,6 +156,7 @@ export class Grafana extends Construct {
       metrics: [{ port: 'http', job: 'grafana' }],
     });
     if (props.prometheus) this.workload.connect(props.prometheus, 'Grafana queries Prometheus (datasource)');
+    for (const d of served) this.workload.connect(d.endpoint, `Grafana queries ${d.name} (datasource)`);
     // Sessions live in each pod's own sqlite (ADR 0010): with several replicas a browser must stay on one pod.
     httpsRoute(this, 'route', ctx, {
       subdomain: 'grafana',

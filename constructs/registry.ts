@@ -8,10 +8,12 @@
 import type { AppDefinition } from './lib/app';
 import { argocdApp } from './argocd';
 import { grafanaApp } from './grafana';
+import { logAgentApp } from './log-agent';
+import { lokiApp } from './loki';
 import { minioApp } from './minio';
 import { prometheusApp } from './prometheus';
 import { traefikApp } from './traefik';
 import { vaultInjectorApp } from './vault-injector';
 import { wazuhApp } from './wazuh';
 
-export const APPS = [vaultInjectorApp, traefikApp, argocdApp, minioApp, wazuhApp, prometheusApp, grafanaApp] as const satisfies readonly AppDefinition[];
+export const APPS = [vaultInjectorApp, traefikApp, argocdApp, minioApp, wazuhApp, prometheusApp, grafanaApp, lokiApp, logAgentApp] as const satisfies readonly AppDefinition[];

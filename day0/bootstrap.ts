@@ -9,6 +9,7 @@
  *   bindings the pod annotations were generated from
  * - DAY0.md (the numbered runbook, from DAY0_STEPS) and RUNBOOK.md (per-workload debugging commands)
  */
+import { renderTriage } from './triage';
 import { App, Chart } from 'cdk8s';
 import { HelmChart } from '../imports/helm-controller-helmchart-helm.cattle.io';
 import { IMAGES, VERSIONS } from '../config/versions';
@@ -417,6 +418,7 @@ export function renderRunbook(ctx: StackContext): string {
     'Node level: `kubectl describe node`, `kubectl top node`, `journalctl -u k3s`, `cilium status`.',
     '',
     ...ctx.workloads.flatMap((w) => runbookFor(w, extra)),
+    ...renderTriage(ctx),
   ].join('\n');
 }
 

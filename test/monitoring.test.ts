@@ -96,8 +96,8 @@ test('a disabled workload disappears from scrape jobs, flows, alert rules and da
   expect(dashboardSpecs(s.stack.ctx).map((d) => d.uid)).not.toEqual(expect.arrayContaining(['domus-minio']));
 });
 
-test('without Prometheus nothing scrapes and Grafana has no datasource flow', () => {
-  const s = synth({ workloads: { prometheus: { enabled: false } } });
+test('without Prometheus (and Loki) nothing scrapes and Grafana has no datasource flow', () => {
+  const s = synth({ workloads: { prometheus: { enabled: false }, loki: { enabled: false } } });
   expect(flows(s).filter((f) => peerKey(f.from) === 'workload:monitoring/prometheus' || peerKey(f.to) === 'workload:monitoring/prometheus')).toEqual([]);
   expect(findAll('StatefulSet', s).map((o) => o.metadata.name)).not.toContain('prometheus');
   const ds = parse((findResource('ConfigMap', 'grafana-config', 'monitoring', s).data as Record<string, string>)['datasources.yaml']) as { datasources: unknown[] };
@@ -214,7 +214,8 @@ test('the Grafana datasource is the Prometheus Service name and port', () => {
   // Panels point at that datasource by uid.
   const dashboards = findResource('ConfigMap', 'grafana-dashboards', 'monitoring').data as Record<string, string>;
   for (const json of Object.values(dashboards)) {
-    for (const p of (JSON.parse(json) as { panels: { datasource: { uid: string } }[] }).panels) expect(p.datasource.uid).toBe(ds.datasources[0]!.uid);
+    // Every panel queries a provisioned datasource (Prometheus, or Loki for the logs dashboard).
+    for (const p of (JSON.parse(json) as { panels: { datasource: { uid: string } }[] }).panels) expect(ds.datasources.map((d) => d.uid)).toContain(p.datasource.uid);
   }
 });
 
@@ -224,7 +225,10 @@ test('Grafana policy: Prometheus:9090 and Vault out, nothing toward MinIO or Waz
   const egress = cnp('grafana').egress ?? [];
   const text = JSON.stringify(egress);
   for (const ns of ['storage', 'security']) expect(text).not.toContain(`"k8s:io.kubernetes.pod.namespace":"${ns}"`);
-  expect(egress.filter((r) => r.toEndpoints).map((r) => [r.toEndpoints![0]!.matchLabels, ports(r)])).toEqual([[PROM_SELECTOR, [9090]]]);
+  expect(egress.filter((r) => r.toEndpoints).map((r) => [r.toEndpoints![0]!.matchLabels, ports(r)])).toEqual([
+    [{ 'app.kubernetes.io/name': 'loki', 'k8s:io.kubernetes.pod.namespace': 'monitoring' }, [3100]],
+    [PROM_SELECTOR, [9090]],
+  ]);
   expect(egress.filter((r) => r.toCIDR).map((r) => [r.toCIDR, ports(r)])).toEqual([[['192.168.10.5/32'], [8200]]]);
   expect(egress.filter((r) => r.toEntities)).toEqual([]);
   const from = flows()
@@ -333,7 +337,8 @@ const promtool = spawnSync('promtool', ['--version']).status === 0;
 (promtool ? test : test.skip)('promtool accepts the rule file and every dashboard query (runs where promtool is installed)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'promtool-'));
   writeFileSync(join(dir, 'alerts.yml'), promData()['alerts.yml']);
-  const exprs = dashboardSpecs(synth().stack.ctx).flatMap((d) => d.panels.map((p) => p.expr));
+  // PromQL panels only: the logs dashboard's LogQL is Loki's language (test/conformance/loki.test.ts).
+  const exprs = dashboardSpecs(synth().stack.ctx).flatMap((d) => d.panels.filter((p) => !p.datasource).map((p) => p.expr));
   writeFileSync(join(dir, 'panels.yml'), stringify({ groups: [{ name: 'panels', rules: exprs.map((expr, i) => ({ record: `panel:check_${i}`, expr })) }] }));
   for (const f of ['alerts.yml', 'panels.yml']) {
     const r = spawnSync('promtool', ['check', 'rules', join(dir, f)], { encoding: 'utf8' });
@@ -367,6 +372,7 @@ test('dashboards: an overview and one per enabled workload, querying metrics tho
     'domus-minio': ['minio_cluster_capacity_usable_free_bytes', 'minio_cluster_drive_offline_total', 'minio_s3_requests_total'],
     'domus-wazuh': ['container_cpu_usage_seconds_total{namespace="security"', 'container_start_time_seconds{namespace="security"'],
     'domus-vault-injector': ['up{job="vault-agent-injector"}'],
+    'domus-logs': ['loki_distributor_lines_received_total', 'loki_request_duration_seconds_count', '{job="node-journal"'],
   };
   for (const [uid, metrics] of Object.entries(expected)) for (const m of metrics) expect({ uid, m, found: exprsOf(uid).includes(m) }).toEqual({ uid, m, found: true });
   const cm = findResource('ConfigMap', 'grafana-dashboards', 'monitoring').data as Record<string, string>;

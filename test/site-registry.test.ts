@@ -24,7 +24,7 @@ const issuesOf = (input: unknown): { path: string; value: unknown; expected: str
 test('site.workloads has one field per app that declares a schema, in registry order', () => {
   const keys = Object.keys(siteSchema.shape.workloads.unwrap().shape);
   expect(keys).toEqual(APPS.filter((a) => 'schema' in a && a.schema !== undefined).map((a) => a.key));
-  expect(keys.sort()).toEqual(['argocd', 'grafana', 'minio', 'prometheus', 'traefik', 'wazuh']);
+  expect(keys.sort()).toEqual(['argocd', 'grafana', 'logAgent', 'loki', 'minio', 'prometheus', 'traefik', 'wazuh']);
 });
 
 test("the Site type is precise: each app's fields keep their types", () => {

@@ -3,10 +3,12 @@
  * read this; component conformance tests import their own table directly.
  */
 import { Fact, factsOf } from '../upstream';
+import { ALLOY_FACTS } from './alloy';
 import { ARGOCD_FACTS } from './argocd';
 import { EXPOSURE_FACTS } from './exposure';
 import { GRAFANA_FACTS } from './grafana';
 import { KLIPPER_FACTS } from './klipper-lb';
+import { LOKI_FACTS } from './loki';
 import { MC_FACTS, MINIO_FACTS } from './minio';
 import { PIN_FACTS } from './pins';
 import { CONFIG_RELOADER_FACTS, PROMETHEUS_FACTS } from './prometheus';
@@ -27,4 +29,6 @@ export const ALL_FACTS: readonly Fact<unknown>[] = [
   ...factsOf(MINIO_FACTS),
   ...factsOf(MC_FACTS),
   ...factsOf(EXPOSURE_FACTS),
+  ...factsOf(LOKI_FACTS),
+  ...factsOf(ALLOY_FACTS),
 ];

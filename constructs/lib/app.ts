@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import type { Site } from '../../config/schema';
 import type { ImageName, ImageRef } from '../../config/versions';
 import type { StackContext } from './context';
-import type { WorkloadPeer } from './network';
+import type { Endpoint, WorkloadPeer } from './network';
 
 /**
  * Roles other apps' declarations rely on without naming the app: `scraper` is the source of every scrape flow
@@ -34,13 +34,31 @@ export interface AppNamespace {
 
 export interface Panel {
   readonly title: string;
+  /** A query in the language of the datasource (PromQL for the default one). */
   readonly expr: string;
   readonly unit?: string;
+  /** The Grafana datasource the panel queries (one an app declares). @default the stack's metrics datasource */
+  readonly datasource?: DatasourceRef;
+  /** Panel type: `logs` shows the log lines of a LogQL stream query. @default 'timeseries' */
+  readonly kind?: 'timeseries' | 'logs';
 }
 export interface DashboardSpec {
   readonly uid: string;
   readonly title: string;
   readonly panels: readonly Panel[];
+}
+
+/** A Grafana datasource by plugin type and uid. */
+export interface DatasourceRef {
+  readonly type: string;
+  readonly uid: string;
+}
+
+/** A Grafana datasource an app serves: Grafana provisions it and declares the flow to `endpoint`. */
+export interface GrafanaDatasource extends DatasourceRef {
+  readonly name: string;
+  /** The HTTP endpoint (with its Service: the URL is derived from it). */
+  readonly endpoint: Endpoint;
 }
 
 export type Severity = 'warning' | 'critical';
@@ -89,6 +107,8 @@ export interface AppDefinition {
   /** Builds the app's constructs into its chart. Declares only: nothing here may depend on another app being built. */
   readonly build: (chart: Construct, ctx: StackContext) => void;
   readonly dashboards?: (site: Site) => readonly DashboardSpec[];
+  /** Datasources the app serves to Grafana (provisioned, and the Grafana → app flow declared, when Grafana is enabled). */
+  readonly datasources?: (site: Site) => readonly GrafanaDatasource[];
   readonly alerts?: (site: Site) => readonly AlertRule[];
   /** Extra runbook lines per workload name, given the namespace. */
   readonly runbook?: (site: Site) => Readonly<Record<string, (ns: string) => readonly string[]>>;

@@ -187,7 +187,7 @@ test('Prometheus scrapes /metrics on the Grafana port (not disabled in grafana.i
 
 test('the provisioned datasource points at the port Prometheus listens on, through its Service', () => {
   const ds = (parse(configMap('grafana-config')['datasources.yaml']!) as { datasources: { type: string; url: string }[] }).datasources;
-  expect(ds.map((d) => d.type)).toEqual(['prometheus']);
+  expect(ds.map((d) => d.type)).toEqual(['prometheus', 'loki']);
   const url = new URL(ds[0]!.url);
   const svc = findResource('Service', url.hostname.split('.')[0]!, url.hostname.split('.')[1]).spec as { ports: { port: number; targetPort: number | string }[] };
   const port = svc.ports.find((p) => p.port === Number(url.port));

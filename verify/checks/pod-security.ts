@@ -83,6 +83,22 @@ export function checkPodSecurity(ctx: Context): Finding[] {
     if (!t) continue;
     const level = levels.get(d.obj.metadata.namespace ?? '') ?? 'restricted';
     for (const msg of podSecurityViolations(t.spec, t.metadata?.annotations ?? {}, level)) out.push(finding('pod-security', 'error', `${level}: ${msg}`, d));
+    if (level === 'privileged')
+      for (const msg of hostReadOnlyViolations(t.spec, t.metadata?.annotations ?? {})) out.push(finding('pod-security', 'error', `privileged namespace: ${msg}`, d));
   }
   return out;
+}
+
+/**
+ * What the stack allows in a namespace that enforces `privileged` (host access, e.g. the log agent): `baseline`
+ * except hostPath volumes, and each hostPath mounted read-only by every container. The API server would admit
+ * anything there, so this check is the only bound.
+ */
+export function hostReadOnlyViolations(spec: PodSpec, annotations: Record<string, string>): string[] {
+  const hostPaths = new Set((spec.volumes ?? []).filter((v) => 'hostPath' in v).map((v) => v.name));
+  const v = podSecurityViolations(spec, annotations, 'baseline').filter((m) => !/^volume .* is a hostPath$/.test(m));
+  for (const c of [...spec.containers, ...(spec.initContainers ?? [])])
+    for (const m of c.volumeMounts ?? [])
+      if (hostPaths.has(m.name) && m.readOnly !== true) v.push(`${c.name}: hostPath volume ${m.name} is mounted writable at ${m.mountPath} (host access must be read-only)`);
+  return v;
 }

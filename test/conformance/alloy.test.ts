@@ -1,0 +1,151 @@
+/**
+ * The log agent (Grafana Alloy v1.18.1) against upstream facts (conformance/facts/alloy.ts) and its host access:
+ * the image's entrypoint and flags, probes on the HTTP service it serves, root only to read root-owned files
+ * (every capability dropped, every host folder read-only), pod discovery with list/watch on pods and nothing
+ * else, and the only flows out are Loki's push API and the API server. The verify mutations show a careless
+ * edit of the agent's host access, namespace or Loki's isolation fails `npm run verify` with a clear message.
+ */
+import { ALLOY_FACTS as F } from '../../conformance/facts/alloy';
+import { LOKI_FACTS } from '../../conformance/facts/loki';
+import { ALLOY_IMAGE, alloyConfig, hostLogPaths } from '../../constructs/log-agent';
+import { validateSite } from '../../config/load';
+import { synthesize } from '../../charts/synth';
+import { peerKey } from '../../constructs/lib/network';
+import { runChecks } from '../../verify/cli';
+import { ContainerLike, findResource, podTemplate, rulesOf, synth } from '../helpers';
+import { siteContext } from '../verify/site-context';
+
+interface Container extends ContainerLike {
+  readinessProbe?: { httpGet?: { path: string } };
+  livenessProbe?: { httpGet?: { path: string } };
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+}
+const pod = () => podTemplate('DaemonSet', 'alloy', 'log-agent');
+const alloy = () => pod().spec.containers[0] as Container;
+
+test('the image entrypoint with `run`, our config, and the flags alloy run knows', () => {
+  const c = alloy();
+  expect(c.image).toBe(`${ALLOY_IMAGE.repository}:${ALLOY_IMAGE.tag}`);
+  expect(c.command).toBeUndefined();
+  expect(c.args![0]).toBe(F.entrypoint.value.subcommand);
+  const flags = c.args!.filter((a) => a.startsWith('--')).map((a) => a.split('=')[0]);
+  expect(flags.filter((f) => f !== F.flags.value.listenAddrFlag && !F.flags.value.others.includes(f!))).toEqual([]);
+  expect(c.args).toContain(`--storage.path=${F.entrypoint.value.storagePath}`);
+  // Upstream listens on loopback: the kubelet and Prometheus need the pod address.
+  expect(c.args).toContain('--server.http.listen-addr=0.0.0.0:12345');
+  expect([c.readinessProbe?.httpGet?.path, c.livenessProbe?.httpGet?.path]).toEqual([F.probes.value.ready, F.probes.value.healthy]);
+});
+
+test('root to read root-owned log files, and nothing more: no capability, read-only host folders and root filesystem', () => {
+  const c = alloy();
+  const sc = c.securityContext as Record<string, unknown>;
+  expect(sc).toMatchObject({
+    runAsUser: 0,
+    runAsNonRoot: false,
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+  });
+  expect((sc.capabilities as { add?: string[] }).add).toBeUndefined();
+  const spec = pod().spec as { hostNetwork?: boolean; hostPID?: boolean; volumes?: { name: string; hostPath?: { path: string } }[] };
+  expect([spec.hostNetwork, spec.hostPID]).toEqual([undefined, undefined]);
+  const hostVols = (spec.volumes ?? []).filter((v) => v.hostPath);
+  expect(hostVols.map((v) => v.hostPath!.path).sort()).toEqual(
+    hostLogPaths(validateSite({}, 'test'))
+      .map((h) => h.path)
+      .sort(),
+  );
+  expect(hostVols.map((v) => v.hostPath!.path).sort()).toEqual(['/var/log/journal', '/var/log/pods']);
+  // Type Directory: the kubelet never creates a folder on the node (journald would start persisting to it).
+  for (const v of hostVols) expect((v.hostPath as { type?: string }).type).toBe('Directory');
+  for (const v of hostVols) expect(c.volumeMounts!.find((m) => m.name === v.name)).toMatchObject({ mountPath: v.hostPath!.path, readOnly: true });
+  // The journal source reads the folder it is given (one of the two libsystemd uses), the one that is mounted.
+  expect(F.journalDefault.value).toContain('/var/log/journal');
+  expect(alloyConfig(validateSite({}, 'test'))).toContain('path          = "/var/log/journal"');
+  const volatile = validateSite({ workloads: { logAgent: { journal: '/run/log/journal' } } }, 'test');
+  expect(hostLogPaths(volatile).map((h) => h.path)).toEqual(['/var/log/pods', '/run/log/journal']);
+  expect(alloyConfig(volatile)).toContain('path          = "/run/log/journal"');
+  const ns = findResource('Namespace', 'log-agent');
+  expect(ns.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('privileged');
+  expect(ns.metadata.annotations?.['domus.dev/pod-security-reason']).toMatch(/hostPath/);
+});
+
+test('RBAC: list and watch pods cluster-wide (the field selector narrows to its node), nothing else', () => {
+  const role = findResource('ClusterRole', 'log-agent-alloy');
+  expect(rulesOf(role)).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] }]);
+  expect(alloyConfig(validateSite({}, 'test'))).toContain('field = "spec.nodeName=" + sys.env("NODE_NAME")');
+});
+
+test('ships to the push API of Loki, labels from the pod, path from the kubelet layout', () => {
+  const cfg = alloyConfig(validateSite({}, 'test'));
+  expect(cfg).toContain(`url = "http://loki.monitoring.svc:${LOKI_FACTS.ports.value.http}${LOKI_FACTS.pushPath.value}"`);
+  expect(cfg).toContain(`target_label  = "${F.filePathLabel.value}"`);
+  expect(cfg).toContain('replacement   = "/var/log/pods/*$1/*.log"');
+  // A cluster name is a DNS label; it is still quoted as an Alloy string.
+  expect(cfg).toContain('external_labels = { cluster = "domus" }');
+});
+
+test('flows out: Loki 3100 and the API server only', () => {
+  const out = synth()
+    .stack.ctx.net.effectiveFlows()
+    .filter((f) => peerKey(f.from) === 'workload:log-agent/alloy')
+    .map((f) => `${peerKey(f.to)}:${f.port.port}`)
+    .sort();
+  expect(out).toEqual(['entity:kube-apiserver:6443', 'workload:monitoring/loki:3100']);
+});
+
+test('without Loki there is no agent (nowhere to ship)', () => {
+  expect(() => findResource('DaemonSet', 'alloy', 'log-agent', synth({ workloads: { loki: { enabled: false } } }))).toThrow();
+});
+
+describe('verify catches careless edits of the logging stack', () => {
+  const site = validateSite({}, 'test');
+  const s = synthesize(site);
+  const errors = (mutate: (ctx: ReturnType<typeof siteContext>) => void) => {
+    const ctx = siteContext(site, s.files);
+    mutate(ctx);
+    return runChecks(ctx, { maxShare: 0.8 })
+      .findings.filter((f) => f.severity === 'error')
+      .map((f) => `${f.check}: ${f.message}`);
+  };
+  const doc = (ctx: ReturnType<typeof siteContext>, kind: string, name: string) => ctx.docs.find((d) => d.obj.kind === kind && d.obj.metadata.name === name)!.obj;
+  type PodObj = {
+    spec: { template: { spec: { containers: { volumeMounts: { name: string; readOnly?: boolean }[]; securityContext: Record<string, unknown> }[]; hostNetwork?: boolean } } };
+  };
+
+  test('as shipped: no error', () => {
+    expect(errors(() => undefined)).toEqual([]);
+  });
+  test('a host folder mounted writable', () => {
+    const found = errors((ctx) => {
+      const m = (doc(ctx, 'DaemonSet', 'alloy') as unknown as PodObj).spec.template.spec.containers[0]!.volumeMounts.find((v) => v.name === 'pod-logs')!;
+      delete m.readOnly;
+    });
+    expect(found).toContainEqual(
+      expect.stringContaining('pod-security: privileged namespace: alloy: hostPath volume pod-logs is mounted writable at /var/log/pods (host access must be read-only)'),
+    );
+  });
+  test('the agent made a privileged container, or put on the host network', () => {
+    const found = errors((ctx) => {
+      const p = (doc(ctx, 'DaemonSet', 'alloy') as unknown as PodObj).spec.template.spec;
+      p.containers[0]!.securityContext.privileged = true;
+      p.hostNetwork = true;
+    });
+    expect(found).toContainEqual(expect.stringContaining('pod-security: privileged namespace: alloy: privileged'));
+    expect(found).toContainEqual(expect.stringContaining('pod-security: privileged namespace: hostNetwork is true'));
+  });
+  test('the privileged namespace without its written reason', () => {
+    const found = errors((ctx) => {
+      delete doc(ctx, 'Namespace', 'log-agent').metadata.annotations!['domus.dev/pod-security-reason'];
+    });
+    expect(found).toContainEqual(expect.stringContaining('enforces privileged without a written reason'));
+  });
+  test('Loki opened to the world', () => {
+    const found = errors((ctx) => {
+      const cnp = ctx.docs.find((d) => d.obj.kind === 'CiliumNetworkPolicy' && d.obj.metadata.namespace === 'monitoring' && d.obj.metadata.name === 'loki')!;
+      (cnp.obj.spec as { ingress: unknown[] }).ingress.push({ fromEntities: ['world'], toPorts: [{ ports: [{ port: '3100', protocol: 'TCP' }] }] });
+    });
+    expect(found).toContainEqual(expect.stringMatching(/^network: must-deny flow is allowed: world → monitoring\/loki:3100 \(Loki has no auth/));
+  });
+});
