@@ -8,10 +8,22 @@
 import type { AppDefinition } from './lib/app';
 import { argocdApp } from './argocd';
 import { grafanaApp } from './grafana';
+import { kubeStateMetricsApp } from './kube-state-metrics';
 import { minioApp } from './minio';
+import { nodeExporterApp } from './node-exporter';
 import { prometheusApp } from './prometheus';
 import { traefikApp } from './traefik';
 import { vaultInjectorApp } from './vault-injector';
 import { wazuhApp } from './wazuh';
 
-export const APPS = [vaultInjectorApp, traefikApp, argocdApp, minioApp, wazuhApp, prometheusApp, grafanaApp] as const satisfies readonly AppDefinition[];
+export const APPS = [
+  vaultInjectorApp,
+  traefikApp,
+  argocdApp,
+  minioApp,
+  wazuhApp,
+  prometheusApp,
+  grafanaApp,
+  kubeStateMetricsApp,
+  nodeExporterApp,
+] as const satisfies readonly AppDefinition[];

@@ -8,7 +8,7 @@ import { chartNames } from '../charts/stack';
 import { APP_WAVES } from '../charts/apps';
 import { IMAGES } from '../config/versions';
 import { validateSite } from '../config/load';
-import { AppDefinition, defineApp, stackCharts, stackNamespaces } from '../constructs/lib/app';
+import { AppDefinition, defineApp, namespaceName, stackCharts, stackNamespaces } from '../constructs/lib/app';
 import { APPS } from '../constructs/registry';
 import { synthesize } from '../charts/synth';
 import { runChecks } from '../verify/cli';
@@ -27,7 +27,7 @@ test('every pinned image belongs to exactly one app', () => {
 });
 
 test("the charts in dist/ are the platform chart plus the apps' charts, in registry order", () => {
-  expect(chartNames()).toEqual(['platform', 'vault', 'ingress', 'argocd', 'storage', 'security', 'monitoring']);
+  expect(chartNames()).toEqual(['platform', 'vault', 'ingress', 'argocd', 'storage', 'security', 'monitoring', 'node-exporter']);
   expect(synth().charts.map((c) => c.name)).toEqual([...chartNames(), 'apps']);
 });
 
@@ -40,7 +40,7 @@ test('the namespaces and their Pod Security levels come from the apps', () => {
   const ns = findAll('Namespace');
   expect(ns.map((n) => n.metadata.name)).toEqual(stackNamespaces(site, APPS).map((n) => n.name));
   for (const a of APPS) {
-    const n = ns.find((x) => x.metadata.name === site.namespaces[a.namespace.key as keyof typeof site.namespaces])!;
+    const n = ns.find((x) => x.metadata.name === namespaceName(site, a.namespace.key))!;
     expect(n.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe(a.namespace.podSecurity);
     expect(n.metadata.annotations?.['domus.dev/pod-security-reason']).toBe(a.namespace.reason);
   }

@@ -54,6 +54,7 @@ export interface Container {
   ports?: { name?: string; containerPort: number; protocol?: string; hostPort?: number }[];
   resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
   securityContext?: SecurityContext;
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
 }
 export interface SecurityContext {
   privileged?: boolean;

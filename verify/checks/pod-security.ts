@@ -33,7 +33,7 @@ const RESTRICTED_VOLUMES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephe
 
 /** Violations of `level` (empty when the pod passes). */
 export function podSecurityViolations(spec: PodSpec, annotations: Record<string, string>, level: Level): string[] {
-  if (level === 'privileged') return [];
+  if (level === 'privileged') return hostReadOnlyViolations(spec, annotations);
   const v: string[] = [];
   const all: Container[] = [...spec.containers, ...(spec.initContainers ?? []), ...(spec.ephemeralContainers ?? [])];
   // baseline
@@ -71,6 +71,21 @@ export function podSecurityViolations(spec: PodSpec, annotations: Record<string,
     for (const cap of sc.capabilities?.add ?? []) if (cap !== 'NET_BIND_SERVICE') v.push(`${c.name}: restricted allows adding only NET_BIND_SERVICE, not ${cap}`);
   }
   return v;
+}
+
+/**
+ * The stack's own rule for a `privileged` namespace (the API server admits anything there): the only thing
+ * beyond `restricted` a pod may have is hostPath volumes, each mounted read-only by every container (a host
+ * agent that reads the node, e.g. node-exporter). No privileged container, host namespace or capability.
+ */
+function hostReadOnlyViolations(spec: PodSpec, annotations: Record<string, string>): string[] {
+  const host = new Set((spec.volumes ?? []).filter((vol) => 'hostPath' in vol).map((vol) => vol.name));
+  const v = podSecurityViolations(spec, annotations, 'restricted').filter(
+    (m) => ![...host].some((n) => m === `volume ${n} is a hostPath` || m === `volume ${n} has a type restricted forbids`),
+  );
+  for (const c of [...spec.containers, ...(spec.initContainers ?? [])])
+    for (const m of c.volumeMounts ?? []) if (host.has(m.name) && m.readOnly !== true) v.push(`${c.name}: hostPath volume ${m.name} is mounted writable at ${m.mountPath}`);
+  return v.map((m) => `host read-only: ${m}`);
 }
 
 export function checkPodSecurity(ctx: Context): Finding[] {

@@ -5,8 +5,9 @@
  *  - requests within limits: every container sets requests and limits for CPU and memory, requests ≤ limits
  *    (the API server refuses the opposite; a missing limit is an unbounded pod);
  *  - namespaces at their declared Pod Security level: every Namespace of dist enforces `restricted`, or
- *    `baseline` with the written reason (annotation domus.dev/pod-security-reason), never `privileged`, with a
- *    pinned enforce-version;
+ *    `baseline` or `privileged` with the written reason (annotation domus.dev/pod-security-reason), with a
+ *    pinned enforce-version (pods of a privileged namespace are held to restricted plus read-only hostPath
+ *    volumes by the pod-security check);
  *  - GitOps only from this repository: every Application syncs from the site's repository at its revision,
  *    or from an upstream CRD source at its pinned tag; the AppProject lists exactly those repositories;
  *  - data outlives a sync: Namespaces, PVCs and CRDs carry Prune=false,Delete=false for Argo CD;
@@ -65,8 +66,6 @@ export function checkPodSecurityLevels(ctx: Context): Finding[] {
     const level = l['pod-security.kubernetes.io/enforce'];
     const version = l['pod-security.kubernetes.io/enforce-version'];
     if (level === undefined) out.push(finding('pod-security', 'error', 'no pod-security.kubernetes.io/enforce label: the namespace level is whatever the cluster default is', d));
-    else if (level === 'privileged')
-      out.push(finding('pod-security', 'error', 'enforces privileged: no namespace of the stack may (Cilium runs in kube-system, exempt at the node)', d));
     else if (level !== 'restricted' && !d.obj.metadata.annotations?.[REASON])
       out.push(finding('pod-security', 'error', `enforces ${level} without a written reason (annotation ${REASON})`, d));
     if (!version || version === 'latest')
