@@ -7,7 +7,9 @@ import { ARGOCD_FACTS } from './argocd';
 import { EXPOSURE_FACTS } from './exposure';
 import { GRAFANA_FACTS } from './grafana';
 import { KLIPPER_FACTS } from './klipper-lb';
+import { KSM_FACTS } from './kube-state-metrics';
 import { MC_FACTS, MINIO_FACTS } from './minio';
+import { NODE_EXPORTER_FACTS } from './node-exporter';
 import { PIN_FACTS } from './pins';
 import { CONFIG_RELOADER_FACTS, PROMETHEUS_FACTS } from './prometheus';
 import { TRAEFIK_FACTS } from './traefik';
@@ -27,4 +29,6 @@ export const ALL_FACTS: readonly Fact<unknown>[] = [
   ...factsOf(MINIO_FACTS),
   ...factsOf(MC_FACTS),
   ...factsOf(EXPOSURE_FACTS),
+  ...factsOf(KSM_FACTS),
+  ...factsOf(NODE_EXPORTER_FACTS),
 ];
