@@ -221,7 +221,8 @@ describe.each<[string, string, (objs: Obj[]) => void, RegExp]>([
     'declared Pod Security level',
     'the host root of node-exporter mounted writable',
     (o) =>
-      void delete (get(o, 'DaemonSet', 'node-exporter', 'node-exporter').spec.template!.spec.containers[0] as { volumeMounts: { readOnly?: boolean }[] }).volumeMounts[0]!.readOnly,
+      void delete (get(o, 'DaemonSet', 'node-exporter', 'node-exporter').spec.template!.spec.containers[0] as unknown as { volumeMounts: { readOnly?: boolean }[] })
+        .volumeMounts[0]!.readOnly,
     /^pod-security: privileged: host read-only: node-exporter: hostPath volume host-root is mounted writable at \/host/,
   ],
   [
