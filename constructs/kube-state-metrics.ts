@@ -85,7 +85,8 @@ export const kubeStateMetricsApp: WorkloadApp<'kubeStateMetrics', typeof kubeSta
         },
       ],
       clusterRules: ksmClusterRules(),
-      metrics: [{ port: 'http-metrics' }],
+      // Its series name other pods (namespace, pod, container): those must not become exported_namespace, ...
+      metrics: [{ port: 'http-metrics', honorLabels: true }],
     });
   },
   dashboards: () => [

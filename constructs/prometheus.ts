@@ -190,6 +190,7 @@ export function scrapeJob(t: ScrapeTarget): Json {
     job_name: t.job,
     metrics_path: t.path ?? '/metrics',
     scheme: t.scheme ?? 'http',
+    ...(t.honorLabels ? { honor_labels: true } : {}),
     ...(t.bearerTokenFile ? { authorization: { credentials_file: t.bearerTokenFile } } : {}),
     ...(t.insecureSkipVerify ? { tls_config: { insecure_skip_verify: true } } : {}),
   };

@@ -314,7 +314,7 @@ test('the basics and one rule per enabled workload; restarts from kube-state-met
     argocd: 'argocd_app_info',
     traefik: 'traefik_entrypoint_requests_total',
     minio: 'minio_cluster_drive_offline_total',
-    wazuh: 'container_start_time_seconds{namespace="security"',
+    wazuh: 'kube_pod_container_status_restarts_total{namespace="security"',
   };
   const workloadExprs = groupsOf(s)
     .find((g) => g.name === 'workloads')!

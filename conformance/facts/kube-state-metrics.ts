@@ -43,6 +43,12 @@ export const KSM_FACTS = factTable('kube-state-metrics', {
     upstream: 'kube-state-metrics',
     path: 'examples/standard/cluster-role.yaml',
   },
+  honorLabels: {
+    fact: "with honor_labels false, Prometheus renames a scraped label that clashes with a target label to exported_<name>; true keeps the scraped value (kube-state-metrics' namespace, pod, container describe other pods than the target)",
+    value: { honor_labels: true, clash: 'exported_' },
+    upstream: 'prometheus',
+    path: 'docs/configuration/configuration.md',
+  },
   metrics: {
     fact: 'metric names of the exported resources that the stack queries (docs/pod-metrics.md, deployment-metrics.md, statefulset-metrics.md, daemonset-metrics.md); kube_pod_container_status_restarts_total is a counter per container that survives restarts',
     value: [

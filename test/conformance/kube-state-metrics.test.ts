@@ -3,6 +3,7 @@
  * user, ports and probes as upstream's example, `--resources` exactly the resources the ClusterRole lets it
  * list and watch (and upstream grants those verbs in those groups), nothing on Secrets.
  */
+import { parse } from 'yaml';
 import { KSM_FACTS } from '../../conformance/facts/kube-state-metrics';
 import { KSM_IMAGE, KSM_RESOURCES } from '../../constructs/kube-state-metrics';
 import { workloadPeer } from '../../constructs/lib/network';
@@ -45,4 +46,12 @@ test('Prometheus scrapes the objects port; Traefik may not', () => {
   const ksm = workloadPeer('monitoring', 'kube-state-metrics');
   expect(flowAllowed(workloadPeer('monitoring', 'prometheus'), ksm, 8080, s)).toBe(true);
   expect(flowAllowed(workloadPeer('ingress', 'traefik'), ksm, 8080, s)).toBe(false);
+});
+
+test("the scrape job honours kube-state-metrics' labels: namespace/pod name the object, not the exporter's pod", () => {
+  const cfg = (findResource('ConfigMap', 'prometheus-config', 'monitoring', s).data as Record<string, string>)['prometheus.yml']!;
+  const job = (parse(cfg) as { scrape_configs: { job_name: string; honor_labels?: boolean }[] }).scrape_configs.find((j) => j.job_name === 'kube-state-metrics')!;
+  expect(job.honor_labels).toBe(KSM_FACTS.honorLabels.value.honor_labels);
+  const others = (parse(cfg) as { scrape_configs: { job_name: string; honor_labels?: boolean }[] }).scrape_configs.filter((j) => j.honor_labels);
+  expect(others.map((j) => j.job_name)).toEqual(['kube-state-metrics']);
 });
