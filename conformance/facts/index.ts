@@ -8,6 +8,7 @@ import { EXPOSURE_FACTS } from './exposure';
 import { GRAFANA_FACTS } from './grafana';
 import { KLIPPER_FACTS } from './klipper-lb';
 import { KSM_FACTS } from './kube-state-metrics';
+import { METRIC_FACTS } from './metrics';
 import { MC_FACTS, MINIO_FACTS } from './minio';
 import { NODE_EXPORTER_FACTS } from './node-exporter';
 import { PIN_FACTS } from './pins';
@@ -31,4 +32,5 @@ export const ALL_FACTS: readonly Fact<unknown>[] = [
   ...factsOf(EXPOSURE_FACTS),
   ...factsOf(KSM_FACTS),
   ...factsOf(NODE_EXPORTER_FACTS),
+  ...factsOf(METRIC_FACTS),
 ];
