@@ -156,6 +156,10 @@ export function prometheusConfig(ctx: StackContext): Json {
   return {
     global: { scrape_interval: '30s', scrape_timeout: '10s', evaluation_interval: '30s', external_labels: { cluster: ctx.site.cluster.name } },
     rule_files: [`${CONFIG_DIR}/alerts.yml`],
+    // Alertmanager's Service (constructs/alertmanager.ts declares the flow); without it alerts stay in this UI.
+    ...(ctx.site.workloads.alertmanager.enabled
+      ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [`alertmanager.${ctx.site.namespaces.monitoring}.svc:9093`] }] }] } }
+      : {}),
     scrape_configs: [...ctx.metrics.targets().map(scrapeJob), ...kubeletJobs()],
   };
 }

@@ -6,6 +6,7 @@
  * Adding an app: docs/adding-an-app.md.
  */
 import type { AppDefinition } from './lib/app';
+import { alertmanagerApp } from './alertmanager';
 import { argocdApp } from './argocd';
 import { grafanaApp } from './grafana';
 import { kubeStateMetricsApp } from './kube-state-metrics';
@@ -26,4 +27,5 @@ export const APPS = [
   grafanaApp,
   kubeStateMetricsApp,
   nodeExporterApp,
+  alertmanagerApp,
 ] as const satisfies readonly AppDefinition[];

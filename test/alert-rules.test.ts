@@ -173,6 +173,10 @@ const CASES: Readonly<Record<string, { fire: Series[]; quiet: Series[] }>> = {
     fire: [gauge('node_memory_MemAvailable_bytes', { instance: 'n' }, 5), gauge('node_memory_MemTotal_bytes', { instance: 'n' }, 100)],
     quiet: [gauge('node_memory_MemAvailable_bytes', { instance: 'n' }, 50), gauge('node_memory_MemTotal_bytes', { instance: 'n' }, 100)],
   },
+  AlertmanagerNotificationsFailing: {
+    fire: [counter('alertmanager_notifications_failed_total', { integration: 'webhook' }, 1)],
+    quiet: [gauge('alertmanager_notifications_failed_total', { integration: 'webhook' }, 3), counter('alertmanager_notifications_total', { integration: 'webhook' }, 5)],
+  },
   NodeExporterDown: {
     fire: [gauge('up', { job: 'node-exporter', instance: 'a' }, 0)],
     quiet: [gauge('up', { job: 'node-exporter', instance: 'a' }, 1), gauge('up', { job: 'traefik' }, 0)],

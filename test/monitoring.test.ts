@@ -453,5 +453,5 @@ test('the scrape configuration is rendered at synthesis time, after every chart 
       .filter((o) => o.kind === 'ConfigMap')
       .map((o) => o.metadata.name)
       .sort(),
-  ).toEqual(['grafana-config', 'grafana-dashboards', 'prometheus-config']);
+  ).toEqual(['alertmanager-config', 'grafana-config', 'grafana-dashboards', 'prometheus-config']);
 });

@@ -3,6 +3,7 @@
  * read this; component conformance tests import their own table directly.
  */
 import { Fact, factsOf } from '../upstream';
+import { ALERTMANAGER_FACTS } from './alertmanager';
 import { ARGOCD_FACTS } from './argocd';
 import { EXPOSURE_FACTS } from './exposure';
 import { GRAFANA_FACTS } from './grafana';
@@ -33,4 +34,5 @@ export const ALL_FACTS: readonly Fact<unknown>[] = [
   ...factsOf(KSM_FACTS),
   ...factsOf(NODE_EXPORTER_FACTS),
   ...factsOf(METRIC_FACTS),
+  ...factsOf(ALERTMANAGER_FACTS),
 ];

@@ -5,6 +5,7 @@
  * exporters that have their own facts table (kube-state-metrics, node-exporter, Grafana, MinIO) come from it.
  */
 import { factTable } from '../upstream';
+import { ALERTMANAGER_FACTS } from './alertmanager';
 import { GRAFANA_FACTS } from './grafana';
 import { KSM_FACTS } from './kube-state-metrics';
 import { MINIO_FACTS } from './minio';
@@ -85,6 +86,12 @@ export const METRIC_FACTS = factTable('metrics', {
     upstream: GRAFANA_FACTS.metrics.upstream,
     path: GRAFANA_FACTS.metrics.path,
     at: GRAFANA_FACTS.metrics.at,
+  },
+  alertmanager: {
+    fact: ALERTMANAGER_FACTS.metrics.fact,
+    value: { jobs: ['alertmanager'], metrics: ALERTMANAGER_FACTS.metrics.value } satisfies CatalogueEntry,
+    upstream: 'alertmanager',
+    path: ALERTMANAGER_FACTS.metrics.path,
   },
   minio: {
     fact: MINIO_FACTS.metricNames.fact,
