@@ -31,6 +31,28 @@ export const UPSTREAM = {
   minio: { repo: 'minio/minio', tag: 'RELEASE.2025-09-07T16-13-09Z', commit: '07c3a429bfed433e49018cb0f78a52145d4bedeb', folder: 'minio-RELEASE.2025-09-07T16-13-09Z' },
   mc: { repo: 'minio/mc', tag: 'RELEASE.2024-11-21T17-21-54Z', commit: '1681e4497c09d7438a34e846f76dbde972ab7daf', folder: 'mc-RELEASE.2024-11-21T17-21-54Z' },
   'klipper-lb': { repo: 'k3s-io/klipper-lb', tag: 'v0.4.9', commit: '525ecd25f8235a358e2ef265ba9d1c0c14d244f7', folder: 'klipper-lb-v0.4.9' },
+  // Not mirrored under ../shared/upstream: read at these commits with the search tools (facts carry no check).
+  'kube-state-metrics': { repo: 'kubernetes/kube-state-metrics', tag: 'v2.11.0', commit: '5e4e7d0bb727ac4c50097770ce0dd7979eb04b77', folder: '', mirrored: false },
+  'node-exporter': { repo: 'prometheus/node_exporter', tag: 'v1.10.2', commit: '654f19dee6a0c41de78a8d6d870e8c742cdb43b9', folder: '', mirrored: false },
+  alertmanager: { repo: 'prometheus/alertmanager', tag: 'v0.28.1', commit: 'b2099eaa2c9ebc25edb26517cb9c732738e93910', folder: '', mirrored: false },
+  // cAdvisor as vendored by Kubernetes 1.28 (go.mod: google/cadvisor v0.47.3), serving the kubelet's /metrics/cadvisor.
+  cadvisor: { repo: 'google/cadvisor', tag: 'v0.47.3', commit: 'c5730c5a72b527a724e7333d0e2f5b9a3ce5cf4d', folder: '', mirrored: false },
+  // Stored copies, NOT the pinned tags (both repositories are over the snapshot size limit): the metric names read
+  // there have been stable for years, but were not read at k3s v1.28.15 / Cilium 1.16.12.
+  'kubelet-stored': {
+    repo: 'kubernetes/kubernetes',
+    tag: 'commit-5afbee12d6cf6aca9e218dc657eff0f36349a82f',
+    commit: '5afbee12d6cf6aca9e218dc657eff0f36349a82f',
+    folder: '',
+    mirrored: false,
+  },
+  'cilium-stored': {
+    repo: 'cilium/cilium',
+    tag: 'commit-f990fa7ccb6f11fa7fd4cca1cf4651e29b37a004',
+    commit: 'f990fa7ccb6f11fa7fd4cca1cf4651e29b37a004',
+    folder: '',
+    mirrored: false,
+  },
   // Not mirrored (the k3s snapshot is over the size limit): a stored k3s commit whose ServiceLB default image is klipper-lb v0.4.9.
   'k3s-servicelb': { repo: 'k3s-io/k3s', tag: 'commit-0821db5a081300bc46bddeb04b09823c79255655', commit: '0821db5a081300bc46bddeb04b09823c79255655', folder: '', mirrored: false },
   // Not mirrored in ../shared/upstream: read at the tag with the code search tools (git snapshot of the repository).

@@ -1,15 +1,12 @@
 /**
  * Alerting rules (Prometheus rule-file format), generated at synthesis time for what the stack runs.
  *
- * There is no kube-state-metrics, so nothing reports pod phases, restart counts or replica availability
- * (kube_pod_container_status_restarts_total, kube_deployment_status_replicas_available do not exist here).
- * What exists instead, and what these rules use (docs/adr/0012-alerting-without-kube-state-metrics.md):
- * - cAdvisor (kubelet /metrics/cadvisor): one series per running container *instance*; a restart starts a new
- *   instance (new `id` label), so restarts are counted as distinct instances, and a container that is not
- *   running has no series at all (absent()).
+ * The stack-wide rules here use the kubelet's and Cilium's metrics; restarts, pod phases and replicas come from
+ * kube-state-metrics and the node's filesystems from node-exporter, each rule declared in that exporter's app
+ * file (constructs/kube-state-metrics.ts, constructs/node-exporter.ts; docs/adr/0012-alerting-without-kube-state-metrics.md):
+ * - cAdvisor (kubelet /metrics/cadvisor): a container that is not running has no series (absent()), which
+ *   WorkloadNotRunning uses per workload of the stack.
  * - kubelet /metrics/probes: prober_probe_total per container and probe type.
- * - kubelet /metrics: kubelet_volume_stats_* for volume plugins that report usage (not local-path's hostPath
- *   volumes); cAdvisor's root container reports the node filesystems those volumes live on.
  * - Each workload's own /metrics, for one rule per workload on a signal it really exposes.
  */
 import { toMi } from '../config/fields';
@@ -78,30 +75,6 @@ export function alertRules(ctx: StackContext, retentionSizeShare: number): { gro
           'warning',
           'Prometheus uses over 80% of its data volume',
           `Blocks and WAL exceed 80% of the ${w.prometheus.storage} volume; retention by size (${Math.round(retentionSizeShare * 100)}% of it) is deleting history before ${w.prometheus.retention}. Grow workloads.prometheus.storage or shorten the retention.`,
-        ),
-        rule(
-          'PersistentVolumeNearlyFull',
-          'kubelet_volume_stats_available_bytes / kubelet_volume_stats_capacity_bytes < 0.15',
-          '10m',
-          'warning',
-          'PVC {{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }} is over 85% full',
-          'Less than 15% of the volume is free. Only volume plugins that report usage appear here; local-path (hostPath) volumes are covered by NodeFilesystemNearlyFull.',
-        ),
-        rule(
-          'NodeFilesystemNearlyFull',
-          'max by (node, device) (container_fs_usage_bytes{id="/", device=~"/dev/.+"} / container_fs_limit_bytes{id="/", device=~"/dev/.+"}) > 0.85',
-          '10m',
-          'warning',
-          'Filesystem {{ $labels.device }} on {{ $labels.node }} is over 85% full',
-          'cAdvisor root-container usage of a node filesystem; local-path volumes (and the container images) live there.',
-        ),
-        rule(
-          'PodCrashLooping',
-          'count by (namespace, pod, container) (count_over_time(container_start_time_seconds{container!="", container!="POD"}[30m])) > 3',
-          '0m',
-          'critical',
-          'Container {{ $labels.namespace }}/{{ $labels.pod }}/{{ $labels.container }} restarts repeatedly',
-          'cAdvisor saw more than 3 instances of this container within 30 minutes (each restart is a new instance). Containers that die within one scrape interval are not seen; WorkloadNotRunning covers them.',
         ),
         rule(
           'ContainerLivenessFailing',

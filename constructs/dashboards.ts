@@ -18,24 +18,34 @@ export function dashboardSpecs(ctx: Pick<StackContext, 'site' | 'apps'>): Dashbo
         { title: 'Targets up', expr: 'sum by (job) (up)' },
         { title: 'Node CPU (cores used)', expr: 'sum by (node) (rate(container_cpu_usage_seconds_total{id="/"}[5m]))' },
         { title: 'Memory working set by namespace', expr: 'sum by (namespace) (container_memory_working_set_bytes{container!=""})', unit: 'bytes' },
-        // cAdvisor has no restart counter: each restart is a new container instance (series), so count instances.
-        { title: 'Container restarts (1h)', expr: 'count by (namespace, pod, container) (count_over_time(container_start_time_seconds{container!="", container!="POD"}[1h])) - 1' },
         { title: 'Failed liveness probes (15m)', expr: 'sum by (namespace, pod, container) (increase(prober_probe_total{probe_type="Liveness", result="failed"}[15m]))' },
-        {
-          title: 'Node filesystem usage',
-          expr: 'max by (node, device) (container_fs_usage_bytes{id="/", device=~"/dev/.+"} / container_fs_limit_bytes{id="/", device=~"/dev/.+"})',
-          unit: 'percentunit',
-        },
-        { title: 'Volume usage', expr: '1 - kubelet_volume_stats_available_bytes / kubelet_volume_stats_capacity_bytes', unit: 'percentunit' },
         { title: 'Policy drops (Cilium)', expr: 'sum by (reason) (rate(cilium_drop_count_total[5m]))' },
         { title: 'Hubble flows by verdict', expr: 'sum by (verdict) (rate(hubble_flows_processed_total[5m]))' },
         { title: 'DNS queries (CoreDNS)', expr: 'sum by (rcode) (rate(coredns_dns_responses_total[5m]))' },
       ],
     },
   ];
+  out.push(NETWORK_DASHBOARD);
   for (const app of ctx.apps) out.push(...(app.dashboards?.(ctx.site) ?? []));
   return out;
 }
+
+/**
+ * Cilium and Hubble (scraped by Prometheus' own jobs, constructs/prometheus.ts): the "is it the network policy?"
+ * rung of the debugging ladder. Drops by reason and direction, Hubble's dropped flows by source/destination
+ * namespace, then `hubble observe --verdict DROPPED` on the node for the exact flow.
+ */
+const NETWORK_DASHBOARD: DashboardSpec = {
+  uid: 'domus-network',
+  title: 'Network (Cilium, Hubble)',
+  panels: [
+    { title: 'Drops by policy, by direction', expr: 'sum by (direction) (rate(cilium_drop_count_total{reason="Policy denied"}[5m]))' },
+    { title: 'Drops by reason', expr: 'sum by (reason) (rate(cilium_drop_count_total[5m]))' },
+    { title: 'Hubble drops by reason', expr: 'sum by (reason) (rate(hubble_drop_total[5m]))' },
+    { title: 'Hubble flows by verdict', expr: 'sum by (verdict) (rate(hubble_flows_processed_total[5m]))' },
+    { title: 'Cilium agent errors/warnings', expr: 'sum by (level) (rate(cilium_errors_warnings_total[5m]))' },
+  ],
+};
 
 /** Grafana dashboard JSON (schema 39) for a spec: one time-series panel per query, two per row. */
 export function dashboardJson(spec: DashboardSpec): Record<string, unknown> {

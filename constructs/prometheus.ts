@@ -156,6 +156,10 @@ export function prometheusConfig(ctx: StackContext): Json {
   return {
     global: { scrape_interval: '30s', scrape_timeout: '10s', evaluation_interval: '30s', external_labels: { cluster: ctx.site.cluster.name } },
     rule_files: [`${CONFIG_DIR}/alerts.yml`],
+    // Alertmanager's Service (constructs/alertmanager.ts declares the flow); without it alerts stay in this UI.
+    ...(ctx.site.workloads.alertmanager.enabled
+      ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [`alertmanager.${ctx.site.namespaces.monitoring}.svc:9093`] }] }] } }
+      : {}),
     scrape_configs: [...ctx.metrics.targets().map(scrapeJob), ...kubeletJobs()],
   };
 }
@@ -190,6 +194,7 @@ export function scrapeJob(t: ScrapeTarget): Json {
     job_name: t.job,
     metrics_path: t.path ?? '/metrics',
     scheme: t.scheme ?? 'http',
+    ...(t.honorLabels ? { honor_labels: true } : {}),
     ...(t.bearerTokenFile ? { authorization: { credentials_file: t.bearerTokenFile } } : {}),
     ...(t.insecureSkipVerify ? { tls_config: { insecure_skip_verify: true } } : {}),
   };

@@ -6,14 +6,30 @@
  * Adding an app: docs/adding-an-app.md.
  */
 import type { AppDefinition } from './lib/app';
+import { alertmanagerApp } from './alertmanager';
 import { argocdApp } from './argocd';
 import { grafanaApp } from './grafana';
 import { logAgentApp } from './log-agent';
 import { lokiApp } from './loki';
+import { kubeStateMetricsApp } from './kube-state-metrics';
 import { minioApp } from './minio';
+import { nodeExporterApp } from './node-exporter';
 import { prometheusApp } from './prometheus';
 import { traefikApp } from './traefik';
 import { vaultInjectorApp } from './vault-injector';
 import { wazuhApp } from './wazuh';
 
-export const APPS = [vaultInjectorApp, traefikApp, argocdApp, minioApp, wazuhApp, prometheusApp, grafanaApp, lokiApp, logAgentApp] as const satisfies readonly AppDefinition[];
+export const APPS = [
+  vaultInjectorApp,
+  traefikApp,
+  argocdApp,
+  minioApp,
+  wazuhApp,
+  prometheusApp,
+  grafanaApp,
+  lokiApp,
+  logAgentApp,
+  kubeStateMetricsApp,
+  nodeExporterApp,
+  alertmanagerApp,
+] as const satisfies readonly AppDefinition[];

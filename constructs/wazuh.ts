@@ -422,13 +422,16 @@ export const wazuhApp: WorkloadApp<'wazuh', typeof wazuhSchema> = defineApp({
   alerts: (site) => [
     // Wazuh 4.14 has no Prometheus endpoint (the manager API has none; the indexer is OpenSearch without an
     // exporter plugin), so there is no scrape job and no `up`; its pods' cAdvisor series are the signal.
+    // kube-state-metrics' restart counter when it runs; else cAdvisor's container instances (a restart is a new one).
     alertRule(
       'WazuhRestarting',
-      `count by (pod, container) (count_over_time(container_start_time_seconds{namespace="${site.namespaces.security}", container=~"wazuh-.*"}[1h])) > 2`,
+      site.workloads.kubeStateMetrics.enabled
+        ? `sum by (pod, container) (increase(kube_pod_container_status_restarts_total{namespace="${site.namespaces.security}", container=~"wazuh-.*"}[1h])) > 2`
+        : `count by (pod, container) (count_over_time(container_start_time_seconds{namespace="${site.namespaces.security}", container=~"wazuh-.*"}[1h])) > 2`,
       '0m',
       'warning',
       'Wazuh {{ $labels.pod }}/{{ $labels.container }} restarts repeatedly',
-      'Wazuh exposes no metrics endpoint; more than 2 container instances in an hour (restarts) is the available signal.',
+      'Wazuh exposes no metrics endpoint; more than 2 restarts of a container in an hour is the available signal.',
     ),
   ],
   runbook: (site) => wazuhRunbook(site),

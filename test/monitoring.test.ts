@@ -296,26 +296,29 @@ test('alert rules are well-formed rule files: groups, rules, expr, for, severity
   expect(promData()['prometheus.yml']).toContain('/etc/config/alerts.yml');
 });
 
-test('the basics and one rule per enabled workload, on signals that exist without kube-state-metrics', () => {
+test('the basics and one rule per enabled workload; restarts from kube-state-metrics, disk from node-exporter', () => {
   const s = synth();
   const alerts = alertsOf(s);
   const byName = (n: string) => alerts.find((r) => r.alert === n)!;
-  expect(alerts.map((r) => r.alert)).toEqual(
-    expect.arrayContaining(['TargetDown', 'PrometheusStorageNearlyFull', 'PersistentVolumeNearlyFull', 'NodeFilesystemNearlyFull', 'PodCrashLooping']),
-  );
+  expect(alerts.map((r) => r.alert)).toEqual(expect.arrayContaining(['TargetDown', 'PrometheusStorageNearlyFull', 'NodeFilesystemNearlyFull', 'PodCrashLooping']));
   expect(byName('TargetDown').expr).toBe('up == 0');
-  expect(byName('PersistentVolumeNearlyFull').expr).toContain('kubelet_volume_stats_available_bytes');
   expect(byName('PrometheusStorageNearlyFull').expr).toContain(String(20 * 1024 ** 3));
-  // cAdvisor has no restart counter and a restarted container is a new series: changes() would never fire.
-  expect(byName('PodCrashLooping').expr).toContain('count_over_time(container_start_time_seconds');
-  expect(alerts.map((r) => r.expr).join('\n')).not.toMatch(/kube_pod_|kube_deployment_|changes\(container_start_time_seconds/);
+  // The restart counter of kube-state-metrics survives restarts; cAdvisor's per-instance series did not (ADR 0012).
+  expect(byName('PodCrashLooping').expr).toContain('increase(kube_pod_container_status_restarts_total[30m])');
+  expect(byName('NodeFilesystemNearlyFull').expr).toContain('node_filesystem_avail_bytes');
+  // local-path volumes report no kubelet volume stats: a rule on them could never fire.
+  expect(alerts.map((r) => r.expr).join('\n')).not.toMatch(/kubelet_volume_stats_|changes\(container_start_time_seconds/);
+  // Without the exporters, their rules go too (nothing would produce the series).
+  const bare = alertsOf(synth({ workloads: { kubeStateMetrics: { enabled: false }, nodeExporter: { enabled: false } } })).map((r) => r.alert);
+  expect(bare).not.toContain('PodCrashLooping');
+  expect(bare).not.toContain('NodeFilesystemNearlyFull');
   const perWorkload: Record<string, string> = {
     prometheus: 'prometheus_config_last_reload_successful',
     grafana: 'grafana_http_request_duration_seconds_count',
     argocd: 'argocd_app_info',
     traefik: 'traefik_entrypoint_requests_total',
     minio: 'minio_cluster_drive_offline_total',
-    wazuh: 'container_start_time_seconds{namespace="security"',
+    wazuh: 'kube_pod_container_status_restarts_total{namespace="security"',
   };
   const workloadExprs = groupsOf(s)
     .find((g) => g.name === 'workloads')!
@@ -359,12 +362,14 @@ test('dashboards: an overview and one per enabled workload, querying metrics tho
       'up',
       'container_cpu_usage_seconds_total',
       'container_memory_working_set_bytes',
-      'kubelet_volume_stats_available_bytes',
       'cilium_drop_count_total',
       'hubble_flows_processed_total',
       'coredns_dns_responses_total',
       'prober_probe_total',
     ],
+    'domus-network': ['cilium_drop_count_total{reason="Policy denied"}', 'hubble_drop_total', 'hubble_flows_processed_total'],
+    'domus-workloads': ['kube_pod_status_phase', 'kube_pod_container_status_restarts_total', 'kube_deployment_status_replicas_unavailable'],
+    'domus-node': ['node_cpu_seconds_total', 'node_memory_MemAvailable_bytes', 'node_filesystem_avail_bytes'],
     'domus-prometheus': ['prometheus_tsdb_head_series', 'prometheus_tsdb_head_samples_appended_total', 'prometheus_tsdb_storage_blocks_bytes'],
     'domus-grafana': ['grafana_http_request_duration_seconds_count', 'grafana_stat_active_users'],
     'domus-argocd': ['argocd_app_info', 'argocd_app_sync_total', 'argocd_git_request_total'],
@@ -454,5 +459,5 @@ test('the scrape configuration is rendered at synthesis time, after every chart 
       .filter((o) => o.kind === 'ConfigMap')
       .map((o) => o.metadata.name)
       .sort(),
-  ).toEqual(['grafana-config', 'grafana-dashboards', 'prometheus-config']);
+  ).toEqual(['alertmanager-config', 'grafana-config', 'grafana-dashboards', 'prometheus-config']);
 });

@@ -27,7 +27,7 @@ test('every pinned image belongs to exactly one app', () => {
 });
 
 test("the charts in dist/ are the platform chart plus the apps' charts, in registry order", () => {
-  expect(chartNames()).toEqual(['platform', 'vault', 'ingress', 'argocd', 'storage', 'security', 'monitoring', 'logging']);
+  expect(chartNames()).toEqual(['platform', 'vault', 'ingress', 'argocd', 'storage', 'security', 'monitoring', 'logging', 'node-exporter']);
   expect(synth().charts.map((c) => c.name)).toEqual([...chartNames(), 'apps']);
 });
 

@@ -24,7 +24,7 @@ const issuesOf = (input: unknown): { path: string; value: unknown; expected: str
 test('site.workloads has one field per app that declares a schema, in registry order', () => {
   const keys = Object.keys(siteSchema.shape.workloads.unwrap().shape);
   expect(keys).toEqual(APPS.filter((a) => 'schema' in a && a.schema !== undefined).map((a) => a.key));
-  expect(keys.sort()).toEqual(['argocd', 'grafana', 'logAgent', 'loki', 'minio', 'prometheus', 'traefik', 'wazuh']);
+  expect(keys.sort()).toEqual(['alertmanager', 'argocd', 'grafana', 'kubeStateMetrics', 'logAgent', 'loki', 'minio', 'nodeExporter', 'prometheus', 'traefik', 'wazuh']);
 });
 
 test("the Site type is precise: each app's fields keep their types", () => {
@@ -55,7 +55,8 @@ const REPLICATED = [
   'wazuh.worker.replicas',
   'wazuh.dashboard.replicas',
 ];
-const SINGLETONS = ['argocd.controller.replicas', 'argocd.redis.replicas', 'wazuh.master.replicas'];
+// kube-state-metrics: a second replica would export every series twice; Alertmanager runs without HA gossip.
+const SINGLETONS = ['argocd.controller.replicas', 'argocd.redis.replicas', 'wazuh.master.replicas', 'kubeStateMetrics.replicas', 'alertmanager.replicas'];
 
 test("the declared replica rules are exactly the stack's", () => {
   expect(APPS.flatMap((a: AppDefinition) => (a.replicated ?? []).map((p) => `${a.key}.${p.join('.')}`)).sort()).toEqual([...REPLICATED].sort());

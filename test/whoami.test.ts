@@ -28,7 +28,7 @@ const find = (kind: string, name: string, namespace?: string): KubeObject => {
 const flows = s.stack.ctx.net.effectiveFlows().map((f) => `${peerKey(f.from)} > ${peerKey(f.to)}:${f.port.port}`);
 
 test('its own chart and Argo CD Application, in the wave it declares', () => {
-  expect(s.charts.map((c) => c.name)).toEqual(['platform', 'vault', 'ingress', 'argocd', 'storage', 'security', 'monitoring', 'logging', 'whoami', 'apps']);
+  expect(s.charts.map((c) => c.name)).toEqual(['platform', 'vault', 'ingress', 'argocd', 'storage', 'security', 'monitoring', 'logging', 'node-exporter', 'whoami', 'apps']);
   const app = find('Application', 'whoami', 'argocd');
   expect(app.metadata.annotations?.['argocd.argoproj.io/sync-wave']).toBe('1');
   expect((app.spec as { source: { path: string } }).source.path).toBe('dist/whoami');

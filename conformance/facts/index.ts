@@ -4,12 +4,16 @@
  */
 import { Fact, factsOf } from '../upstream';
 import { ALLOY_FACTS } from './alloy';
+import { ALERTMANAGER_FACTS } from './alertmanager';
 import { ARGOCD_FACTS } from './argocd';
 import { EXPOSURE_FACTS } from './exposure';
 import { GRAFANA_FACTS } from './grafana';
 import { KLIPPER_FACTS } from './klipper-lb';
 import { LOKI_FACTS } from './loki';
+import { KSM_FACTS } from './kube-state-metrics';
+import { METRIC_FACTS } from './metrics';
 import { MC_FACTS, MINIO_FACTS } from './minio';
+import { NODE_EXPORTER_FACTS } from './node-exporter';
 import { PIN_FACTS } from './pins';
 import { CONFIG_RELOADER_FACTS, PROMETHEUS_FACTS } from './prometheus';
 import { TRAEFIK_FACTS } from './traefik';
@@ -31,4 +35,8 @@ export const ALL_FACTS: readonly Fact<unknown>[] = [
   ...factsOf(EXPOSURE_FACTS),
   ...factsOf(LOKI_FACTS),
   ...factsOf(ALLOY_FACTS),
+  ...factsOf(KSM_FACTS),
+  ...factsOf(NODE_EXPORTER_FACTS),
+  ...factsOf(METRIC_FACTS),
+  ...factsOf(ALERTMANAGER_FACTS),
 ];

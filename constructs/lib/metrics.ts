@@ -29,6 +29,12 @@ export interface ScrapeTarget {
    * `endpoint` entity (host/remote-node), but Prometheus discovers these pods instead of every node.
    */
   readonly hostNetworkPods?: PodsPeer;
+  /**
+   * Keep the target's own labels where they clash with the discovered ones (`honor_labels`): for exporters of
+   * other objects' state (kube-state-metrics' namespace/pod/container), which would otherwise become
+   * exported_namespace etc. @default false
+   */
+  readonly honorLabels?: boolean;
   /** Extra static labels on the job's series. */
   readonly labels?: Readonly<Record<string, string>>;
 }

@@ -209,7 +209,33 @@ describe.each<[string, string, (objs: Obj[]) => void, RegExp]>([
     'declared Pod Security level',
     'a namespace switched to privileged',
     (o) => void (get(o, 'Namespace', 'monitoring').metadata.labels!['pod-security.kubernetes.io/enforce'] = 'privileged'),
-    /^pod-security: enforces privileged/,
+    /^pod-security: enforces privileged without a written reason/,
+  ],
+  [
+    'declared Pod Security level',
+    "node-exporter's privileged namespace without its written reason",
+    (o) => void delete get(o, 'Namespace', 'node-exporter').metadata.annotations!['domus.dev/pod-security-reason'],
+    /^pod-security: enforces privileged without a written reason/,
+  ],
+  [
+    'declared Pod Security level',
+    'the host root of node-exporter mounted writable',
+    (o) =>
+      void delete (get(o, 'DaemonSet', 'node-exporter', 'node-exporter').spec.template!.spec.containers[0] as unknown as { volumeMounts: { readOnly?: boolean }[] })
+        .volumeMounts[0]!.readOnly,
+    /^pod-security: privileged namespace: node-exporter: hostPath volume host-root is mounted writable at \/host/,
+  ],
+  [
+    'declared Pod Security level',
+    'a privileged container in the privileged namespace',
+    (o) => void (get(o, 'DaemonSet', 'node-exporter', 'node-exporter').spec.template!.spec.containers[0]!.securityContext!.privileged = true),
+    /^pod-security: privileged namespace: node-exporter: privileged/,
+  ],
+  [
+    'declared Pod Security level',
+    'the host network in the privileged namespace',
+    (o) => void ((get(o, 'DaemonSet', 'node-exporter', 'node-exporter').spec.template!.spec as PodSpecish & { hostNetwork?: boolean }).hostNetwork = true),
+    /^pod-security: privileged namespace: hostNetwork is true/,
   ],
   [
     'declared Pod Security level',

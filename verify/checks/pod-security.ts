@@ -33,7 +33,7 @@ const RESTRICTED_VOLUMES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephe
 
 /** Violations of `level` (empty when the pod passes). */
 export function podSecurityViolations(spec: PodSpec, annotations: Record<string, string>, level: Level): string[] {
-  if (level === 'privileged') return [];
+  if (level === 'privileged') return hostReadOnlyViolations(spec, annotations);
   const v: string[] = [];
   const all: Container[] = [...spec.containers, ...(spec.initContainers ?? []), ...(spec.ephemeralContainers ?? [])];
   // baseline
@@ -82,17 +82,18 @@ export function checkPodSecurity(ctx: Context): Finding[] {
     const t = podSpecOf(d.obj);
     if (!t) continue;
     const level = levels.get(d.obj.metadata.namespace ?? '') ?? 'restricted';
-    for (const msg of podSecurityViolations(t.spec, t.metadata?.annotations ?? {}, level)) out.push(finding('pod-security', 'error', `${level}: ${msg}`, d));
-    if (level === 'privileged')
-      for (const msg of hostReadOnlyViolations(t.spec, t.metadata?.annotations ?? {})) out.push(finding('pod-security', 'error', `privileged namespace: ${msg}`, d));
+    // In a `privileged` namespace the API server admits anything: the stack's own bound applies (hostReadOnlyViolations).
+    const prefix = level === 'privileged' ? 'privileged namespace' : level;
+    for (const msg of podSecurityViolations(t.spec, t.metadata?.annotations ?? {}, level)) out.push(finding('pod-security', 'error', `${prefix}: ${msg}`, d));
   }
   return out;
 }
 
 /**
- * What the stack allows in a namespace that enforces `privileged` (host access, e.g. the log agent): `baseline`
- * except hostPath volumes, and each hostPath mounted read-only by every container. The API server would admit
- * anything there, so this check is the only bound.
+ * What the stack allows in a namespace that enforces `privileged` (host agents: the log agent, node-exporter):
+ * `baseline` except hostPath volumes, each mounted read-only by every container: no privileged container, no
+ * host network, PID or IPC, no capability beyond baseline. The API server would admit anything there, so this
+ * check is the only bound.
  */
 export function hostReadOnlyViolations(spec: PodSpec, annotations: Record<string, string>): string[] {
   const hostPaths = new Set((spec.volumes ?? []).filter((v) => 'hostPath' in v).map((v) => v.name));

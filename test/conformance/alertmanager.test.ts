@@ -1,0 +1,99 @@
+/**
+ * Alertmanager as synthesized, against upstream v0.28.1 (conformance/facts/alertmanager.ts): image, flags and
+ * probes; Prometheus wired to it (alerting config and flow); receivers from the site with their credentials
+ * as Vault files (never in the ConfigMap), egress only to the receivers' hosts; the node-down inhibition.
+ */
+import { parse } from 'yaml';
+import { ALERTMANAGER_FACTS } from '../../conformance/facts/alertmanager';
+import { ALERTMANAGER_IMAGE, NODE_DOWN_INHIBITION } from '../../constructs/alertmanager';
+import { fqdns, workloadPeer } from '../../constructs/lib/network';
+import { findResource, flowAllowed, issuesOf, podTemplate, synth } from '../helpers';
+import { fires, sampled } from '../promql/promql';
+
+const receivers = [
+  { type: 'webhook' as const, name: 'ntfy', host: 'ntfy.sh' },
+  { type: 'email' as const, name: 'mail', to: 'me@example.org', from: 'alerts@example.org', smarthost: 'smtp.example.org' },
+];
+const s = synth({ workloads: { alertmanager: { receivers } } });
+const amPeer = workloadPeer('monitoring', 'alertmanager');
+const configOf = (x = s) =>
+  parse((findResource('ConfigMap', 'alertmanager-config', 'monitoring', x).data as Record<string, string>)['alertmanager.yml']!) as Record<string, unknown>;
+
+test('image, user, storage, flags and probes are upstream', () => {
+  const t = podTemplate('StatefulSet', 'alertmanager', 'monitoring', s);
+  const c = t.spec.containers[0]!;
+  expect(c.image).toBe(`${ALERTMANAGER_IMAGE.repository}:v0.28.1`);
+  expect(c.securityContext?.runAsUser).toBe(ALERTMANAGER_FACTS.image.value.uid);
+  expect(c.ports?.map((p) => p.containerPort)).toEqual([ALERTMANAGER_FACTS.image.value.port]);
+  expect(c.args).toContain(`${ALERTMANAGER_FACTS.flags.value.storage}=${ALERTMANAGER_FACTS.image.value.storage}`);
+  // One replica: the gossip port stays closed (empty listen address).
+  expect(c.args).toContain(`${ALERTMANAGER_FACTS.flags.value.cluster}=`);
+  expect((c.livenessProbe as { httpGet: { path: string } }).httpGet.path).toBe(ALERTMANAGER_FACTS.health.value.healthy);
+  expect((c.readinessProbe as { httpGet: { path: string } }).httpGet.path).toBe(ALERTMANAGER_FACTS.health.value.ready);
+});
+
+test('Prometheus sends alerts to it: alerting config and the flow', () => {
+  const prom = parse((findResource('ConfigMap', 'prometheus-config', 'monitoring', s).data as Record<string, string>)['prometheus.yml']!) as {
+    alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+  };
+  expect(prom.alerting.alertmanagers[0]!.static_configs[0]!.targets).toEqual(['alertmanager.monitoring.svc:9093']);
+  expect(flowAllowed(workloadPeer('monitoring', 'prometheus'), amPeer, 9093, s)).toBe(true);
+  expect(flowAllowed(workloadPeer('ingress', 'traefik'), amPeer, 9093, s)).toBe(false);
+  const bare = synth({ workloads: { alertmanager: { enabled: false } } });
+  expect(parse((findResource('ConfigMap', 'prometheus-config', 'monitoring', bare).data as Record<string, string>)['prometheus.yml']!)).not.toHaveProperty('alerting');
+});
+
+test('receivers from the site; credentials are Vault files read with url_file / auth_password_file, never in the ConfigMap', () => {
+  const cfg = configOf();
+  const route = cfg.route as { receiver: string; matchers?: unknown };
+  const all = (cfg.receivers as { name: string; webhook_configs: Record<string, unknown>[]; email_configs: Record<string, unknown>[] }[]).find((r) => r.name === route.receiver)!;
+  expect(route.matchers).toBeUndefined();
+  expect(Object.keys(all.webhook_configs[0]!)).toContain(ALERTMANAGER_FACTS.webhookUrlFile.value);
+  expect(all.webhook_configs[0]).toEqual({ url_file: '/vault/secrets/ntfy-url', send_resolved: true });
+  for (const k of Object.keys(all.email_configs[0]!).filter((k) => k !== 'send_resolved')) expect(ALERTMANAGER_FACTS.emailKeys.value).toContain(k);
+  expect(all.email_configs[0]).toMatchObject({ to: 'me@example.org', smarthost: 'smtp.example.org:587', auth_password_file: '/vault/secrets/mail-password', require_tls: true });
+  const t = podTemplate('StatefulSet', 'alertmanager', 'monitoring', s);
+  expect(t.metadata.annotations?.['vault.hashicorp.com/agent-inject-secret-ntfy-url']).toBe('kv/data/monitoring/alertmanager');
+  expect(t.metadata.annotations?.['vault.hashicorp.com/agent-inject-secret-mail-password']).toBe('kv/data/monitoring/alertmanager');
+  expect(JSON.stringify(findResource('ConfigMap', 'alertmanager-config', 'monitoring', s).data)).not.toMatch(/password:|url:/);
+});
+
+test("egress only to the receivers' hosts and ports", () => {
+  expect(flowAllowed(amPeer, fqdns(['ntfy.sh']), 443, s)).toBe(true);
+  expect(flowAllowed(amPeer, fqdns(['smtp.example.org']), 587, s)).toBe(true);
+  expect(flowAllowed(amPeer, fqdns(['smtp.example.org']), 25, s)).toBe(false);
+  expect(flowAllowed(amPeer, fqdns(['ntfy.sh']), 443)).toBe(false); // the default site has no receiver
+});
+
+test('bad receivers fail with the field path', () => {
+  expect(issuesOf({ workloads: { alertmanager: { receivers: [{ type: 'email', name: 'm', to: 'nobody', from: 'a@b.org', smarthost: 'smtp.b.org' }] } } })).toEqual([
+    expect.objectContaining({ path: 'workloads.alertmanager.receivers[0].to', value: 'nobody' }),
+  ]);
+  expect(issuesOf({ workloads: { alertmanager: { receivers: [receivers[0], { ...receivers[0] }] } } })).toEqual([
+    expect.objectContaining({ path: 'workloads.alertmanager.receivers[1].name', value: 'ntfy' }),
+  ]);
+  expect(issuesOf({ workloads: { alertmanager: { receivers: [{ type: 'webhook', name: 'x"; rm', host: 'ntfy.sh' }] } } })[0]!.path).toBe(
+    'workloads.alertmanager.receivers[0].name',
+  );
+});
+
+test('node-down inhibition: NodeExporterDown holds back that node’s other alerts, which exist with the labels it matches', () => {
+  const cfg = configOf();
+  expect(cfg.inhibit_rules).toEqual([NODE_DOWN_INHIBITION]);
+  for (const k of Object.keys(NODE_DOWN_INHIBITION)) expect(ALERTMANAGER_FACTS.inhibitKeys.value).toContain(k);
+  const rules = (
+    parse((findResource('ConfigMap', 'prometheus-config', 'monitoring', s).data as Record<string, string>)['alerts.yml']!) as {
+      groups: { rules: { alert: string; expr: string; for: string }[] }[];
+    }
+  ).groups.flatMap((g) => g.rules);
+  const names = rules.map((r) => r.alert);
+  const targets = /alertname=~"([^"]+)"/.exec(NODE_DOWN_INHIBITION.target_matchers[0])![1]!.split('|');
+  expect(names).toContain('NodeExporterDown');
+  for (const t of targets) expect(names).toContain(t);
+  // The source alert carries the `node` label the rule matches on (pod discovery sets it on every target).
+  const down = rules.find((r) => r.alert === 'NodeExporterDown')!;
+  expect(fires(down, [sampled({ __name__: 'up', job: 'node-exporter', node: 'node-01' }, 0, 3600, () => 0)], 3600)).toBe(true);
+  const prom = (findResource('ConfigMap', 'prometheus-config', 'monitoring', s).data as Record<string, string>)['prometheus.yml']!;
+  const ne = (parse(prom) as { scrape_configs: { job_name: string; relabel_configs: { target_label?: string }[] }[] }).scrape_configs.find((j) => j.job_name === 'node-exporter')!;
+  expect(ne.relabel_configs.map((r) => r.target_label)).toContain('node');
+});
