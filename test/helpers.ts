@@ -90,6 +90,20 @@ export interface ContainerLike {
   args?: string[];
   command?: string[];
 }
+/** An HTTP probe as the conformance tests read it (path and port compared with upstream facts). */
+export interface HttpProbeLike {
+  httpGet?: { path: string; port: string | number };
+}
+
+/** A container with its probes, mounts and group, for the tests that compare them with upstream facts. */
+export interface ProbedContainer extends ContainerLike {
+  livenessProbe?: HttpProbeLike;
+  readinessProbe?: HttpProbeLike;
+  startupProbe?: HttpProbeLike;
+  volumeMounts?: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
+  securityContext?: ContainerLike['securityContext'] & { runAsGroup?: number };
+}
+
 export interface PodSpecLike {
   serviceAccountName?: string;
   automountServiceAccountToken?: boolean;

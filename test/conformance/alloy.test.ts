@@ -12,14 +12,10 @@ import { validateSite } from '../../config/load';
 import { synthesize } from '../../charts/synth';
 import { peerKey } from '../../constructs/lib/network';
 import { runChecks } from '../../verify/cli';
-import { ContainerLike, findResource, podTemplate, rulesOf, synth } from '../helpers';
+import { ProbedContainer, findResource, podTemplate, rulesOf, synth } from '../helpers';
 import { siteContext } from '../verify/site-context';
 
-interface Container extends ContainerLike {
-  readinessProbe?: { httpGet?: { path: string } };
-  livenessProbe?: { httpGet?: { path: string } };
-  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
-}
+type Container = ProbedContainer;
 const pod = () => podTemplate('DaemonSet', 'alloy', 'log-agent');
 const alloy = () => pod().spec.containers[0] as Container;
 

@@ -8,24 +8,9 @@ import { GRAFANA_EXCEPTIONS, GRAFANA_FACTS as F } from '../../conformance/facts/
 import { MINIO_FACTS } from '../../conformance/facts/minio';
 import { PROMETHEUS_FACTS } from '../../conformance/facts/prometheus';
 import { dashboardSpecs } from '../../constructs/dashboards';
-import { ContainerLike, findResource, podTemplate, synth } from '../helpers';
+import { HttpProbeLike, ProbedContainer, findResource, podTemplate, synth } from '../helpers';
 
-interface Probe {
-  httpGet?: { path: string; port: string | number };
-}
-interface Mount {
-  name: string;
-  mountPath: string;
-  subPath?: string;
-  readOnly?: boolean;
-}
-interface Container extends ContainerLike {
-  livenessProbe?: Probe;
-  readinessProbe?: Probe;
-  startupProbe?: Probe;
-  volumeMounts?: Mount[];
-  securityContext?: ContainerLike['securityContext'] & { runAsGroup?: number };
-}
+type Container = ProbedContainer;
 
 const pod = () => podTemplate('Deployment', 'grafana', 'monitoring');
 const grafana = () => pod().spec.containers.find((c) => c.name === 'grafana') as Container;
@@ -88,7 +73,7 @@ test('keeps the /run.sh entrypoint (no command or args): the __FILE expansion an
 test('listens on 3000 and probes /api/health there', () => {
   const c = grafana();
   expect(c.ports?.map((p) => p.containerPort)).toEqual([F.port.value]);
-  const probes = [c.livenessProbe, c.readinessProbe, c.startupProbe].filter((p): p is Probe => p !== undefined);
+  const probes = [c.livenessProbe, c.readinessProbe, c.startupProbe].filter((p): p is HttpProbeLike => p !== undefined);
   expect(probes.length).toBeGreaterThanOrEqual(2);
   for (const p of probes) {
     expect(p.httpGet?.path).toBe(F.health.value.api);

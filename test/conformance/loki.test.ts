@@ -10,13 +10,10 @@ import { LOKI_IMAGE, lokiConfig, lokiConfigTemplate } from '../../constructs/lok
 import { validateSite } from '../../config/load';
 import { peerKey } from '../../constructs/lib/network';
 import { runChecks } from '../../verify/cli';
-import { ContainerLike, findResource, issuesOf, podTemplate, synth } from '../helpers';
+import { ProbedContainer, findResource, issuesOf, podTemplate, synth } from '../helpers';
 import { siteContext } from '../verify/site-context';
 
-interface Container extends ContainerLike {
-  readinessProbe?: { httpGet?: { path: string; port: string | number } };
-  volumeMounts?: { name: string; mountPath: string }[];
-}
+type Container = ProbedContainer;
 const pod = (s = synth()) => podTemplate('StatefulSet', 'loki', 'monitoring', s);
 const loki = (s = synth()) => pod(s).spec.containers.find((c) => c.name === 'loki') as Container;
 

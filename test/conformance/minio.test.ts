@@ -10,23 +10,9 @@ import { parse } from 'yaml';
 import { SiteInput } from '../../config/schema';
 import { MC_FACTS as MC, MINIO_EXCEPTIONS, MINIO_FACTS as M } from '../../conformance/facts/minio';
 import { dashboardSpecs } from '../../constructs/dashboards';
-import { ContainerLike, findAll, findResource, podTemplate, synth } from '../helpers';
+import { HttpProbeLike, ProbedContainer, findAll, findResource, podTemplate, synth } from '../helpers';
 
-interface Probe {
-  httpGet?: { path: string; port: string | number };
-}
-interface Mount {
-  name: string;
-  mountPath: string;
-  readOnly?: boolean;
-}
-interface Container extends ContainerLike {
-  livenessProbe?: Probe;
-  readinessProbe?: Probe;
-  startupProbe?: Probe;
-  volumeMounts?: Mount[];
-  securityContext?: ContainerLike['securityContext'] & { runAsGroup?: number };
-}
+type Container = ProbedContainer;
 
 type Synth = ReturnType<typeof synth>;
 const minioPod = (s?: Synth) => podTemplate('StatefulSet', 'minio', 'storage', s);
@@ -87,7 +73,7 @@ describe('minio server', () => {
 
   test('probes only the health endpoints the server registers, on the API port', () => {
     const c = minio();
-    const probes = [c.livenessProbe, c.readinessProbe, c.startupProbe].filter((p): p is Probe => p !== undefined);
+    const probes = [c.livenessProbe, c.readinessProbe, c.startupProbe].filter((p): p is HttpProbeLike => p !== undefined);
     expect(probes).toHaveLength(3);
     for (const p of probes) {
       expect(Object.values(M.health.value)).toContain(p.httpGet?.path);

@@ -14,17 +14,9 @@ import {
   UpstreamRule,
 } from '../../conformance/facts/prometheus';
 import { dashboardSpecs } from '../../constructs/dashboards';
-import { ContainerLike, findResource, podTemplate, RbacRule, rulesOf, synth } from '../helpers';
+import { HttpProbeLike, ProbedContainer, findResource, podTemplate, RbacRule, rulesOf, synth } from '../helpers';
 
-interface Probe {
-  httpGet?: { path: string; port: string | number };
-}
-interface Container extends ContainerLike {
-  livenessProbe?: Probe;
-  readinessProbe?: Probe;
-  startupProbe?: Probe;
-  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
-}
+type Container = ProbedContainer;
 
 const pod = () => podTemplate('StatefulSet', 'prometheus', 'monitoring');
 const container = (name: string) => pod().spec.containers.find((c) => c.name === name) as Container;
@@ -41,7 +33,7 @@ function flagsOf(args: readonly string[]): Map<string, string> {
 }
 
 const portNumber = (c: Container, port: string | number) => (typeof port === 'number' ? port : c.ports?.find((p) => p.name === port)?.containerPort);
-const probes = (c: Container) => [c.livenessProbe, c.readinessProbe, c.startupProbe].filter((p): p is Probe => p !== undefined);
+const probes = (c: Container) => [c.livenessProbe, c.readinessProbe, c.startupProbe].filter((p): p is HttpProbeLike => p !== undefined);
 /** The mount that holds `path` (the longest mountPath that is a prefix of it). */
 const mountFor = (c: Container, path: string) =>
   (c.volumeMounts ?? []).filter((m) => path === m.mountPath || path.startsWith(`${m.mountPath}/`)).sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
