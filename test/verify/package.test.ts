@@ -2,6 +2,8 @@
  * verify/ as a package of the repository (issue 15): private, outside the npm install graph, a documented
  * public API, one contract with the generator, and no imports of the generator.
  */
+import { CLUSTER_SCOPED } from '../../charts/stack-chart';
+import { CLUSTER_SCOPED as VERIFY_CLUSTER_SCOPED } from '../../verify/checks/argocd-admission';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as api from '../../verify';
@@ -102,4 +104,8 @@ test('the README documents every export of the public API and every check', () =
   expect(names.filter((n) => !readme.includes(`\`${n}`))).toEqual([]);
   expect(api.CHECK_NAMES.filter((c) => !readme.includes(`\`${c}\``))).toEqual([]);
   expect(typeof api.runChecks).toBe('function');
+});
+
+test('verify knows every cluster-scoped kind the generator emits (two lists across the package boundary)', () => {
+  expect([...CLUSTER_SCOPED].filter((k) => !VERIFY_CLUSTER_SCOPED.has(k))).toEqual([]);
 });
