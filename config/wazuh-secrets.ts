@@ -28,6 +28,17 @@ const user = (key: string, example: string): WazuhSecret => ({ key, says: '1-64 
 /** A user internal_users.yml defines (the stack renders only admin and kibanaserver, dropping the image's demo users). */
 const indexerUser = (key: string, name: string, why: string): WazuhSecret => ({ key, says: `"${name}" (${why})`, rules: [`^${name}$`], example: name });
 
+/**
+ * A bcrypt hash as OpenSearch's hash.sh prints it (`$2y$12$` + 53 characters of bcrypt's base64); the security
+ * plugin checks passwords with BCrypt (conformance/facts/wazuh.ts).
+ */
+const bcryptHash = (key: string, of: string): WazuhSecret => ({
+  key,
+  says: `a bcrypt hash of ${of} as hash.sh prints it: $2a$, $2b$ or $2y$, two cost digits, $, then 53 characters from A-Z a-z 0-9 . /`,
+  rules: ['^[$]2[aby][$][0-9]{2}[$][./A-Za-z0-9]{53}$'],
+  example: '$2y$12$' + 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0',
+});
+
 export const WAZUH_SECRETS = {
   clusterKey: { key: 'cluster_key', says: 'exactly 32 characters from A-Z a-z 0-9 (Wazuh cluster key)', rules: ['^[A-Za-z0-9]{32}$'], example: 'c0ffee00c0ffee00c0ffee00c0ffee00' },
   authdPassword: { key: 'authd_password', says: '16-64 characters from A-Z a-z 0-9 . _ ~ + = @ % -', rules: ['^[A-Za-z0-9._~+=@%-]{16,64}$'], example: 'enroll-with-this-0123' },
@@ -52,6 +63,10 @@ export const WAZUH_SECRETS = {
     rules: ['^[A-Za-z0-9][A-Za-z0-9._~+=@%-]{15,127}$'],
     example: 'dashboard-0123456789',
   },
+  // OpenSearch's security plugin stores these as given; a missing or malformed one is written once into the
+  // security index (e.g. `hash: null`) and locks the user out, so the indexer's start script refuses it first.
+  adminHash: bcryptHash('admin_hash', 'indexer_password'),
+  dashboardHash: bcryptHash('kibanaserver_hash', 'kibanaserver_password'),
 } as const satisfies Record<string, WazuhSecret>;
 
 /** Whether `value` satisfies every rule of `secret` (the start scripts run the same EREs in bash). */

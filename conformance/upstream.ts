@@ -58,6 +58,10 @@ export const UPSTREAM = {
   // Not mirrored in ../shared/upstream: read at the tag with the code search tools (git snapshot of the repository).
   loki: { repo: 'grafana/loki', tag: 'v3.5.12', commit: '3b305e3fe11a23c02ba34eb0382e06d5df0e3e07', folder: '', mirrored: false },
   alloy: { repo: 'grafana/alloy', tag: 'v1.18.1', commit: '6012ec4ac6a541ade720777ecec2f2b02b496def', folder: '', mirrored: false },
+  // The Wazuh server sources (content manager, vulnerability scanner) at the pinned images' tag.
+  wazuh: { repo: 'wazuh/wazuh', tag: 'v4.14.1', commit: 'd77f67c802d3af9606b58657b79ad5fed7b50875', folder: '', mirrored: false },
+  // The template engine of the Vault agent: the version Vault v1.19.0's go.mod requires (the agent image pin).
+  'consul-template': { repo: 'hashicorp/consul-template', tag: 'v0.39.1', commit: 'cc8f9545be16190f08ad85aebb6cd70dbd986a19', folder: '', mirrored: false },
   // No tag of grafana/grafana could be matched to 12.3.1: the nearest stored copies, named by commit.
   'grafana-run-sh': {
     repo: 'grafana/grafana',

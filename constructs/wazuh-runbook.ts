@@ -6,13 +6,15 @@
 import type { Site } from '../config/schema';
 import { WAZUH_SECRETS, WazuhSecret } from '../config/wazuh-secrets';
 import { IMAGES } from '../config/versions';
+import { lbAddresses } from '../config/loadbalancer';
 import { DASHBOARD_CERTS, INDEXER_CERTS, INDEXER_CONF, INDEXER_HOME, MANAGER_CERTS, SECRETS_DIR, securityAdminCommand } from './wazuh-config';
 
 type Lines = (ns: string) => string[];
 
 export function wazuhRunbook(site: Site): Readonly<Record<string, Lines>> {
-  // With a fixed address the agents use it; otherwise ServiceLB answers on every node's address.
-  const manager = site.loadBalancer.wazuhIp ?? site.nodes[0]!.ip;
+  // The address the agent Services answer on: the LB-IPAM address under Cilium (given or the pool's second);
+  // under ServiceLB the fixed address if any (a node's), else every node's own address answers.
+  const manager = lbAddresses(site).wazuh ?? site.loadBalancer.wazuhIp ?? site.nodes[0]!.ip;
   const version = site.workloads.wazuh.version ?? IMAGES.wazuhManager.tag;
   const kv = `${site.vault.kvMount}/security/wazuh`;
   const exec = (ns: string, pod: string, container: string) => `kubectl -n ${ns} exec ${pod} -c ${container} --`;

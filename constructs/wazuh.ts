@@ -25,12 +25,14 @@ import { httpsRoute } from './lib/ingress';
 import { fqdns, tcp } from './lib/network';
 import { admitLoadBalancer, loadBalancerPlan } from './lib/loadbalancer';
 import { lbAddresses } from '../config/loadbalancer';
-import { kvPath, kvTemplateSecret, kvValueSecret, PkiCertificate, PkiField, PkiOptions, pkiSecret, VaultSecret } from './lib/vault';
+import { kvPath, kvTemplateSecret, kvValueSecret, pkiBundleSecret, pkiChainSecret, PkiOptions, VaultSecret } from './lib/vault';
 import { Workload } from './lib/workload';
 import { ServersTransport } from '../imports/traefik-serverstransport-traefik.io';
 import { alertRule, defineApp, type WorkloadApp } from './lib/app';
 import { wazuhRunbook } from './wazuh-runbook';
 import {
+  bundleFile,
+  CA_CHAIN,
   DASHBOARD_CERTS,
   DASHBOARD_HOME,
   dashboardYml,
@@ -49,11 +51,19 @@ import {
 
 export const WAZUH_UID = 1000;
 
-/** Certificate + key (+ the CA chain as root-ca.pem) for one identity, from one PKI issue. */
-function certFiles(ctx: StackContext, prefix: string, cn: string, alt: readonly string[], opts: { volumePath?: string; chain?: boolean; pki?: PkiOptions } = {}): VaultSecret[] {
-  const cert: PkiCertificate = { commonName: cn, altNames: alt, ...opts.pki };
-  const file = (name: string, field: PkiField) => pkiSecret(ctx.site, name, cert, field, opts.volumePath ? { volumePath: opts.volumePath } : {});
-  return [file(`${prefix}.pem`, 'certificate'), file(`${prefix}-key.pem`, 'private_key'), ...(opts.chain === false ? [] : [file('root-ca.pem', 'ca_chain')])];
+/**
+ * Hosts the managers download threat intelligence from (conformance/facts/wazuh.ts): the CTI API, the
+ * snapshot the API's `last_snapshot_link` points to on first run (an S3 bucket, path-style, in the content
+ * manager's own documentation at v4.14.1), and packages.wazuh.com.
+ */
+export const WAZUH_FEED_HOSTS = ['cti.wazuh.com', 's3.us-east-1.amazonaws.com', 'packages.wazuh.com'] as const;
+
+/**
+ * The Vault files of one identity: its certificate and key in one bundle issued with pkiCert (reused while
+ * valid, so neither the sidecar's start nor a re-login issues a new one), split by the start script.
+ */
+function certBundle(ctx: StackContext, prefix: string, cn: string, alt: readonly string[], pki?: PkiOptions): VaultSecret {
+  return pkiBundleSecret(ctx.site, bundleFile(prefix), { commonName: cn, altNames: alt, ...pki });
 }
 
 /** Pod annotation value that changes with the scripts and files a pod reads, so an edit rolls it. */
@@ -76,7 +86,7 @@ export class Wazuh extends Construct {
     const labels = { 'app.kubernetes.io/part-of': 'wazuh', 'app.kubernetes.io/managed-by': 'cdk8s' };
     const indexerUrl = `https://${svc('wazuh-indexer')}:9200`;
     /** Each credential in its own file, exactly as stored (checked by the start scripts, never sourced). */
-    const secretFile = (e: SecretEnv): VaultSecret => kvValueSecret(e.secret.key, secret, e.secret.key, { volumePath: SECRETS_DIR });
+    const secretFile = (e: SecretEnv): VaultSecret => kvValueSecret(e.secret.key, secret, e.secret.key);
     const live = (port: number) => ({ exec: { command: ['/bin/bash', `${SCRIPTS_DIR}/live.sh`, String(port)] } });
     const start = (script: string) => ['/bin/bash', `${SCRIPTS_DIR}/${script}`];
     const scriptsMount = { volume: 'scripts', path: SCRIPTS_DIR, readOnly: true };
@@ -87,13 +97,18 @@ export class Wazuh extends Construct {
       { env: 'API_USERNAME', secret: WAZUH_SECRETS.apiUser },
       { env: 'API_PASSWORD', secret: WAZUH_SECRETS.apiPassword },
     ];
-    const managerSecrets: SecretEnv[] = [
+    // Only the master serves the API and enrollment: upstream's worker StatefulSet sets neither the API user
+    // (the image's init would create it) nor an authd password (wazuh-kubernetes wazuh-worker-sts.yaml).
+    const managerSecrets = (role: 'master' | 'worker'): SecretEnv[] => [
       { env: 'INDEXER_USERNAME', secret: WAZUH_SECRETS.indexerUser },
       { env: 'INDEXER_PASSWORD', secret: WAZUH_SECRETS.indexerPassword },
-      ...api,
+      ...(role === 'master' ? api : []),
       { env: 'WAZUH_CLUSTER_KEY', secret: WAZUH_SECRETS.clusterKey },
-      { secret: WAZUH_SECRETS.authdPassword },
+      ...(role === 'master' ? [{ secret: WAZUH_SECRETS.authdPassword }] : []),
     ];
+    // Checked only (the template renders them into internal_users.yml): a missing or malformed hash would be
+    // written once into the security index.
+    const indexerSecrets: SecretEnv[] = [{ secret: WAZUH_SECRETS.adminHash }, { secret: WAZUH_SECRETS.dashboardHash }];
     const dashboardSecrets: SecretEnv[] = [
       { env: 'DASHBOARD_USERNAME', secret: WAZUH_SECRETS.dashboardUser },
       { env: 'DASHBOARD_PASSWORD', secret: WAZUH_SECRETS.dashboardPassword },
@@ -104,21 +119,25 @@ export class Wazuh extends Construct {
     const scripts = {
       'indexer-start.sh': startScript({
         what: 'Wazuh indexer',
+        secrets: indexerSecrets,
         certs: INDEXER_CERTS,
+        bundles: ['node', 'admin'],
         // OpenSearch reads the security configuration from config/opensearch-security/; only internal_users.yml
         // is ours (the other files of that folder stay the image's), so it is copied, not mounted over.
         before: [`install -m 0600 ${sh(`${SECRETS_DIR}/internal_users.yml`)} ${sh(`${INDEXER_CONF}/opensearch-security/internal_users.yml`)}`],
         exec: ['/entrypoint.sh', 'opensearchwrapper'],
       }),
-      'manager-start.sh': startScript({
-        what: 'Wazuh manager',
-        secrets: managerSecrets,
+      'master-start.sh': startScript({
+        what: 'Wazuh manager master',
+        secrets: managerSecrets('master'),
         certs: MANAGER_CERTS,
+        bundles: ['filebeat'],
         // 0-wazuh-init copies /wazuh-config-mount/* over /var/ossec after installing the permanent data.
         before: [`install -D -m 0640 ${sh(`${SECRETS_DIR}/${WAZUH_SECRETS.authdPassword.key}`)} ${sh('/wazuh-config-mount/etc/authd.pass')}`],
         exec: ['/init'],
       }),
-      'dashboard-start.sh': startScript({ what: 'Wazuh dashboard', secrets: dashboardSecrets, certs: DASHBOARD_CERTS, exec: ['/entrypoint.sh'] }),
+      'worker-start.sh': startScript({ what: 'Wazuh manager worker', secrets: managerSecrets('worker'), certs: MANAGER_CERTS, bundles: ['filebeat'], exec: ['/init'] }),
+      'dashboard-start.sh': startScript({ what: 'Wazuh dashboard', secrets: dashboardSecrets, certs: DASHBOARD_CERTS, bundles: ['dashboard'], exec: ['/entrypoint.sh'] }),
       'live.sh': livenessScript(),
     };
     new k8s.KubeConfigMap(this, 'scripts', { metadata: { name: 'wazuh-scripts', namespace: ns, labels }, data: scripts });
@@ -163,7 +182,8 @@ export class Wazuh extends Construct {
             { volume: 'data', path: '/var/lib/wazuh-indexer' },
             scriptsMount,
           ],
-          writable: ['/tmp', '/var/log/wazuh-indexer'],
+          // The certificates folder replaces the image's demo certificates; the start script fills it from Vault.
+          writable: ['/tmp', '/var/log/wazuh-indexer', INDEXER_CERTS],
           security: { reason: 'OpenSearch writes its keystore and plugin state into its install directory at start', readOnlyRootFilesystem: false },
         },
       ],
@@ -172,11 +192,15 @@ export class Wazuh extends Construct {
       service: { headless: true },
       vault: {
         // Replaces the image's demo certificates folder (config/certs) as a whole.
-        volumePath: INDEXER_CERTS,
+        volumePath: SECRETS_DIR,
         secrets: [
-          ...certFiles(ctx, 'node', nodeCn, [], { pki: pkcs8 }),
-          ...certFiles(ctx, 'admin', adminCn, [], { pki: pkcs8, chain: false }),
-          kvTemplateSecret('internal_users.yml', secret, ['admin_hash', 'kibanaserver_hash'], internalUsersTemplate(secret), { volumePath: SECRETS_DIR }),
+          certBundle(ctx, 'node', nodeCn, [], pkcs8),
+          certBundle(ctx, 'admin', adminCn, [], pkcs8),
+          pkiChainSecret(ctx.site, CA_CHAIN),
+          ...indexerSecrets.map(secretFile),
+          kvTemplateSecret('internal_users.yml', secret, [WAZUH_SECRETS.adminHash.key, WAZUH_SECRETS.dashboardHash.key], internalUsersTemplate(secret), {
+            errorOnMissingKey: true,
+          }),
         ],
       },
     });
@@ -202,12 +226,12 @@ export class Wazuh extends Construct {
         replicas: c.replicas,
         podManagementPolicy: 'Parallel',
         user: { uid: 0, gid: 0, fsGroup: 101 },
-        podAnnotations: { 'domus.dev/config-sha256': sha256([scripts['manager-start.sh'], scripts['live.sh'], managerConfig[`${role}.conf`]]) },
+        podAnnotations: { 'domus.dev/config-sha256': sha256([scripts[`${role}-start.sh`], scripts['live.sh'], managerConfig[`${role}.conf`]]) },
         containers: [
           {
             name: 'wazuh-manager',
             image: imageOf('wazuhManager', cfg.version),
-            command: start('manager-start.sh'),
+            command: start(`${role}-start.sh`),
             env: {
               INDEXER_URL: indexerUrl,
               FILEBEAT_SSL_VERIFICATION_MODE: 'full',
@@ -244,6 +268,8 @@ export class Wazuh extends Construct {
                 'var/lib/filebeat',
               ].map((p) => ({ volume: 'data', path: `/${p}`, subPath: p.replace(/\//g, '-') })),
             ],
+            // Filebeat's certificate files, written by the start script from the Vault bundle.
+            writable: [MANAGER_CERTS],
             security: {
               reason: 'the Wazuh manager image runs s6 as root and drops to its own users, chrooting daemons (baseline capabilities only)',
               runAsUser: 0,
@@ -259,7 +285,7 @@ export class Wazuh extends Construct {
         vault: {
           containers: ['wazuh-manager'],
           volumePath: SECRETS_DIR,
-          secrets: [...managerSecrets.map(secretFile), ...certFiles(ctx, 'filebeat', svc(name), [], { volumePath: MANAGER_CERTS })],
+          secrets: [...managerSecrets(role).map(secretFile), certBundle(ctx, 'filebeat', svc(name), []), pkiChainSecret(ctx.site, CA_CHAIN)],
         },
       });
     };
@@ -313,14 +339,14 @@ export class Wazuh extends Construct {
           readiness: { tcp: { port: 'dashboard' }, initialDelaySeconds: 30 },
           liveness: { ...live(5601), initialDelaySeconds: 120, failureThreshold: 10 },
           mounts: [{ volume: 'config', path: `${DASHBOARD_HOME}/config/opensearch_dashboards.yml`, subPath: 'opensearch_dashboards.yml', readOnly: true }, scriptsMount],
-          writable: ['/tmp'],
+          writable: ['/tmp', DASHBOARD_CERTS],
           security: { reason: 'the dashboard writes its keystore and optimized bundles into its install directory at start', readOnlyRootFilesystem: false },
         },
       ],
       volumes: [{ name: 'config', configMap: { name: 'wazuh-dashboard-config' } }, scriptsVolume],
       vault: {
-        volumePath: DASHBOARD_CERTS,
-        secrets: [...certFiles(ctx, 'dashboard', svc('wazuh-dashboard'), [ctx.host('wazuh')]), ...dashboardSecrets.map(secretFile)],
+        volumePath: SECRETS_DIR,
+        secrets: [certBundle(ctx, 'dashboard', svc('wazuh-dashboard'), [ctx.host('wazuh')]), pkiChainSecret(ctx.site, CA_CHAIN), ...dashboardSecrets.map(secretFile)],
       },
     });
     this.dashboard.connect(this.indexer.endpoint('indexer-rest'), 'the dashboard queries the indexer');
@@ -367,7 +393,7 @@ export const wazuhSchema = z
     worker: z.strictObject(statefulComponent({ resources: res('200m', '512Mi', '1Gi'), storage: '5Gi' })).prefault({}),
     dashboard: z.strictObject(component({ resources: res('100m', '512Mi', '1Gi') })).prefault({}),
     /** FQDNs the managers may download CTI/vulnerability feeds from; empty = feeds off. */
-    feedHosts: z.array(domainName).default(['cti.wazuh.com', 'packages.wazuh.com']),
+    feedHosts: z.array(domainName).default([...WAZUH_FEED_HOSTS]),
   })
   .prefault({});
 
@@ -422,16 +448,18 @@ export const wazuhApp: WorkloadApp<'wazuh', typeof wazuhSchema> = defineApp({
   alerts: (site) => [
     // Wazuh 4.14 has no Prometheus endpoint (the manager API has none; the indexer is OpenSearch without an
     // exporter plugin), so there is no scrape job and no `up`; its pods' cAdvisor series are the signal.
-    // kube-state-metrics' restart counter when it runs; else cAdvisor's container instances (a restart is a new one).
+    // kube-state-metrics' restart counter when it runs; else cAdvisor's container instances (a restart is a new
+    // one). Over a day, not an hour: a container that restarts on a schedule (every few hours, e.g. certificates
+    // reloaded at every Vault re-login) is as wrong as a crash loop, and only a day's window sees it.
     alertRule(
       'WazuhRestarting',
       site.workloads.kubeStateMetrics.enabled
-        ? `sum by (pod, container) (increase(kube_pod_container_status_restarts_total{namespace="${site.namespaces.security}", container=~"wazuh-.*"}[1h])) > 2`
-        : `count by (pod, container) (count_over_time(container_start_time_seconds{namespace="${site.namespaces.security}", container=~"wazuh-.*"}[1h])) > 2`,
+        ? `sum by (pod, container) (increase(kube_pod_container_status_restarts_total{namespace="${site.namespaces.security}", container=~"wazuh-.*"}[1d])) > 2`
+        : `count by (pod, container) (count_over_time(container_start_time_seconds{namespace="${site.namespaces.security}", container=~"wazuh-.*"}[1d])) > 3`,
       '0m',
       'warning',
-      'Wazuh {{ $labels.pod }}/{{ $labels.container }} restarts repeatedly',
-      'Wazuh exposes no metrics endpoint; more than 2 restarts of a container in an hour is the available signal.',
+      'Wazuh {{ $labels.pod }}/{{ $labels.container }} restarted more than twice in a day',
+      'Wazuh exposes no metrics endpoint; restarts are the available signal. Expected: one restart per certificate renewal (about every 27 days with 720h certificates).',
     ),
   ],
   runbook: (site) => wazuhRunbook(site),

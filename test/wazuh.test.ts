@@ -4,12 +4,12 @@
  */
 import { sh } from '../constructs/lib/quote';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WAZUH_SECRETS, secretOk, WazuhSecret } from '../config/wazuh-secrets';
-import { CERT_SUMS, livenessScript, secretLines, SecretEnv } from '../constructs/wazuh-config';
+import { CERT_SUMS, certLines, livenessScript, secretLines, SecretEnv } from '../constructs/wazuh-config';
 import { entity, fqdns, peerKey, workloadPeer } from '../constructs/lib/network';
 import { allObjects, findAll, findResource, flowAllowed, flows, podTemplate, podTemplates, synth } from './helpers';
 
@@ -42,9 +42,10 @@ test('everything else is denied: e.g. dashboard → manager 1516, the world → 
   expect(intoIndexer.every((p) => p.startsWith(`workload:${ns}/wazuh-`))).toBe(true);
 });
 
-test('feed downloads go to the configured FQDNs only, and vanish with an empty list', () => {
-  const feeds = fqdns(['cti.wazuh.com', 'packages.wazuh.com']);
-  expect(flowAllowed(master, feeds, 443)).toBe(true);
+test('feed downloads go to the configured FQDNs only (the CTI API and the snapshot bucket it links to), and vanish with an empty list', () => {
+  expect(flowAllowed(master, fqdns(['cti.wazuh.com', 's3.us-east-1.amazonaws.com', 'packages.wazuh.com']), 443)).toBe(true);
+  // Defect: the first run follows last_snapshot_link to the S3 bucket; without it the feed never arrives.
+  expect(flowAllowed(worker, fqdns(['cti.wazuh.com', 's3.us-east-1.amazonaws.com', 'packages.wazuh.com']), 443)).toBe(true);
   const off = synth({ workloads: { wazuh: { feedHosts: [] } } });
   expect(flows(off).some((f) => f.to.kind === 'fqdn' && peerKey(f.from).includes('wazuh'))).toBe(false);
 });
@@ -103,6 +104,24 @@ function vaultFiles(name: string): Map<string, { folder: string; template: strin
   return out;
 }
 const cm = (name: string) => findResource('ConfigMap', name, ns).data as Record<string, string>;
+/** The start script of a workload's first container (`bash /domus/<script>`). */
+const startOf = (kind: string, name: string) => cm('wazuh-scripts')[container(kind, name).command![1]!.split('/').pop()!]!;
+/**
+ * How a file the process reads gets to `path`: rendered by Vault into that folder, or put there by the start
+ * script (`split <vault bundle> <cert> <key>`, `cp <vault file> <path>`) from a Vault-rendered file.
+ */
+function providedBy(kind: string, name: string, path: string): string | undefined {
+  const files = vaultFiles(name);
+  const dir = path.slice(0, path.lastIndexOf('/'));
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  if (files.get(base)?.folder === dir) return `vault:${base}`;
+  for (const line of startOf(kind, name).split('\n')) {
+    const [cmd, from, ...to] = line.split(' ');
+    if ((cmd === 'split' || cmd === 'cp') && from && to.includes(path) && files.get(from.split('/').pop()!)?.folder === from.slice(0, from.lastIndexOf('/')))
+      return `${cmd}:${from}`;
+  }
+  return undefined;
+}
 const container = (kind: string, name: string) => podTemplate(kind, name, ns).spec.containers[0]!;
 
 test('indexer: every file OpenSearch reads is under the folder the entrypoint forces (config/), and nothing hides config/opensearch-security', () => {
@@ -112,15 +131,20 @@ test('indexer: every file OpenSearch reads is under the folder the entrypoint fo
   expect(c.volumeMounts?.find((m) => m.name === 'config')?.mountPath).toBe(`${conf}/opensearch.yml`);
   // No mount at config/opensearch-security or above it (other than the single-file opensearch.yml).
   for (const m of c.volumeMounts ?? []) expect(`${conf}/opensearch-security/`.startsWith(`${m.mountPath}/`)).toBe(false);
-  // Every *_filepath in opensearch.yml is a file Vault renders into that very folder.
+  // Every *_filepath in opensearch.yml is in config/certs, put there by the start script from a Vault file.
   const yml = cm('wazuh-indexer-config')['opensearch.yml']!;
   const files = vaultFiles('wazuh-indexer');
   const paths = [...yml.matchAll(/_filepath: (\S+)/g)].map((m) => m[1]!);
   expect(paths.length).toBe(6);
   for (const p of paths) {
-    const f = files.get(p.split('/').pop()!);
-    expect({ p, folder: f?.folder }).toEqual({ p, folder: `${conf}/certs` });
+    expect(p.startsWith(`${conf}/certs/`)).toBe(true);
+    expect({ p, by: providedBy('StatefulSet', 'wazuh-indexer', p) }).toEqual({
+      p,
+      by: p.endsWith('root-ca.pem') ? 'cp:/vault/wazuh/root-ca.pem' : 'split:/vault/wazuh/node.bundle.pem',
+    });
   }
+  // The certificates folder is an emptyDir of the pod (the image's demo certificates are not used).
+  expect(c.volumeMounts?.find((m) => m.mountPath === `${conf}/certs`)?.name).toMatch(/^tmp-|^writable|/);
   // internal_users.yml is rendered aside and copied into config/opensearch-security by the start script.
   expect(files.get('internal_users.yml')?.folder).toBe('/vault/wazuh');
   expect(cm('wazuh-scripts')['indexer-start.sh']).toContain(`install -m 0600 ${sh('/vault/wazuh/internal_users.yml')} ${sh(`${conf}/opensearch-security/internal_users.yml`)}`);
@@ -132,16 +156,26 @@ test('indexer: admin_dn and nodes_dn are the subjects of the certificates Vault 
   const yml = cm('wazuh-indexer-config')['opensearch.yml']!;
   const files = vaultFiles('wazuh-indexer');
   const cn = (file: string) => /"common_name=([^"]+)"/.exec(files.get(file)!.template)![1];
-  expect(yml).toContain(`plugins.security.nodes_dn: ["CN=${cn('node.pem')}"]`);
-  expect(yml).toContain(`plugins.security.authcz.admin_dn: ["CN=${cn('admin.pem')}"]`);
+  expect(yml).toContain(`plugins.security.nodes_dn: ["CN=${cn('node.bundle.pem')}"]`);
+  expect(yml).toContain(`plugins.security.authcz.admin_dn: ["CN=${cn('admin.bundle.pem')}"]`);
 });
 
 test('key format: the indexer keys (node, admin) are requested as PKCS#8', () => {
   const files = vaultFiles('wazuh-indexer');
-  for (const f of ['node-key.pem', 'admin-key.pem', 'node.pem']) expect(files.get(f)!.template).toContain('"private_key_format=pkcs8"');
-  // cert and key of one identity come from one issue: identical secret calls
-  const call = (f: string) => /\{\{- with secret (.*?) -\}\}/.exec(files.get(f)!.template)![1];
-  expect(call('node.pem')).toBe(call('node-key.pem'));
+  for (const f of ['node.bundle.pem', 'admin.bundle.pem']) expect(files.get(f)!.template).toContain('"private_key_format=pkcs8"');
+});
+
+test('certificates are issued with pkiCert (reused while valid), certificate and key of one identity in one file (defect: a new certificate at every render)', () => {
+  for (const w of ['wazuh-indexer', 'wazuh-manager-master', 'wazuh-manager-worker', 'wazuh-dashboard']) {
+    const issuing = [...vaultFiles(w).entries()].filter(([, f]) => f.template.includes('/issue/'));
+    expect(issuing.length).toBeGreaterThan(0);
+    for (const [name, f] of issuing) {
+      expect({ w, name, call: /\{\{- with (\w+) /.exec(f.template)?.[1] }).toEqual({ w, name, call: 'pkiCert' });
+      // pkiCert reads its own file back: the certificate and the key must both be in it.
+      expect(f.template).toMatch(/\{\{ \.Cert \}\}\{\{ \.Key \}\}/);
+    }
+    expect(Object.values(annotations(w)).join('\n')).not.toMatch(/with secret "[^"]*\/issue\//);
+  }
 });
 
 test('probes: the worker is probed on what it serves (1514), the master on the cluster port only it listens on', () => {
@@ -174,11 +208,11 @@ test('certificate names: only in-cluster Service names and hosts of the site dom
   expect(names.some((n) => n.includes('*'))).toBe(false);
 });
 
-test('trust chain: every root-ca.pem is the full ca_chain, not the issuing CA alone', () => {
+test("trust chain: every root-ca.pem is the PKI mount's full chain (cert/ca_chain), not the issuing CA alone", () => {
   for (const w of ['wazuh-indexer', 'wazuh-manager-master', 'wazuh-manager-worker', 'wazuh-dashboard']) {
     const ca = vaultFiles(w).get('root-ca.pem');
-    expect(ca?.template).toContain('{{ range .Data.ca_chain }}');
-    expect(ca?.template).not.toContain('issuing_ca');
+    expect(ca?.template).toBe('{{- with secret "pki_int/cert/ca_chain" -}}{{ .Data.certificate }}{{- end }}');
+    expect(ca?.folder).toBe('/vault/wazuh');
   }
 });
 
@@ -206,18 +240,19 @@ test('ossec.conf keeps the ruleset (local rules, decoders, CDB lists) and sysche
   expect(noFeeds['master.conf']).toMatch(/<vulnerability-detection>\s*<enabled>no<\/enabled>/);
 });
 
-test('certificate reload: each start script records the certificates it loads, liveness restarts the container when Vault renews them', () => {
+test('certificate reload: each start script records the Vault files it started with, liveness restarts the container when Vault renews one', () => {
   const scripts = cm('wazuh-scripts');
-  const certs: Record<string, [string, string]> = {
-    'wazuh-indexer': ['indexer-start.sh', '/usr/share/wazuh-indexer/config/certs'],
-    'wazuh-manager-master': ['manager-start.sh', '/etc/ssl/wazuh'],
-    'wazuh-manager-worker': ['manager-start.sh', '/etc/ssl/wazuh'],
-    'wazuh-dashboard': ['dashboard-start.sh', '/usr/share/wazuh-dashboard/certs'],
+  const certs: Record<string, [string, string[]]> = {
+    'wazuh-indexer': ['indexer-start.sh', ['node', 'admin']],
+    'wazuh-manager-master': ['master-start.sh', ['filebeat']],
+    'wazuh-manager-worker': ['worker-start.sh', ['filebeat']],
+    'wazuh-dashboard': ['dashboard-start.sh', ['dashboard']],
   };
-  for (const [w, [script, dir]] of Object.entries(certs)) {
-    expect(scripts[script]).toContain(`sha256sum ${sh(dir)}/*.pem > ${sh('/tmp/domus-certs.sha256')}`);
-    // the folder summed is the folder the certificates are rendered into
-    expect(vaultFiles(w).get('root-ca.pem')?.folder).toBe(dir);
+  for (const [w, [script, bundles]] of Object.entries(certs)) {
+    // the files summed are the files Vault renders (pkiCert rewrites a bundle only when it renews it)
+    const summed = [...bundles.map((b) => `/vault/wazuh/${b}.bundle.pem`), '/vault/wazuh/root-ca.pem'];
+    expect(scripts[script]).toContain(`sha256sum ${summed.join(' ')} > /tmp/domus-certs.sha256`);
+    for (const f of summed) expect(vaultFiles(w).get(f.split('/').pop()!)?.folder).toBe('/vault/wazuh');
     const t = podTemplates().find((p) => p.owner.metadata.name === w)!;
     expect((t.spec.containers[0]!.livenessProbe as { exec: { command: string[] } }).exec.command.slice(0, 2)).toEqual(['/bin/bash', '/domus/live.sh']);
     // a changed script or config rolls the pods
@@ -231,8 +266,16 @@ test('secrets: nothing sources a rendered file; each credential is its own file 
     for (const c of t.spec.containers) expect((c.command ?? []).join(' ')).not.toMatch(/(^|[;&|]\s*)(\.|source) /);
   }
   const scripts = cm('wazuh-scripts');
-  for (const s of ['manager-start.sh', 'dashboard-start.sh']) expect(scripts[s]).toContain('need API_PASSWORD ');
-  expect(scripts['manager-start.sh']).toContain('need WAZUH_CLUSTER_KEY ');
+  for (const s of ['master-start.sh', 'dashboard-start.sh']) expect(scripts[s]).toContain('need API_PASSWORD ');
+  for (const s of ['master-start.sh', 'worker-start.sh']) expect(scripts[s]).toContain('need WAZUH_CLUSTER_KEY ');
+  // Upstream's worker has no API user and no authd password (wazuh-kubernetes wazuh-worker-sts.yaml): the
+  // image's init would create an API user on every worker.
+  expect(scripts['worker-start.sh']).not.toMatch(/API_USERNAME|API_PASSWORD|authd/);
+  expect([...vaultFiles('wazuh-manager-worker').keys()].filter((k) => /api_|authd/.test(k))).toEqual([]);
+  // The bcrypt hashes are checked before OpenSearch writes them into its security index (defect: hash: null).
+  expect(scripts['indexer-start.sh']).toContain("need - /vault/wazuh/admin_hash 'a bcrypt hash");
+  expect(scripts['indexer-start.sh']).toContain("need - /vault/wazuh/kibanaserver_hash 'a bcrypt hash");
+  expect(annotations('wazuh-indexer')['vault.hashicorp.com/error-on-missing-key-internal_users.yml']).toBe('true');
   expect(vaultFiles('wazuh-manager-master').get('api_password')).toEqual({
     folder: '/vault/wazuh',
     template: '{{- with secret "kv/data/security/wazuh" -}}{{ .Data.data.api_password }}{{- end }}',
@@ -306,19 +349,84 @@ test("secret rules: the documented examples pass, Wazuh's own example cluster ke
   }
 });
 
+const openssl = spawnSync('openssl', ['version']).status === 0;
+/** A CA and a leaf certificate with a PKCS#8 key, made by openssl, as Vault's PKI would return them. */
+function issue(dir: string, cn: string): { cert: string; key: string; ca: string } {
+  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  if (!existsSync(join(dir, 'ca.pem')))
+    run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-subj', '/CN=test-ca', '-days', '2');
+  run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${cn}-key.pem`, '-out', `${cn}.csr`, '-subj', `/CN=${cn}`);
+  run('x509', '-req', '-in', `${cn}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', `${cn}.pem`, '-days', '1');
+  return { cert: readFileSync(join(dir, `${cn}.pem`), 'utf8'), key: readFileSync(join(dir, `${cn}-key.pem`), 'utf8'), ca: readFileSync(join(dir, 'ca.pem'), 'utf8') };
+}
+const certRun = (vault: string, certs: string, sums: string, bundles: string[]) =>
+  spawnSync(
+    'bash',
+    ['--norc', '--noprofile', '-c', ['set -euo pipefail', 'die() { echo "domus: $*" >&2; exit 1; }', ...certLines(certs, bundles, vault)].join('\n').split(CERT_SUMS).join(sums)],
+    {
+      encoding: 'utf8',
+    },
+  );
+
+(bash && openssl ? test : test.skip)('start script, run for real: the Vault bundle (pkiCert: certificate, then key) is split into the files the process reads', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wazuh-bundle-'));
+  const [vault, certs] = [join(dir, 'vault'), join(dir, 'certs')];
+  mkdirSync(vault);
+  mkdirSync(certs);
+  const node = issue(dir, 'node');
+  writeFileSync(join(vault, 'node.bundle.pem'), node.cert + node.key);
+  writeFileSync(join(vault, 'root-ca.pem'), node.ca);
+  const r = certRun(vault, certs, join(dir, 'sums'), ['node']);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  expect(readFileSync(join(certs, 'node.pem'), 'utf8')).toBe(node.cert);
+  expect(readFileSync(join(certs, 'node-key.pem'), 'utf8')).toBe(node.key);
+  expect(readFileSync(join(certs, 'root-ca.pem'), 'utf8')).toBe(node.ca);
+  // openssl agrees: the certificate chains to the CA, and the key is the certificate's
+  execFileSync('openssl', ['verify', '-CAfile', join(certs, 'root-ca.pem'), join(certs, 'node.pem')], { stdio: 'pipe' });
+  const pub = (args: string[]) => execFileSync('openssl', args, { encoding: 'utf8' });
+  expect(pub(['pkey', '-in', join(certs, 'node-key.pem'), '-pubout'])).toBe(pub(['x509', '-in', join(certs, 'node.pem'), '-noout', '-pubkey']));
+  // the recorded files are the Vault-rendered ones; an identical re-render (pkiCert reusing the certificate)
+  // keeps liveness green, a renewal does not
+  expect(readFileSync(join(dir, 'sums'), 'utf8')).toContain(join(vault, 'node.bundle.pem'));
+  writeFileSync(join(vault, 'node.bundle.pem'), node.cert + node.key);
+  expect(spawnSync('sha256sum', ['--check', '--status', join(dir, 'sums')]).status).toBe(0);
+  const renewed = issue(dir, 'node');
+  writeFileSync(join(vault, 'node.bundle.pem'), renewed.cert + renewed.key);
+  expect(spawnSync('sha256sum', ['--check', '--status', join(dir, 'sums')]).status).not.toBe(0);
+});
+
+(bash && openssl ? test : test.skip)('start script, run for real: a bundle without its key, or an empty CA chain, stops the container with the file named', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wazuh-bundle-'));
+  const [vault, certs] = [join(dir, 'vault'), join(dir, 'certs')];
+  mkdirSync(vault);
+  mkdirSync(certs);
+  const node = issue(dir, 'node');
+  writeFileSync(join(vault, 'node.bundle.pem'), node.cert);
+  writeFileSync(join(vault, 'root-ca.pem'), node.ca);
+  let r = certRun(vault, certs, join(dir, 'sums'), ['node']);
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain(`domus: ${join(vault, 'node.bundle.pem')} must hold a certificate and one private key`);
+  writeFileSync(join(vault, 'node.bundle.pem'), node.cert + node.key);
+  writeFileSync(join(vault, 'root-ca.pem'), '');
+  r = certRun(vault, certs, join(dir, 'sums'), ['node']);
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain('root-ca.pem is empty');
+});
+
 test('runbook: the securityadmin and curl commands use files the indexer pod really has, the enrollment uses the agent address', () => {
   const runbook = synth().files.get('bootstrap/RUNBOOK.md')!;
-  const files = vaultFiles('wazuh-indexer');
   const cmd = runbook.split('\n').find((l) => l.includes('securityadmin.sh'))!;
   expect(cmd).toContain('-t internalusers');
   const paths = [...cmd.matchAll(/-(?:f|cacert|cert|key) ([^\s']+)/g)];
   expect(paths.length).toBe(4);
-  for (const m of paths) {
-    const p = m[1]!;
-    const f = files.get(p.slice(p.lastIndexOf('/') + 1));
-    expect({ p, folder: f?.folder }).toEqual({ p, folder: p.slice(0, p.lastIndexOf('/')) });
-  }
-  expect(runbook).toContain("WAZUH_MANAGER='192.168.10.20'");
+  for (const m of paths) expect({ p: m[1], by: providedBy('StatefulSet', 'wazuh-indexer', m[1]!) !== undefined }).toEqual({ p: m[1], by: true });
+  // Defect: the runbook enrolled agents at the node's address, where nothing listens under Cilium LB-IPAM;
+  // the example's agent Services answer on the pool's second address.
+  expect(runbook).toContain("WAZUH_MANAGER='192.168.10.241'");
+  expect(runbook).not.toContain("WAZUH_MANAGER='192.168.10.20'");
+  const servicelb = synth({ loadBalancer: { provider: 'servicelb' } }).files.get('bootstrap/RUNBOOK.md')!;
+  expect(servicelb).toContain("WAZUH_MANAGER='192.168.10.20'");
   const three = synth({ loadBalancer: { provider: 'cilium', wazuhIp: '192.168.10.241', pool: ['192.168.10.240/28'] } }).files.get('bootstrap/RUNBOOK.md')!;
   expect(three).toContain("WAZUH_MANAGER='192.168.10.241'");
   for (const s of Object.values(WAZUH_SECRETS) as WazuhSecret[]) expect(runbook).toContain(`#   ${s.key}: ${s.says}`);

@@ -211,4 +211,34 @@ export const WAZUH_FACTS = factTable('wazuh', {
     path: 'wazuh/indexer_stack/wazuh-dashboard/dashboard-deploy.yaml',
     check: { yaml: (docs) => ({ path: mountPaths(docs).find((p) => p.endsWith('opensearch_dashboards.yml')), port: container(docs)?.ports?.[0]?.containerPort }) },
   },
+  // --- the Wazuh server sources -------------------------------------------------------------------------
+  ctiSnapshotHost: {
+    fact: "on first run the content manager asks the CTI API (cti.wazuh.com, CTI_URL_DEFAULT) for the consumer and downloads its last_snapshot_link, which the module's own documentation shows on s3.us-east-1.amazonaws.com (bucket cti-snapshots-pro, path-style); the host comes from the API's answer, not from the code",
+    value: ['cti.wazuh.com', 's3.us-east-1.amazonaws.com'],
+    upstream: 'wazuh',
+    path: 'src/shared_modules/content_manager/README.md (CTI last snapshot link), src/config/global-config.h (CTI_URL_DEFAULT)',
+  },
+  workerEnv: {
+    fact: "upstream's worker StatefulSet sets the indexer, Filebeat TLS and cluster key variables only: no API_USERNAME/API_PASSWORD (2-manager would create an API user) and no authd.pass",
+    value: [
+      'INDEXER_URL',
+      'INDEXER_USERNAME',
+      'INDEXER_PASSWORD',
+      'FILEBEAT_SSL_VERIFICATION_MODE',
+      'SSL_CERTIFICATE_AUTHORITIES',
+      'SSL_CERTIFICATE',
+      'SSL_KEY',
+      'WAZUH_CLUSTER_KEY',
+    ],
+    upstream: 'wazuh-kubernetes',
+    path: 'wazuh/wazuh_managers/wazuh-worker-sts.yaml',
+    check: { yaml: (docs) => (container(docs)?.env ?? []).map((e) => e.name) },
+  },
+  // --- the Vault agent's template engine ------------------------------------------------------------------
+  pkiCertReuse: {
+    fact: 'pkiCert reads the file it renders into and reuses the certificate found there until about 90 % of its remaining life is used (goodFor), issuing only then; it needs the certificate and the key in that one file, keeps only the issuing CA (ca_chain is not a string, so it is dropped), and is keyed by destination (CanShare false)',
+    value: 'pkiCert',
+    upstream: 'consul-template',
+    path: 'dependency/vault_pki.go, template/funcs.go (pkiCertFunc)',
+  },
 });

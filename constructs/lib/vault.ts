@@ -57,11 +57,16 @@ export interface PkiCertificateSecret extends SecretFile {
   readonly pki: PkiCertificate;
 }
 
+/** The PKI mount's CA chain (read, never issued): the trust anchor files of the stack's TLS clients. */
+export interface PkiChainSecret extends SecretFile {
+  readonly kind: 'pki-chain';
+}
+
 /**
  * What a pod reads from Vault, as a typed union: the policy capability (`read` for KV, `update` on the PKI
  * issue path), the KV keys setup.sh lists and the PKI role's names all come from the kind, never from the text.
  */
-export type VaultSecret = KvValueSecret | KvTemplateSecret | PkiCertificateSecret;
+export type VaultSecret = KvValueSecret | KvTemplateSecret | PkiCertificateSecret | PkiChainSecret;
 
 /** The policy capability a secret needs on its path. */
 export function capabilityOf(s: VaultSecret): 'read' | 'update' {
@@ -214,6 +219,39 @@ export function pkiSecret(
 export function pkiTemplateSecret(site: Site, name: string, cert: PkiCertificate, template: string, opts: SecretFileOptions = {}): PkiCertificateSecret {
   if (!template.includes(pkiSecretCall(site, cert))) throw new Error(`vault secret ${name}: the template does not request the certificate it declares`);
   return { kind: 'pki', name, path: pkiIssuePath(site), template, pki: cert, ...opts };
+}
+
+/**
+ * The consul-template `pkiCert` call issuing `cert`. Unlike `secret`, pkiCert first reads the file it renders
+ * into and reuses the certificate found there while it is good (until about 90 % of its remaining life is
+ * used, consul-template dependency/vault_pki.go `goodFor`, v0.39.1 as vendored by Vault 1.19): the init
+ * container's certificate survives the sidecar's start and every re-login, instead of a new one per render.
+ * It needs the certificate and the key in the same file (pkiBundleSecret).
+ */
+export function pkiCertCall(site: Site, cert: PkiCertificate): string {
+  return `pkiCert ${goString(pkiIssuePath(site))} ${Object.entries(pkiParams(cert))
+    .map(([k, v]) => goString(`${k}=${v}`))
+    .join(' ')}`;
+}
+
+/**
+ * One file holding the certificate and then its private key, issued with pkiCert (reused while valid). The
+ * consumer splits it (e.g. a start script); the CA chain comes from pkiChainSecret, since pkiCert keeps only
+ * the issuing CA.
+ */
+export function pkiBundleSecret(site: Site, name: string, cert: PkiCertificate, opts: Pick<SecretFileOptions, 'perms' | 'command' | 'volumePath'> = {}): PkiCertificateSecret {
+  return { kind: 'pki', name, path: pkiIssuePath(site), template: `{{- with ${pkiCertCall(site, cert)} -}}{{ .Cert }}{{ .Key }}{{- end }}`, pki: cert, ...opts };
+}
+
+/** The read path of the PKI mount's CA chain (Vault pki `cert/ca_chain`: the default issuer and its parents, PEM). */
+export function pkiChainPath(site: Site): string {
+  return `${site.vault.pkiMount}/cert/ca_chain`;
+}
+
+/** The PKI mount's full CA chain as a file (static data: re-reading it renders the same bytes). */
+export function pkiChainSecret(site: Site, name: string, opts: Pick<SecretFileOptions, 'perms' | 'volumePath'> = {}): PkiChainSecret {
+  const path = pkiChainPath(site);
+  return { kind: 'pki-chain', name, path, template: `{{- with secret ${goString(path)} -}}{{ .Data.certificate }}{{- end }}`, ...opts };
 }
 
 /** The PKI role parameters that allow exactly the names `certs` request (Vault's validateNames semantics). */

@@ -16,7 +16,6 @@ const ns = 'security';
 const cm = (name: string) => findResource('ConfigMap', name, ns).data as Record<string, string>;
 const c = (kind: string, name: string) => podTemplate(kind, name, ns).spec.containers[0]!;
 const mounts = (kind: string, name: string) => (c(kind, name).volumeMounts ?? []).map((m) => m.mountPath);
-const annotations = (kind: string, name: string) => podTemplate(kind, name, ns).metadata.annotations ?? {};
 const script = (name: string) => cm('wazuh-scripts')[name]!;
 
 test('indexer: runs as the image user and hands over to the image entrypoint with its placeholder argument', () => {
@@ -28,9 +27,11 @@ test('indexer: opensearch.yml, certificates and internal_users.yml land where up
   const conf = F.indexerPathConf.value;
   expect(F.indexerConfigMounts.value.every((p) => p.startsWith(`${conf}/`))).toBe(true);
   expect(mounts('StatefulSet', 'wazuh-indexer')).toContain(`${conf}/opensearch.yml`);
-  expect(annotations('StatefulSet', 'wazuh-indexer')['vault.hashicorp.com/secret-volume-path']).toBe(`${conf}/certs`);
-  // the image's demo certificates folder is replaced as a whole (no demo file can survive beside ours)
+  // the image's demo certificates folder is replaced as a whole by an emptyDir the start script fills from the
+  // Vault files (no demo file can survive beside ours)
   expect(F.indexerDemoCerts.value.filter((f) => f.startsWith('certs/')).length).toBeGreaterThan(0);
+  expect(mounts('StatefulSet', 'wazuh-indexer')).toContain(`${conf}/certs`);
+  for (const p of F.indexerConfigMounts.value.filter((x) => x.startsWith(`${conf}/certs/`))) expect(script('indexer-start.sh')).toContain(` ${sh(p)}`);
   const internalUsers = F.indexerConfigMounts.value.find((p) => p.endsWith('/internal_users.yml'))!;
   expect(script('indexer-start.sh')).toContain(` ${sh(internalUsers)}\n`);
   expect(mounts('StatefulSet', 'wazuh-indexer')).toContain(F.indexerData.value);
@@ -45,10 +46,10 @@ test('indexer: ports and the security index initialisation', () => {
 });
 
 test('manager: root s6 /init, configuration through /wazuh-config-mount, ports the image exposes', () => {
-  expect(script('manager-start.sh')).toMatch(new RegExp(`exec ${sh(F.managerEntrypoint.value)}\\n$`));
+  for (const role of ['master', 'worker']) expect(script(`${role}-start.sh`)).toMatch(new RegExp(`exec ${sh(F.managerEntrypoint.value)}\\n$`));
   const [ossec, authd] = F.managerOssecMount.value;
   for (const role of ['master', 'worker']) expect(mounts('StatefulSet', `wazuh-manager-${role}`)).toContain(ossec);
-  expect(script('manager-start.sh')).toContain(` ${sh(authd)}\n`);
+  expect(script('master-start.sh')).toContain(` ${sh(authd)}\n`);
   for (const role of ['master', 'worker']) {
     for (const p of c('StatefulSet', `wazuh-manager-${role}`).ports ?? []) expect(F.managerExposed.value).toContain(p.containerPort);
   }
@@ -56,10 +57,12 @@ test('manager: root s6 /init, configuration through /wazuh-config-mount, ports t
 
 test('manager: Filebeat and API settings use the variable names the cont-init scripts read', () => {
   const env = (c('StatefulSet', 'wazuh-manager-worker').env ?? []).map((e) => e.name);
-  const exported = [...script('manager-start.sh').matchAll(/^need (\w+) /gm)].map((m) => m[1]!);
-  for (const v of F.filebeatEnv.value) expect([...env, ...exported]).toContain(v);
-  for (const v of F.apiUserEnv.value) expect(exported).toContain(v);
-  expect(exported).toContain('WAZUH_CLUSTER_KEY');
+  const exported = (role: string) => [...script(`${role}-start.sh`).matchAll(/^need (\w+) /gm)].map((m) => m[1]!);
+  for (const v of F.filebeatEnv.value) expect([...env, ...exported('worker')]).toContain(v);
+  for (const v of F.apiUserEnv.value) expect(exported('master')).toContain(v);
+  // The worker gets exactly what upstream's worker StatefulSet sets (no API user, no authd password).
+  expect([...env, ...exported('worker')].sort()).toEqual([...F.workerEnv.value].sort());
+  expect(exported('master')).toContain('WAZUH_CLUSTER_KEY');
   for (const conf of Object.values(cm('wazuh-manager-config'))) expect(conf).toContain(F.clusterKeyPlaceholder.value);
   expect(cm('wazuh-manager-config')['worker.conf']).toContain(F.nodeNamePlaceholder.value);
 });

@@ -206,7 +206,7 @@ describe('PKI role', () => {
   test('the PKI role line dropped from setup.sh', () => {
     const e = errors(context({ files: setupEdit((s) => s.replace(/^vault write pki_int\/roles\/homelab .*\n/m, '')) }));
     expect(e).toEqual([
-      '-: PKI: bootstrap/vault/setup.sh writes no role for pki_int/issue/homelab, which 15 template(s) of traefik, wazuh-indexer, wazuh-manager-master, wazuh-manager-worker, wazuh-dashboard request certificates from',
+      '-: PKI: bootstrap/vault/setup.sh writes no role for pki_int/issue/homelab, which 6 template(s) of traefik, wazuh-indexer, wazuh-manager-master, wazuh-manager-worker, wazuh-dashboard request certificates from',
     ]);
   });
   test("name matching follows Vault's validateNames rules", () => {

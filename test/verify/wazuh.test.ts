@@ -67,26 +67,40 @@ test.each<[string, (objs: KubeObj[]) => void, RegExp]>([
         'http.pemcert_filepath: /usr/share/wazuh-indexer/config/certs/node.pem',
         'http.pemcert_filepath: /usr/share/wazuh-indexer/certs/node.pem',
       )),
-    /opensearch.yml reads \/usr\/share\/wazuh-indexer\/certs\/node.pem, but Vault renders node.pem into \/usr\/share\/wazuh-indexer\/config\/certs/,
+    /opensearch.yml reads \/usr\/share\/wazuh-indexer\/certs\/node.pem, but neither Vault nor the start script puts node.pem into \/usr\/share\/wazuh-indexer\/certs/,
+  ],
+  [
+    'a start script that no longer splits the node bundle',
+    (o) => void (data(o, 'wazuh-scripts')['indexer-start.sh'] = data(o, 'wazuh-scripts')['indexer-start.sh']!.replace(/^split \S*node\.bundle\.pem.*$/m, '')),
+    /opensearch.yml reads \/usr\/share\/wazuh-indexer\/config\/certs\/node.pem, but neither Vault nor the start script puts node.pem/,
+  ],
+  [
+    'a certificate issued with secret (a new one at every render: a restart at every Vault re-login)',
+    (o) => {
+      const a = pod(o, 'wazuh-manager-worker').metadata.annotations;
+      a['vault.hashicorp.com/agent-inject-template-filebeat.bundle.pem'] = a['vault.hashicorp.com/agent-inject-template-filebeat.bundle.pem']!.replace(
+        'with pkiCert ',
+        'with secret ',
+      );
+    },
+    /StatefulSet security\/wazuh-manager-worker: filebeat.bundle.pem: issues its certificate with "secret", which requests a new one at every render/,
   ],
   [
     "an indexer key in Vault's default PKCS#1/SEC1 format",
     (o) => {
       const a = pod(o, 'wazuh-indexer').metadata.annotations;
-      a['vault.hashicorp.com/agent-inject-template-node-key.pem'] = a['vault.hashicorp.com/agent-inject-template-node-key.pem']!.replace(' "private_key_format=pkcs8"', '');
+      a['vault.hashicorp.com/agent-inject-template-node.bundle.pem'] = a['vault.hashicorp.com/agent-inject-template-node.bundle.pem']!.replace(' "private_key_format=pkcs8"', '');
     },
-    /node-key.pem is requested without private_key_format=pkcs8/,
+    /node.bundle.pem is requested without private_key_format=pkcs8/,
   ],
   [
     'the issuing CA alone as trust anchor',
     (o) => {
       const a = pod(o, 'wazuh-dashboard').metadata.annotations;
-      a['vault.hashicorp.com/agent-inject-template-root-ca.pem'] = a['vault.hashicorp.com/agent-inject-template-root-ca.pem']!.replace(
-        /\{\{ range .*\{\{ end \}\}/s,
-        '{{ .Data.issuing_ca }}',
-      );
+      // The mount's own CA certificate (cert/ca) instead of its chain: the issuing CA alone.
+      a['vault.hashicorp.com/agent-inject-template-root-ca.pem'] = a['vault.hashicorp.com/agent-inject-template-root-ca.pem']!.replace('/cert/ca_chain"', '/cert/ca"');
     },
-    /Deployment security\/wazuh-dashboard: wazuh-dashboard: root-ca.pem renders issuing_ca, not the full ca_chain/,
+    /Deployment security\/wazuh-dashboard: wazuh-dashboard: root-ca.pem renders certificate, not the full CA chain/,
   ],
   [
     'the worker probed on the master-only cluster port',

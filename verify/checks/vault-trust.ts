@@ -123,10 +123,13 @@ export function parametersAllowed(path: PolicyPath, params: ReadonlyMap<string, 
   return undefined;
 }
 
-/** The names one template requests from a PKI issue path: `secret "<path>" "common_name=…" "alt_names=…" …`. */
+/**
+ * The names one template requests from a PKI issue path: `secret "<path>" "common_name=…" "alt_names=…" …`, or
+ * `pkiCert` with the same arguments (consul-template's reusing form; a write to the same path).
+ */
 export function pkiRequests(template: string): { path: string; names: string[]; ipSans: string[]; params: Map<string, string> }[] {
   const out: { path: string; names: string[]; ipSans: string[]; params: Map<string, string> }[] = [];
-  for (const m of template.matchAll(/secret\s+"([^"]+\/issue\/[^"]+)"((?:\s+"[^"]*")*)/g)) {
+  for (const m of template.matchAll(/(?:secret|pkiCert)\s+"([^"]+\/issue\/[^"]+)"((?:\s+"[^"]*")*)/g)) {
     const args = new Map([...m[2]!.matchAll(/"([^"=]+)=([^"]*)"/g)].map((a) => [a[1]!, a[2]!] as const));
     const names = [args.get('common_name'), ...(args.get('alt_names') ?? '').split(',')].filter((n): n is string => !!n);
     out.push({ path: m[1]!, names, ipSans: (args.get('ip_sans') ?? '').split(',').filter(Boolean), params: args });
@@ -299,7 +302,7 @@ export function checkVaultTrust(ctx: Context): Finding[] {
       if (!k.startsWith(`${A}agent-inject-secret-`)) continue;
       const file = k.slice(`${A}agent-inject-secret-`.length);
       const template = a[`${A}agent-inject-template-${file}`] ?? '';
-      const paths = new Set([path, ...[...template.matchAll(/secret\s+"([^"]+)"/g)].map((m) => m[1]!)]);
+      const paths = new Set([path, ...[...template.matchAll(/(?:secret|pkiCert)\s+"([^"]+)"/g)].map((m) => m[1]!)]);
       for (const p of paths) {
         const need = /\/issue\//.test(p) ? 'update' : 'read';
         const caps = grants.get(p);

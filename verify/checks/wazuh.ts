@@ -5,7 +5,13 @@
  * - indexer: opensearch.yml is mounted where the entrypoint forces OpenSearch to read it, every certificate
  *   path it names is rendered into that folder, no volume hides config/opensearch-security/, a pod-level
  *   OPENSEARCH_PATH_CONF is not relied on, and its keys are requested as PKCS#8;
- * - every CA file of a Wazuh pod is Vault's full `ca_chain`, not the issuing CA alone;
+ * - every CA file of a Wazuh pod is Vault's full chain (`ca_chain` of an issue, or the mount's `cert/ca_chain`),
+ *   not the issuing CA alone;
+ * - every certificate of a Wazuh pod is issued with `pkiCert` (reused while valid), never with `secret`, which
+ *   issues a new one at every render: the processes load certificates only at start, so each new one is a
+ *   restart (every Vault re-login);
+ * - a certificate file a process reads is rendered by Vault into that folder, or split there by the
+ *   container's start script from a Vault-rendered bundle;
  * - a manager whose ossec.conf says node_type worker is not probed on 1516 (only the master listens);
  * - ossec.conf has no `${...}` (nothing substitutes it) and keeps the user-defined ruleset;
  * - no Wazuh container sources a Vault-rendered file into its shell.
@@ -56,6 +62,16 @@ function probePort(c: ContainerX): number | undefined {
   return c.ports?.find((x) => x.name === raw)?.containerPort;
 }
 
+/** The text of the script a container starts with (`bash <file>` where the file is a key of a mounted ConfigMap). */
+function startScriptOf(c: ContainerX, volumes: Volume[], ns: string, configMaps?: Map<string, Record<string, string>>): string | undefined {
+  const cmd = [...(c.command ?? []), ...(c.args ?? [])];
+  const file = cmd.find((a) => a.startsWith('/') && a.endsWith('.sh'));
+  if (!file || !configMaps) return undefined;
+  const m = (c.volumeMounts ?? []).find((v) => !v.subPath && file.startsWith(`${v.mountPath.replace(/\/$/, '')}/`));
+  const cmName = m && volumes.find((v) => v.name === m.name)?.configMap?.name;
+  return cmName ? configMaps.get(`${ns}/${cmName}`)?.[file.slice(m.mountPath.replace(/\/$/, '').length + 1)] : undefined;
+}
+
 export function checkWazuh(ctx: Context): Finding[] {
   const out: Finding[] = [];
   const configMaps = new Map(
@@ -77,12 +93,33 @@ export function checkWazuh(ctx: Context): Finding[] {
       return cmName && m.subPath ? configMaps.get(`${ns}/${cmName}`)?.[m.subPath] : undefined;
     };
 
+    for (const [k, v] of files) {
+      if (/\bsecret\s+"[^"]+\/issue\//.test(v.template))
+        err(
+          d,
+          `${k}: issues its certificate with "secret", which requests a new one at every render (each Vault re-login, the sidecar's start); the Wazuh processes load certificates only at start, so the liveness probe restarts them every few hours: use pkiCert (consul-template reuses a still-valid certificate)`,
+        );
+    }
     for (const c of containers) {
+      const script = startScriptOf(c, volumes, ns, configMaps);
+      /** The folder a file lands in: rendered by Vault there, or put there by the start script from a Vault file. */
+      const provided = (dir: string, name: string): boolean => {
+        if (files.get(name)?.folder === dir) return true;
+        for (const line of (script ?? '').split('\n')) {
+          // Shell words of the line, single quotes removed (the generator quotes only what needs it).
+          const [cmd, from, ...to] = [...line.matchAll(/'([^']*)'|(\S+)/g)].map((w) => w[1] ?? w[2]!);
+          if ((cmd !== 'split' && cmd !== 'cp') || !from || !to.includes(`${dir}/${name}`)) continue;
+          const slash = from.lastIndexOf('/');
+          if (files.get(from.slice(slash + 1))?.folder === from.slice(0, slash)) return true;
+        }
+        return false;
+      };
       for (const [k, v] of [...files.entries()].filter(([n]) => n.endsWith('root-ca.pem'))) {
-        if (!v.template.includes('.Data.ca_chain'))
+        const chain = v.template.includes('.Data.ca_chain') || (/secret\s+"[^"]+\/cert\/ca_chain"/.test(v.template) && v.template.includes('.Data.certificate'));
+        if (!chain)
           err(
             d,
-            `${c.name}: ${k} renders ${/\.Data\.(\w+)/.exec(v.template)?.[1] ?? 'something else'}, not the full ca_chain: Node clients (the dashboard) reject an intermediate CA as trust anchor`,
+            `${c.name}: ${k} renders ${/\.Data\.(\w+)/.exec(v.template)?.[1] ?? 'something else'}, not the full CA chain: Node clients (the dashboard) reject an intermediate CA as trust anchor`,
           );
       }
       const cmd = [...(c.command ?? []), ...(c.args ?? [])].join(' ');
@@ -107,11 +144,10 @@ export function checkWazuh(ctx: Context): Finding[] {
         for (const p of [...(text ?? '').matchAll(/_filepath:\s*(\S+)/g)].map((x) => x[1]!)) {
           const name = p.slice(p.lastIndexOf('/') + 1);
           const dir = p.slice(0, p.lastIndexOf('/'));
-          const f = files.get(name);
-          if (!f || f.folder !== dir) err(d, `${c.name}: opensearch.yml reads ${p}, but ${f ? `Vault renders ${name} into ${f.folder}` : `no Vault template renders ${name}`}`);
+          if (!provided(dir, name)) err(d, `${c.name}: opensearch.yml reads ${p}, but neither Vault nor the start script puts ${name} into ${dir}`);
         }
         for (const [k, v] of files) {
-          if (/-key\.pem$/.test(k) && !v.template.includes('private_key_format=pkcs8'))
+          if (/\/issue\//.test(v.template) && !v.template.includes('private_key_format=pkcs8'))
             err(d, `${c.name}: ${k} is requested without private_key_format=pkcs8; the OpenSearch security plugin and securityadmin.sh read PKCS#8 keys only`);
         }
       }

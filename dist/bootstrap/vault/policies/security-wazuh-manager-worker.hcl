@@ -3,6 +3,10 @@ path "kv/data/security/wazuh" {
   capabilities = ["read"]
 }
 
+path "pki_int/cert/ca_chain" {
+  capabilities = ["read"]
+}
+
 path "pki_int/issue/homelab" {
   capabilities = ["update"]
   allowed_parameters = {
