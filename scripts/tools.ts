@@ -6,7 +6,7 @@
  * modules, and `GOTOOLCHAIN=auto` a newer Go where a module's go line asks for one.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { GO_PROGRAMS, type GoProgram } from '../tools/programs';
 import { TOOLS_SRC, builtTool, toolPath } from '../tools/paths';
@@ -43,6 +43,8 @@ function goVersion(): string | undefined {
 }
 
 function build(p: GoProgram, out: string): { ok: true } | { ok: false; output: string } {
+  const wrapper = join(TOOLS_SRC, p.name);
+  if (!existsSync(join(wrapper, 'go.mod'))) return { ok: false, output: `no wrapper module: ${wrapper}/go.mod is missing (see docs/adr/0150-real-programs-in-tests.md)` };
   mkdirSync(dirname(out), { recursive: true });
   // Build beside the final path and rename: a cancelled build never leaves a binary that looks complete.
   const tmp = `${out}.tmp-${process.pid}`;
@@ -57,7 +59,7 @@ function build(p: GoProgram, out: string): { ok: true } | { ok: false; output: s
     CGO_ENABLED: '0',
     ...(p.env ?? {}),
   };
-  const r = spawnSync('go', args, { cwd: join(TOOLS_SRC, p.name), env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync('go', args, { cwd: wrapper, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) {
     rmSync(tmp, { force: true });
     return { ok: false, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };

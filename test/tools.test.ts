@@ -3,7 +3,9 @@
  * release, and holds module paths and versions only. The pins are read from where the stack keeps them (the
  * image constants), so a pin bump that leaves a wrapper behind fails here.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IMAGES } from '../config/versions';
 import { ALERTMANAGER_IMAGE } from '../constructs/alertmanager';
@@ -115,4 +117,30 @@ test('Prometheus 3.M.P is the module version v0.3MM.P', () => {
   expect(prometheusModuleVersion('v3.5.0')).toBe('v0.305.0');
   expect(prometheusModuleVersion('v3.13.2')).toBe('v0.313.2');
   expect(() => prometheusModuleVersion('v2.55.0')).toThrow();
+});
+
+test('npm run tools without Go says how to get it, and names what is missing', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'domus-tools-'));
+  try {
+    const r = spawnSync(process.execPath, [join(__dirname, '..', 'scripts', 'run-ts.js'), 'scripts/tools.ts'], {
+      cwd: join(__dirname, '..'),
+      env: { PATH: '/nonexistent', HOME: dir, DOMUS_TOOLS_DIR: dir },
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/needs Go 1\.26 or newer/);
+    expect(r.stderr).toContain('https://go.dev/dl/');
+    expect(r.stderr).toContain(`Missing: ${GO_PROGRAMS.map((p) => p.name).join(', ')}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('npm run tools refuses an unknown program name', () => {
+  const r = spawnSync(process.execPath, [join(__dirname, '..', 'scripts', 'run-ts.js'), 'scripts/tools.ts', '--only', 'nosuchtool'], {
+    cwd: join(__dirname, '..'),
+    encoding: 'utf8',
+  });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toMatch(/no program named nosuchtool/);
 });
