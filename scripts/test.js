@@ -4,6 +4,10 @@
  * committed dist/.
  * Ends with one plain line `N passed, N failed` (Jest tests plus the type check and verify steps) so any
  * CI reads the outcome the same way. Extra arguments go to Jest (e.g. `npm test -- test/config.test.ts`).
+ *
+ * First it builds the pinned upstream programs the tests run (`npm run tools`: reused while the pins are
+ * unchanged, built with progress when missing). `DOMUS_SKIP_TOOLS=1` is the quick loop without them: no build,
+ * the tests that run upstream programs are skipped and listed at the end. Under CI=true that is refused.
  */
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -25,6 +29,14 @@ let passed = 0;
 let failed = 0;
 const step = (ok) => (ok ? passed++ : failed++);
 
+const ci = process.env.CI === 'true' || process.env.CI === '1';
+const skipTools = process.env.DOMUS_SKIP_TOOLS === '1';
+if (skipTools && ci) {
+  process.stdout.write('\nDOMUS_SKIP_TOOLS=1 is refused under CI: CI runs the upstream programs (unset it; npm run tools builds them)\n');
+  failed++;
+} else if (skipTools) process.stdout.write('\n== tools: not built (DOMUS_SKIP_TOOLS=1): the tests that run upstream programs are skipped\n');
+else step(run('tools', process.execPath, [join(root, 'scripts', 'run-ts.js'), 'scripts/tools.ts']));
+
 step(run('typecheck', bin('tsc'), ['--noEmit', '-p', '.']));
 // Lint the whole tree only for a full run (a file given to Jest is a quick loop).
 if (process.argv.length <= 2) {
@@ -40,6 +52,8 @@ try {
   passed += r.numPassedTests;
   failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
   if (r.numTotalTests === 0) failed++;
+  const skipped = r.testResults.flatMap((f) => f.assertionResults.filter((a) => a.status === 'pending').map((a) => `${f.name.replace(root + '/', '')}: ${a.fullName}`));
+  if (skipped.length > 0) process.stdout.write(`\nskipped ${skipped.length} tests:\n${skipped.map((x) => `  ${x}`).join('\n')}\n`);
 } catch {
   failed++;
 }

@@ -6,10 +6,15 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { GO_PROGRAMS, type GoProgram } from './programs';
 
-export const TOOLS_SRC = join(__dirname, 'go');
+/** The wrapper modules' folder, tools/go of the repository (found from this module or its bundle in build/). */
+export const TOOLS_SRC = ((): string => {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, 'tools', 'go');
+})();
 
 export function toolsRoot(): string {
   const override = process.env.DOMUS_TOOLS_DIR;

@@ -6,6 +6,9 @@
  * entry here saying how to build it. `npm run tools` (scripts/tools.ts) builds each into the user cache
  * (tools/paths.ts), keyed by version and by the wrapper's content, and reuses it while nothing changed.
  */
+import { ALERTMANAGER_IMAGE } from '../constructs/alertmanager';
+import { LOKI_IMAGE } from '../constructs/loki';
+import { IMAGES } from '../config/versions';
 
 /** Where a build fact was read: repository, path and tag (or commit). */
 export interface BuildSource {
@@ -39,7 +42,109 @@ export interface GoProgram {
   readonly env?: Readonly<Record<string, string>>;
   /** Why each directive of the wrapper's go.mod is there, with its source. */
   readonly facts: readonly BuildFact[];
+  /**
+   * Set when the Go module proxy cannot serve the pinned module version: `moduleVersion` then stands in for
+   * `pinned`, and `why` says why the program built is the same (a test checks that `pinned` is the pin).
+   */
+  readonly substituteFor?: { readonly pinned: string; readonly why: string };
 }
 
-/** Every program, in build order (entries are added by the tests that run them). */
-export const GO_PROGRAMS: readonly GoProgram[] = [];
+/** Prometheus 3.M.P is published as the Go module version v0.3MM.P (`v3.5.0` → `v0.305.0`). */
+export function prometheusModuleVersion(tag: string): string {
+  const m = /^v?3\.(\d{1,2})\.(\d+)$/.exec(tag);
+  if (!m) throw new Error(`not a Prometheus 3.x release: ${tag}`);
+  return `v0.3${m[1]!.padStart(2, '0')}.${m[2]}`;
+}
+
+/** A tag as Go spells a module version (`3.5.12` → `v3.5.12`). */
+export function goVersion(tag: string): string {
+  if (!/^v?\d+\.\d+\.\d+$/.test(tag)) throw new Error(`not a release version: ${tag}`);
+  return tag.startsWith('v') ? tag : `v${tag}`;
+}
+
+const PROMETHEUS_TAG = IMAGES.prometheus.tag;
+const prometheusSrc = (path: string): BuildSource => ({ repo: 'prometheus/prometheus', path, tag: PROMETHEUS_TAG });
+const ALERTMANAGER_TAG = ALERTMANAGER_IMAGE.tag;
+const LOKI_TAG = goVersion(LOKI_IMAGE.tag);
+/** The newest v3.5 tag the Go module proxy here serves (v3.5.12 and its commit's pseudo-version answer 403). */
+const LOKI_SOURCE_TAG = 'v3.5.11';
+const lokiSrc = (path: string, tag: string = LOKI_TAG): BuildSource => ({ repo: 'grafana/loki', path, tag });
+
+/** Every program, in build order. One flat list: each program is one entry (merges of branches are a union). */
+export const GO_PROGRAMS: readonly GoProgram[] = [
+  {
+    name: 'promtool',
+    module: 'github.com/prometheus/prometheus',
+    moduleVersion: prometheusModuleVersion(PROMETHEUS_TAG),
+    version: PROMETHEUS_TAG,
+    pkg: 'github.com/prometheus/prometheus/cmd/promtool',
+    facts: [
+      {
+        fact: `Prometheus ${PROMETHEUS_TAG} is the Go module version ${prometheusModuleVersion(PROMETHEUS_TAG)} (the proxy's .info for it names refs/tags/${PROMETHEUS_TAG})`,
+        source: prometheusSrc('go.mod'),
+      },
+      { fact: 'go 1.23.0: the go line of the module, repeated so the wrapper resolves its dependency graph the same way (pruned)', source: prometheusSrc('go.mod') },
+      { fact: 'exclude github.com/linode/linodego v1.0.0: no longer published on GitHub', source: prometheusSrc('go.mod') },
+      { fact: 'exclude github.com/grpc-ecosystem/grpc-gateway v1.14.7 and google.golang.org/api v0.30.0: breaking changes (prometheus#7621)', source: prometheusSrc('go.mod') },
+      { fact: 'replace github.com/fsnotify/fsnotify v1.8.0 => v1.7.0: pinned until fsnotify#656 is resolved', source: prometheusSrc('go.mod') },
+      { fact: 'promtool is the main package cmd/promtool; CGO is not needed', source: prometheusSrc('cmd/promtool/main.go') },
+    ],
+  },
+  {
+    name: 'amtool',
+    module: 'github.com/prometheus/alertmanager',
+    moduleVersion: ALERTMANAGER_TAG,
+    version: ALERTMANAGER_TAG,
+    pkg: 'github.com/prometheus/alertmanager/cmd/amtool',
+    facts: [
+      {
+        fact: 'the module has no replace or exclude directive (a plain go install works); go 1.22.0 is its go line',
+        source: { repo: 'prometheus/alertmanager', path: 'go.mod', tag: ALERTMANAGER_TAG },
+      },
+      {
+        fact: "amtool is the main package cmd/amtool; check-config loads each file with config.LoadFile, the server's own loader",
+        source: { repo: 'prometheus/alertmanager', path: 'cli/check_config.go', tag: ALERTMANAGER_TAG },
+      },
+    ],
+  },
+  {
+    name: 'loki',
+    module: 'github.com/grafana/loki/v3',
+    moduleVersion: LOKI_SOURCE_TAG,
+    version: LOKI_TAG,
+    pkg: 'github.com/grafana/loki/v3/cmd/loki',
+    substituteFor: {
+      pinned: LOKI_TAG,
+      why:
+        `the Go module proxy answers 403 for ${LOKI_TAG} (and for a pseudo-version of its commit); ${LOKI_TAG} changes no file under pkg/ or cmd/ against ${LOKI_SOURCE_TAG} ` +
+        '(git diff --stat v3.5.11 v3.5.12 outside vendor/ and docs/: go.mod, go.sum, CI and Dockerfiles only), and the wrapper requires the dependency versions ' +
+        `${LOKI_TAG}'s go.mod raised, so the source and dependencies built are those of ${LOKI_TAG}`,
+    },
+    facts: [
+      { fact: "go 1.25.0 is the module's go line (its toolchain line says go1.25.8; Go 1.26 builds it)", source: lokiSrc('go.mod') },
+      {
+        fact: 'require testify v1.11.1, x/sys v0.40.0, otel auto/sdk v1.2.1, otel, otel/metric, otel/trace, otel/sdk, otel/sdk/metric v1.40.0, go-logr/logr v1.4.3: the versions v3.5.12 raised against v3.5.11 (git diff v3.5.11 v3.5.12 -- go.mod)',
+        source: lokiSrc('go.mod'),
+      },
+      { fact: 'replace github.com/Azure/azure-sdk-for-go => v68.0.0+incompatible', source: lokiSrc('go.mod') },
+      {
+        fact: 'replace github.com/Azure/azure-storage-blob-go => github.com/MasslessParticle/azure-storage-blob-go v0.14.1-0.20240322194317-344980fda573',
+        source: lokiSrc('go.mod'),
+      },
+      { fact: 'replace github.com/hashicorp/consul => v1.22.0', source: lokiSrc('go.mod') },
+      { fact: 'replace github.com/gocql/gocql => github.com/grafana/gocql (a fork with go-kit logs and Prometheus metrics)', source: lokiSrc('go.mod') },
+      { fact: 'exclude k8s.io/client-go v8.0.0+incompatible', source: lokiSrc('go.mod') },
+      { fact: 'replace github.com/hashicorp/memberlist => github.com/grafana/memberlist (fixes not merged upstream)', source: lokiSrc('go.mod') },
+      { fact: 'replace github.com/grafana/regexp => the optimised version v0.0.0-20240518133315-a468a5bfb3bc', source: lokiSrc('go.mod') },
+      { fact: 'replace github.com/influxdata/go-syslog/v3 => github.com/leodido/go-syslog/v4 v4.2.0 (the maintained fork)', source: lokiSrc('go.mod') },
+      { fact: 'replace github.com/thanos-io/objstore => github.com/grafana/objstore v0.0.0-20250210100727-533688b5600d', source: lokiSrc('go.mod') },
+      {
+        fact:
+          'not repeated: replace github.com/grafana/loki/pkg/push => ./pkg/push (a folder of the repository, not a module version). The wrapper keeps the required v0.0.0-20240924133635-758364c7775f: ' +
+          'the proxy refuses a pseudo-version at the tag, and pkg/push differs from it only by importing slices from the standard library instead of golang.org/x/exp (git diff 758364c7775f v3.5.11 -- pkg/push)',
+        source: lokiSrc('pkg/push/types.go', LOKI_SOURCE_TAG),
+      },
+      { fact: 'loki is the main package cmd/loki; -verify-config parses and validates the configuration and exits', source: lokiSrc('cmd/loki/main.go') },
+    ],
+  },
+];
