@@ -10,9 +10,11 @@ import { validateSite } from '../config/load';
 import type { SiteInput } from '../config/schema';
 import { siteContextFor } from '../verify/cli';
 import { synth } from './helpers';
-import { describeSiteOnApi } from './lib/site-suite';
+import { closeSites, describeSiteOnApi } from './lib/site-suite';
 import { writeDist } from './lib/stack-on-api';
 
 const example = parse(readFileSync(join(__dirname, '..', 'config', 'examples', 'three-node.yaml'), 'utf8')) as SiteInput;
+
+afterAll(closeSites, 60_000);
 
 describeSiteOnApi('the three-node example site', 'three-node', () => siteContextFor(validateSite(example, 'three-node.yaml'), writeDist(synth(example).files)));

@@ -17,12 +17,14 @@ import { buildContext } from '../verify/cli';
 import { podSpecOf, type PodSpec } from '../verify/load';
 import type { Context } from '../verify/types';
 import { programOf } from '../tools/paths';
-import { controlPlaneAvailable, describeSiteOnApi, siteOnApi } from './lib/site-suite';
+import { closeSites, compareCanI, controlPlaneAvailable, describeSiteOnApi, siteOnApi } from './lib/site-suite';
 import { messageOf, type KubeObject } from './lib/kube-client';
 import { moduleDir, podFromTemplate } from './lib/stack-on-api';
 
 const dist = join(__dirname, '..', 'dist');
 const context = (): Context => buildContext(dist, []);
+
+afterAll(closeSites, 60_000);
 
 describeSiteOnApi('dist/ (the site in use)', 'site', context);
 
@@ -148,4 +150,11 @@ const available = controlPlaneAvailable();
     // The unmutated template passes both.
     expect(podSecurityViolations(podSpecOf(owner)!.spec, {}, 'restricted')).toEqual([]);
   });
+
+  test('the can-i comparison notices a model that grants what the server does not (its own check)', async () => {
+    const s = await site();
+    const wrong = [...grants(ctx.docs), { subject: as.as, scope: 'cluster', rule: { apiGroups: [''], resources: ['nodes'], verbs: ['delete'] }, via: 'mutation' }];
+    const { differ } = await compareCanI(s, wrong, (subject) => subject === as.as);
+    expect(differ).toContain(`${as.as} delete nodes (cluster): verify true, server false`);
+  }, 120_000);
 });

@@ -6,7 +6,7 @@
  * entry here saying how to build it. `npm run tools` (scripts/tools.ts) builds each into the user cache
  * (tools/paths.ts), keyed by version and by the wrapper's content, and reuses it while nothing changed.
  */
-import { ETCD_RELEASE, KUBERNETES_RELEASE } from '../config/versions';
+import { ETCD_RELEASE, KUBERNETES_RELEASE, VERSIONS } from '../config/versions';
 
 /** Where a build fact was read: repository, path and tag (or commit). */
 export interface BuildSource {
@@ -60,8 +60,18 @@ const KUBE_APISERVER: GoProgram = {
     `k8s.io/component-base/version.gitMajor=${KUBE_MAJOR}`,
     `k8s.io/component-base/version.gitMinor=${KUBE_MINOR}`,
   ],
+  // No in-tree cloud providers (Azure, GCE, vSphere SDKs): what k3s builds too, and a much shorter cold build.
+  tags: ['providerless'],
   env: { CGO_ENABLED: '0' },
   facts: [
+    {
+      fact: 'the providerless build tag drops the in-tree cloud providers from kube-apiserver (cmd/kube-apiserver/app/options/globalflags_providerless.go is its !providerless counterpart); Kubernetes keeps it building (hack/make-rules/verify.sh runs verify-typecheck-providerless.sh)',
+      source: { ...KUBERNETES_SRC, path: 'cmd/kube-apiserver/app/options/globalflags_providerless.go' },
+    },
+    {
+      fact: 'k3s builds its embedded kube-apiserver with the providerless tag (scripts/build TAGS)',
+      source: { repo: 'k3s-io/k3s', path: 'scripts/build', tag: VERSIONS.k3s },
+    },
     {
       fact: 'k8s.io/kubernetes requires each staging module (k8s.io/api, apimachinery, apiserver, client-go, ... 30 of them) at v0.0.0 and replaces it by its ./staging/src folder; replace directives only apply in the main module, so the wrapper replaces every one of them by its published v0.<minor>.<patch> (the same commit, tagged kubernetes-1.28.15 in each staging repository)',
       source: { ...KUBERNETES_SRC, path: 'go.mod' },

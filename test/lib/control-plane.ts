@@ -152,19 +152,27 @@ async function adminGet(info: Pick<ControlPlaneInfo, 'server' | 'caFile' | 'cert
   });
 }
 
+/** What a site's k3s server passes its kube-apiserver (dist/bootstrap/k3s). */
+export interface ServerSettings {
+  /** The text of the admission configuration (psa.yaml). */
+  readonly admissionConfig: string;
+  /** k3s' service-cidr. */
+  readonly serviceCidr: string;
+}
+
 /**
- * Starts etcd and kube-apiserver in `dir` (created), with the admission configuration `admissionConfig` (the
- * text of the site's psa.yaml). Resolves when /readyz answers 200 (every post-start hook, the RBAC bootstrap
- * roles among them, has run).
+ * Starts etcd and kube-apiserver in `dir` (created), with the site's admission configuration and Service
+ * range. Resolves when /readyz answers 200 (every post-start hook, the RBAC bootstrap roles among them, ran).
  */
-export async function startControlPlane(dir: string, admissionConfig: string): Promise<ControlPlaneInfo> {
+export async function startControlPlane(dir: string, settings: ServerSettings): Promise<ControlPlaneInfo> {
+  if (!/^[0-9a-f.:]+\/\d+$/.test(settings.serviceCidr)) throw new Error(`service CIDR ${settings.serviceCidr} is not a CIDR`);
   const tools = controlPlaneTools();
   if ('missing' in tools) throw new Error(tools.missing);
   mkdirSync(dir, { recursive: true });
   const certs = join(dir, 'pki');
   mkdirSync(certs, { recursive: true });
   makeCertificates(certs);
-  writeFileSync(join(dir, 'admission.yaml'), admissionConfig);
+  writeFileSync(join(dir, 'admission.yaml'), settings.admissionConfig);
   const [etcdClient, etcdPeer, securePort] = [await freePort(), await freePort(), await freePort()];
   const logs = join(dir, 'logs');
   mkdirSync(logs, { recursive: true });
@@ -211,7 +219,7 @@ export async function startControlPlane(dir: string, admissionConfig: string): P
       `--client-ca-file=${join(certs, 'ca.crt')}`,
       `--secure-port=${securePort}`,
       '--bind-address=127.0.0.1',
-      '--service-cluster-ip-range=10.0.0.0/24',
+      `--service-cluster-ip-range=${settings.serviceCidr}`,
       '--allow-privileged=true',
       '--authorization-mode=RBAC',
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
@@ -283,13 +291,13 @@ const ownPlanes = new Map<string, Promise<ControlPlaneInfo>>();
  * The control plane for `key` (one per site: both sites' objects have the same names), started on first use.
  * Shared across test files when the global setup ran; otherwise owned by this file (stop with `releaseOwn()`).
  */
-export async function controlPlane(key: string, admissionConfig: string): Promise<ControlPlaneInfo> {
+export async function controlPlane(key: string, settings: ServerSettings): Promise<ControlPlaneInfo> {
   if (!/^[a-z0-9-]+$/.test(key)) throw new Error(`control plane key ${key}: lowercase letters, digits and dashes only`);
   const run = process.env[RUN_ENV];
   if (!run) {
     let p = ownPlanes.get(key);
     if (!p) {
-      p = startControlPlane(mkdtempSync(join(tmpdir(), `domus-cp-${key}-`)), admissionConfig);
+      p = startControlPlane(mkdtempSync(join(tmpdir(), `domus-cp-${key}-`)), settings);
       ownPlanes.set(key, p);
     }
     return p;
@@ -306,7 +314,7 @@ export async function controlPlane(key: string, admissionConfig: string): Promis
   }
   if (mine) {
     try {
-      const info = await startControlPlane(dir, admissionConfig);
+      const info = await startControlPlane(dir, settings);
       writeFileSync(ready, JSON.stringify(info));
       return info;
     } catch (e) {

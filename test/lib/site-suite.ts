@@ -3,7 +3,8 @@
  * CD's controller applies them, Pod Security admission of a pod from every pod template, and verify's RBAC
  * models (can-i, the controller's admission) against SubjectAccessReview. Used by test/control-plane*.test.ts.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { join } from 'node:path';
 import { resourceOf, uncovered } from '../../verify/checks/argocd-admission';
 import { podSecurityViolations } from '../../verify/checks/pod-security';
@@ -98,8 +99,9 @@ export function siteOnApi(key: string, ctx: Context): Promise<SiteOnApi> {
   let p = sites.get(key);
   if (!p) {
     p = (async () => {
-      const psa = ctx.files.get('bootstrap/k3s/psa.yaml') ?? readFileSync(join(ctx.dist, 'bootstrap', 'k3s', 'psa.yaml'), 'utf8');
-      const info = await controlPlane(key, psa);
+      const k3s = join(ctx.dist, 'bootstrap', 'k3s');
+      const server = parse(readFileSync(join(k3s, readdirSync(k3s).find((f) => /^config-.*\.yaml$/.test(f)) ?? 'config.yaml'), 'utf8')) as { 'service-cidr'?: string };
+      const info = await controlPlane(key, { admissionConfig: readFileSync(join(k3s, 'psa.yaml'), 'utf8'), serviceCidr: server['service-cidr'] ?? '10.43.0.0/16' });
       const client = new KubeClient(info);
       const plan = syncPlan(ctx.docs);
       const controller = controllerUser(ctx.docs);
@@ -112,16 +114,14 @@ export function siteOnApi(key: string, ctx: Context): Promise<SiteOnApi> {
       // DAY0: the namespaces exist (platform applied) before the bootstrap RBAC of the controller.
       const rbac = docsIn(ctx, 'bootstrap/argocd/controller-rbac.yaml');
       const nsNeeded = new Set([controller.namespace, ...rbac.flatMap((o) => (o.metadata.namespace ? [o.metadata.namespace] : []))]);
-      const nsObjects = [...nsNeeded]
-        .sort()
-        .map(
-          (n) =>
-            (ctx.docs.find((d) => d.obj.kind === 'Namespace' && d.obj.metadata.name === n)?.obj as KubeObject | undefined) ?? {
-              apiVersion: 'v1',
-              kind: 'Namespace',
-              metadata: { name: n },
-            },
-        );
+      const nsObjects = [...nsNeeded].sort().map(
+        (n) =>
+          (ctx.docs.find((d) => d.obj.kind === 'Namespace' && d.obj.metadata.name === n)?.obj as KubeObject | undefined) ?? {
+            apiVersion: 'v1',
+            kind: 'Namespace',
+            metadata: { name: n },
+          },
+      );
       day0.push(...(await installAsAdmin(client, [...nsObjects, ...rbac], 'DAY0 (admin)')));
       const admission = await compareAdmission(client, ctx, plan, controller.user);
       const sync = await syncAll(client, plan, controller.user);
@@ -198,6 +198,51 @@ function accessQuestion(q: { subject: string; verb: string; resource: string; na
   };
 }
 
+/** Closes the clients and stops the control planes this file started (call from the test file's afterAll). */
+export async function closeSites(): Promise<void> {
+  for (const p of sites.values()) (await p.catch(() => undefined))?.client.close();
+  sites.clear();
+  await releaseOwn();
+}
+
+/** The rules of the ClusterRoles dist binds but does not define (Kubernetes' bootstrap roles), as the server has them. */
+async function externalRules(site: SiteOnApi): Promise<Rule[]> {
+  const defined = new Set(site.ctx.docs.filter((x) => x.obj.kind === 'ClusterRole').map((x) => x.obj.metadata.name));
+  const external = [
+    ...new Set(
+      site.ctx.docs
+        .filter((x) => x.obj.kind === 'RoleBinding' || x.obj.kind === 'ClusterRoleBinding')
+        .map((x) => x.obj.roleRef as { kind: string; name: string })
+        .filter((r) => r.kind === 'ClusterRole' && !defined.has(r.name))
+        .map((r) => r.name),
+    ),
+  ];
+  const rules: Rule[] = [];
+  for (const name of external) {
+    const r = await site.client.request('GET', `/apis/rbac.authorization.k8s.io/v1/clusterroles/${encodeURIComponent(name)}`);
+    if (r.status === 200) rules.push(...((r.body as { rules?: Rule[] }).rules ?? []));
+  }
+  return rules;
+}
+
+/** Asks every can-i question (canIQuestions) of `model` (verify's grants, or a mutation of them) and of the server. */
+export async function compareCanI(
+  site: SiteOnApi,
+  model: readonly Grant[],
+  only?: (subject: string) => boolean,
+): Promise<{ questions: ReturnType<typeof canIQuestions>; differ: string[] }> {
+  const namespaces = site.ctx.docs.filter((x) => x.obj.kind === 'Namespace').map((x) => x.obj.metadata.name);
+  const questions = canIQuestions(model, namespaces, await externalRules(site)).filter((q) => !only || only(q.subject));
+  const answers = await pool(questions, 16, (q) => site.client.allowed(accessQuestion(q)));
+  const differ = questions.flatMap((q, i) => {
+    const said = canI(model, q.subject, q.verb, q.resource, q.namespace, q.name) !== undefined;
+    return said === answers[i]
+      ? []
+      : [`${q.subject} ${q.verb} ${q.resource}${q.name ? ` (${q.name})` : ''}${q.namespace ? ` -n ${q.namespace}` : ' (cluster)'}: verify ${said}, server ${answers[i]}`];
+  });
+  return { questions, differ };
+}
+
 /** Whether the control-plane tests run here, and why not. */
 export function controlPlaneAvailable(): { run: true } | { run: false; why: string } {
   const t = controlPlaneTools();
@@ -216,11 +261,6 @@ export function describeSiteOnApi(label: string, key: string, context: () => Con
     beforeAll(async () => {
       site = await siteOnApi(key, context());
     }, 600_000);
-    afterAll(async () => {
-      site?.client.close();
-      await releaseOwn();
-    });
-
     test('DAY0: Cilium CRDs, the controller namespaces and its bootstrap RBAC install as the admin', () => {
       expect(site.day0).toEqual([]);
     });
@@ -274,32 +314,7 @@ export function describeSiteOnApi(label: string, key: string, context: () => Con
     });
 
     test("verify's can-i answers every question as the server's SubjectAccessReview does", async () => {
-      const all = grants(site.ctx.docs);
-      // The roles dist binds but does not define (Kubernetes' bootstrap roles): their rules are questions too.
-      const defined = new Set(site.ctx.docs.filter((x) => x.obj.kind === 'ClusterRole').map((x) => x.obj.metadata.name));
-      const external = [
-        ...new Set(
-          site.ctx.docs
-            .filter((x) => x.obj.kind === 'RoleBinding' || x.obj.kind === 'ClusterRoleBinding')
-            .map((x) => x.obj.roleRef as { kind: string; name: string })
-            .filter((r) => r.kind === 'ClusterRole' && !defined.has(r.name))
-            .map((r) => r.name),
-        ),
-      ];
-      const serverRules: Rule[] = [];
-      for (const name of external) {
-        const r = await site.client.request('GET', `/apis/rbac.authorization.k8s.io/v1/clusterroles/${encodeURIComponent(name)}`);
-        if (r.status === 200) serverRules.push(...((r.body as { rules?: Rule[] }).rules ?? []));
-      }
-      const namespaces = site.ctx.docs.filter((x) => x.obj.kind === 'Namespace').map((x) => x.obj.metadata.name);
-      const questions = canIQuestions(all, namespaces, serverRules);
-      const answers = await pool(questions, 16, (q) => site.client.allowed(accessQuestion(q)));
-      const differ = questions.flatMap((q, i) => {
-        const model = canI(all, q.subject, q.verb, q.resource, q.namespace, q.name) !== undefined;
-        return model === answers[i]
-          ? []
-          : [`${q.subject} ${q.verb} ${q.resource}${q.name ? ` (${q.name})` : ''}${q.namespace ? ` -n ${q.namespace}` : ' (cluster)'}: verify ${model}, server ${answers[i]}`];
-      });
+      const { questions, differ } = await compareCanI(site, grants(site.ctx.docs));
       expect(questions.length).toBeGreaterThan(500);
       expect(differ).toEqual([]);
       // The secret reads checkRbac judges are among the questions.

@@ -10,10 +10,10 @@
  * What the server refuses is returned, not thrown, so a test names every refusal at once.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { globMatch } from '../../verify/checks/argocd-admission';
 import { podSpecOf } from '../../verify/load';
 import type { Doc } from '../../verify/types';
@@ -74,7 +74,9 @@ export function parseObjects(text: string, where: string): KubeObject[] {
   return parseAllDocuments(text, { version: '1.1' }).flatMap((d) => {
     if (d.errors.length) throw new Error(`${where}: ${d.errors[0]!.message}`);
     const o = d.toJS() as unknown;
-    return o && typeof o === 'object' && 'kind' in o ? [o as KubeObject] : [];
+    if (!o || typeof o !== 'object' || !('kind' in o)) return [];
+    // A document without metadata (a kustomization file read as a manifest) still gets a sortable, printable name.
+    return [{ ...(o as KubeObject), metadata: { name: '', ...((o as { metadata?: KubeObject['metadata'] }).metadata ?? {}) } }];
   });
 }
 
@@ -113,12 +115,24 @@ export function syncPlan(docs: readonly Doc[]): AppSync[] {
       const module = UPSTREAM_MODULES[repo];
       if (!module || !src.targetRevision) throw new Error(`Application ${d.obj.metadata.name}: no Go module known for ${src.repoURL}`);
       const dir = join(moduleDir(module, src.targetRevision), src.path ?? '');
-      // The directory source (recurse false): every YAML or JSON file of the folder, narrowed by include/exclude.
-      const files = readdirSync(dir)
-        .filter((f) => /\.(ya?ml|json)$/.test(f) && statSync(join(dir, f)).isFile())
-        .filter((f) => !src.directory?.include || globMatch(src.directory.include, f))
-        .filter((f) => !src.directory?.exclude || !globMatch(src.directory.exclude, f))
-        .sort();
+      const kustomization = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'].find((f) => existsSync(join(dir, f)));
+      let files: string[];
+      if (kustomization && !src.directory) {
+        // No directory block and a kustomization file: Argo CD detects a Kustomize source and applies what
+        // `kustomize build` emits; here only plain resource files are supported (anything else fails loudly).
+        const k = parse(readFileSync(join(dir, kustomization), 'utf8')) as Record<string, unknown>;
+        const other = Object.keys(k).filter((key) => !['apiVersion', 'kind', 'resources'].includes(key));
+        if (other.length) throw new Error(`${repo}/${src.path}/${kustomization}: ${other.join(', ')} not supported by this model of kustomize`);
+        files = (k.resources as string[] | undefined) ?? [];
+      } else {
+        // The directory source (recurse false): every YAML or JSON file of the folder, narrowed by include and
+        // exclude (a kustomization.yaml among them is applied as an object, as Argo CD's repo-server reads it).
+        files = readdirSync(dir)
+          .filter((f) => /\.(ya?ml|json)$/.test(f) && statSync(join(dir, f)).isFile())
+          .filter((f) => !src.directory?.include || globMatch(src.directory.include, f))
+          .filter((f) => !src.directory?.exclude || !globMatch(src.directory.exclude, f))
+          .sort();
+      }
       objects = files.flatMap((f) => parseObjects(readFileSync(join(dir, f), 'utf8'), `${repo}@${src.targetRevision}/${src.path}/${f}`));
     }
     const ordered = [...objects].sort(
