@@ -101,7 +101,8 @@ const available = controlPlaneAvailable();
     const unknown = first('Middleware');
     (unknown.spec as Record<string, unknown>).notAField = true;
     const u = await s.client.apply(unknown, { as: as.as, dryRun: true });
-    expect({ status: u.status, msg: messageOf(u) }).toEqual({ status: 400, msg: expect.stringContaining('notAField') });
+    // Server-side apply cannot type the patch: Kubernetes 1.28 answers 500 with the field named.
+    expect({ refused: u.status >= 400, msg: messageOf(u) }).toEqual({ refused: true, msg: expect.stringMatching(/notAField: field not declared in schema/) });
   });
 
   test('an invalid webhook configuration is refused', async () => {
@@ -154,7 +155,7 @@ const available = controlPlaneAvailable();
   test('the can-i comparison notices a model that grants what the server does not (its own check)', async () => {
     const s = await site();
     const wrong = [...grants(ctx.docs), { subject: as.as, scope: 'cluster', rule: { apiGroups: [''], resources: ['nodes'], verbs: ['delete'] }, via: 'mutation' }];
-    const { differ } = await compareCanI(s, wrong, (subject) => subject === as.as);
+    const { differ } = await compareCanI(s, wrong, (q) => q.subject === as.as && q.resource === 'nodes' && q.namespace === undefined);
     expect(differ).toContain(`${as.as} delete nodes (cluster): verify true, server false`);
   }, 120_000);
 });

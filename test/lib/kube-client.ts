@@ -132,7 +132,15 @@ export class KubeClient {
 
   /** The REST path of an object (collection path when `name` is false). */
   async pathOf(o: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>, withName = true): Promise<string> {
-    const res = (await this.resourcesOf(o.apiVersion)).find((x) => x.kind === o.kind);
+    let res: ApiResource | undefined;
+    // A CRD just established may take a moment to appear in discovery: ask again for a few seconds.
+    for (let i = 0; i < 40 && !res; i++) {
+      if (i > 0) {
+        this.resources.delete(o.apiVersion);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      res = (await this.resourcesOf(o.apiVersion).catch(() => [])).find((x) => x.kind === o.kind);
+    }
     if (!res) throw new Error(`the server does not serve ${o.kind} in ${o.apiVersion}`);
     const base = o.apiVersion.includes('/') ? `/apis/${o.apiVersion}` : `/api/${o.apiVersion}`;
     const ns = res.namespaced ? `/namespaces/${encodeURIComponent(o.metadata.namespace ?? 'default')}` : '';

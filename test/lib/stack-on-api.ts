@@ -63,8 +63,8 @@ const UPSTREAM_MODULES: Readonly<Record<string, string>> = {
 export function moduleDir(module: string, version: string): string {
   const major = /^v(\d+)\./.exec(version)?.[1];
   const path = major && Number(major) >= 2 ? `${module}/v${major}` : module;
-  const cwd = mkdtempSync(join(tmpdir(), 'domus-mod-'));
-  const r = spawnSync('go', ['mod', 'download', '-json', `${path}@${version}`], { cwd, encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=mod' } });
+  // Outside any module (the temporary folder): `go mod download` of a path@version needs no go.mod.
+  const r = spawnSync('go', ['mod', 'download', '-json', `${path}@${version}`], { cwd: tmpdir(), encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=mod' } });
   const out = JSON.parse(r.stdout || '{}') as { Dir?: string; Error?: string };
   if (r.status !== 0 || !out.Dir) throw new Error(`go mod download ${path}@${version}: ${out.Error ?? r.stderr ?? r.error?.message}`);
   return out.Dir;
