@@ -56,9 +56,9 @@ const KUBE_APISERVER: GoProgram = {
   version: KUBERNETES_RELEASE,
   pkg: 'k8s.io/kubernetes/cmd/kube-apiserver',
   ldflags: [
-    `k8s.io/component-base/version.gitVersion=${KUBERNETES_RELEASE}`,
-    `k8s.io/component-base/version.gitMajor=${KUBE_MAJOR}`,
-    `k8s.io/component-base/version.gitMinor=${KUBE_MINOR}`,
+    `-X k8s.io/component-base/version.gitVersion=${KUBERNETES_RELEASE}`,
+    `-X k8s.io/component-base/version.gitMajor=${KUBE_MAJOR}`,
+    `-X k8s.io/component-base/version.gitMinor=${KUBE_MINOR}`,
   ],
   // No in-tree cloud providers (Azure, GCE, vSphere SDKs): what k3s builds too, and a much shorter cold build.
   tags: ['providerless'],

@@ -176,34 +176,35 @@ const subjectOf = (s: { kind: string; name: string; namespace?: string }): strin
   s.kind === 'ServiceAccount' ? `system:serviceaccount:${s.namespace}:${s.name}` : `${s.kind.toLowerCase()}:${s.name}`;
 
 /**
- * The can-i questions: for every subject verify knows (a subject of a binding in dist), every atom of every
- * rule it could be asked about (the rules of dist's roles and of the server's roles that dist binds) with the
- * rule's verbs and get and delete, in the subject's namespaces, one namespace it has nothing in, and at
- * cluster scope; plus every nonResourceURL.
+ * The can-i questions, per subject of a binding in dist (also one verify gives no rule): every atom of every
+ * rule it holds in verify's model and of every server-side role (Kubernetes' bootstrap roles) a dist binding
+ * gives it, plus reading secrets, each with the rule's verbs and get and delete; in the namespaces of its
+ * grants, one namespace it has nothing in, and at cluster scope. A model that grants too much differs on its
+ * own atoms; one that misses a grant differs on the server role's atoms.
  */
-function canIQuestions(all: readonly Grant[], bound: readonly string[], namespaces: readonly string[], serverRules: readonly Rule[]): CanIQuestion[] {
-  // Every subject of a binding, also one verify gives no rule (a binding to a role it does not know).
-  const subjects = [...new Set([...bound, ...all.map((g) => g.subject)])].sort();
-  const rules = [...new Set([...all.map((g) => g.rule), ...serverRules])];
-  const atoms = new Map<string, { resource: string; name?: string; verbs: Set<string> }>();
-  for (const r of rules) {
-    if (r.nonResourceURLs?.length) {
-      for (const u of r.nonResourceURLs) if (u !== '*') atoms.set(`url ${u}`, { resource: u, verbs: new Set(['get', ...r.verbs.filter((v) => v !== '*')]) });
-      continue;
-    }
-    for (const g of r.apiGroups ?? [])
-      for (const res of r.resources ?? []) {
-        if (g === '*' || res === '*' || res.includes('*')) continue;
-        for (const name of [undefined, ...(r.resourceNames ?? [])]) {
-          const key = `${g}|${res}|${name ?? ''}`;
-          const a = atoms.get(key) ?? { resource: modelResource(g, res), ...(name !== undefined ? { name } : {}), verbs: new Set(['get', 'delete']) };
-          for (const v of r.verbs) if (v !== '*') a.verbs.add(v);
-          atoms.set(key, a);
-        }
-      }
-  }
+function canIQuestions(all: readonly Grant[], bound: ReadonlyMap<string, readonly Rule[]>, namespaces: readonly string[]): CanIQuestion[] {
+  const subjects = [...new Set([...bound.keys(), ...all.map((g) => g.subject)])].sort();
+  const secrets: Rule = { apiGroups: [''], resources: ['secrets'], verbs: SECRET_VERBS };
   const out: CanIQuestion[] = [];
   for (const s of subjects) {
+    const rules = [...all.filter((g) => g.subject === s).map((g) => g.rule), ...(bound.get(s) ?? []), secrets];
+    const atoms = new Map<string, { resource: string; name?: string; verbs: Set<string> }>();
+    for (const r of rules) {
+      if (r.nonResourceURLs?.length) {
+        for (const u of r.nonResourceURLs) if (u !== '*') atoms.set(`url ${u}`, { resource: u, verbs: new Set(['get', ...r.verbs.filter((v) => v !== '*')]) });
+        continue;
+      }
+      for (const g of r.apiGroups ?? [])
+        for (const res of r.resources ?? []) {
+          if (g === '*' || res === '*' || res.includes('*')) continue;
+          for (const name of [undefined, ...(r.resourceNames ?? [])]) {
+            const key = `${g}|${res}|${name ?? ''}`;
+            const a = atoms.get(key) ?? { resource: modelResource(g, res), ...(name !== undefined ? { name } : {}), verbs: new Set(['get', 'delete']) };
+            for (const v of r.verbs) if (v !== '*') a.verbs.add(v);
+            atoms.set(key, a);
+          }
+        }
+    }
     const own = [...new Set(all.filter((g) => g.subject === s && g.scope.startsWith('namespace:')).map((g) => g.scope.slice('namespace:'.length)))];
     const other = namespaces.find((n) => !own.includes(n));
     const scopes: (string | undefined)[] = [undefined, ...own, ...(other ? [other] : [])];
@@ -240,33 +241,36 @@ export async function closeSites(): Promise<void> {
   await releaseOwn();
 }
 
-/** The rules of the ClusterRoles dist binds but does not define (Kubernetes' bootstrap roles), as the server has them. */
-async function externalRules(site: SiteOnApi): Promise<Rule[]> {
+/**
+ * Every subject of a binding in dist, with the rules of the ClusterRoles its bindings name that dist does not
+ * define (Kubernetes' bootstrap roles), as the server holds them.
+ */
+async function boundSubjects(site: SiteOnApi): Promise<Map<string, Rule[]>> {
   const defined = new Set(site.ctx.docs.filter((x) => x.obj.kind === 'ClusterRole').map((x) => x.obj.metadata.name));
-  const external = [
-    ...new Set(
-      site.ctx.docs
-        .filter((x) => x.obj.kind === 'RoleBinding' || x.obj.kind === 'ClusterRoleBinding')
-        .map((x) => x.obj.roleRef as { kind: string; name: string })
-        .filter((r) => r.kind === 'ClusterRole' && !defined.has(r.name))
-        .map((r) => r.name),
-    ),
-  ];
-  const rules: Rule[] = [];
-  for (const name of external) {
-    const r = await site.client.request('GET', `/apis/rbac.authorization.k8s.io/v1/clusterroles/${encodeURIComponent(name)}`);
-    if (r.status === 200) rules.push(...((r.body as { rules?: Rule[] }).rules ?? []));
+  const out = new Map<string, Rule[]>();
+  const fetched = new Map<string, Rule[]>();
+  for (const x of site.ctx.docs.filter((d) => d.obj.kind === 'RoleBinding' || d.obj.kind === 'ClusterRoleBinding')) {
+    const ref = x.obj.roleRef as { kind: string; name: string };
+    let rules: Rule[] = [];
+    if (ref.kind === 'ClusterRole' && !defined.has(ref.name)) {
+      if (!fetched.has(ref.name)) {
+        const r = await site.client.request('GET', `/apis/rbac.authorization.k8s.io/v1/clusterroles/${encodeURIComponent(ref.name)}`);
+        fetched.set(ref.name, r.status === 200 ? ((r.body as { rules?: Rule[] }).rules ?? []) : []);
+      }
+      rules = fetched.get(ref.name)!;
+    }
+    for (const sub of (x.obj.subjects as { kind: string; name: string; namespace?: string }[] | undefined) ?? []) {
+      const name = subjectOf(sub);
+      out.set(name, [...(out.get(name) ?? []), ...rules]);
+    }
   }
-  return rules;
+  return out;
 }
 
 /** Asks every can-i question (canIQuestions) of `model` (verify's grants, or a mutation of them) and of the server. */
 export async function compareCanI(site: SiteOnApi, model: readonly Grant[], only?: (q: CanIQuestion) => boolean): Promise<{ questions: CanIQuestion[]; differ: string[] }> {
   const namespaces = site.ctx.docs.filter((x) => x.obj.kind === 'Namespace').map((x) => x.obj.metadata.name);
-  const bound = site.ctx.docs
-    .filter((x) => x.obj.kind === 'RoleBinding' || x.obj.kind === 'ClusterRoleBinding')
-    .flatMap((x) => ((x.obj.subjects as { kind: string; name: string; namespace?: string }[] | undefined) ?? []).map(subjectOf));
-  const questions = canIQuestions(model, bound, namespaces, await externalRules(site)).filter((q) => !only || only(q));
+  const questions = canIQuestions(model, await boundSubjects(site), namespaces).filter((q) => !only || only(q));
   const answers = await pool(questions, 16, (q) => site.client.allowed(accessQuestion(q)));
   const differ = questions.flatMap((q, i) => {
     const said = canI(model, q.subject, q.verb, q.resource, q.namespace, q.name) !== undefined;
@@ -361,6 +365,6 @@ export function describeSiteOnApi(label: string, key: string, context: () => Con
       for (const p of PENDING_DISAGREEMENTS) expect({ ...p, stillDiffers: differ.some((d) => p.pattern.test(d)) }).toEqual({ ...p, stillDiffers: true });
       // The secret reads checkRbac judges are among the questions.
       expect(questions.filter((q) => q.resource === 'secrets' && SECRET_VERBS.includes(q.verb)).length).toBeGreaterThan(10);
-    }, 300_000);
+    }, 600_000);
   });
 }
