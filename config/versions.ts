@@ -12,6 +12,19 @@ export const VERSIONS = {
   argocd: 'v2.14.21',
 } as const;
 
+/**
+ * The Kubernetes release inside the k3s pin (`v1.28.15+k3s1` → `v1.28.15`): the kube-apiserver the tests run
+ * (tools/go/kube-apiserver). Derived, so a k3s bump moves it.
+ */
+export const KUBERNETES_RELEASE = VERSIONS.k3s.replace(/\+k3s\d+$/, '');
+
+/**
+ * The etcd of that Kubernetes release: kubernetes `build/dependencies.yaml` (and kubeadm's DefaultEtcdVersion)
+ * at v1.28.15 name etcd 3.5.15. The test control plane's store (tools/go/etcd); bump it with the k3s pin
+ * (test/control-plane.test.ts reads the Kubernetes module's dependencies.yaml and fails when they part).
+ */
+export const ETCD_RELEASE = 'v3.5.15';
+
 /** An image is a repository plus a tag; the tag may be overridden per site. */
 export interface ImageRef {
   readonly repository: string;
