@@ -46,10 +46,7 @@ export class Traefik extends Construct {
 
     // The routes Traefik loads from its file provider: the Hubble UI (kube-system) and those the apps declare
     // (`fileRoutes`: backends in namespaces Traefik must not watch; constructs/lib/ingress.ts FileRoute).
-    const fileRoutes: FileRoute[] = [
-      ...(site.cilium.hubbleUi ? [hubbleRoute()] : []),
-      ...ctx.apps.flatMap((a) => a.fileRoutes?.(site) ?? []),
-    ];
+    const fileRoutes: FileRoute[] = [...(site.cilium.hubbleUi ? [hubbleRoute()] : []), ...ctx.apps.flatMap((a) => a.fileRoutes?.(site) ?? [])];
     const tlsTemplate = traefikFileTemplate(pkiSecretCall(site, cert), yamlDoc(fileRoutesConfig((l) => ctx.host(l), fileRoutes, adminSourceRange(site))));
 
     const watched = traefikNamespaces(ctx);

@@ -130,7 +130,10 @@ export function fileProviderFiles(t: TraefikContainer): FileProviderFile[] {
   for (const [key, template] of Object.entries(t.annotations)) {
     if (!key.startsWith(prefix)) continue;
     const name = key.slice(prefix.length);
-    const base = (t.annotations[`vault.hashicorp.com/secret-volume-path-${name}`] ?? t.annotations['vault.hashicorp.com/secret-volume-path'] ?? AGENT_DEFAULT_DIR).replace(/\/+$/, '');
+    const base = (t.annotations[`vault.hashicorp.com/secret-volume-path-${name}`] ?? t.annotations['vault.hashicorp.com/secret-volume-path'] ?? AGENT_DEFAULT_DIR).replace(
+      /\/+$/,
+      '',
+    );
     const path = `${base}/${name}`;
     const inDir = dir !== undefined && path.startsWith(`${dir}/`) && /\.(ya?ml|toml)$/i.test(name);
     if (!inDir && path !== filename) continue;
@@ -192,7 +195,11 @@ export function traefikRouters(docs: readonly Doc[]): TraefikRouter[] {
   const out: TraefikRouter[] = [];
   for (const d of docs) {
     if (d.obj.kind !== 'IngressRoute') continue;
-    const spec = (d.obj.spec ?? {}) as { entryPoints?: string[]; routes?: { match?: string; middlewares?: { name: string; namespace?: string }[]; services?: { name: string }[] }[]; tls?: unknown };
+    const spec = (d.obj.spec ?? {}) as {
+      entryPoints?: string[];
+      routes?: { match?: string; middlewares?: { name: string; namespace?: string }[]; services?: { name: string }[] }[];
+      tls?: unknown;
+    };
     const ns = d.obj.metadata.namespace;
     for (const [i, r] of (spec.routes ?? []).entries()) {
       out.push({

@@ -134,8 +134,6 @@ export function hostsOf(n: Node): string[] {
 // The check
 // ---------------------------------------------------------------------------------------------------------
 
-const WORLD = /^(0\.0\.0\.0\/0|::\/0)$/;
-
 /** An address range as [first, last] integers, IPv4 or IPv6 (a plain address is its own /32 or /128). */
 function rangeOf(cidr: string): { v: 4 | 6; lo: bigint; hi: bigint } | undefined {
   const [addr = '', bitsText] = cidr.trim().split('/');
@@ -196,7 +194,8 @@ function spoofable(mw: MiddlewareSpec, entryPoints: readonly string[], args: Rea
     ? entryPoints.map((e) => e.toLowerCase())
     : [...new Set([...args.keys()].map((k) => /^entrypoints\.([^.]+)\./.exec(k)?.[1]).filter((x): x is string => !!x))];
   for (const ep of eps) {
-    if (args.get(`entrypoints.${ep}.proxyprotocol.insecure`) === 'true') return `entry point ${ep} trusts any PROXY protocol header (proxyProtocol.insecure): every client sets its own address`;
+    if (args.get(`entrypoints.${ep}.proxyprotocol.insecure`) === 'true')
+      return `entry point ${ep} trusts any PROXY protocol header (proxyProtocol.insecure): every client sets its own address`;
   }
   const st = mw.ipAllowList?.ipStrategy;
   if (!st || (!(st.depth && st.depth > 0) && !(st.excludedIPs ?? []).length)) return undefined;
@@ -290,12 +289,20 @@ export function checkExposure(ctx: Context, declared?: readonly ExposureRoute[])
       if (entry.audience === 'admin') {
         const lists = r.middlewares.filter((m) => m.spec?.ipAllowList);
         const args = (r.provider === 'file' ? argsOf.get(d) : undefined) ?? allArgs;
-        if (lists.length === 0) out.push(finding(CHECK, 'error', `${host} is an admin UI (${entry.exposes}) but ${where} has no ipAllowList middleware: the whole LAN reaches it`, d));
+        if (lists.length === 0)
+          out.push(finding(CHECK, 'error', `${host} is an admin UI (${entry.exposes}) but ${where} has no ipAllowList middleware: the whole LAN reaches it`, d));
         for (const m of lists) {
           const range = m.spec!.ipAllowList!.sourceRange ?? [];
-          const world = [...new Set([...coversEveryone(range), ...(range.some((c) => WORLD.test(c)) ? ['everyone'] : [])])];
+          const world = coversEveryone(range);
           if (world.length)
-            out.push(finding(CHECK, 'error', `${host} is an admin UI but its ipAllowList ${m.ref} (${range.join(', ')}) covers every ${world.join(' and ')} address: everyone reaches it`, d));
+            out.push(
+              finding(
+                CHECK,
+                'error',
+                `${host} is an admin UI but its ipAllowList ${m.ref} (${range.join(', ')}) covers every ${world.join(' and ')} address: everyone reaches it`,
+                d,
+              ),
+            );
           const forged = spoofable(m.spec!, r.entryPoints, args);
           if (forged) out.push(finding(CHECK, 'error', `${host} is an admin UI but its ipAllowList ${m.ref} can be passed with a forged address: ${forged}`, d));
         }

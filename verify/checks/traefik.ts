@@ -47,7 +47,8 @@ export function checkTraefik(ctx: Context): Finding[] {
     out.push(...checkSniStrict(ctx, t, files, routers), ...checkRedirects(ctx, t));
     for (const f of files) {
       for (const [name, st] of Object.entries(f.config?.http?.serversTransports ?? {})) {
-        if (st.insecureSkipVerify) out.push(finding(CHECK, 'error', `serversTransport ${name}@file (${f.path}) skips backend verification (insecureSkipVerify): give it the PKI CA in rootCAs`, t.doc));
+        if (st.insecureSkipVerify)
+          out.push(finding(CHECK, 'error', `serversTransport ${name}@file (${f.path}) skips backend verification (insecureSkipVerify): give it the PKI CA in rootCAs`, t.doc));
       }
     }
   }
@@ -91,7 +92,14 @@ function checkSniStrict(ctx: Context, t: TraefikContainer, files: readonly FileP
     }
     for (const h of hosts) {
       if (!names.some((n) => certCovers(n, h)))
-        out.push(finding(CHECK, 'error', `${r.where}: no store certificate names ${h} (${names.join(', ') || 'none'}) and TLS option default is sniStrict: its handshake is refused`, r.doc));
+        out.push(
+          finding(
+            CHECK,
+            'error',
+            `${r.where}: no store certificate names ${h} (${names.join(', ') || 'none'}) and TLS option default is sniStrict: its handshake is refused`,
+            r.doc,
+          ),
+        );
     }
   }
   return out;
