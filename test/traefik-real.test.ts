@@ -13,8 +13,12 @@ import { createServer as createHttpsServer, request as httpsRequest, type Server
 import type { AddressInfo } from 'node:net';
 import { parse, stringify } from 'yaml';
 import type { Synthesis } from '../charts/synth';
-import type { TraefikDynamic } from '../verify/traefik';
+import { createServer as createHttpServer } from 'node:http';
+import { evalRule, parseRule } from '../verify/checks/exposure';
+import { parseExposure, EXPOSURE_FILE } from '../verify/contracts/declared';
+import { traefikRouters, type TraefikDynamic } from '../verify/traefik';
 import { synth } from './helpers';
+import { loadDocsFromSynthesis } from './lib/traefik-real';
 import { renderAgentFiles, startTraefik, status, TestPki, traefikBinary, traefikOf, type RunningTraefik } from './lib/traefik-real';
 
 const bin = traefikBinary();
@@ -288,3 +292,79 @@ maybe('the real Traefik on a site whose admin allow-list is loopback only (Servi
     });
   });
 });
+
+maybe("verify's Traefik rule model against the real Traefik: the routes with denied paths", () => {
+  // The IngressRoutes' rules are loaded through the file provider (the CRD provider is not run here; it passes a
+  // route's `match` to the router as its rule), each to a loopback backend that records what reaches it. The
+  // loopback-only admin site lets 127.0.0.1 through the allow-lists.
+  const pki = new TestPki();
+  const s = synth({ loadBalancer: { provider: 'servicelb' }, workloads: { traefik: { adminAllowCidrs: [] } } });
+  const f = fixture(s, pki);
+  const exposure = parseExposure(s.files.get(EXPOSURE_FILE));
+  const routes = traefikRouters(loadDocsFromSynthesis(s)).filter((r) => r.provider === 'kubernetescrd');
+  let backend: import('node:http').Server;
+  let t: RunningTraefik;
+  beforeAll(async () => {
+    backend = createHttpServer((_req, res) => res.writeHead(200).end('backend'));
+    await new Promise<void>((r) => backend.listen(0, '127.0.0.1', () => r()));
+    const port = (backend.address() as AddressInfo).port;
+    const files = editTls(f.files, (c) => {
+      routes.forEach((r, i) => {
+        c.http.routers[`model-${i}`] = { entryPoints: ['websecure'], rule: r.rule, service: 'model-backend', tls: {} };
+      });
+      c.http.services['model-backend'] = { loadBalancer: { servers: [{ url: `http://127.0.0.1:${port}` }] } };
+    });
+    t = await startTraefik(traefikOf(s), { files });
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await new Promise<void>((r) => backend?.close(() => r()));
+    pki.cleanup();
+  });
+
+  test('for every denied path and its spellings, the real Traefik forwards exactly when the model says so; where the model is unsure it is on the safe side', async () => {
+    if (!exposure.ok) throw new Error(exposure.message);
+    const disagreements: string[] = [];
+    let probes = 0;
+    for (const entry of exposure.value.filter((e) => (e.denyPaths ?? []).length > 0)) {
+      const host = `${entry.host}.${DOMAIN}`;
+      const rule = routes.find((r) => r.rule.includes(`Host(\`${host}\`)`));
+      if (!rule) throw new Error(`no route for ${host}`);
+      const ast = parseRule(rule.rule);
+      for (const denied of entry.denyPaths ?? []) {
+        const spellings = [
+          denied,
+          `${denied}/x`,
+          `/${denied}`,
+          `${denied.toUpperCase()}`,
+          `/a/..${denied}`,
+          denied.replace('/', '/%2F').replace('%2F', ''),
+          denied.replace(/-|m/, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
+        ];
+        for (const path of spellings) {
+          probes++;
+          const code = await httpsStatus(t.ports['websecure']!, host, pki.caPem, { localAddress: '127.0.0.1', path });
+          const real = code === 200;
+          const model = evalRule(ast, { host, path });
+          // The model reads the path as written; Traefik routes on the sanitized, decoded path.
+          if (model !== real) disagreements.push(`${host}${path}: model ${String(model)}, Traefik ${real ? 'forwards' : `answers ${code}`}`);
+        }
+        // The promise verify makes: the denied path itself is never forwarded.
+        expect({ host, denied, forwarded: (await httpsStatus(t.ports['websecure']!, host, pki.caPem, { localAddress: '127.0.0.1', path: denied })) === 200 }).toEqual({
+          host,
+          denied,
+          forwarded: false,
+        });
+      }
+      expect({ host, root: await httpsStatus(t.ports['websecure']!, host, pki.caPem, { localAddress: '127.0.0.1', path: '/' }) }).toEqual({ host, root: 200 });
+    }
+    expect(probes).toBeGreaterThan(0);
+    // Every disagreement is one where the model says "forwards" and Traefik does not (the model is stricter),
+    // never the reverse: a path the model believes excluded is excluded for real.
+    expect(disagreements.filter((d) => / model false, Traefik forwards/.test(d))).toEqual([]);
+    expect(disagreements).toEqual(EXPECTED_MODEL_DISAGREEMENTS);
+  });
+});
+
+/** Where verify's rule model (on the raw path) and the real Traefik differ, all on the model's safe side. Filled from the run. */
+const EXPECTED_MODEL_DISAGREEMENTS: string[] = [];
