@@ -338,7 +338,7 @@ maybe("verify's Traefik rule model against the real Traefik: the routes with den
           `/${denied}`,
           `${denied.toUpperCase()}`,
           `/a/..${denied}`,
-          denied.replace('/', '/%2F').replace('%2F', ''),
+          denied.replace(/\/([^/]*)$/, '%2F$1'),
           denied.replace(/-|m/, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
         ];
         for (const path of spellings) {
