@@ -164,7 +164,7 @@ export const TRAEFIK_FACTS = factTable('traefik', {
   },
   // Issue 18: what Traefik serves from the file provider's configuration (read in the code at the tag; no check).
   tlsStoreCertificatesOnly: {
-    fact: 'a ClientHello is answered from the TLS store\'s certificates (tls.certificates, by SNI, else the local address); with sniStrict on the TLS option and no match GetCertificate returns no certificate and the handshake fails; the store\'s defaultCertificate is served only when sniStrict is off',
+    fact: "a ClientHello is answered from the TLS store's certificates (tls.certificates, by SNI, else the local address); with sniStrict on the TLS option and no match GetCertificate returns no certificate and the handshake fails; the store's defaultCertificate is served only when sniStrict is off",
     value: { lookup: 'store.GetBestCertificate', sniStrictNoMatch: 'nil', defaultOnlyWithoutSniStrict: true },
     upstream: 'traefik',
     path: 'pkg/tls/tlsmanager.go',
@@ -182,7 +182,7 @@ export const TRAEFIK_FACTS = factTable('traefik', {
     path: 'pkg/tls/certificate_store.go',
   },
   redirectPort: {
-    fact: 'entryPoint redirection `to` is either `:<port>` (that port) or an entry point name (the port of that entry point\'s address, e.g. :8443), set as the redirectScheme middleware\'s port',
+    fact: "entryPoint redirection `to` is either `:<port>` (that port) or an entry point name (the port of that entry point's address, e.g. :8443), set as the redirectScheme middleware's port",
     value: { port: '^:(\\d+)$', entryPoint: 'getEntryPointPort' },
     upstream: 'traefik',
     path: 'pkg/provider/traefik/internal.go',
@@ -200,13 +200,13 @@ export const TRAEFIK_FACTS = factTable('traefik', {
     path: 'pkg/provider/file/file.go',
   },
   crdProviderReference: {
-    fact: 'an IngressRoute service\'s serversTransport (and a middleware reference) holding `@` is taken as a provider-qualified name as written (e.g. name@file); otherwise it names an object of the route\'s namespace',
+    fact: "an IngressRoute service's serversTransport (and a middleware reference) holding `@` is taken as a provider-qualified name as written (e.g. name@file); otherwise it names an object of the route's namespace",
     value: '@',
     upstream: 'traefik',
     path: 'pkg/provider/kubernetes/crd/kubernetes_http.go',
   },
   serversTransportRootCAs: {
-    fact: 'a ServersTransport\'s rootCAs is a list of FileOrContent: a path when the file exists, else the PEM itself (so the Vault template can inline the CA)',
+    fact: "a ServersTransport's rootCAs is a list of FileOrContent: a path when the file exists, else the PEM itself (so the Vault template can inline the CA)",
     value: { field: 'rootCAs', type: 'FileOrContent' },
     upstream: 'traefik',
     path: 'pkg/config/dynamic/http_config.go',
@@ -224,7 +224,7 @@ export const TRAEFIK_FACTS = factTable('traefik', {
     path: 'pkg/middlewares/forwardedheaders/forwarded_header.go',
   },
   ipStrategyDepth: {
-    fact: 'ipStrategy.depth takes the address at that position from the right of X-Forwarded-For (excludedIPs scans it too); without ipStrategy the ipAllowList compares the connection\'s remote address',
+    fact: "ipStrategy.depth takes the address at that position from the right of X-Forwarded-For (excludedIPs scans it too); without ipStrategy the ipAllowList compares the connection's remote address",
     value: { depth: 'X-Forwarded-For', default: 'RemoteAddr' },
     upstream: 'traefik',
     path: 'pkg/ip/strategy.go',
