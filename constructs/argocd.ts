@@ -12,6 +12,7 @@
  * dist/bootstrap/argocd/controller-rbac.yaml, applied by the operator (see `finalize`).
  */
 import { z } from 'zod';
+import type { Site } from '../config/schema';
 import { component, domainName, imageTag, res, resourcesSchema, versionOverride } from '../config/fields';
 import { dexConfig } from '../config/scalars';
 import { ApiObject, Chart } from 'cdk8s';
@@ -20,8 +21,8 @@ import { k8s } from 'cdk8s-plus-28';
 import { gitCaOf, gitEndpoint, privateHttpsHosts, repoURLsOf } from '../config/git';
 import { imageOf, IMAGES, tagOf } from '../config/versions';
 import { StackContext } from './lib/context';
-import { httpsRoute } from './lib/ingress';
-import { fqdns, tcp } from './lib/network';
+import type { FileRoute } from './lib/ingress';
+import { fqdns, tcp, workloadPeer } from './lib/network';
 import { READ, ResourceRule, Verb } from './lib/rbac';
 import { MountSpec, Workload } from './lib/workload';
 import { toYaml, yamlDoc } from './lib/yaml';
@@ -232,7 +233,7 @@ export class ArgoCd extends Construct {
             'json',
           ],
           ports: [
-            { name: 'http', port: 8080, servicePort: 80 },
+            { name: 'http', port: SERVER_HTTP.podPort, servicePort: SERVER_HTTP.servicePort },
             { name: 'metrics', port: 8083 },
           ],
           envFromSecret: redisPassword,
@@ -339,11 +340,7 @@ export class ArgoCd extends Construct {
     for (const c of [this.server, this.controller, this.applicationSet]) ctx.allowApiServer(c.peer, `${c.name} reads and writes the cluster state`);
     // Exactly the hosts and ports of the repositories the Applications name (the stack and the LAN mirrors).
     for (const e of repoURLsOf(site).map(gitEndpoint)) this.repoServer.connectPorts(fqdns([e.host]), [tcp(e.port)], `repo-server fetches ${e.url}`);
-    httpsRoute(this, 'route', ctx, {
-      subdomain: 'argocd',
-      backend: this.server.endpoint('http'),
-      exposure: { audience: 'lan', exposes: 'Argo CD UI and API; local admin login (or Dex SSO), RBAC in argocd-rbac-cm' },
-    });
+    // Published by Traefik's file provider (argocdApp.fileRoutes), so Traefik does not watch this namespace.
 
     const labels = { 'app.kubernetes.io/part-of': 'argocd', 'app.kubernetes.io/managed-by': 'cdk8s' };
     new k8s.KubeConfigMap(this, 'cmd-params', {
@@ -542,6 +539,20 @@ export const argocdSchema = z
   })
   .prefault({});
 
+/** argocd-server's plain HTTP port (TLS ends at Traefik) and its Service port. */
+const SERVER_HTTP = { podPort: 8080, servicePort: 80 } as const;
+
+/** The Argo CD UI and API, routed by Traefik's file provider to argocd-server's Service. */
+export function argocdRoute(site: Site): FileRoute {
+  return {
+    subdomain: 'argocd',
+    peer: workloadPeer(site.namespaces.argocd, 'argocd-server'),
+    service: 'argocd-server',
+    ...SERVER_HTTP,
+    exposure: { audience: 'lan', exposes: 'Argo CD UI and API; local admin login (or Dex SSO), RBAC in argocd-rbac-cm' },
+  };
+}
+
 /** Argo CD itself, managed from git after a one-time bootstrap (docs/gitops.md): chart `argocd`. */
 export const argocdApp: WorkloadApp<'argocd', typeof argocdSchema> = defineApp({
   key: 'argocd',
@@ -571,7 +582,10 @@ export const argocdApp: WorkloadApp<'argocd', typeof argocdSchema> = defineApp({
   wave: -2,
   images: ['argocd', 'argocdRedis', 'dex'],
   enabled: (site) => site.workloads.argocd.enabled,
-  routed: true,
+  // Not watched by Traefik: its kubernetescrd provider would read every Secret here (argocd-secret holds the
+  // JWT signing key and repository credentials). The UI is a route of Traefik's file provider instead.
+  routed: false,
+  fileRoutes: (site) => [argocdRoute(site)],
   build: (chart, ctx) => {
     // The apps chart finds this construct by its id to hand it the managed kinds (charts/apps.ts).
     new ArgoCd(chart, 'argocd', ctx);

@@ -6,9 +6,11 @@
  *   entrypoints come from constructs/lib/loadbalancer.ts (ADR-0070).
  * - Entrypoints web :8000 (redirects to https), websecure :8443 (TLS), traefik :8080 (ping/API, in-pod only),
  *   metrics :9100 (scraped by Prometheus).
- * - TLS from Vault PKI: the Vault agent renders a dynamic-config file holding the wildcard certificate inline;
- *   Traefik's file provider watches /vault/secrets, so a renewed certificate is picked up without a restart.
- *   The Hubble UI route lives in that file too, so Traefik never watches kube-system.
+ * - TLS from Vault PKI: the Vault agent renders a dynamic-config file holding the wildcard certificate inline
+ *   (a store certificate, so SNI-strict handshakes find it); Traefik's file provider watches /vault/secrets, so
+ *   a renewed certificate is picked up without a restart. The routes to backends in namespaces Traefik must not
+ *   watch (Hubble in kube-system, Argo CD, apps' `fileRoutes`) live in that file too, with the PKI CA that
+ *   verifies HTTPS backends.
  * - Only the kubernetescrd provider, limited to the namespaces holding routes, with one Role each: exactly the
  *   informers Traefik v3.6.6 starts there (conformance/facts/traefik.ts). No cluster-wide access.
  * - Egress only to routed backends (added by each httpsRoute), the API server and DNS.
@@ -19,7 +21,7 @@ import { Construct } from 'constructs';
 import { IngressRoute, IngressRouteSpecRoutesKind, IngressRouteSpecRoutesServicesKind } from '../imports/traefik-ingressroute-traefik.io';
 import { imageOf, tagOf } from '../config/versions';
 import { StackContext } from './lib/context';
-import { adminAllowList, adminSourceRange, traefikNamespaces } from './lib/ingress';
+import { adminAllowList, adminSourceRange, FileRoute, fileRoutesConfig, PKI_CA_PLACEHOLDER, traefikNamespaces } from './lib/ingress';
 import { admitLoadBalancer, loadBalancerPlan } from './lib/loadbalancer';
 import { lbAddresses } from '../config/loadbalancer';
 import { ResourceRule } from './lib/rbac';
@@ -27,7 +29,7 @@ import { PkiCertificate, pkiSecretCall, pkiTemplateSecret } from './lib/vault';
 import { Workload } from './lib/workload';
 import { yamlDoc } from './lib/yaml';
 import { alertRule, defineApp, type WorkloadApp } from './lib/app';
-import { workloadPeer } from './lib/network';
+import { pods, workloadPeer } from './lib/network';
 
 export const TRAEFIK_UID = 65532;
 
@@ -42,26 +44,10 @@ export class Traefik extends Construct {
     const domain = site.cluster.domain;
     const cert: PkiCertificate = { commonName: `*.${domain}`, altNames: [domain], ttl: '720h' };
 
-    // The dynamic configuration Traefik's file provider reads, rendered by the Vault agent with the PEMs inline.
-    const tlsTemplate = [
-      `{{- with ${pkiSecretCall(site, cert)} -}}`,
-      'tls:',
-      '  stores:',
-      '    default:',
-      '      defaultCertificate:',
-      '        certFile: |',
-      '{{ .Data.certificate | indent 10 }}',
-      '{{ .Data.issuing_ca | indent 10 }}',
-      '        keyFile: |',
-      '{{ .Data.private_key | indent 10 }}',
-      '  options:',
-      '    default:',
-      '      minVersion: VersionTLS12',
-      '      sniStrict: true',
-      '{{- end }}',
-    ].join('\n');
-    const hubbleHost = ctx.host('hubble');
-    const hubbleConfig = site.cilium.hubbleUi ? `\n${hubbleFileConfig(hubbleHost, adminSourceRange(site))}` : '';
+    // The routes Traefik loads from its file provider: the Hubble UI (kube-system) and those the apps declare
+    // (`fileRoutes`: backends in namespaces Traefik must not watch; constructs/lib/ingress.ts FileRoute).
+    const fileRoutes: FileRoute[] = [...(site.cilium.hubbleUi ? [hubbleRoute()] : []), ...ctx.apps.flatMap((a) => a.fileRoutes?.(site) ?? [])];
+    const tlsTemplate = traefikFileTemplate(pkiSecretCall(site, cert), yamlDoc(fileRoutesConfig((l) => ctx.host(l), fileRoutes, adminSourceRange(site))));
 
     const watched = traefikNamespaces(ctx);
     // Per watched namespace, what the kubernetescrd informers list and watch (they only read their caches, so
@@ -92,7 +78,9 @@ export class Traefik extends Construct {
           image: imageOf('traefik', cfg.version),
           args: [
             '--entryPoints.web.address=:8000/tcp',
-            '--entryPoints.web.http.redirections.entryPoint.to=websecure',
+            // The port clients see (the Service's 443), not websecure's container port: a redirection `to` an
+            // entry point name takes that entry point's address port, :8443 (pkg/provider/traefik/internal.go).
+            '--entryPoints.web.http.redirections.entryPoint.to=:443',
             '--entryPoints.web.http.redirections.entryPoint.scheme=https',
             '--entryPoints.web.http.redirections.entryPoint.permanent=true',
             '--entryPoints.websecure.address=:8443/tcp',
@@ -137,7 +125,7 @@ export class Traefik extends Construct {
       rules: watched.includes(ns) ? informerRules : [],
       rulesIn: Object.fromEntries(watched.filter((n) => n !== ns).map((n) => [n, informerRules])),
       vault: {
-        secrets: [pkiTemplateSecret(site, 'tls.yml', cert, tlsTemplate + hubbleConfig, { perms: '0400' })],
+        secrets: [pkiTemplateSecret(site, 'tls.yml', cert, tlsTemplate, { perms: '0400' })],
       },
       metrics: [{ port: 'metrics' }],
     });
@@ -165,12 +153,15 @@ export class Traefik extends Construct {
       },
     });
 
-    // Hubble UI (Cilium, kube-system): routed by the file provider (above), so no Role in kube-system, where
-    // Traefik's Secret informer would otherwise read every Secret. Traefik reaches the pods through the Service.
-    if (site.cilium.hubbleUi) {
-      ctx.addExposure({ host: 'hubble', audience: 'admin', exposes: 'Hubble UI, every flow of the cluster (no login): admin ranges only' });
-      const hubble = { kind: 'pods' as const, namespace: 'kube-system', labels: { 'k8s-app': 'hubble-ui' } };
-      ctx.net.allowPorts(this.workload.peer, hubble, [{ port: 8081, protocol: 'TCP' }], `Traefik routes https://${hubbleHost}`);
+    // The file-provider routes: what each exposes, and the flow to its backend pods (the Hubble UI through its
+    // Service in kube-system, Argo CD's server...), without a Role in their namespaces.
+    for (const r of fileRoutes) {
+      const host = ctx.host(r.subdomain);
+      ctx.addExposure({ host: r.subdomain, ...r.exposure });
+      if (r.peer.kind === 'workload') {
+        ctx.addRoute({ host, namespace: r.peer.namespace, backend: r.peer, service: r.service, servicePort: r.servicePort, podPort: r.podPort, middlewares: [] });
+      }
+      ctx.net.allowPorts(this.workload.peer, r.peer, [{ port: r.podPort, protocol: 'TCP' }], `Traefik routes https://${host} (file provider)`);
     }
   }
 }
@@ -189,19 +180,56 @@ export const TRAEFIK_CRD_RESOURCES = [
   'traefikservices',
 ] as const;
 
-/**
- * File-provider routing for the Hubble UI (Service hubble-ui:80 in kube-system, from the Cilium chart). The
- * values are a validated domain and CIDRs, so the text holds no `{{` for the Vault agent's template engine.
- */
-export function hubbleFileConfig(host: string, sourceRange: readonly string[]): string {
-  const config = {
-    http: {
-      routers: { 'hubble-ui': { entryPoints: ['websecure'], rule: `Host(\`${host}\`)`, middlewares: ['hubble-allowlist'], service: 'hubble-ui', tls: {} } },
-      middlewares: { 'hubble-allowlist': { ipAllowList: { sourceRange: [...sourceRange] } } },
-      services: { 'hubble-ui': { loadBalancer: { servers: [{ url: 'http://hubble-ui.kube-system.svc:80' }] } } },
-    },
+/** The Hubble UI (Service hubble-ui:80 in kube-system, pods k8s-app=hubble-ui on 8081, from the Cilium chart). */
+export function hubbleRoute(): FileRoute {
+  return {
+    subdomain: 'hubble',
+    peer: pods('kube-system', { 'k8s-app': 'hubble-ui' }),
+    service: 'hubble-ui',
+    servicePort: 80,
+    podPort: 8081,
+    exposure: { audience: 'admin', exposes: 'Hubble UI, every flow of the cluster (no login): admin ranges only' },
   };
-  return yamlDoc(config).trimEnd();
+}
+
+/**
+ * The Vault agent template of Traefik's file-provider configuration: the wildcard certificate under
+ * `tls.certificates` (store `default`), the default TLS option (TLS 1.2+, SNI strict) and the `http` section of
+ * the file routes, with the PKI CA in place of PKI_CA_PLACEHOLDER (the ServersTransports' rootCAs).
+ *
+ * Traefik v3.6.6 answers a ClientHello from the store's certificates only (pkg/tls/tlsmanager.go Get:
+ * `store.GetBestCertificate`); with sniStrict and no match it returns no certificate and the handshake fails,
+ * whatever `tls.stores.default.defaultCertificate` holds. So the certificate is a store certificate, and no
+ * default certificate is rendered: with sniStrict it would never be served (ADR-0030).
+ */
+export function traefikFileTemplate(pkiCall: string, httpYaml: string): string {
+  const http = httpYaml
+    .trimEnd()
+    .split('\n')
+    .map((line) => {
+      const m = /^( *)- "?@@PKI_CA@@"?$/.exec(line);
+      return m ? `${m[1]}- |\n{{ .Data.issuing_ca | indent ${m[1]!.length + 4} }}` : line;
+    })
+    .join('\n');
+  if (http.includes(PKI_CA_PLACEHOLDER)) throw new Error('the PKI CA placeholder is not a list item of its own');
+  return [
+    `{{- with ${pkiCall} -}}`,
+    'tls:',
+    '  certificates:',
+    '    - certFile: |',
+    '{{ .Data.certificate | indent 8 }}',
+    '{{ .Data.issuing_ca | indent 8 }}',
+    '      keyFile: |',
+    '{{ .Data.private_key | indent 8 }}',
+    '      stores:',
+    '        - default',
+    '  options:',
+    '    default:',
+    '      minVersion: VersionTLS12',
+    '      sniStrict: true',
+    http,
+    '{{- end }}',
+  ].join('\n');
 }
 
 /** `site.workloads.traefik`: this app's slice of the site schema (config/schema.ts composes it from the registry). */

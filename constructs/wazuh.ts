@@ -13,6 +13,7 @@
  * indexer is a node sysctl written by the bootstrap, not a privileged init container.
  */
 import { z } from 'zod';
+import type { Site } from '../config/schema';
 import { component, domainName, imageTag, res, statefulComponent, toMi } from '../config/fields';
 import { sh } from './lib/quote';
 import { createHash } from 'node:crypto';
@@ -21,13 +22,12 @@ import { k8s } from 'cdk8s-plus-28';
 import { imageOf, IMAGES } from '../config/versions';
 import { WAZUH_SECRETS } from '../config/wazuh-secrets';
 import { StackContext } from './lib/context';
-import { httpsRoute } from './lib/ingress';
-import { fqdns, tcp } from './lib/network';
+import type { FileRoute } from './lib/ingress';
+import { fqdns, tcp, workloadPeer } from './lib/network';
 import { admitLoadBalancer, loadBalancerPlan } from './lib/loadbalancer';
 import { lbAddresses } from '../config/loadbalancer';
 import { kvPath, kvTemplateSecret, kvValueSecret, pkiBundleSecret, pkiChainSecret, PkiOptions, VaultSecret } from './lib/vault';
 import { Workload } from './lib/workload';
-import { ServersTransport } from '../imports/traefik-serverstransport-traefik.io';
 import { alertRule, defineApp, type WorkloadApp } from './lib/app';
 import { wazuhRunbook } from './wazuh-runbook';
 import {
@@ -334,7 +334,7 @@ export class Wazuh extends Construct {
           image: imageOf('wazuhDashboard', cfg.version),
           command: start('dashboard-start.sh'),
           env: { WAZUH_API_URL: `https://${masterHost}` },
-          ports: [{ name: 'dashboard', port: 5601, servicePort: 443 }],
+          ports: [{ name: 'dashboard', port: DASHBOARD_HTTPS.podPort, servicePort: DASHBOARD_HTTPS.servicePort }],
           resources: cfg.dashboard.resources,
           readiness: { tcp: { port: 'dashboard' }, initialDelaySeconds: 30 },
           liveness: { ...live(5601), initialDelaySeconds: 120, failureThreshold: 10 },
@@ -352,21 +352,8 @@ export class Wazuh extends Construct {
     this.dashboard.connect(this.indexer.endpoint('indexer-rest'), 'the dashboard queries the indexer');
     this.dashboard.connect(this.master.endpoint('api'), 'the dashboard calls the Wazuh API');
 
-    // The dashboard only serves HTTPS (Vault-issued certificate). Traefik does not hold the PKI CA, so the hop
-    // is encrypted but not verified; only Traefik may open it (policy). docs/adr/0040-wazuh.md.
-    if (site.workloads.traefik.enabled) {
-      new ServersTransport(this, 'transport', {
-        metadata: { name: 'wazuh-dashboard', namespace: ns, labels },
-        spec: { serverName: svc('wazuh-dashboard'), insecureSkipVerify: true },
-      });
-    }
-    httpsRoute(this, 'route', ctx, {
-      subdomain: 'wazuh',
-      backend: this.dashboard.endpoint('dashboard'),
-      backendScheme: 'https',
-      serversTransport: 'wazuh-dashboard',
-      exposure: { audience: 'lan', exposes: "Wazuh dashboard; login against the indexer's internal users" },
-    });
+    // The dashboard only serves HTTPS (Vault-issued certificate): Traefik's file provider routes it
+    // (wazuhApp.fileRoutes) and verifies it with the PKI CA against the Service name; only Traefik may open it.
   }
 }
 
@@ -397,6 +384,22 @@ export const wazuhSchema = z
   })
   .prefault({});
 
+/** The dashboard's HTTPS port and its Service port. */
+const DASHBOARD_HTTPS = { podPort: 5601, servicePort: 443 } as const;
+
+/** The Wazuh dashboard, routed by Traefik's file provider over HTTPS verified with the PKI CA (its certificate names the Service). */
+export function wazuhDashboardRoute(site: Site): FileRoute {
+  const ns = site.namespaces.security;
+  return {
+    subdomain: 'wazuh',
+    peer: workloadPeer(ns, 'wazuh-dashboard'),
+    service: 'wazuh-dashboard',
+    ...DASHBOARD_HTTPS,
+    tlsServerName: `wazuh-dashboard.${ns}.svc`,
+    exposure: { audience: 'lan', exposes: "Wazuh dashboard; login against the indexer's internal users" },
+  };
+}
+
 /** Wazuh (indexer, managers, dashboard): chart `security`. */
 export const wazuhApp: WorkloadApp<'wazuh', typeof wazuhSchema> = defineApp({
   key: 'wazuh',
@@ -423,7 +426,8 @@ export const wazuhApp: WorkloadApp<'wazuh', typeof wazuhSchema> = defineApp({
   wave: -1,
   images: ['wazuhManager', 'wazuhIndexer', 'wazuhDashboard'],
   enabled: (site) => site.workloads.wazuh.enabled,
-  routed: true,
+  routed: false,
+  fileRoutes: (site) => [wazuhDashboardRoute(site)],
   build: (chart, ctx) => {
     new Wazuh(chart, 'wazuh', ctx);
   },

@@ -3,11 +3,11 @@
  * along the provider's path only, the admin allow-list only exists where client addresses survive, and RBAC is
  * one Role per namespace that holds routes.
  */
-import { parse } from 'yaml';
 import { traefikNamespaces } from '../constructs/lib/ingress';
 import { SERVICELB_LABELS } from '../constructs/lib/loadbalancer';
 import { entity, peerKey, pods, workloadPeer } from '../constructs/lib/network';
-import { hubbleFileConfig } from '../constructs/traefik';
+import { fileProviderFiles, traefikContainers, traefikRouters } from '../verify/traefik';
+import { loadDocsFromSynthesis } from './lib/traefik-real';
 import { validateSite } from '../config/load';
 import { SiteInput } from '../config/schema';
 import { Synthesis } from '../charts/synth';
@@ -182,24 +182,49 @@ describe('site rules for the LoadBalancer and the admin allow-list', () => {
 test('the Hubble UI is routed by the file provider (no IngressRoute, no Role in kube-system), behind the allow-list', () => {
   expect(findAll('IngressRoute').filter((r) => r.metadata.namespace === 'kube-system')).toEqual([]);
   expect(findAll('Role').filter((r) => r.metadata.namespace === 'kube-system')).toEqual([]);
-  const template = podTemplate('DaemonSet', 'traefik', 'ingress').metadata.annotations!['vault.hashicorp.com/agent-inject-template-tls.yml']!;
-  const fileConfig = template.slice(template.indexOf('{{- end }}') + '{{- end }}'.length);
-  expect(parse(fileConfig)).toEqual(parse(hubbleFileConfig('hubble.domus.lan', ['192.168.10.0/24'])));
-  const router = (parse(fileConfig) as { http: { routers: Record<string, { rule: string; middlewares: string[]; tls: object }> } }).http.routers['hubble-ui']!;
-  expect(router).toMatchObject({ rule: 'Host(`hubble.domus.lan`)', middlewares: ['hubble-allowlist'], tls: {} });
-  expect(fileConfig).not.toContain('{{');
+  const files = traefikContainers(loadDocsFromSynthesis(s)).flatMap(fileProviderFiles);
+  expect(files.map((f) => [f.path, f.error])).toEqual([['/vault/secrets/tls.yml', undefined]]);
+  const http = files[0]!.config!.http!;
+  expect(http.routers!['hubble']).toEqual({ entryPoints: ['websecure'], rule: 'Host(`hubble.domus.lan`)', middlewares: ['admin-allowlist'], service: 'hubble', tls: {} });
+  expect(http.middlewares).toEqual({ 'admin-allowlist': { ipAllowList: { sourceRange: ['192.168.10.0/24'] } } });
+  expect(http.services!['hubble']).toEqual({ loadBalancer: { servers: [{ url: 'http://hubble-ui.kube-system.svc:80' }] } });
   const off = synth({ cilium: { hubbleUi: false } });
   expect(podTemplate('DaemonSet', 'traefik', 'ingress', off).metadata.annotations!['vault.hashicorp.com/agent-inject-template-tls.yml']).not.toContain('hubble');
 });
 
-test('TLS comes from Vault PKI for the base domain, rendered as a file-provider config', () => {
+test('TLS comes from Vault PKI for the base domain, rendered as a file-provider config: a store certificate (SNI strict finds it), no default certificate', () => {
   const t = podTemplate(kindOf(s), 'traefik', 'ingress');
   const a = t.metadata.annotations ?? {};
   expect(a['vault.hashicorp.com/agent-inject-secret-tls.yml']).toBe('pki_int/issue/homelab');
   expect(a['vault.hashicorp.com/agent-inject-template-tls.yml']).toContain('"common_name=*.domus.lan" "alt_names=domus.lan"');
   expect(t.spec.containers[0]!.args).toEqual(
-    expect.arrayContaining(['--providers.file.directory=/vault/secrets', '--providers.file.watch=true', '--entryPoints.web.http.redirections.entryPoint.to=websecure']),
+    expect.arrayContaining(['--providers.file.directory=/vault/secrets', '--providers.file.watch=true', '--entryPoints.web.http.redirections.entryPoint.to=:443']),
   );
+  const tls = traefikContainers(loadDocsFromSynthesis(s)).flatMap(fileProviderFiles)[0]!.config!.tls!;
+  // Fails on the old output: the certificate was only tls.stores.default.defaultCertificate, which Traefik
+  // v3.6.6 never serves under sniStrict (pkg/tls/tlsmanager.go), so every handshake was refused.
+  expect(tls.certificates).toEqual([{ certFile: expect.stringContaining('BEGIN CERTIFICATE'), keyFile: expect.stringContaining('PRIVATE KEY'), stores: ['default'] }]);
+  expect(tls.options).toEqual({ default: { minVersion: 'VersionTLS12', sniStrict: true } });
+  expect(tls.stores).toBeUndefined();
+});
+
+test('Argo CD and the Wazuh dashboard are file-provider routes: Traefik does not watch argocd or security, Wazuh is verified with the PKI CA', () => {
+  const args = argsOf();
+  // Fails on the old output: argocd was watched, so Traefik's Secret informer read argocd-secret.
+  expect(args.find((a) => a.startsWith('--providers.kubernetescrd.namespaces='))).toBe('--providers.kubernetescrd.namespaces=ingress,monitoring,storage');
+  expect(findAll('Role').filter((r) => r.metadata.name === 'traefik' && ['argocd', 'security'].includes(r.metadata.namespace!))).toEqual([]);
+  expect(findAll('ServersTransport')).toEqual([]);
+  const routers = traefikRouters(loadDocsFromSynthesis(s));
+  const byHost = (h: string) => routers.filter((r) => r.rule === `Host(\`${h}\`)`);
+  expect(byHost('argocd.domus.lan').map((r) => [r.provider, r.services])).toEqual([['file', ['http://argocd-server.argocd.svc:80']]]);
+  expect(byHost('wazuh.domus.lan').map((r) => [r.provider, r.services])).toEqual([['file', ['https://wazuh-dashboard.security.svc:443']]]);
+  const http = traefikContainers(loadDocsFromSynthesis(s)).flatMap(fileProviderFiles)[0]!.config!.http!;
+  // Fails on the old output: the hop skipped verification (insecureSkipVerify on a CRD ServersTransport).
+  expect(http.serversTransports).toEqual({ wazuh: { serverName: 'wazuh-dashboard.security.svc', rootCAs: [expect.stringContaining('BEGIN CERTIFICATE')] } });
+  expect(http.services!['wazuh']!.loadBalancer!.serversTransport).toBe('wazuh');
+  // Traefik reaches the backends' pods, on the pod ports.
+  expect(flowAllowed(traefik, workloadPeer('argocd', 'argocd-server'), 8080)).toBe(true);
+  expect(flowAllowed(traefik, workloadPeer('security', 'wazuh-dashboard'), 5601)).toBe(true);
 });
 
 test('the DaemonSet surges on update: a node never goes without a local Traefik (externalTrafficPolicy Local)', () => {

@@ -143,6 +143,8 @@ const ETCD: GoProgram = {
   ],
 };
 
+const TRAEFIK_SRC = (path: string): BuildSource => ({ repo: 'traefik/traefik', path, tag: IMAGES.traefik.tag });
+
 /** Every program, in build order. One flat list: each program is one entry (merges of branches are a union). */
 export const GO_PROGRAMS: readonly GoProgram[] = [
   ETCD,
@@ -220,6 +222,40 @@ export const GO_PROGRAMS: readonly GoProgram[] = [
         source: lokiSrc('pkg/push/types.go', LOKI_SOURCE_TAG),
       },
       { fact: 'loki is the main package cmd/loki; -verify-config parses and validates the configuration and exits', source: lokiSrc('cmd/loki/main.go') },
+    ],
+  },
+  {
+    name: 'traefik',
+    module: 'github.com/traefik/traefik/v3',
+    moduleVersion: IMAGES.traefik.tag,
+    version: IMAGES.traefik.tag,
+    pkg: 'github.com/traefik/traefik/v3/cmd/traefik',
+    ldflags: [`-X github.com/traefik/traefik/v3/pkg/version.Version=${IMAGES.traefik.tag.replace(/^v/, '')}`],
+    facts: [
+      {
+        fact: 'The binary is the package cmd/traefik of module github.com/traefik/traefik/v3; releases stamp pkg/version.Version with -ldflags -X and build with -trimpath',
+        source: TRAEFIK_SRC('.goreleaser.yml.tmpl'),
+      },
+      {
+        fact: 'replace github.com/abbot/go-http-auth => github.com/containous/go-http-auth v0.4.1-0.20200324110947-a37a7636d23e (the fork the basic/digest auth middleware is built against)',
+        source: TRAEFIK_SRC('go.mod'),
+      },
+      {
+        fact: 'replace github.com/gorilla/mux => github.com/containous/mux v0.0.0-20250523120546-41b6ec3aed59 (the fork the router is built against)',
+        source: TRAEFIK_SRC('go.mod'),
+      },
+      {
+        fact: 'replace github.com/mailgun/minheap => github.com/containous/minheap v0.0.0-20190809180810-6e71eb837595',
+        source: TRAEFIK_SRC('go.mod'),
+      },
+      {
+        fact: 'exclude github.com/tencentcloud/tencentcloud-sdk-go v3.0.83+incompatible (ambiguous import against the multi-module tencentcloud packages)',
+        source: TRAEFIK_SRC('go.mod'),
+      },
+      {
+        fact: 'the web UI is embedded from webui/static, which holds only a placeholder file in the module: the binary builds without the UI assets (the stack does not serve the dashboard from this build)',
+        source: TRAEFIK_SRC('webui/embed.go'),
+      },
     ],
   },
 ];

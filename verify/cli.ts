@@ -20,6 +20,7 @@ import { checkArgocdAdmission } from './checks/argocd-admission';
 import { checkCapacity } from './checks/capacity';
 import { checkCredentials } from './checks/credentials';
 import { checkExposure } from './checks/exposure';
+import { checkTraefik } from './checks/traefik';
 import { checkExtending } from './checks/extending';
 import { CHECK_NAMES } from './checks/names';
 import { checkFlowsDeclared } from './checks/flows';
@@ -80,6 +81,8 @@ export function runChecks(ctx: Context, opts: { against?: { rev: string; repoRoo
     ...checkFlowsDeclared(ctx),
     ...checkCredentials(ctx),
     ...checkExposure(ctx),
+    // Issue 18: what the real Traefik would refuse (sniStrict without certificates, redirect to an unpublished port).
+    ...checkTraefik(ctx),
     ...checkPromises(ctx),
     // Issue 15: the mistakes of extending the stack (unknown namespace, route without flow, dead Service port).
     ...checkExtending(ctx),

@@ -162,4 +162,77 @@ export const TRAEFIK_FACTS = factTable('traefik', {
     upstream: 'traefik-library-image',
     path: 'v3.6/alpine/Dockerfile',
   },
+  // Issue 18: what Traefik serves from the file provider's configuration (read in the code at the tag; no check).
+  tlsStoreCertificatesOnly: {
+    fact: "a ClientHello is answered from the TLS store's certificates (tls.certificates, by SNI, else the local address); with sniStrict on the TLS option and no match GetCertificate returns no certificate and the handshake fails; the store's defaultCertificate is served only when sniStrict is off",
+    value: { lookup: 'store.GetBestCertificate', sniStrictNoMatch: 'nil', defaultOnlyWithoutSniStrict: true },
+    upstream: 'traefik',
+    path: 'pkg/tls/tlsmanager.go',
+  },
+  tlsCertificateDefaultStore: {
+    fact: 'a tls.certificates entry without stores goes to the store named default',
+    value: 'default',
+    upstream: 'traefik',
+    path: 'pkg/tls/tlsmanager.go',
+  },
+  tlsWildcardOneLabel: {
+    fact: 'a certificate name *.d matches a server name of exactly one more label than d (matchDomain), so *.domus.lan covers grafana.domus.lan, not a.b.domus.lan or domus.lan itself',
+    value: 'one label',
+    upstream: 'traefik',
+    path: 'pkg/tls/certificate_store.go',
+  },
+  redirectPort: {
+    fact: "entryPoint redirection `to` is either `:<port>` (that port) or an entry point name (the port of that entry point's address, e.g. :8443), set as the redirectScheme middleware's port",
+    value: { port: '^:(\\d+)$', entryPoint: 'getEntryPointPort' },
+    upstream: 'traefik',
+    path: 'pkg/provider/traefik/internal.go',
+  },
+  redirectSchemeDefaultPorts: {
+    fact: 'the redirectScheme middleware leaves the port out of the Location only for http:80 and https:443',
+    value: { http: '80', https: '443' },
+    upstream: 'traefik',
+    path: 'pkg/middlewares/redirect/redirect_scheme.go',
+  },
+  fileProviderExtensions: {
+    fact: 'the file provider in directory mode loads the files ending in .toml, .yaml or .yml (any other file of /vault/secrets is ignored)',
+    value: ['.toml', '.yaml', '.yml'],
+    upstream: 'traefik',
+    path: 'pkg/provider/file/file.go',
+  },
+  crdProviderReference: {
+    fact: "an IngressRoute service's serversTransport (and a middleware reference) holding `@` is taken as a provider-qualified name as written (e.g. name@file); otherwise it names an object of the route's namespace",
+    value: '@',
+    upstream: 'traefik',
+    path: 'pkg/provider/kubernetes/crd/kubernetes_http.go',
+  },
+  serversTransportRootCAs: {
+    fact: "a ServersTransport's rootCAs is a list of FileOrContent: a path when the file exists, else the PEM itself (so the Vault template can inline the CA)",
+    value: { field: 'rootCAs', type: 'FileOrContent' },
+    upstream: 'traefik',
+    path: 'pkg/config/dynamic/http_config.go',
+  },
+  fileOrContent: {
+    fact: 'FileOrContent.Read reads the file when os.Stat succeeds on the value, else returns the value',
+    value: 'os.Stat',
+    upstream: 'traefik',
+    path: 'pkg/types/file_or_content.go',
+  },
+  forwardedHeadersUntrusted: {
+    fact: 'unless forwardedHeaders.insecure or the peer is in trustedIPs, the entry point deletes the X-Forwarded-* headers a client sent before any middleware runs',
+    value: 'removes X-Forwarded-For from untrusted peers',
+    upstream: 'traefik',
+    path: 'pkg/middlewares/forwardedheaders/forwarded_header.go',
+  },
+  ipStrategyDepth: {
+    fact: "ipStrategy.depth takes the address at that position from the right of X-Forwarded-For (excludedIPs scans it too); without ipStrategy the ipAllowList compares the connection's remote address",
+    value: { depth: 'X-Forwarded-For', default: 'RemoteAddr' },
+    upstream: 'traefik',
+    path: 'pkg/ip/strategy.go',
+  },
+  backendVerifyStatus: {
+    fact: 'a backend certificate that does not verify is a tls.CertificateVerificationError; ComputeStatusCode answers it with 500 (net errors 502/504)',
+    value: 500,
+    upstream: 'traefik',
+    path: 'pkg/proxy/httputil/proxy.go',
+  },
 });

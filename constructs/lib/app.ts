@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import type { Site } from '../../config/schema';
 import type { ImageName, ImageRef } from '../../config/versions';
 import type { StackContext } from './context';
+import type { FileRoute } from './ingress';
 import type { Endpoint, WorkloadPeer } from './network';
 
 /**
@@ -104,6 +105,11 @@ export interface AppDefinition {
   readonly enabled: (site: Site) => boolean;
   /** Whether the app publishes routes or middlewares through Traefik (Traefik then watches its namespace). */
   readonly routed: boolean;
+  /**
+   * Routes Traefik loads from its file provider instead of an IngressRoute in the app's namespace (so Traefik
+   * need not watch it): for a namespace that holds credentials in Secrets (constructs/lib/ingress.ts FileRoute).
+   */
+  readonly fileRoutes?: (site: Site) => readonly FileRoute[];
   /** Builds the app's constructs into its chart. Declares only: nothing here may depend on another app being built. */
   readonly build: (chart: Construct, ctx: StackContext) => void;
   readonly dashboards?: (site: Site) => readonly DashboardSpec[];

@@ -17,7 +17,7 @@ import { Middleware } from '../../imports/traefik-middleware-traefik.io';
 import type { Site } from '../../config/schema';
 import type { ExposureRoute } from '../../verify/contracts/declared';
 import { StackContext } from './context';
-import { Endpoint } from './network';
+import { Endpoint, PodsPeer, WorkloadPeer } from './network';
 import { traefikRuleArg } from './quote';
 
 export interface HttpsRouteProps {
@@ -147,3 +147,78 @@ export function adminAllowList(scope: Construct, id: string, ctx: StackContext, 
   });
   return name;
 }
+
+/**
+ * A route Traefik loads from its file provider (the dynamic configuration its Vault agent renders, next to the
+ * certificate), for a backend in a namespace Traefik must not watch: the kubernetescrd provider starts a Secret
+ * informer in every watched namespace, so a namespace holding another component's credentials in Secrets
+ * (Argo CD's argocd-secret) or one the stack does not own (kube-system) is published this way (ADR-0030).
+ * Declared by the backend's app (`fileRoutes`, constructs/lib/app.ts), rendered by the app playing the
+ * `ingress` role, which also declares the flow to the backend and the route's exposure.
+ */
+export interface FileRoute {
+  /** First label of the host name (`argocd` → argocd.<domain>). */
+  readonly subdomain: string;
+  /** The backend pods (the flow's destination). */
+  readonly peer: WorkloadPeer | PodsPeer;
+  /** The Service in front of them, in the peer's namespace, and its port. */
+  readonly service: string;
+  readonly servicePort: number;
+  /** The pod port the Service forwards to (the port of the flow). */
+  readonly podPort: number;
+  /**
+   * HTTPS to the backend, verified with the stack's PKI CA against this name (a ServersTransport of the file
+   * provider with rootCAs; never insecureSkipVerify). @default plain HTTP inside the cluster
+   */
+  readonly tlsServerName?: string;
+  /** What the host exposes and to whom; `admin` routes get the admin allow-list. */
+  readonly exposure: RouteExposure;
+}
+
+/** Placeholder for the PKI CA in the file provider's configuration; the Traefik construct puts the Vault template in its place. */
+export const PKI_CA_PLACEHOLDER = '@@PKI_CA@@';
+
+/**
+ * The `http` section of Traefik's file-provider configuration for `routes`: one router, service and (for HTTPS
+ * backends) ServersTransport each, with the admin allow-list middleware where the audience is `admin`. The
+ * values are validated names and CIDRs, so the text holds no `{{` for either template engine that reads it
+ * (the Vault agent's, then Traefik's file provider's).
+ */
+export function fileRoutesConfig(hostOf: (subdomain: string) => string, routes: readonly FileRoute[], adminRange: readonly string[]): object {
+  const routers: Record<string, object> = {};
+  const services: Record<string, object> = {};
+  const transports: Record<string, object> = {};
+  const names = new Set<string>();
+  for (const r of routes) {
+    const name = r.subdomain.replace(/[^a-z0-9-]/g, '-');
+    if (names.has(name)) throw new Error(`file route ${r.subdomain} is declared twice`);
+    names.add(name);
+    routers[name] = {
+      entryPoints: ['websecure'],
+      rule: `Host(${traefikRuleArg(hostOf(r.subdomain))})`,
+      ...(r.exposure.audience === 'admin' ? { middlewares: [FILE_ADMIN_ALLOWLIST] } : {}),
+      service: name,
+      tls: {},
+    };
+    const scheme = r.tlsServerName ? 'https' : 'http';
+    services[name] = {
+      loadBalancer: {
+        servers: [{ url: `${scheme}://${r.service}.${r.peer.namespace}.svc:${r.servicePort}` }],
+        ...(r.tlsServerName ? { serversTransport: name } : {}),
+      },
+    };
+    if (r.tlsServerName) transports[name] = { serverName: r.tlsServerName, rootCAs: [PKI_CA_PLACEHOLDER] };
+  }
+  const admin = routes.some((r) => r.exposure.audience === 'admin');
+  return {
+    http: {
+      routers,
+      ...(admin ? { middlewares: { [FILE_ADMIN_ALLOWLIST]: { ipAllowList: { sourceRange: [...adminRange] } } } } : {}),
+      services,
+      ...(Object.keys(transports).length ? { serversTransports: transports } : {}),
+    },
+  };
+}
+
+/** The admin allow-list middleware of the file provider (`admin-allowlist@file`). */
+export const FILE_ADMIN_ALLOWLIST = 'admin-allowlist';

@@ -3,7 +3,11 @@
  * flags that exist, a start the entrypoint understands, a user the image allows, exactly the RBAC the CRD
  * provider's informers need, and every difference from upstream's ClusterRole written down.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { IMAGES } from '../../config/versions';
 import { TRAEFIK_CLI_FLAGS, TRAEFIK_FACTS } from '../../conformance/facts/traefik';
+import { programOf } from '../../tools/paths';
 import { TRAEFIK_UID } from '../../constructs/traefik';
 import { findAll, findResource, podTemplate, rulesOf, synth } from '../helpers';
 
@@ -95,4 +99,38 @@ test('an empty admin allow-list is never rendered empty (Traefik would refuse th
     expect((m.spec as { ipAllowList: { sourceRange: string[] } }).ipAllowList.sourceRange.length).toBeGreaterThan(0);
   }
   expect(findResource('Middleware', 'admin-allowlist', 'ingress', x).spec).toEqual({ ipAllowList: { sourceRange: ['127.0.0.1/32'] } });
+});
+
+describe('the wrapper module the real Traefik is built from (tools/go/traefik, issue 19)', () => {
+  const goMod = readFileSync(join(__dirname, '..', '..', 'tools', 'go', 'traefik', 'go.mod'), 'utf8');
+  const program = programOf('traefik');
+  /** `old => new version` and `exclude` lines of a go.mod (inside or outside blocks). */
+  const directives = (mod: string) =>
+    mod
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => /=>/.test(l) || /^exclude /.test(l))
+      .map((l) => l.replace(/^(replace|exclude)\s+/, ''));
+
+  test('it requires github.com/traefik/traefik/v3 at the pin of config/versions.ts, and the build entry says the same', () => {
+    expect(goMod).toMatch(new RegExp(`^require github\\.com/traefik/traefik/v3 ${IMAGES.traefik.tag.replace(/\./g, '\\.')}$`, 'm'));
+    expect({ module: program.module, moduleVersion: program.moduleVersion, version: program.version }).toEqual({
+      module: 'github.com/traefik/traefik/v3',
+      moduleVersion: IMAGES.traefik.tag,
+      version: IMAGES.traefik.tag,
+    });
+  });
+
+  test('every replace/exclude of the wrapper is a recorded build fact with its source (upstream go.mod at the tag), and nothing else is there', () => {
+    const found = directives(goMod);
+    expect(found.length).toBe(4);
+    for (const d of found) expect({ d, fact: program.facts.some((f) => f.fact.includes(d.split(' => ')[1] ?? d) && f.source.path === 'go.mod') }).toEqual({ d, fact: true });
+    expect(goMod.split('\n').filter((l) => /^(require|replace|exclude|module|go)\b/.test(l))).toEqual([
+      'module domus.local/tools/traefik',
+      'go 1.24.0',
+      `require github.com/traefik/traefik/v3 ${IMAGES.traefik.tag}`,
+      'replace (',
+      'exclude github.com/tencentcloud/tencentcloud-sdk-go v3.0.83+incompatible',
+    ]);
+  });
 });

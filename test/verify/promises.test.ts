@@ -53,6 +53,15 @@ const get = (objs: Obj[], kind: string, name: string, namespace?: string): Obj =
 };
 const grafanaPod = (objs: Obj[]) => get(objs, 'Deployment', 'grafana', 'monitoring').spec.template!.spec;
 const cnp = (objs: Obj[], ns: string, name: string) => get(objs, 'CiliumNetworkPolicy', name, ns).spec as { ingress?: unknown[]; egress?: unknown[] };
+const traefikArgs = (objs: Obj[]) => get(objs, 'DaemonSet', 'traefik', 'ingress').spec.template!.spec.containers[0]!.args!;
+/** Edits the file provider's configuration where Traefik's pod carries it: the Vault agent template annotation. */
+const editFileConfig = (objs: Obj[], edit: (template: string) => string) => {
+  const a = (get(objs, 'DaemonSet', 'traefik', 'ingress').spec.template as unknown as { metadata: { annotations: Record<string, string> } }).metadata.annotations;
+  const key = 'vault.hashicorp.com/agent-inject-template-tls.yml';
+  const next = edit(a[key]!);
+  if (next === a[key]) throw new Error('the edit changed nothing');
+  a[key] = next;
+};
 const route = (objs: Obj[], ns: string, name: string) => (get(objs, 'IngressRoute', name, ns).spec as { routes: { match: string; middlewares?: unknown[] }[] }).routes[0]!;
 
 test('the synthesized stack keeps every promise (no error without an edit)', () => {
@@ -298,7 +307,84 @@ describe.each<[string, string, (objs: Obj[]) => void, RegExp]>([
     'exposure',
     'an allowlist opened to the internet',
     (o) => void ((get(o, 'Middleware', 'admin-allowlist', 'monitoring').spec.ipAllowList as { sourceRange: string[] }).sourceRange = ['0.0.0.0/0']),
-    /^exposure: prometheus.domus.lan is an admin UI but its ipAllowList allows 0.0.0.0\/0/,
+    /^exposure: prometheus.domus.lan is an admin UI but its ipAllowList .* covers every IPv4 address: everyone reaches it/,
+  ],
+  [
+    'exposure',
+    'an allowlist opened to everyone without a /0 (two halves)',
+    (o) => void ((get(o, 'Middleware', 'admin-allowlist', 'monitoring').spec.ipAllowList as { sourceRange: string[] }).sourceRange = ['0.0.0.0/1', '128.0.0.0/1']),
+    /^exposure: prometheus.domus.lan is an admin UI but its ipAllowList .*0.0.0.0\/1, 128.0.0.0\/1\) covers every IPv4 address/,
+  ],
+  [
+    'exposure',
+    'the Hubble route of the file provider (Vault template) without its allow-list',
+    (o) => void editFileConfig(o, (t) => t.replace(/\n {6}middlewares:\n {8}- admin-allowlist/, '')),
+    /^exposure: hubble.domus.lan is an admin UI .* router hubble@file of \/vault\/secrets\/tls.yml .* has no ipAllowList middleware/,
+  ],
+  [
+    'exposure',
+    'the file-provider allow-list widened to ::/1 + 8000::/1 and 0.0.0.0/0 split in 256 /8s',
+    (o) =>
+      void editFileConfig(o, (t) =>
+        t.replace('- 192.168.10.0/24', ['::/1', '8000::/1', ...Array.from({ length: 256 }, (_, i) => `${i}.0.0.0/8`)].map((c) => `- ${c}`).join('\n          ')),
+      ),
+    /^exposure: hubble.domus.lan is an admin UI but its ipAllowList admin-allowlist .* covers every IPv4 and IPv6 address/,
+  ],
+  [
+    'exposure',
+    'an allow-list that reads X-Forwarded-For (ipStrategy.depth) on an entry point that trusts it (forwardedHeaders.insecure)',
+    (o) => {
+      (get(o, 'Middleware', 'admin-allowlist', 'monitoring').spec.ipAllowList as { ipStrategy?: object }).ipStrategy = { depth: 1 };
+      traefikArgs(o).push('--entryPoints.websecure.forwardedHeaders.insecure=true');
+    },
+    /^exposure: prometheus.domus.lan is an admin UI but its ipAllowList .* can be passed with a forged address: its ipStrategy reads X-Forwarded-For and entry point websecure trusts that header from anyone/,
+  ],
+  [
+    'exposure',
+    'PROXY protocol accepted from anyone on websecure (every allow-list forgeable)',
+    (o) => void traefikArgs(o).push('--entryPoints.websecure.proxyProtocol.insecure=true'),
+    /^exposure: hubble.domus.lan is an admin UI but its ipAllowList admin-allowlist can be passed with a forged address: entry point websecure trusts any PROXY protocol header/,
+  ],
+  [
+    'exposure',
+    'a file router naming a middleware that does not exist',
+    (o) => void editFileConfig(o, (t) => t.replace('        - admin-allowlist', '        - admin-allowlist@kubernetescrd')),
+    /^exposure: router hubble@file .*middleware admin-allowlist@kubernetescrd does not exist where Traefik looks for it/,
+  ],
+  // Traefik's own rules (issue 18)
+  [
+    'traefik',
+    'sniStrict with the certificate only as the default store certificate (the old output)',
+    (o) =>
+      void editFileConfig(o, (t) =>
+        t
+          .replace('  certificates:\n    - certFile: |', '  stores:\n    default:\n      defaultCertificate:\n        certFile: |')
+          .replace('      keyFile: |', '        keyFile: |')
+          .replace('\n      stores:\n        - default', '')
+          .replaceAll('| indent 8 }}', '| indent 10 }}'),
+      ),
+    /^traefik: traefik: TLS option default sets sniStrict but the default store has no certificate under tls.certificates \(only a defaultCertificate, which Traefik never serves under sniStrict\): every handshake is refused/,
+  ],
+  [
+    'traefik',
+    'a route for a host the certificate does not name, under sniStrict',
+    (o) => void (route(o, 'monitoring', 'grafana').match = 'Host(`grafana.other.lan`)'),
+    /^traefik: route 1 \(Host\(`grafana.other.lan`\)\): no store certificate names grafana.other.lan \(\*.domus.lan, domus.lan\) and TLS option default is sniStrict/,
+  ],
+  [
+    'traefik',
+    'the redirect to the websecure entry point (the old output: :8443, which the Service publishes as 443)',
+    (o) => {
+      const args = traefikArgs(o);
+      args[args.indexOf('--entryPoints.web.http.redirections.entryPoint.to=:443')] = '--entryPoints.web.http.redirections.entryPoint.to=websecure';
+    },
+    /^traefik: traefik: entry point web redirects to port 8443 \(the address port of entry point websecure\), but Service traefik publishes it as 443/,
+  ],
+  [
+    'traefik',
+    'the file ServersTransport skipping verification',
+    (o) => void editFileConfig(o, (t) => t.replace('serverName: wazuh-dashboard.security.svc', 'serverName: wazuh-dashboard.security.svc\n      insecureSkipVerify: true')),
+    /^traefik: serversTransport wazuh@file \(\/vault\/secrets\/tls.yml\) skips backend verification/,
   ],
   [
     'exposure',
@@ -379,18 +465,36 @@ describe('what the apps declare (dist/intent/exposure.json, must-deny.json) and 
   });
 
   test('Traefik reading Secrets in a namespace it does not watch fails; in the ones it watches it passes', () => {
-    expect(verify((o) => (copyIn(o, 'Role', 'argocd', 'vault'), copyIn(o, 'RoleBinding', 'argocd', 'vault')))).toContainEqual(
+    expect(verify((o) => (copyIn(o, 'Role', 'monitoring', 'vault'), copyIn(o, 'RoleBinding', 'monitoring', 'vault')))).toContainEqual(
       expect.stringMatching(/^rbac: system:serviceaccount:ingress:traefik reads secrets \(namespace:vault, .*\) and is not on verify\/rbac-allowlist.yaml/),
     );
     // The watch list shrinks but the Role stays: the read is no longer one Traefik needs.
     const narrowed = verify((o) => {
-      const args = get(o, 'DaemonSet', 'traefik', 'ingress').spec.template!.spec.containers[0]!.args!;
+      const args = traefikArgs(o);
       const i = args.findIndex((a) => a.startsWith('--providers.kubernetescrd.namespaces='));
-      args[i] = args[i]!.replace('argocd,', '');
+      args[i] = args[i]!.replace('monitoring,', '');
     });
     expect(narrowed).toContainEqual(
-      expect.stringMatching(/^rbac: system:serviceaccount:ingress:traefik reads secrets \(namespace:argocd, .*\) and is not on verify\/rbac-allowlist.yaml/),
+      expect.stringMatching(/^rbac: system:serviceaccount:ingress:traefik reads secrets \(namespace:monitoring, .*\) and is not on verify\/rbac-allowlist.yaml/),
     );
+  });
+
+  test("Traefik watching a namespace that holds another component's credentials (argocd, the old output) fails, though it is on the watch list", () => {
+    const found = verify((o) => {
+      copyIn(o, 'Role', 'monitoring', 'argocd');
+      copyIn(o, 'RoleBinding', 'monitoring', 'argocd');
+      const args = traefikArgs(o);
+      const i = args.findIndex((a) => a.startsWith('--providers.kubernetescrd.namespaces='));
+      args[i] = args[i]!.replace('=', '=argocd,');
+    });
+    expect(found).toContainEqual(
+      expect.stringMatching(
+        /^rbac: system:serviceaccount:ingress:traefik \(Traefik\) reads secrets in namespace argocd .*which holds credentials of argocd\/argocd-applicationset-controller, .*argocd\/argocd-server: publish its routes through Traefik's file provider/,
+      ),
+    );
+    // A Secret object in a watched namespace counts as well.
+    const withSecret = verify((o) => void o.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'grafana-db', namespace: 'monitoring' } } as unknown as Obj));
+    expect(withSecret).toContainEqual(expect.stringMatching(/^rbac: .*reads secrets in namespace monitoring .*which holds credentials of Secret grafana-db/));
   });
 });
 

@@ -1,8 +1,12 @@
 /**
  * Exposure through Traefik: what each route publishes and to whom, as the apps declare it (dist/intent/exposure.json,
- * written by synth from each route's `exposure`; verify/contracts/declared.ts).
- *  - every IngressRoute / Ingress host is listed (nothing is published that nobody decided to publish);
- *  - `admin` routes carry an ipAllowList middleware that does not allow the whole internet;
+ * written by synth from each route's `exposure`; verify/contracts/declared.ts). Every router Traefik loads is
+ * read, whichever provider serves it: IngressRoutes, and the file provider's routers in the Vault template of
+ * Traefik's pod (verify/traefik.ts), with each middleware resolved in the provider Traefik looks in.
+ *  - every router / Ingress host is listed (nothing is published that nobody decided to publish);
+ *  - `admin` routes carry an ipAllowList middleware whose ranges together leave some addresses out (not only a
+ *    literal /0: any union covering IPv4 or IPv6 is "everyone"), and whose source address cannot be forged
+ *    (an ipStrategy reading X-Forwarded-For on an entry point that trusts it, or PROXY protocol from anyone);
  *  - no route forwards a `denyPaths` entry of its host: the route rule is evaluated as Traefik v3 does
  *    (rules with &&, ||, ! and parentheses, pkg/rules/parser.go; Host case-insensitive; Path/PathPrefix on the
  *    routing path, pkg/muxer/http/matcher.go), with three-valued logic: a matcher this check cannot decide
@@ -12,7 +16,8 @@
  */
 import { EXPOSURE_FILE, type ExposureRoute, parseExposure } from '../contracts/declared';
 import { podSpecOf } from '../load';
-import { Context, Doc, Finding, finding } from '../types';
+import { fileProviderFiles, type MiddlewareSpec, traefikContainers, traefikRouters } from '../traefik';
+import { Context, Finding, finding } from '../types';
 
 const CHECK = 'exposure';
 
@@ -129,15 +134,84 @@ export function hostsOf(n: Node): string[] {
 // The check
 // ---------------------------------------------------------------------------------------------------------
 
-interface RouteSpec {
-  match?: string;
-  middlewares?: { name: string; namespace?: string }[];
-  services?: { name: string; namespace?: string; port?: unknown }[];
+/** An address range as [first, last] integers, IPv4 or IPv6 (a plain address is its own /32 or /128). */
+function rangeOf(cidr: string): { v: 4 | 6; lo: bigint; hi: bigint } | undefined {
+  const [addr = '', bitsText] = cidr.trim().split('/');
+  let v: 4 | 6;
+  let n = 0n;
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(addr)) {
+    const parts = addr.split('.').map(Number);
+    if (parts.some((p) => p > 255)) return undefined;
+    v = 4;
+    for (const p of parts) n = (n << 8n) | BigInt(p);
+  } else if (addr.includes(':')) {
+    const [head = '', tail] = addr.split('::');
+    const h = head ? head.split(':') : [];
+    const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
+    const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+    if (groups.length !== 8 || groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
+    v = 6;
+    for (const g of groups) n = (n << 16n) | BigInt(parseInt(g, 16));
+  } else return undefined;
+  const width = v === 4 ? 32 : 128;
+  const bits = bitsText === undefined ? width : Number(bitsText);
+  if (!Number.isInteger(bits) || bits < 0 || bits > width) return undefined;
+  const host = (1n << BigInt(width - bits)) - 1n;
+  return { v, lo: n & ~host, hi: (n & ~host) | host };
 }
 
-const WORLD = /^(0\.0\.0\.0\/0|::\/0)$/;
+/**
+ * The address families a set of ranges covers entirely ("everyone"): not only a literal /0, but any union that
+ * leaves no address out (0.0.0.0/1 + 128.0.0.0/1, or 256 /8s). Traefik's ipAllowList matches any range of the
+ * list (pkg/ip/checker.go), so the union is what it admits.
+ */
+export function coversEveryone(ranges: readonly string[]): ('IPv4' | 'IPv6')[] {
+  const out: ('IPv4' | 'IPv6')[] = [];
+  for (const v of [4, 6] as const) {
+    const rs = ranges
+      .map(rangeOf)
+      .filter((r): r is { v: 4 | 6; lo: bigint; hi: bigint } => r !== undefined && r.v === v)
+      .sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
+    const max = (1n << BigInt(v === 4 ? 32 : 128)) - 1n;
+    let next = 0n;
+    for (const r of rs) {
+      if (r.lo > next) break;
+      if (r.hi + 1n > next) next = r.hi + 1n;
+    }
+    if (next > max) out.push(v === 4 ? 'IPv4' : 'IPv6');
+  }
+  return out;
+}
 
-/** Checks the routes of dist/ against `routes`, by default the apps' declarations in dist/intent/exposure.json. */
+/**
+ * Why the source address an ipAllowList compares can be forged on these entry points, or undefined. With
+ * `ipStrategy.depth` or `excludedIPs` the middleware reads X-Forwarded-For (pkg/ip/strategy.go), which Traefik
+ * strips from untrusted peers unless `forwardedHeaders.insecure` or `trustedIPs` says otherwise
+ * (pkg/middlewares/forwardedheaders); `proxyProtocol.insecure` lets any client state its own address.
+ */
+function spoofable(mw: MiddlewareSpec, entryPoints: readonly string[], args: ReadonlyMap<string, string>): string | undefined {
+  const eps = entryPoints.length
+    ? entryPoints.map((e) => e.toLowerCase())
+    : [...new Set([...args.keys()].map((k) => /^entrypoints\.([^.]+)\./.exec(k)?.[1]).filter((x): x is string => !!x))];
+  for (const ep of eps) {
+    if (args.get(`entrypoints.${ep}.proxyprotocol.insecure`) === 'true')
+      return `entry point ${ep} trusts any PROXY protocol header (proxyProtocol.insecure): every client sets its own address`;
+  }
+  const st = mw.ipAllowList?.ipStrategy;
+  if (!st || (!(st.depth && st.depth > 0) && !(st.excludedIPs ?? []).length)) return undefined;
+  for (const ep of eps) {
+    if (args.get(`entrypoints.${ep}.forwardedheaders.insecure`) === 'true')
+      return `its ipStrategy reads X-Forwarded-For and entry point ${ep} trusts that header from anyone (forwardedHeaders.insecure)`;
+    const trusted = args.get(`entrypoints.${ep}.forwardedheaders.trustedips`);
+    if (trusted) return `its ipStrategy reads X-Forwarded-For, which entry point ${ep} accepts from ${trusted} (forwardedHeaders.trustedIPs): those peers choose the address`;
+  }
+  return undefined;
+}
+
+/**
+ * Checks every router Traefik loads (IngressRoutes and the file provider's routers in the Vault template of its
+ * pod; verify/traefik.ts) against `routes`, by default the apps' declarations in dist/intent/exposure.json.
+ */
 export function checkExposure(ctx: Context, declared?: readonly ExposureRoute[]): Finding[] {
   const out: Finding[] = [];
   let routes = declared;
@@ -147,7 +221,9 @@ export function checkExposure(ctx: Context, declared?: readonly ExposureRoute[])
     routes = parsed.ok ? parsed.value : [];
   }
   const byHost = new Map(routes.map((r) => [r.host, r]));
-  const middlewares = new Map<string, Doc>(ctx.docs.filter((d) => d.obj.kind === 'Middleware').map((d) => [`${d.obj.metadata.namespace}/${d.obj.metadata.name}`, d]));
+  const traefiks = traefikContainers(ctx.docs);
+  const argsOf = new Map(traefiks.map((t) => [t.doc, t.args]));
+  const allArgs = new Map(traefiks.flatMap((t) => [...t.args]));
 
   for (const d of ctx.docs) {
     if (d.obj.kind === 'Ingress') {
@@ -170,70 +246,78 @@ export function checkExposure(ctx: Context, declared?: readonly ExposureRoute[])
     }
     if (['IngressRouteTCP', 'IngressRouteUDP', 'HTTPRoute', 'TCPRoute', 'TLSRoute', 'UDPRoute', 'GRPCRoute'].includes(d.obj.kind)) {
       out.push(finding(CHECK, 'error', `${d.obj.kind} publishes a backend outside the declared HTTP routes: the stack publishes IngressRoutes only (${EXPOSURE_FILE})`, d));
+    }
+  }
+  for (const t of traefiks) {
+    for (const f of fileProviderFiles(t)) {
+      const tcp = (f.config as { tcp?: { routers?: object }; udp?: { routers?: object } } | undefined) ?? {};
+      if (Object.keys(tcp.tcp?.routers ?? {}).length || Object.keys(tcp.udp?.routers ?? {}).length)
+        out.push(finding(CHECK, 'error', `${f.path} (file provider) has TCP/UDP routers: they publish a backend outside the declared HTTP routes`, t.doc));
+    }
+  }
+
+  for (const r of traefikRouters(ctx.docs)) {
+    const { where, doc: d } = r;
+    let rule: Node;
+    try {
+      rule = parseRule(r.rule);
+    } catch (e) {
+      out.push(finding(CHECK, 'error', `${where}: ${(e as Error).message}`, d));
       continue;
     }
-    if (d.obj.kind !== 'IngressRoute') continue;
-    const spec = d.obj.spec as { routes?: RouteSpec[] };
-    for (const [i, r] of (spec.routes ?? []).entries()) {
-      const where = `route ${i + 1} (${r.match ?? 'no match'})`;
-      let rule: Node;
-      try {
-        rule = parseRule(r.match ?? '');
-      } catch (e) {
-        out.push(finding(CHECK, 'error', `${where}: ${(e as Error).message}`, d));
+    for (const m of r.middlewares) {
+      if (!m.spec) out.push(finding(CHECK, 'error', `${where}: middleware ${m.ref} does not exist where Traefik looks for it, so Traefik refuses the router`, d));
+    }
+    const hosts = hostsOf(rule);
+    if (hosts.length === 0) {
+      out.push(finding(CHECK, 'error', `${where} matches every host name: a route names its host`, d));
+      continue;
+    }
+    for (const host of hosts) {
+      const entry = byHost.get(host.split('.')[0]!);
+      if (!entry) {
+        out.push(
+          finding(
+            CHECK,
+            'error',
+            `${where} publishes ${host}, which no app declares (${EXPOSURE_FILE}): declare what it exposes and to whom on its route (httpsRoute \`exposure\`)`,
+            d,
+          ),
+        );
         continue;
       }
-      const hosts = hostsOf(rule);
-      if (hosts.length === 0) {
-        out.push(finding(CHECK, 'error', `${where} matches every host name: a route names its host`, d));
-        continue;
+      if (entry.audience === 'admin') {
+        const lists = r.middlewares.filter((m) => m.spec?.ipAllowList);
+        const args = (r.provider === 'file' ? argsOf.get(d) : undefined) ?? allArgs;
+        if (lists.length === 0)
+          out.push(finding(CHECK, 'error', `${host} is an admin UI (${entry.exposes}) but ${where} has no ipAllowList middleware: the whole LAN reaches it`, d));
+        for (const m of lists) {
+          const range = m.spec!.ipAllowList!.sourceRange ?? [];
+          const world = coversEveryone(range);
+          if (world.length)
+            out.push(
+              finding(
+                CHECK,
+                'error',
+                `${host} is an admin UI but its ipAllowList ${m.ref} (${range.join(', ')}) covers every ${world.join(' and ')} address: everyone reaches it`,
+                d,
+              ),
+            );
+          const forged = spoofable(m.spec!, r.entryPoints, args);
+          if (forged) out.push(finding(CHECK, 'error', `${host} is an admin UI but its ipAllowList ${m.ref} can be passed with a forged address: ${forged}`, d));
+        }
       }
-      for (const host of hosts) {
-        const entry = byHost.get(host.split('.')[0]!);
-        if (!entry) {
+      for (const path of entry.denyPaths ?? []) {
+        const v = evalRule(rule, { host, path });
+        if (v !== false)
           out.push(
             finding(
               CHECK,
               'error',
-              `${where} publishes ${host}, which no app declares (${EXPOSURE_FILE}): declare what it exposes and to whom on its route (httpsRoute \`exposure\`)`,
+              `${where} ${v === true ? 'forwards' : 'may forward'} ${path} on ${host} to ${r.services.join(', ')}: that path is not for this route's audience (${entry.exposes})`,
               d,
             ),
           );
-          continue;
-        }
-        if (entry.audience === 'admin') {
-          const ranges = (r.middlewares ?? []).flatMap((m) => {
-            const mw = middlewares.get(`${m.namespace ?? d.obj.metadata.namespace}/${m.name}`);
-            const list = (mw?.obj.spec as { ipAllowList?: { sourceRange?: string[] } } | undefined)?.ipAllowList?.sourceRange;
-            return list ? [list] : [];
-          });
-          if (ranges.length === 0)
-            out.push(finding(CHECK, 'error', `${host} is an admin UI (${entry.exposes}) but ${where} has no ipAllowList middleware: the whole LAN reaches it`, d));
-          else if (ranges.some((l) => l.some((c) => WORLD.test(c))))
-            out.push(
-              finding(
-                CHECK,
-                'error',
-                `${host} is an admin UI but its ipAllowList allows ${ranges
-                  .flat()
-                  .filter((c) => WORLD.test(c))
-                  .join(', ')}: everyone reaches it`,
-                d,
-              ),
-            );
-        }
-        for (const path of entry.denyPaths ?? []) {
-          const v = evalRule(rule, { host, path });
-          if (v !== false)
-            out.push(
-              finding(
-                CHECK,
-                'error',
-                `${where} ${v === true ? 'forwards' : 'may forward'} ${path} on ${host} to ${(r.services ?? []).map((s) => s.name).join(', ')}: that path is not for this route's audience (${entry.exposes})`,
-                d,
-              ),
-            );
-        }
       }
     }
   }

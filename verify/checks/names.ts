@@ -16,6 +16,7 @@ export const CHECK_NAMES = [
   'gitops',
   'argocd',
   'exposure',
+  'traefik',
   'images',
   'resources',
   'capacity',

@@ -120,6 +120,19 @@ export function traefikWatchedNamespaces(docs: readonly Doc[], sa: string): Set<
   return out;
 }
 
+/**
+ * The namespaces holding some component's credentials in Secrets, with whose: a Secret object of dist/ there
+ * (its namespace's components), or a ServiceAccount granted Secret reads in that namespace by a RoleBinding (it
+ * keeps its credentials there: Argo CD's argocd-secret, repository credentials).
+ */
+export function credentialHolders(docs: readonly Doc[], readers: readonly (Grant & { sa: string })[]): Map<string, string[]> {
+  const out = new Map<string, Set<string>>();
+  const add = (ns: string, who: string) => out.set(ns, (out.get(ns) ?? new Set()).add(who));
+  for (const d of docs) if (d.obj.kind === 'Secret' && d.obj.metadata.namespace) add(d.obj.metadata.namespace, `Secret ${d.obj.metadata.name}`);
+  for (const g of readers) if (g.scope.startsWith('namespace:')) add(g.scope.slice('namespace:'.length), g.sa);
+  return new Map([...out].map(([k, v]) => [k, [...v].sort()]));
+}
+
 export function checkRbac(ctx: Context, allowFile = join(projectRoot(), 'verify', 'rbac-allowlist.yaml')): Finding[] {
   const allow = (parse(readFileSync(allowFile, 'utf8')) as { allow: Allow[] }).allow;
   const out: Finding[] = [];
@@ -140,13 +153,33 @@ export function checkRbac(ctx: Context, allowFile = join(projectRoot(), 'verify'
     if ((d.obj.kind === 'RoleBinding' || d.obj.kind === 'ClusterRoleBinding') && (d.obj.roleRef as { name: string }).name === 'cluster-admin')
       out.push(finding('rbac', 'error', 'binding to cluster-admin', d));
   }
-  for (const g of grants(ctx.docs)) {
-    const readsSecrets = has(g.rule.apiGroups, '') && has(g.rule.resources, 'secrets') && ['get', 'list', 'watch'].some((v) => has(g.rule.verbs, v));
-    if (!readsSecrets) continue;
-    const sa = g.subject.replace(/^system:serviceaccount:/, '').replace(':', '/');
-    const watched = (a: Allow) =>
-      a.scope === 'traefik-watched' && g.scope.startsWith('namespace:') && traefikWatchedNamespaces(ctx.docs, a.subject).has(g.scope.slice('namespace:'.length));
-    if (!allow.some((a) => a.subject === sa && (a.scope === g.scope || a.scope === '*' || watched(a))))
+  const all = grants(ctx.docs);
+  const readsSecrets = (g: Grant) => has(g.rule.apiGroups, '') && has(g.rule.resources, 'secrets') && ['get', 'list', 'watch'].some((v) => has(g.rule.verbs, v));
+  const saOf = (g: Grant) => g.subject.replace(/^system:serviceaccount:/, '').replace(':', '/');
+  // Readers allowed everywhere (scope "*": the controller's copy of every rule it syncs) own no credentials.
+  const everywhere = new Set(allow.filter((a) => a.scope === '*').map((a) => a.subject));
+  const holding = credentialHolders(
+    ctx.docs,
+    all
+      .filter(readsSecrets)
+      .map((g) => ({ ...g, sa: saOf(g) }))
+      .filter((g) => !everywhere.has(g.sa)),
+  );
+  for (const g of all) {
+    if (!readsSecrets(g)) continue;
+    const sa = saOf(g);
+    const ns = g.scope.startsWith('namespace:') ? g.scope.slice('namespace:'.length) : undefined;
+    // Traefik may read Secrets where it watches, unless the namespace holds another component's credentials:
+    // its informer would cache them in the LAN-facing process (issue 18: argocd-secret's JWT signing key).
+    const others = ns ? (holding.get(ns) ?? []).filter((h) => h !== sa) : [];
+    const watched = (a: Allow) => a.scope === 'traefik-watched' && ns !== undefined && traefikWatchedNamespaces(ctx.docs, a.subject).has(ns) && others.length === 0;
+    if (ns && allow.some((a) => a.subject === sa && a.scope === 'traefik-watched') && traefikWatchedNamespaces(ctx.docs, sa).has(ns) && others.length > 0)
+      out.push({
+        check: 'rbac',
+        severity: 'error',
+        message: `${g.subject} (Traefik) reads secrets in namespace ${ns} (${g.via}), which holds credentials of ${others.join(', ')}: publish its routes through Traefik's file provider instead of watching it`,
+      });
+    else if (!allow.some((a) => a.subject === sa && (a.scope === g.scope || a.scope === '*' || watched(a))))
       out.push({ check: 'rbac', severity: 'error', message: `${g.subject} reads secrets (${g.scope}, ${g.via}) and is not on verify/rbac-allowlist.yaml` });
   }
   return out;
