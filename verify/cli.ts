@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { pinnedMirrors } from '../config/git';
 import type { Site } from '../config/schema';
 import { ConfigError, resolveSite } from '../config/load';
+import { checkApiEgress } from './checks/api-egress';
 import { checkArgocdAdmission } from './checks/argocd-admission';
 import { checkCapacity } from './checks/capacity';
 import { checkCredentials } from './checks/credentials';
@@ -83,6 +84,8 @@ export function runChecks(ctx: Context, opts: { against?: { rev: string; repoRoo
     ...checkPromises(ctx),
     // Issue 15: the mistakes of extending the stack (unknown namespace, route without flow, dead Service port).
     ...checkExtending(ctx),
+    // Issue 18: a pod holding API permissions with a mounted token reaches the API server.
+    ...checkApiEgress(ctx),
   ];
   return { findings, flowsDoc: renderFlowsDoc(network), rbacDoc: renderRbacDoc(ctx.docs) };
 }
