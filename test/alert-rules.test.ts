@@ -179,6 +179,11 @@ const CASES: Readonly<Record<string, { fire: Series[]; quiet: Series[] }>> = {
     fire: [counter('alertmanager_notifications_failed_total', { integration: 'webhook' }, 1)],
     quiet: [gauge('alertmanager_notifications_failed_total', { integration: 'webhook' }, 3), counter('alertmanager_notifications_total', { integration: 'webhook' }, 5)],
   },
+  // The dead man's switch fires on nothing at all: there is no quiet case (its route sends it only to the heartbeat).
+  Watchdog: {
+    fire: [],
+    quiet: [],
+  },
   NodeExporterDown: {
     fire: [gauge('up', { job: 'node-exporter', instance: 'a' }, 0)],
     quiet: [gauge('up', { job: 'node-exporter', instance: 'a' }, 1), gauge('up', { job: 'traefik' }, 0)],
@@ -190,9 +195,18 @@ test.each(rules.filter((r) => r.alert !== 'WorkloadNotRunning').map((r) => [r.al
   const c = CASES[name];
   expect({ name, hasCase: c !== undefined }).toEqual({ name, hasCase: true });
   expect(fires(rule, c!.fire, T)).toBe(true);
+  if (name === 'Watchdog') return;
   expect(fires(rule, c!.quiet, T)).toBe(false);
   // Nothing at all is not an alert either (absent() rules are the exception and say so in their case).
   if (!rule.expr.startsWith('absent(')) expect(fires(rule, [], T)).toBe(false);
+});
+
+test('the Watchdog fires whatever the series (a dead Prometheus is the only thing that silences it)', () => {
+  const w = rules.find((r) => r.alert === 'Watchdog')!;
+  expect(fires(w, [], T)).toBe(true);
+  expect(fires(w, [gauge('up', { job: 'x' }, 0)], T)).toBe(true);
+  // Mutation: an expression that can be empty is not a dead man's switch.
+  expect(fires({ ...w, expr: 'absent(up)' }, [gauge('up', { job: 'x' }, 1)], T)).toBe(false);
 });
 
 test("'for' holds: a condition that started 2 minutes ago does not fire a rule that waits 5", () => {

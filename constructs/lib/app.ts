@@ -132,6 +132,11 @@ export interface AppDefinition {
    * valid; config/schema.ts crossFieldIssues). Each blames a path inside `site.workloads.<key>`.
    */
   readonly siteIssues?: (site: Site) => readonly SiteIssue[];
+  /**
+   * What a valid site still gets wrong in a way the operator must hear (e.g. alerts that reach nobody):
+   * `npm run synth` prints each line on stderr; the app's day-0 text repeats it.
+   */
+  readonly warnings?: (site: Site) => readonly string[];
 }
 
 /** A problem with the site, blamed on a field: `path` is inside the app's slice, `message` what is allowed. */
