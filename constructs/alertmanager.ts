@@ -159,7 +159,10 @@ export function alertmanagerDay0(site: Site): string[] {
   const am = site.workloads.alertmanager;
   if (!am.enabled || !site.workloads.prometheus.enabled) return [];
   const path = `${site.vault.kvMount}/monitoring/alertmanager`;
-  const keys = [...am.receivers.map((r) => (r.type === 'webhook' ? `${r.name}_url=<the webhook URL>` : `${r.name}_password=<the SMTP password>`)), ...(am.heartbeat ? ['heartbeat_url=<the heartbeat ping URL>'] : [])];
+  const keys = [
+    ...am.receivers.map((r) => (r.type === 'webhook' ? `${r.name}_url=<the webhook URL>` : `${r.name}_password=<the SMTP password>`)),
+    ...(am.heartbeat ? ['heartbeat_url=<the heartbeat ping URL>'] : []),
+  ];
   return [
     '**Alerts reach a person**',
     '',
@@ -251,9 +254,7 @@ export const alertmanagerApp: WorkloadApp<'alertmanager', typeof alertmanagerSch
     new k8s.KubeConfigMap(chart, 'alertmanager-config', { metadata: { name: ALERTMANAGER_CONFIG, namespace: ns }, data });
     const path = kvPath(site, ALERTMANAGER_KV);
     const secrets = [
-      ...cfg.receivers.map((r) =>
-        r.type === 'webhook' ? kvValueSecret(`${r.name}-url`, path, `${r.name}_url`) : kvValueSecret(`${r.name}-password`, path, `${r.name}_password`),
-      ),
+      ...cfg.receivers.map((r) => (r.type === 'webhook' ? kvValueSecret(`${r.name}-url`, path, `${r.name}_url`) : kvValueSecret(`${r.name}-password`, path, `${r.name}_password`))),
       ...(cfg.heartbeat ? [kvValueSecret('heartbeat-url', path, 'heartbeat_url')] : []),
     ];
     const am = new Workload(chart, 'alertmanager', ctx, {

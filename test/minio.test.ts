@@ -366,7 +366,7 @@ describe('bucket Job', () => {
         return { output, calls: readFileSync(log, 'utf8').trim().split('\n'), stdin: readFileSync(`${log}.stdin`, 'utf8') };
       };
 
-      test('the user is Loki\'s: same Vault path and keys as Loki\'s config template', () => {
+      test("the user is Loki's: same Vault path and keys as Loki's config template", () => {
         expect(users).toEqual([{ name: 'loki', path: 'kv/data/monitoring/loki', keys: LOKI_S3_KEYS, bucket: 'loki' }]);
         const t = podTemplate('Job', 'minio-buckets', NS, lokiSite);
         expect(t.metadata.annotations?.['vault.hashicorp.com/agent-inject-secret-s3-user-loki']).toBe('kv/data/monitoring/loki');
@@ -399,7 +399,7 @@ describe('bucket Job', () => {
         expect(runUsers('users-again').calls).toEqual(r.calls);
       });
 
-      test('commands and their stdin forms are mc\'s at the pinned tag', () => {
+      test("commands and their stdin forms are mc's at the pinned tag", () => {
         expect(MC_FACTS.adminUser.value).toEqual({ add: 'admin user add', stdinLines: 2 });
         expect(MC_FACTS.adminPolicy.value).toEqual({ create: 'admin policy create', attach: 'admin policy attach', userFlag: '--user', alreadyApplied: 'not an error' });
         expect(userScript).toContain(`mc --no-color ${MC_FACTS.adminUser.value.add} minio <`);

@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { pinnedMirrors } from '../config/git';
 import type { Site } from '../config/schema';
 import { ConfigError, resolveSite } from '../config/load';
+import { checkAlerting } from './checks/alerting';
 import { checkApiEgress } from './checks/api-egress';
 import { checkArgocdAdmission } from './checks/argocd-admission';
 import { checkCapacity } from './checks/capacity';
@@ -86,6 +87,8 @@ export function runChecks(ctx: Context, opts: { against?: { rev: string; repoRoo
     ...checkExtending(ctx),
     // Issue 18: a pod holding API permissions with a mounted token reaches the API server.
     ...checkApiEgress(ctx),
+    // Issue 18: alerts reach a person (receivers, dead man's switch, openable links, files the config names).
+    ...checkAlerting(ctx),
   ];
   return { findings, flowsDoc: renderFlowsDoc(network), rbacDoc: renderRbacDoc(ctx.docs) };
 }

@@ -48,7 +48,7 @@ export const ALERTMANAGER_FACTS = factTable('alertmanager', {
     path: 'config/config.go',
   },
   externalUrl: {
-    fact: '--web.external-url is the URL links back to Alertmanager are built from (.ExternalURL in templates); --web.route-prefix defaults to that URL\'s path and prefixes every HTTP endpoint, so a URL with a path needs --web.route-prefix=/ to keep the API and /-/healthy at the root',
+    fact: "--web.external-url is the URL links back to Alertmanager are built from (.ExternalURL in templates); --web.route-prefix defaults to that URL's path and prefixes every HTTP endpoint, so a URL with a path needs --web.route-prefix=/ to keep the API and /-/healthy at the root",
     value: { externalUrl: '--web.external-url', routePrefix: '--web.route-prefix', prefixDefault: 'path of --web.external-url' },
     upstream: 'alertmanager',
     path: 'cmd/alertmanager/main.go',

@@ -160,7 +160,8 @@ export class StackContext {
     const api = peerKey(entity('kube-apiserver'));
     const flows = this.net.effectiveFlows();
     const missing = this.workloadList.filter(
-      (w) => w.mountsApiToken && !flows.some((f) => peerKey(f.from) === peerKey(w.peer) && peerKey(f.to) === api && f.port.port === API_SERVER_PORT.port && f.port.protocol === 'TCP'),
+      (w) =>
+        w.mountsApiToken && !flows.some((f) => peerKey(f.from) === peerKey(w.peer) && peerKey(f.to) === api && f.port.port === API_SERVER_PORT.port && f.port.protocol === 'TCP'),
     );
     if (missing.length > 0)
       throw new Error(

@@ -169,12 +169,17 @@ test('caCert is validated like every CA field of the site; the stack receiver na
 test('a site whose alerts reach nobody synthesizes with loud warnings, which the day-0 text repeats', () => {
   const site = s.stack.ctx.site;
   const bareSite = synth().stack.ctx.site;
-  expect(alertmanagerWarnings(bareSite)).toEqual([expect.stringMatching(/^ALERTMANAGER HAS NO RECEIVER: no alert reaches a person/), expect.stringMatching(/^NO DEAD MAN'S SWITCH/)]);
+  expect(alertmanagerWarnings(bareSite)).toEqual([
+    expect.stringMatching(/^ALERTMANAGER HAS NO RECEIVER: no alert reaches a person/),
+    expect.stringMatching(/^NO DEAD MAN'S SWITCH/),
+  ]);
   expect(alertmanagerWarnings(site)).toEqual([expect.stringMatching(/^NO DEAD MAN'S SWITCH/)]);
   expect(alertmanagerWarnings(reached.stack.ctx.site)).toEqual([]);
   expect(siteWarnings(bareSite)).toEqual(alertmanagerWarnings(bareSite));
   const day0 = alertmanagerDay0(bareSite).join('\n');
   for (const w of alertmanagerWarnings(bareSite)) expect(day0).toContain(`**WARNING: ${w}**`);
-  expect(alertmanagerDay0(reached.stack.ctx.site).join('\n')).toContain("vault kv put kv/monitoring/alertmanager 'lan_password=<the SMTP password>' 'heartbeat_url=<the heartbeat ping URL>'");
+  expect(alertmanagerDay0(reached.stack.ctx.site).join('\n')).toContain(
+    "vault kv put kv/monitoring/alertmanager 'lan_password=<the SMTP password>' 'heartbeat_url=<the heartbeat ping URL>'",
+  );
   expect(alertmanagerWarnings(synth({ workloads: { alertmanager: { enabled: false } } }).stack.ctx.site)).toEqual([]);
 });

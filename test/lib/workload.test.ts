@@ -145,7 +145,9 @@ describe('the API token follows RBAC', () => {
   ])('a token mounted through %s without a flow to the API server is refused at finalize', (_, extra) => {
     const b = bare();
     new Workload(b.chart, 'w', b.ctx, app('op', 'web', extra));
-    expect(() => b.ctx.finalize(() => undefined)).toThrow(/web\/op: the ServiceAccount holds API permissions and the pods mount a token, but no flow to the API server is declared/);
+    expect(() => b.ctx.finalize(() => undefined)).toThrow(
+      /web\/op: the ServiceAccount holds API permissions and the pods mount a token, but no flow to the API server is declared/,
+    );
   });
   test('with the flow declared, finalize passes; a workload without a token needs none', () => {
     const b = bare();

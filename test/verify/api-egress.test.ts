@@ -53,7 +53,11 @@ test('dist/ has API users to mutate, kube-state-metrics among them', () => {
 test.each(apiUsers)('%s/%s without its API server egress is an error', (ns, name) => {
   const found = messages(context(dropApiEgress(ns, name)));
   expect(found).toHaveLength(1);
-  expect(found[0]).toMatch(new RegExp(`^\\w+ ${ns}/${name}: pods of ${ns}/[\\w-]+ mount the token of ServiceAccount [\\w-]+, which holds API permissions, but no network policy lets them reach the kube-apiserver on 6443/TCP`));
+  expect(found[0]).toMatch(
+    new RegExp(
+      `^\\w+ ${ns}/${name}: pods of ${ns}/[\\w-]+ mount the token of ServiceAccount [\\w-]+, which holds API permissions, but no network policy lets them reach the kube-apiserver on 6443/TCP`,
+    ),
+  );
 });
 
 test('without a mounted token the flow is not needed', () => {

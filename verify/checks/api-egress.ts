@@ -22,7 +22,8 @@ export function checkApiEgress(ctx: Context): Finding[] {
   const out: Finding[] = [];
   const saAutomount = new Map<string, boolean | undefined>();
   for (const d of ctx.docs)
-    if (d.obj.kind === 'ServiceAccount') saAutomount.set(`${d.obj.metadata.namespace}/${d.obj.metadata.name}`, (d.obj as { automountServiceAccountToken?: boolean }).automountServiceAccountToken);
+    if (d.obj.kind === 'ServiceAccount')
+      saAutomount.set(`${d.obj.metadata.namespace}/${d.obj.metadata.name}`, (d.obj as { automountServiceAccountToken?: boolean }).automountServiceAccountToken);
   const granted = new Set(grants(ctx.docs).map((g) => g.subject));
   const model = NetModel.fromDocs(ctx.docs);
   for (const ep of endpointsOf(ctx.docs)) {
