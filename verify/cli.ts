@@ -26,6 +26,7 @@ import { checkExtending } from './checks/extending';
 import { CHECK_NAMES } from './checks/names';
 import { checkFlowsDeclared } from './checks/flows';
 import { checkPromises } from './checks/promises';
+import { checkS3Users } from './checks/s3-users';
 import { checkGitops } from './checks/gitops';
 import { checkLoadBalancers } from './checks/loadbalancer';
 import { analyseNetwork, loadMustDeny, renderFlowsDoc } from './checks/network';
@@ -89,6 +90,8 @@ export function runChecks(ctx: Context, opts: { against?: { rev: string; repoRoo
     ...checkApiEgress(ctx),
     // Issue 18: alerts reach a person (receivers, dead man's switch, openable links, files the config names).
     ...checkAlerting(ctx),
+    // Issue 18: an S3 client of the stack's MinIO has its user created from its own Vault keys.
+    ...checkS3Users(ctx),
   ];
   return { findings, flowsDoc: renderFlowsDoc(network), rbacDoc: renderRbacDoc(ctx.docs) };
 }
