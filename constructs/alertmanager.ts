@@ -127,6 +127,12 @@ export const WATCHDOG = 'Watchdog';
 const RESERVED = ['all', 'heartbeat'];
 /** How often the heartbeat is sent: set your heartbeat service's period to this and its grace to a few minutes more. */
 export const HEARTBEAT_INTERVAL = '1m';
+/**
+ * Below the group interval on purpose: at each group_interval tick the dedup stage re-sends only if the last
+ * send is older than now − repeat_interval (notify.go needsUpdate); equal intervals would skip every other
+ * tick (a ping every 2 minutes).
+ */
+export const HEARTBEAT_REPEAT = '50s';
 
 /** Where the links of notifications point (`--web.external-url`): a page a person can open. */
 export function alertmanagerExternalUrl(site: Site): string {
@@ -169,7 +175,7 @@ export function alertmanagerDay0(site: Site): string[] {
     ...alertmanagerWarnings(site).map((w) => `> **WARNING: ${w}**`),
     ...(alertmanagerWarnings(site).length ? [''] : []),
     ...(keys.length ? ['```sh', `vault kv put ${path} ${keys.map((k) => `'${k}'`).join(' ')}`, '```', ''] : []),
-    `Done when: \`kubectl -n ${site.namespaces.monitoring} exec alertmanager-0 -c alertmanager -- wget -qO- http://localhost:${ALERTMANAGER_PORT}/api/v2/alerts\` lists ${WATCHDOG}${am.heartbeat ? `, and the heartbeat service at ${am.heartbeat.host} shows a ping at least every ${HEARTBEAT_INTERVAL}` : ''}.`,
+    `Done when: \`kubectl -n ${site.namespaces.monitoring} exec alertmanager-0 -c alertmanager -- wget -qO- http://localhost:${ALERTMANAGER_PORT}/api/v2/alerts\` lists ${WATCHDOG}${am.heartbeat ? `, and the heartbeat service at ${am.heartbeat.host} shows a ping every ${HEARTBEAT_INTERVAL} (set its period to ${HEARTBEAT_INTERVAL} and its grace to a few minutes)` : ''}.`,
     '',
   ];
 }
@@ -204,7 +210,7 @@ export function alertmanagerConfig(site: Site): Record<string, unknown> {
       group_interval: '5m',
       repeat_interval: '4h',
       // The Watchdog goes to the heartbeat only (never to a person), re-sent every interval while it fires.
-      routes: [{ matchers: [`alertname="${WATCHDOG}"`], receiver: 'heartbeat', group_wait: '0s', group_interval: HEARTBEAT_INTERVAL, repeat_interval: HEARTBEAT_INTERVAL }],
+      routes: [{ matchers: [`alertname="${WATCHDOG}"`], receiver: 'heartbeat', group_wait: '0s', group_interval: HEARTBEAT_INTERVAL, repeat_interval: HEARTBEAT_REPEAT }],
     },
     // One receiver that fans out: every configured notifier gets every alert.
     receivers: [

@@ -71,6 +71,12 @@ export const ALERTMANAGER_FACTS = factTable('alertmanager', {
     upstream: 'alertmanager',
     path: 'config/config.go',
   },
+  repeatDedup: {
+    fact: 'at each group_interval flush, the dedup stage re-sends an unchanged firing group only if the last notification is older than now − repeat_interval (DedupStage.needsUpdate): a repeat_interval equal to the group_interval skips every other tick',
+    value: { resendWhen: 'last send before now - repeat_interval', checkedAt: 'group_interval tick' },
+    upstream: 'alertmanager',
+    path: 'notify/notify.go',
+  },
   metrics: {
     fact: 'alertmanager_notifications_failed_total{integration} counts failed notifications (notify/notify.go, namespace alertmanager)',
     value: ['alertmanager_notifications_failed_total'],

@@ -127,7 +127,9 @@ test('links in notifications open a page a person can reach (Grafana alert list)
 
 test("dead man's switch: Watchdog goes only to the heartbeat receiver, whose URL is a Vault file and whose host is the only new egress", () => {
   const cfg = configOf(reached) as { route: { receiver: string; routes: Record<string, unknown>[] }; receivers: { name: string; webhook_configs?: unknown[] }[] };
-  expect(cfg.route.routes).toEqual([{ matchers: ['alertname="Watchdog"'], receiver: 'heartbeat', group_wait: '0s', group_interval: '1m', repeat_interval: '1m' }]);
+  expect(cfg.route.routes).toEqual([{ matchers: ['alertname="Watchdog"'], receiver: 'heartbeat', group_wait: '0s', group_interval: '1m', repeat_interval: '50s' }]);
+  // Every tick re-sends: the last send is always older than now − repeat_interval (dedup stage).
+  expect(ALERTMANAGER_FACTS.repeatDedup.value).toEqual({ resendWhen: 'last send before now - repeat_interval', checkedAt: 'group_interval tick' });
   for (const k of Object.keys(cfg.route.routes[0]!)) expect(ALERTMANAGER_FACTS.childRoutes.value).toContain(k);
   expect(cfg.receivers.find((r) => r.name === 'heartbeat')!.webhook_configs).toEqual([{ url_file: '/vault/secrets/heartbeat-url', send_resolved: false }]);
   const t = podTemplate('StatefulSet', 'alertmanager', 'monitoring', reached);
