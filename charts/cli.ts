@@ -10,6 +10,8 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { ConfigError, repoRoot, resolveSite } from '../config/load';
+import type { Site } from '../config/schema';
+import { APPS } from '../constructs/registry';
 import { checkOutdir, OutdirError } from './outdir';
 import { synthesize, writeTree } from './synth';
 
@@ -60,6 +62,11 @@ export function outdirOf(opts: SynthOptions, env: NodeJS.ProcessEnv, root: strin
   return { outdir: cli };
 }
 
+/** The apps' warnings about a valid site (constructs/lib/app.ts `warnings`), in registry order. */
+export function siteWarnings(site: Site): string[] {
+  return APPS.flatMap((a) => [...(a.warnings?.(site) ?? [])]);
+}
+
 export function runSynth(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
   const started = performance.now();
   const root = repoRoot();
@@ -94,6 +101,8 @@ export function runSynth(argv: readonly string[], env: NodeJS.ProcessEnv = proce
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
     }
+    // Loud even with --quiet: the site is valid, but something the operator relies on will not happen.
+    for (const w of siteWarnings(site)) process.stderr.write(`WARNING: ${w}\n`);
     return 0;
   } catch (e) {
     if (e instanceof ConfigError || e instanceof OutdirError) {

@@ -53,6 +53,14 @@ export const UPSTREAM = {
     folder: '',
     mirrored: false,
   },
+  // The host's journald and libsystemd (the node's systemd, not pinned by the stack): a stored copy, named by commit.
+  'systemd-stored': {
+    repo: 'systemd/systemd',
+    tag: 'commit-00d692c59128452e81adbcc311eb0292d9db48e1',
+    commit: '00d692c59128452e81adbcc311eb0292d9db48e1',
+    folder: '',
+    mirrored: false,
+  },
   // Not mirrored (the k3s snapshot is over the size limit): a stored k3s commit whose ServiceLB default image is klipper-lb v0.4.9.
   'k3s-servicelb': { repo: 'k3s-io/k3s', tag: 'commit-0821db5a081300bc46bddeb04b09823c79255655', commit: '0821db5a081300bc46bddeb04b09823c79255655', folder: '', mirrored: false },
   // Not mirrored in ../shared/upstream: read at the tag with the code search tools (git snapshot of the repository).

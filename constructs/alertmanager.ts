@@ -7,10 +7,26 @@
  *
  * One replica with the HA gossip off (`--cluster.listen-address=`): a homelab has one Prometheus, and the
  * silences and notification log live on a retained volume.
+ *
+ * Alerts reach a person (issue 18, items 11 and 12):
+ * - A site without receivers still synthesizes (the example homelab cannot know your ntfy topic or mail relay),
+ *   but loudly: `npm run synth` prints ALERTMANAGER_NO_RECEIVER and the day-0 text of this file repeats it
+ *   (`alertmanagerDay0`). The shipped site.yaml says `receivers: []` explicitly, next to that warning.
+ * - Dead man's switch: the always-firing `Watchdog` rule is routed only to the `heartbeat` receiver, a
+ *   webhook to an outside heartbeat service (healthchecks.io, Uptime Kuma push, ...) whose URL is Vault key
+ *   `heartbeat_url`; that service alerts you when the pings stop, i.e. when Prometheus, Alertmanager or the
+ *   node is down. Without `heartbeat` the Watchdog goes nowhere and synth warns the same way.
+ * - Links in notifications open Grafana's alert list (`https://grafana.<domain>/alerting/list`, which shows the
+ *   firing Prometheus rules behind Grafana's login): Alertmanager's own UI is deliberately not routed (no login,
+ *   silences). `--web.route-prefix=/` keeps the API and probes at the root, and links.tmpl makes the links the
+ *   page itself instead of Alertmanager's `#/alerts` fragment. Without Grafana: the port-forward address.
+ * - An e-mail relay with a private CA: `caCert` (PEM, validated as every CA field of the site) is written to
+ *   the ConfigMap and named by the email_config's tls_config.ca_file.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { domainName, res, statefulComponent } from '../config/fields';
+import { caCertificates } from '../config/scalars';
 import type { Site } from '../config/schema';
 import { alertRule, defineApp, namespaceName, pinnedImage, type WorkloadApp } from './lib/app';
 import { fqdns, tcp, workloadPeer, type Endpoint } from './lib/network';
@@ -57,6 +73,8 @@ export const receiverSchema = z.discriminatedUnion('type', [
       .string()
       .regex(/^[^\s"'\\]{1,128}$/, { message: 'an SMTP user name without spaces or quotes' })
       .optional(),
+    /** PEM of the CA that signed the relay's certificate (a LAN relay with a private CA). @default the system roots */
+    caCert: caCertificates.optional(),
   }),
 ]);
 export type Receiver = z.infer<typeof receiverSchema>;
@@ -67,8 +85,24 @@ export const alertmanagerSchema = z
     /** @default true (with Prometheus) */
     enabled: z.boolean().default(true),
     ...statefulComponent({ resources: res('10m', '32Mi', '128Mi', '100m'), storage: '1Gi' }),
-    /** Where alerts go, in order; every alert goes to each. @default [] (alerts are visible in Alertmanager's UI only) */
+    /**
+     * Where alerts go, in order; every alert goes to each. @default [] (nobody is notified: synth warns and the
+     * day-0 text says so; set at least one)
+     */
     receivers: z.array(receiverSchema).default([]),
+    /**
+     * Dead man's switch: the always-firing Watchdog alert is sent here about every minute; the outside service
+     * alerts you when it stops. The URL (with its token) is Vault key `heartbeat_url` of kv/monitoring/alertmanager.
+     * @default none (synth warns)
+     */
+    heartbeat: z
+      .strictObject({
+        /** Host of the heartbeat URL (the egress policy allows only it). */
+        host: domainName,
+        /** @default 443 */
+        port: port.default(443),
+      })
+      .optional(),
   })
   .prefault({});
 
@@ -87,9 +121,69 @@ export const NODE_DOWN_INHIBITION = {
   equal: ['node'],
 } as const;
 
+/** The always-firing alert of the dead man's switch (rule in `alerts`, route in alertmanagerConfig). */
+export const WATCHDOG = 'Watchdog';
+/** Receiver names the stack uses itself (a site receiver may not take them: they are not merged into `all`). */
+const RESERVED = ['all', 'heartbeat'];
+/** How often the heartbeat is sent: set your heartbeat service's period to this and its grace to a few minutes more. */
+export const HEARTBEAT_INTERVAL = '1m';
+/**
+ * Below the group interval on purpose: at each group_interval tick the dedup stage re-sends only if the last
+ * send is older than now − repeat_interval (notify.go needsUpdate); equal intervals would skip every other
+ * tick (a ping every 2 minutes).
+ */
+export const HEARTBEAT_REPEAT = '50s';
+
+/** Where the links of notifications point (`--web.external-url`): a page a person can open. */
+export function alertmanagerExternalUrl(site: Site): string {
+  return site.workloads.grafana.enabled ? `https://grafana.${site.cluster.domain}/alerting/list` : `http://localhost:${ALERTMANAGER_PORT}`;
+}
+
+/** Overrides default.tmpl's __alertmanagerURL (`<external>/#/alerts?receiver=…`, Alertmanager's own UI): the link is the page itself. */
+export const LINKS_TEMPLATE = '{{ define "__alertmanagerURL" }}{{ .ExternalURL }}{{ end }}\n';
+
+/** What synth prints and the day-0 text repeats when a site's alerts would reach nobody. */
+export function alertmanagerWarnings(site: Site): string[] {
+  const am = site.workloads.alertmanager;
+  if (!am.enabled || !site.workloads.prometheus.enabled) return [];
+  return [
+    ...(am.receivers.length === 0
+      ? [
+          'ALERTMANAGER HAS NO RECEIVER: no alert reaches a person. Add one under workloads.alertmanager.receivers (webhook: ntfy, Matrix, chat bridges; or email) and its key in Vault kv/monitoring/alertmanager.',
+        ]
+      : []),
+    ...(am.heartbeat
+      ? []
+      : [
+          "NO DEAD MAN'S SWITCH: if Prometheus, Alertmanager or the node dies, nothing tells you. Set workloads.alertmanager.heartbeat (an outside heartbeat service) and its URL as Vault key heartbeat_url.",
+        ]),
+  ];
+}
+
+/** The day-0 paragraph of alerting (receivers, heartbeat and their Vault keys), for DAY0.md. */
+export function alertmanagerDay0(site: Site): string[] {
+  const am = site.workloads.alertmanager;
+  if (!am.enabled || !site.workloads.prometheus.enabled) return [];
+  const path = `${site.vault.kvMount}/monitoring/alertmanager`;
+  const keys = [
+    ...am.receivers.map((r) => (r.type === 'webhook' ? `${r.name}_url=<the webhook URL>` : `${r.name}_password=<the SMTP password>`)),
+    ...(am.heartbeat ? ['heartbeat_url=<the heartbeat ping URL>'] : []),
+  ];
+  return [
+    '**Alerts reach a person**',
+    '',
+    ...alertmanagerWarnings(site).map((w) => `> **WARNING: ${w}**`),
+    ...(alertmanagerWarnings(site).length ? [''] : []),
+    ...(keys.length ? ['```sh', `vault kv put ${path} ${keys.map((k) => `'${k}'`).join(' ')}`, '```', ''] : []),
+    `Done when: \`kubectl -n ${site.namespaces.monitoring} exec alertmanager-0 -c alertmanager -- wget -qO- http://localhost:${ALERTMANAGER_PORT}/api/v2/alerts\` lists ${WATCHDOG}${am.heartbeat ? `, and the heartbeat service at ${am.heartbeat.host} shows a ping every ${HEARTBEAT_INTERVAL} (set its period to ${HEARTBEAT_INTERVAL} and its grace to a few minutes)` : ''}.`,
+    '',
+  ];
+}
+
 /** alertmanager.yml for the site's receivers. */
 export function alertmanagerConfig(site: Site): Record<string, unknown> {
-  const receivers = site.workloads.alertmanager.receivers;
+  const am = site.workloads.alertmanager;
+  const receivers = am.receivers;
   const config = (r: Receiver): Record<string, unknown> =>
     r.type === 'webhook'
       ? { name: r.name, webhook_configs: [{ url_file: `${SECRETS_DIR}/${r.name}-url`, send_resolved: true }] }
@@ -103,6 +197,7 @@ export function alertmanagerConfig(site: Site): Record<string, unknown> {
               auth_username: r.username ?? r.from,
               auth_password_file: `${SECRETS_DIR}/${r.name}-password`,
               require_tls: true,
+              ...(r.caCert ? { tls_config: { ca_file: `${CONFIG_DIR}/${caFileOf(r.name)}` } } : {}),
               send_resolved: true,
             },
           ],
@@ -114,12 +209,21 @@ export function alertmanagerConfig(site: Site): Record<string, unknown> {
       group_wait: '30s',
       group_interval: '5m',
       repeat_interval: '4h',
+      // The Watchdog goes to the heartbeat only (never to a person), re-sent every interval while it fires.
+      routes: [{ matchers: [`alertname="${WATCHDOG}"`], receiver: 'heartbeat', group_wait: '0s', group_interval: HEARTBEAT_INTERVAL, repeat_interval: HEARTBEAT_REPEAT }],
     },
     // One receiver that fans out: every configured notifier gets every alert.
-    receivers: [{ name: 'all', ...mergeConfigs(receivers.map(config)) }],
+    receivers: [
+      { name: 'all', ...mergeConfigs(receivers.map(config)) },
+      { name: 'heartbeat', ...(am.heartbeat ? { webhook_configs: [{ url_file: `${SECRETS_DIR}/heartbeat-url`, send_resolved: false }] } : {}) },
+    ],
+    templates: [`${CONFIG_DIR}/links.tmpl`],
     inhibit_rules: [NODE_DOWN_INHIBITION],
   };
 }
+
+/** ConfigMap key of an e-mail receiver's CA bundle. */
+const caFileOf = (receiver: string) => `${receiver}-ca.pem`;
 
 function mergeConfigs(list: readonly Record<string, unknown>[]): Record<string, unknown> {
   const out: Record<string, unknown[]> = {};
@@ -139,20 +243,26 @@ export const alertmanagerApp: WorkloadApp<'alertmanager', typeof alertmanagerSch
   routed: false,
   siteIssues: (site) => {
     const names = site.workloads.alertmanager.receivers.map((r) => r.name);
-    return names.flatMap((n, i) =>
-      names.indexOf(n) !== i ? [{ path: ['receivers', i, 'name'], value: n, message: `a receiver name not used by another receiver (receivers[${names.indexOf(n)}])` }] : [],
-    );
+    return names.flatMap((n, i) => [
+      ...(names.indexOf(n) !== i ? [{ path: ['receivers', i, 'name'], value: n, message: `a receiver name not used by another receiver (receivers[${names.indexOf(n)}])` }] : []),
+      ...(RESERVED.includes(n) ? [{ path: ['receivers', i, 'name'], value: n, message: `a receiver name other than ${RESERVED.join(' and ')} (the stack's own receivers)` }] : []),
+    ]);
   },
+  warnings: alertmanagerWarnings,
   build: (chart, ctx) => {
     const site = ctx.site;
     const cfg = site.workloads.alertmanager;
     const ns = namespaceName(site, 'monitoring');
     const configText = yamlDoc(alertmanagerConfig(site));
-    new k8s.KubeConfigMap(chart, 'alertmanager-config', { metadata: { name: ALERTMANAGER_CONFIG, namespace: ns }, data: { 'alertmanager.yml': configText } });
+    // The relays' CA bundles are public certificates: they live beside the configuration.
+    const cas = Object.fromEntries(cfg.receivers.flatMap((r) => (r.type === 'email' && r.caCert ? [[caFileOf(r.name), r.caCert]] : [])));
+    const data = { 'alertmanager.yml': configText, 'links.tmpl': LINKS_TEMPLATE, ...cas };
+    new k8s.KubeConfigMap(chart, 'alertmanager-config', { metadata: { name: ALERTMANAGER_CONFIG, namespace: ns }, data });
     const path = kvPath(site, ALERTMANAGER_KV);
-    const secrets = cfg.receivers.map((r) =>
-      r.type === 'webhook' ? kvValueSecret(`${r.name}-url`, path, `${r.name}_url`) : kvValueSecret(`${r.name}-password`, path, `${r.name}_password`),
-    );
+    const secrets = [
+      ...cfg.receivers.map((r) => (r.type === 'webhook' ? kvValueSecret(`${r.name}-url`, path, `${r.name}_url`) : kvValueSecret(`${r.name}-password`, path, `${r.name}_password`))),
+      ...(cfg.heartbeat ? [kvValueSecret('heartbeat-url', path, 'heartbeat_url')] : []),
+    ];
     const am = new Workload(chart, 'alertmanager', ctx, {
       name: 'alertmanager',
       namespace: ns,
@@ -169,7 +279,10 @@ export const alertmanagerApp: WorkloadApp<'alertmanager', typeof alertmanagerSch
             `--config.file=${CONFIG_DIR}/alertmanager.yml`,
             '--storage.path=/alertmanager',
             '--cluster.listen-address=',
-            `--web.external-url=http://alertmanager.${ns}.svc:${ALERTMANAGER_PORT}`,
+            // Links in notifications: a page a person opens (alertmanagerExternalUrl); the routes stay at / (the
+            // prefix would otherwise default to the URL's path, moving the API Prometheus posts to and the probes).
+            `--web.external-url=${alertmanagerExternalUrl(site)}`,
+            '--web.route-prefix=/',
           ],
           ports: [{ name: 'http', port: ALERTMANAGER_PORT }],
           resources: cfg.resources,
@@ -184,7 +297,7 @@ export const alertmanagerApp: WorkloadApp<'alertmanager', typeof alertmanagerSch
       volumes: [{ name: 'config', configMap: { name: ALERTMANAGER_CONFIG } }],
       claims: [{ name: 'data', size: cfg.storage }],
       // Alertmanager reads its configuration at start (no reloader here): a change rolls the pod.
-      podAnnotations: { 'domus.dev/config-sha256': createHash('sha256').update(configText).digest('hex') },
+      podAnnotations: { 'domus.dev/config-sha256': createHash('sha256').update(JSON.stringify(data)).digest('hex') },
       ...(secrets.length ? { vault: { secrets } } : {}),
       metrics: [{ port: 'http' }],
     });
@@ -193,8 +306,17 @@ export const alertmanagerApp: WorkloadApp<'alertmanager', typeof alertmanagerSch
       if (r.type === 'webhook') am.connectPorts(fqdns([r.host]), [tcp(r.port)], `Alertmanager notifies receiver ${r.name} (webhook)`);
       else am.connectPorts(fqdns([r.smarthost]), [tcp(r.port)], `Alertmanager mails receiver ${r.name}`);
     }
+    if (cfg.heartbeat) am.connectPorts(fqdns([cfg.heartbeat.host]), [tcp(cfg.heartbeat.port)], "Alertmanager pings the outside heartbeat (dead man's switch)");
   },
   alerts: () => [
+    alertRule(
+      WATCHDOG,
+      'vector(1)',
+      '0m',
+      'warning',
+      "Dead man's switch: always firing",
+      'This alert fires as long as Prometheus evaluates rules and Alertmanager delivers; it is routed only to the outside heartbeat service, which alerts you when it stops.',
+    ),
     alertRule(
       'AlertmanagerNotificationsFailing',
       'sum by (integration) (increase(alertmanager_notifications_failed_total[15m])) > 0',

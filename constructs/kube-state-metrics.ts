@@ -61,7 +61,7 @@ export const kubeStateMetricsApp: WorkloadApp<'kubeStateMetrics', typeof kubeSta
   routed: false,
   build: (chart, ctx) => {
     const cfg = ctx.site.workloads.kubeStateMetrics;
-    new Workload(chart, 'kube-state-metrics', ctx, {
+    const w = new Workload(chart, 'kube-state-metrics', ctx, {
       name: 'kube-state-metrics',
       namespace: namespaceName(ctx.site, 'monitoring'),
       partOf: 'observability',
@@ -88,6 +88,8 @@ export const kubeStateMetricsApp: WorkloadApp<'kubeStateMetrics', typeof kubeSta
       // Its series name other pods (namespace, pod, container): those must not become exported_namespace, ...
       metrics: [{ port: 'http-metrics', honorLabels: true }],
     });
+    // Its informers list and watch the API; v2.11.0 exits when the first discovery call fails (facts: apiAtStart).
+    ctx.allowApiServer(w.peer, 'kube-state-metrics lists and watches the objects it exports');
   },
   dashboards: () => [
     {

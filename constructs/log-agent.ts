@@ -32,11 +32,22 @@ const CONFIG_DIR = '/etc/alloy/domus';
 export const ALLOY_STORAGE = '/var/lib/alloy/data';
 /** The node's log folder: every container's log files, written by the kubelet/containerd. */
 const POD_LOGS = '/var/log/pods';
-/** The host folders the agent reads, each mounted read-only at the same path (type Directory: never created). */
-export function hostLogPaths(site: Site): readonly { readonly name: string; readonly path: string }[] {
+/**
+ * The host folders the agent reads, each mounted read-only at the same path, type Directory (never created on
+ * the node), and both present on every systemd host (issue 18, item 14):
+ * - `/var/log`: the pod logs (/var/log/pods) and, when the host keeps a persistent journal, /var/log/journal;
+ * - `/run/log`: /run/log/journal, where journald writes at every boot until the flush, and always with a
+ *   volatile journal (systemd journald.conf, Storage=; conformance/facts/alloy.ts journalFolders).
+ * The journal source has no `path`, so libsystemd opens both standard folders and skips the one that does not
+ * exist (sd_journal_open, add_search_paths): the source follows what the host has, without a site setting. The
+ * parents are mounted because a missing /var/log/journal as its own `type: Directory` volume keeps the pod from
+ * starting, and an untyped hostPath would create it (journald would then start persisting there). /var/log adds
+ * no secret the journal does not already hold (syslog files are copies of it).
+ */
+export function hostLogPaths(): readonly { readonly name: string; readonly path: string }[] {
   return [
-    { name: 'pod-logs', path: POD_LOGS },
-    { name: 'journal', path: site.workloads.logAgent.journal },
+    { name: 'var-log', path: '/var/log' },
+    { name: 'run-log', path: '/run/log' },
   ];
 }
 
@@ -46,12 +57,6 @@ export const logAgentSchema = z
     /** Ship pod logs and the journal to Loki (only when workloads.loki is enabled). @default true */
     enabled: z.boolean().default(true),
     resources: resourcesSchema.default(res('50m', '128Mi', '256Mi')),
-    /**
-     * The node's journal folder: `/var/log/journal` (persistent journal, the Ubuntu/Debian default) or
-     * `/run/log/journal` (volatile, when /var/log/journal does not exist). Mounted only if it exists: the agent
-     * never creates it (journald would start persisting to a folder it finds). @default '/var/log/journal'
-     */
-    journal: z.enum(['/var/log/journal', '/run/log/journal']).default('/var/log/journal'),
   })
   .prefault({});
 
@@ -83,7 +88,7 @@ export function alloyConfig(site: Site): string {
     '    source_labels = ["__meta_kubernetes_pod_uid", "__meta_kubernetes_pod_container_name"]',
     '    separator     = "/"',
     '    target_label  = "__path__"',
-    '    replacement   = "/var/log/pods/*$1/*.log"',
+    `    replacement   = "${POD_LOGS}/*$1/*.log"`,
     '  }',
     '}',
     '',
@@ -109,9 +114,8 @@ export function alloyConfig(site: Site): string {
     rule('__journal_priority_keyword', 'level'),
     '}',
     '',
-    "// The node's journal folder; libsystemd reads the <machine-id> folder of journal files inside it.",
+    '// No path: libsystemd opens /run/log/journal and /var/log/journal, whichever the host has (both mounted).',
     'loki.source.journal "node" {',
-    `  path          = ${s(site.workloads.logAgent.journal)}`,
     '  max_age       = "12h"',
     '  relabel_rules = loki.relabel.journal.rules',
     '  labels        = { job = "node-journal" }',
@@ -169,19 +173,19 @@ export class LogAgent extends Construct {
           resources: cfg.resources,
           readiness: { http: { path: '/-/ready', port: 'http' } },
           liveness: { http: { path: '/-/healthy', port: 'http' }, initialDelaySeconds: 30 },
-          mounts: [{ volume: 'config', path: CONFIG_DIR, readOnly: true }, ...hostLogPaths(site).map((h) => ({ volume: h.name, path: h.path, readOnly: true }))],
+          mounts: [{ volume: 'config', path: CONFIG_DIR, readOnly: true }, ...hostLogPaths().map((h) => ({ volume: h.name, path: h.path, readOnly: true }))],
           // Positions live as long as the pod: a new pod re-reads the files still on disk, and Loki drops the
           // entries it already has (same stream, timestamp and line).
           writable: [ALLOY_STORAGE, '/tmp'],
           security: {
-            reason: 'reads root-owned log files (0640) under /var/log/pods and the journal from read-only hostPath mounts; no capability added',
+            reason: 'reads root-owned log files (0640) under /var/log/pods and the journal (/var/log, /run/log) from read-only hostPath mounts; no capability added',
             runAsUser: 0,
             runAsGroup: 0,
             runAsNonRoot: false,
           },
         },
       ],
-      volumes: [{ name: 'config', configMap: { name: 'alloy-config' } }, ...hostLogPaths(site).map((h) => ({ name: h.name, hostPath: { path: h.path, type: 'Directory' } }))],
+      volumes: [{ name: 'config', configMap: { name: 'alloy-config' } }, ...hostLogPaths().map((h) => ({ name: h.name, hostPath: { path: h.path, type: 'Directory' } }))],
       // Pod discovery: list and watch pods (metadata and labels), nothing else, no write verb.
       clusterRules: [{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] }],
       metrics: [{ port: 'http' }],

@@ -233,6 +233,11 @@ export const lokiApp: WorkloadApp<'loki', typeof lokiSchema> = defineApp({
     new Loki(chart, 'loki', ctx);
   },
   datasources: (site) => [{ name: 'Loki', ...LOKI_DATASOURCE, endpoint: lokiEndpoint(site) }],
+  // Issue 18, item 13: the MinIO user behind the keys Loki reads (same path, same keys), created by MinIO's bucket Job.
+  objectStoreUsers: (site) =>
+    site.workloads.loki.storage.backend === 'minio'
+      ? [{ name: 'loki', path: kvPath(site, 'monitoring/loki'), keys: LOKI_S3_KEYS, bucket: site.workloads.loki.storage.bucket }]
+      : [],
   dashboards: () => [
     {
       uid: 'domus-logs',

@@ -9,7 +9,7 @@ import { METRIC_FACTS } from '../conformance/facts/metrics';
 import { podNamePattern } from '../constructs/alert-rules';
 import { dashboardSpecs } from '../constructs/dashboards';
 import type { AlertRule } from '../constructs/lib/app';
-import { CASES, FOR_CASE, T, podOf, workloadNotRunningCase } from './promql/alert-cases';
+import { CASES, FOR_CASE, T, gauge, podOf, workloadNotRunningCase } from './promql/alert-cases';
 import { fires, metricNames, sampled, syntaxErrors } from './promql/promql';
 import { findResource, synth } from './helpers';
 
@@ -60,6 +60,7 @@ test.each(rules.filter((r) => r.alert !== 'WorkloadNotRunning').map((r) => [r.al
   const c = CASES[name];
   expect({ name, hasCase: c !== undefined }).toEqual({ name, hasCase: true });
   expect(fires(rule, c!.fire, T)).toBe(true);
+  if (c!.alwaysFires) return;
   expect(fires(rule, c!.quiet, T)).toBe(false);
   // Nothing at all is not an alert either (absent() rules are the exception and say so in their case).
   if (!rule.expr.startsWith('absent(')) expect(fires(rule, [], T)).toBe(false);
@@ -73,6 +74,14 @@ test('WazuhRestarting sees a container restarted on a schedule (every 4 h: each 
   expect(fires(rule, [every(4)], day)).toBe(true);
   // one renewal a day or less is what pkiCert leaves (about one per 27 days with 720h certificates)
   expect(fires(rule, [every(24)], day)).toBe(false);
+});
+
+test('the Watchdog fires whatever the series (a dead Prometheus is the only thing that silences it)', () => {
+  const w = rules.find((r) => r.alert === 'Watchdog')!;
+  expect(fires(w, [], T)).toBe(true);
+  expect(fires(w, [gauge('up', { job: 'x' }, 0)], T)).toBe(true);
+  // Mutation: an expression that can be empty is not a dead man's switch.
+  expect(fires({ ...w, expr: 'absent(up)' }, [gauge('up', { job: 'x' }, 1)], T)).toBe(false);
 });
 
 test("'for' holds: a condition that started 2 minutes ago does not fire a rule that waits 5", () => {

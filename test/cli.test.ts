@@ -209,3 +209,21 @@ test('upstream: the pinned cdk8s CLI empties its output folder before it runs th
   expect(readFileSync(join(cli, 'lib', 'util.js'), 'utf8')).toContain('CDK8S_OUTDIR: outdir,');
   expect(readFileSync(join(root, 'cdk8s.yaml'), 'utf8')).toMatch(/^output: build\/cdk8s-out$/m);
 });
+
+// Issue 18, item 11: a valid site whose alerts reach nobody synthesizes, loudly (even with --quiet).
+test('synth warns on stderr when no alert would reach a person, and not once receivers and a heartbeat are set', () => {
+  const dir = tmp();
+  const site = join(dir, 'site.yaml');
+  writeFileSync(site, 'cluster: { name: warn }\n');
+  const bare = synthCli(['--config', site, '--outdir', join(dir, 'a'), '--quiet']);
+  expect(bare.code).toBe(0);
+  expect(bare.err).toContain('WARNING: ALERTMANAGER HAS NO RECEIVER: no alert reaches a person.');
+  expect(bare.err).toContain("WARNING: NO DEAD MAN'S SWITCH");
+  writeFileSync(
+    site,
+    'cluster: { name: warn }\nworkloads:\n  alertmanager:\n    receivers: [{ type: webhook, name: ntfy, host: ntfy.sh }]\n    heartbeat: { host: hc-ping.com }\n',
+  );
+  const set = synthCli(['--config', site, '--outdir', join(dir, 'b'), '--quiet']);
+  expect(set.code).toBe(0);
+  expect(set.err).not.toContain('WARNING');
+}, 60_000);

@@ -16,7 +16,9 @@ import { minioErasureLayout, SiteInput } from '../config/schema';
 import { StackContext } from '../constructs/lib/context';
 import { workloadPeer } from '../constructs/lib/network';
 import { Workload } from '../constructs/lib/workload';
-import { bucketScript } from '../constructs/minio-buckets';
+import { bucketScript, userKeysFile } from '../constructs/minio-buckets';
+import { LOKI_S3_KEYS } from '../constructs/loki';
+import { MC_FACTS } from '../conformance/facts/minio';
 import { chartObjects, findResource, flowAllowed, issuesOf, podTemplate, podTemplates, synth } from './helpers';
 
 const NS = 'storage';
@@ -288,7 +290,7 @@ describe('bucket Job', () => {
         '#!/bin/sh',
         'echo "$*" >> "$MC_LOG"',
         'case "$*" in',
-        '  *"alias set"*) cat >> "$MC_LOG.stdin"; echo "Invalid secret key $(cat "$MC_LOG.stdin")"; echo "err $(cat "$MC_LOG.stdin")" >&2; exit "${ALIAS_RC:-0}" ;;',
+        '  *"alias set"*|*"admin user add"*) cat >> "$MC_LOG.stdin"; echo "Invalid secret key $(cat "$MC_LOG.stdin")"; echo "err $(cat "$MC_LOG.stdin")" >&2; exit "${ALIAS_RC:-0}" ;;',
         '  *"version info"*) echo "$4 versioning is ${LOKI_STATE:-un-versioned}" ;;',
         'esac',
       ].join('\n'),
@@ -343,6 +345,65 @@ describe('bucket Job', () => {
     test('versioning switched off in the config suspends a bucket that has it on, and only then', () => {
       expect(run('enabled', { LOKI_STATE: 'enabled' }).calls).toContain('--no-color version suspend minio/loki');
       expect(run('suspended', { LOKI_STATE: 'suspended' }).calls).not.toContain('--no-color version suspend minio/loki');
+    });
+
+    // Issue 18, item 13: with Loki on MinIO the Job creates Loki's user from Loki's own Vault keys.
+    describe("Loki's user, from the keys Loki reads", () => {
+      const lokiSite = synth({ workloads: { loki: { storage: { backend: 'minio' } } } });
+      const users = lokiSite.stack.ctx.apps.flatMap((a) => a.objectStoreUsers?.(lokiSite.stack.ctx.site) ?? []);
+      const userKeys = join(dir, 's3-user-loki');
+      writeFileSync(userKeys, `loki-access\n${SECRET}-loki\n`);
+      // Replaced before the keys paths (they are under /tmp too): the policy file the script writes.
+      const userScript = bucketScript(lokiSite.stack.ctx.site, 'http://minio.storage.svc:9000', users)
+        .replace('/vault/secrets/mc-keys', keys)
+        .split(userKeysFile(users[0]!))
+        .join(userKeys)
+        .split('/tmp/domus-')
+        .join(`${dir}/domus-`);
+      const runUsers = (name: string) => {
+        const log = join(dir, `${name}.log`);
+        const output = execFileSync('/bin/sh', ['-c', userScript], { env: { PATH: `${dir}:/usr/bin:/bin`, MC_LOG: log }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+        return { output, calls: readFileSync(log, 'utf8').trim().split('\n'), stdin: readFileSync(`${log}.stdin`, 'utf8') };
+      };
+
+      test("the user is Loki's: same Vault path and keys as Loki's config template", () => {
+        expect(users).toEqual([{ name: 'loki', path: 'kv/data/monitoring/loki', keys: LOKI_S3_KEYS, bucket: 'loki' }]);
+        const t = podTemplate('Job', 'minio-buckets', NS, lokiSite);
+        expect(t.metadata.annotations?.['vault.hashicorp.com/agent-inject-secret-s3-user-loki']).toBe('kv/data/monitoring/loki');
+        const tpl = t.metadata.annotations?.['vault.hashicorp.com/agent-inject-template-s3-user-loki'] ?? '';
+        expect(tpl).toContain(`.Data.data.${LOKI_S3_KEYS.accessKey}`);
+        expect(tpl).toContain(`.Data.data.${LOKI_S3_KEYS.secretKey}`);
+        const loki = podTemplate('StatefulSet', 'loki', 'monitoring', lokiSite);
+        expect(loki.metadata.annotations?.['vault.hashicorp.com/agent-inject-secret-loki.yaml']).toBe('kv/data/monitoring/loki');
+        // Without the MinIO backend: no user (today's output had none in any case: the defect).
+        expect(podTemplate('Job', 'minio-buckets', NS).metadata.annotations?.['vault.hashicorp.com/agent-inject-secret-s3-user-loki']).toBeUndefined();
+      });
+
+      test('user add reads both keys on stdin (never argv, never output); policy on the loki bucket only, attached to the access key', () => {
+        const r = runUsers('users');
+        expect(r.calls).toEqual([
+          '--no-color alias set minio http://minio.storage.svc:9000',
+          '--no-color mb --ignore-existing minio/backups',
+          '--no-color version enable minio/backups',
+          '--no-color mb --ignore-existing minio/loki',
+          '--no-color version info minio/loki',
+          '--no-color admin user add minio',
+          `--no-color admin policy create minio domus-loki ${dir}/domus-loki.json`,
+          '--no-color admin policy attach minio domus-loki --user loki-access',
+        ]);
+        expect(r.stdin).toContain(`loki-access\n${SECRET}-loki\n`);
+        expect(r.calls.join('\n')).not.toContain(`${SECRET}-loki`);
+        expect(r.output).not.toContain(`${SECRET}-loki`);
+        const policy = JSON.parse(readFileSync(join(dir, 'domus-loki.json'), 'utf8')) as { Statement: { Resource: string[] }[] };
+        expect(policy.Statement.flatMap((st) => st.Resource)).toEqual(['arn:aws:s3:::loki', 'arn:aws:s3:::loki/*']);
+        expect(runUsers('users-again').calls).toEqual(r.calls);
+      });
+
+      test("commands and their stdin forms are mc's at the pinned tag", () => {
+        expect(MC_FACTS.adminUser.value).toEqual({ add: 'admin user add', stdinLines: 2 });
+        expect(MC_FACTS.adminPolicy.value).toEqual({ create: 'admin policy create', attach: 'admin policy attach', userFlag: '--user', alreadyApplied: 'not an error' });
+        expect(userScript).toContain(`mc --no-color ${MC_FACTS.adminUser.value.add} minio <`);
+      });
     });
   });
 });

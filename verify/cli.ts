@@ -16,6 +16,8 @@ import { performance } from 'node:perf_hooks';
 import { pinnedMirrors } from '../config/git';
 import type { Site } from '../config/schema';
 import { ConfigError, resolveSite } from '../config/load';
+import { checkAlerting } from './checks/alerting';
+import { checkApiEgress } from './checks/api-egress';
 import { checkArgocdAdmission } from './checks/argocd-admission';
 import { checkCapacity } from './checks/capacity';
 import { checkCredentials } from './checks/credentials';
@@ -25,6 +27,7 @@ import { checkExtending } from './checks/extending';
 import { CHECK_NAMES } from './checks/names';
 import { checkFlowsDeclared } from './checks/flows';
 import { checkPromises } from './checks/promises';
+import { checkS3Users } from './checks/s3-users';
 import { checkGitops } from './checks/gitops';
 import { checkLoadBalancers } from './checks/loadbalancer';
 import { analyseNetwork, loadMustDeny, renderFlowsDoc } from './checks/network';
@@ -86,6 +89,12 @@ export function runChecks(ctx: Context, opts: { against?: { rev: string; repoRoo
     ...checkPromises(ctx),
     // Issue 15: the mistakes of extending the stack (unknown namespace, route without flow, dead Service port).
     ...checkExtending(ctx),
+    // Issue 18: a pod holding API permissions with a mounted token reaches the API server.
+    ...checkApiEgress(ctx),
+    // Issue 18: alerts reach a person (receivers, dead man's switch, openable links, files the config names).
+    ...checkAlerting(ctx),
+    // Issue 18: an S3 client of the stack's MinIO has its user created from its own Vault keys.
+    ...checkS3Users(ctx),
   ];
   return { findings, flowsDoc: renderFlowsDoc(network), rbacDoc: renderRbacDoc(ctx.docs) };
 }

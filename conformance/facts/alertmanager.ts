@@ -47,6 +47,36 @@ export const ALERTMANAGER_FACTS = factTable('alertmanager', {
     upstream: 'alertmanager',
     path: 'config/config.go',
   },
+  externalUrl: {
+    fact: "--web.external-url is the URL links back to Alertmanager are built from (.ExternalURL in templates); --web.route-prefix defaults to that URL's path and prefixes every HTTP endpoint, so a URL with a path needs --web.route-prefix=/ to keep the API and /-/healthy at the root",
+    value: { externalUrl: '--web.external-url', routePrefix: '--web.route-prefix', prefixDefault: 'path of --web.external-url' },
+    upstream: 'alertmanager',
+    path: 'cmd/alertmanager/main.go',
+  },
+  linkTemplate: {
+    fact: 'default.tmpl defines __alertmanagerURL as .ExternalURL + "/#/alerts?receiver=…" (Alertmanager\'s own UI), used by the e-mail and chat templates; user templates (`templates:` globs) are parsed after default.tmpl and email.tmpl, so a file may redefine it',
+    value: { name: '__alertmanagerURL', defaults: ['default.tmpl', 'email.tmpl'], key: 'templates' },
+    upstream: 'alertmanager',
+    path: 'template/template.go',
+  },
+  emailTls: {
+    fact: 'an email_config has tls_config (prometheus/common TLSConfig, v0.61.0: ca_file is a PEM bundle read from disk); the notifier builds its STARTTLS (and implicit TLS) client from it, setting ServerName to the smarthost host when empty',
+    value: { key: 'tls_config', caFile: 'ca_file' },
+    upstream: 'alertmanager',
+    path: 'notify/email/email.go',
+  },
+  childRoutes: {
+    fact: 'a route has routes (children), matchers, receiver, group_wait, group_interval and repeat_interval; group_interval and repeat_interval may not be zero; an alert goes to the first matching child (continue false)',
+    value: ['routes', 'matchers', 'receiver', 'group_wait', 'group_interval', 'repeat_interval'],
+    upstream: 'alertmanager',
+    path: 'config/config.go',
+  },
+  repeatDedup: {
+    fact: 'at each group_interval flush, the dedup stage re-sends an unchanged firing group only if the last notification is older than now − repeat_interval (DedupStage.needsUpdate): a repeat_interval equal to the group_interval skips every other tick',
+    value: { resendWhen: 'last send before now - repeat_interval', checkedAt: 'group_interval tick' },
+    upstream: 'alertmanager',
+    path: 'notify/notify.go',
+  },
   metrics: {
     fact: 'alertmanager_notifications_failed_total{integration} counts failed notifications (notify/notify.go, namespace alertmanager)',
     value: ['alertmanager_notifications_failed_total'],

@@ -37,10 +37,16 @@ export const ALLOY_FACTS = factTable('alloy', {
     path: 'internal/service/http/http.go',
   },
   journalDefault: {
-    fact: 'loki.source.journal without `path` opens the local journal (sdjournal.NewJournal: /var/log/journal and /run/log/journal); with a path, only that folder (sdjournal.NewJournalFromDir), which the stack sets to the one it mounts',
+    fact: 'loki.source.journal without `path` opens the local journal (sdjournal.NewJournal: /var/log/journal and /run/log/journal); with a path, only that folder (sdjournal.NewJournalFromDir), which fails when the folder is missing: the stack sets none',
     value: ['/var/log/journal', '/run/log/journal'],
     upstream: 'alloy',
     path: 'internal/component/loki/source/journal/tailer.go',
+  },
+  journalFolders: {
+    fact: "journald writes to /run/log/journal (created if needed) at every boot until the flush to persistent storage, and always with Storage=volatile (or auto without /var/log/journal); /var/log/journal holds the journal only when persistent. libsystemd's sd_journal_open searches /run/log/journal and /var/log/journal and ignores a folder that is not there (src/libsystemd/sd-journal/sd-journal.c add_search_paths, missing_ok): a source without `path` reads whichever the host has",
+    value: { always: '/run/log/journal', persistent: '/var/log/journal', missingOk: true },
+    upstream: 'systemd-stored',
+    path: 'man/journald.conf.xml',
   },
   filePathLabel: {
     fact: 'loki.source.file reads the files named by the __path__ label of its targets',

@@ -43,6 +43,12 @@ export const KSM_FACTS = factTable('kube-state-metrics', {
     upstream: 'kube-state-metrics',
     path: 'examples/standard/cluster-role.yaml',
   },
+  apiAtStart: {
+    fact: 'at start-up CreateKubeClient asks the API server for its version (Discovery().ServerVersion()) and returns an error when that fails; RunKubeStateMetrics returns "failed to create client" and main exits 1: without a path to the API server the pod crash-loops',
+    value: { call: 'Discovery().ServerVersion()', onError: 'exit 1' },
+    upstream: 'kube-state-metrics',
+    path: 'pkg/util/utils.go',
+  },
   honorLabels: {
     fact: "with honor_labels false, Prometheus renames a scraped label that clashes with a target label to exported_<name>; true keeps the scraped value (kube-state-metrics' namespace, pod, container describe other pods than the target)",
     value: { honor_labels: true, clash: 'exported_' },

@@ -145,6 +145,18 @@ export const MC_FACTS = factTable('mc', {
     upstream: 'mc',
     path: 'cmd/alias-set.go',
   },
+  adminUser: {
+    fact: '`mc admin user add ALIAS` with no keys reads the access key and then the secret key as two lines from stdin when stdin is not a terminal (example 3: piped keys); adding an existing user sets its secret key',
+    value: { add: 'admin user add', stdinLines: 2 },
+    upstream: 'mc',
+    path: 'cmd/admin-user-add.go',
+  },
+  adminPolicy: {
+    fact: '`mc admin policy create ALIAS NAME FILE` creates (or replaces) a canned policy from a JSON file; `mc admin policy attach ALIAS POLICY --user USER` attaches it, and a change already applied (errCodeChangeAlreadyApplied) is not an error',
+    value: { create: 'admin policy create', attach: 'admin policy attach', userFlag: '--user', alreadyApplied: 'not an error' },
+    upstream: 'mc',
+    path: 'cmd/admin-policy-attach.go',
+  },
   commands: {
     fact: 'subcommands and flags the bucket Job uses: global --no-color; mb --ignore-existing; version enable|suspend|info',
     value: { global: ['--no-color'], mb: ['--ignore-existing'], version: ['enable', 'suspend', 'info'] },

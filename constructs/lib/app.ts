@@ -138,6 +138,28 @@ export interface AppDefinition {
    * valid; config/schema.ts crossFieldIssues). Each blames a path inside `site.workloads.<key>`.
    */
   readonly siteIssues?: (site: Site) => readonly SiteIssue[];
+  /**
+   * What a valid site still gets wrong in a way the operator must hear (e.g. alerts that reach nobody):
+   * `npm run synth` prints each line on stderr; the app's day-0 text repeats it.
+   */
+  readonly warnings?: (site: Site) => readonly string[];
+  /**
+   * Users the app needs on the stack's MinIO, with its own Vault keys: MinIO's bucket Job creates each user
+   * from those same keys and gives it read-write on its bucket only (constructs/minio-buckets.ts).
+   */
+  readonly objectStoreUsers?: (site: Site) => readonly ObjectStoreUser[];
+}
+
+/** An S3 user on the stack's MinIO, created from the app's Vault keys (the ones the app itself reads). */
+export interface ObjectStoreUser {
+  /** Lower-case name, also the MinIO policy's suffix (`domus-<name>`). */
+  readonly name: string;
+  /** Full Vault KV v2 path of the keys (kvPath). */
+  readonly path: string;
+  /** KV keys of the access key id and the secret key. */
+  readonly keys: { readonly accessKey: string; readonly secretKey: string };
+  /** The only bucket the user may read and write (one of workloads.minio.buckets). */
+  readonly bucket: string;
 }
 
 /** A problem with the site, blamed on a field: `path` is inside the app's slice, `message` what is allowed. */

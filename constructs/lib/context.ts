@@ -11,7 +11,7 @@ import { Chart } from 'cdk8s';
 import type { Site } from '../../config/schema';
 import { AppDefinition, StackNamespace, stackNamespaces, StackRole, stackRoles } from './app';
 import { MetricsRegistry } from './metrics';
-import { CidrPeer, entity, FqdnPeer, cidrs, fqdns, Network, Peer, tcp, PortRef, WorkloadPeer } from './network';
+import { API_SERVER_PORT, CidrPeer, entity, FqdnPeer, cidrs, fqdns, Network, Peer, peerKey, tcp, PortRef, WorkloadPeer } from './network';
 import { VaultRegistry } from './vault';
 import type { Workload } from './workload';
 
@@ -68,7 +68,7 @@ export class StackContext {
 
   /** `from` may call the Kubernetes API server. */
   allowApiServer(from: Peer, why: string): void {
-    this.net.allowPorts(from, entity('kube-apiserver'), [tcp(6443)], why);
+    this.net.allowPorts(from, entity('kube-apiserver'), [API_SERVER_PORT], why);
   }
 
   /** Host name under the site's base domain. */
@@ -145,9 +145,28 @@ export class StackContext {
     this.workloadList.sort((a, b) => rank(a) - rank(b));
     this.metrics.seal();
     this.vault.seal();
+    this.requireApiFlows();
     this.net.emit();
     render();
     this.phase = 'done';
+  }
+
+  /**
+   * Issue 18, item 3: a workload that mounts an API token calls the API server, and under the namespace
+   * default-deny it can only do so through a declared flow; without one its first call times out (kube-state-metrics
+   * v2.11.0 exits then, conformance/facts/kube-state-metrics.ts). verify's api-egress check proves the same on dist/.
+   */
+  private requireApiFlows(): void {
+    const api = peerKey(entity('kube-apiserver'));
+    const flows = this.net.effectiveFlows();
+    const missing = this.workloadList.filter(
+      (w) =>
+        w.mountsApiToken && !flows.some((f) => peerKey(f.from) === peerKey(w.peer) && peerKey(f.to) === api && f.port.port === API_SERVER_PORT.port && f.port.protocol === 'TCP'),
+    );
+    if (missing.length > 0)
+      throw new Error(
+        `${missing.map((w) => `${w.namespace}/${w.name}`).join(', ')}: the ServiceAccount holds API permissions and the pods mount a token, but no flow to the API server is declared (ctx.allowApiServer(workload.peer, why))`,
+      );
   }
 
   private refuseLate(what: string): void {

@@ -150,6 +150,8 @@ export class Workload<P extends string = string> extends Construct {
   readonly namespace: string;
   readonly peer: WorkloadPeer;
   readonly serviceAccountName: string;
+  /** Whether its pods mount an API token (RBAC granted here, or `apiToken`): such a workload needs a flow to the API server (StackContext.finalize). */
+  readonly mountsApiToken: boolean;
   /** The ClusterIP Service, when a port is exposed. */
   readonly serviceName?: string;
   readonly headlessServiceName?: string;
@@ -203,6 +205,7 @@ export class Workload<P extends string = string> extends Construct {
     const rbac = { rules: props.rules, clusterRules: props.clusterRules, rulesIn: props.rulesIn };
     new ServiceAccountWithRbac(this, 'sa', { name: this.serviceAccountName, namespace: this.namespace, labels: this.labels, ...rbac });
     const mountApiToken = props.apiToken === true || ServiceAccountWithRbac.needsApi(rbac);
+    this.mountsApiToken = mountApiToken;
 
     // --- volumes --------------------------------------------------------------------------------------------
     const volumes: k8s.Volume[] = [...(props.volumes ?? [])];

@@ -5,7 +5,9 @@
  */
 import { parse } from 'yaml';
 import { ALERTMANAGER_FACTS } from '../../conformance/facts/alertmanager';
-import { ALERTMANAGER_IMAGE, NODE_DOWN_INHIBITION } from '../../constructs/alertmanager';
+import { siteWarnings } from '../../charts/cli';
+import { EXAMPLE_CA_PEM } from '../../config/trust';
+import { ALERTMANAGER_IMAGE, alertmanagerDay0, alertmanagerWarnings, NODE_DOWN_INHIBITION } from '../../constructs/alertmanager';
 import { fqdns, workloadPeer } from '../../constructs/lib/network';
 import { findResource, flowAllowed, issuesOf, podTemplate, synth } from '../helpers';
 import { fires, sampled } from '../promql/promql';
@@ -96,4 +98,90 @@ test('node-down inhibition: NodeExporterDown holds back that node’s other aler
   const prom = (findResource('ConfigMap', 'prometheus-config', 'monitoring', s).data as Record<string, string>)['prometheus.yml']!;
   const ne = (parse(prom) as { scrape_configs: { job_name: string; relabel_configs: { target_label?: string }[] }[] }).scrape_configs.find((j) => j.job_name === 'node-exporter')!;
   expect(ne.relabel_configs.map((r) => r.target_label)).toContain('node');
+});
+
+// --- issue 18, items 11 and 12: alerts that reach a person ------------------------------------------------------
+const CA = EXAMPLE_CA_PEM;
+const reached = synth({
+  workloads: {
+    alertmanager: {
+      receivers: [{ type: 'email', name: 'lan', to: 'me@example.org', from: 'alerts@example.org', smarthost: 'relay.domus.lan', caCert: CA }],
+      heartbeat: { host: 'hc-ping.com' },
+    },
+  },
+});
+const argsOf = (x: ReturnType<typeof synth>) => podTemplate('StatefulSet', 'alertmanager', 'monitoring', x).spec.containers[0]!.args ?? [];
+
+test('links in notifications open a page a person can reach (Grafana alert list), not the in-cluster name; the routes stay at /', () => {
+  expect(argsOf(s)).toContain(`${ALERTMANAGER_FACTS.externalUrl.value.externalUrl}=https://grafana.domus.lan/alerting/list`);
+  expect(argsOf(s).join(' ')).not.toMatch(/\.svc/);
+  // The URL has a path: without an explicit prefix the API and /-/healthy would move under /alerting/list.
+  expect(argsOf(s)).toContain(`${ALERTMANAGER_FACTS.externalUrl.value.routePrefix}=/`);
+  // The link is the page itself, not Alertmanager's #/alerts fragment (default.tmpl's __alertmanagerURL redefined).
+  const cm = findResource('ConfigMap', 'alertmanager-config', 'monitoring', s).data as Record<string, string>;
+  expect(configOf().templates).toEqual(['/etc/alertmanager/links.tmpl']);
+  expect(cm['links.tmpl']).toContain(`{{ define "${ALERTMANAGER_FACTS.linkTemplate.value.name}" }}{{ .ExternalURL }}{{ end }}`);
+  // Without Grafana: the port-forward address of the runbook.
+  expect(argsOf(synth({ workloads: { grafana: { enabled: false } } }))).toContain('--web.external-url=http://localhost:9093');
+});
+
+test("dead man's switch: Watchdog goes only to the heartbeat receiver, whose URL is a Vault file and whose host is the only new egress", () => {
+  const cfg = configOf(reached) as { route: { receiver: string; routes: Record<string, unknown>[] }; receivers: { name: string; webhook_configs?: unknown[] }[] };
+  expect(cfg.route.routes).toEqual([{ matchers: ['alertname="Watchdog"'], receiver: 'heartbeat', group_wait: '0s', group_interval: '1m', repeat_interval: '50s' }]);
+  // Every tick re-sends: the last send is always older than now − repeat_interval (dedup stage).
+  expect(ALERTMANAGER_FACTS.repeatDedup.value).toEqual({ resendWhen: 'last send before now - repeat_interval', checkedAt: 'group_interval tick' });
+  for (const k of Object.keys(cfg.route.routes[0]!)) expect(ALERTMANAGER_FACTS.childRoutes.value).toContain(k);
+  expect(cfg.receivers.find((r) => r.name === 'heartbeat')!.webhook_configs).toEqual([{ url_file: '/vault/secrets/heartbeat-url', send_resolved: false }]);
+  const t = podTemplate('StatefulSet', 'alertmanager', 'monitoring', reached);
+  expect(t.metadata.annotations?.['vault.hashicorp.com/agent-inject-secret-heartbeat-url']).toBe('kv/data/monitoring/alertmanager');
+  expect(flowAllowed(amPeer, fqdns(['hc-ping.com']), 443, reached)).toBe(true);
+  expect(flowAllowed(amPeer, fqdns(['hc-ping.com']), 443, s)).toBe(false);
+  // Every receiver a route names exists, with or without a heartbeat (rootRoute fact).
+  for (const x of [s, reached]) {
+    const c = configOf(x) as typeof cfg;
+    for (const r of [c.route, ...c.route.routes]) expect(c.receivers.map((x) => x.name)).toContain(r.receiver);
+  }
+});
+
+test('an e-mail relay with a private CA: the PEM beside the configuration, named by tls_config.ca_file', () => {
+  const cfg = configOf(reached) as { receivers: { name: string; email_configs?: Record<string, unknown>[] }[] };
+  const mail = cfg.receivers.find((r) => r.name === 'all')!.email_configs![0]!;
+  expect(mail[ALERTMANAGER_FACTS.emailTls.value.key]).toEqual({ [ALERTMANAGER_FACTS.emailTls.value.caFile]: '/etc/alertmanager/lan-ca.pem' });
+  const cm = findResource('ConfigMap', 'alertmanager-config', 'monitoring', reached).data as Record<string, string>;
+  expect(cm['lan-ca.pem']).toBe(CA);
+  const t = podTemplate('StatefulSet', 'alertmanager', 'monitoring', reached);
+  expect(t.spec.containers[0]!.volumeMounts).toContainEqual(expect.objectContaining({ name: 'config', mountPath: '/etc/alertmanager' }));
+  // Without caCert: the system roots (no tls_config).
+  expect((configOf().receivers as { name: string; email_configs: Record<string, unknown>[] }[])[0]!.email_configs[0]).not.toHaveProperty('tls_config');
+});
+
+test('caCert is validated like every CA field of the site; the stack receiver names are reserved', () => {
+  const mail = { type: 'email' as const, name: 'lan', to: 'me@example.org', from: 'a@example.org', smarthost: 'relay.domus.lan' };
+  expect(issuesOf({ workloads: { alertmanager: { receivers: [{ ...mail, caCert: 'not a pem' }] } } })).toEqual([
+    expect.objectContaining({ path: 'workloads.alertmanager.receivers[0].caCert' }),
+  ]);
+  expect(issuesOf({ workloads: { alertmanager: { receivers: [{ ...mail, caCert: `${CA}-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n` }] } } })).toEqual([
+    expect.objectContaining({ path: 'workloads.alertmanager.receivers[0].caCert' }),
+  ]);
+  expect(issuesOf({ workloads: { alertmanager: { receivers: [{ ...mail, name: 'heartbeat' }] } } })).toEqual([
+    expect.objectContaining({ path: 'workloads.alertmanager.receivers[0].name', value: 'heartbeat' }),
+  ]);
+});
+
+test('a site whose alerts reach nobody synthesizes with loud warnings, which the day-0 text repeats', () => {
+  const site = s.stack.ctx.site;
+  const bareSite = synth().stack.ctx.site;
+  expect(alertmanagerWarnings(bareSite)).toEqual([
+    expect.stringMatching(/^ALERTMANAGER HAS NO RECEIVER: no alert reaches a person/),
+    expect.stringMatching(/^NO DEAD MAN'S SWITCH/),
+  ]);
+  expect(alertmanagerWarnings(site)).toEqual([expect.stringMatching(/^NO DEAD MAN'S SWITCH/)]);
+  expect(alertmanagerWarnings(reached.stack.ctx.site)).toEqual([]);
+  expect(siteWarnings(bareSite)).toEqual(alertmanagerWarnings(bareSite));
+  const day0 = alertmanagerDay0(bareSite).join('\n');
+  for (const w of alertmanagerWarnings(bareSite)) expect(day0).toContain(`**WARNING: ${w}**`);
+  expect(alertmanagerDay0(reached.stack.ctx.site).join('\n')).toContain(
+    "vault kv put kv/monitoring/alertmanager 'lan_password=<the SMTP password>' 'heartbeat_url=<the heartbeat ping URL>'",
+  );
+  expect(alertmanagerWarnings(synth({ workloads: { alertmanager: { enabled: false } } }).stack.ctx.site)).toEqual([]);
 });

@@ -48,20 +48,28 @@ test('root to read root-owned log files, and nothing more: no capability, read-o
   expect([spec.hostNetwork, spec.hostPID]).toEqual([undefined, undefined]);
   const hostVols = (spec.volumes ?? []).filter((v) => v.hostPath);
   expect(hostVols.map((v) => v.hostPath!.path).sort()).toEqual(
-    hostLogPaths(validateSite({}, 'test'))
+    hostLogPaths()
       .map((h) => h.path)
       .sort(),
   );
-  expect(hostVols.map((v) => v.hostPath!.path).sort()).toEqual(['/var/log/journal', '/var/log/pods']);
+  // Issue 18, item 14: the parents of both journal folders (present on every systemd host), not /var/log/journal
+  // itself (absent with a volatile journal: a `type: Directory` volume there kept the pod from starting).
+  expect(hostVols.map((v) => v.hostPath!.path).sort()).toEqual(['/run/log', '/var/log']);
+  expect(F.journalFolders.value.always).toBe('/run/log/journal');
   // Type Directory: the kubelet never creates a folder on the node (journald would start persisting to it).
   for (const v of hostVols) expect((v.hostPath as { type?: string }).type).toBe('Directory');
   for (const v of hostVols) expect(c.volumeMounts!.find((m) => m.name === v.name)).toMatchObject({ mountPath: v.hostPath!.path, readOnly: true });
-  // The journal source reads the folder it is given (one of the two libsystemd uses), the one that is mounted.
-  expect(F.journalDefault.value).toContain('/var/log/journal');
-  expect(alloyConfig(validateSite({}, 'test'))).toContain('path          = "/var/log/journal"');
-  const volatile = validateSite({ workloads: { logAgent: { journal: '/run/log/journal' } } }, 'test');
-  expect(hostLogPaths(volatile).map((h) => h.path)).toEqual(['/var/log/pods', '/run/log/journal']);
-  expect(alloyConfig(volatile)).toContain('path          = "/run/log/journal"');
+  // The journal source has no path: libsystemd opens both standard folders, each inside a mount, and skips a missing one.
+  const cfg = alloyConfig(validateSite({}, 'test'));
+  const journal = /loki\.source\.journal "node" \{([^}]*)\}/.exec(cfg)![1]!;
+  expect(journal).not.toMatch(/\bpath\s*=/);
+  for (const folder of F.journalDefault.value) expect(hostVols.some((v) => folder.startsWith(`${v.hostPath!.path}/`))).toBe(true);
+  expect([...F.journalDefault.value].sort()).toEqual(['/run/log/journal', '/var/log/journal']);
+  // Pod logs are read under the /var/log mount.
+  expect(cfg).toContain('"/var/log/pods/*$1/*.log"');
+  expect(hostVols.some((v) => '/var/log/pods'.startsWith(`${v.hostPath!.path}/`))).toBe(true);
+  // The old site setting is gone (a site naming it is told, not silently ignored).
+  expect(() => validateSite({ workloads: { logAgent: { journal: '/run/log/journal' } } } as never, 'test')).toThrow(/journal/);
   const ns = findResource('Namespace', 'log-agent');
   expect(ns.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('privileged');
   expect(ns.metadata.annotations?.['domus.dev/pod-security-reason']).toMatch(/hostPath/);
@@ -115,11 +123,11 @@ describe('verify catches careless edits of the logging stack', () => {
   });
   test('a host folder mounted writable', () => {
     const found = errors((ctx) => {
-      const m = (doc(ctx, 'DaemonSet', 'alloy') as unknown as PodObj).spec.template.spec.containers[0]!.volumeMounts.find((v) => v.name === 'pod-logs')!;
+      const m = (doc(ctx, 'DaemonSet', 'alloy') as unknown as PodObj).spec.template.spec.containers[0]!.volumeMounts.find((v) => v.name === 'var-log')!;
       delete m.readOnly;
     });
     expect(found).toContainEqual(
-      expect.stringContaining('pod-security: privileged namespace: alloy: hostPath volume pod-logs is mounted writable at /var/log/pods (host access must be read-only)'),
+      expect.stringContaining('pod-security: privileged namespace: alloy: hostPath volume var-log is mounted writable at /var/log (host access must be read-only)'),
     );
   });
   test('the agent made a privileged container, or put on the host network', () => {

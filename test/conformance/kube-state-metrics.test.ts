@@ -6,7 +6,7 @@
 import { parse } from 'yaml';
 import { KSM_FACTS } from '../../conformance/facts/kube-state-metrics';
 import { KSM_IMAGE, KSM_RESOURCES } from '../../constructs/kube-state-metrics';
-import { workloadPeer } from '../../constructs/lib/network';
+import { entity, workloadPeer } from '../../constructs/lib/network';
 import { findResource, flowAllowed, podTemplate, rulesOf, synth } from '../helpers';
 
 const s = synth();
@@ -46,6 +46,12 @@ test('Prometheus scrapes the objects port; Traefik may not', () => {
   const ksm = workloadPeer('monitoring', 'kube-state-metrics');
   expect(flowAllowed(workloadPeer('monitoring', 'prometheus'), ksm, 8080, s)).toBe(true);
   expect(flowAllowed(workloadPeer('ingress', 'traefik'), ksm, 8080, s)).toBe(false);
+});
+
+test('it may reach the API server: v2.11.0 exits when its first discovery call fails (issue 18, item 3)', () => {
+  expect(KSM_FACTS.apiAtStart.value.onError).toBe('exit 1');
+  expect(t.spec.automountServiceAccountToken).toBe(true);
+  expect(flowAllowed(workloadPeer('monitoring', 'kube-state-metrics'), entity('kube-apiserver'), 6443, s)).toBe(true);
 });
 
 test("the scrape job honours kube-state-metrics' labels: namespace/pod name the object, not the exporter's pod", () => {

@@ -1,5 +1,5 @@
 /** The hardened workload builder (constructs/lib/workload.ts) in a bare chart. */
-import { Workload } from '../../constructs/lib/workload';
+import { Workload, WorkloadProps } from '../../constructs/lib/workload';
 import { app, bare, find, kinds, KubeObj, RES } from './bare';
 
 interface Ctr {
@@ -135,6 +135,26 @@ describe('the API token follows RBAC', () => {
     const b = bare();
     new Workload(b.chart, 'w', b.ctx, app('op', 'web', { apiToken: true }));
     expect(pod(b.synth(), 'Deployment', 'op').spec.automountServiceAccountToken).toBe(true);
+  });
+  // Issue 18, item 3: kube-state-metrics had a ClusterRole and a token but no way to the API server.
+  test.each<[string, Partial<WorkloadProps>]>([
+    ['namespaced rules', { rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] }],
+    ['cluster rules', { clusterRules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['list', 'watch'] }] }],
+    ['rules in another namespace', { rulesIn: { other: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] } }],
+    ['an explicit token', { apiToken: true }],
+  ])('a token mounted through %s without a flow to the API server is refused at finalize', (_, extra) => {
+    const b = bare();
+    new Workload(b.chart, 'w', b.ctx, app('op', 'web', extra));
+    expect(() => b.ctx.finalize(() => undefined)).toThrow(
+      /web\/op: the ServiceAccount holds API permissions and the pods mount a token, but no flow to the API server is declared/,
+    );
+  });
+  test('with the flow declared, finalize passes; a workload without a token needs none', () => {
+    const b = bare();
+    const w = new Workload(b.chart, 'w', b.ctx, app('op', 'web', { clusterRules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['list'] }] }));
+    new Workload(b.chart, 'plain', b.ctx, app('plain'));
+    b.ctx.allowApiServer(w.peer, 'test');
+    expect(() => b.ctx.finalize(() => undefined)).not.toThrow();
   });
 });
 

@@ -14,7 +14,8 @@ export const counter = (name: string, labels: Record<string, string>, perMinute:
 
 const ksm = { job: 'kube-state-metrics' };
 const fsLabels = { job: 'node-exporter', instance: '10.42.0.5:9100', device: '/dev/sda2', fstype: 'ext4', mountpoint: '/' };
-export const CASES: Readonly<Record<string, { fire: Series[]; quiet: Series[] }>> = {
+/** `alwaysFires`: a dead man's switch, which fires on any input (no quiet case, nothing silences it but a dead Prometheus). */
+export const CASES: Readonly<Record<string, { fire: Series[]; quiet: Series[]; alwaysFires?: true }>> = {
   TargetDown: { fire: [gauge('up', { job: 'x' }, 0)], quiet: [gauge('up', { job: 'x' }, 1), gauge('up', { job: 'y' }, (t) => (t > T - 120 ? 0 : 1))] },
   PrometheusStorageNearlyFull: {
     fire: [gauge('prometheus_tsdb_storage_blocks_bytes', {}, 17e9), gauge('prometheus_tsdb_wal_storage_size_bytes', {}, 1e9)],
@@ -130,6 +131,12 @@ export const CASES: Readonly<Record<string, { fire: Series[]; quiet: Series[] }>
   AlertmanagerNotificationsFailing: {
     fire: [counter('alertmanager_notifications_failed_total', { integration: 'webhook' }, 1)],
     quiet: [gauge('alertmanager_notifications_failed_total', { integration: 'webhook' }, 3), counter('alertmanager_notifications_total', { integration: 'webhook' }, 5)],
+  },
+  // The dead man's switch fires on nothing at all: there is no quiet case (its route sends it only to the heartbeat).
+  Watchdog: {
+    fire: [],
+    quiet: [],
+    alwaysFires: true,
   },
   NodeExporterDown: {
     fire: [gauge('up', { job: 'node-exporter', instance: 'a' }, 0)],

@@ -9,6 +9,7 @@
  * - range selectors inside `rate`, `increase` (Prometheus' extrapolatedRate: counter resets, extrapolation to
  *   the range ends capped at half an average interval, never below zero) and `count_over_time`;
  * - `absent` (labels from the equality matchers of a plain selector argument, as Prometheus);
+ * - `vector(<number>)`: one element without labels (the Watchdog's always-true expression);
  * - `sum`, `max`, `min`, `count`, `avg` with `by (...)` or no grouping;
  * - `+ - * /` and the comparisons `== != > < >= <=` (filtering, no `bool`) between a vector and a scalar, or
  *   two vectors matched one-to-one on all labels but the name (no on/ignoring/group_*);
@@ -170,6 +171,11 @@ class Evaluator {
     const fn = this.text(n.getChild('FunctionIdentifier')!);
     const body = n.getChild('FunctionCallBody')!;
     const argNode = this.children(body).find((c) => c.name !== '(' && c.name !== ')' && c.name !== ',')!;
+    if (fn === 'vector') {
+      const v = this.eval(argNode);
+      if (v.kind !== 'scalar') throw new Error('vector() takes a scalar');
+      return { kind: 'vector', elements: [{ labels: {}, value: v.value }] };
+    }
     if (fn === 'absent') {
       const v = this.eval(argNode);
       if (v.kind !== 'vector') throw new Error('absent() takes a vector');

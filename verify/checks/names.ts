@@ -24,5 +24,6 @@ export const CHECK_NAMES = [
   'namespaces',
   'routes',
   'services',
+  'alerting',
 ] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
