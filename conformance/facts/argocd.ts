@@ -330,4 +330,72 @@ export const ARGOCD_FACTS = factTable('argocd', {
     upstream: 'argo-cd',
     path: 'controller/appcontroller.go',
   },
+  // --- sync retry and waves (issue 18 #4; docs/adr/0023-argocd-sync-retry.md) ------------------------------
+  autoSyncSkipsFailedRevision: {
+    fact: 'autoSync does not start a new sync of a revision whose last attempt failed, self-heal or not ("Skipping auto-sync: failed previous sync attempt"), and starts none while an operation exists, including one waiting for its next retry; a new revision or a manual sync is needed',
+    value: 'Skipping auto-sync: failed previous sync attempt',
+    upstream: 'argo-cd',
+    path: 'controller/appcontroller.go',
+  },
+  autoSyncDefaultRetry: {
+    fact: "without spec.syncPolicy.retry an automated sync operation retries 5 times (Retry{Limit: 5}); with it, the Application's retry is used",
+    value: 5,
+    upstream: 'argo-cd',
+    path: 'controller/appcontroller.go',
+  },
+  retryBackoff: {
+    fact: 'a failed operation is retried while retryCount < limit (limit < 0: forever) after duration × factor^retryCount, capped at maxDuration (RetryStrategy.NextRetryAt); the retry re-runs the same operation, same revision (processRequestedAppOperation)',
+    value: { forever: -1, formula: 'duration*factor^n capped at maxDuration' },
+    upstream: 'argo-cd',
+    path: 'pkg/apis/application/v1alpha1/types.go',
+  },
+  retryDefaults: {
+    fact: 'backoff defaults: duration 5s, factor 2, maxDuration 3m; a duration without a unit is seconds, else a Go duration (parseStringToDuration)',
+    value: { durationSeconds: 5, factor: 2, maxDurationSeconds: 180 },
+    upstream: 'argo-cd',
+    path: 'pkg/apis/application/v1alpha1/application_defaults.go',
+  },
+  waveHealthGate: {
+    fact: 'in a multi-wave sync a task whose live object is Degraded completes Failed, the operation fails ("one or more synchronization tasks completed unsuccessfully") and later waves never start; Progressing keeps the wave running',
+    value: 'one or more synchronization tasks completed unsuccessfully',
+    upstream: 'gitops-engine',
+    path: 'pkg/sync/sync_context.go',
+  },
+  noBuiltinApplicationHealth: {
+    fact: 'v2.14 ships no health check for argoproj.io/Application (resource_customizations/argoproj.io has none): a parent waits for its children only through the Lua check argocd-cm declares',
+    value: ['AnalysisRun', 'ApplicationSet', 'CronWorkflow', 'EventBus', 'Experiment', 'Rollout', 'WorkflowTemplate'],
+    upstream: 'argo-cd',
+    path: 'resource_customizations/argoproj.io',
+  },
+  // --- source type (the argocd-crds Application) ------------------------------------------------------------
+  explicitSourceType: {
+    fact: 'the repo-server uses the type an Application states (a directory, kustomize, helm or plugin block: ApplicationSource.ExplicitType) before any discovery (GetAppSourceType)',
+    value: 'explicit-before-discovery',
+    upstream: 'argo-cd',
+    path: 'reposerver/repository/repository.go',
+  },
+  directoryReadsEveryYaml: {
+    fact: 'a Directory source reads every *.yaml, *.yml, *.json (and *.jsonnet) file of the folder and takes each document that decodes as an object, so a kustomization.yaml (apiVersion and kind) becomes a manifest (findManifests, getObjsFromYAMLOrJson)',
+    value: '^.*\\.(yaml|yml|json|jsonnet)$',
+    upstream: 'argo-cd',
+    path: 'reposerver/repository/repository.go',
+  },
+  discoveryKustomize: {
+    fact: 'without an explicit type, a kustomization file at the source root makes the application Kustomize (Discover, AppType); otherwise Directory',
+    value: 'Kustomize',
+    upstream: 'argo-cd',
+    path: 'util/app/discovery/discovery.go',
+  },
+  kustomizationNames: {
+    fact: 'the file names that make a folder a kustomization (KustomizationNames)',
+    value: ['kustomization.yaml', 'kustomization.yml', 'Kustomization'],
+    upstream: 'argo-cd',
+    path: 'util/kustomize/kustomize.go',
+  },
+  crdsFolder: {
+    fact: 'manifests/crds holds the three CRD files and a kustomization.yaml listing them',
+    value: ['application-crd.yaml', 'applicationset-crd.yaml', 'appproject-crd.yaml', 'kustomization.yaml'],
+    upstream: 'argo-cd',
+    path: 'manifests/crds',
+  },
 });
