@@ -22,7 +22,7 @@ export const marker = (name: string) => ({ start: `<!-- ${name}:start (generated
 export function readmeSections(): Record<string, string> {
   return {
     // Demote the document's title: it sits under a README heading.
-    day0: renderDay0(validateSite({})).replace(/^# .*\n\n/, ''),
+    day0: renderDay0(synthesize(validateSite({})).stack.ctx).replace(/^# .*\n\n/, ''),
     'three-node': `\`\`\`yaml\n${readFileSync(join(root, 'config', 'examples', 'three-node.yaml'), 'utf8')}\`\`\`\n`,
   };
 }

@@ -295,5 +295,10 @@ test('DAY0 creates the mirrors at the pinned tags, applies the controller RBAC a
   expect(issuesOf({ git: { repoURL: "https://git.domus.lan/it's/stack.git" } }).map((i) => i.path)).toContain('git.repoURL');
   // ssh repositories use a deploy key file instead of a token.
   const ssh = synth({ git: { repoURL: 'git@git.domus.lan:homelab/stack.git', sshKnownHosts: ['git.domus.lan ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0'] } });
-  expect(ssh.files.get('bootstrap/DAY0.md')).toContain('--from-file=sshPrivateKey="${GIT_KEY_FILE:?path of the read-only deploy key}"');
+  const sshDay0 = ssh.files.get('bootstrap/DAY0.md')!;
+  expect(sshDay0).toContain('read -r -p "path of the read-only deploy key: " GIT_KEY_FILE');
+  expect(sshDay0.indexOf('GIT_KEY_FILE\n')).toBeLessThan(sshDay0.indexOf('--from-file=sshPrivateKey="$GIT_KEY_FILE"'));
+  // The user is prompted too (the claim "typed at the prompts" holds), before the secret that uses it.
+  expect(day0.indexOf('read -r -p "git user (read-only): " GIT_USER')).toBeGreaterThan(0);
+  expect(day0.indexOf('read -r -p "git user (read-only): " GIT_USER')).toBeLessThan(day0.indexOf('--from-literal=username="$GIT_USER"'));
 });
