@@ -12,6 +12,7 @@ import { day0Steps, kvSecretsOf, withAppSteps } from '../day0/bootstrap';
 import type { AppDay0Step } from '../constructs/lib/day0';
 import { findAll, synth } from './helpers';
 import type { Synthesis } from '../charts/synth';
+import { ARGOCD_FACTS as F } from '../conformance/facts/argocd';
 
 interface Block {
   readonly title: string;
@@ -204,4 +205,20 @@ test("an app's own DAY0 step follows the core step it names; an unknown anchor i
   const ids = withAppSteps(core, [receiver]).map((x) => x.id);
   expect(ids.indexOf('receiver')).toBe(ids.indexOf('root') + 1);
   expect(() => withAppSteps(core, [{ ...receiver, after: 'nope' }])).toThrow(/follows nope, which is not a step of DAY0/);
+});
+
+test('the CLI commands use what the pinned CLIs define (conformance/facts/argocd.ts)', () => {
+  const all = blocks.flatMap((b) => b.commands).join('\n');
+  expect(all).toContain(`/${F.cliReleaseAssets.value.checksums}`);
+  expect(all).toContain(`/${F.cliReleaseAssets.value.binary}"$ARCH"`);
+  expect(all).toContain(`/${F.ciliumCliAssets.value.archive}"$ARCH".tar.gz{,.sha256sum}`);
+  const opts = /export ARGOCD_OPTS='([^']+)'/
+    .exec(all)![1]!
+    .split(' ')
+    .filter((x) => x.startsWith('--'));
+  for (const o of opts) expect(F.cliFlags.value).toContain(o);
+  for (const l of all.split('\n').filter((x) => x.startsWith('argocd app wait')))
+    for (const f of l.split(' ').filter((x) => x.startsWith('--'))) expect(F.cliAppWait.value).toContain(f);
+  expect(day0).toContain(F.ciliumCliOutput.value.version);
+  for (const l of all.split('\n').filter((x) => / vault kv /.test(x))) expect(l.endsWith('=-')).toBe(true);
 });

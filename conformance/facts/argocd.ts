@@ -392,6 +392,55 @@ export const ARGOCD_FACTS = factTable('argocd', {
     upstream: 'argo-cd',
     path: 'util/kustomize/kustomize.go',
   },
+  // --- the CLIs DAY0 runs (dist/bootstrap/DAY0.md, test/day0.test.ts) ------------------------------------------
+  cliReleaseAssets: {
+    fact: 'each release publishes the CLI as a bare binary argocd-<os>-<arch> and the sha256 sums of all of them in cli_checksums.txt',
+    value: { binary: 'argocd-linux-', checksums: 'cli_checksums.txt' },
+    upstream: 'argo-cd',
+    path: '.goreleaser.yaml',
+  },
+  cliFlags: {
+    fact: 'the CLI has the global flags --port-forward, --port-forward-namespace, --plaintext and --grpc-web, and reads default flags from ARGOCD_OPTS (util/config/env.go)',
+    value: ['--grpc-web', '--plaintext', '--port-forward', '--port-forward-namespace'],
+    upstream: 'argo-cd',
+    path: 'cmd/argocd/commands/root.go',
+  },
+  cliLogin: {
+    fact: '`argocd login` needs no server argument with --port-forward, prompts for the password when --password is absent, and prints "\'<user>\' logged in successfully"',
+    value: 'logged in successfully',
+    upstream: 'argo-cd',
+    path: 'cmd/argocd/commands/login.go',
+  },
+  cliInitialPassword: {
+    fact: '`argocd admin initial-password` prints the generated admin password (Secret argocd-initial-admin-secret) and a note to change it',
+    value: 'initial-password',
+    upstream: 'argo-cd',
+    path: 'cmd/argocd/commands/admin/initial_password.go',
+  },
+  cliAppWait: {
+    fact: '`argocd app wait` selects Applications by label (-l/--selector) and waits for --sync and --health up to --timeout seconds',
+    value: ['--health', '--selector', '--sync', '--timeout'],
+    upstream: 'argo-cd',
+    path: 'cmd/argocd/commands/app.go',
+  },
+  ciliumCliAssets: {
+    fact: 'cilium-cli releases publish cilium-<os>-<arch>.tar.gz with a .sha256sum file beside it; the v0.16 line supports Cilium 1.15 and newer',
+    value: { archive: 'cilium-linux-', checksum: '.tar.gz.sha256sum', supports: 'Cilium 1.15 and newer' },
+    upstream: 'cilium-cli',
+    path: 'README.md',
+  },
+  ciliumCliOutput: {
+    fact: '`cilium version --client` prints "cilium-cli: <version> compiled with <go> on <os>/<arch>"; `cilium status` prints a Cilium: and an Operator: line, OK when healthy',
+    value: { version: 'cilium-cli: ', status: ['Cilium:', 'Operator:'] },
+    upstream: 'cilium-cli',
+    path: 'vendor/github.com/cilium/cilium/cilium-cli/cli/version.go',
+  },
+  vaultKvStdin: {
+    fact: '`vault kv put`/`vault kv patch` read a value from stdin for `key=-`; patch merges the keys into the existing KV v2 secret; -field prints one field of the response (the version)',
+    value: 'key=-',
+    upstream: 'vault-cli',
+    path: 'command/kv_patch.go',
+  },
   crdsFolder: {
     fact: 'manifests/crds holds the three CRD files and a kustomization.yaml listing them',
     value: ['application-crd.yaml', 'applicationset-crd.yaml', 'appproject-crd.yaml', 'kustomization.yaml'],
