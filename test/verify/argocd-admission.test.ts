@@ -5,7 +5,8 @@
  */
 import { exampleDist } from './site-context';
 import { parse, stringify } from 'yaml';
-import { checkArgocdAdmission, destinationMatched, globMatch, groupKindPermitted, normalizeGitURL, uncovered } from '../../verify/checks/argocd-admission';
+import { checkArgocdAdmission, destinationMatched, globMatch, groupKindPermitted, KUSTOMIZATION_NAMES, normalizeGitURL, uncovered } from '../../verify/checks/argocd-admission';
+import { ARGOCD_FACTS as F } from '../../conformance/facts/argocd';
 import { loadDist } from '../../verify/load';
 import { Context, Doc, KubeObj } from '../../verify/types';
 import { APP_WAVES } from '../../charts/apps';
@@ -251,5 +252,30 @@ describe('the upstream semantics the model relies on', () => {
     expect(uncovered(owner, [{ apiGroups: [''], resources: ['pods/log'], verbs: ['get'] }])).toEqual([]);
     expect(uncovered(owner, [{ nonResourceURLs: ['/metrics', '/healthz'], verbs: ['get'] }])).toEqual(['get /healthz']);
     expect(uncovered([{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }], [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['delete'] }])).toEqual([]);
+  });
+});
+
+describe('issue 18: the UI tree and the source type', () => {
+  test('argocd-server without get on a watched child kind: the UI answers 403 (mutation)', () => {
+    const m = errors(
+      context((d) => {
+        const role = obj(d, 'ClusterRole', 'argocd-argocd-server') as KubeObj & { rules: Rule[] };
+        role.rules = role.rules.map((r) => ({ ...r, resources: (r.resources ?? []).filter((x) => x !== 'replicasets' && x !== 'endpointslices') }));
+      }),
+    );
+    expect(m).toContain(
+      'system:serviceaccount:argocd:argocd-server may not get apps/replicasets, discovery.k8s.io/endpointslices, which the controller watches: the UI answers 403 for them in the resource tree',
+    );
+  });
+  test('a directory source over a folder holding a kustomization reads it as a manifest (mutation)', () => {
+    const m = errors(
+      context((d) => {
+        (obj(d, 'Application', 'argocd-crds').spec as { source: { directory?: unknown } }).source.directory = { recurse: false };
+      }),
+    );
+    expect(m.find((x) => x.startsWith('Application argocd-crds: its source sets `directory`'))).toContain('reads kustomization.yaml as a manifest');
+    // The verify model and the conformance fact name the same file.
+    expect(F.crdsFolder.value).toContain('kustomization.yaml');
+    expect(KUSTOMIZATION_NAMES).toEqual(F.kustomizationNames.value);
   });
 });
