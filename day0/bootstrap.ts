@@ -336,7 +336,8 @@ export function day0Steps(ctx: StackContext): Day0Step[] {
       where: 'workstation',
       commands: [
         note('create the empty repository on the git server first; dist/ must be committed as `npm run synth` wrote it'),
-        { run: 'git status --porcelain', expect: 'nothing (a clean tree)' },
+        // Untracked files are left out: the chart fetched in step 1 sits in the repository root.
+        { run: 'git status --porcelain --untracked-files=no', expect: 'nothing (every change committed)' },
         { run: `git push ${sh(repo)} ${sh(`HEAD:${branch}`)}`, expect: ` * [new branch]  HEAD -> ${site.git.revision}` },
         { run: `git ls-remote ${sh(repo)} ${sh(branch)}`, expect: `the hash \`git rev-parse HEAD\` prints, then ${branch}` },
         ...mirrorCommands(site),
