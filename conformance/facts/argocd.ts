@@ -361,6 +361,12 @@ export const ARGOCD_FACTS = factTable('argocd', {
     upstream: 'gitops-engine',
     path: 'pkg/sync/sync_context.go',
   },
+  deploymentDeadlineDegraded: {
+    fact: 'a Deployment whose Progressing condition has reason ProgressDeadlineExceeded is Degraded (a slow first image pull past progressDeadlineSeconds, 600 by default, fails the wave)',
+    value: 'ProgressDeadlineExceeded',
+    upstream: 'gitops-engine',
+    path: 'pkg/health/health_deployment.go',
+  },
   noBuiltinApplicationHealth: {
     fact: 'v2.14 ships no health check for argoproj.io/Application (resource_customizations/argoproj.io has none): a parent waits for its children only through the Lua check argocd-cm declares',
     value: ['AnalysisRun', 'ApplicationSet', 'CronWorkflow', 'EventBus', 'Experiment', 'Rollout', 'WorkflowTemplate'],
