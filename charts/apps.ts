@@ -33,7 +33,11 @@ export const ROOT_APP = 'root';
  * wave to be healthy (Application health check in argocd-cm) before the next.
  */
 export function appWaves(apps: readonly AppDefinition[]): Readonly<Record<string, number>> {
-  return { 'argocd-crds': -5, 'traefik-crds': -5, platform: -4, ...Object.fromEntries(stackCharts(apps).map((c) => [c.name, c.wave])) };
+  const charts = stackCharts(apps);
+  // The foundations precede the first app's wave whatever numbers the apps declare: platform one wave
+  // before, the upstream CRDs one before that.
+  const platform = Math.min(0, ...charts.map((c) => c.wave)) - 1;
+  return { 'argocd-crds': platform - 1, 'traefik-crds': platform - 1, platform, ...Object.fromEntries(charts.map((c) => [c.name, c.wave])) };
 }
 
 /** The waves of the registered apps' charts (each app declares its wave, constructs/registry.ts). */
@@ -42,13 +46,46 @@ export const APP_WAVES: Readonly<Record<string, number>> = appWaves(APPS);
 const DESTINATION = 'https://kubernetes.default.svc';
 const SYNC_POLICY = {
   automated: { prune: true, selfHeal: true },
-  retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
   syncOptions: ['PruneLast=true', 'PrunePropagationPolicy=foreground'],
 };
+
+/**
+ * Retry of a failed sync operation, in seconds (rendered as Argo CD's `syncPolicy.retry`). Argo CD v2.14
+ * waits `duration × factor^n` (capped at `maxDuration`) before retry n+1 of the same operation, and once the
+ * retries are spent auto-sync never tries that revision again (controller/appcontroller.go autoSync: "failed
+ * previous sync attempt"); an operation waiting to retry also keeps auto-sync from picking up a newer commit.
+ * So a retry window must outlast what heals by itself (a first pull of large images past a Deployment's
+ * progress deadline) without being endless (limit -1 would pin the Application to a broken revision).
+ * The root outlasts its children: a child that heals within its own window lets the root's next retry pass
+ * its wave. docs/adr/0023-argocd-sync-retry.md.
+ */
+export interface SyncRetry {
+  readonly limit: number;
+  readonly durationSeconds: number;
+  readonly factor: number;
+  readonly maxDurationSeconds: number;
+}
+export const CHILD_RETRY: SyncRetry = { limit: 10, durationSeconds: 30, factor: 2, maxDurationSeconds: 600 };
+export const ROOT_RETRY: SyncRetry = { ...CHILD_RETRY, limit: CHILD_RETRY.limit + 3 };
+
+/** Seconds from the first failure to the last retry: Σ min(maxDuration, duration × factor^n) for n < limit (NextRetryAt). */
+export function retryWindowSeconds(r: SyncRetry): number {
+  let total = 0;
+  for (let n = 0; n < r.limit; n++) total += Math.min(r.maxDurationSeconds, r.durationSeconds * r.factor ** n);
+  return total;
+}
+
+/** A Go duration Argo CD parses (parseStringToDuration: an integer is seconds, else time.ParseDuration). */
+const goDuration = (seconds: number) => (seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`);
+export function retryPolicy(r: SyncRetry): { limit: number; backoff: { duration: string; factor: number; maxDuration: string } } {
+  return { limit: r.limit, backoff: { duration: goDuration(r.durationSeconds), factor: r.factor, maxDuration: goDuration(r.maxDurationSeconds) } };
+}
 
 /** Plural resource of a kind (the RBAC resource name). */
 export function resourceOf(kind: string): string {
   const k = kind.toLowerCase();
+  // Endpoints is already plural (its resource is `endpoints`).
+  if (k === 'endpoints') return k;
   if (/[^aeiou]y$/.test(k)) return `${k.slice(0, -1)}ies`;
   if (k.endsWith('s')) return `${k}es`;
   return `${k}s`;
@@ -113,7 +150,13 @@ export function buildAppsChart(scope: Construct, ctx: StackContext, charts: read
     /** Upstream CRDs: automated without prune, no cascading delete, and the root never prunes or deletes the app. */
     readonly keep?: boolean;
   }
-  const app = (name: string, source: { repoURL: string; path: string; revision: string; include?: string; recurse?: boolean }, opts: AppOpts) =>
+  /**
+   * `kustomization`: the folder holds that kustomization file, and the source names no type, so the
+   * repo-server's discovery builds it with kustomize (util/app/discovery/discovery.go). A `directory` block
+   * would force the plain-directory type (ApplicationSource.ExplicitType wins over discovery) and parse the
+   * kustomization file itself as a manifest.
+   */
+  const app = (name: string, source: { repoURL: string; path: string; revision: string; include?: string; kustomization?: string }, opts: AppOpts) =>
     new Application(chart, `app-${name}`, {
       metadata: {
         name,
@@ -133,12 +176,13 @@ export function buildAppsChart(scope: Construct, ctx: StackContext, charts: read
           repoUrl: source.repoURL,
           targetRevision: source.revision,
           path: source.path,
-          directory: { recurse: source.recurse ?? false, ...(source.include ? { include: source.include } : {}) },
+          ...(source.kustomization ? {} : { directory: { recurse: false, ...(source.include ? { include: source.include } : {}) } }),
         },
         destination: { server: DESTINATION, namespace: opts.namespace },
         syncPolicy: {
           ...SYNC_POLICY,
           automated: { prune: !opts.keep, selfHeal: true },
+          retry: retryPolicy(name === ROOT_APP ? ROOT_RETRY : CHILD_RETRY),
           syncOptions: [...SYNC_POLICY.syncOptions, ...(opts.syncOptions ?? [])],
         },
         ...(opts.ignoreDifferences ? { ignoreDifferences: opts.ignoreDifferences } : {}),
@@ -152,7 +196,7 @@ export function buildAppsChart(scope: Construct, ctx: StackContext, charts: read
   const mirrors = mirrorsOf(site);
   const crd = { namespace: ns, syncOptions: ['ServerSideApply=true'], keep: true };
   const up = UPSTREAM_REPOS;
-  app('argocd-crds', { repoURL: mirrors.argocd, path: up.argocd.path, revision: up.argocd.tag }, crd);
+  app('argocd-crds', { repoURL: mirrors.argocd, path: up.argocd.path, revision: up.argocd.tag, kustomization: up.argocd.kustomization }, crd);
   if (site.workloads.traefik.enabled) {
     app('traefik-crds', { repoURL: mirrors.traefik, path: up.traefik.path, revision: up.traefik.tag, include: up.traefik.include }, crd);
   }

@@ -33,7 +33,9 @@ export function gitEndpoint(url: string): GitEndpoint {
 
 /** The upstream repositories Argo CD pulls CRDs from, pinned to the tags the stack deploys. */
 export const UPSTREAM_REPOS = {
-  argocd: { name: 'argo-cd', upstreamURL: 'https://github.com/argoproj/argo-cd.git', tag: VERSIONS.argocd, path: 'manifests/crds' },
+  // manifests/crds holds a kustomization.yaml listing the CRD files (conformance/facts/argocd.ts crdsFolder):
+  // Argo CD must build it with kustomize, as `kubectl apply -k` does at day 0.
+  argocd: { name: 'argo-cd', upstreamURL: 'https://github.com/argoproj/argo-cd.git', tag: VERSIONS.argocd, path: 'manifests/crds', kustomization: 'kustomization.yaml' },
   traefik: {
     name: 'traefik',
     upstreamURL: 'https://github.com/traefik/traefik.git',

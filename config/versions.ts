@@ -10,6 +10,8 @@ export const VERSIONS = {
   kubernetes: '1.28',
   cilium: '1.16.12',
   argocd: 'v2.14.21',
+  // The Cilium CLI for `cilium status` at day 0: the v0.16 line supports Cilium 1.15 and newer (README at the tag).
+  ciliumCli: 'v0.16.24',
 } as const;
 
 /**

@@ -35,6 +35,24 @@ export const UPSTREAM = {
   'kube-state-metrics': { repo: 'kubernetes/kube-state-metrics', tag: 'v2.11.0', commit: '5e4e7d0bb727ac4c50097770ce0dd7979eb04b77', folder: '', mirrored: false },
   'node-exporter': { repo: 'prometheus/node_exporter', tag: 'v1.10.2', commit: '654f19dee6a0c41de78a8d6d870e8c742cdb43b9', folder: '', mirrored: false },
   alertmanager: { repo: 'prometheus/alertmanager', tag: 'v0.28.1', commit: 'b2099eaa2c9ebc25edb26517cb9c732738e93910', folder: '', mirrored: false },
+  // The Cilium CLI DAY0 installs (config/versions.ts VERSIONS.ciliumCli), read at the tag.
+  'cilium-cli': { repo: 'cilium/cilium-cli', tag: 'v0.16.24', commit: 'a4936ec2afa58bf755162928456190344a179207', folder: '', mirrored: false },
+  // The vault CLI is the operator's (not pinned by the stack): its kv commands were read at a stored commit.
+  'vault-cli': {
+    repo: 'hashicorp/vault',
+    tag: 'commit-056cf3934bb174bca976fe484f14014c43590356',
+    commit: '056cf3934bb174bca976fe484f14014c43590356',
+    folder: '',
+    mirrored: false,
+  },
+  // The sync engine Argo CD v2.14.21 builds with (go.mod: gitops-engine v0.7.1-0.20250521000818-c08b0a72c1f1).
+  'gitops-engine': {
+    repo: 'argoproj/gitops-engine',
+    tag: 'commit-c08b0a72c1f1cd8c332a6dc88a4b52cedcf1b45e',
+    commit: 'c08b0a72c1f1cd8c332a6dc88a4b52cedcf1b45e',
+    folder: '',
+    mirrored: false,
+  },
   // cAdvisor as vendored by Kubernetes 1.28 (go.mod: google/cadvisor v0.47.3), serving the kubelet's /metrics/cadvisor.
   cadvisor: { repo: 'google/cadvisor', tag: 'v0.47.3', commit: 'c5730c5a72b527a724e7333d0e2f5b9a3ce5cf4d', folder: '', mirrored: false },
   // Stored copies, NOT the pinned tags (both repositories are over the snapshot size limit): the metric names read

@@ -378,12 +378,16 @@ export class ArgoCd extends Construct {
     }
     const groups = [...byGroup.keys()].sort();
     const manageRules: ResourceRule[] = groups.map((g) => ({ apiGroups: [g], resources: [...byGroup.get(g)!].sort(), verbs: ALL }));
-    // Read-only kinds the resource tree and health checks follow (children of the managed kinds).
-    const observe: ResourceRule[] = [
-      { apiGroups: [''], resources: ['pods', 'endpoints', 'events', 'persistentvolumeclaims'], verbs: READ },
-      { apiGroups: ['apps'], resources: ['replicasets', 'controllerrevisions'], verbs: READ },
-      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ },
-    ];
+    // Read-only kinds the resource tree and health checks follow: what Kubernetes creates for the managed
+    // kinds (and for those children), plus Events. The controller watches them (resource.inclusions), the
+    // server reads them when the UI opens a node of the tree.
+    const children = observedKinds(kinds);
+    const observedGroups = [...new Set(children.map((k) => k.group))].sort();
+    const observe: ResourceRule[] = observedGroups.map((g) => ({
+      apiGroups: [g],
+      resources: children.filter((k) => k.group === g).map((k) => k.resource),
+      verbs: READ,
+    }));
 
     // The server (UI/API) reads the live state of what Argo CD manages and may restart a pod; it never edits
     // or deletes managed objects (that goes through git). Upstream grants get/patch/delete on */* (ADR-0020).
@@ -393,8 +397,10 @@ export class ArgoCd extends Construct {
       metadata: { name: serverName, labels: serverLabels },
       rules: [
         ...groups.map((g) => ({ apiGroups: [g], resources: [...byGroup.get(g)!].sort(), verbs: ['get'] })),
+        // Every node of the resource tree opens (upstream: get on */*): the observed children too.
+        ...observedGroups.map((g) => ({ apiGroups: [g], resources: children.filter((k) => k.group === g && k.kind !== 'Event').map((k) => k.resource), verbs: ['get'] })),
         { apiGroups: [''], resources: ['events'], verbs: ['list'] },
-        { apiGroups: [''], resources: ['pods', 'pods/log'], verbs: ['get'] },
+        { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
         { apiGroups: [''], resources: ['pods'], verbs: ['delete'] },
         { apiGroups: ['argoproj.io'], resources: ['applications', 'applicationsets'], verbs: [...READ] },
       ],
@@ -466,9 +472,7 @@ export class ArgoCd extends Construct {
 
     const inclusions = [
       ...groups.map((g) => ({ apiGroups: [g], kinds: [...new Set(kinds.filter((k) => k.group === g).map((k) => k.kind))].sort(), clusters: ['*'] })),
-      { apiGroups: [''], kinds: ['Pod', 'Endpoints', 'Event', 'PersistentVolumeClaim'], clusters: ['*'] },
-      { apiGroups: ['apps'], kinds: ['ReplicaSet', 'ControllerRevision'], clusters: ['*'] },
-      { apiGroups: ['discovery.k8s.io'], kinds: ['EndpointSlice'], clusters: ['*'] },
+      ...observedGroups.map((g) => ({ apiGroups: [g], kinds: children.filter((k) => k.group === g).map((k) => k.kind), clusters: ['*'] })),
     ];
     new k8s.KubeConfigMap(this, 'cm', {
       metadata: {
@@ -490,6 +494,46 @@ export class ArgoCd extends Construct {
       },
     });
   }
+}
+
+/**
+ * What Kubernetes' controllers create for a kind (owner → owned): the children Argo CD's resource tree shows
+ * under the managed objects. Deployments own ReplicaSets, which own Pods; StatefulSets own Pods,
+ * ControllerRevisions and the PVCs of their volumeClaimTemplates; DaemonSets own Pods and ControllerRevisions;
+ * CronJobs own Jobs, Jobs own Pods; a Service's selector fills its Endpoints and EndpointSlices.
+ */
+const OWNED: Readonly<Record<string, readonly ManagedKind[]>> = (() => {
+  const k = (group: string, kind: string, resource: string): ManagedKind => ({ group, kind, resource });
+  const pod = k('', 'Pod', 'pods');
+  const revision = k('apps', 'ControllerRevision', 'controllerrevisions');
+  return {
+    'apps/Deployment': [k('apps', 'ReplicaSet', 'replicasets')],
+    'apps/ReplicaSet': [pod],
+    'apps/StatefulSet': [pod, revision, k('', 'PersistentVolumeClaim', 'persistentvolumeclaims')],
+    'apps/DaemonSet': [pod, revision],
+    'batch/CronJob': [k('batch', 'Job', 'jobs')],
+    'batch/Job': [pod],
+    '/Service': [k('', 'Endpoints', 'endpoints'), k('discovery.k8s.io', 'EndpointSlice', 'endpointslices')],
+  };
+})();
+
+/**
+ * The kinds the controller observes without managing them: the children of the managed kinds (transitively),
+ * and Events; sorted by group then kind. A child that is itself managed is left out (it is in the managed list).
+ */
+export function observedKinds(managed: readonly ManagedKind[]): ManagedKind[] {
+  const key = (k: ManagedKind) => `${k.group}/${k.kind}`;
+  const managedKeys = new Set(managed.map(key));
+  const seen = new Map<string, ManagedKind>([['/Event', { group: '', kind: 'Event', resource: 'events' }]]);
+  const todo = [...managed];
+  while (todo.length) {
+    for (const c of OWNED[key(todo.pop()!)] ?? []) {
+      if (seen.has(key(c))) continue;
+      seen.set(key(c), c);
+      todo.push(c);
+    }
+  }
+  return [...seen.values()].filter((k) => !managedKeys.has(key(k))).sort((a, b) => (key(a) < key(b) ? -1 : 1));
 }
 
 interface RbacJson {
@@ -579,7 +623,7 @@ export const argocdApp: WorkloadApp<'argocd', typeof argocdSchema> = defineApp({
   },
   namespace: { key: 'argocd', podSecurity: 'restricted' },
   chart: 'argocd',
-  wave: -2,
+  wave: -3,
   images: ['argocd', 'argocdRedis', 'dex'],
   enabled: (site) => site.workloads.argocd.enabled,
   // Not watched by Traefik: its kubernetescrd provider would read every Secret here (argocd-secret holds the

@@ -266,7 +266,7 @@ export const traefikApp: WorkloadApp<'traefik', typeof traefikSchema> = defineAp
   },
   namespace: { key: 'ingress', podSecurity: 'restricted' },
   chart: 'ingress',
-  wave: 1,
+  wave: -2,
   images: ['traefik'],
   enabled: (site) => site.workloads.traefik.enabled,
   routed: true,

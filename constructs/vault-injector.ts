@@ -110,7 +110,7 @@ export const vaultInjectorApp: AppDefinition = defineApp({
   key: 'vault-injector',
   namespace: { key: 'vault', podSecurity: 'restricted' },
   chart: 'vault',
-  wave: -3,
+  wave: -4,
   images: ['vaultInjector', 'vaultAgent'],
   enabled: () => true,
   routed: false,

@@ -22,7 +22,10 @@ export const marker = (name: string) => ({ start: `<!-- ${name}:start (generated
 export function readmeSections(): Record<string, string> {
   return {
     // Demote the document's title: it sits under a README heading.
-    day0: renderDay0(validateSite({})).replace(/^# .*\n\n/, ''),
+    // Demote the document's title and its sections: they sit under a README heading of level 3.
+    day0: renderDay0(synthesize(validateSite({})).stack.ctx)
+      .replace(/^# .*\n\n/, '')
+      .replace(/^## /gm, '#### '),
     'three-node': `\`\`\`yaml\n${readFileSync(join(root, 'config', 'examples', 'three-node.yaml'), 'utf8')}\`\`\`\n`,
   };
 }

@@ -100,9 +100,25 @@ test('the KV keys the operator must set come from the typed secrets', () => {
 });
 
 test('day 0 runs in dependency order and the runbook mentions every workload', () => {
-  expect(day0Steps(s.stack.ctx.site).map((x) => x.id)).toEqual(['host', 'k3s', 'cilium', 'injector', 'vault', 'argocd', 'root', 'waves']);
+  expect(day0Steps(s.stack.ctx).map((x) => x.id)).toEqual([
+    'tools',
+    'git',
+    'copy',
+    'host',
+    'k3s',
+    'cilium',
+    'kubeconfig',
+    'vault-prereq',
+    'injector',
+    'vault',
+    'argocd',
+    'root',
+    'dns',
+    'trust',
+    'waves',
+  ]);
   const day0 = file('bootstrap/DAY0.md');
-  expect(day0.indexOf('dist/bootstrap/manifests/cilium.yaml')).toBeLessThan(day0.indexOf('dist/vault/'));
+  expect(day0.indexOf('manifests/cilium.yaml')).toBeLessThan(day0.indexOf('dist/vault/'));
   expect(day0.indexOf('dist/vault/')).toBeLessThan(day0.indexOf('dist/argocd/'));
   expect(day0.indexOf('dist/argocd/')).toBeLessThan(day0.indexOf('dist/apps/apps.yaml'));
   const runbook = file('bootstrap/RUNBOOK.md');

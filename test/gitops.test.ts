@@ -4,7 +4,9 @@
  */
 import { sh } from '../constructs/lib/quote';
 import { parseAllDocuments } from 'yaml';
-import { APP_WAVES, PROJECT, resourceOf } from '../charts/apps';
+import { APP_WAVES, CHILD_RETRY, PROJECT, resourceOf, retryPolicy, retryWindowSeconds, ROOT_RETRY } from '../charts/apps';
+import { APPS } from '../constructs/registry';
+import { ARGOCD_FACTS as F } from '../conformance/facts/argocd';
 import { CONTROLLER_RBAC_FILE } from '../constructs/argocd';
 import { EXAMPLE_REPO_URL, mirrorsOf, UPSTREAM_REPOS } from '../config/git';
 import { EXAMPLE_CA_PEM } from '../config/trust';
@@ -111,19 +113,74 @@ test('git trust: the example CA only for the example repository, a private host 
   );
 });
 
-test('waves: CRDs, then platform, vault, argocd, stateful backends, UIs, ingress', () => {
+test('waves: CRDs, then platform, vault, argocd, the ingress, stateful backends, UIs', () => {
   const wave = (n: string) => syncWave(findResource('Application', n));
   for (const [name, w] of Object.entries(APP_WAVES)) if (apps.some((a) => a.metadata.name === name)) expect(wave(name)).toBe(w);
   expect(wave('argocd-crds')).toBeLessThan(wave('platform'));
   expect(wave('platform')).toBeLessThan(wave('vault'));
-  expect(wave('vault')).toBeLessThan(wave('storage'));
+  expect(wave('vault')).toBeLessThan(wave('argocd'));
+  expect(wave('argocd')).toBeLessThan(wave('ingress'));
+  expect(wave('ingress')).toBeLessThan(wave('storage'));
   expect(wave('storage')).toBeLessThanOrEqual(wave('security'));
   expect(wave('security')).toBeLessThan(wave('monitoring'));
-  expect(wave('monitoring')).toBeLessThan(wave('ingress'));
   // Within each app: namespaces before everything, identity and policy before workloads.
   for (const o of allObjects()) {
     if (o.kind === 'Namespace') expect(syncWave(o)).toBe(-3);
     if (['Deployment', 'StatefulSet'].includes(o.kind)) expect(syncWave(o)).toBeGreaterThan(syncWave(findResource('ServiceAccount', o.metadata.name, o.metadata.namespace)));
+  }
+});
+
+test('the ingress syncs right after Argo CD: no app that may turn Degraded on its own holds Traefik back (issue 18 #4)', () => {
+  // From the registry: the chart of the app playing the ingress role, and Argo CD's.
+  const ingress = APPS.find((a) => a.roles && 'ingress' in a.roles)!.chart;
+  const argocd = APPS.find((a) => a.key === 'argocd')!.chart;
+  const W = APP_WAVES as Readonly<Record<string, number>>;
+  expect(W[ingress]!).toBeGreaterThan(W[argocd]!);
+  // Every other chart is either before Argo CD (what Argo CD and Traefik need: CRDs, platform, the injector)
+  // or after the ingress; none sits between them, and none shares the ingress wave.
+  const between = Object.keys(W).filter((c) => c !== ingress && W[c]! > W[argocd]! && W[c]! <= W[ingress]!);
+  expect(between).toEqual([]);
+  // The root's health gate holds back only later waves: what the ingress waits for is what Argo CD waits for.
+  const before = Object.keys(W)
+    .filter((c) => W[c]! < W[ingress]!)
+    .sort();
+  expect(before).toEqual(
+    Object.keys(W)
+      .filter((c) => W[c]! <= W[argocd]!)
+      .sort(),
+  );
+});
+
+test('retry: a window that outlasts a slow first image pull, the root outlasting its children, never endless (ADR-0023)', () => {
+  const retry = (a: (typeof apps)[number]) => (a.spec as { syncPolicy: { retry: unknown } }).syncPolicy.retry;
+  for (const a of apps)
+    expect({ app: a.metadata.name, retry: retry(a) }).toEqual({ app: a.metadata.name, retry: retryPolicy(a.metadata.name === 'root' ? ROOT_RETRY : CHILD_RETRY) });
+  // The rendered form is what Argo CD parses (parseStringToDuration); the window follows NextRetryAt.
+  expect(retryPolicy(CHILD_RETRY)).toEqual({ limit: 10, backoff: { duration: '30s', factor: 2, maxDuration: '10m' } });
+  expect(retryWindowSeconds({ limit: 5, durationSeconds: 10, factor: 2, maxDurationSeconds: 300 })).toBe(10 + 20 + 40 + 80 + 160);
+  // A Deployment is Degraded after its progress deadline (600 s by default); a child retries for an hour at
+  // least, so a first pull of large images (Wazuh) heals by itself. Before: 5 tries, 310 s.
+  expect(retryWindowSeconds(CHILD_RETRY)).toBeGreaterThanOrEqual(3600);
+  // The root retries past its children's last retry, so a child that heals lets the root continue unaided.
+  expect(retryWindowSeconds(ROOT_RETRY)).toBeGreaterThan(retryWindowSeconds(CHILD_RETRY) + CHILD_RETRY.maxDurationSeconds);
+  // Never endless: limit -1 would keep the operation (and auto-sync of any newer commit) on a broken revision.
+  for (const r of [CHILD_RETRY, ROOT_RETRY]) expect(r.limit).toBeGreaterThan(0);
+  expect(retryWindowSeconds(ROOT_RETRY)).toBeLessThanOrEqual(2 * 3600);
+});
+
+test('a source folder holding a kustomization is built with kustomize, never read as a plain directory', () => {
+  // An explicit `directory` makes Argo CD parse kustomization.yaml as a manifest (ApplicationSource.ExplicitType
+  // wins over discovery); without one, discovery finds the kustomization and runs kustomize.
+  type Source = { path: string; directory?: { include?: string; exclude?: string } };
+  const source = (name: string) => (findResource('Application', name).spec as { source: Source }).source;
+  expect(F.crdsFolder.value).toContain(UPSTREAM_REPOS.argocd.kustomization);
+  expect(source('argocd-crds').directory).toBeUndefined();
+  expect(source('argocd-crds').path).toBe(UPSTREAM_REPOS.argocd.path);
+  // Our own folders hold no kustomization, so their directory source reads every file as a manifest.
+  for (const a of apps.filter((x) => repo(x) === site.git.repoURL)) {
+    const folder = source(a.metadata.name).path.replace(`${site.git.path}/`, '');
+    expect([...s.files.keys()].filter((f) => f.startsWith(`${folder}/`) && F.kustomizationNames.value.includes(f.slice(folder.length + 1)))).toEqual([]);
+    expect(source(a.metadata.name).directory).toEqual({ recurse: false });
   }
 });
 
@@ -238,5 +295,10 @@ test('DAY0 creates the mirrors at the pinned tags, applies the controller RBAC a
   expect(issuesOf({ git: { repoURL: "https://git.domus.lan/it's/stack.git" } }).map((i) => i.path)).toContain('git.repoURL');
   // ssh repositories use a deploy key file instead of a token.
   const ssh = synth({ git: { repoURL: 'git@git.domus.lan:homelab/stack.git', sshKnownHosts: ['git.domus.lan ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0'] } });
-  expect(ssh.files.get('bootstrap/DAY0.md')).toContain('--from-file=sshPrivateKey="${GIT_KEY_FILE:?path of the read-only deploy key}"');
+  const sshDay0 = ssh.files.get('bootstrap/DAY0.md')!;
+  expect(sshDay0).toContain('read -r -p "path of the read-only deploy key: " GIT_KEY_FILE');
+  expect(sshDay0.indexOf('GIT_KEY_FILE\n')).toBeLessThan(sshDay0.indexOf('--from-file=sshPrivateKey="$GIT_KEY_FILE"'));
+  // The user is prompted too (the claim "typed at the prompts" holds), before the secret that uses it.
+  expect(day0.indexOf('read -r -p "git user (read-only): " GIT_USER')).toBeGreaterThan(0);
+  expect(day0.indexOf('read -r -p "git user (read-only): " GIT_USER')).toBeLessThan(day0.indexOf('--from-literal=username="$GIT_USER"'));
 });

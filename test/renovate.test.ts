@@ -70,6 +70,7 @@ test('every image pin is found with its repository and tag, as a docker dependen
 
 test('k3s and the Cilium chart are found with a datasource that can look them up', () => {
   expect(deps).toContainEqual({ depName: 'k3s-io/k3s', currentValue: VERSIONS.k3s, datasource: 'github-releases' });
+  expect(deps).toContainEqual({ depName: 'cilium/cilium-cli', currentValue: VERSIONS.ciliumCli, datasource: 'github-releases' });
   expect(deps).toContainEqual({ depName: 'cilium', currentValue: VERSIONS.cilium, datasource: 'helm' });
   expect(config.customManagers.find((m) => m.depNameTemplate === 'cilium')?.registryUrlTemplate).toBe('https://helm.cilium.io');
 });

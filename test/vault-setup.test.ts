@@ -75,19 +75,24 @@ function workspace(): { root: string; env: NodeJS.ProcessEnv; calls: () => strin
 }
 
 /** The DAY0 command that runs setup.sh, verbatim. */
-const documented = () => {
-  const step = day0Steps(synth().stack.ctx.site).find((s) => s.id === 'vault')!;
-  const cmd = step.commands.find((c) => c.includes('dist/bootstrap/vault/setup.sh'));
+const documented = (): string => {
+  const step = day0Steps(synth().stack.ctx).find((s) => s.id === 'vault')!;
+  const cmd = step.commands.find((c) => c.run.includes('dist/bootstrap/vault/setup.sh'));
   if (!cmd) throw new Error('DAY0 has no command running setup.sh');
-  return cmd;
+  return cmd.run;
 };
 
-test('DAY0 documents setup.sh with the CA copied to the path it passes', () => {
-  const step = day0Steps(synth().stack.ctx.site).find((s) => s.id === 'vault')!;
+test('DAY0 documents setup.sh with the CA written, before it, to the path it passes', () => {
+  const steps = day0Steps(synth().stack.ctx);
+  const runs = steps.flatMap((s) => s.commands.map((c) => c.run));
   expect(documented()).toBe('K3S_CA_FILE=./server-ca.crt bash dist/bootstrap/vault/setup.sh');
-  expect(step.commands[0]).toBe('kubectl apply -f dist/bootstrap/vault/reviewer-token.yaml');
-  expect(step.commands[1]).toBe('sudo cat /var/lib/rancher/k3s/server/tls/server-ca.crt > ./server-ca.crt');
-  expect(step.commands.join('\n')).not.toContain('create token');
+  const vault = steps.find((s) => s.id === 'vault')!.commands.map((c) => c.run);
+  expect(vault.indexOf('kubectl apply -f dist/bootstrap/vault/reviewer-token.yaml')).toBeLessThan(vault.indexOf(documented()));
+  // The k3s server CA, from the workstation's kubeconfig (the CA the API server's certificate chains to).
+  const write = runs.findIndex((r) => r.endsWith('| base64 -d > server-ca.crt'));
+  expect(write).toBeGreaterThanOrEqual(0);
+  expect(write).toBeLessThan(runs.indexOf(documented()));
+  expect(vault.join('\n')).not.toContain('create token');
 });
 
 test('the stand-in vault fails on an unreadable @file, like the real CLI (the stub can catch the bug)', () => {

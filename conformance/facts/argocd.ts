@@ -330,4 +330,127 @@ export const ARGOCD_FACTS = factTable('argocd', {
     upstream: 'argo-cd',
     path: 'controller/appcontroller.go',
   },
+  // --- sync retry and waves (issue 18 #4; docs/adr/0023-argocd-sync-retry.md) ------------------------------
+  autoSyncSkipsFailedRevision: {
+    fact: 'autoSync does not start a new sync of a revision whose last attempt failed, self-heal or not ("Skipping auto-sync: failed previous sync attempt"), and starts none while an operation exists, including one waiting for its next retry; a new revision or a manual sync is needed',
+    value: 'Skipping auto-sync: failed previous sync attempt',
+    upstream: 'argo-cd',
+    path: 'controller/appcontroller.go',
+  },
+  autoSyncDefaultRetry: {
+    fact: "without spec.syncPolicy.retry an automated sync operation retries 5 times (Retry{Limit: 5}); with it, the Application's retry is used",
+    value: 5,
+    upstream: 'argo-cd',
+    path: 'controller/appcontroller.go',
+  },
+  retryBackoff: {
+    fact: 'a failed operation is retried while retryCount < limit (limit < 0: forever) after duration × factor^retryCount, capped at maxDuration (RetryStrategy.NextRetryAt); the retry re-runs the same operation, same revision (processRequestedAppOperation)',
+    value: { forever: -1, formula: 'duration*factor^n capped at maxDuration' },
+    upstream: 'argo-cd',
+    path: 'pkg/apis/application/v1alpha1/types.go',
+  },
+  retryDefaults: {
+    fact: 'backoff defaults: duration 5s, factor 2, maxDuration 3m; a duration without a unit is seconds, else a Go duration (parseStringToDuration)',
+    value: { durationSeconds: 5, factor: 2, maxDurationSeconds: 180 },
+    upstream: 'argo-cd',
+    path: 'pkg/apis/application/v1alpha1/application_defaults.go',
+  },
+  waveHealthGate: {
+    fact: 'in a multi-wave sync a task whose live object is Degraded completes Failed, the operation fails ("one or more synchronization tasks completed unsuccessfully") and later waves never start; Progressing keeps the wave running',
+    value: 'one or more synchronization tasks completed unsuccessfully',
+    upstream: 'gitops-engine',
+    path: 'pkg/sync/sync_context.go',
+  },
+  deploymentDeadlineDegraded: {
+    fact: 'a Deployment whose Progressing condition has reason ProgressDeadlineExceeded is Degraded (a slow first image pull past progressDeadlineSeconds, 600 by default, fails the wave)',
+    value: 'ProgressDeadlineExceeded',
+    upstream: 'gitops-engine',
+    path: 'pkg/health/health_deployment.go',
+  },
+  noBuiltinApplicationHealth: {
+    fact: 'v2.14 ships no health check for argoproj.io/Application (resource_customizations/argoproj.io has none): a parent waits for its children only through the Lua check argocd-cm declares',
+    value: ['AnalysisRun', 'ApplicationSet', 'CronWorkflow', 'EventBus', 'Experiment', 'Rollout', 'WorkflowTemplate'],
+    upstream: 'argo-cd',
+    path: 'resource_customizations/argoproj.io',
+  },
+  // --- source type (the argocd-crds Application) ------------------------------------------------------------
+  explicitSourceType: {
+    fact: 'the repo-server uses the type an Application states (a directory, kustomize, helm or plugin block: ApplicationSource.ExplicitType) before any discovery (GetAppSourceType)',
+    value: 'explicit-before-discovery',
+    upstream: 'argo-cd',
+    path: 'reposerver/repository/repository.go',
+  },
+  directoryReadsEveryYaml: {
+    fact: 'a Directory source reads every *.yaml, *.yml, *.json (and *.jsonnet) file of the folder and takes each document that decodes as an object, so a kustomization.yaml (apiVersion and kind) becomes a manifest (findManifests, getObjsFromYAMLOrJson)',
+    value: '^.*\\.(yaml|yml|json|jsonnet)$',
+    upstream: 'argo-cd',
+    path: 'reposerver/repository/repository.go',
+  },
+  discoveryKustomize: {
+    fact: 'without an explicit type, a kustomization file at the source root makes the application Kustomize (Discover, AppType); otherwise Directory',
+    value: 'Kustomize',
+    upstream: 'argo-cd',
+    path: 'util/app/discovery/discovery.go',
+  },
+  kustomizationNames: {
+    fact: 'the file names that make a folder a kustomization (KustomizationNames)',
+    value: ['kustomization.yaml', 'kustomization.yml', 'Kustomization'],
+    upstream: 'argo-cd',
+    path: 'util/kustomize/kustomize.go',
+  },
+  // --- the CLIs DAY0 runs (dist/bootstrap/DAY0.md, test/day0.test.ts) ------------------------------------------
+  cliReleaseAssets: {
+    fact: 'each release publishes the CLI as a bare binary argocd-<os>-<arch> and the sha256 sums of all of them in cli_checksums.txt',
+    value: { binary: 'argocd-linux-', checksums: 'cli_checksums.txt' },
+    upstream: 'argo-cd',
+    path: '.goreleaser.yaml',
+  },
+  cliFlags: {
+    fact: 'the CLI has the global flags --port-forward, --port-forward-namespace, --plaintext and --grpc-web, and reads default flags from ARGOCD_OPTS (util/config/env.go)',
+    value: ['--grpc-web', '--plaintext', '--port-forward', '--port-forward-namespace'],
+    upstream: 'argo-cd',
+    path: 'cmd/argocd/commands/root.go',
+  },
+  cliLogin: {
+    fact: '`argocd login` needs no server argument with --port-forward, prompts for the password when --password is absent, and prints "\'<user>\' logged in successfully"',
+    value: 'logged in successfully',
+    upstream: 'argo-cd',
+    path: 'cmd/argocd/commands/login.go',
+  },
+  cliInitialPassword: {
+    fact: '`argocd admin initial-password` prints the generated admin password (Secret argocd-initial-admin-secret) and a note to change it',
+    value: 'initial-password',
+    upstream: 'argo-cd',
+    path: 'cmd/argocd/commands/admin/initial_password.go',
+  },
+  cliAppWait: {
+    fact: '`argocd app wait` selects Applications by label (-l/--selector) and waits for --sync and --health up to --timeout seconds',
+    value: ['--health', '--selector', '--sync', '--timeout'],
+    upstream: 'argo-cd',
+    path: 'cmd/argocd/commands/app.go',
+  },
+  ciliumCliAssets: {
+    fact: 'cilium-cli releases publish cilium-<os>-<arch>.tar.gz with a .sha256sum file beside it; the v0.16 line supports Cilium 1.15 and newer',
+    value: { archive: 'cilium-linux-', checksum: '.tar.gz.sha256sum', supports: 'Cilium 1.15 and newer' },
+    upstream: 'cilium-cli',
+    path: 'README.md',
+  },
+  ciliumCliOutput: {
+    fact: '`cilium version --client` prints "cilium-cli: <version> compiled with <go> on <os>/<arch>"; `cilium status` prints a Cilium: and an Operator: line, OK when healthy',
+    value: { version: 'cilium-cli: ', status: ['Cilium:', 'Operator:'] },
+    upstream: 'cilium-cli',
+    path: 'vendor/github.com/cilium/cilium/cilium-cli/cli/version.go',
+  },
+  vaultKvStdin: {
+    fact: '`vault kv put`/`vault kv patch` read a value from stdin for `key=-`; patch merges the keys into the existing KV v2 secret; -field prints one field of the response (the version)',
+    value: 'key=-',
+    upstream: 'vault-cli',
+    path: 'command/kv_patch.go',
+  },
+  crdsFolder: {
+    fact: 'manifests/crds holds the three CRD files and a kustomization.yaml listing them',
+    value: ['application-crd.yaml', 'applicationset-crd.yaml', 'appproject-crd.yaml', 'kustomization.yaml'],
+    upstream: 'argo-cd',
+    path: 'manifests/crds',
+  },
 });

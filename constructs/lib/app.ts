@@ -12,6 +12,7 @@ import type { ImageName, ImageRef } from '../../config/versions';
 import type { StackContext } from './context';
 import type { FileRoute } from './ingress';
 import type { Endpoint, WorkloadPeer } from './network';
+import type { AppDay0Step } from './day0';
 
 /**
  * Roles other apps' declarations rely on without naming the app: `scraper` is the source of every scrape flow
@@ -116,6 +117,11 @@ export interface AppDefinition {
   /** Datasources the app serves to Grafana (provisioned, and the Grafana → app flow declared, when Grafana is enabled). */
   readonly datasources?: (site: Site) => readonly GrafanaDatasource[];
   readonly alerts?: (site: Site) => readonly AlertRule[];
+  /**
+   * Day-0 steps the app needs from the operator (e.g. a receiver for alerts), each placed after a step of the
+   * core sequence (day0/bootstrap.ts day0Steps) and rendered into DAY0.md with its expected output.
+   */
+  readonly day0?: (site: Site) => readonly AppDay0Step[];
   /** Extra runbook lines per workload name, given the namespace. */
   readonly runbook?: (site: Site) => Readonly<Record<string, (ns: string) => readonly string[]>>;
   readonly mustDeny?: readonly MustDeny[];

@@ -3,9 +3,10 @@
  * image's tini entrypoint, the ports, users, config paths and writable paths upstream uses, the redis password
  * flow, and RBAC that is upstream's minimum or a written, tested subset of it.
  */
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
+import { resourceOf } from '../../charts/apps';
 import { ARGOCD_FACTS as F } from '../../conformance/facts/argocd';
-import { CONTROLLER_RBAC_FILE, TRUST_CONFIGMAPS } from '../../constructs/argocd';
+import { CONTROLLER_RBAC_FILE, observedKinds, TRUST_CONFIGMAPS } from '../../constructs/argocd';
 import { uncovered } from '../../verify/checks/argocd-admission';
 import { findResource, podTemplate, PodTemplate, rulesOf, synth } from '../helpers';
 
@@ -101,6 +102,26 @@ test("RBAC: the namespaced roles hold upstream's minimum", () => {
     .find((o) => o.kind === 'ClusterRole')!.rules!;
   expect(uncovered([...controller, ...controllerCluster] as never, F.controllerRole.value)).toEqual([]);
   expect(uncovered(rulesOf(findResource('Role', 'argocd-server', ns)) as never, F.serverRole.value)).toEqual([]);
+});
+
+test('the UI opens every node of the resource tree: the server may get every kind the controller watches (issue 18)', () => {
+  // Upstream grants get on */* (F.serverClusterRole); the stack grants get on what the tree can show, which is
+  // exactly what the controller's cache holds: the kinds of argocd-cm resource.inclusions.
+  const cm = findResource('ConfigMap', 'argocd-cm', ns) as unknown as { data: Record<string, string> };
+  const inclusions = parse(cm.data['resource.inclusions']!) as { apiGroups: string[]; kinds: string[] }[];
+  const wanted = inclusions.flatMap((i) => i.kinds.filter((k) => k !== 'Event').map((k) => ({ apiGroups: i.apiGroups, resources: [resourceOf(k)], verbs: ['get'] })));
+  const server = rulesOf(findResource('ClusterRole', `${ns}-argocd-server`));
+  expect(uncovered(server as never, wanted)).toEqual([]);
+  // The children under Deployments, StatefulSets and Services, each a 403 in the UI before.
+  const children = [
+    { apiGroups: ['apps'], resources: ['replicasets', 'controllerrevisions'], verbs: ['get'] },
+    { apiGroups: [''], resources: ['endpoints', 'persistentvolumeclaims', 'pods'], verbs: ['get'] },
+    { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get'] },
+  ];
+  expect(uncovered(server as never, children)).toEqual([]);
+  expect(uncovered(F.serverClusterRole.value, children)).toEqual([]);
+  // Derived from the managed kinds: no StatefulSet or DaemonSet, no ControllerRevision.
+  expect(observedKinds([{ group: 'apps', kind: 'Deployment', resource: 'deployments' }]).map((k) => k.kind)).toEqual(['Event', 'Pod', 'ReplicaSet']);
 });
 
 test("RBAC exceptions: the server gets a subset of upstream's ClusterRole; what the UI loses is exactly the documented list", () => {

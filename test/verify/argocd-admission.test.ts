@@ -5,9 +5,14 @@
  */
 import { exampleDist } from './site-context';
 import { parse, stringify } from 'yaml';
-import { checkArgocdAdmission, destinationMatched, globMatch, groupKindPermitted, normalizeGitURL, uncovered } from '../../verify/checks/argocd-admission';
+import { checkArgocdAdmission, destinationMatched, globMatch, groupKindPermitted, KUSTOMIZATION_NAMES, normalizeGitURL, uncovered } from '../../verify/checks/argocd-admission';
+import { ARGOCD_FACTS as F } from '../../conformance/facts/argocd';
 import { loadDist } from '../../verify/load';
 import { Context, Doc, KubeObj } from '../../verify/types';
+import { APP_WAVES } from '../../charts/apps';
+
+/** The root's waves, as the registry declares them. */
+const W = APP_WAVES as Readonly<Record<string, number>>;
 
 // The example site's output: these mutations name its hosts and roles (a fork's dist/ is its own site).
 const DIST = exampleDist();
@@ -43,7 +48,8 @@ describe('project admission', () => {
     expect(m).toContain(
       "Application vault: destination server 'https://kubernetes.default.svc' and namespace '' do not match any destination of project homelab (Argo CD matches the namespace as written; an empty one matches only \"*\")",
     );
-    expect(m.find((x) => x.startsWith('Application vault (wave -3) cannot become Healthy'))).toMatch(/waves after it: argocd \(-2\), .*ingress \(1\)/);
+    // The waves come from the registry (charts/apps.ts APP_WAVES): Argo CD, then the ingress, then the rest.
+    expect(m.find((x) => x.startsWith(`Application vault (wave ${W.vault}) cannot become Healthy`))).toContain(`waves after it: argocd (${W.argocd}), ingress (${W.ingress}), `);
   });
   test('a synced object in a namespace the project does not list is refused', () => {
     const m = errors(
@@ -158,7 +164,7 @@ describe('the controller may create what it syncs (Kubernetes RBAC escalation ru
 describe('CRDs before custom resources, repositories reachable', () => {
   test('the Traefik CRD app after the apps that use its kinds', () => {
     const m = errors(context((d) => void (obj(d, 'Application', 'traefik-crds').metadata.annotations!['argocd.argoproj.io/sync-wave'] = '5')));
-    expect(m).toContain('Application ingress: its traefik.io objects sync in wave 1, not after the CRDs (traefik-crds wave 5)');
+    expect(m).toContain(`Application ingress: its traefik.io objects sync in wave ${W.ingress}, not after the CRDs (traefik-crds wave 5)`);
   });
   test('custom resources of a group nobody installs', () => {
     const m = errors(
@@ -177,7 +183,7 @@ describe('CRDs before custom resources, repositories reachable', () => {
       }),
     );
     expect(m).toContain('Application argocd-crds: the repo-server may not reach github.com:443 for https://github.com/argoproj/argo-cd.git under the network policies');
-    expect(m.find((x) => x.startsWith('Application argocd-crds (wave -5) cannot become Healthy'))).toContain('platform (-4)');
+    expect(m.find((x) => x.startsWith(`Application argocd-crds (wave ${W['argocd-crds']}) cannot become Healthy`))).toContain(`platform (${W.platform})`);
   });
 });
 
@@ -246,5 +252,30 @@ describe('the upstream semantics the model relies on', () => {
     expect(uncovered(owner, [{ apiGroups: [''], resources: ['pods/log'], verbs: ['get'] }])).toEqual([]);
     expect(uncovered(owner, [{ nonResourceURLs: ['/metrics', '/healthz'], verbs: ['get'] }])).toEqual(['get /healthz']);
     expect(uncovered([{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }], [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['delete'] }])).toEqual([]);
+  });
+});
+
+describe('issue 18: the UI tree and the source type', () => {
+  test('argocd-server without get on a watched child kind: the UI answers 403 (mutation)', () => {
+    const m = errors(
+      context((d) => {
+        const role = obj(d, 'ClusterRole', 'argocd-argocd-server') as KubeObj & { rules: Rule[] };
+        role.rules = role.rules.map((r) => ({ ...r, resources: (r.resources ?? []).filter((x) => x !== 'replicasets' && x !== 'endpointslices') }));
+      }),
+    );
+    expect(m).toContain(
+      'system:serviceaccount:argocd:argocd-server may not get apps/replicasets, discovery.k8s.io/endpointslices, which the controller watches: the UI answers 403 for them in the resource tree',
+    );
+  });
+  test('a directory source over a folder holding a kustomization reads it as a manifest (mutation)', () => {
+    const m = errors(
+      context((d) => {
+        (obj(d, 'Application', 'argocd-crds').spec as { source: { directory?: unknown } }).source.directory = { recurse: false };
+      }),
+    );
+    expect(m.find((x) => x.startsWith('Application argocd-crds: its source sets `directory`'))).toContain('reads kustomization.yaml as a manifest');
+    // The verify model and the conformance fact name the same file.
+    expect(F.crdsFolder.value).toContain('kustomization.yaml');
+    expect(KUSTOMIZATION_NAMES).toEqual(F.kustomizationNames.value);
   });
 });

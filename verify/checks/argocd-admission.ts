@@ -17,7 +17,10 @@
  *    an earlier wave of the root, or a CRD the cluster has before Argo CD (Cilium's, k3s' helm-controller);
  * 4. every repoURL is reachable from the repo-server under the network policies (verify/netmodel.ts), and
  *    trusted: a CA in the mounted argocd-tls-certs-cm for a private https host, a known_hosts line for ssh;
- * 5. an Application that cannot become Healthy holds the root at its wave: every later wave is reported.
+ * 5. an Application that cannot become Healthy holds the root at its wave: every later wave is reported;
+ * 6. an explicit `directory` source over a folder holding a kustomization file is refused (argo-cd
+ *    reposerver/repository/repository.go GetAppSourceType: an explicit type wins over discovery), and
+ *    argocd-server may get every kind of `resource.inclusions` (the UI tree; upstream grants get on every resource).
  */
 import { dirname } from 'node:path';
 import { parse } from 'yaml';
@@ -60,16 +63,20 @@ export const CLUSTER_CRD_GROUPS: ReadonlySet<string> = new Set(['cilium.io', 'he
  * kinds of its CRDs (argo-cd manifests/crds at v2.14.21: Application, ApplicationSet, AppProject; traefik's
  * kubernetes-crd-definition-v1.yml at v3.6.6: the traefik.io and hub.traefik.io kinds).
  */
-export const UPSTREAM_CRD_SOURCES: readonly { repo: string; path: string; groups: readonly string[] }[] = [
-  { repo: 'argo-cd', path: 'manifests/crds', groups: ['argoproj.io'] },
+export const UPSTREAM_CRD_SOURCES: readonly { repo: string; path: string; groups: readonly string[]; kustomization?: string }[] = [
+  // manifests/crds holds a kustomization.yaml beside the CRD files (conformance/facts/argocd.ts crdsFolder).
+  { repo: 'argo-cd', path: 'manifests/crds', groups: ['argoproj.io'], kustomization: 'kustomization.yaml' },
   { repo: 'traefik', path: 'docs/content/reference/dynamic-configuration', groups: ['traefik.io', 'hub.traefik.io'] },
 ];
 
 type PodSpecWithMounts = { containers: { volumeMounts?: { name: string; mountPath: string }[] }[]; volumes?: ({ name: string } & Record<string, unknown>)[] };
 
+/** The names that make a folder a kustomization (argo-cd util/kustomize/kustomize.go KustomizationNames). */
+export const KUSTOMIZATION_NAMES: readonly string[] = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+
 interface AppSpec {
   project?: string;
-  source?: { repoURL?: string; repoUrl?: string; path?: string; targetRevision?: string };
+  source?: { repoURL?: string; repoUrl?: string; path?: string; targetRevision?: string; directory?: unknown };
   destination?: { server?: string; name?: string; namespace?: string };
 }
 interface ProjectSpec {
@@ -297,6 +304,15 @@ export function checkArgocdAdmission(ctx: Context): Finding[] {
     if (a.upstream && !groupKindPermitted(project, { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' }, false))
       forbidden.push("CustomResourceDefinition is not in the project's cluster resource whitelist");
     a.problems.push(...[...new Set(forbidden)]);
+    // An explicit `directory` source wins over discovery (ApplicationSource.ExplicitType), and a directory
+    // source reads every YAML file as manifests: a kustomization file there becomes a bogus object.
+    if (a.spec.source?.directory !== undefined) {
+      const kust = a.upstream?.kustomization ?? objectsOf(a).find((o) => KUSTOMIZATION_NAMES.includes(o.file.slice(o.file.lastIndexOf('/') + 1)))?.file;
+      if (kust)
+        a.problems.push(
+          `its source sets \`directory\`, so Argo CD reads ${kust} as a manifest instead of building the kustomization (an explicit source type wins over discovery): drop \`directory\``,
+        );
+    }
 
     // 2. The controller may create/update each object (inclusions, RBAC, escalation rule).
     const denied: string[] = [];
@@ -433,6 +449,27 @@ export function checkArgocdAdmission(ctx: Context): Finding[] {
         else if (!known.includes(e.host)) a.problems.push(`${sshCm} has no known_hosts line for ${e.host}: ssh host key verification fails`);
       }
     }
+  }
+
+  // The UI opens every node of the resource tree: argocd-server may get each kind the controller watches
+  // (resource.inclusions), or the UI answers 403 for it (upstream grants get on */*).
+  const server = ctx.docs.find((d) => d.obj.kind === 'Deployment' && d.obj.metadata.name === 'argocd-server' && d.obj.metadata.namespace === argoNs);
+  if (server && inclusions.length) {
+    const serverSa = (server.obj.spec as { template?: { spec?: { serviceAccountName?: string } } }).template?.spec?.serviceAccountName ?? 'default';
+    const serverSubject = `system:serviceaccount:${argoNs}:${serverSa}`;
+    const have = rulesIn(grants(ctx.docs), serverSubject, undefined);
+    const unreadable = inclusions.flatMap((i) =>
+      (i.apiGroups ?? []).flatMap((g) =>
+        (i.kinds ?? [])
+          .filter((k) => k !== 'Event' && !k.includes('*') && !g.includes('*'))
+          .filter((k) => uncovered(have, [{ apiGroups: [g], resources: [resourceOf(k)], verbs: ['get'] }]).length > 0)
+          .map((k) => `${g ? `${g}/` : ''}${resourceOf(k)}`),
+      ),
+    );
+    if (unreadable.length)
+      out.push(
+        finding(CHECK, 'error', `${serverSubject} may not get ${unreadable.join(', ')}, which the controller watches: the UI answers 403 for them in the resource tree`, server),
+      );
   }
 
   // 5. Report, and the waves each unhealthy app holds back.
