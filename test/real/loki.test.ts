@@ -76,7 +76,6 @@ loki.describe('loki -verify-config on the synthesized Loki configuration', () =>
     ];
     test.each(mutations)('%s', (_, mutate, message) => {
       const p = get(sites[1]![1]);
-      expect(verify(p).status).toBe(0);
       const c = structuredClone(p.config);
       mutate(c);
       const r = verify(p, c);
