@@ -70,9 +70,13 @@ loki.describe('loki -verify-config on the synthesized Loki configuration', () =>
     const mutations: [string, (c: LokiConfig) => void, RegExp][] = [
       ['a misspelt key', (c) => (c.limits_config!.retention_periodd = '15d'), /field retention_periodd not found/],
       ['a retention that is not a duration', (c) => (c.limits_config!.retention_period = '15 days'), /not a valid duration|unknown unit|invalid duration/],
-      ['retention without a delete request store', (c) => delete c.compactor!.delete_request_store, /delete.request.store/],
-      ['an unknown schema version', (c) => (c.schema_config!.configs![0]!.schema = 'v99'), /schema|v99/],
-      ['an index period that is not 24h for tsdb', (c) => ((c.schema_config!.configs![0]!.index as Record<string, unknown>).period = '12h'), /period|24h/],
+      ['retention without a delete request store', (c) => delete c.compactor!.delete_request_store, /delete-request-store should be configured when retention is enabled/],
+      ['an unknown schema version', (c) => (c.schema_config!.configs![0]!.schema = 'v99'), /invalid schema version/],
+      [
+        'an index period that is not 24h for tsdb',
+        (c) => ((c.schema_config!.configs![0]!.index as Record<string, unknown>).period = '12h'),
+        /must always have periodic config for index set to 24h|multiple of 24h/,
+      ],
     ];
     test.each(mutations)('%s', (_, mutate, message) => {
       const p = get(sites[1]![1]);
