@@ -52,8 +52,13 @@ try {
   passed += r.numPassedTests;
   failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
   if (r.numTotalTests === 0) failed++;
-  const skipped = r.testResults.flatMap((f) => f.assertionResults.filter((a) => a.status === 'pending').map((a) => `${f.name.replace(root + '/', '')}: ${a.fullName}`));
-  if (skipped.length > 0) process.stdout.write(`\nskipped ${skipped.length} tests:\n${skipped.map((x) => `  ${x}`).join('\n')}\n`);
+  // What was skipped, per file and top-level block (the block's title says why).
+  const skipped = r.testResults.flatMap((f) => {
+    const pending = f.assertionResults.filter((a) => a.status === 'pending');
+    const blocks = [...new Set(pending.map((a) => a.ancestorTitles[0] ?? a.title))];
+    return blocks.map((b) => `${f.name.replace(root + '/', '')}: ${pending.filter((a) => (a.ancestorTitles[0] ?? a.title) === b).length} tests of "${b}"`);
+  });
+  if (skipped.length > 0) process.stdout.write(`\nskipped:\n${skipped.map((x) => `  ${x}`).join('\n')}\n`);
 } catch {
   failed++;
 }

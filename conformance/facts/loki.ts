@@ -67,10 +67,10 @@ export const LOKI_FACTS = factTable('loki', {
     path: 'pkg/compactor/compactor.go',
   },
   retentionMinimum: {
-    fact: 'limits_config.retention_period below 24h is refused ("retention period must be >= 24h")',
+    fact: 'the minimum retention period is 24h (documented; the compactor deletes whole 24h index tables). The program does not refuse less: the ">= 24h" check of pkg/validation/limits.go is for retention_stream periods only (loki -verify-config accepts retention_period 12h, test/real/loki.test.ts)',
     value: 24,
     upstream: 'loki',
-    path: 'pkg/validation/limits.go',
+    path: 'docs/sources/operations/storage/retention.md',
   },
   reporting: {
     fact: 'analytics.reporting_enabled (default true) sends usage reports to stats.grafana.org',

@@ -89,7 +89,6 @@ amtool.describe('amtool check-config on the synthesized Alertmanager configurati
     ];
     test.each(mutations)('%s', (_, mutate, message) => {
       const p = get(sites[4]![1]);
-      expect(check(p).status).toBe(0);
       const c = structuredClone(p.config);
       mutate(c);
       const r = check(p, c);
