@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IMAGES } from '../config/versions';
+import { ETCD_RELEASE, IMAGES, KUBERNETES_RELEASE } from '../config/versions';
 import { ALERTMANAGER_IMAGE } from '../constructs/alertmanager';
 import { LOKI_IMAGE } from '../constructs/loki';
 import { TOOLS_SRC, buildKey, toolPath } from '../tools/paths';
@@ -18,6 +18,9 @@ const PINS: Readonly<Record<string, { readonly release: string; readonly module:
   promtool: { release: IMAGES.prometheus.tag, module: prometheusModuleVersion(IMAGES.prometheus.tag) },
   amtool: { release: ALERTMANAGER_IMAGE.tag, module: ALERTMANAGER_IMAGE.tag },
   loki: { release: goVersion(LOKI_IMAGE.tag), module: goVersion(LOKI_IMAGE.tag) },
+  etcd: { release: ETCD_RELEASE, module: ETCD_RELEASE },
+  'kube-apiserver': { release: KUBERNETES_RELEASE, module: KUBERNETES_RELEASE },
+  traefik: { release: IMAGES.traefik.tag, module: IMAGES.traefik.tag },
 };
 
 const ALLOWED = /^(module|go|toolchain|require|replace|exclude)\b/;

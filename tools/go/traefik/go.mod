@@ -4,8 +4,6 @@ go 1.24.0
 
 require github.com/traefik/traefik/v3 v3.6.6
 
-// The replaces and the exclude of github.com/traefik/traefik/v3 v3.6.6's own go.mod: a main module's go.mod does not
-// inherit them from a dependency, so the build needs them here (sources in tools/programs.ts).
 replace (
 	github.com/abbot/go-http-auth => github.com/containous/go-http-auth v0.4.1-0.20200324110947-a37a7636d23e
 	github.com/gorilla/mux => github.com/containous/mux v0.0.0-20250523120546-41b6ec3aed59
