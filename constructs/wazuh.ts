@@ -28,7 +28,7 @@ import { lbAddresses } from '../config/loadbalancer';
 import { kvPath, kvTemplateSecret, kvValueSecret, PkiCertificate, PkiField, PkiOptions, pkiSecret, VaultSecret } from './lib/vault';
 import { Workload } from './lib/workload';
 import { ServersTransport } from '../imports/traefik-serverstransport-traefik.io';
-import { alertRule, defineApp, type WorkloadApp } from './lib/app';
+import { alertRule, defineApp } from './lib/app';
 import { wazuhRunbook } from './wazuh-runbook';
 import {
   DASHBOARD_CERTS,
@@ -372,7 +372,14 @@ export const wazuhSchema = z
   .prefault({});
 
 /** Wazuh (indexer, managers, dashboard): chart `security`. */
-export const wazuhApp: WorkloadApp<'wazuh', typeof wazuhSchema> = defineApp({
+declare module '../config/schema' {
+  /** `site.workloads.wazuh`, typed by this file's schema (config/schema.ts SiteWorkloads). */
+  interface SiteWorkloads {
+    readonly wazuh: z.output<typeof wazuhSchema>;
+  }
+}
+
+export const wazuhApp = defineApp({
   key: 'wazuh',
   schema: wazuhSchema,
   replicated: [

@@ -122,7 +122,7 @@ export interface AppDefinition {
   readonly schema?: z.ZodType;
   /**
    * Paths (inside `site.workloads.<key>`) of the `replicas` fields of components spread one pod per node: with
-   * cluster.antiAffinity "required" each is at most the node count (config/schema.ts crossFieldIssues).
+   * cluster.antiAffinity "required" each is at most the node count (config/schema.ts crossFieldIssues, given the registry by charts/site-schema.ts).
    */
   readonly replicated?: readonly (readonly string[])[];
   /** Paths of the `replicas` fields of singleton components: always 1. */
@@ -140,13 +140,6 @@ export interface SiteIssue {
   readonly value: unknown;
   readonly message: string;
 }
-
-/**
- * The declared type of an app that owns `site.workloads.<K>` with the schema S. Each such app is annotated with
- * it (`export const fooApp: WorkloadApp<'foo', typeof fooSchema> = defineApp({…})`): the Site type is computed
- * from the registry's keys and schemas, so the app's type must not be inferred from a body that reads Site.
- */
-export type WorkloadApp<K extends string, S extends z.ZodType> = AppDefinition & { readonly key: K; readonly schema: S };
 
 /** The workload playing each role among the enabled apps. */
 export function stackRoles(site: Site, apps: readonly AppDefinition[]): Partial<Record<StackRole, WorkloadPeer>> {
@@ -167,8 +160,12 @@ export function pinnedImage(ref: ImageRef): string {
   return `${ref.repository}:${ref.tag}`;
 }
 
-/** Checks what types cannot: a reason exactly when the level is above restricted. */
-export function defineApp<A extends AppDefinition>(app: A): A {
+/**
+ * Checks what types cannot: a reason exactly when the level is above restricted. The app's type is inferred
+ * (`const`: its key and schema stay literal, which the composed site schema reads, charts/site-schema.ts); no
+ * annotation is needed, since no type an app sees depends on the registry (config/schema.ts SiteWorkloads).
+ */
+export function defineApp<const A extends AppDefinition>(app: A): A & AppDefinition {
   const { podSecurity, reason } = app.namespace;
   if ((podSecurity === 'restricted') !== (reason === undefined)) {
     throw new Error(`app ${app.key}: namespace ${app.namespace.key} is ${podSecurity}; a reason is required exactly when the level is not restricted`);
