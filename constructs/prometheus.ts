@@ -196,6 +196,7 @@ export function scrapeJob(t: ScrapeTarget): Json {
     scheme: t.scheme ?? 'http',
     ...(t.honorLabels ? { honor_labels: true } : {}),
     ...(t.bearerTokenFile ? { authorization: { credentials_file: t.bearerTokenFile } } : {}),
+    ...(t.basicAuth ? { basic_auth: { username: t.basicAuth.username, password_file: t.basicAuth.passwordFile } } : {}),
     ...(t.insecureSkipVerify ? { tls_config: { insecure_skip_verify: true } } : {}),
   };
   const peer = t.endpoint.peer;

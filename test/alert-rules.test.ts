@@ -2,13 +2,16 @@
  * Alert rules that can fire. Every rule and dashboard query parses with Prometheus' own grammar; every metric a
  * rule selects is in the catalogue (conformance/facts/metrics.ts) of an exporter whose job Prometheus scrapes;
  * and every rule has series that must make it fire and series that must not, run through the test evaluator
- * (test/promql/promql.ts, which states what it covers). A rule added without a case here fails the last test.
+ * (test/promql/promql.ts, which states what it covers). The cases of an app's rules are declared next to them,
+ * in its `alertCases` (constructs/lib/app.ts), and found here through the registry; the stack's own rules
+ * (constructs/alert-rules.ts) and the built-in apps' have theirs below. A rule without a case fails the last test.
  */
 import { parse } from 'yaml';
 import { METRIC_FACTS } from '../conformance/facts/metrics';
 import { podNamePattern } from '../constructs/alert-rules';
 import { dashboardSpecs } from '../constructs/dashboards';
-import type { AlertRule } from '../constructs/lib/app';
+import type { AlertCase, AlertRule, AlertSeries } from '../constructs/lib/app';
+import { APPS } from '../constructs/registry';
 import { fires, metricNames, sampled, Series, syntaxErrors } from './promql/promql';
 import { findResource, synth } from './helpers';
 
@@ -185,9 +188,22 @@ const CASES: Readonly<Record<string, { fire: Series[]; quiet: Series[] }>> = {
   },
 };
 
+/** An app's declared series as the evaluator's. */
+const seriesOf = (d: AlertSeries): Series => ('value' in d ? gauge(d.metric, d.labels ?? {}, d.value) : counter(d.metric, d.labels ?? {}, d.perMinute));
+const declared = (c: AlertCase) => ({ fire: c.fire.map(seriesOf), quiet: c.quiet.map(seriesOf) });
+const APP_CASES: Readonly<Record<string, { fire: Series[]; quiet: Series[] }>> = Object.fromEntries(
+  APPS.flatMap((a) => Object.entries(a.alertCases ?? {}).map(([name, c]) => [name, declared(c)] as const)),
+);
+const ALL_CASES = { ...CASES, ...APP_CASES };
+
+test('a case is declared once: in this file or in one app, never both', () => {
+  const names = APPS.flatMap((a) => Object.keys(a.alertCases ?? {}));
+  expect(names.filter((n, i) => names.indexOf(n) !== i || n in CASES)).toEqual([]);
+});
+
 const rules = rulesOf(s);
 test.each(rules.filter((r) => r.alert !== 'WorkloadNotRunning').map((r) => [r.alert, r] as const))('%s fires on its series and stays quiet on the others', (name, rule) => {
-  const c = CASES[name];
+  const c = ALL_CASES[name];
   expect({ name, hasCase: c !== undefined }).toEqual({ name, hasCase: true });
   expect(fires(rule, c!.fire, T)).toBe(true);
   expect(fires(rule, c!.quiet, T)).toBe(false);
@@ -216,5 +232,5 @@ test.each(s.stack.ctx.workloads.filter((w) => w.props.kind !== 'Job').map((w) =>
 
 test('every rule name has a case, and no case is left for a rule that no longer exists', () => {
   const names = new Set(rules.map((r) => r.alert).filter((n) => n !== 'WorkloadNotRunning'));
-  expect(Object.keys(CASES).sort()).toEqual([...names].sort());
+  expect(Object.keys(ALL_CASES).sort()).toEqual([...names].sort());
 });

@@ -74,6 +74,21 @@ export function alertRule(alert: string, expr: string, forDur: string, severity:
   return { alert, expr, for: forDur, labels: { severity, ...labels }, annotations: { summary, description } };
 }
 
+/**
+ * A series of a firing case: `metric{labels}` sampled every 30 s over the test's two hours, either constant
+ * (`value`, a gauge) or a counter growing by `perMinute` from 100.
+ */
+export type AlertSeries = { readonly metric: string; readonly labels?: Readonly<Record<string, string>> } & ({ readonly value: number } | { readonly perMinute: number });
+/**
+ * Series that must make an alert rule fire, and series that must not (nothing at all must not either, except for
+ * an absent() rule). test/alert-rules.test.ts runs every rule of every enabled app through Prometheus' grammar
+ * and an evaluator with its case: a rule without one fails there.
+ */
+export interface AlertCase {
+  readonly fire: readonly AlertSeries[];
+  readonly quiet: readonly AlertSeries[];
+}
+
 /** A flow the policies must deny whatever the code declares (dist/intent/must-deny.json, written from the apps). */
 export interface MustDeny {
   /**
@@ -110,6 +125,8 @@ export interface AppDefinition {
   /** Datasources the app serves to Grafana (provisioned, and the Grafana → app flow declared, when Grafana is enabled). */
   readonly datasources?: (site: Site) => readonly GrafanaDatasource[];
   readonly alerts?: (site: Site) => readonly AlertRule[];
+  /** The firing case of each rule of `alerts`, by alert name (test/alert-rules.test.ts runs them). */
+  readonly alertCases?: Readonly<Record<string, AlertCase>>;
   /** Extra runbook lines per workload name, given the namespace. */
   readonly runbook?: (site: Site) => Readonly<Record<string, (ns: string) => readonly string[]>>;
   readonly mustDeny?: readonly MustDeny[];
