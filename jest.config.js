@@ -6,6 +6,8 @@ module.exports = {
   maxWorkers: '100%',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // Stops the secretlint worker thread after each test file (config/secret-scan.ts stopSecretScanner).
+  setupFilesAfterEnv: ['<rootDir>/test/lib/teardown.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }] },
   // Snapshots are written only on a developer machine: CI passes --ci, which fails on a missing snapshot.
   snapshotFormat: { printBasicPrototype: false },
