@@ -183,7 +183,7 @@ describe('the output folder', () => {
 
 test('`npx cdk8s synth` with a bad site leaves dist/ exactly as it was (the CLI only empties its scratch folder)', () => {
   const copy = tmp();
-  for (const f of ['package.json', 'tsconfig.json', 'cdk8s.yaml', 'main.ts', 'charts', 'day0', 'config', 'constructs', 'imports', 'scripts', 'verify', 'dist'])
+  for (const f of ['package.json', 'tsconfig.json', 'cdk8s.yaml', 'main.ts', 'charts', 'day0', 'config', 'constructs', 'imports', 'scripts', 'verify', 'conformance', 'dist'])
     cpSync(join(root, f), join(copy, f), { recursive: true });
   symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
   writeFileSync(join(copy, 'site.yaml'), 'cluster:\n  domain: nodots\n');
