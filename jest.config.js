@@ -9,6 +9,8 @@ module.exports = {
   globalSetup: '<rootDir>/test/lib/control-plane-setup.ts',
   globalTeardown: '<rootDir>/test/lib/control-plane-teardown.ts',
   testMatch: ['**/*.test.ts'],
+  // Stops the secretlint worker thread after each test file (config/secret-scan.ts stopSecretScanner).
+  setupFilesAfterEnv: ['<rootDir>/test/lib/teardown.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }] },
   // Snapshots are written only on a developer machine: CI passes --ci, which fails on a missing snapshot.
   snapshotFormat: { printBasicPrototype: false },

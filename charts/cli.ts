@@ -13,6 +13,7 @@ import { ConfigError, repoRoot, resolveSite } from '../config/load';
 import type { Site } from '../config/schema';
 import { APPS } from '../constructs/registry';
 import { checkOutdir, OutdirError } from './outdir';
+import { distFiles } from './docs';
 import { synthesize, writeTree } from './synth';
 
 export const USAGE = 'usage: npm run synth [-- --config <site.yaml>] [--outdir <dir>] [--quiet]';
@@ -67,6 +68,24 @@ export function siteWarnings(site: Site): string[] {
   return APPS.flatMap((a) => [...(a.warnings?.(site) ?? [])]);
 }
 
+/** What synth prints: one line per chart and a total (the README's sample is this, for the example site). */
+export function synthSummary(
+  site: Site,
+  source: string,
+  shown: string,
+  charts: readonly { readonly name: string; readonly file: string; readonly objects: readonly unknown[] }[],
+  files: ReadonlyMap<string, string>,
+  ms: string,
+): string[] {
+  const total = charts.reduce((n, c) => n + c.objects.length, 0);
+  const width = Math.max(...charts.map((c) => c.name.length), 5);
+  return [
+    `synthesized ${site.cluster.name} (${source}) into ${shown}/`,
+    ...charts.map((c) => `  ${c.name.padEnd(width)}  ${String(c.objects.length).padStart(4)} objects  ${shown}/${c.file}`),
+    `  ${'files'.padEnd(width)}  ${String(files.size).padStart(4)} total (${total} objects, ${files.size - charts.length} other files) in ${ms} ms`,
+  ];
+}
+
 export function runSynth(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
   const started = performance.now();
   const root = repoRoot();
@@ -87,20 +106,12 @@ export function runSynth(argv: readonly string[], env: NodeJS.ProcessEnv = proce
     if (mirror) checkOutdir(mirror, root);
     const { site, source } = resolveSite(opts.config !== undefined ? ['--config', opts.config] : [], env);
     const result = synthesize(site);
-    writeTree(outdir, result.files, root);
+    // With the documents derived from the output (dist/docs, charts/docs.ts): one command leaves dist/ complete.
+    const files = distFiles(site, result.files);
+    writeTree(outdir, files, root);
     // The cdk8s CLI lists the manifests it finds in its own folder: give it a copy there (build/, ignored).
-    if (mirror) writeTree(mirror, result.files, root);
-    if (!opts.quiet) {
-      const ms = performance.now() - started;
-      const total = result.charts.reduce((n, c) => n + c.objects.length, 0);
-      const width = Math.max(...result.charts.map((c) => c.name.length), 5);
-      const lines = [
-        `synthesized ${site.cluster.name} (${source}) into ${shown}/`,
-        ...result.charts.map((c) => `  ${c.name.padEnd(width)}  ${String(c.objects.length).padStart(4)} objects  ${shown}/${c.file}`),
-        `  ${'files'.padEnd(width)}  ${String(result.files.size).padStart(4)} total (${total} objects, ${result.files.size - result.charts.length} other files) in ${Math.round(ms)} ms`,
-      ];
-      process.stdout.write(`${lines.join('\n')}\n`);
-    }
+    if (mirror) writeTree(mirror, files, root);
+    if (!opts.quiet) process.stdout.write(`${synthSummary(site, source, shown, result.charts, files, `${Math.round(performance.now() - started)}`).join('\n')}\n`);
     // Loud even with --quiet: the site is valid, but something the operator relies on will not happen.
     for (const w of siteWarnings(site)) process.stderr.write(`WARNING: ${w}\n`);
     return 0;

@@ -7,7 +7,10 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { addressIssues, withAddressDefaults } from './addresses';
-import { crossFieldIssues, Site, siteSchema } from './schema';
+import type { Site } from './schema';
+// The schema composed from the registry (above config/ and constructs/: charts/site-schema.ts). Its output is
+// returned as a Site, which type-checks only while each app's SiteWorkloads entry is its schema's output.
+import { crossFieldIssues, siteSchema } from '../charts/site-schema';
 import { scanForSecrets, stringLeaves } from './secret-scan';
 
 /** Environment variable naming a site file (same as `--config <file>`). */

@@ -7,7 +7,6 @@
  */
 import { z } from 'zod';
 import type { AppDefinition } from '../constructs/lib/app';
-import { APPS } from '../constructs/registry';
 import { EXAMPLE_CA_PEM, needsPrivateCa } from './trust';
 import { EXAMPLE_VAULT_ADDRESS } from './addresses';
 import { loadBalancerIssues } from './loadbalancer';
@@ -56,22 +55,6 @@ const knownHostsLine = z
 // The site
 // ---------------------------------------------------------------------------------------------------------
 
-/** The `[key, schema]` of an app that declares a slice of `site.workloads`; never for one that does not. */
-type Slice<A> = A extends { readonly key: infer K extends string; readonly schema: infer S extends z.ZodType } ? readonly [K, S] : never;
-/** `site.workloads`' shape: one field per app of the registry that declares a schema, typed by that schema. */
-export type WorkloadsShape<Apps extends readonly AppDefinition[]> = { [P in Slice<Apps[number]> as P[0]]: P[1] };
-
-/** The registry's slices keyed by app, in registry order (the order of the fields in the JSON Schema). */
-export function workloadsShape<const Apps extends readonly AppDefinition[]>(apps: Apps): WorkloadsShape<Apps> {
-  const shape: Record<string, z.ZodType> = {};
-  for (const a of apps) {
-    if (a.schema === undefined) continue;
-    if (a.key in shape) throw new Error(`site.workloads.${a.key} is declared by two apps`);
-    shape[a.key] = a.schema;
-  }
-  return shape as WorkloadsShape<Apps>;
-}
-
 const nodeSchema = z.strictObject({
   name: dnsLabel,
   ip: ipv4,
@@ -94,7 +77,27 @@ const namespacesSchema = z
   })
   .prefault({});
 
-export const siteSchema = z.strictObject({
+/**
+ * The type of `site.workloads` that code reads: one entry per app that declares a slice, added by the app's own
+ * file next to its schema (module augmentation; docs/adding-an-app.md):
+ *
+ *     declare module '../config/schema' {
+ *       interface SiteWorkloads { readonly foo: z.output<typeof fooSchema> }
+ *     }
+ *
+ * Why not computed from the registry: every app's callbacks take a Site, so a Site computed from the registry's
+ * inferred types is a cycle (each app file then needed an annotation; issue 21). The runtime schema is composed
+ * from the registry above both (charts/site-schema.ts), and config/load.ts returns its output as a Site, which
+ * type-checks only while each entry here is its app's schema output.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by the apps' module augmentations
+export interface SiteWorkloads {}
+
+/**
+ * The site without `workloads` (the apps' slices, composed from the registry in charts/site-schema.ts): the
+ * fields the stack itself owns.
+ */
+export const baseSiteSchema = z.strictObject({
   cluster: z
     .strictObject({
       name: dnsLabel.default('domus'),
@@ -204,18 +207,18 @@ export const siteSchema = z.strictObject({
     })
     .prefault({}),
   namespaces: namespacesSchema,
-  /** Per-app settings: each app's slice is declared in its constructs/<app>.ts (`schema`), listed in constructs/registry.ts. */
-  workloads: z.strictObject(workloadsShape(APPS)).prefault({}),
 });
 
-export type SiteInput = z.input<typeof siteSchema>;
-export type Site = z.output<typeof siteSchema>;
+/** The validated site: the stack's fields and the apps' slices (each typed by its app's SiteWorkloads entry). */
+export type Site = z.output<typeof baseSiteSchema> & { readonly workloads: SiteWorkloads };
+/** What a site file may say (every field optional), from the composed schema. */
+export type { SiteInput } from '../charts/site-schema';
 
 /**
  * Rules that span fields. They run only when every field is valid on its own, and each names the field it
  * blames so the message points at what to change.
  */
-export function crossFieldIssues(site: Site): { path: (string | number)[]; value: unknown; message: string }[] {
+export function crossFieldIssues(site: Site, apps: readonly AppDefinition[]): { path: (string | number)[]; value: unknown; message: string }[] {
   const out: { path: (string | number)[]; value: unknown; message: string }[] = [];
   const nodes = site.nodes.length;
 
@@ -244,7 +247,7 @@ export function crossFieldIssues(site: Site): { path: (string | number)[]; value
     return typeof v === 'number' ? v : undefined;
   };
   if (site.cluster.antiAffinity === 'required') {
-    for (const app of APPS) {
+    for (const app of apps) {
       for (const path of app.replicated ?? []) {
         const replicas = replicasAt(app.key, path);
         if (replicas !== undefined && replicas > nodes)
@@ -256,7 +259,7 @@ export function crossFieldIssues(site: Site): { path: (string | number)[]; value
       }
     }
   }
-  for (const app of APPS) {
+  for (const app of apps) {
     for (const path of app.singletons ?? []) {
       const replicas = replicasAt(app.key, path);
       if (replicas !== undefined && replicas !== 1)
@@ -264,7 +267,7 @@ export function crossFieldIssues(site: Site): { path: (string | number)[]; value
     }
   }
   // Each app's rules about its own slice (constructs/lib/app.ts `siteIssues`), paths inside workloads.<key>.
-  for (const app of APPS) {
+  for (const app of apps) {
     for (const i of app.siteIssues?.(site) ?? []) out.push({ path: ['workloads', app.key, ...i.path], value: i.value, message: i.message });
   }
 

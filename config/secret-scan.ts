@@ -35,6 +35,7 @@ const cache = new Map<string, Omit<SecretFinding, 'id'>[]>();
 interface ScanWorker {
   readonly flag: Int32Array;
   readonly port: MessagePort;
+  readonly worker: Worker;
 }
 let scanner: ScanWorker | undefined;
 
@@ -46,8 +47,21 @@ function scanWorker(): ScanWorker {
   const w = new Worker(worker(), { workerData: { flag, port: port2 }, transferList: [port2] });
   w.unref();
   port1.unref();
-  scanner = { flag, port: port1 };
+  scanner = { flag, port: port1, worker: w };
   return scanner;
+}
+
+/**
+ * Stops the worker; the next scan starts a new one. For Jest's teardown (test/lib/teardown.ts): every test file
+ * loads this module anew, so without it each file leaves an idle worker thread behind in its Jest process, and
+ * Jest warns that a worker process failed to exit gracefully.
+ */
+export async function stopSecretScanner(): Promise<void> {
+  const s = scanner;
+  scanner = undefined;
+  if (!s) return;
+  s.port.close();
+  await s.worker.terminate();
 }
 
 type Answer = { findings: { id: string; rule: string; message: string; line: number }[] } | { error: string };

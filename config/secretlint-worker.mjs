@@ -9,7 +9,7 @@ import { rules } from '@secretlint/secretlint-rule-preset-recommend';
 
 // Every rule of the preset except filter-comments: that one honours `secretlint-disable` comments, which would let
 // the scanned text (a site file, a hand-edited dist/) switch the scanner off. Registered one by one, because a
-// `disabled` entry under the preset is not applied by @secretlint/core 13.1.0 to the preset's own rules.
+// `disabled` entry under the preset is not applied by @secretlint/core 12.0.0 (and 13.1.0) to the preset's own rules.
 const FILTER = '@secretlint/secretlint-rule-filter-comments';
 const config = { rules: rules.filter((r) => r.meta.id !== FILTER).map((r) => ({ id: r.meta.id, rule: r })) };
 

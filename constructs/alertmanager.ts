@@ -28,7 +28,7 @@ import { z } from 'zod';
 import { domainName, res, statefulComponent } from '../config/fields';
 import { caCertificates } from '../config/scalars';
 import type { Site } from '../config/schema';
-import { alertRule, defineApp, namespaceName, pinnedImage, type WorkloadApp } from './lib/app';
+import { alertRule, defineApp, namespaceName, pinnedImage } from './lib/app';
 import { fqdns, tcp, workloadPeer, type Endpoint } from './lib/network';
 import { kvPath, kvValueSecret } from './lib/vault';
 import { Workload } from './lib/workload';
@@ -231,7 +231,14 @@ function mergeConfigs(list: readonly Record<string, unknown>[]): Record<string, 
   return out;
 }
 
-export const alertmanagerApp: WorkloadApp<'alertmanager', typeof alertmanagerSchema> = defineApp({
+declare module '../config/schema' {
+  /** `site.workloads.alertmanager`, typed by this file's schema (config/schema.ts SiteWorkloads). */
+  interface SiteWorkloads {
+    readonly alertmanager: z.output<typeof alertmanagerSchema>;
+  }
+}
+
+export const alertmanagerApp = defineApp({
   key: 'alertmanager',
   schema: alertmanagerSchema,
   singletons: [['replicas']],

@@ -26,7 +26,7 @@ import { fqdns, tcp, workloadPeer } from './lib/network';
 import { READ, ResourceRule, Verb } from './lib/rbac';
 import { MountSpec, Workload } from './lib/workload';
 import { toYaml, yamlDoc } from './lib/yaml';
-import { alertRule, defineApp, type WorkloadApp } from './lib/app';
+import { alertRule, defineApp } from './lib/app';
 
 export const ARGOCD_UID = 999;
 const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
@@ -598,7 +598,14 @@ export function argocdRoute(site: Site): FileRoute {
 }
 
 /** Argo CD itself, managed from git after a one-time bootstrap (docs/gitops.md): chart `argocd`. */
-export const argocdApp: WorkloadApp<'argocd', typeof argocdSchema> = defineApp({
+declare module '../config/schema' {
+  /** `site.workloads.argocd`, typed by this file's schema (config/schema.ts SiteWorkloads). */
+  interface SiteWorkloads {
+    readonly argocd: z.output<typeof argocdSchema>;
+  }
+}
+
+export const argocdApp = defineApp({
   key: 'argocd',
   schema: argocdSchema,
   replicated: [

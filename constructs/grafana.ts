@@ -18,7 +18,7 @@ import { ini as iniValue } from './lib/quote';
 import { kvPath, kvValueSecret } from './lib/vault';
 import { Workload } from './lib/workload';
 import { yamlDoc } from './lib/yaml';
-import { alertRule, defineApp, type WorkloadApp } from './lib/app';
+import { alertRule, defineApp } from './lib/app';
 import { prometheusEndpoint } from './prometheus';
 
 export const GRAFANA_UID = 472;
@@ -171,7 +171,14 @@ export class Grafana extends Construct {
 export const grafanaSchema = z.strictObject({ enabled: z.boolean().default(true), ...versionOverride, ...component({ resources: res('100m', '256Mi', '512Mi') }) }).prefault({});
 
 /** Grafana with the stack's dashboards and Prometheus as its datasource: chart `monitoring`. */
-export const grafanaApp: WorkloadApp<'grafana', typeof grafanaSchema> = defineApp({
+declare module '../config/schema' {
+  /** `site.workloads.grafana`, typed by this file's schema (config/schema.ts SiteWorkloads). */
+  interface SiteWorkloads {
+    readonly grafana: z.output<typeof grafanaSchema>;
+  }
+}
+
+export const grafanaApp = defineApp({
   key: 'grafana',
   schema: grafanaSchema,
   replicated: [['replicas']],

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { component, res } from '../config/fields';
-import { alertRule, defineApp, namespaceName, pinnedImage, type WorkloadApp } from './lib/app';
+import { alertRule, defineApp, namespaceName, pinnedImage } from './lib/app';
 import type { ResourceRule } from './lib/rbac';
 import { Workload } from './lib/workload';
 
@@ -49,7 +49,14 @@ export const kubeStateMetricsSchema = z
   })
   .prefault({});
 
-export const kubeStateMetricsApp: WorkloadApp<'kubeStateMetrics', typeof kubeStateMetricsSchema> = defineApp({
+declare module '../config/schema' {
+  /** `site.workloads.kubeStateMetrics`, typed by this file's schema (config/schema.ts SiteWorkloads). */
+  interface SiteWorkloads {
+    readonly kubeStateMetrics: z.output<typeof kubeStateMetricsSchema>;
+  }
+}
+
+export const kubeStateMetricsApp = defineApp({
   key: 'kubeStateMetrics',
   schema: kubeStateMetricsSchema,
   singletons: [['replicas']],

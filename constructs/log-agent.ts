@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { res, resourcesSchema } from '../config/fields';
 import type { Site } from '../config/schema';
-import { defineApp, namespaceName, pinnedImage, type WorkloadApp } from './lib/app';
+import { defineApp, namespaceName, pinnedImage } from './lib/app';
 import { StackContext } from './lib/context';
 import { goString } from './lib/quote';
 import { Workload } from './lib/workload';
@@ -196,7 +196,14 @@ export class LogAgent extends Construct {
 }
 
 /** Alloy on every node: chart `logging`, its own privileged namespace (host access, reason below). */
-export const logAgentApp: WorkloadApp<'logAgent', typeof logAgentSchema> = defineApp({
+declare module '../config/schema' {
+  /** `site.workloads.logAgent`, typed by this file's schema (config/schema.ts SiteWorkloads). */
+  interface SiteWorkloads {
+    readonly logAgent: z.output<typeof logAgentSchema>;
+  }
+}
+
+export const logAgentApp = defineApp({
   key: 'logAgent',
   schema: logAgentSchema,
   namespace: {

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { duration, memoryQuantity, res, resourcesSchema } from '../config/fields';
 import type { Site } from '../config/schema';
-import { defineApp, namespaceName, pinnedImage, type WorkloadApp } from './lib/app';
+import { defineApp, namespaceName, pinnedImage } from './lib/app';
 import { StackContext } from './lib/context';
 import { Endpoint, tcp, workloadPeer } from './lib/network';
 import { goString, templateText } from './lib/quote';
@@ -221,7 +221,14 @@ export class Loki extends Construct {
 }
 
 /** Loki and its datasource, logs dashboard and must-deny flows: chart `logging`. */
-export const lokiApp: WorkloadApp<'loki', typeof lokiSchema> = defineApp({
+declare module '../config/schema' {
+  /** `site.workloads.loki`, typed by this file's schema (config/schema.ts SiteWorkloads). */
+  interface SiteWorkloads {
+    readonly loki: z.output<typeof lokiSchema>;
+  }
+}
+
+export const lokiApp = defineApp({
   key: 'loki',
   schema: lokiSchema,
   siteIssues: (site) => lokiSiteIssues(site),

@@ -22,7 +22,7 @@ import { Endpoint, workloadPeer } from './lib/network';
 import { kvEnvSecret } from './lib/vault';
 import { MINIO_SECRET_KEYS, MINIO_UID, minioSecretPath } from './minio-identity';
 import { MountSpec, ProbeSpec, Workload } from './lib/workload';
-import { alertRule, defineApp, type SiteIssue, type WorkloadApp } from './lib/app';
+import { alertRule, defineApp, type SiteIssue } from './lib/app';
 import { MinioBuckets } from './minio-buckets';
 
 /** MinIO's container ports. */
@@ -244,7 +244,14 @@ export const minioSchema = z
   .prefault({});
 
 /** MinIO (StatefulSet, Services, routes s3.<domain> and minio.<domain>) and the bucket Job: chart `storage`. */
-export const minioApp: WorkloadApp<'minio', typeof minioSchema> = defineApp({
+declare module '../config/schema' {
+  /** `site.workloads.minio`, typed by this file's schema (config/schema.ts SiteWorkloads). */
+  interface SiteWorkloads {
+    readonly minio: z.output<typeof minioSchema>;
+  }
+}
+
+export const minioApp = defineApp({
   key: 'minio',
   schema: minioSchema,
   siteIssues: (site) => minioSiteIssues(site),

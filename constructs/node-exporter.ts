@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { component, res } from '../config/fields';
-import { alertRule, defineApp, namespaceName, pinnedImage, type WorkloadApp } from './lib/app';
+import { alertRule, defineApp, namespaceName, pinnedImage } from './lib/app';
 import { Workload } from './lib/workload';
 
 export const NODE_EXPORTER_IMAGE = { repository: 'quay.io/prometheus/node-exporter', tag: 'v1.10.2' } as const;
@@ -36,7 +36,14 @@ export const nodeExporterSchema = z
   })
   .prefault({});
 
-export const nodeExporterApp: WorkloadApp<'nodeExporter', typeof nodeExporterSchema> = defineApp({
+declare module '../config/schema' {
+  /** `site.workloads.nodeExporter`, typed by this file's schema (config/schema.ts SiteWorkloads). */
+  interface SiteWorkloads {
+    readonly nodeExporter: z.output<typeof nodeExporterSchema>;
+  }
+}
+
+export const nodeExporterApp = defineApp({
   key: 'nodeExporter',
   schema: nodeExporterSchema,
   namespace: {

@@ -22,7 +22,7 @@ import { Endpoint, entity, KUBE_DNS, pods, tcp, workloadPeer } from './lib/netwo
 import { READ } from './lib/rbac';
 import { Workload } from './lib/workload';
 import { yamlDoc } from './lib/yaml';
-import { alertRule, defineApp, type WorkloadApp } from './lib/app';
+import { alertRule, defineApp } from './lib/app';
 import { adminAllowList, httpsRoute } from './lib/ingress';
 
 /**
@@ -196,6 +196,7 @@ export function scrapeJob(t: ScrapeTarget): Json {
     scheme: t.scheme ?? 'http',
     ...(t.honorLabels ? { honor_labels: true } : {}),
     ...(t.bearerTokenFile ? { authorization: { credentials_file: t.bearerTokenFile } } : {}),
+    ...(t.basicAuth ? { basic_auth: { username: t.basicAuth.username, password_file: t.basicAuth.passwordFile } } : {}),
     ...(t.insecureSkipVerify ? { tls_config: { insecure_skip_verify: true } } : {}),
   };
   const peer = t.endpoint.peer;
@@ -265,7 +266,14 @@ export const prometheusSchema = z
   .prefault({});
 
 /** Prometheus, its configuration from every declared scrape target, and its allowlisted route: chart `monitoring`. */
-export const prometheusApp: WorkloadApp<'prometheus', typeof prometheusSchema> = defineApp({
+declare module '../config/schema' {
+  /** `site.workloads.prometheus`, typed by this file's schema (config/schema.ts SiteWorkloads). */
+  interface SiteWorkloads {
+    readonly prometheus: z.output<typeof prometheusSchema>;
+  }
+}
+
+export const prometheusApp = defineApp({
   key: 'prometheus',
   schema: prometheusSchema,
   replicated: [['replicas']],

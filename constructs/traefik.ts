@@ -28,7 +28,7 @@ import { ResourceRule } from './lib/rbac';
 import { PkiCertificate, pkiSecretCall, pkiTemplateSecret } from './lib/vault';
 import { Workload } from './lib/workload';
 import { yamlDoc } from './lib/yaml';
-import { alertRule, defineApp, type WorkloadApp } from './lib/app';
+import { alertRule, defineApp } from './lib/app';
 import { pods, workloadPeer } from './lib/network';
 
 export const TRAEFIK_UID = 65532;
@@ -254,7 +254,14 @@ export const traefikSchema = z
   .prefault({});
 
 /** Traefik, its dashboard and the Hubble UI route: chart `ingress`. */
-export const traefikApp: WorkloadApp<'traefik', typeof traefikSchema> = defineApp({
+declare module '../config/schema' {
+  /** `site.workloads.traefik`, typed by this file's schema (config/schema.ts SiteWorkloads). */
+  interface SiteWorkloads {
+    readonly traefik: z.output<typeof traefikSchema>;
+  }
+}
+
+export const traefikApp = defineApp({
   key: 'traefik',
   schema: traefikSchema,
   replicated: [['replicas']],

@@ -28,7 +28,7 @@ import { admitLoadBalancer, loadBalancerPlan } from './lib/loadbalancer';
 import { lbAddresses } from '../config/loadbalancer';
 import { kvPath, kvTemplateSecret, kvValueSecret, pkiBundleSecret, pkiChainSecret, PkiOptions, VaultSecret } from './lib/vault';
 import { Workload } from './lib/workload';
-import { alertRule, defineApp, type WorkloadApp } from './lib/app';
+import { alertRule, defineApp } from './lib/app';
 import { wazuhRunbook } from './wazuh-runbook';
 import {
   bundleFile,
@@ -401,7 +401,14 @@ export function wazuhDashboardRoute(site: Site): FileRoute {
 }
 
 /** Wazuh (indexer, managers, dashboard): chart `security`. */
-export const wazuhApp: WorkloadApp<'wazuh', typeof wazuhSchema> = defineApp({
+declare module '../config/schema' {
+  /** `site.workloads.wazuh`, typed by this file's schema (config/schema.ts SiteWorkloads). */
+  interface SiteWorkloads {
+    readonly wazuh: z.output<typeof wazuhSchema>;
+  }
+}
+
+export const wazuhApp = defineApp({
   key: 'wazuh',
   schema: wazuhSchema,
   replicated: [

@@ -10,7 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { siteSchema } from '../config/schema';
+import { siteSchema } from '../charts/site-schema';
 
 const root = join(__dirname, '..');
 export const SCHEMA_FILE = join('config', 'site.schema.json');

@@ -2,14 +2,17 @@
  * Alert rules that can fire. Every rule and dashboard query parses with Prometheus' own grammar; every metric a
  * rule selects is in the catalogue (conformance/facts/metrics.ts) of an exporter whose job Prometheus scrapes;
  * and every rule has series that must make it fire and series that must not, run through the test evaluator
- * (test/promql/promql.ts, which states what it covers). A rule added without a case here fails the last test.
+ * (test/promql/promql.ts, which states what it covers). The cases of an app's rules may be declared next to them, in its `alertCases`
+ * (constructs/lib/app.ts), found through the registry; the stack's own and the built-in apps' are in
+ * test/promql/alert-cases.ts. A rule without a case fails the last test.
  */
 import { parse } from 'yaml';
 import { METRIC_FACTS } from '../conformance/facts/metrics';
 import { podNamePattern } from '../constructs/alert-rules';
 import { dashboardSpecs } from '../constructs/dashboards';
 import type { AlertRule } from '../constructs/lib/app';
-import { CASES, FOR_CASE, T, gauge, podOf, workloadNotRunningCase } from './promql/alert-cases';
+import { ALL_CASES, CASES, FOR_CASE, T, gauge, podOf, workloadNotRunningCase } from './promql/alert-cases';
+import { APPS } from '../constructs/registry';
 import { fires, metricNames, sampled, syntaxErrors } from './promql/promql';
 import { findResource, synth } from './helpers';
 
@@ -57,7 +60,7 @@ test('the catalogue catches a metric nothing scrapes (mutation: a rule on a kube
 
 const rules = rulesOf(s);
 test.each(rules.filter((r) => r.alert !== 'WorkloadNotRunning').map((r) => [r.alert, r] as const))('%s fires on its series and stays quiet on the others', (name, rule) => {
-  const c = CASES[name];
+  const c = ALL_CASES[name];
   expect({ name, hasCase: c !== undefined }).toEqual({ name, hasCase: true });
   expect(fires(rule, c!.fire, T)).toBe(true);
   if (c!.alwaysFires) return;
@@ -84,6 +87,11 @@ test('the Watchdog fires whatever the series (a dead Prometheus is the only thin
   expect(fires({ ...w, expr: 'absent(up)' }, [gauge('up', { job: 'x' }, 1)], T)).toBe(false);
 });
 
+test('a case is declared once: in test/promql/alert-cases.ts or in one app, never both', () => {
+  const names = APPS.flatMap((a) => Object.keys(a.alertCases ?? {}));
+  expect(names.filter((n, i) => names.indexOf(n) !== i || n in CASES)).toEqual([]);
+});
+
 test("'for' holds: a condition that started 2 minutes ago does not fire a rule that waits 5", () => {
   const rule = rules.find((r) => r.alert === FOR_CASE.alert)!;
   expect(fires(rule, FOR_CASE.quiet, T)).toBe(false);
@@ -103,5 +111,5 @@ test.each(s.stack.ctx.workloads.filter((w) => w.props.kind !== 'Job').map((w) =>
 
 test('every rule name has a case, and no case is left for a rule that no longer exists', () => {
   const names = new Set(rules.map((r) => r.alert).filter((n) => n !== 'WorkloadNotRunning'));
-  expect(Object.keys(CASES).sort()).toEqual([...names].sort());
+  expect(Object.keys(ALL_CASES).sort()).toEqual([...names].sort());
 });

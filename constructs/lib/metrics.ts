@@ -14,8 +14,15 @@ export interface ScrapeTarget {
   readonly path?: string;
   /** @default 'http' */
   readonly scheme?: 'http' | 'https';
-  /** Bearer token file inside the Prometheus pod (rendered there by the Vault agent). */
+  /** Bearer token file inside the Prometheus pod (rendered there by the Vault agent): `authorization.credentials_file`. */
   readonly bearerTokenFile?: string;
+  /**
+   * HTTP Basic auth for a `/metrics` behind a login (e.g. Uptime Kuma's): the username, and the password read
+   * from a file inside the Prometheus pod (rendered there by the Vault agent), never a literal in the config:
+   * `basic_auth.username` and `basic_auth.password_file` (conformance/facts/prometheus.ts). Exclusive with
+   * `bearerTokenFile`, as in Prometheus.
+   */
+  readonly basicAuth?: { readonly username: string; readonly passwordFile: string };
   /** Skip TLS verification for self-signed in-cluster serving certificates. @default false */
   readonly insecureSkipVerify?: boolean;
   /**
@@ -51,6 +58,12 @@ export class MetricsRegistry {
 
   declare(target: ScrapeTarget): void {
     if (this.sealed) throw new Error(`scrape job ${target.job} was declared after the stack was finalized`);
+    if (target.basicAuth && target.bearerTokenFile) throw new Error(`scrape job ${target.job}: basicAuth and bearerTokenFile exclude each other (one Authorization header)`);
+    for (const file of [target.bearerTokenFile, target.basicAuth?.passwordFile]) {
+      if (file !== undefined && !/^(\/[A-Za-z0-9._-]+)+$/.test(file)) throw new Error(`scrape job ${target.job}: ${JSON.stringify(file)} is not an absolute file path`);
+    }
+    if (target.basicAuth && !/^[\x21-\x39\x3b-\x7e]+$/.test(target.basicAuth.username))
+      throw new Error(`scrape job ${target.job}: basic auth username ${JSON.stringify(target.basicAuth.username)} must be printable ASCII without spaces or ':'`);
     if (this.declared.some((t) => t.job === target.job)) throw new Error(`scrape job ${target.job} is declared twice`);
     this.declared.push(target);
     if (this.scraper) this.net.allow(this.scraper, target.endpoint, `Prometheus scrapes ${target.job}`);

@@ -3,6 +3,8 @@
  * not. test/alert-rules.test.ts runs them through the hand evaluator (test/promql/promql.ts), and
  * test/real/promtool.test.ts through Prometheus' own rule engine (`promtool test rules`), so both agree on each.
  */
+import type { AlertCase, AlertSeries } from '../../constructs/lib/app';
+import { APPS } from '../../constructs/registry';
 import { sampled, type Series } from './promql';
 
 /** The time every case is evaluated at (2 h of samples, every 30 s). */
@@ -164,3 +166,14 @@ export const FOR_CASE = {
   fire: [gauge('up', { job: 'x' }, (t) => (t >= T - 300 ? 0 : 1))],
   quiet: [gauge('up', { job: 'x' }, (t) => (t > T - 120 ? 0 : 1))],
 };
+
+/** An app's declared series (its `alertCases`, constructs/lib/app.ts) as the evaluator's. */
+const seriesOf = (d: AlertSeries): Series => ('value' in d ? gauge(d.metric, d.labels ?? {}, d.value) : counter(d.metric, d.labels ?? {}, d.perMinute));
+const declared = (c: AlertCase) => ({ fire: c.fire.map(seriesOf), quiet: c.quiet.map(seriesOf) });
+/** The cases the apps declare next to their rules, found through the registry. */
+export const APP_CASES: Readonly<Record<string, { fire: Series[]; quiet: Series[] }>> = Object.fromEntries(
+  APPS.flatMap((a) => Object.entries(a.alertCases ?? {}).map(([name, c]) => [name, declared(c)] as const)),
+);
+/** Every case: the stack's and built-in apps' (above) and those the apps declare. */
+export const ALL_CASES: Readonly<Record<string, { fire: Series[]; quiet: Series[]; alwaysFires?: true }>> = { ...CASES, ...APP_CASES };
+

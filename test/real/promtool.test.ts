@@ -13,7 +13,7 @@ import { parse, stringify } from 'yaml';
 import type { Synthesis } from '../../charts/synth';
 import type { AlertRule } from '../../constructs/lib/app';
 import { siteSynth, synth } from '../helpers';
-import { CASES, FOR_CASE, T, workloadNotRunningCase } from '../promql/alert-cases';
+import { ALL_CASES, FOR_CASE, T, workloadNotRunningCase } from '../promql/alert-cases';
 import { fires, type Series } from '../promql/promql';
 import { argOf, containerView, materialize, rewritePaths, type ContainerView } from './pod';
 import { FakeRoot, realTool } from './tool';
@@ -164,7 +164,7 @@ interface UnitCase {
 function unitCases(s: Synthesis, rules: readonly AlertRule[]): UnitCase[] {
   const out: UnitCase[] = [];
   for (const r of rules.filter((x) => x.alert !== 'WorkloadNotRunning')) {
-    const c = CASES[r.alert];
+    const c = ALL_CASES[r.alert];
     if (!c) throw new Error(`no firing case for ${r.alert} (test/promql/alert-cases.ts)`);
     out.push({ name: `${r.alert} fires`, alert: r.alert, match: {}, series: c.fire, fires: true });
     if (c.alwaysFires) continue;
