@@ -13,7 +13,7 @@
  * by the scanner's identity (the versions of @secretlint/core and the preset, and the worker's own source), so a
  * synth or verify whose texts were all seen before starts no worker at all (starting one cost ~200 ms on the
  * critical path of every synth). The file holds hashes and masked findings only, never a scanned text. A new
- * scanner version or worker invalidates it as a whole; DOMUS_SECRET_SCAN_CACHE=off disables it.
+ * scanner version or worker invalidates it as a whole; DOMUS_SECRET_SCAN_CACHE=off disables it, =<file> moves it.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -58,12 +58,13 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 function diskCache(): DiskCache | undefined {
   if (disk !== null) return disk;
   disk = undefined;
-  if (process.env.DOMUS_SECRET_SCAN_CACHE === 'off') return disk;
+  const setting = process.env.DOMUS_SECRET_SCAN_CACHE;
+  if (setting === 'off') return disk;
   try {
     const dir = root();
     const version = (pkg: string) => (JSON.parse(readFileSync(join(dir, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
     const scanner = `${version('@secretlint/core')}|${version('@secretlint/secretlint-rule-preset-recommend')}|${sha256(readFileSync(worker(), 'utf8'))}`;
-    const file = join(dir, 'build', 'secret-scan-cache.json');
+    const file = setting || join(dir, 'build', 'secret-scan-cache.json');
     const verdicts = new Map<string, Verdict>();
     if (existsSync(file)) {
       const stored = JSON.parse(readFileSync(file, 'utf8')) as { scanner?: string; verdicts?: Record<string, Verdict> };
@@ -77,7 +78,10 @@ function diskCache(): DiskCache | undefined {
   return disk;
 }
 
-/** Adds verdicts and rewrites the file whole (write + rename: concurrent processes never see half a file). */
+/** Verdicts not yet on disk; written once per event-loop turn at most, and at exit (a corpus loop asks often). */
+let unsaved = false;
+
+/** Adds verdicts; the file is rewritten later, whole (write + rename: concurrent processes never see half a file). */
 function remember(entries: readonly [string, Verdict][]): void {
   const d = diskCache();
   if (!d || entries.length === 0) return;
@@ -85,6 +89,17 @@ function remember(entries: readonly [string, Verdict][]): void {
     d.verdicts.delete(k);
     d.verdicts.set(k, v);
   }
+  if (unsaved) return;
+  unsaved = true;
+  setImmediate(save).unref();
+  process.once('exit', save);
+}
+
+function save(): void {
+  const d = disk;
+  if (!unsaved || !d) return;
+  unsaved = false;
+  process.removeListener('exit', save);
   for (const k of d.verdicts.keys()) {
     if (d.verdicts.size <= DISK_CACHE_MAX) break;
     d.verdicts.delete(k);

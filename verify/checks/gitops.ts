@@ -116,7 +116,10 @@ export function immutableChanges(ctx: Context, rev: string, repoRoot: string): F
   const out: Finding[] = [];
   const files = [...new Set(ctx.docs.map((d) => d.file))];
   const before = new Map<string, KubeObj>();
-  for (const text of gitFiles(repoRoot, files.map((f) => `${rev}:${ctx.gitPath}/${f}`))) {
+  for (const text of gitFiles(
+    repoRoot,
+    files.map((f) => `${rev}:${ctx.gitPath}/${f}`),
+  )) {
     if (text === undefined) continue; // new file at this revision
     for (const d of parseAllDocuments(text, { version: '1.1' })) {
       const o = d.toJS() as KubeObj | null;

@@ -176,7 +176,8 @@ export function analyseNetwork(ctx: Context, mustDeny: readonly MustDeny[]): Net
       }
     });
     hits.sort((x, y) => x.s - y.s || x.d - y.d);
-    for (const h of hits) findings.push({ check: CHECK, severity: 'error', message: `must-deny flow is allowed: ${peerName(h.src)} → ${peerName(dsts[h.d]!)}:${m.port} (${m.why})` });
+    for (const h of hits)
+      findings.push({ check: CHECK, severity: 'error', message: `must-deny flow is allowed: ${peerName(h.src)} → ${peerName(dsts[h.d]!)}:${m.port} (${m.why})` });
   }
 
   // (b) the matrix: every managed pod and the world, to every pod port and every external peer named in the intent
