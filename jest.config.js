@@ -5,8 +5,12 @@ module.exports = {
   // default keeps one core for itself, i.e. one worker on a 2-core CI machine).
   maxWorkers: '100%',
   roots: ['<rootDir>/test'],
+  // The sources' hash for the synthesis cache shared by every test file (test/synth-cache.ts).
+  globalSetup: '<rootDir>/test/global-setup.ts',
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }] },
+  // `npm test` (scripts/test.js) adds a line per finished suite with the count so far ([12/60]).
+  reporters: process.env.DOMUS_JEST_PROGRESS ? ['default', '<rootDir>/scripts/jest-progress.js'] : ['default'],
   // Snapshots are written only on a developer machine: CI passes --ci, which fails on a missing snapshot.
   snapshotFormat: { printBasicPrototype: false },
 };
