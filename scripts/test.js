@@ -26,7 +26,10 @@ const cache = join(root, 'build');
 mkdirSync(cache, { recursive: true });
 // DOMUS_JEST_PROGRESS: jest.config.js adds the progress reporter (a --reporters flag would swallow the file arguments).
 const env = { ...process.env, CDK8S_CHECK_UPGRADE: 'false', DOMUS_JEST_PROGRESS: '1' };
-const quick = process.argv.length > 2;
+// `--slow`: also the slow tier (test/tier.ts), as CI runs it.
+if (process.argv.includes('--slow')) env.DOMUS_SLOW_TESTS = '1';
+const jestArgs = process.argv.slice(2).filter((a) => a !== '--slow');
+const quick = jestArgs.length > 0;
 const PROGRESS_EVERY_MS = 10_000;
 
 const running = new Map();
@@ -79,7 +82,7 @@ async function main() {
 
   const tmp = mkdtempSync(join(tmpdir(), 'domus-jest-'));
   const report = join(tmp, 'jest.json');
-  await run('jest', bin('jest'), ['--ci', '--json', `--outputFile=${report}`, ...process.argv.slice(2)], { live: true });
+  await run('jest', bin('jest'), ['--ci', '--json', `--outputFile=${report}`, ...jestArgs], { live: true });
   try {
     const r = JSON.parse(readFileSync(report, 'utf8'));
     passed += r.numPassedTests;
