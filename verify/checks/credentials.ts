@@ -26,6 +26,19 @@ function nodeFiles(ctx: Context): { id: string; text: string }[] {
     .map((rel) => ({ id: `file:${rel}`, text: readFileSync(join(ctx.dist, rel), 'utf8') }));
 }
 
+/** YAML of objects without text, by their JSON: the same object checked again is not serialized again. */
+const yamlOf = new Map<string, string>();
+function serialized(obj: unknown): string {
+  const key = JSON.stringify(obj);
+  let text = yamlOf.get(key);
+  if (text === undefined) {
+    text = stringify(obj, { lineWidth: 0 });
+    if (yamlOf.size >= 20_000) yamlOf.clear();
+    yamlOf.set(key, text);
+  }
+  return text;
+}
+
 export function checkCredentials(ctx: Context): Finding[] {
   // Each object is scanned as read from dist/ (serializing every object again cost more than the scan, issue
   // 22), plus every string value that does not appear verbatim in that text (block scalars, quoted or escaped
@@ -34,7 +47,7 @@ export function checkCredentials(ctx: Context): Finding[] {
   const leaves = ctx.docs.map((d) => stringLeaves(d.obj));
   const items = [
     ...nodeFiles(ctx),
-    ...ctx.docs.map((d, i) => ({ id: `doc:${i}`, text: d.text ?? stringify(d.obj, { lineWidth: 0 }) })),
+    ...ctx.docs.map((d, i) => ({ id: `doc:${i}`, text: d.text ?? serialized(d.obj) })),
     ...ctx.docs.flatMap((d, i) => (d.text === undefined ? [] : leaves[i]!.filter((l) => !d.text!.includes(l.text)).map((l) => ({ id: `leaf:${i}`, text: l.text })))),
     ...[...ctx.files.entries()].map(([path, text]) => ({ id: `file:${path}`, text })),
   ];
