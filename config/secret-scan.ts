@@ -8,8 +8,15 @@
  * worker thread per process (config/secretlint-worker.mjs) that this module waits for synchronously: the
  * caller blocks on a shared flag (Atomics.wait) and takes the answer with receiveMessageOnPort. Results are
  * cached per text: the same strings (the defaults) are scanned once per process.
+ *
+ * Verdicts are also kept on disk (build/secret-scan-cache.json, issue 22): keyed by the SHA-256 of the text and
+ * by the scanner's identity (the versions of @secretlint/core and the preset, and the worker's own source), so a
+ * synth or verify whose texts were all seen before starts no worker at all (starting one cost ~200 ms on the
+ * critical path of every synth). The file holds hashes and masked findings only, never a scanned text. A new
+ * scanner version or worker invalidates it as a whole; DOMUS_SECRET_SCAN_CACHE=off disables it, =<file> moves it.
  */
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 
@@ -24,13 +31,88 @@ export interface SecretFinding {
   readonly line: number;
 }
 
-function worker(): string {
+function root(): string {
   let dir = __dirname;
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return join(dir, 'config', 'secretlint-worker.mjs');
+  return dir;
+}
+function worker(): string {
+  return join(root(), 'config', 'secretlint-worker.mjs');
 }
 
-const cache = new Map<string, Omit<SecretFinding, 'id'>[]>();
+type Verdict = Omit<SecretFinding, 'id'>[];
+const cache = new Map<string, Verdict>();
+
+/** The on-disk verdicts by text hash, loaded on first use; undefined when disabled or unusable. */
+interface DiskCache {
+  readonly file: string;
+  readonly scanner: string;
+  readonly verdicts: Map<string, Verdict>;
+}
+let disk: DiskCache | undefined | null = null;
+/** At most this many verdicts are kept (the oldest go first): the file stays a few MB at worst. */
+const DISK_CACHE_MAX = 50_000;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+function diskCache(): DiskCache | undefined {
+  if (disk !== null) return disk;
+  disk = undefined;
+  const setting = process.env.DOMUS_SECRET_SCAN_CACHE;
+  if (setting === 'off') return disk;
+  try {
+    const dir = root();
+    const version = (pkg: string) => (JSON.parse(readFileSync(join(dir, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+    const scanner = `${version('@secretlint/core')}|${version('@secretlint/secretlint-rule-preset-recommend')}|${sha256(readFileSync(worker(), 'utf8'))}`;
+    const file = setting || join(dir, 'build', 'secret-scan-cache.json');
+    const verdicts = new Map<string, Verdict>();
+    if (existsSync(file)) {
+      const stored = JSON.parse(readFileSync(file, 'utf8')) as { scanner?: string; verdicts?: Record<string, Verdict> };
+      if (stored.scanner === scanner && stored.verdicts) for (const [k, v] of Object.entries(stored.verdicts)) verdicts.set(k, v);
+    }
+    disk = { file, scanner, verdicts };
+  } catch {
+    // No package metadata (a bundle outside the repository) or an unreadable file: scan without the disk cache.
+    disk = undefined;
+  }
+  return disk;
+}
+
+/** Verdicts not yet on disk; written once per event-loop turn at most, and at exit (a corpus loop asks often). */
+let unsaved = false;
+
+/** Adds verdicts; the file is rewritten later, whole (write + rename: concurrent processes never see half a file). */
+function remember(entries: readonly [string, Verdict][]): void {
+  const d = diskCache();
+  if (!d || entries.length === 0) return;
+  for (const [k, v] of entries) {
+    d.verdicts.delete(k);
+    d.verdicts.set(k, v);
+  }
+  if (unsaved) return;
+  unsaved = true;
+  setImmediate(save).unref();
+  process.once('exit', save);
+}
+
+function save(): void {
+  const d = disk;
+  if (!unsaved || !d) return;
+  unsaved = false;
+  process.removeListener('exit', save);
+  for (const k of d.verdicts.keys()) {
+    if (d.verdicts.size <= DISK_CACHE_MAX) break;
+    d.verdicts.delete(k);
+  }
+  try {
+    mkdirSync(dirname(d.file), { recursive: true });
+    const tmp = `${d.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ scanner: d.scanner, verdicts: Object.fromEntries(d.verdicts) }));
+    renameSync(tmp, d.file);
+  } catch {
+    // A read-only checkout: the verdicts stay in memory for this process.
+  }
+}
 
 interface ScanWorker {
   readonly flag: Int32Array;
@@ -80,12 +162,22 @@ function ask(items: readonly { id: string; text: string }[]): Answer {
 
 /** Scans each text; throws (with the scanner's own message) only when the scanner cannot run at all. */
 export function scanForSecrets(items: readonly { id: string; text: string }[]): SecretFinding[] {
-  const todo = [...new Set(items.map((i) => i.text))].filter((t) => !cache.has(t));
+  let todo = [...new Set(items.map((i) => i.text))].filter((t) => !cache.has(t));
+  const stored = todo.length > 0 ? diskCache() : undefined;
+  if (stored) {
+    const hashes = new Map(todo.map((t) => [t, sha256(t)]));
+    for (const t of todo) {
+      const v = stored.verdicts.get(hashes.get(t)!);
+      if (v) cache.set(t, v);
+    }
+    todo = todo.filter((t) => !cache.has(t));
+  }
   if (todo.length > 0) {
     const answer = ask(todo.map((text, i) => ({ id: String(i), text })));
     if ('error' in answer) throw new Error(`secret scanner (secretlint) failed: ${answer.error.split('\n')[0]}`);
     todo.forEach((t) => cache.set(t, []));
     for (const f of answer.findings) cache.get(todo[Number(f.id)]!)!.push({ rule: f.rule, message: f.message.replace(/\*{5,}/g, '****'), line: f.line });
+    remember(todo.map((t) => [sha256(t), cache.get(t)!]));
   }
   return items.flatMap((i) => cache.get(i.text)!.map((f) => ({ id: i.id, ...f })));
 }

@@ -39,6 +39,8 @@ export const CONTROLLER_RBAC_FILE = 'bootstrap/argocd/controller-rbac.yaml';
 /** Config maps the repo-server (and the server, for `argocd repo add`) read repository trust from. */
 export const TRUST_CONFIGMAPS = { tls: 'argocd-tls-certs-cm', ssh: 'argocd-ssh-known-hosts-cm', gpg: 'argocd-gpg-keys-cm' } as const;
 const ALL: readonly Verb[] = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+/** The kinds whose rules and role references the controller's RBAC is derived from (finalize). */
+const RBAC_KINDS: ReadonlySet<string> = new Set(['ClusterRole', 'Role', 'RoleBinding', 'ClusterRoleBinding']);
 
 /** A kind Argo CD manages: its API group and plural resource name. */
 export interface ManagedKind {
@@ -419,7 +421,11 @@ export class ArgoCd extends Construct {
     const perNamespace = new Map<string, k8s.PolicyRule[]>();
     const known = new Set<string>();
     const refs = new Set<string>();
-    const objects = synced.flatMap((c) => c.node.findAll().filter((x): x is ApiObject => x instanceof ApiObject && Chart.of(x) === c)).map((o) => o.toJson() as RbacJson);
+    // Only the RBAC objects are rendered (toJson): rendering every object here cost as much as the synthesis of
+    // the apps chart itself (issue 22).
+    const objects = synced
+      .flatMap((c) => c.node.findAll().filter((x): x is ApiObject => x instanceof ApiObject && RBAC_KINDS.has(x.kind) && Chart.of(x) === c))
+      .map((o) => o.toJson() as RbacJson);
     for (const o of objects) {
       if (o.kind === 'ClusterRole') {
         known.add(o.metadata.name);

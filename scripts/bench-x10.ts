@@ -1,16 +1,41 @@
 /**
- * Synthesizes ten copies of the default stack, each with its own cluster name and namespaces, in one
- * process (used by `npm run bench`). Argument: the output folder.
+ * Synthesizes copies of the default stack, each with its own cluster name and namespaces, in one process (used
+ * by `npm run bench`). Arguments: the output folder, then `--copies N` (default 10).
+ *
+ * Each copy is written as it is synthesized (copy-<i>/...), so memory holds one copy's files at a time; the
+ * intent files (dist/intent/*.json: declared flows, must-deny flows, exposure) are merged into one intent/ at
+ * the top, as verify reads one set of them for the whole folder. The time and peak memory reported are those of
+ * synthesis (the writes included), per object.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { validateSite } from '../config/load';
-import { synthesize, writeTree } from '../charts/synth';
+import { synthesize } from '../charts/synth';
 
 const out = process.argv[2] ?? 'dist-x10';
+const copiesArg = process.argv.indexOf('--copies');
+const COPIES = copiesArg >= 0 ? Number(process.argv[copiesArg + 1]) : 10;
+
+/** Intent files are JSON: a list, or an object of lists; copies are concatenated list by list. */
+function mergeJson(a: unknown, b: unknown): unknown {
+  if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
+  if (a && b && typeof a === 'object' && typeof b === 'object')
+    return Object.fromEntries(
+      [...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, mergeJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])]),
+    );
+  return b ?? a;
+}
+
+const write = (path: string, content: string) => {
+  mkdirSync(dirname(join(out, path)), { recursive: true });
+  writeFileSync(join(out, path), content);
+};
+
 const started = performance.now();
-const files = new Map<string, string>();
+const intent = new Map<string, unknown>();
 let objects = 0;
-for (let i = 0; i < 10; i++) {
+for (let i = 0; i < COPIES; i++) {
   const ns = (n: string) => `${n}-${i}`;
   const site = validateSite({
     cluster: { name: `domus-${i}` },
@@ -18,7 +43,11 @@ for (let i = 0; i < 10; i++) {
   });
   const s = synthesize(site);
   objects += s.charts.reduce((n, c) => n + c.objects.length, 0);
-  for (const [path, content] of s.files) files.set(`copy-${i}/${path}`, content);
+  for (const [path, content] of s.files) {
+    if (path.startsWith('intent/') && path.endsWith('.json')) intent.set(path, mergeJson(intent.get(path), JSON.parse(content)));
+    else write(`copy-${i}/${path}`, content);
+  }
 }
-writeTree(out, files);
-process.stdout.write(`synthesized 10 copies (${objects} objects) in ${Math.round(performance.now() - started)} ms\n`);
+for (const [path, value] of intent) write(path, `${JSON.stringify(value, null, 2)}\n`);
+const ms = performance.now() - started;
+process.stdout.write(`synthesized ${COPIES} copies (${objects} objects) in ${Math.round(ms)} ms, ${(ms / objects).toFixed(3)} ms/object\n`);

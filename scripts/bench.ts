@@ -1,100 +1,123 @@
 /**
- * `npm run bench [-- --runs N]`: how fast is synthesis, measured as a person would run it.
+ * `npm run bench [-- --runs N] [-- --max-copies 10]`: how fast are synthesis and verify, measured as a person
+ * would run them, so a regression is visible in review (issue 22).
  *
- * Each scenario runs N times in a fresh process (median wall time, peak RSS of the process):
- *   - node loading cdk8s-plus-28 alone (the floor any cdk8s app pays),
- *   - `npm run synth`'s entry (esbuild bundle + synthesis of the default site),
- *   - the same for a stack scaled ×10 (ten copies of every workload, each copy in its own namespaces),
+ * Every scenario runs in a fresh process (median wall time, peak RSS of the process):
+ *   - node loading cdk8s-plus-28 alone: the floor any cdk8s app pays. It runs interleaved with `npm run synth`
+ *     and the synth entry (one of each per round), so the ratios compare runs made in the same moment — on a
+ *     shared machine the absolute times move with the load, the ratios much less;
+ *   - synthesis of 1, 10 and 100 copies of the stack in one process (scripts/bench-x10.ts): ms per object and
+ *     peak memory, which must stay flat as the stack grows;
+ *   - verify's checks on those folders in one process (scripts/bench-verify.ts): ms per object, flat as well;
  *   - `npx cdk8s synth` (the cdk8s CLI driving the same app).
- * A benchmark, not a test: it prints a table and never fails on a number.
+ * A benchmark, not a test: it prints a table and the targets beside it, and never fails on a number.
  */
-import { cpus } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..');
-const runsArg = process.argv.indexOf('--runs');
-const RUNS = runsArg >= 0 ? Number(process.argv[runsArg + 1]) : 7;
+const argOf = (name: string, fallback: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback);
+const RUNS = argOf('--runs', 7);
+const MAX_COPIES = argOf('--max-copies', 100);
 const work = mkdtempSync(join(tmpdir(), 'domus-bench-'));
 
 // Preloaded into each measured process: reports its peak RSS when it exits.
 const rssHook = join(work, 'rss.js');
 writeFileSync(rssHook, `process.on('exit', () => { require('fs').writeSync(2, '\\nBENCH_RSS_KB=' + process.resourceUsage().maxRSS + '\\n'); });\n`);
-
 const runTs = join(root, 'scripts', 'run-ts.js');
 
-interface Scenario {
-  readonly name: string;
-  readonly cmd: string;
-  readonly args: readonly string[];
-  /** Objects synthesized, parsed from the command's output. */
-  readonly objects?: (out: string) => number;
+interface Run {
+  ms: number;
+  rssMb: number;
+  out: string;
 }
-
-const objectsFromSummary = (out: string) => Number(/\((\d+) objects/.exec(out)?.[1] ?? NaN);
-// scripts/run-ts.js reuses its bundle while no source changed; the cold scenario forces the esbuild step.
-const scenarios: Scenario[] = [
-  { name: 'node + require(cdk8s-plus-28)', cmd: process.execPath, args: ['-r', rssHook, '-e', "require('cdk8s-plus-28')"] },
-  { name: 'npm run synth (default site)', cmd: 'npm', args: ['run', '-s', 'synth', '--', '--outdir', join(work, 'dist-npm')], objects: objectsFromSummary },
-  {
-    name: 'synth entry, cold bundle (sources changed)',
-    cmd: 'sh',
-    args: ['-c', `rm -f build/main.js.inputs.json && exec ${process.execPath} -r ${rssHook} ${runTs} main.ts --outdir ${join(work, 'dist-cold')}`],
-    objects: objectsFromSummary,
-  },
-  {
-    name: 'synth entry, warm bundle (node scripts/run-ts.js main.ts)',
-    cmd: process.execPath,
-    args: ['-r', rssHook, runTs, 'main.ts', '--outdir', join(work, 'dist')],
-    objects: objectsFromSummary,
-  },
-  { name: 'synth ×10 (10 copies of the stack)', cmd: process.execPath, args: ['-r', rssHook, runTs, 'scripts/bench-x10.ts', join(work, 'dist-x10')], objects: objectsFromSummary },
-  {
-    name: 'npx cdk8s synth (CLI)',
-    cmd: 'npx',
-    args: ['cdk8s', 'synth', '--no-check-upgrade', '--output', join(work, 'dist-cli')],
-  },
-];
-
-const median = (xs: number[]) => {
+function measure(cmd: string, args: readonly string[]): Run {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, [...args], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+    env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', NODE_OPTIONS: cmd === 'npx' || cmd === 'npm' ? `-r ${rssHook}` : '' },
+  });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0 && !/verified \(/.test(r.stdout)) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+  // npm/npx run several node processes; the largest peak is the app's or the CLI's.
+  const peaks = [...r.stderr.matchAll(/BENCH_RSS_KB=(\d+)/g)].map((m) => Number(m[1]));
+  return { ms, rssMb: peaks.length ? Math.max(...peaks) / 1024 : NaN, out: r.stdout };
+}
+const median = (xs: readonly number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
+const s2 = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 const rows: string[][] = [];
-for (const sc of scenarios) {
-  const times: number[] = [];
-  const rss: number[] = [];
-  let objects = NaN;
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync(sc.cmd, [...sc.args], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', NODE_OPTIONS: sc.cmd === 'npx' || sc.cmd === 'npm' ? `-r ${rssHook}` : '' },
-    });
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (r.status !== 0) throw new Error(`${sc.name} failed:\n${r.stdout}\n${r.stderr}`);
-    times.push(ms);
-    // npm/npx run several node processes; the largest peak is the app's or the CLI's.
-    const peaks = [...r.stderr.matchAll(/BENCH_RSS_KB=(\d+)/g)].map((m) => Number(m[1]));
-    if (peaks.length) rss.push(Math.max(...peaks));
-    if (sc.objects) objects = sc.objects(r.stdout);
-  }
-  const med = median(times);
+const row = (name: string, runs: readonly Run[], extra: { ratio?: number; objects?: number; msPerObject?: number } = {}) =>
   rows.push([
-    sc.name,
-    `${(med / 1000).toFixed(2)} s`,
-    `${(Math.min(...times) / 1000).toFixed(2)}–${(Math.max(...times) / 1000).toFixed(2)} s`,
-    rss.length ? `${Math.round(median(rss) / 1024)} MB` : 'n/a',
-    Number.isNaN(objects) ? '' : String(objects),
-    Number.isNaN(objects) ? '' : String(Math.round(objects / (med / 1000))),
+    name,
+    `${s2(median(runs.map((r) => r.ms)))} (${runs.length})`,
+    `${s2(Math.min(...runs.map((r) => r.ms)))}–${s2(Math.max(...runs.map((r) => r.ms)))}`,
+    extra.ratio === undefined ? '' : `${extra.ratio.toFixed(2)}×`,
+    `${Math.round(median(runs.map((r) => r.rssMb)))} MB`,
+    extra.objects === undefined ? '' : String(extra.objects),
+    extra.msPerObject === undefined ? '' : extra.msPerObject.toFixed(3),
   ]);
+const load = loadavg()[0]!.toFixed(1);
+
+// 1. The floor and the synth entry points, interleaved: one of each per round. The synth bundle is built first.
+measure(process.execPath, [runTs, 'main.ts', '--outdir', join(work, 'dist-warmup'), '--quiet']);
+const floor: Run[] = [];
+const npmSynth: Run[] = [];
+const entry: Run[] = [];
+for (let i = 0; i < RUNS; i++) {
+  floor.push(measure(process.execPath, ['-r', rssHook, '-e', "require('cdk8s-plus-28')"]));
+  npmSynth.push(measure('npm', ['run', '-s', 'synth', '--', '--outdir', join(work, 'dist-npm'), '--quiet']));
+  entry.push(measure(process.execPath, ['-r', rssHook, runTs, 'main.ts', '--outdir', join(work, 'dist'), '--quiet']));
 }
+const pairedRatio = (xs: readonly Run[]) => median(xs.map((x, i) => x.ms / floor[i]!.ms));
+row('node + require(cdk8s-plus-28) (the floor)', floor, { ratio: 1 });
+row('npm run synth (default site)', npmSynth, { ratio: pairedRatio(npmSynth) });
+row('synth entry (node scripts/run-ts.js main.ts)', entry, { ratio: pairedRatio(entry) });
+
+// 2. Synthesis and verify at ×1, ×10, ×100 (fewer runs as the scale grows).
+const perObject: { copies: number; synth: number; verify: number; synthMb: number }[] = [];
+for (const copies of [1, 10, 100].filter((c) => c <= MAX_COPIES)) {
+  const runs = copies === 1 ? Math.min(RUNS, 5) : copies === 10 ? Math.min(RUNS, 3) : 1;
+  const dir = join(work, `x${copies}`);
+  const synth: Run[] = [];
+  const verify: Run[] = [];
+  for (let i = 0; i < runs; i++) {
+    rmSync(dir, { recursive: true, force: true });
+    synth.push(measure(process.execPath, ['-r', rssHook, runTs, 'scripts/bench-x10.ts', dir, '--copies', String(copies)]));
+    verify.push(measure(process.execPath, ['-r', rssHook, runTs, 'scripts/bench-verify.ts', dir]));
+  }
+  const objects = Number(/\((\d+) objects\)/.exec(synth[0]!.out)?.[1]);
+  const synthMs = median(synth.map((r) => Number(/ in (\d+) ms/.exec(r.out)?.[1])));
+  const docs = Number(/verified \((\d+) objects\)/.exec(verify[0]!.out)?.[1]);
+  const checksMs = median(verify.map((r) => Number(/checks (\d+) ms/.exec(r.out)?.[1])));
+  row(`synth ×${copies}, in-process (ms/object: synthesis and writing)`, synth, { objects, msPerObject: synthMs / objects });
+  row(`verify ×${copies}, in-process (ms/object: the checks, after loading)`, verify, { objects: docs, msPerObject: checksMs / docs });
+  perObject.push({ copies, synth: synthMs / objects, verify: checksMs / docs, synthMb: median(synth.map((r) => r.rssMb)) });
+  process.stderr.write(`×${copies}: ${verify[0]!.out.trim()}\n`);
+}
+
+// 3. The cdk8s CLI, for comparison.
+const cli: Run[] = [];
+for (let i = 0; i < Math.min(RUNS, 3); i++) cli.push(measure('npx', ['cdk8s', 'synth', '--no-check-upgrade', '--output', join(work, 'dist-cli')]));
+row('npx cdk8s synth (CLI)', cli, { ratio: median(cli.map((r) => r.ms)) / median(floor.map((r) => r.ms)) });
 rmSync(work, { recursive: true, force: true });
 
-const header = ['scenario', `median of ${RUNS}`, 'min–max', 'peak RSS', 'objects', 'objects/s'];
+const header = ['scenario', 'median (runs)', 'min–max', 'ratio to floor', 'peak RSS', 'objects', 'ms/object'];
 const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
-process.stdout.write(`${table}\n\nnode ${process.version}, ${cpus().length} CPUs, ${new Date().toISOString().slice(0, 10)}\n`);
+const x100 = perObject.find((p) => p.copies === 100);
+const verifySpread = perObject.length > 1 ? Math.max(...perObject.map((p) => p.verify)) / Math.min(...perObject.map((p) => p.verify)) : NaN;
+const targets = [
+  `npm run synth ${pairedRatio(npmSynth).toFixed(2)}× the floor (target ≤ 3×)`,
+  ...(x100 ? [`×100 ${x100.synth.toFixed(3)} ms/object (target ≤ 0.30), ${Math.round(x100.synthMb)} MB (target ≤ 250 MB)`] : []),
+  `verify ms/object ${perObject.map((p) => `×${p.copies} ${p.verify.toFixed(3)}`).join(', ')}: largest/smallest ${verifySpread.toFixed(2)} (target ≤ 2)`,
+];
+process.stdout.write(
+  `${table}\n\n${targets.map((t) => `- ${t}`).join('\n')}\n\nnode ${process.version}, ${cpus().length} CPUs, load average ${load} at the start, ${new Date().toISOString().slice(0, 10)}\n`,
+);

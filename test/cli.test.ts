@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { parseSynthArgs, runSynth, UsageError } from '../charts/cli';
 import { checkOutdir, OutdirError, replaceTree, SYNTH_MARKER, withLock } from '../charts/outdir';
 import { repoRoot } from '../config/load';
+import { slowTest } from './tier';
 
 const root = repoRoot();
 const tmp = () => mkdtempSync(join(tmpdir(), 'domus-cli-'));
@@ -46,14 +47,18 @@ describe('arguments', () => {
     );
   });
 
-  test('the real npm: `npm run synth --outdir <dir>` (no --) is refused with the hint, nothing written', () => {
-    const dir = join(tmp(), 'out');
-    const r = spawnSync('npm', ['run', '-s', 'synth', '--outdir', dir], { cwd: root, encoding: 'utf8', env: { ...process.env, npm_config_outdir: undefined } });
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain(`unexpected argument ${JSON.stringify(dir)}`);
-    expect(r.stderr).toContain('npm took --outdir for itself');
-    expect(existsSync(dir)).toBe(false);
-  }, 60_000);
+  slowTest(
+    'the real npm: `npm run synth --outdir <dir>` (no --) is refused with the hint, nothing written',
+    () => {
+      const dir = join(tmp(), 'out');
+      const r = spawnSync('npm', ['run', '-s', 'synth', '--outdir', dir], { cwd: root, encoding: 'utf8', env: { ...process.env, npm_config_outdir: undefined } });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(`unexpected argument ${JSON.stringify(dir)}`);
+      expect(r.stderr).toContain('npm took --outdir for itself');
+      expect(existsSync(dir)).toBe(false);
+    },
+    60_000,
+  );
 
   test('an unknown option exits 2 before reading or writing anything', () => {
     const dir = join(tmp(), 'out');
@@ -167,37 +172,45 @@ describe('the output folder', () => {
     expect(existsSync(lock)).toBe(false);
   });
 
-  test('two synth runs into the same folder at once both succeed, one after the other', async () => {
-    const out = join(tmp(), 'dist');
-    const run = () =>
-      new Promise<number>((ok) => {
-        const p = spawn(process.execPath, [join(root, 'scripts', 'run-ts.js'), 'main.ts', '--outdir', out, '--quiet'], { cwd: root, stdio: 'ignore' });
-        p.on('exit', (code) => ok(code ?? -1));
-      });
-    expect(await Promise.all([run(), run()])).toEqual([0, 0]);
-    // The platform chart exists whatever the site enables (a fork may turn Argo CD, hence dist/apps, off).
-    expect(readFileSync(join(out, 'platform', 'platform.yaml'), 'utf8')).toBe(readFileSync(join(root, 'dist', 'platform', 'platform.yaml'), 'utf8'));
-    expect(readdirSync(dirname(out))).toEqual(['dist']);
-  }, 60_000);
+  slowTest(
+    'two synth runs into the same folder at once both succeed, one after the other',
+    async () => {
+      const out = join(tmp(), 'dist');
+      const run = () =>
+        new Promise<number>((ok) => {
+          const p = spawn(process.execPath, [join(root, 'scripts', 'run-ts.js'), 'main.ts', '--outdir', out, '--quiet'], { cwd: root, stdio: 'ignore' });
+          p.on('exit', (code) => ok(code ?? -1));
+        });
+      expect(await Promise.all([run(), run()])).toEqual([0, 0]);
+      // The platform chart exists whatever the site enables (a fork may turn Argo CD, hence dist/apps, off).
+      expect(readFileSync(join(out, 'platform', 'platform.yaml'), 'utf8')).toBe(readFileSync(join(root, 'dist', 'platform', 'platform.yaml'), 'utf8'));
+      expect(readdirSync(dirname(out))).toEqual(['dist']);
+    },
+    60_000,
+  );
 });
 
-test('`npx cdk8s synth` with a bad site leaves dist/ exactly as it was (the CLI only empties its scratch folder)', () => {
-  const copy = tmp();
-  for (const f of ['package.json', 'tsconfig.json', 'cdk8s.yaml', 'main.ts', 'charts', 'day0', 'config', 'constructs', 'imports', 'scripts', 'verify', 'conformance', 'dist'])
-    cpSync(join(root, f), join(copy, f), { recursive: true });
-  symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
-  writeFileSync(join(copy, 'site.yaml'), 'cluster:\n  domain: nodots\n');
-  const snapshot = () => execFileSync('sh', ['-c', 'find dist -type f | sort | xargs sha256sum'], { cwd: copy }).toString();
-  const before = snapshot();
-  const r = spawnSync(join(root, 'node_modules', '.bin', 'cdk8s'), ['synth'], {
-    cwd: copy,
-    env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', DOMUS_CONFIG: '' },
-    encoding: 'utf8',
-  });
-  expect(r.status).not.toBe(0);
-  expect(r.stderr).toContain('cluster.domain: got "nodots"');
-  expect(snapshot()).toBe(before);
-}, 60_000);
+slowTest(
+  '`npx cdk8s synth` with a bad site leaves dist/ exactly as it was (the CLI only empties its scratch folder)',
+  () => {
+    const copy = tmp();
+    for (const f of ['package.json', 'tsconfig.json', 'cdk8s.yaml', 'main.ts', 'charts', 'day0', 'config', 'constructs', 'imports', 'scripts', 'verify', 'conformance', 'dist'])
+      cpSync(join(root, f), join(copy, f), { recursive: true });
+    symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
+    writeFileSync(join(copy, 'site.yaml'), 'cluster:\n  domain: nodots\n');
+    const snapshot = () => execFileSync('sh', ['-c', 'find dist -type f | sort | xargs sha256sum'], { cwd: copy }).toString();
+    const before = snapshot();
+    const r = spawnSync(join(root, 'node_modules', '.bin', 'cdk8s'), ['synth'], {
+      cwd: copy,
+      env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', DOMUS_CONFIG: '' },
+      encoding: 'utf8',
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('cluster.domain: got "nodots"');
+    expect(snapshot()).toBe(before);
+  },
+  60_000,
+);
 
 test('upstream: the pinned cdk8s CLI empties its output folder before it runs the app, and names it in $CDK8S_OUTDIR', () => {
   // cdk8s-team/cdk8s-cli src/cli/cmds/synth.ts and src/util.ts, read in the installed build of the pinned

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, ConfigIssue, siteInUse, validateSite } from '../config/load';
 import { SiteInput } from '../config/schema';
-import { synthesize, Synthesis } from '../charts/synth';
+import { Synthesis } from '../charts/synth';
+import { cachedSynthesis } from './synth-cache';
 import { KubeObject, WAVE_ANNOTATION } from '../charts/waves';
 import { Flow, peerKey, Peer } from '../constructs/lib/network';
 
@@ -20,7 +21,7 @@ export function synth(input: SiteInput = {}): Synthesis {
   const key = JSON.stringify(input);
   let s = cache.get(key);
   if (!s) {
-    s = synthesize(validateSite(input, 'test'));
+    s = cachedSynthesis(validateSite(input, 'test'));
     cache.set(key, s);
   }
   return s;
@@ -33,7 +34,7 @@ let operatorSite: Synthesis | undefined;
  * behaviour tests use synth() with the example or their own fixture.
  */
 export function siteSynth(): Synthesis {
-  operatorSite ??= synthesize(siteInUse().site);
+  operatorSite ??= cachedSynthesis(siteInUse().site);
   return operatorSite;
 }
 

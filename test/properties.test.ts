@@ -14,6 +14,7 @@ import { comment, goString, hcl, ini, lua, sh, templateText, traefikRuleArg, xml
 import { runChecks } from '../verify/cli';
 import { inputWith, PAYLOADS, scalarFields, stringFields } from './corpus';
 import { siteContext } from './verify/site-context';
+import { budget } from './tier';
 
 const SEED = 20261130;
 const anyString = fc.oneof(
@@ -241,7 +242,7 @@ describe('the schema over generated sites', () => {
             .map((f) => `${f.check}: ${f.message}`),
         ).toEqual([]);
       }),
-      { seed: SEED, numRuns: 40 },
+      { seed: SEED, numRuns: budget(10, 40) },
     );
     expect(accepted).toBeGreaterThan(0);
   });
@@ -294,7 +295,7 @@ describe('the schema over generated sites', () => {
             .map((f) => `${f.check}: ${f.message}`),
         ).toEqual([]);
       }),
-      { seed: SEED, numRuns: 6 },
+      { seed: SEED, numRuns: budget(3, 6) },
     );
   });
 });

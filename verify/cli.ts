@@ -9,6 +9,7 @@
  *   --write-docs              also write <dist>/docs/network-flows.md and <dist>/docs/rbac.md (`npm run synth`
  *                             writes them with dist/: charts/docs.ts; test/docs.test.ts checks them)
  *   --can-i <subject> <verb> <resource>[.<group>] [-n <namespace>] [--name <name>]
+ *   --timings                 also print the milliseconds each check took
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -64,39 +65,52 @@ export function siteContextFor(site: Site, dist: string, loaded: ReturnType<type
   };
 }
 
-export function runChecks(ctx: Context, opts: { against?: { rev: string; repoRoot: string }; maxShare: number }): { findings: Finding[]; flowsDoc: string; rbacDoc: string } {
-  const mustDeny = loadMustDeny(ctx);
-  const network = analyseNetwork(ctx, mustDeny.rules);
+export function runChecks(
+  ctx: Context,
+  opts: { against?: { rev: string; repoRoot: string }; maxShare: number; timings?: Map<string, number> },
+): { findings: Finding[]; flowsDoc: string; rbacDoc: string } {
+  // Milliseconds per check when asked (`npm run bench`, `--timings`): a check that grows faster than dist/ shows.
+  const timed = <T>(name: string, f: () => T): T => {
+    if (!opts.timings) return f();
+    const t0 = performance.now();
+    const r = f();
+    opts.timings.set(name, (opts.timings.get(name) ?? 0) + performance.now() - t0);
+    return r;
+  };
+  const mustDeny = timed('network', () => loadMustDeny(ctx));
+  const network = timed('network', () => analyseNetwork(ctx, mustDeny.rules));
   const findings = [
     ...mustDeny.findings,
-    ...checkSchema(ctx),
-    ...checkPodSecurity(ctx),
+    ...timed('schema', () => checkSchema(ctx)),
+    ...timed('pod-security', () => checkPodSecurity(ctx)),
     ...network.findings,
-    ...checkLoadBalancers(ctx),
-    ...checkRbac(ctx),
-    ...checkSecrets(ctx),
-    ...checkVaultTrust(ctx),
-    ...checkGitops(ctx, opts.against),
-    ...checkArgocdAdmission(ctx),
-    ...checkCapacity(ctx, opts.maxShare),
-    ...checkWazuh(ctx),
+    ...timed('loadbalancer', () => checkLoadBalancers(ctx)),
+    ...timed('rbac', () => checkRbac(ctx)),
+    ...timed('secrets', () => checkSecrets(ctx)),
+    ...timed('vault-trust', () => checkVaultTrust(ctx)),
+    ...timed('gitops', () => checkGitops(ctx, opts.against)),
+    ...timed('argocd-admission', () => checkArgocdAdmission(ctx)),
+    ...timed('capacity', () => checkCapacity(ctx, opts.maxShare)),
+    ...timed('wazuh', () => checkWazuh(ctx)),
     // Issue 13: every promise of the README has a check (docs/verify.md, "Promises").
-    ...checkFlowsDeclared(ctx),
-    ...checkCredentials(ctx),
-    ...checkExposure(ctx),
+    ...timed('flows', () => checkFlowsDeclared(ctx)),
+    ...timed('credentials', () => checkCredentials(ctx)),
+    ...timed('exposure', () => checkExposure(ctx)),
     // Issue 18: what the real Traefik would refuse (sniStrict without certificates, redirect to an unpublished port).
-    ...checkTraefik(ctx),
-    ...checkPromises(ctx),
+    ...timed('traefik', () => checkTraefik(ctx)),
+    ...timed('promises', () => checkPromises(ctx)),
     // Issue 15: the mistakes of extending the stack (unknown namespace, route without flow, dead Service port).
-    ...checkExtending(ctx),
+    ...timed('extending', () => checkExtending(ctx)),
     // Issue 18: a pod holding API permissions with a mounted token reaches the API server.
-    ...checkApiEgress(ctx),
+    ...timed('api-egress', () => checkApiEgress(ctx)),
     // Issue 18: alerts reach a person (receivers, dead man's switch, openable links, files the config names).
-    ...checkAlerting(ctx),
+    ...timed('alerting', () => checkAlerting(ctx)),
     // Issue 18: an S3 client of the stack's MinIO has its user created from its own Vault keys.
-    ...checkS3Users(ctx),
+    ...timed('s3-users', () => checkS3Users(ctx)),
   ];
-  return { findings, flowsDoc: renderFlowsDoc(network), rbacDoc: renderRbacDoc(ctx.docs) };
+  const flowsDoc = timed('docs', () => renderFlowsDoc(network));
+  const rbacDoc = timed('docs', () => renderRbacDoc(ctx.docs));
+  return { findings, flowsDoc, rbacDoc };
 }
 
 export function main(argv: readonly string[]): number {
@@ -128,7 +142,8 @@ export function main(argv: readonly string[]): number {
   const against = argv.includes('--no-against') ? undefined : { rev: arg(argv, '--against') ?? 'HEAD', repoRoot: root };
   const maxShare = Number(arg(argv, '--max-request-share') ?? '0.8');
   const loaded = performance.now();
-  const { findings, flowsDoc, rbacDoc } = runChecks(ctx, { against, maxShare });
+  const timings = argv.includes('--timings') ? new Map<string, number>() : undefined;
+  const { findings, flowsDoc, rbacDoc } = runChecks(ctx, { against, maxShare, ...(timings ? { timings } : {}) });
   const checked = performance.now();
   const writeDocs = argv.includes('--write-docs');
   if (writeDocs) {
@@ -150,6 +165,7 @@ export function main(argv: readonly string[]): number {
         process.stdout.write(`    ${f.severity === 'error' ? 'error' : f.severity === 'warning' ? 'warn ' : '     '} ${f.message}${where ? `\n          ${where.trim()}` : ''}\n`);
       }
     }
+    if (timings) for (const [c, ms] of [...timings].sort((a, b) => b[1] - a[1])) process.stdout.write(`  ${c.padEnd(18)} ${ms.toFixed(1).padStart(8)} ms\n`);
     process.stdout.write(
       `verify: ${ctx.docs.length} objects in ${distArg}/, ${errors.length} error(s); load ${Math.round(loaded - started)} ms, checks ${Math.round(checked - loaded)} ms${writeDocs ? `; wrote ${distArg}/docs/network-flows.md, ${distArg}/docs/rbac.md` : ''}\n`,
     );

@@ -37,7 +37,8 @@ export function parseDist(entries: Iterable<readonly [string, string]>): { docs:
       if (!obj || typeof obj !== 'object' || !('apiVersion' in obj) || !('kind' in obj)) continue;
       if (!(obj as { metadata?: { name?: string } }).metadata?.name) continue;
       const start = d.contents?.range?.[0] ?? 0;
-      docs.push({ obj: obj as KubeObj, file: rel, line: counter.linePos(start).line });
+      // The document's own text, for checks that scan text (credentials) without serializing the object again.
+      docs.push({ obj: obj as KubeObj, file: rel, line: counter.linePos(start).line, text: text.slice(d.range[0], d.range[2]) });
     }
   }
   return { docs, files };

@@ -249,11 +249,91 @@ export function endpointsOf(docs: readonly Doc[]): Endpoint[] {
   return out;
 }
 
+/**
+ * Endpoints indexed by namespace and by label, so that the pods a selector can match are found without a scan
+ * of every pod (a scan per rule made verify quadratic in the size of dist/, issue 22). `candidates` answers a
+ * superset of the matching pods, in the universe's order; callers still apply peerMatches.
+ */
+export class EndpointIndex {
+  private readonly byNs = new Map<string, number[]>();
+  private readonly byLabel = new Map<string, number[]>();
+  private readonly position = new Map<Endpoint, number>();
+
+  constructor(readonly all: readonly Endpoint[]) {
+    all.forEach((ep, i) => {
+      this.position.set(ep, i);
+      push(this.byNs, ep.namespace, i);
+      for (const [k, v] of Object.entries(ep.labels)) push(this.byLabel, `${k}=${v}`, i);
+    });
+  }
+
+  /** The universe's position of `ep` (undefined for an endpoint outside it). */
+  indexOf(ep: Endpoint): number | undefined {
+    return this.position.get(ep);
+  }
+
+  /** Positions of the endpoints one selector of a rule can match (a superset, sorted). */
+  private selectorCandidates(r: NonNullable<Rule['endpoints']>[number], policyNs: string | undefined): readonly number[] | undefined {
+    const sets: (readonly number[])[] = [];
+    if (r.namespaces === 'own' && policyNs !== undefined) sets.push(this.byNs.get(policyNs) ?? []);
+    const nsName = typeof r.namespaces === 'object' ? r.namespaces.matchLabels?.['kubernetes.io/metadata.name'] : undefined;
+    if (nsName !== undefined) sets.push(this.byNs.get(nsName) ?? []);
+    for (const [k, v] of Object.entries(r.selector.matchLabels ?? {})) {
+      const key = strip(k);
+      if (key === 'io.kubernetes.pod.namespace') sets.push(this.byNs.get(v) ?? []);
+      else if (key === 'io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name') sets.push(this.byNs.get(v) ?? []);
+      else if (!key.startsWith('io.cilium.k8s.namespace.labels.')) sets.push(this.byLabel.get(`${key}=${v}`) ?? []);
+    }
+    if (sets.length === 0) return undefined; // may match any pod
+    return sets.reduce((a, b) => (b.length < a.length ? b : a));
+  }
+
+  /** Positions of the endpoints `rule` may admit as a peer: undefined means "possibly every one". */
+  candidates(rule: Rule, policyNs: string | undefined): readonly number[] | undefined {
+    if (rule.any || rule.entities?.some((e) => e === 'all' || e === 'cluster')) return undefined;
+    const out = new Set<number>();
+    for (const r of rule.endpoints ?? []) {
+      const c = this.selectorCandidates(r, policyNs);
+      if (c === undefined) return undefined;
+      for (const i of c) out.add(i);
+    }
+    return [...out].sort((a, b) => a - b);
+  }
+
+  /** The endpoints `rule` admits, in the universe's order. */
+  matching(rule: Rule, policyNs: string | undefined, nsLabels: NamespaceLabels): Endpoint[] {
+    const c = this.candidates(rule, policyNs);
+    const eps = c === undefined ? this.all : c.map((i) => this.all[i]!);
+    return eps.filter((ep) => peerMatches(rule, { kind: 'endpoint', ep }, policyNs, nsLabels));
+  }
+}
+
+function push<K>(m: Map<K, number[]>, k: K, i: number): void {
+  const l = m.get(k);
+  if (l) l.push(i);
+  else m.set(k, [i]);
+}
+
 export class NetModel {
+  /** Policies by namespace; clusterwide ones (no namespace) apply to every namespace. */
+  private readonly byNs = new Map<string, Policy[]>();
+  private readonly clusterwide: Policy[] = [];
+  /** The policies selecting each endpoint, computed once per endpoint. */
+  private readonly selectingCache = new Map<Endpoint, readonly Policy[]>();
+
   constructor(
     readonly policies: readonly Policy[],
     private readonly nsLabels: NamespaceLabels,
-  ) {}
+  ) {
+    for (const p of policies) {
+      if (p.namespace === undefined) this.clusterwide.push(p);
+      else {
+        const l = this.byNs.get(p.namespace);
+        if (l) l.push(p);
+        else this.byNs.set(p.namespace, [p]);
+      }
+    }
+  }
 
   static fromDocs(docs: readonly Doc[]): NetModel {
     const ns = new Map<string, Record<string, string>>();
@@ -261,13 +341,26 @@ export class NetModel {
     return new NetModel(parsePolicies(docs), ns);
   }
 
+  /** The policies that select `ep` (a namespaced policy only selects pods of its own namespace). */
+  selecting(ep: Endpoint): readonly Policy[] {
+    let r = this.selectingCache.get(ep);
+    if (!r) {
+      const local = this.byNs.get(ep.namespace) ?? [];
+      // Order does not matter to the callers (any/every questions and unions).
+      const candidates = this.clusterwide.length === 0 ? local : [...local, ...this.clusterwide];
+      r = candidates.filter((p) => p.selects(ep));
+      this.selectingCache.set(ep, r);
+    }
+    return r;
+  }
+
   /** Whether any policy puts `ep` into default deny for that direction. */
   enforced(ep: Endpoint, dir: 'ingress' | 'egress'): boolean {
-    return this.policies.some((p) => p.defaultDeny[dir] && p.selects(ep));
+    return this.selecting(ep).some((p) => p.defaultDeny[dir]);
   }
 
   private side(ep: Endpoint, dir: 'ingress' | 'egress', other: Peer, port: number, protocol: string, dst: Peer): boolean {
-    const selecting = this.policies.filter((p) => p.selects(ep));
+    const selecting = this.selecting(ep);
     const denyKey = dir === 'ingress' ? 'ingressDeny' : 'egressDeny';
     if (selecting.some((p) => (p[denyKey] ?? []).some((r) => peerMatches(r, other, p.namespace, this.nsLabels) && portMatches(r, port, protocol, dst)))) return false;
     if (!selecting.some((p) => p.defaultDeny[dir])) return true;
@@ -279,6 +372,24 @@ export class NetModel {
     if (src.kind === 'endpoint' && !this.side(src.ep, 'egress', dst, port, protocol, dst)) return false;
     if (dst.kind === 'endpoint' && !this.side(dst.ep, 'ingress', src, port, protocol, dst)) return false;
     return true;
+  }
+
+  /**
+   * Positions in `index` of the endpoints that may reach `dst` at all (a superset of the allowed sources):
+   * when `dst` is default-deny for ingress, only the peers its ingress rules name; undefined = every endpoint.
+   */
+  ingressCandidates(dst: Endpoint, index: EndpointIndex): readonly number[] | undefined {
+    const selecting = this.selecting(dst);
+    if (!selecting.some((p) => p.defaultDeny.ingress)) return undefined;
+    const out = new Set<number>();
+    for (const p of selecting) {
+      for (const r of p.ingress ?? []) {
+        const c = index.candidates(r, p.namespace);
+        if (c === undefined) return undefined;
+        for (const i of c) out.add(i);
+      }
+    }
+    return [...out].sort((a, b) => a - b);
   }
 }
 

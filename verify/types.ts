@@ -8,6 +8,8 @@ export interface Doc {
   /** Path relative to the dist folder, and the 1-based line where the document starts. */
   readonly file: string;
   readonly line: number;
+  /** The document's text as read from dist/ (absent for objects a test builds in memory). */
+  readonly text?: string;
 }
 
 export interface KubeObj {

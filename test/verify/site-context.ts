@@ -2,7 +2,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { synthesize, writeTree } from '../../charts/synth';
+import { writeTree } from '../../charts/synth';
+import { cachedSynthesis } from '../synth-cache';
 import { validateSite } from '../../config/load';
 import { Site } from '../../config/schema';
 import { siteContextFor } from '../../verify/cli';
@@ -23,7 +24,7 @@ let example: string | undefined;
 export function exampleDist(): string {
   if (!example) {
     example = join(mkdtempSync(join(tmpdir(), 'domus-example-')), 'dist');
-    writeTree(example, synthesize(validateSite({}, 'example')).files);
+    writeTree(example, cachedSynthesis(validateSite({}, 'example')).files);
   }
   return example;
 }

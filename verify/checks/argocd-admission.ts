@@ -250,7 +250,14 @@ export function checkArgocdAdmission(ctx: Context): Finding[] {
     });
   if (apps.length === 0) return out;
   const projects = new Map(ctx.docs.filter((d) => d.obj.kind === 'AppProject').map((d) => [d.obj.metadata.name, (d.obj.spec ?? {}) as ProjectSpec]));
-  const objectsOf = (a: App): Doc[] => (a.folder !== undefined ? ctx.docs.filter((d) => dirname(d.file) === a.folder) : []);
+  // Documents by folder, grants by scope: looked up per app and per object (a scan each time was quadratic, issue 22).
+  const byFolder = new Map<string, Doc[]>();
+  for (const d of ctx.docs) {
+    const l = byFolder.get(dirname(d.file));
+    if (l) l.push(d);
+    else byFolder.set(dirname(d.file), [d]);
+  }
+  const objectsOf = (a: App): Doc[] => (a.folder !== undefined ? (byFolder.get(a.folder) ?? []) : []);
 
   // The controller: its StatefulSet names the namespace and ServiceAccount; argocd-cm its inclusions.
   const ctrl = ctx.docs.find((d) => d.obj.metadata.name === 'argocd-application-controller' && (d.obj.kind === 'StatefulSet' || d.obj.kind === 'Deployment'));
@@ -269,6 +276,12 @@ export function checkArgocdAdmission(ctx: Context): Finding[] {
   // synced binding could not be extended by a sync (that needs the right first, or escalate on the role).
   const syncedFolders = new Set(apps.flatMap((a) => (a.folder !== undefined ? [a.folder] : [])));
   const all = grants(ctx.docs.filter((d) => !(syncedFolders.has(dirname(d.file)) && (d.obj.kind === 'RoleBinding' || d.obj.kind === 'ClusterRoleBinding'))));
+  const ownerRules = new Map<string, Rule[]>();
+  const ownerIn = (namespace: string | undefined): Rule[] => {
+    const k = namespace ?? '';
+    if (!ownerRules.has(k)) ownerRules.set(k, rulesIn(all, subject, namespace));
+    return ownerRules.get(k)!;
+  };
   const roles = new Map<string, Rule[]>();
   for (const d of ctx.docs) {
     if (d.obj.kind === 'Role') roles.set(`Role/${d.obj.metadata.namespace}/${d.obj.metadata.name}`, (d.obj.rules as Rule[]) ?? []);
@@ -321,7 +334,7 @@ export function checkArgocdAdmission(ctx: Context): Finding[] {
       : objectsOf(a).map((o) => ({ group: groupOf(o.obj), kind: o.obj.kind, ...(o.obj.metadata.namespace ? { namespace: o.obj.metadata.namespace } : {}), doc: o }));
     for (const k of kinds) {
       if (!watched(k)) denied.push(`${k.group || 'core'}/${k.kind} is not in argocd-cm resource.inclusions (or is excluded): the controller never sees it`);
-      const owner = rulesIn(all, subject, k.namespace);
+      const owner = ownerIn(k.namespace);
       const missing = ['create', 'update', 'patch', 'delete'].filter((v) => uncovered(owner, [{ apiGroups: [k.group], resources: [resourceOf(k.kind)], verbs: [v] }]).length > 0);
       if (missing.length) denied.push(`${subject} may not ${missing.join('/')} ${k.group ? `${k.group}/` : ''}${resourceOf(k.kind)}${k.namespace ? ` in ${k.namespace}` : ''}`);
       const o = k.doc?.obj;
@@ -362,7 +375,14 @@ export function checkArgocdAdmission(ctx: Context): Finding[] {
   }
 
   // 3. CRDs before their custom resources.
-  const root = apps.find((a) => a.folder !== undefined && ctx.docs.some((d) => dirname(d.file) === a.folder && d.obj.kind === 'Application' && d.obj.metadata.name === a.name));
+  const root = apps.find((a) => a.folder !== undefined && objectsOf(a).some((d) => d.obj.kind === 'Application' && d.obj.metadata.name === a.name));
+  // The apps that install each CRD group: upstream sources by their groups, own folders by their CRDs.
+  const crdGroupsOf = (a: App) => new Set(objectsOf(a).flatMap((d) => (d.obj.kind === 'CustomResourceDefinition' ? [(d.obj.spec as { group?: string }).group] : [])));
+  const installers = new Map<string, App[]>();
+  for (const p of apps) {
+    const groups = new Set<string>([...(p.upstream?.groups ?? []), ...[...crdGroupsOf(p)].filter((g): g is string => g !== undefined)]);
+    for (const g of groups) installers.set(g, [...(installers.get(g) ?? []), p]);
+  }
   const builtin = new Set([
     '',
     'apps',
@@ -387,13 +407,7 @@ export function checkArgocdAdmission(ctx: Context): Finding[] {
     const localCrdGroups = new Set(own.filter((o) => o.obj.kind === 'CustomResourceDefinition').map((o) => String((o.obj.spec as { group?: string }).group)));
     for (const group of [...new Set(own.map((o) => groupOf(o.obj)))].sort()) {
       if (builtin.has(group) || CLUSTER_CRD_GROUPS.has(group) || localCrdGroups.has(group)) continue;
-      const providers = apps.filter(
-        (p) =>
-          p.upstream?.groups.includes(group) ||
-          (p.folder !== undefined &&
-            p !== a &&
-            ctx.docs.some((d) => dirname(d.file) === p.folder && d.obj.kind === 'CustomResourceDefinition' && (d.obj.spec as { group?: string }).group === group)),
-      );
+      const providers = (installers.get(group) ?? []).filter((p) => p.upstream?.groups.includes(group) || (p.folder !== undefined && p !== a));
       if (providers.length === 0) a.problems.push(`its ${group} objects have no CRD: no Application installs one and the cluster does not have it`);
       else if (!providers.some((p) => p.wave < a.wave))
         a.problems.push(`its ${group} objects sync in wave ${a.wave}, not after the CRDs (${providers.map((p) => `${p.name} wave ${p.wave}`).join(', ')})`);

@@ -26,10 +26,29 @@ function nodeFiles(ctx: Context): { id: string; text: string }[] {
     .map((rel) => ({ id: `file:${rel}`, text: readFileSync(join(ctx.dist, rel), 'utf8') }));
 }
 
+/** YAML of objects without text, by their JSON: the same object checked again is not serialized again. */
+const yamlOf = new Map<string, string>();
+function serialized(obj: unknown): string {
+  const key = JSON.stringify(obj);
+  let text = yamlOf.get(key);
+  if (text === undefined) {
+    text = stringify(obj, { lineWidth: 0 });
+    if (yamlOf.size >= 20_000) yamlOf.clear();
+    yamlOf.set(key, text);
+  }
+  return text;
+}
+
 export function checkCredentials(ctx: Context): Finding[] {
+  // Each object is scanned as read from dist/ (serializing every object again cost more than the scan, issue
+  // 22), plus every string value that does not appear verbatim in that text (block scalars, quoted or escaped
+  // strings), decoded, so a secret is seen whatever the YAML spelling. Objects without text (built in memory)
+  // are serialized as before.
+  const leaves = ctx.docs.map((d) => stringLeaves(d.obj));
   const items = [
     ...nodeFiles(ctx),
-    ...ctx.docs.map((d, i) => ({ id: `doc:${i}`, text: stringify(d.obj, { lineWidth: 0 }) })),
+    ...ctx.docs.map((d, i) => ({ id: `doc:${i}`, text: d.text ?? serialized(d.obj) })),
+    ...ctx.docs.flatMap((d, i) => (d.text === undefined ? [] : leaves[i]!.filter((l) => !d.text!.includes(l.text)).map((l) => ({ id: `leaf:${i}`, text: l.text })))),
     ...[...ctx.files.entries()].map(([path, text]) => ({ id: `file:${path}`, text })),
   ];
   let found;
@@ -38,9 +57,19 @@ export function checkCredentials(ctx: Context): Finding[] {
   } catch (e) {
     return [{ check: 'credentials', severity: 'error', message: `the secret scanner did not run: ${(e as Error).message}` }];
   }
+  // A secret seen in an object's text and again in one of its values is reported once.
+  const inText = new Set(found.filter((f) => f.id.startsWith('doc:')).map((f) => `${f.id.slice(4)}|${f.rule}|${f.message}`));
+  const seenLeaf = new Set<string>();
+  found = found.filter((f) => {
+    if (!f.id.startsWith('leaf:')) return true;
+    const k = `${f.id.slice(5)}|${f.rule}|${f.message}`;
+    if (inText.has(k) || seenLeaf.has(k)) return false;
+    seenLeaf.add(k);
+    return true;
+  });
   const out: Finding[] = [];
-  for (const d of ctx.docs) {
-    for (const l of stringLeaves(d.obj)) {
+  ctx.docs.forEach((d, i) => {
+    for (const l of leaves[i]!) {
       if (/^https?:\/\/[^/?#\s]*@/i.test(l.text))
         out.push(
           finding(
@@ -53,12 +82,13 @@ export function checkCredentials(ctx: Context): Finding[] {
     }
     const dex = d.obj.kind === 'ConfigMap' ? (d.obj.data as Record<string, string> | undefined)?.['dex.config'] : undefined;
     if (dex) for (const p of dexConfigProblems(dex)) out.push(finding('credentials', 'error', `dex.config: ${p}`, d));
-  }
+  });
   return [
     ...out,
     ...found.map((f) => {
       const msg = `credential in git: ${f.message} [${f.rule.replace('@secretlint/secretlint-rule-', '')}]`;
       if (f.id.startsWith('doc:')) return finding('credentials', 'error', msg, ctx.docs[Number(f.id.slice(4))]);
+      if (f.id.startsWith('leaf:')) return finding('credentials', 'error', msg, ctx.docs[Number(f.id.slice(5))]);
       return { check: 'credentials', severity: 'error' as const, message: `${msg}`, file: f.id.slice(5), line: f.line };
     }),
   ];

@@ -49,11 +49,19 @@ interface ServiceSpec {
   type?: string;
 }
 
+/** Endpoints by namespace, built once per endpoint list: a Service selects pods of its own namespace only. */
+const byNamespace = new WeakMap<readonly Endpoint[], Map<string, Endpoint[]>>();
 const selected = (svc: Doc, eps: readonly Endpoint[]): Endpoint[] => {
   const sel = (svc.obj.spec as ServiceSpec | undefined)?.selector;
   if (!sel || Object.keys(sel).length === 0) return [];
   const ns = svc.obj.metadata.namespace ?? 'default';
-  return eps.filter((e) => e.namespace === ns && Object.entries(sel).every(([k, v]) => e.labels[k] === v));
+  let index = byNamespace.get(eps);
+  if (!index) {
+    index = new Map();
+    for (const e of eps) index.set(e.namespace, [...(index.get(e.namespace) ?? []), e]);
+    byNamespace.set(eps, index);
+  }
+  return (index.get(ns) ?? []).filter((e) => Object.entries(sel).every(([k, v]) => e.labels[k] === v));
 };
 
 /** The container port a Service port forwards to on `ep`, or undefined when the pod declares none. */

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { Endpoint, endpointsOf, NamespaceLabels, NetModel, outsidePeerOf, Peer, peerMatches, peerName, Policy, Rule, workloadPeerOf } from '../netmodel';
+import { Endpoint, EndpointIndex, endpointsOf, NamespaceLabels, NetModel, outsidePeerOf, Peer, peerMatches, peerName, Policy, Rule } from '../netmodel';
 import { Context, Doc, Finding, finding, id, projectRoot } from '../types';
 import { INTENT_FILE, IntentFlow, IntentPeer, parseIntent } from '../contracts/intent';
 
@@ -60,14 +60,13 @@ function nsLabelsOf(ctx: Context): NamespaceLabels {
 }
 
 /** The peers a rule admits, from a universe of every known pod, the entities, and the rule's own CIDRs/FQDNs. */
-function peersOf(rule: Rule, policyNs: string | undefined, universe: readonly Endpoint[], nsLabels: NamespaceLabels): Peer[] {
-  const candidates: Peer[] = [
-    ...universe.map((ep) => ({ kind: 'endpoint' as const, ep })),
+function peersOf(rule: Rule, policyNs: string | undefined, universe: EndpointIndex, nsLabels: NamespaceLabels): Peer[] {
+  const others: Peer[] = [
     ...ENTITIES.map((entity) => ({ kind: 'entity' as const, entity })),
     ...(rule.cidrs ?? []).map((c) => ({ kind: 'cidr' as const, cidrs: [c.cidr] })),
     ...(rule.fqdns ?? []).map((f) => ({ kind: 'fqdn' as const, names: [f.matchName ?? f.matchPattern ?? '?'] })),
   ];
-  return candidates.filter((p) => peerMatches(rule, p, policyNs, nsLabels));
+  return [...universe.matching(rule, policyNs, nsLabels).map((ep) => ({ kind: 'endpoint' as const, ep })), ...others.filter((p) => peerMatches(rule, p, policyNs, nsLabels))];
 }
 
 /** The ports a rule admits towards `dst`: numbers, or 'any' (no ports, port 0, ANY without port, wide ranges). */
@@ -105,14 +104,14 @@ const MODELLED_ENTITIES = new Set(['world', 'host', 'kube-apiserver', 'remote-no
  * (pods outside dist and the declared graph, e.g. a whole foreign namespace) or an entity it does not model.
  * The flows they open cannot be shown declared, so they are errors too.
  */
-function unprovable(policies: readonly Policy[], universe: readonly Endpoint[], nsLabels: NamespaceLabels): Finding[] {
+function unprovable(policies: readonly Policy[], universe: EndpointIndex, nsLabels: NamespaceLabels): Finding[] {
   const out: Finding[] = [];
   for (const p of policies) {
     for (const dir of ['ingress', 'egress'] as const) {
       (p[dir] ?? []).forEach((rule, i) => {
         for (const sel of rule.endpoints ?? []) {
           const one: Rule = { endpoints: [sel], ports: [] };
-          if (!universe.some((ep) => peerMatches(one, { kind: 'endpoint', ep }, p.namespace, nsLabels))) {
+          if (universe.matching(one, p.namespace, nsLabels).length === 0) {
             out.push(
               finding(
                 CHECK,
@@ -132,10 +131,19 @@ function unprovable(policies: readonly Policy[], universe: readonly Endpoint[], 
   return out;
 }
 
-function grantsOf(policies: readonly Policy[], endpoints: readonly Endpoint[], universe: readonly Endpoint[], nsLabels: NamespaceLabels): Grant[] {
+function grantsOf(model: NetModel, endpoints: readonly Endpoint[], universe: EndpointIndex, nsLabels: NamespaceLabels): Grant[] {
   const out: Grant[] = [];
-  for (const p of policies) {
-    for (const ep of endpoints.filter((e) => p.selects(e))) {
+  // The endpoints each policy selects, from each endpoint's selecting policies (indexed by namespace).
+  const selected = new Map<Policy, Endpoint[]>();
+  for (const ep of endpoints) {
+    for (const p of model.selecting(ep)) {
+      const l = selected.get(p);
+      if (l) l.push(ep);
+      else selected.set(p, [ep]);
+    }
+  }
+  for (const p of model.policies) {
+    for (const ep of selected.get(p) ?? []) {
       const self: Peer = { kind: 'endpoint', ep };
       for (const dir of ['ingress', 'egress'] as const) {
         (p[dir] ?? []).forEach((rule, i) => {
@@ -180,12 +188,69 @@ interface Declared {
   readonly protocol: string;
 }
 
-function peerOfIntent(p: IntentPeer, universe: readonly Endpoint[]): Peer | undefined {
+/**
+ * The keys under which a peer is filed, and looked up: a pod by namespace/name, an entity by name (a declared
+ * `host` flow also covers kube-apiserver, see covers), CIDRs and FQDNs each in one bucket (few, compared by covers).
+ */
+function peerKey(p: Peer): string {
+  return p.kind === 'endpoint' ? `ep:${p.ep.namespace}/${p.ep.name}` : p.kind === 'entity' ? `entity:${p.entity}` : p.kind;
+}
+function lookupKeys(g: Peer): string[] {
+  return g.kind === 'entity' && g.entity === 'kube-apiserver' ? [peerKey(g), 'entity:host'] : [peerKey(g)];
+}
+
+/** Declared flows by (source, destination): finding the ones that may cover a grant costs a bucket, not a scan. */
+class DeclaredIndex {
+  private readonly buckets = new Map<string, Declared[]>();
+  add(d: Declared & { readonly why: string }): void {
+    const k = `${peerKey(d.src)}|${peerKey(d.dst)}`;
+    const l = this.buckets.get(k);
+    if (l) l.push(d);
+    else this.buckets.set(k, [d]);
+  }
+  /** Whether a declared flow covers the grant (same rule as before the index: covers + port + protocol). */
+  covers(g: Grant): boolean {
+    for (const s of lookupKeys(g.src))
+      for (const t of lookupKeys(g.dst))
+        if (
+          (this.buckets.get(`${s}|${t}`) ?? []).some(
+            (d) =>
+              covers(d.src, g.src) &&
+              covers(d.dst, g.dst) &&
+              (d.port === g.port || d.port === 'any') &&
+              (d.protocol === g.protocol || d.protocol === 'ANY' || (g.protocol === 'ANY' && d.port === 'any')),
+          )
+        )
+          return true;
+    return false;
+  }
+}
+
+/** The first endpoint of each namespace/name and the endpoints by namespace, for lookups without a scan. */
+interface Lookup {
+  readonly byName: ReadonlyMap<string, Endpoint>;
+  readonly byNs: ReadonlyMap<string, readonly Endpoint[]>;
+}
+function lookupOf(universe: readonly Endpoint[]): Lookup {
+  const byName = new Map<string, Endpoint>();
+  const byNs = new Map<string, Endpoint[]>();
+  for (const e of universe) {
+    if (!byName.has(`${e.namespace}/${e.name}`)) byName.set(`${e.namespace}/${e.name}`, e);
+    const l = byNs.get(e.namespace);
+    if (l) l.push(e);
+    else byNs.set(e.namespace, [e]);
+  }
+  return { byName, byNs };
+}
+
+function peerOfIntent(p: IntentPeer, universe: Lookup): Peer | undefined {
   switch (p.kind) {
-    case 'workload':
-      return workloadPeerOf(p, universe);
+    case 'workload': {
+      const ep = universe.byName.get(`${p.namespace}/${p.name}`);
+      return ep ? { kind: 'endpoint', ep } : undefined;
+    }
     case 'pods': {
-      const ep = universe.find((e) => !e.managed && e.namespace === p.namespace && Object.entries(p.labels).every(([k, v]) => e.labels[k] === v));
+      const ep = (universe.byNs.get(p.namespace) ?? []).find((e) => !e.managed && e.namespace === p.namespace && Object.entries(p.labels).every(([k, v]) => e.labels[k] === v));
       return ep ? { kind: 'endpoint', ep } : undefined;
     }
     default:
@@ -193,12 +258,12 @@ function peerOfIntent(p: IntentPeer, universe: readonly Endpoint[]): Peer | unde
   }
 }
 
-function peerOfName(s: string, universe: readonly Endpoint[]): Peer[] {
+function peerOfName(s: string, universe: Lookup): Peer[] {
   if ((ENTITIES as readonly string[]).includes(s)) return [{ kind: 'entity', entity: s as (typeof ENTITIES)[number] }];
   if (s.startsWith('cidr:')) return [{ kind: 'cidr', cidrs: s.slice(5).split(',') }];
   if (s.startsWith('fqdn:')) return [{ kind: 'fqdn', names: s.slice(5).split(',') }];
   const [ns, name] = s.split('/');
-  return universe.filter((e) => e.namespace === ns && e.name === name).map((ep) => ({ kind: 'endpoint' as const, ep }));
+  return (universe.byNs.get(ns!) ?? []).filter((e) => e.name === name).map((ep) => ({ kind: 'endpoint' as const, ep }));
 }
 
 export function loadAllowedFlows(file = join(projectRoot(), 'verify', 'allowed-flows.yaml')): AllowedFlow[] {
@@ -231,32 +296,27 @@ export function checkFlowsDeclared(ctx: Context, allowed: readonly AllowedFlow[]
   const nsLabels = nsLabelsOf(ctx);
   const endpoints = endpointsOf(ctx.docs);
   const universe = knownPods(ctx, intent);
+  const index = new EndpointIndex(universe);
+  const lookup = lookupOf(universe);
 
-  const declared: (Declared & { why: string })[] = [];
+  const declared = new DeclaredIndex();
   for (const f of intent) {
-    const src = peerOfIntent(f.from, universe);
-    const dst = peerOfIntent(f.to, universe);
-    if (src && dst) declared.push({ src, dst, port: f.port, protocol: f.protocol, why: f.why });
+    const src = peerOfIntent(f.from, lookup);
+    const dst = peerOfIntent(f.to, lookup);
+    if (src && dst) declared.add({ src, dst, port: f.port, protocol: f.protocol, why: f.why });
   }
   // Platform: every pod resolves names through kube-dns (charts/platform.ts, one policy per namespace).
   for (const ep of endpoints)
-    for (const protocol of ['UDP', 'TCP']) declared.push({ src: { kind: 'endpoint', ep }, dst: { kind: 'endpoint', ep: KUBE_DNS }, port: 53, protocol, why: 'platform: DNS' });
+    for (const protocol of ['UDP', 'TCP']) declared.add({ src: { kind: 'endpoint', ep }, dst: { kind: 'endpoint', ep: KUBE_DNS }, port: 53, protocol, why: 'platform: DNS' });
   for (const a of allowed) {
-    for (const src of peerOfName(a.from, universe))
-      for (const dst of peerOfName(a.to, universe)) declared.push({ src, dst, port: a.port, protocol: (a.protocol ?? 'TCP').toUpperCase(), why: `allow-list: ${a.why}` });
+    for (const src of peerOfName(a.from, lookup))
+      for (const dst of peerOfName(a.to, lookup)) declared.add({ src, dst, port: a.port, protocol: (a.protocol ?? 'TCP').toUpperCase(), why: `allow-list: ${a.why}` });
   }
 
-  const out: Finding[] = unprovable(model.policies, universe, nsLabels);
+  const out: Finding[] = unprovable(model.policies, index, nsLabels);
   const reported = new Set<string>();
-  for (const g of grantsOf(model.policies, endpoints, universe, nsLabels)) {
-    const ok = declared.some(
-      (d) =>
-        covers(d.src, g.src) &&
-        covers(d.dst, g.dst) &&
-        (d.port === g.port || d.port === 'any') &&
-        (d.protocol === g.protocol || d.protocol === 'ANY' || (g.protocol === 'ANY' && d.port === 'any')),
-    );
-    if (ok) continue;
+  for (const g of grantsOf(model, endpoints, index, nsLabels)) {
+    if (declared.covers(g)) continue;
     const protocols = g.protocol === 'ANY' ? ['TCP', 'UDP'] : [g.protocol];
     const effective = protocols.some((pr) => model.allowed(g.src, g.dst, g.port === 'any' ? PROBE_ANY_PORT : g.port, pr));
     if (!effective) continue;

@@ -78,17 +78,49 @@ function recreatedHook(o: KubeObj): boolean {
     .includes('BeforeHookCreation');
 }
 
+/**
+ * The contents of `rev:path` objects, in order (undefined for one that does not exist), read by one
+ * `git cat-file --batch` instead of a `git show` per file (issue 22). No repository or no git: all undefined.
+ */
+function gitFiles(repoRoot: string, objects: readonly string[]): (string | undefined)[] {
+  if (objects.length === 0) return [];
+  let out: Buffer;
+  try {
+    // Object names are one per line: a name with a newline cannot be asked (none in dist/).
+    const names = objects.map((o) => (o.includes('\n') ? '' : o));
+    out = execFileSync('git', ['cat-file', '--batch'], { cwd: repoRoot, input: `${names.join('\n')}\n`, stdio: ['pipe', 'pipe', 'ignore'], maxBuffer: 1 << 30 });
+  } catch {
+    return objects.map(() => undefined);
+  }
+  // Per object: "<sha> <type> <size>\n<content>\n", or "<name> missing\n" (or "ambiguous").
+  const result: (string | undefined)[] = [];
+  let at = 0;
+  for (let i = 0; i < objects.length; i++) {
+    const eol = out.indexOf(10, at);
+    if (eol < 0) {
+      result.push(undefined);
+      continue;
+    }
+    const header = out.subarray(at, eol).toString('utf8').split(' ');
+    at = eol + 1;
+    if (header.length === 3 && /^[0-9a-f]{40,64}$/.test(header[0]!)) {
+      const size = Number(header[2]);
+      result.push(header[1] === 'blob' ? out.subarray(at, at + size).toString('utf8') : undefined);
+      at += size + 1;
+    } else result.push(undefined);
+  }
+  return result;
+}
+
 export function immutableChanges(ctx: Context, rev: string, repoRoot: string): Finding[] {
   const out: Finding[] = [];
   const files = [...new Set(ctx.docs.map((d) => d.file))];
   const before = new Map<string, KubeObj>();
-  for (const f of files) {
-    let text: string;
-    try {
-      text = execFileSync('git', ['show', `${rev}:${ctx.gitPath}/${f}`], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    } catch {
-      continue; // new file at this revision
-    }
+  for (const text of gitFiles(
+    repoRoot,
+    files.map((f) => `${rev}:${ctx.gitPath}/${f}`),
+  )) {
+    if (text === undefined) continue; // new file at this revision
     for (const d of parseAllDocuments(text, { version: '1.1' })) {
       const o = d.toJS() as KubeObj | null;
       if (o?.kind) before.set(key(o), o);

@@ -5,7 +5,7 @@
  *  (c) every declared flow (dist/intent/flows.json) is allowed, and every must-deny flow
  *      (dist/intent/must-deny.json, the apps' `mustDeny`) is denied.
  */
-import { Endpoint, endpointsOf, NetModel, outsidePeerOf, Peer, peerName, workloadPeerOf } from '../netmodel';
+import { Endpoint, EndpointIndex, endpointsOf, NetModel, outsidePeerOf, Peer, peerName } from '../netmodel';
 import { INTENT_FILE, IntentFlow, IntentPeer, parseIntent } from '../contracts/intent';
 import { MUST_DENY_FILE, parseMustDeny } from '../contracts/declared';
 import { Context, Finding, finding } from '../types';
@@ -30,12 +30,14 @@ export interface NetworkReport {
   endpoints: Endpoint[];
 }
 
-function resolver(endpoints: Endpoint[]) {
+function resolver(byName: ReadonlyMap<string, Endpoint>) {
   const unmanaged = new Map<string, Endpoint>();
   return (p: IntentPeer): Peer | undefined => {
     switch (p.kind) {
-      case 'workload':
-        return workloadPeerOf(p, endpoints);
+      case 'workload': {
+        const ep = byName.get(`${p.namespace}/${p.name}`);
+        return ep ? { kind: 'endpoint', ep } : undefined;
+      }
       case 'pods': {
         const key = `${p.namespace}/${JSON.stringify(p.labels)}`;
         if (!unmanaged.has(key)) unmanaged.set(key, { namespace: p.namespace, name: Object.values(p.labels).join('-'), labels: p.labels, ports: [], managed: false });
@@ -47,17 +49,71 @@ function resolver(endpoints: Endpoint[]) {
   };
 }
 
+/**
+ * Which endpoints can possibly reach which (issue 22: the pairwise matrix made verify quadratic): for each
+ * endpoint, the sources that both its ingress rules and their own egress rules may admit. A superset of the
+ * allowed pairs; every pair it yields is still decided by the model.
+ */
+class Reachability {
+  /** Source positions whose egress is not default-deny, or has a rule that may admit any pod. */
+  private readonly egressOpen: number[] = [];
+  /** Target position → source positions whose egress rules may admit it. */
+  private readonly egressTo = new Map<number, number[]>();
+
+  constructor(
+    private readonly model: NetModel,
+    private readonly index: EndpointIndex,
+  ) {
+    index.all.forEach((ep, s) => {
+      const egress = model.selecting(ep).filter((p) => p.defaultDeny.egress || (p.egress ?? []).length > 0);
+      if (!model.enforced(ep, 'egress')) return void this.egressOpen.push(s);
+      const reach = new Set<number>();
+      for (const p of egress) {
+        for (const r of p.egress ?? []) {
+          const c = index.candidates(r, p.namespace);
+          if (c === undefined) return void this.egressOpen.push(s);
+          for (const t of c) reach.add(t);
+        }
+      }
+      for (const t of reach) {
+        const l = this.egressTo.get(t);
+        if (l) l.push(s);
+        else this.egressTo.set(t, [s]);
+      }
+    });
+  }
+
+  /** Positions (in the index) of the endpoints that may reach `dst`, sorted. */
+  sourcesOf(dst: Endpoint): number[] {
+    const t = this.index.indexOf(dst);
+    const byEgress = new Set([...this.egressOpen, ...(t === undefined ? this.index.all.map((_, i) => i) : (this.egressTo.get(t) ?? []))]);
+    const byIngress = this.model.ingressCandidates(dst, this.index);
+    const out = byIngress === undefined ? [...byEgress] : byIngress.filter((i) => byEgress.has(i));
+    return out.sort((a, b) => a - b);
+  }
+}
+
 export function analyseNetwork(ctx: Context, mustDeny: readonly MustDeny[]): NetworkReport {
   const model = NetModel.fromDocs(ctx.docs);
   const endpoints = endpointsOf(ctx.docs);
+  const index = new EndpointIndex(endpoints);
+  const reach = new Reachability(model, index);
   const findings: Finding[] = [];
+  const byName = new Map<string, Endpoint>();
+  const byNs = new Map<string, Endpoint[]>();
+  for (const e of endpoints) {
+    if (!byName.has(`${e.namespace}/${e.name}`)) byName.set(`${e.namespace}/${e.name}`, e);
+    const l = byNs.get(e.namespace);
+    if (l) l.push(e);
+    else byNs.set(e.namespace, [e]);
+  }
+  const policiesByNs = new Map<string, typeof model.policies>();
+  for (const p of model.policies) if (p.namespace !== undefined) policiesByNs.set(p.namespace, [...(policiesByNs.get(p.namespace) ?? []), p]);
 
   // (a) default deny everywhere there are pods
-  const namespaces = [...new Set(endpoints.map((e) => e.namespace))].sort();
+  const namespaces = [...byNs.keys()].sort();
   for (const ns of namespaces) {
-    const full = model.policies.filter(
-      (p) => p.namespace === ns && p.defaultDeny.ingress && p.defaultDeny.egress && endpoints.filter((e) => e.namespace === ns).every((e) => p.selects(e)),
-    );
+    const full = (policiesByNs.get(ns) ?? []).filter((p) => p.defaultDeny.ingress && p.defaultDeny.egress && byNs.get(ns)!.every((e) => p.selects(e)));
     if (full.length === 0) findings.push({ check: CHECK, severity: 'error', message: `namespace ${ns} has pods but no policy that denies ingress and egress for all of them` });
   }
   for (const ep of endpoints) {
@@ -71,7 +127,7 @@ export function analyseNetwork(ctx: Context, mustDeny: readonly MustDeny[]): Net
   const intent: readonly IntentFlow[] = parsed?.ok ? parsed.flows : [];
   if (intentText === undefined) findings.push({ check: CHECK, severity: 'warning', message: `no ${INTENT_FILE} in dist: declared flows not checked` });
   else if (parsed && !parsed.ok) findings.push({ check: CHECK, severity: 'error', message: parsed.message });
-  const resolve = resolver(endpoints);
+  const resolve = resolver(byName);
   const externals = new Map<string, Peer>();
   for (const f of intent) {
     const src = resolve(f.from);
@@ -92,21 +148,36 @@ export function analyseNetwork(ctx: Context, mustDeny: readonly MustDeny[]): Net
         message: `declared flow is denied by the policies: ${peerName(src)} → ${peerName(dst)}:${f.port}/${f.protocol} (${f.why})`,
       });
   }
-  const byName = (s: string): Peer[] => {
+  const peersNamed = (s: string): Peer[] => {
     if (s === 'world') return [{ kind: 'entity', entity: 'world' }];
     if (s === '*') return endpoints.map((ep) => ({ kind: 'endpoint', ep }));
     const [ns, name] = s.split('/');
-    return endpoints.filter((e) => e.namespace === ns && e.name === name).map((ep) => ({ kind: 'endpoint', ep }));
+    return (byNs.get(ns!) ?? []).filter((e) => e.name === name).map((ep) => ({ kind: 'endpoint', ep }));
   };
   for (const m of mustDeny) {
-    const srcs = byName(m.from).filter((p) => !(m.exceptNamespace && p.kind === 'endpoint' && p.ep.namespace === m.exceptNamespace));
-    if (m.from === '*' && !m.exceptNamespace) srcs.push({ kind: 'entity', entity: 'world' });
-    for (const src of srcs) {
-      for (const dst of byName(m.to)) {
-        if (model.allowed(src, dst, m.port, m.protocol ?? 'TCP'))
-          findings.push({ check: CHECK, severity: 'error', message: `must-deny flow is allowed: ${peerName(src)} → ${peerName(dst)}:${m.port} (${m.why})` });
+    const dsts = peersNamed(m.to);
+    const except = (ep: Endpoint) => Boolean(m.exceptNamespace) && ep.namespace === m.exceptNamespace;
+    // Every source against every destination, reported in that order (source first). For `*` the sources are
+    // every endpoint, then the world; only those that may reach the destination at all are asked (the others
+    // are denied by construction), which keeps this linear in the size of dist/.
+    const hits: { s: number; d: number; src: Peer }[] = [];
+    dsts.forEach((dst, d) => {
+      const ask = (s: number, src: Peer) => {
+        if (model.allowed(src, dst, m.port, m.protocol ?? 'TCP')) hits.push({ s, d, src });
+      };
+      if (m.from === '*') {
+        const positions = dst.kind === 'endpoint' ? reach.sourcesOf(dst.ep) : endpoints.map((_, i) => i);
+        for (const s of positions) if (!except(endpoints[s]!)) ask(s, { kind: 'endpoint', ep: endpoints[s]! });
+        if (!m.exceptNamespace) ask(endpoints.length, { kind: 'entity', entity: 'world' });
+      } else {
+        peersNamed(m.from).forEach((src, s) => {
+          if (!(src.kind === 'endpoint' && except(src.ep))) ask(s, src);
+        });
       }
-    }
+    });
+    hits.sort((x, y) => x.s - y.s || x.d - y.d);
+    for (const h of hits)
+      findings.push({ check: CHECK, severity: 'error', message: `must-deny flow is allowed: ${peerName(h.src)} → ${peerName(dsts[h.d]!)}:${m.port} (${m.why})` });
   }
 
   // (b) the matrix: every managed pod and the world, to every pod port and every external peer named in the intent
@@ -115,24 +186,38 @@ export function analyseNetwork(ctx: Context, mustDeny: readonly MustDeny[]): Net
   const externalPorts = new Map<string, { port: number; protocol: string }[]>();
   for (const f of intent) {
     const key = peerName(resolve(f.to)!);
-    if (externals.has(key)) externalPorts.set(key, [...(externalPorts.get(key) ?? []), { port: f.port, protocol: f.protocol }]);
+    // Each port once per peer (many flows name the same external port).
+    if (externals.has(key) && !(externalPorts.get(key) ?? []).some((p) => p.port === f.port && p.protocol === f.protocol))
+      externalPorts.set(key, [...(externalPorts.get(key) ?? []), { port: f.port, protocol: f.protocol }]);
   }
   for (const [key, peer] of [...externals.entries()].sort()) if (externalPorts.has(key)) targets.push({ peer, ports: externalPorts.get(key)! });
-  const edges: NetworkReport['edges'] = [];
-  const seen = new Set<string>();
   const managed = (p: Peer) => p.kind === 'endpoint' && p.ep.managed;
-  for (const src of sources) {
-    for (const t of targets) {
-      // Pairs with no managed pod on either end are not governed by the stack's policies.
-      if (!managed(src) && !managed(t.peer)) continue;
-      for (const p of t.ports) {
-        const key = `${peerName(src)}>${peerName(t.peer)}:${p.port}/${p.protocol}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        if (model.allowed(src, t.peer, p.port, p.protocol)) edges.push({ from: peerName(src), to: peerName(t.peer), port: p.port, protocol: p.protocol });
+  // Every (source, target, port) once by name: the first source of a name and the first target port of a
+  // name stand for the others (as when every pair was asked in order). A managed pod is asked only about the
+  // sources that may reach it (Reachability), the others being denied by construction; the edges are put in
+  // the order the pairwise loop found them (source, target, port) before the sort below.
+  const firstSource = new Map<string, number>();
+  sources.forEach((src, i) => {
+    if (!firstSource.has(peerName(src))) firstSource.set(peerName(src), i);
+  });
+  const found: { si: number; ti: number; pi: number; edge: NetworkReport['edges'][number] }[] = [];
+  const targetPorts = new Set<string>();
+  targets.forEach((t, ti) => {
+    const to = peerName(t.peer);
+    t.ports.forEach((p, pi) => {
+      if (targetPorts.has(`${to}:${p.port}/${p.protocol}`)) return;
+      targetPorts.add(`${to}:${p.port}/${p.protocol}`);
+      const candidates = t.peer.kind === 'endpoint' && t.peer.ep.managed ? [0, 1, ...reach.sourcesOf(t.peer.ep).map((j) => j + 2)] : sources.map((_, i) => i);
+      for (const si of candidates) {
+        const src = sources[si]!;
+        if (firstSource.get(peerName(src)) !== si) continue;
+        // Pairs with no managed pod on either end are not governed by the stack's policies.
+        if (!managed(src) && !managed(t.peer)) continue;
+        if (model.allowed(src, t.peer, p.port, p.protocol)) found.push({ si, ti, pi, edge: { from: peerName(src), to, port: p.port, protocol: p.protocol } });
       }
-    }
-  }
+    });
+  });
+  const edges = found.sort((a, b) => a.si - b.si || a.ti - b.ti || a.pi - b.pi).map((f) => f.edge);
   edges.sort((a, b) => (`${a.from}>${a.to}:${String(a.port).padStart(5, '0')}` < `${b.from}>${b.to}:${String(b.port).padStart(5, '0')}` ? -1 : 1));
   return { findings, edges, endpoints };
 }

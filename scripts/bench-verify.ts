@@ -1,0 +1,24 @@
+/**
+ * Runs verify's checks in-process on a dist folder and reports the time per object (used by `npm run bench`
+ * on the ×1/×10/×100 folders of scripts/bench-x10.ts). Argument: the folder. No git comparison (--no-against).
+ * Prints one summary line and the slowest checks; a check whose time grows faster than dist/ shows here.
+ */
+import { performance } from 'node:perf_hooks';
+import { buildContext, runChecks } from '../verify/cli';
+
+const dist = process.argv[2] ?? 'dist';
+const t0 = performance.now();
+const ctx = buildContext(dist, []);
+const t1 = performance.now();
+const timings = new Map<string, number>();
+const { findings } = runChecks(ctx, { maxShare: 0.8, timings });
+const t2 = performance.now();
+const n = ctx.docs.length;
+const slowest = [...timings]
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, 4)
+  .map(([c, ms]) => `${c} ${(ms / n).toFixed(3)}`)
+  .join(', ');
+process.stdout.write(
+  `verified (${n} objects) load ${Math.round(t1 - t0)} ms, checks ${Math.round(t2 - t1)} ms, ${((t2 - t1) / n).toFixed(3)} ms/object; ${findings.length} findings; slowest ms/object: ${slowest}\n`,
+);
