@@ -71,6 +71,8 @@ export const UPSTREAM = {
     commit: '78515af65f036f536c4ab2e6fdb5484552f99f1f',
     folder: 'grafana-commit-78515af65f036f536c4ab2e6fdb5484552f99f1f',
   },
+  // Argo CD v2.14.21's go.mod replaces k8s.io/apimachinery with v0.31.2: the unstructured list and YAML decoding rules.
+  apimachinery: { repo: 'kubernetes/apimachinery', tag: 'v0.31.2', commit: 'a8f449e276fe566efddb149992049c78f0088492', folder: '', mirrored: false },
 } as const satisfies Record<string, UpstreamRepo>;
 
 export interface UpstreamRepo {

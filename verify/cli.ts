@@ -47,11 +47,12 @@ export function buildContext(dist: string, argv: readonly string[]): Context {
 
 /** What verify knows of a site besides dist/: node capacity, Vault's address, the git sources it may sync. */
 export function siteContextFor(site: Site, dist: string): Context {
-  const { docs, files } = loadDist(dist);
+  const { docs, files, findings: loadFindings } = loadDist(dist);
   const url = new URL(site.vault.address);
   return {
     docs,
     files,
+    loadFindings,
     dist,
     nodes: site.nodes.map((n) => ({ name: n.name, cpu: n.capacity.cpu, memory: n.capacity.memory })),
     vault: { cidrs: site.vault.cidrs, host: url.hostname, port: Number(url.port || 443) },
@@ -64,6 +65,8 @@ export function runChecks(ctx: Context, opts: { against?: { rev: string; repoRoo
   const mustDeny = loadMustDeny(ctx);
   const network = analyseNetwork(ctx, mustDeny.rules);
   const findings = [
+    // Issue 25: what Argo CD would apply but verify could not read is an error, not a silent skip.
+    ...(ctx.loadFindings ?? []),
     ...mustDeny.findings,
     ...checkSchema(ctx),
     ...checkPodSecurity(ctx),

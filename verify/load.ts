@@ -1,40 +1,13 @@
-/** Reads every YAML document under a dist folder, remembering where each one starts. */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { LineCounter, parseAllDocuments } from 'yaml';
-import { Doc, KubeObj } from './types';
+/**
+ * Reads dist/ as Argo CD's directory source would (verify/argocd-source.ts): objects with the file and line where
+ * each starts, the other files by relative path, and the files verify refuses to read (`load` findings, which
+ * runChecks reports through the Context).
+ */
+import { loadArgoSource, Loaded } from './argocd-source';
+import { KubeObj } from './types';
 
-function walk(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((n) => {
-      const p = join(dir, n);
-      return statSync(p).isDirectory() ? walk(p) : [p];
-    });
-}
-
-export function loadDist(dist: string): { docs: Doc[]; files: Map<string, string> } {
-  const docs: Doc[] = [];
-  const files = new Map<string, string>();
-  for (const path of walk(dist)) {
-    const rel = relative(dist, path);
-    const text = readFileSync(path, 'utf8');
-    if (!/\.ya?ml$/.test(path)) {
-      files.set(rel, text);
-      continue;
-    }
-    const counter = new LineCounter();
-    for (const d of parseAllDocuments(text, { lineCounter: counter, version: '1.1' })) {
-      if (d.errors.length) throw new Error(`${rel}: ${d.errors[0]!.message}`);
-      const obj = d.toJS() as unknown;
-      // Node files (k3s config, admission config) are not API objects: no metadata.name.
-      if (!obj || typeof obj !== 'object' || !('apiVersion' in obj) || !('kind' in obj)) continue;
-      if (!(obj as { metadata?: { name?: string } }).metadata?.name) continue;
-      const start = d.contents?.range?.[0] ?? 0;
-      docs.push({ obj: obj as KubeObj, file: rel, line: counter.linePos(start).line });
-    }
-  }
-  return { docs, files };
+export function loadDist(dist: string): Loaded {
+  return loadArgoSource(dist);
 }
 
 /** Namespaced kinds that can carry pods, with the path to their pod template. */

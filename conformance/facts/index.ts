@@ -6,6 +6,7 @@ import { Fact, factsOf } from '../upstream';
 import { ALLOY_FACTS } from './alloy';
 import { ALERTMANAGER_FACTS } from './alertmanager';
 import { ARGOCD_FACTS } from './argocd';
+import { ARGOCD_SOURCE_FACTS } from './argocd-source';
 import { EXPOSURE_FACTS } from './exposure';
 import { GRAFANA_FACTS } from './grafana';
 import { KLIPPER_FACTS } from './klipper-lb';
@@ -23,6 +24,7 @@ import { WAZUH_FACTS } from './wazuh';
 export const ALL_FACTS: readonly Fact<unknown>[] = [
   ...factsOf(PIN_FACTS),
   ...factsOf(ARGOCD_FACTS),
+  ...factsOf(ARGOCD_SOURCE_FACTS),
   ...factsOf(VAULT_FACTS),
   ...factsOf(TRAEFIK_FACTS),
   ...factsOf(KLIPPER_FACTS),

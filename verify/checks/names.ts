@@ -4,6 +4,7 @@
  * finding under an unlisted name would fail the run without being shown.
  */
 export const CHECK_NAMES = [
+  'load',
   'schema',
   'pod-security',
   'network',
