@@ -235,8 +235,9 @@ export function loadArgoSource(dist: string): Loaded {
     }
     const text = decoded.text!;
     if (operator) {
+      // The text too: node files (k3s config, the admission config, Cilium's values) are read by the switches check.
       if (/\.ya?ml$/.test(name)) docs.push(...operatorYaml(text, rel, findings));
-      else files.set(rel, text);
+      files.set(rel, text);
       continue;
     }
     if (!MANIFEST_FILE.test(name)) {

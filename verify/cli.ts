@@ -31,6 +31,7 @@ import { checkPodSecurity } from './checks/pod-security';
 import { canI, checkRbac, grants, renderRbacDoc } from './checks/rbac';
 import { checkSchema } from './checks/schema';
 import { checkSecrets } from './checks/secrets';
+import { checkSwitches } from './checks/switches';
 import { checkVaultTrust } from './checks/vault-trust';
 import { checkWazuh } from './checks/wazuh';
 import { loadDist } from './load';
@@ -86,6 +87,8 @@ export function runChecks(ctx: Context, opts: { against?: { rev: string; repoRoo
     ...checkPromises(ctx),
     // Issue 15: the mistakes of extending the stack (unknown namespace, route without flow, dead Service port).
     ...checkExtending(ctx),
+    // Issue 25: the settings that would void the model (policy enforcement, PSA defaults, anonymous access, admin APIs).
+    ...checkSwitches(ctx),
   ];
   return { findings, flowsDoc: renderFlowsDoc(network), rbacDoc: renderRbacDoc(ctx.docs) };
 }

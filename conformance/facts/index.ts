@@ -17,6 +17,7 @@ import { MC_FACTS, MINIO_FACTS } from './minio';
 import { NODE_EXPORTER_FACTS } from './node-exporter';
 import { PIN_FACTS } from './pins';
 import { CONFIG_RELOADER_FACTS, PROMETHEUS_FACTS } from './prometheus';
+import { SWITCH_FACTS } from './switches';
 import { TRAEFIK_FACTS } from './traefik';
 import { VAULT_FACTS } from './vault';
 import { WAZUH_FACTS } from './wazuh';
@@ -25,6 +26,7 @@ export const ALL_FACTS: readonly Fact<unknown>[] = [
   ...factsOf(PIN_FACTS),
   ...factsOf(ARGOCD_FACTS),
   ...factsOf(ARGOCD_SOURCE_FACTS),
+  ...factsOf(SWITCH_FACTS),
   ...factsOf(VAULT_FACTS),
   ...factsOf(TRAEFIK_FACTS),
   ...factsOf(KLIPPER_FACTS),

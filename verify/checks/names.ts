@@ -21,6 +21,7 @@ export const CHECK_NAMES = [
   'resources',
   'capacity',
   'wazuh',
+  'switches',
   'namespaces',
   'routes',
   'services',
