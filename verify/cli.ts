@@ -9,6 +9,9 @@
  *   --write-docs              also write docs/network-flows.md and docs/rbac.md (`npm run docs` does; `npm test`
  *                             only checks them: test/docs.test.ts)
  *   --can-i <subject> <verb> <resource>[.<group>] [-n <namespace>] [--name <name>]
+ *   -h, --help                the usage (VERIFY_USAGE); nothing is read
+ *
+ * Anything else is a usage error (exit 2) before dist/ is read: parseVerifyArgs.
  */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -37,9 +40,121 @@ import { checkWazuh } from './checks/wazuh';
 import { loadDist } from './load';
 import { Context, Finding, projectRoot } from './types';
 
-function arg(argv: readonly string[], name: string): string | undefined {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
+export const VERIFY_USAGE = `usage: npm run verify -- [options]
+  --dist <dir>              folder to read (default dist)
+  --config <site.yaml>      the site (default: DOMUS_SITE or site.yaml)
+  --json                    findings as JSON
+  --against <rev>           compare immutable fields with dist/ at this git revision (default HEAD)
+  --no-against              skip that comparison
+  --max-request-share <x>   capacity threshold for requests, a number in (0, 1] (default 0.8)
+  --write-docs              also write docs/network-flows.md and docs/rbac.md (only for the repository's dist/)
+  --can-i <subject> <verb> <resource>[.<group>] [-n <namespace>] [--name <name>]
+  -h, --help                this text
+`;
+
+export class VerifyUsageError extends Error {}
+
+export interface VerifyArgs {
+  help: boolean;
+  dist: string;
+  config?: string;
+  json: boolean;
+  against?: string;
+  noAgainst: boolean;
+  maxShare: number;
+  writeDocs: boolean;
+  canI?: { subject: string; verb: string; resource: string; namespace?: string; name?: string };
+}
+
+/**
+ * verify's command line, strictly (issue 25, item 8): an unknown option, a missing or malformed value is a
+ * usage error before anything is read, so a typo (\`--dsit /tmp/d\`) cannot silently verify ./dist and
+ * \`--max-request-share abc\` cannot switch the capacity check off.
+ */
+export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
+  const out: VerifyArgs = { help: false, dist: 'dist', json: false, noAgainst: false, maxShare: 0.8, writeDocs: false };
+  const seen = new Set<string>();
+  const value = (i: number, name: string, inline: string | undefined): [string, number] => {
+    const v = inline ?? argv[i + 1];
+    if (v === undefined || v === '' || (inline === undefined && v.startsWith('-'))) throw new VerifyUsageError(`${name} needs a value`);
+    return [v, inline === undefined ? i + 1 : i];
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i]!;
+    const eq = raw.startsWith('--') ? raw.indexOf('=') : -1;
+    const name = eq > 0 ? raw.slice(0, eq) : raw;
+    const inline = eq > 0 ? raw.slice(eq + 1) : undefined;
+    const once = () => {
+      if (seen.has(name)) throw new VerifyUsageError(`${name} given twice`);
+      seen.add(name);
+    };
+    const flagOnly = () => {
+      if (inline !== undefined) throw new VerifyUsageError(`${name} takes no value`);
+      once();
+    };
+    switch (name) {
+      case '-h':
+      case '--help':
+        flagOnly();
+        out.help = true;
+        break;
+      case '--json':
+        flagOnly();
+        out.json = true;
+        break;
+      case '--no-against':
+        flagOnly();
+        out.noAgainst = true;
+        break;
+      case '--write-docs':
+        flagOnly();
+        out.writeDocs = true;
+        break;
+      case '--dist':
+      case '--config':
+      case '--against':
+      case '--max-request-share': {
+        once();
+        const [v, next] = value(i, name, inline);
+        i = next;
+        if (name === '--dist') out.dist = v;
+        else if (name === '--config') out.config = v;
+        else if (name === '--against') out.against = v;
+        else {
+          const n = /^(\d+(\.\d*)?|\.\d+)$/.test(v) ? Number(v) : NaN;
+          if (!Number.isFinite(n) || n <= 0 || n > 1) throw new VerifyUsageError(`--max-request-share: expected a number in (0, 1], got ${JSON.stringify(v.slice(0, 40))}`);
+          out.maxShare = n;
+        }
+        break;
+      }
+      case '--can-i': {
+        once();
+        if (inline !== undefined) throw new VerifyUsageError('--can-i takes three arguments: <subject> <verb> <resource>[.<group>]');
+        const [subject, verb, resource] = argv.slice(i + 1, i + 4);
+        if (!subject || !verb || !resource || [subject, verb, resource].some((a) => a.startsWith('-')))
+          throw new VerifyUsageError('--can-i needs <subject> <verb> <resource>[.<group>]');
+        out.canI = { subject, verb, resource };
+        i += 3;
+        break;
+      }
+      case '-n':
+      case '--name': {
+        if (!out.canI) throw new VerifyUsageError(`${name} belongs to --can-i (put it after the three arguments)`);
+        once();
+        const [v, next] = value(i, name, inline);
+        i = next;
+        if (name === '-n') out.canI.namespace = v;
+        else out.canI.name = v;
+        break;
+      }
+      default:
+        throw new VerifyUsageError(raw.startsWith('-') ? `unknown option ${JSON.stringify(raw.slice(0, 60))}` : `unexpected argument ${JSON.stringify(raw.slice(0, 60))}`);
+    }
+  }
+  if (out.noAgainst && out.against !== undefined) throw new VerifyUsageError('--against and --no-against exclude each other');
+  if (out.canI && (out.json || out.writeDocs || out.against !== undefined))
+    throw new VerifyUsageError('--can-i answers one question: it takes no --json, --write-docs or --against');
+  return out;
 }
 
 export function buildContext(dist: string, argv: readonly string[]): Context {
@@ -96,41 +211,54 @@ export function runChecks(ctx: Context, opts: { against?: { rev: string; repoRoo
 export function main(argv: readonly string[]): number {
   const started = performance.now();
   const root = projectRoot();
-  const distArg = arg(argv, '--dist') ?? 'dist';
+  let args: VerifyArgs;
+  try {
+    args = parseVerifyArgs(argv);
+  } catch (e) {
+    if (!(e instanceof VerifyUsageError)) throw e;
+    process.stderr.write(`verify: ${e.message}; nothing was read\n${VERIFY_USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(VERIFY_USAGE);
+    return 0;
+  }
+  const distArg = args.dist;
   const dist = resolve(process.cwd(), distArg);
+  // The docs describe the repository's dist/: written from another folder they would document a tree that is
+  // not committed (issue 25, item 8), so --write-docs refuses any other --dist.
+  if (args.writeDocs && dist !== join(root, 'dist')) {
+    process.stderr.write(`verify: --write-docs writes ${join(root, 'docs')}, which describes ${join(root, 'dist')}; it refuses --dist ${distArg}\n`);
+    return 2;
+  }
   let ctx: Context;
   try {
-    ctx = buildContext(dist, argv);
+    ctx = buildContext(dist, args.config === undefined ? [] : ['--config', args.config]);
   } catch (e) {
     // A bad site file or unreadable dist/ is a message with the field or file, not a stack trace.
     process.stderr.write(`verify: ${e instanceof ConfigError ? e.message : (e as Error).message}\n`);
     return 2;
   }
 
-  const canIdx = argv.indexOf('--can-i');
-  if (canIdx >= 0) {
-    const [subject, verb, resource] = argv.slice(canIdx + 1, canIdx + 4);
-    if (!subject || !verb || !resource) {
-      process.stderr.write('usage: --can-i <subject> <verb> <resource>[.<group>] [-n <namespace>] [--name <name>]\n');
-      return 2;
-    }
-    const g = canI(grants(ctx.docs), subject, verb, resource, arg(argv, '-n'), arg(argv, '--name'));
+  if (args.canI) {
+    const q = args.canI;
+    const g = canI(grants(ctx.docs), q.subject, q.verb, q.resource, q.namespace, q.name);
     process.stdout.write(g ? `yes — ${g.scope}, ${g.via}\n` : 'no\n');
     return g ? 0 : 1;
   }
 
-  const against = argv.includes('--no-against') ? undefined : { rev: arg(argv, '--against') ?? 'HEAD', repoRoot: root };
-  const maxShare = Number(arg(argv, '--max-request-share') ?? '0.8');
+  const against = args.noAgainst ? undefined : { rev: args.against ?? 'HEAD', repoRoot: root };
+  const maxShare = args.maxShare;
   const loaded = performance.now();
   const { findings, flowsDoc, rbacDoc } = runChecks(ctx, { against, maxShare });
   const checked = performance.now();
-  const writeDocs = argv.includes('--write-docs');
+  const writeDocs = args.writeDocs;
   if (writeDocs) {
     writeFileSync(join(root, 'docs', 'network-flows.md'), flowsDoc);
     writeFileSync(join(root, 'docs', 'rbac.md'), rbacDoc);
   }
   const errors = findings.filter((f) => f.severity === 'error');
-  if (argv.includes('--json')) {
+  if (args.json) {
     process.stdout.write(`${JSON.stringify({ objects: ctx.docs.length, errors: errors.length, findings }, null, 2)}\n`);
   } else {
     for (const c of CHECK_NAMES) {
