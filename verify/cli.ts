@@ -35,6 +35,7 @@ import { canI, checkRbac, grants, renderRbacDoc } from './checks/rbac';
 import { checkSchema } from './checks/schema';
 import { checkSecrets } from './checks/secrets';
 import { checkSwitches } from './checks/switches';
+import { checkVaultScope } from './checks/vault-scope';
 import { checkVaultTrust } from './checks/vault-trust';
 import { checkWazuh } from './checks/wazuh';
 import { loadDist } from './load';
@@ -204,6 +205,8 @@ export function runChecks(ctx: Context, opts: { against?: { rev: string; repoRoo
     ...checkExtending(ctx),
     // Issue 25: the settings that would void the model (policy enforcement, PSA defaults, anonymous access, admin APIs).
     ...checkSwitches(ctx),
+    // Issue 25: Vault roles and policies no wider than the workloads that use them.
+    ...checkVaultScope(ctx),
   ];
   return { findings, flowsDoc: renderFlowsDoc(network), rbacDoc: renderRbacDoc(ctx.docs) };
 }
