@@ -10,6 +10,7 @@ import { ARGOCD_SOURCE_FACTS } from './argocd-source';
 import { EXPOSURE_FACTS } from './exposure';
 import { GRAFANA_FACTS } from './grafana';
 import { KLIPPER_FACTS } from './klipper-lb';
+import { KUBERNETES_RBAC_FACTS } from './kubernetes-rbac';
 import { LOKI_FACTS } from './loki';
 import { KSM_FACTS } from './kube-state-metrics';
 import { METRIC_FACTS } from './metrics';
@@ -27,6 +28,7 @@ export const ALL_FACTS: readonly Fact<unknown>[] = [
   ...factsOf(ARGOCD_FACTS),
   ...factsOf(ARGOCD_SOURCE_FACTS),
   ...factsOf(SWITCH_FACTS),
+  ...factsOf(KUBERNETES_RBAC_FACTS),
   ...factsOf(VAULT_FACTS),
   ...factsOf(TRAEFIK_FACTS),
   ...factsOf(KLIPPER_FACTS),
