@@ -6,12 +6,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { synthesize } from '../charts/synth';
 import { ConfigError, REDACTED, resolveSite, validateSite } from '../config/load';
 import { scanForSecrets } from '../config/secret-scan';
 import { EXAMPLE_CA_PEM } from '../config/trust';
-import { inputWith, PAYLOADS, stringFields } from './corpus';
+import { HOSTILE_SITES, inputWith, PAYLOADS, stringFields, VAULT_TOKEN_LIKE } from './corpus';
 import { findResource, synth } from './helpers';
 
 const dotted = (path: readonly (string | number)[]) => path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${p}`)).join('');
@@ -248,4 +251,38 @@ describe('second line of defence: the emitters quote or refuse even when validat
     const block = String.raw`path "[^"$%\\]+" \{\n {2}capabilities = \["(read|update)"\]\n( {2}allowed_parameters = \{\n( {4}"[a-z_]+" = \["[^"$%\\]+"(, "[^"$%\\]+")*\]\n)+ {2}\}\n)?\}\n`;
     for (const [path, text] of s.files) if (path.endsWith('.hcl')) expect(text).toMatch(new RegExp(String.raw`^(#.*\n)(\n?${block})+$`));
   });
+});
+
+describe('issue 25: hostile site files are refused with the field path, credentials never echoed', () => {
+  test.each(HOSTILE_SITES.map((h) => [h.name, h] as const))('%s', (_n, h) => {
+    let err: unknown;
+    try {
+      validateSite(h.input, 'site.yaml');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const e = err as ConfigError;
+    expect(e.issues.map((i) => i.path)).toContain(h.path);
+    if (h.redacted) {
+      expect(e.issues.find((i) => i.path === h.path)!.value).toBe(REDACTED);
+      for (const secret of ['hunter2', VAULT_TOKEN_LIKE, 'server.secretkey']) expect(e.message).not.toContain(secret);
+    }
+  });
+});
+
+test('issue 25: an alias bomb is refused with the line of the first alias', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'domus-alias-'));
+  const file = join(dir, 'site.yaml');
+  const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+  for (let i = 1; i < 10; i++) lines.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
+  writeFileSync(file, `cluster:\n  name: x\n${lines.join('\n')}\n`);
+  let msg = '';
+  try {
+    resolveSite(['--config', file], {});
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    msg = (e as Error).message;
+  }
+  expect(msg).toMatch(/YAML error at line 4: .*alias/i);
 });
