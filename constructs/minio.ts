@@ -180,10 +180,13 @@ export class Minio extends Construct {
 
 const bucketSchema = z.strictObject({
   // S3's naming rules (config/hostile.ts): also no "..", no IP-shaped names, no reserved prefixes (issue 25).
-  name: z.string().superRefine((s, ctx) => {
-    const p = bucketNameProblem(s);
-    if (p) ctx.addIssue({ code: 'custom', message: p, input: s });
-  }),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'an S3 bucket name: 3-63 lower-case letters, digits, "." or "-"' })
+    .superRefine((s, ctx) => {
+      const p = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(s) ? bucketNameProblem(s) : undefined;
+      if (p) ctx.addIssue({ code: 'custom', message: p, input: s });
+    }),
   versioning: z.boolean().default(false),
 });
 
