@@ -36,6 +36,8 @@ import { checkSchema } from './checks/schema';
 import { checkSecrets } from './checks/secrets';
 import { checkSwitches } from './checks/switches';
 import { checkVaultScope } from './checks/vault-scope';
+import { checkInlineCredentials } from './checks/inline-credentials';
+import { checkPinnedImages } from './checks/pinned-images';
 import { checkVaultTrust } from './checks/vault-trust';
 import { checkWazuh } from './checks/wazuh';
 import { loadDist } from './load';
@@ -207,6 +209,10 @@ export function runChecks(ctx: Context, opts: { against?: { rev: string; repoRoo
     ...checkSwitches(ctx),
     // Issue 25: Vault roles and policies no wider than the workloads that use them.
     ...checkVaultScope(ctx),
+    // Issue 25: credentials written as configuration lines (ini, YAML, env files), which secretlint does not know.
+    ...checkInlineCredentials(ctx),
+    // Issue 25: images from their expected repositories at version tags; annotation and ConfigMap size limits.
+    ...checkPinnedImages(ctx),
   ];
   return { findings, flowsDoc: renderFlowsDoc(network), rbacDoc: renderRbacDoc(ctx.docs) };
 }
