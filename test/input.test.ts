@@ -286,3 +286,45 @@ test('issue 25: an alias bomb is refused with the line of the first alias', () =
   }
   expect(msg).toMatch(/YAML error at line 4: .*alias/i);
 });
+
+describe('issue 25, item 10: the generator bugs that survived the suite now fail it', () => {
+  const issuesOf = (input: unknown) => {
+    try {
+      validateSite(input, 'site.yaml');
+    } catch (e) {
+      return (e as ConfigError).issues;
+    }
+    return [];
+  };
+  test.each([
+    ['https://token@git.domus.lan/homelab/x.git', 'git.repoURL'],
+    ['https://ghs_abc@git.domus.lan/homelab/x.git', 'git.repoURL'],
+  ])('a user without password (a token) in %s is refused under %s, redacted', (url, path) => {
+    const issue = issuesOf({ git: { repoURL: url } }).find((i) => i.path === path);
+    expect(issue?.value).toBe(REDACTED);
+    expect(issue?.expected).toMatch(/without user:password or token/);
+  });
+  test('a token as the user of vault.address is refused, redacted', () => {
+    const issue = issuesOf({ vault: { address: 'https://s3cr3t@vault.domus.lan:8200' } }).find((i) => i.path === 'vault.address');
+    expect(issue?.value).toBe(REDACTED);
+  });
+  test.each(['kube-system', 'kube-public', 'kube-node-lease', 'default'])('namespaces.monitoring = %s is refused', (ns) => {
+    expect(issuesOf({ namespaces: { monitoring: ns } }).find((i) => i.path === 'namespaces.monitoring')?.expected).toBe(
+      'a namespace of the stack, not a Kubernetes system namespace',
+    );
+  });
+  test.each(['password', 'bindPW', 'clientSecret', 'keystonePassword', 'apiToken', 'privateKey'])('Dex key %s holding a value is refused by the Dex rule itself', (key) => {
+    const issue = issuesOf({
+      workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.lan'], config: `connectors:\n- type: ldap\n  id: l\n  name: L\n  config:\n    ${key}: plain\n` } } },
+    }).find((i) => i.path === 'workloads.argocd.dex.config');
+    expect(issue?.expected).toMatch(/never written inline: connectors\[0\]\.config\.\w+ holds a value/);
+    expect(issue?.value).toBe(REDACTED);
+  });
+  test("the private-key rule's own issue is redacted (not only secretlint's)", () => {
+    const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString().trim();
+    const issues = issuesOf({ vault: { caCert: `${EXAMPLE_CA_PEM}${key}\n` } }).filter((i) => i.path === 'vault.caCert');
+    const own = issues.find((i) => /no private key/.test(i.expected));
+    expect(own?.value).toBe(REDACTED);
+    for (const i of issues) expect(JSON.stringify(i)).not.toContain(key.split('\n')[1]!);
+  });
+});
