@@ -44,12 +44,41 @@ export function checkOutdir(outdir: string, repo: string): string {
   const entries = readdirSync(target);
   if (entries.length === 0) return target;
   const marker = join(target, SYNTH_MARKER);
-  if (existsSync(marker) && statSync(marker).isFile()) return target;
+  if (existsSync(marker) && statSync(marker).isFile()) {
+    refuseLinks(outdir, target);
+    return target;
+  }
   const shown = entries.slice(0, 3).join(', ') + (entries.length > 3 ? ', …' : '');
   throw new OutdirError(
     outdir,
     `it holds ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} (${shown}) and no ${SYNTH_MARKER} marker, so synth did not create it; synth replaces only a folder it wrote itself or an empty one: pick a new folder, or empty this one yourself`,
   );
+}
+
+/**
+ * The first symbolic link (or other non-regular entry) under `dir`, if any. synth never writes one; a link
+ * committed inside dist/ (`dist/bootstrap/vault -> /etc/...`) would make the next synth write through it, as
+ * root if root runs it (issue 25, item 8).
+ */
+export function linkUnder(dir: string, base = dir): string | undefined {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isSymbolicLink() || (!e.isDirectory() && !e.isFile())) return relative(base, p);
+    if (e.isDirectory()) {
+      const inner = linkUnder(p, base);
+      if (inner) return inner;
+    }
+  }
+  return undefined;
+}
+
+function refuseLinks(outdir: string, target: string): void {
+  const link = linkUnder(target);
+  if (link)
+    throw new OutdirError(
+      outdir,
+      `it holds ${JSON.stringify(link)}, a symbolic link or special file; synth never writes one and will not write through it: remove it (git rm) and run synth again`,
+    );
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -137,6 +166,8 @@ export function replaceTree(target: string, files: ReadonlyMap<string, string>):
       if (e.startsWith(`.synth-tmp-${name}-`) || e.startsWith(`${name}.synth-tmp-`) || e.startsWith(`${name}.synth-old-`))
         rmSync(join(parent, e), { recursive: true, force: true });
     }
+    // Again under the lock: a link placed between checkOutdir and now is refused too.
+    if (existsSync(target)) refuseLinks(target, target);
     const tmp = join(parent, `.synth-tmp-${name}-${process.pid}`);
     const all = new Map(files);
     all.set(SYNTH_MARKER, MARKER_TEXT);

@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { durationProblem, VERSION_TAG } from './hostile';
 import { cpuCores } from './scalars';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -46,10 +47,18 @@ export const memoryQuantity = z.string().regex(/^[1-9]\d*(Ki|Mi|Gi|Ti)$/, {
 export const imageTag = z
   .string()
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}$/, { message: 'an image tag such as "v3.5.0"' })
-  .refine((t) => t !== 'latest', { message: 'a pinned tag; "latest" is not allowed' });
+  .refine((t) => t.toLowerCase() !== 'latest', { message: 'a pinned tag; "latest" is not allowed' })
+  // Issue 25: a pin is a version, not a moving branch name (main, nightly, edge, dev, Latest).
+  .refine((t) => VERSION_TAG.test(t), { message: 'a version tag such as "v3.5.0", "12.3.1" or "RELEASE.2025-09-07T16-13-09Z" (branch names like main or nightly move)' });
 
 /** A Prometheus-style duration. */
-export const duration = z.string().regex(/^\d+(s|m|h|d|w|y)$/, { message: 'a duration such as "15d" or "12h"' });
+export const duration = z
+  .string()
+  .regex(/^\d+(s|m|h|d|w|y)$/, { message: 'a duration such as "15d" or "12h"' })
+  .superRefine((s, ctx) => {
+    const p = durationProblem(s);
+    if (p) ctx.addIssue({ code: 'custom', message: p, input: s });
+  });
 
 export const resourcesSchema = z
   .strictObject({

@@ -4,13 +4,15 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { addressIssues, withAddressDefaults } from './addresses';
 import type { Site } from './schema';
 // The schema composed from the registry (above config/ and constructs/: charts/site-schema.ts). Its output is
 // returned as a Site, which type-checks only while each app's SiteWorkloads entry is its schema's output.
 import { crossFieldIssues, siteSchema } from '../charts/site-schema';
+import { listSizeIssues } from './hostile';
+import { SECRET_KEY, visibleKey } from './scalars';
 import { scanForSecrets, stringLeaves } from './secret-scan';
 
 /** Environment variable naming a site file (same as `--config <file>`). */
@@ -132,6 +134,14 @@ function secretIssues(input: unknown): ConfigIssue[] {
  * issue that touches a wrong field is left out, since its value was not the operator's.
  */
 export function validateSite(input: unknown, source = 'inline'): Site {
+  // Bounded before anything reads every string (issue 25): 40,000 buckets are a field error, not a secret scanner
+  // that does not answer within its time limit.
+  const oversized = listSizeIssues(input);
+  if (oversized.length)
+    throw new ConfigError(
+      source,
+      oversized.map((i) => ({ path: formatPath(i.path), value: i.value, expected: i.message })),
+    );
   const derived = withAddressDefaults(input ?? {});
   const parsed = siteSchema.safeParse(derived.input);
   const issues: ConfigIssue[] = [];
@@ -142,10 +152,12 @@ export function validateSite(input: unknown, source = 'inline'): Site {
         for (const key of issue.keys) {
           bad.push([...issue.path, key]);
           // A credential pasted as a key (a token line without its field name) must not be echoed in the path.
+          // Or a field named like a credential (vault.token, adminPassword): its value is not echoed either (issue 25).
           const secretKey = keyIsSecret(key);
+          const secretName = !secretKey && SECRET_KEY.test(visibleKey(key));
           issues.push({
             path: formatPath([...issue.path, secretKey ? '(a key holding a credential)' : key]),
-            value: secretKey ? REDACTED : valueAt(input, [...issue.path, key]),
+            value: secretKey || secretName ? REDACTED : valueAt(input, [...issue.path, key]),
             expected: `no such field (allowed here: ${allowedKeys(issue.path)})${secretKey ? '; and no credential in the site file: keep it in Vault or a Kubernetes Secret created outside git' : ''}`,
           });
         }
@@ -281,7 +293,8 @@ export function loadSiteFile(file: string, label = file): Site {
   } catch (e) {
     throw new ConfigError(label, [{ path: '(file)', value: file, expected: `a readable file (${(e as Error).message})` }]);
   }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, lineCounter });
   if (doc.errors.length > 0) {
     // prettyErrors: each message names line and column and quotes the line with a caret under the spot.
     throw new ConfigError(
@@ -289,7 +302,28 @@ export function loadSiteFile(file: string, label = file): Site {
       doc.errors.map((e) => ({ path: '(yaml)', value: undefined, expected: 'valid YAML', text: `YAML error: ${e.message.trimEnd()}` })),
     );
   }
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (e) {
+    // The yaml library stops an alias bomb (aliases expanding to millions of nodes) with a bare message: name
+    // the line of the first alias so the operator can find it (issue 25).
+    let line: number | undefined;
+    visit(doc, {
+      Alias(_k, node) {
+        line = lineCounter.linePos(node.range?.[0] ?? 0).line;
+        return visit.BREAK;
+      },
+    });
+    throw new ConfigError(label, [
+      {
+        path: '(yaml)',
+        value: undefined,
+        expected: 'valid YAML',
+        text: `YAML error${line ? ` at line ${line}` : ''}: ${(e as Error).message} (aliases that expand too far are refused)`,
+      },
+    ]);
+  }
   if (raw === null || raw === undefined) {
     throw new ConfigError(label, [
       {

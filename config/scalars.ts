@@ -111,10 +111,12 @@ export function isGitRef(s: string): boolean {
 export const gitRef = z.string().refine(isGitRef, { message: gitRefMessage });
 
 /** A folder inside the repository: relative, no `.`/`..` segments, safe characters, at most 255 characters. */
-export const repoPathMessage = 'a relative folder path inside the repository such as "dist" (letters, digits, ".", "_", "-", "/"; no ".." or "." segments)';
+export const repoPathMessage =
+  'a relative folder path inside the repository such as "dist" (letters, digits, ".", "_", "-", "/"; no segment starting with ".", so no "..", ".git" or hidden folders)';
 export const repoPath = z
   .string()
-  .refine((s) => s.length <= 255 && /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(s) && s.split('/').every((seg) => seg !== '.' && seg !== '..'), { message: repoPathMessage });
+  // No segment starting with "." (issue 25): ".git/hooks" or a hidden folder is never where dist/ lives.
+  .refine((s) => s.length <= 255 && /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(s) && s.split('/').every((seg) => !seg.startsWith('.')), { message: repoPathMessage });
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n-----END \1-----/g;
 export const pemMessage = 'PEM certificates only (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----, one or more), each a valid X.509 certificate';
@@ -161,6 +163,17 @@ export const caCertificates = z.string().superRefine((s, ctx) => {
 export const SECRET_KEY = /(^secret|secret$|passw(or)?ds?$|pwd$|pw$|token$|api_?key$|private_?key$|credentials?$)/i;
 /** Argo CD resolves `$<key>` and `$<secret>:<key>` from Kubernetes Secrets, outside git (argocd-cm dex.config). */
 const SECRET_REFERENCE = /^\$[A-Za-z0-9._:-]+$/;
+/**
+ * The only references Dex may hold: keys of argocd-secret named dex.* (issue 25). Argo CD replaces any dex.config
+ * string starting with `$` by the argocd-secret key of that name (settings.ReplaceStringSecret), so
+ * `$server.secretkey` or `$argocd-secret:server.secretkey` would hand Argo CD's JWT signing key to Dex and on to
+ * the identity provider.
+ */
+const DEX_REFERENCE = /^\$dex\.[A-Za-z0-9_.-]+$/;
+/** Invisible format characters (zero-width space/joiners, BOM, bidi marks): a key holding one hides its name. */
+const INVISIBLE = /[\p{Cf}]/u;
+/** A key as a reader sees it: NFKC (full-width letters become ASCII), invisible characters removed. */
+export const visibleKey = (k: string) => k.normalize('NFKC').replace(/[\p{Cf}]/gu, '');
 
 /** Problems of a Dex configuration: not YAML/JSON, or a credential written inline (path inside the config). */
 export function dexConfigProblems(s: string): string[] {
@@ -178,11 +191,17 @@ export function dexConfigProblems(s: string): string[] {
     if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
     else if (v !== null && typeof v === 'object') {
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-        const p = path ? `${path}.${k}` : k;
-        if (SECRET_KEY.test(k) && !(typeof x === 'string' && (x === '' || SECRET_REFERENCE.test(x)))) {
+        const p = path ? `${path}.${visibleKey(k)}` : visibleKey(k);
+        if (INVISIBLE.test(k) || k !== k.normalize('NFKC')) {
+          out.push(`keys in plain characters: ${p} holds invisible or compatibility characters (a credential key would hide behind them)`);
+          continue;
+        }
+        if (SECRET_KEY.test(visibleKey(k)) && !(typeof x === 'string' && (x === '' || DEX_REFERENCE.test(x)))) {
           out.push(`secrets referenced as $dex.<key> (kept in argocd-secret, outside git), never written inline: ${p} holds a value`);
         } else walk(x, p);
       }
+    } else if (typeof v === 'string' && SECRET_REFERENCE.test(v) && !DEX_REFERENCE.test(v)) {
+      out.push(`secrets referenced as $dex.<key> only, never written inline: ${path} references another secret (Argo CD would substitute it)`);
     } else if (typeof v === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]*@/i.test(v) && !/^ssh:/i.test(v)) {
       out.push(`a URL without user:password or token in the Dex configuration: ${path} has user info`);
     }

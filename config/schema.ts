@@ -10,6 +10,7 @@ import type { AppDefinition } from '../constructs/lib/app';
 import { EXAMPLE_CA_PEM, needsPrivateCa } from './trust';
 import { EXAMPLE_VAULT_ADDRESS } from './addresses';
 import { loadBalancerIssues } from './loadbalancer';
+import { hostileIssues } from './hostile';
 import { EXAMPLE_REPO_URL, gitIssues } from './git';
 import { caCertificates, gitRef, gitUrl, httpsUrl, repoPath } from './scalars';
 import { cidr, cpuQuantity, dnsLabel, domainName, ipv4, memoryQuantity } from './fields';
@@ -300,6 +301,8 @@ export function crossFieldIssues(site: Site, apps: readonly AppDefinition[]): { 
     });
   }
   out.push(...loadBalancerIssues(site));
+  // Issue 25: values that validate field by field but break or open the cluster (config/hostile.ts).
+  out.push(...hostileIssues(site, apps));
 
   return out;
 }

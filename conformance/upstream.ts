@@ -101,6 +101,11 @@ export const UPSTREAM = {
     commit: '78515af65f036f536c4ab2e6fdb5484552f99f1f',
     folder: 'grafana-commit-78515af65f036f536c4ab2e6fdb5484552f99f1f',
   },
+  // The Kubernetes the stack pins, read from the k8s.io/kubernetes Go module at the tag (Go module cache; the repository
+  // snapshot is over the size limit).
+  kubernetes: { repo: 'kubernetes/kubernetes', tag: 'v1.28.15', commit: '841856557ef0f6a399096c42635d114d6f2cf7f4', folder: '', mirrored: false },
+  // Argo CD v2.14.21's go.mod replaces k8s.io/apimachinery with v0.31.2: the unstructured list and YAML decoding rules.
+  apimachinery: { repo: 'kubernetes/apimachinery', tag: 'v0.31.2', commit: 'a8f449e276fe566efddb149992049c78f0088492', folder: '', mirrored: false },
 } as const satisfies Record<string, UpstreamRepo>;
 
 export interface UpstreamRepo {

@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { dnsLabel, imageTag, memoryQuantity, res, resourcesSchema } from '../config/fields';
+import { bucketNameProblem } from '../config/hostile';
 import { Construct } from 'constructs';
 import type { Site } from '../config/schema';
 import { minioErasureLayout } from '../config/minio-layout';
@@ -178,7 +179,14 @@ export class Minio extends Construct {
 }
 
 const bucketSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'an S3 bucket name: 3-63 lower-case letters, digits, "." or "-"' }),
+  // S3's naming rules (config/hostile.ts): also no "..", no IP-shaped names, no reserved prefixes (issue 25).
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'an S3 bucket name: 3-63 lower-case letters, digits, "." or "-"' })
+    .superRefine((s, ctx) => {
+      const p = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(s) ? bucketNameProblem(s) : undefined;
+      if (p) ctx.addIssue({ code: 'custom', message: p, input: s });
+    }),
   versioning: z.boolean().default(false),
 });
 

@@ -15,7 +15,9 @@ const { basename, dirname, join, resolve } = require('node:path');
 
 const root = join(__dirname, '..');
 const entry = resolve(root, process.argv[2]);
-const name = `${basename(dirname(entry)) === basename(root) ? '' : `${basename(dirname(entry))}-`}${basename(entry, '.ts')}`;
+// Compare folders, not their names: a checkout named like a subfolder (a worktree called verify/) must still
+// build verify/cli.ts as verify-cli.js, the name the CLI recognises itself by.
+const name = `${dirname(entry) === root ? '' : `${basename(dirname(entry))}-`}${basename(entry, '.ts')}`;
 const outfile = join(root, 'build', `${name}.js`);
 const stamp = `${outfile}.inputs.json`;
 

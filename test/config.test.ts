@@ -274,7 +274,8 @@ describe('every problem at once, with a hint', () => {
       cluster: { domain: 'nodots', podCidr: '192.168.10.0/25' },
       workloads: { prometheus: { replicas: 2 }, grafana: { resources: { requests: { cpu: 8, memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } } } },
     });
-    expect(issues.map((i) => i.path)).toEqual(['cluster.domain', 'workloads.grafana.resources.requests.cpu', 'cluster.podCidr', 'workloads.prometheus.replicas']);
+    // The pod range over the LAN also covers the example Vault's address (vault.cidrs, issue 25): reported as well.
+    expect(issues.map((i) => i.path)).toEqual(['cluster.domain', 'workloads.grafana.resources.requests.cpu', 'cluster.podCidr', 'workloads.prometheus.replicas', 'vault.cidrs[0]']);
   });
 
   test('cross-field rules run when a field of a list element is wrong (the element still counts)', () => {

@@ -6,12 +6,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { synthesize } from '../charts/synth';
 import { ConfigError, REDACTED, resolveSite, validateSite } from '../config/load';
 import { scanForSecrets } from '../config/secret-scan';
 import { EXAMPLE_CA_PEM } from '../config/trust';
-import { inputWith, PAYLOADS, stringFields } from './corpus';
+import { HOSTILE_SITES, inputWith, PAYLOADS, stringFields, VAULT_TOKEN_LIKE } from './corpus';
 import { findResource, synth } from './helpers';
 
 const dotted = (path: readonly (string | number)[]) => path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${p}`)).join('');
@@ -247,5 +250,81 @@ describe('second line of defence: the emitters quote or refuse even when validat
     // A path block: capabilities, and on the PKI issue path the allowed request parameters (quoted strings only).
     const block = String.raw`path "[^"$%\\]+" \{\n {2}capabilities = \["(read|update)"\]\n( {2}allowed_parameters = \{\n( {4}"[a-z_]+" = \["[^"$%\\]+"(, "[^"$%\\]+")*\]\n)+ {2}\}\n)?\}\n`;
     for (const [path, text] of s.files) if (path.endsWith('.hcl')) expect(text).toMatch(new RegExp(String.raw`^(#.*\n)(\n?${block})+$`));
+  });
+});
+
+describe('issue 25: hostile site files are refused with the field path, credentials never echoed', () => {
+  test.each(HOSTILE_SITES.map((h) => [h.name, h] as const))('%s', (_n, h) => {
+    let err: unknown;
+    try {
+      validateSite(h.input, 'site.yaml');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const e = err as ConfigError;
+    expect(e.issues.map((i) => i.path)).toContain(h.path);
+    if (h.redacted) {
+      expect(e.issues.find((i) => i.path === h.path)!.value).toBe(REDACTED);
+      for (const secret of ['hunter2', VAULT_TOKEN_LIKE, 'server.secretkey']) expect(e.message).not.toContain(secret);
+    }
+  });
+});
+
+test('issue 25: an alias bomb is refused with the line of the first alias', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'domus-alias-'));
+  const file = join(dir, 'site.yaml');
+  const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+  for (let i = 1; i < 10; i++) lines.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
+  writeFileSync(file, `cluster:\n  name: x\n${lines.join('\n')}\n`);
+  let msg = '';
+  try {
+    resolveSite(['--config', file], {});
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    msg = (e as Error).message;
+  }
+  expect(msg).toMatch(/YAML error at line 4: .*alias/i);
+});
+
+describe('issue 25, item 10: the generator bugs that survived the suite now fail it', () => {
+  const issuesOf = (input: unknown) => {
+    try {
+      validateSite(input, 'site.yaml');
+    } catch (e) {
+      return (e as ConfigError).issues;
+    }
+    return [];
+  };
+  test.each([
+    ['https://token@git.domus.lan/homelab/x.git', 'git.repoURL'],
+    ['https://ghs_abc@git.domus.lan/homelab/x.git', 'git.repoURL'],
+  ])('a user without password (a token) in %s is refused under %s, redacted', (url, path) => {
+    const issue = issuesOf({ git: { repoURL: url } }).find((i) => i.path === path);
+    expect(issue?.value).toBe(REDACTED);
+    expect(issue?.expected).toMatch(/without user:password or token/);
+  });
+  test('a token as the user of vault.address is refused, redacted', () => {
+    const issue = issuesOf({ vault: { address: 'https://s3cr3t@vault.domus.lan:8200' } }).find((i) => i.path === 'vault.address');
+    expect(issue?.value).toBe(REDACTED);
+  });
+  test.each(['kube-system', 'kube-public', 'kube-node-lease', 'default'])('namespaces.monitoring = %s is refused', (ns) => {
+    expect(issuesOf({ namespaces: { monitoring: ns } }).find((i) => i.path === 'namespaces.monitoring')?.expected).toBe(
+      'a namespace of the stack, not a Kubernetes system namespace',
+    );
+  });
+  test.each(['password', 'bindPW', 'clientSecret', 'keystonePassword', 'apiToken', 'privateKey'])('Dex key %s holding a value is refused by the Dex rule itself', (key) => {
+    const issue = issuesOf({
+      workloads: { argocd: { dex: { enabled: true, issuerHosts: ['idp.lan'], config: `connectors:\n- type: ldap\n  id: l\n  name: L\n  config:\n    ${key}: plain\n` } } },
+    }).find((i) => i.path === 'workloads.argocd.dex.config');
+    expect(issue?.expected).toMatch(/never written inline: connectors\[0\]\.config\.\w+ holds a value/);
+    expect(issue?.value).toBe(REDACTED);
+  });
+  test("the private-key rule's own issue is redacted (not only secretlint's)", () => {
+    const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString().trim();
+    const issues = issuesOf({ vault: { caCert: `${EXAMPLE_CA_PEM}${key}\n` } }).filter((i) => i.path === 'vault.caCert');
+    const own = issues.find((i) => /no private key/.test(i.expected));
+    expect(own?.value).toBe(REDACTED);
+    for (const i of issues) expect(JSON.stringify(i)).not.toContain(key.split('\n')[1]!);
   });
 });

@@ -10,6 +10,9 @@
  *                             writes them with dist/: charts/docs.ts; test/docs.test.ts checks them)
  *   --can-i <subject> <verb> <resource>[.<group>] [-n <namespace>] [--name <name>]
  *   --timings                 also print the milliseconds each check took
+ *   -h, --help                the usage (VERIFY_USAGE); nothing is read
+ *
+ * Anything else is a usage error (exit 2) before dist/ is read: parseVerifyArgs.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -36,14 +39,136 @@ import { checkPodSecurity } from './checks/pod-security';
 import { canI, checkRbac, grants, renderRbacDoc } from './checks/rbac';
 import { checkSchema } from './checks/schema';
 import { checkSecrets } from './checks/secrets';
+import { checkSwitches } from './checks/switches';
+import { checkVaultScope } from './checks/vault-scope';
+import { checkInlineCredentials } from './checks/inline-credentials';
+import { checkPinnedImages } from './checks/pinned-images';
 import { checkVaultTrust } from './checks/vault-trust';
 import { checkWazuh } from './checks/wazuh';
 import { loadDist } from './load';
 import { Context, Finding, projectRoot } from './types';
 
-function arg(argv: readonly string[], name: string): string | undefined {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
+export const VERIFY_USAGE = `usage: npm run verify -- [options]
+  --dist <dir>              folder to read (default dist)
+  --config <site.yaml>      the site (default: DOMUS_SITE or site.yaml)
+  --json                    findings as JSON
+  --against <rev>           compare immutable fields with dist/ at this git revision (default HEAD)
+  --no-against              skip that comparison
+  --max-request-share <x>   capacity threshold for requests, a number in (0, 1] (default 0.8)
+  --write-docs              also write <dist>/docs/network-flows.md and <dist>/docs/rbac.md (npm run synth does)
+  --timings                 also print the milliseconds each check took
+  --can-i <subject> <verb> <resource>[.<group>] [-n <namespace>] [--name <name>]
+  -h, --help                this text
+`;
+
+export class VerifyUsageError extends Error {}
+
+export interface VerifyArgs {
+  help: boolean;
+  dist: string;
+  config?: string;
+  json: boolean;
+  against?: string;
+  noAgainst: boolean;
+  maxShare: number;
+  writeDocs: boolean;
+  timings: boolean;
+  canI?: { subject: string; verb: string; resource: string; namespace?: string; name?: string };
+}
+
+/**
+ * verify's command line, strictly (issue 25, item 8): an unknown option, a missing or malformed value is a
+ * usage error before anything is read, so a typo (\`--dsit /tmp/d\`) cannot silently verify ./dist and
+ * \`--max-request-share abc\` cannot switch the capacity check off.
+ */
+export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
+  const out: VerifyArgs = { help: false, dist: 'dist', json: false, noAgainst: false, maxShare: 0.8, writeDocs: false, timings: false };
+  const seen = new Set<string>();
+  const value = (i: number, name: string, inline: string | undefined): [string, number] => {
+    const v = inline ?? argv[i + 1];
+    if (v === undefined || v === '' || (inline === undefined && v.startsWith('-'))) throw new VerifyUsageError(`${name} needs a value`);
+    return [v, inline === undefined ? i + 1 : i];
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i]!;
+    const eq = raw.startsWith('--') ? raw.indexOf('=') : -1;
+    const name = eq > 0 ? raw.slice(0, eq) : raw;
+    const inline = eq > 0 ? raw.slice(eq + 1) : undefined;
+    const once = () => {
+      if (seen.has(name)) throw new VerifyUsageError(`${name} given twice`);
+      seen.add(name);
+    };
+    const flagOnly = () => {
+      if (inline !== undefined) throw new VerifyUsageError(`${name} takes no value`);
+      once();
+    };
+    switch (name) {
+      case '-h':
+      case '--help':
+        flagOnly();
+        out.help = true;
+        break;
+      case '--json':
+        flagOnly();
+        out.json = true;
+        break;
+      case '--no-against':
+        flagOnly();
+        out.noAgainst = true;
+        break;
+      case '--write-docs':
+        flagOnly();
+        out.writeDocs = true;
+        break;
+      case '--timings':
+        flagOnly();
+        out.timings = true;
+        break;
+      case '--dist':
+      case '--config':
+      case '--against':
+      case '--max-request-share': {
+        once();
+        const [v, next] = value(i, name, inline);
+        i = next;
+        if (name === '--dist') out.dist = v;
+        else if (name === '--config') out.config = v;
+        else if (name === '--against') out.against = v;
+        else {
+          const n = /^(\d+(\.\d*)?|\.\d+)$/.test(v) ? Number(v) : NaN;
+          if (!Number.isFinite(n) || n <= 0 || n > 1) throw new VerifyUsageError(`--max-request-share: expected a number in (0, 1], got ${JSON.stringify(v.slice(0, 40))}`);
+          out.maxShare = n;
+        }
+        break;
+      }
+      case '--can-i': {
+        once();
+        if (inline !== undefined) throw new VerifyUsageError('--can-i takes three arguments: <subject> <verb> <resource>[.<group>]');
+        const [subject, verb, resource] = argv.slice(i + 1, i + 4);
+        if (!subject || !verb || !resource || [subject, verb, resource].some((a) => a.startsWith('-')))
+          throw new VerifyUsageError('--can-i needs <subject> <verb> <resource>[.<group>]');
+        out.canI = { subject, verb, resource };
+        i += 3;
+        break;
+      }
+      case '-n':
+      case '--name': {
+        if (!out.canI) throw new VerifyUsageError(`${name} belongs to --can-i (put it after the three arguments)`);
+        once();
+        const [v, next] = value(i, name, inline);
+        i = next;
+        if (name === '-n') out.canI.namespace = v;
+        else out.canI.name = v;
+        break;
+      }
+      default:
+        throw new VerifyUsageError(raw.startsWith('-') ? `unknown option ${JSON.stringify(raw.slice(0, 60))}` : `unexpected argument ${JSON.stringify(raw.slice(0, 60))}`);
+    }
+  }
+  if (out.noAgainst && out.against !== undefined) throw new VerifyUsageError('--against and --no-against exclude each other');
+  if (out.canI && (out.json || out.writeDocs || out.against !== undefined))
+    throw new VerifyUsageError('--can-i answers one question: it takes no --json, --write-docs or --against');
+  return out;
 }
 
 export function buildContext(dist: string, argv: readonly string[]): Context {
@@ -52,11 +177,12 @@ export function buildContext(dist: string, argv: readonly string[]): Context {
 
 /** What verify knows of a site besides dist/: node capacity, Vault's address, the git sources it may sync. */
 export function siteContextFor(site: Site, dist: string, loaded: ReturnType<typeof loadDist> = loadDist(dist)): Context {
-  const { docs, files } = loaded;
+  const { docs, files, findings: loadFindings } = loaded;
   const url = new URL(site.vault.address);
   return {
     docs,
     files,
+    loadFindings,
     dist,
     nodes: site.nodes.map((n) => ({ name: n.name, cpu: n.capacity.cpu, memory: n.capacity.memory })),
     vault: { cidrs: site.vault.cidrs, host: url.hostname, port: Number(url.port || 443) },
@@ -80,6 +206,8 @@ export function runChecks(
   const mustDeny = timed('network', () => loadMustDeny(ctx));
   const network = timed('network', () => analyseNetwork(ctx, mustDeny.rules));
   const findings = [
+    // Issue 25: what Argo CD would apply but verify could not read is an error, not a silent skip.
+    ...(ctx.loadFindings ?? []),
     ...mustDeny.findings,
     ...timed('schema', () => checkSchema(ctx)),
     ...timed('pod-security', () => checkPodSecurity(ctx)),
@@ -107,6 +235,14 @@ export function runChecks(
     ...timed('alerting', () => checkAlerting(ctx)),
     // Issue 18: an S3 client of the stack's MinIO has its user created from its own Vault keys.
     ...timed('s3-users', () => checkS3Users(ctx)),
+    // Issue 25: the settings that would void the model (policy enforcement, PSA defaults, anonymous access, admin APIs).
+    ...timed('switches', () => checkSwitches(ctx)),
+    // Issue 25: Vault roles and policies no wider than the workloads that use them.
+    ...timed('vault-scope', () => checkVaultScope(ctx)),
+    // Issue 25: credentials written as configuration lines (ini, YAML, env files), which secretlint does not know.
+    ...timed('inline-credentials', () => checkInlineCredentials(ctx)),
+    // Issue 25: images from their expected repositories at version tags; annotation and ConfigMap size limits.
+    ...timed('pinned-images', () => checkPinnedImages(ctx)),
   ];
   const flowsDoc = timed('docs', () => renderFlowsDoc(network));
   const rbacDoc = timed('docs', () => renderRbacDoc(ctx.docs));
@@ -116,43 +252,52 @@ export function runChecks(
 export function main(argv: readonly string[]): number {
   const started = performance.now();
   const root = projectRoot();
-  const distArg = arg(argv, '--dist') ?? 'dist';
+  let args: VerifyArgs;
+  try {
+    args = parseVerifyArgs(argv);
+  } catch (e) {
+    if (!(e instanceof VerifyUsageError)) throw e;
+    process.stderr.write(`verify: ${e.message}; nothing was read\n${VERIFY_USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(VERIFY_USAGE);
+    return 0;
+  }
+  const distArg = args.dist;
   const dist = resolve(process.cwd(), distArg);
+  // The docs describe the dist/ they are written into (<dist>/docs, issue 25 item 8: never the repository's docs
+  // for another folder's tree).
   let ctx: Context;
   try {
-    ctx = buildContext(dist, argv);
+    ctx = buildContext(dist, args.config === undefined ? [] : ['--config', args.config]);
   } catch (e) {
     // A bad site file or unreadable dist/ is a message with the field or file, not a stack trace.
     process.stderr.write(`verify: ${e instanceof ConfigError ? e.message : (e as Error).message}\n`);
     return 2;
   }
 
-  const canIdx = argv.indexOf('--can-i');
-  if (canIdx >= 0) {
-    const [subject, verb, resource] = argv.slice(canIdx + 1, canIdx + 4);
-    if (!subject || !verb || !resource) {
-      process.stderr.write('usage: --can-i <subject> <verb> <resource>[.<group>] [-n <namespace>] [--name <name>]\n');
-      return 2;
-    }
-    const g = canI(grants(ctx.docs), subject, verb, resource, arg(argv, '-n'), arg(argv, '--name'));
+  if (args.canI) {
+    const q = args.canI;
+    const g = canI(grants(ctx.docs), q.subject, q.verb, q.resource, q.namespace, q.name);
     process.stdout.write(g ? `yes — ${g.scope}, ${g.via}\n` : 'no\n');
     return g ? 0 : 1;
   }
 
-  const against = argv.includes('--no-against') ? undefined : { rev: arg(argv, '--against') ?? 'HEAD', repoRoot: root };
-  const maxShare = Number(arg(argv, '--max-request-share') ?? '0.8');
+  const against = args.noAgainst ? undefined : { rev: args.against ?? 'HEAD', repoRoot: root };
+  const maxShare = args.maxShare;
   const loaded = performance.now();
-  const timings = argv.includes('--timings') ? new Map<string, number>() : undefined;
+  const timings = args.timings ? new Map<string, number>() : undefined;
   const { findings, flowsDoc, rbacDoc } = runChecks(ctx, { against, maxShare, ...(timings ? { timings } : {}) });
   const checked = performance.now();
-  const writeDocs = argv.includes('--write-docs');
+  const writeDocs = args.writeDocs;
   if (writeDocs) {
     mkdirSync(join(dist, 'docs'), { recursive: true });
     writeFileSync(join(dist, 'docs', 'network-flows.md'), flowsDoc);
     writeFileSync(join(dist, 'docs', 'rbac.md'), rbacDoc);
   }
   const errors = findings.filter((f) => f.severity === 'error');
-  if (argv.includes('--json')) {
+  if (args.json) {
     process.stdout.write(`${JSON.stringify({ objects: ctx.docs.length, errors: errors.length, findings }, null, 2)}\n`);
   } else {
     for (const c of CHECK_NAMES) {

@@ -1,47 +1,21 @@
-/** Reads every YAML document under a dist folder, remembering where each one starts. */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { LineCounter, parseAllDocuments } from 'yaml';
-import { Doc, KubeObj } from './types';
+/**
+ * Reads dist/ as Argo CD's directory source would (verify/argocd-source.ts): objects with the file and line where
+ * each starts, the other files by relative path, and the files verify refuses to read (`load` findings, which
+ * runChecks reports through the Context).
+ */
+import { loadArgoSource, Loaded, parseArgoEntries } from './argocd-source';
+import { KubeObj } from './types';
 
-function walk(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((n) => {
-      const p = join(dir, n);
-      return statSync(p).isDirectory() ? walk(p) : [p];
-    });
-}
-
-export function loadDist(dist: string): { docs: Doc[]; files: Map<string, string> } {
-  return parseDist(walk(dist).map((path) => [relative(dist, path), readFileSync(path, 'utf8')] as const));
+export function loadDist(dist: string): Loaded {
+  return loadArgoSource(dist);
 }
 
 /**
- * The same, from texts by path relative to dist/ (in walk order): synth renders the docs of dist/docs from
- * its output before writing it (charts/docs.ts).
+ * The same, from texts by path relative to dist/ (in walk order): synth renders the docs of dist/docs from its
+ * output before writing it (charts/docs.ts).
  */
-export function parseDist(entries: Iterable<readonly [string, string]>): { docs: Doc[]; files: Map<string, string> } {
-  const docs: Doc[] = [];
-  const files = new Map<string, string>();
-  for (const [rel, text] of entries) {
-    if (!/\.ya?ml$/.test(rel)) {
-      files.set(rel, text);
-      continue;
-    }
-    const counter = new LineCounter();
-    for (const d of parseAllDocuments(text, { lineCounter: counter, version: '1.1' })) {
-      if (d.errors.length) throw new Error(`${rel}: ${d.errors[0]!.message}`);
-      const obj = d.toJS() as unknown;
-      // Node files (k3s config, admission config) are not API objects: no metadata.name.
-      if (!obj || typeof obj !== 'object' || !('apiVersion' in obj) || !('kind' in obj)) continue;
-      if (!(obj as { metadata?: { name?: string } }).metadata?.name) continue;
-      const start = d.contents?.range?.[0] ?? 0;
-      // The document's own text, for checks that scan text (credentials) without serializing the object again.
-      docs.push({ obj: obj as KubeObj, file: rel, line: counter.linePos(start).line, text: text.slice(d.range[0], d.range[2]) });
-    }
-  }
-  return { docs, files };
+export function parseDist(entries: Iterable<readonly [string, string]>): Loaded {
+  return parseArgoEntries([...entries].map(([rel, text]) => ({ rel, symlink: false, read: () => Buffer.from(text, 'utf8') })));
 }
 
 /** Namespaced kinds that can carry pods, with the path to their pod template. */

@@ -52,6 +52,8 @@ export interface Context {
   readonly git?: { readonly repoURL: string; readonly revision: string; readonly pinned?: Readonly<Record<string, string>> };
   /** Extra files of dist (non-objects), by relative path, e.g. intent/flows.json. */
   readonly files: ReadonlyMap<string, string>;
+  /** Files of dist/ the loader refused (verify/argocd-source.ts); reported by the `load` check. */
+  readonly loadFindings?: readonly Finding[];
 }
 
 /** verify/package.json's name. */

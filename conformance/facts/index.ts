@@ -6,9 +6,11 @@ import { Fact, factsOf } from '../upstream';
 import { ALLOY_FACTS } from './alloy';
 import { ALERTMANAGER_FACTS } from './alertmanager';
 import { ARGOCD_FACTS } from './argocd';
+import { ARGOCD_SOURCE_FACTS } from './argocd-source';
 import { EXPOSURE_FACTS } from './exposure';
 import { GRAFANA_FACTS } from './grafana';
 import { KLIPPER_FACTS } from './klipper-lb';
+import { KUBERNETES_RBAC_FACTS } from './kubernetes-rbac';
 import { LOKI_FACTS } from './loki';
 import { KSM_FACTS } from './kube-state-metrics';
 import { METRIC_FACTS } from './metrics';
@@ -16,6 +18,7 @@ import { MC_FACTS, MINIO_FACTS } from './minio';
 import { NODE_EXPORTER_FACTS } from './node-exporter';
 import { PIN_FACTS } from './pins';
 import { CONFIG_RELOADER_FACTS, PROMETHEUS_FACTS } from './prometheus';
+import { SWITCH_FACTS } from './switches';
 import { TRAEFIK_FACTS } from './traefik';
 import { VAULT_FACTS } from './vault';
 import { WAZUH_FACTS } from './wazuh';
@@ -23,6 +26,9 @@ import { WAZUH_FACTS } from './wazuh';
 export const ALL_FACTS: readonly Fact<unknown>[] = [
   ...factsOf(PIN_FACTS),
   ...factsOf(ARGOCD_FACTS),
+  ...factsOf(ARGOCD_SOURCE_FACTS),
+  ...factsOf(SWITCH_FACTS),
+  ...factsOf(KUBERNETES_RBAC_FACTS),
   ...factsOf(VAULT_FACTS),
   ...factsOf(TRAEFIK_FACTS),
   ...factsOf(KLIPPER_FACTS),

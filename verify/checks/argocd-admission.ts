@@ -26,6 +26,7 @@ import { dirname } from 'node:path';
 import { parse } from 'yaml';
 import { knownHostNames } from '../../config/git';
 import { needsPrivateCa } from '../../config/trust';
+import { clusterRoleRules } from '../builtin-rbac';
 import { podSpecOf } from '../load';
 import { endpointsOf, NetModel, Peer } from '../netmodel';
 import { Context, Doc, Finding, finding, KubeObj } from '../types';
@@ -287,6 +288,8 @@ export function checkArgocdAdmission(ctx: Context): Finding[] {
     if (d.obj.kind === 'Role') roles.set(`Role/${d.obj.metadata.namespace}/${d.obj.metadata.name}`, (d.obj.rules as Rule[]) ?? []);
     if (d.obj.kind === 'ClusterRole') roles.set(`ClusterRole//${d.obj.metadata.name}`, (d.obj.rules as Rule[]) ?? []);
   }
+  // A binding to a built-in ClusterRole (edit, view, system:…) is covered by its rules as the cluster holds them (issue 25).
+  for (const [name, rules] of clusterRoleRules(ctx.docs)) if (!roles.has(`ClusterRole//${name}`)) roles.set(`ClusterRole//${name}`, rules);
 
   for (const a of apps) {
     const project = projects.get(a.spec.project ?? 'default');

@@ -4,6 +4,7 @@
  * finding under an unlisted name would fail the run without being shown.
  */
 export const CHECK_NAMES = [
+  'load',
   'schema',
   'pod-security',
   'network',
@@ -21,6 +22,7 @@ export const CHECK_NAMES = [
   'resources',
   'capacity',
   'wazuh',
+  'switches',
   'namespaces',
   'routes',
   'services',

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { Context, Doc, Finding, finding, projectRoot } from '../types';
 import { podSpecOf } from '../load';
+import { clusterRoleRules } from '../builtin-rbac';
 
 export interface Rule {
   apiGroups?: string[];
@@ -53,16 +54,11 @@ export function grants(docs: readonly Doc[]): Grant[] {
       };
     });
   const out: Grant[] = [];
+  // ClusterRoles as the cluster holds them: the built-in ones of Kubernetes 1.28 (cluster-admin, admin, edit, view,
+  // system:*) and dist/'s, aggregation applied (verify/builtin-rbac.ts, issue 25).
+  const clusterRoles = clusterRoleRules(docs);
   for (const b of bindings) {
-    const role = roles.get(b.roleKind === 'Role' ? `Role/${b.namespace}/${b.roleName}` : `ClusterRole//${b.roleName}`);
-    const rules: Rule[] =
-      role?.rules ??
-      (b.roleName === 'cluster-admin'
-        ? [
-            { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
-            { nonResourceURLs: ['*'], verbs: ['*'] },
-          ]
-        : []);
+    const rules: Rule[] = b.roleKind === 'Role' ? (roles.get(`Role/${b.namespace}/${b.roleName}`)?.rules ?? []) : (clusterRoles.get(b.roleName) ?? []);
     for (const s of b.subjects)
       for (const rule of rules)
         out.push({
