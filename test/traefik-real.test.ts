@@ -155,12 +155,13 @@ maybe('the real Traefik v3.6.6 on the default site', () => {
     expect(r).toEqual({ status: 301, location: `https://grafana.${DOMAIN}/d/x?y=1` });
   });
 
-  test('the file-provider routes are loaded: Argo CD, Wazuh and Hubble reach their (absent) backends, not a 404', async () => {
-    // 502/503/504: the router matched and Traefik tried the in-cluster Service, which does not exist here.
-    for (const host of ['argocd', 'wazuh', 'hubble']) {
-      const code = await httpsStatus(t.ports['websecure']!, `${host}.${DOMAIN}`, pki.caPem);
-      expect({ host, code: code >= 500 && code <= 504 }).toEqual({ host, code: true });
+  test('the file-provider routes are loaded: Argo CD and Wazuh reach their (absent) backends, Hubble refuses a source outside the admin ranges', async () => {
+    // 502: the router matched and Traefik tried the in-cluster Service, which does not resolve here (not a 404).
+    for (const host of ['argocd', 'wazuh']) {
+      expect({ host, code: await httpsStatus(t.ports['websecure']!, `${host}.${DOMAIN}`, pki.caPem) }).toEqual({ host, code: 502 });
     }
+    // The default site's admin range is 192.168.10.0/24: loopback is not in it.
+    expect(await httpsStatus(t.ports['websecure']!, `hubble.${DOMAIN}`, pki.caPem)).toBe(403);
   });
 });
 
