@@ -96,26 +96,10 @@ async function compareAdmission(client: KubeClient, ctx: Context, plan: readonly
  * Refusals found here whose fix is on another branch of this round (the lead merges it): each names its fix.
  * The apply test fails while one is listed and no longer happens, so the entry goes with the merge.
  */
-export const PENDING_REFUSALS: readonly { app: string; object: string; fixedBy: string }[] = [
-  {
-    // The Application has a `directory` block, so Argo CD's repo-server reads manifests/crds as plain files and
-    // the kustomization.yaml there becomes an object of a kind no API server serves: the sync never succeeds.
-    app: 'argocd-crds',
-    object: 'Kustomization ',
-    fixedBy: 'h-argocd 5e212db (argocd-crds built with kustomize, no directory block)',
-  },
-];
+export const PENDING_REFUSALS: readonly { app: string; object: string; fixedBy: string }[] = [];
 
 /** Disagreements of verify's can-i with the server whose fix is on another branch of this round (as above). */
-export const PENDING_DISAGREEMENTS: readonly { pattern: RegExp; fixedBy: string }[] = [
-  {
-    // verify gave a binding to a ClusterRole it does not define no rules (cluster-admin aside); the server holds
-    // Kubernetes' bootstrap roles: vault-auth's binding to system:auth-delegator grants tokenreviews and
-    // subjectaccessreviews create (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go at v1.28.15).
-    pattern: /^system:serviceaccount:vault:vault-auth create (tokenreviews\.authentication|subjectaccessreviews\.authorization)\.k8s\.io .*: verify false, server true$/,
-    fixedBy: "h-verify 68401a4 (verify's RBAC model knows the ClusterRoles of Kubernetes v1.28.15)",
-  },
-];
+export const PENDING_DISAGREEMENTS: readonly { pattern: RegExp; fixedBy: string }[] = [];
 
 const sites = new Map<string, Promise<SiteOnApi>>();
 
