@@ -90,3 +90,24 @@ test('cross-field: Vault CIDRs, receivers, namespaces of apps', () => {
   ];
   expect(hostileIssues(r, APPS).map((i) => i.path)).toEqual([['workloads', 'alertmanager', 'receivers', 1, 'smarthost']]);
 });
+
+// Survivors of `npm run mutation` (config/hostile.ts, 81.8%): the field a webhook is reported under, the anchor
+// of the kubernetes rule, and which range a Vault CIDR falls into.
+test('mutation survivors: webhook host path, anchored names, the range named', () => {
+  const r = structuredClone(site);
+  (r.workloads as unknown as { alertmanager: { receivers: unknown[] } }).alertmanager.receivers = [{ type: 'webhook', name: 'a', host: 'kubernetes.default.svc', port: 443 }];
+  expect(hostileIssues(r, APPS).map((i) => i.path)).toEqual([['workloads', 'alertmanager', 'receivers', 0, 'host']]);
+  expect(receiverHostProblem('mykubernetes.example.org', site)).toBeUndefined();
+  expect(receiverHostProblem('kubernetes.default.svc.', site)).toMatch(/in-cluster name/);
+  expect(receiverHostProblem('10.42.0.1', site)).toMatch(/pod range 10\.42\.0\.0\/16/);
+  expect(receiverHostProblem('10.43.0.1', site)).toMatch(/service range 10\.43\.0\.0\/16/);
+  expect(receiverHostProblem('localhost', site)).toMatch(/not localhost/);
+  const v = structuredClone(site);
+  v.vault.cidrs = ['10.42.0.0/16', '10.43.0.0/16'];
+  expect(hostileIssues(v, APPS).map((i) => i.message)).toEqual([
+    expect.stringMatching(/outside the pod range 10\.42\.0\.0\/16 .*open every pod\)/),
+    expect.stringMatching(/outside the service range 10\.43\.0\.0\/16 .*open every Service\)/),
+  ]);
+  // Nested list bounds are named by their string path only (numbers skipped): nodes[0].roles uses MAX_LIST.
+  expect(listSizeIssues({ nodes: [{ roles: Array(LIST_BOUNDS.nodes! + 1).fill('server') }] })).toEqual([]);
+});
