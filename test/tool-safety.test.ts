@@ -91,7 +91,7 @@ describe('verify arguments', () => {
   });
 
   test('the accepted forms', () => {
-    expect(parseVerifyArgs([])).toEqual({ help: false, dist: 'dist', json: false, noAgainst: false, maxShare: 0.8, writeDocs: false });
+    expect(parseVerifyArgs([])).toEqual({ help: false, dist: 'dist', json: false, noAgainst: false, maxShare: 0.8, writeDocs: false, timings: false });
     expect(parseVerifyArgs(['--dist=out', '--config', 's.yaml', '--max-request-share', '.5', '--against', 'origin/main', '--json'])).toMatchObject({
       dist: 'out',
       config: 's.yaml',
@@ -130,7 +130,7 @@ describe('verify arguments', () => {
     expect(r.err).toContain(VERIFY_USAGE);
   });
 
-  test('--write-docs writes the docs of the --dist it read, into that folder, never the repository\'s', () => {
+  test("--write-docs writes the docs of the --dist it read, into that folder, never the repository's", () => {
     const before = readFileSync(join(root, 'dist', 'docs', 'rbac.md'), 'utf8');
     const copy = join(tmp(), 'dist');
     cpSync(join(root, 'dist'), copy, { recursive: true });

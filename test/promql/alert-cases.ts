@@ -176,4 +176,3 @@ export const APP_CASES: Readonly<Record<string, { fire: Series[]; quiet: Series[
 );
 /** Every case: the stack's and built-in apps' (above) and those the apps declare. */
 export const ALL_CASES: Readonly<Record<string, { fire: Series[]; quiet: Series[]; alwaysFires?: true }>> = { ...CASES, ...APP_CASES };
-
