@@ -29,6 +29,8 @@ import { domainName, res, statefulComponent } from '../config/fields';
 import { caCertificates } from '../config/scalars';
 import type { Site } from '../config/schema';
 import { alertRule, defineApp, namespaceName, pinnedImage } from './lib/app';
+import { type AppDay0Step, note, workstationKubeconfig } from './lib/day0';
+import { sh } from './lib/quote';
 import { fqdns, tcp, workloadPeer, type Endpoint } from './lib/network';
 import { kvPath, kvValueSecret } from './lib/vault';
 import { Workload } from './lib/workload';
@@ -160,23 +162,35 @@ export function alertmanagerWarnings(site: Site): string[] {
   ];
 }
 
-/** The day-0 paragraph of alerting (receivers, heartbeat and their Vault keys), for DAY0.md. */
-export function alertmanagerDay0(site: Site): string[] {
+/**
+ * The day-0 step of alerting (DAY0.md, after every Application is synced): the warnings synth printed, and the
+ * proof that the always-firing Watchdog reached Alertmanager (and, with a heartbeat, the outside service). The
+ * receivers' and the heartbeat's Vault keys are asked with the others in the Vault step (their templates
+ * declare them).
+ */
+export function alertmanagerDay0(site: Site): AppDay0Step[] {
   const am = site.workloads.alertmanager;
   if (!am.enabled || !site.workloads.prometheus.enabled) return [];
-  const path = `${site.vault.kvMount}/monitoring/alertmanager`;
-  const keys = [
-    ...am.receivers.map((r) => (r.type === 'webhook' ? `${r.name}_url=<the webhook URL>` : `${r.name}_password=<the SMTP password>`)),
-    ...(am.heartbeat ? ['heartbeat_url=<the heartbeat ping URL>'] : []),
-  ];
+  const ns = site.namespaces.monitoring;
   return [
-    '**Alerts reach a person**',
-    '',
-    ...alertmanagerWarnings(site).map((w) => `> **WARNING: ${w}**`),
-    ...(alertmanagerWarnings(site).length ? [''] : []),
-    ...(keys.length ? ['```sh', `vault kv put ${path} ${keys.map((k) => `'${k}'`).join(' ')}`, '```', ''] : []),
-    `Done when: \`kubectl -n ${site.namespaces.monitoring} exec alertmanager-0 -c alertmanager -- wget -qO- http://localhost:${ALERTMANAGER_PORT}/api/v2/alerts\` lists ${WATCHDOG}${am.heartbeat ? `, and the heartbeat service at ${am.heartbeat.host} shows a ping every ${HEARTBEAT_INTERVAL} (set its period to ${HEARTBEAT_INTERVAL} and its grace to a few minutes)` : ''}.`,
-    '',
+    {
+      id: 'alerting',
+      after: 'waves',
+      title: 'Check that alerts reach a person',
+      where: 'workstation',
+      commands: [
+        ...alertmanagerWarnings(site).map((w) => note(`WARNING: ${w}`)),
+        { run: `export KUBECONFIG=${workstationKubeconfig(site)}` },
+        {
+          // The image ships amtool beside alertmanager (prometheus/alertmanager Dockerfile).
+          run: `kubectl -n ${sh(ns)} exec alertmanager-0 -c alertmanager -- amtool --alertmanager.url=http://localhost:${ALERTMANAGER_PORT} alert query alertname=${WATCHDOG}`,
+          expect: `a table with one row: ${WATCHDOG}, its start time, "Always firing: proves that the alerting pipeline works"`,
+        },
+      ],
+      done: am.heartbeat
+        ? `${WATCHDOG} is active, and the heartbeat service at ${am.heartbeat.host} shows a ping every ${HEARTBEAT_INTERVAL} (set its period to ${HEARTBEAT_INTERVAL} and its grace to a few minutes)`
+        : `${WATCHDOG} is active; without a heartbeat nobody hears of a dead Prometheus or Alertmanager (see the warning)`,
+    },
   ];
 }
 
@@ -256,6 +270,7 @@ export const alertmanagerApp = defineApp({
     ]);
   },
   warnings: alertmanagerWarnings,
+  day0: alertmanagerDay0,
   build: (chart, ctx) => {
     const site = ctx.site;
     const cfg = site.workloads.alertmanager;

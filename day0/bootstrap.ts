@@ -22,7 +22,8 @@ import { toYaml, yamlDoc } from '../constructs/lib/yaml';
 import { appWaves, ROOT_APP } from '../charts/apps';
 import { credentialPrefix, mirrorsOf } from '../config/git';
 import { lbAddresses } from '../config/loadbalancer';
-import { type AppDay0Step, type Day0Command, type Day0Step, note } from '../constructs/lib/day0';
+import { type AppDay0Step, type Day0Command, type Day0Step, note, workstationKubeconfig } from '../constructs/lib/day0';
+export { workstationKubeconfig };
 import { argocdBootstrapCommands, credentialCommands, mirrorCommands } from './gitops';
 
 const y = yamlDoc;
@@ -264,11 +265,6 @@ const WHERE_TEXT: Readonly<Record<Day0Step['where'], string>> = { workstation: '
 
 /** `amd64`/`arm64` from the machine (release assets are named by Go's GOARCH). */
 const ARCH: Day0Command = { run: `ARCH="$(uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')"` };
-
-/** The workstation's kubeconfig for this cluster (copied from the first server, mode 0600, owned by the operator). */
-export function workstationKubeconfig(site: Site): string {
-  return `"$HOME/.kube/"${sh(`${site.cluster.name}.yaml`)}`;
-}
 
 /**
  * The day-0 sequence, written once; DAY0.md is rendered from it and tests parse it (test/day0.test.ts). Each

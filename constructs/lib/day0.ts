@@ -4,6 +4,14 @@
  * declaration (`day0` in constructs/lib/app.ts), placed after a step of the core sequence.
  */
 
+import type { Site } from '../../config/schema';
+import { sh } from './quote';
+
+/** The workstation's kubeconfig for this cluster (copied from the first server, mode 0600, owned by the operator). */
+export function workstationKubeconfig(site: Site): string {
+  return `"$HOME/.kube/"${sh(`${site.cluster.name}.yaml`)}`;
+}
+
 /**
  * Where a step runs:
  * - `workstation`: the operator's machine, in a clone of this repository (git, kubectl, helm, vault, argocd);

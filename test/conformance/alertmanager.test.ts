@@ -178,10 +178,18 @@ test('a site whose alerts reach nobody synthesizes with loud warnings, which the
   expect(alertmanagerWarnings(site)).toEqual([expect.stringMatching(/^NO DEAD MAN'S SWITCH/)]);
   expect(alertmanagerWarnings(reached.stack.ctx.site)).toEqual([]);
   expect(siteWarnings(bareSite)).toEqual(alertmanagerWarnings(bareSite));
-  const day0 = alertmanagerDay0(bareSite).join('\n');
-  for (const w of alertmanagerWarnings(bareSite)) expect(day0).toContain(`**WARNING: ${w}**`);
-  expect(alertmanagerDay0(reached.stack.ctx.site).join('\n')).toContain(
-    "vault kv put kv/monitoring/alertmanager 'lan_password=<the SMTP password>' 'heartbeat_url=<the heartbeat ping URL>'",
-  );
+  // DAY0 repeats the warnings in its alerting step, which proves the Watchdog reached Alertmanager.
+  const day0 = alertmanagerDay0(bareSite);
+  expect(day0.map((st) => st.after)).toEqual(['waves']);
+  const lines = day0.flatMap((st) => st.commands.map((c) => c.run));
+  for (const w of alertmanagerWarnings(bareSite)) expect(lines).toContain(`# WARNING: ${w}`);
+  expect(lines.some((l) => /amtool .* alert query alertname=Watchdog$/.test(l))).toBe(true);
+  const reachedDay0 = alertmanagerDay0(reached.stack.ctx.site);
+  expect(reachedDay0.flatMap((st) => st.commands.map((c) => c.run)).filter((l) => l.startsWith('# WARNING'))).toEqual([]);
+  expect(reachedDay0[0]!.done).toContain('heartbeat service');
+  // The receiver's and the heartbeat's keys are asked in DAY0's Vault step, from the templates that read them.
+  const dayZero = reached.files.get('bootstrap/DAY0.md')!;
+  for (const k of ['lan_password', 'heartbeat_url']) expect(dayZero).toContain(k);
+  expect(dayZero).toContain('Check that alerts reach a person');
   expect(alertmanagerWarnings(synth({ workloads: { alertmanager: { enabled: false } } }).stack.ctx.site)).toEqual([]);
 });
