@@ -74,8 +74,10 @@ export function bucketScript(site: Site, apiUrl: string, users: readonly ObjectS
     if (b.versioning) {
       lines.push(`mc --no-color version enable ${sh(target)}`);
     } else {
-      // Suspend only a bucket that had versioning on: a never-versioned bucket stays "un-versioned".
-      lines.push(`case "$(mc --no-color version info ${sh(target)})" in *"versioning is enabled"*) mc --no-color version suspend ${sh(target)} ;; esac`);
+      // Suspend only a bucket that had versioning on: a never-versioned bucket stays "un-versioned". The state is
+      // read in an assignment: a failing command substitution in a `case` word does not trip `set -e`.
+      lines.push(`versioning="$(mc --no-color version info ${sh(target)})"`);
+      lines.push(`case "$versioning" in *"versioning is enabled"*) mc --no-color version suspend ${sh(target)} ;; esac`);
     }
   }
   for (const u of users) {

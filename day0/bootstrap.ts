@@ -92,7 +92,9 @@ export function ciliumValues(site: Site): Record<string, unknown> {
       tls: { auto: { enabled: true, method: 'cronJob' } },
     },
     // LB-IPAM needs no switch (it wakes up when a pool exists); L2 announcements do, and renew one lease per
-    // LoadBalancer Service, hence the higher API rate limit. Service externalIPs stay off: nothing uses them.
+    // LoadBalancer Service every leaseRenewDeadline (5 s). 10/20 is not higher than the chart's own default on
+    // k8s >= 1.27 (cilium-configmap.yaml at v1.16.12); it pins that default, which covers the handful of Services
+    // here (docs: QPS = #services / leaseRenewDeadline). Service externalIPs stay off: nothing uses them.
     ...(site.loadBalancer.provider === 'cilium' ? { l2announcements: { enabled: true }, k8sClientRateLimit: { qps: 10, burst: 20 } } : {}),
     resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
   };

@@ -291,7 +291,7 @@ describe('bucket Job', () => {
         'echo "$*" >> "$MC_LOG"',
         'case "$*" in',
         '  *"alias set"*|*"admin user add"*) cat >> "$MC_LOG.stdin"; echo "Invalid secret key $(cat "$MC_LOG.stdin")"; echo "err $(cat "$MC_LOG.stdin")" >&2; exit "${ALIAS_RC:-0}" ;;',
-        '  *"version info"*) echo "$4 versioning is ${LOKI_STATE:-un-versioned}" ;;',
+        '  *"version info"*) echo "$4 versioning is ${LOKI_STATE:-un-versioned}"; exit "${INFO_RC:-0}" ;;',
         'esac',
       ].join('\n'),
     );
@@ -340,6 +340,13 @@ describe('bucket Job', () => {
         '--no-color mb --ignore-existing minio/loki',
         '--no-color version info minio/loki',
       ]);
+    });
+
+    test('a failing version info fails the Job (a command substitution in a case word escapes set -e)', () => {
+      const r = run('info-fails', { INFO_RC: '1', LOKI_STATE: 'enabled' });
+      expect(r.ok).toBe(false);
+      expect(r.calls).not.toContain('--no-color version suspend minio/loki');
+      expect(r.output).not.toContain('in place');
     });
 
     test('versioning switched off in the config suspends a bucket that has it on, and only then', () => {

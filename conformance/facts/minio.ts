@@ -81,10 +81,10 @@ export const MINIO_FACTS = factTable('minio', {
     path: 'cmd/common-main.go',
   },
   defaultCredentials: {
-    fact: 'without a root user and password (env file missing or without them) the server starts with the default credentials; a root user outside 3–20 or a password outside 8–40 characters is fatal',
-    value: { fallback: 'minioadmin', user: [3, 20], password: [8, 40] },
+    fact: 'without a root user and password (env file missing or without them) the server starts with the default credentials; a root user shorter than 3 or a password shorter than 8 characters is fatal (loadRootCredentials → auth.CreateCredentials checks minimums only; the 20/40 maxima of internal/auth/credentials.go apply to generated and STS credentials, not to the root)',
+    value: { fallback: 'minioadmin', minLength: { user: 3, password: 8 } },
     upstream: 'minio',
-    path: 'cmd/server-main.go',
+    path: 'cmd/common-main.go',
   },
   vaultMissingKey: {
     fact: 'the injector renders a template with error_on_missing_key when the pod has vault.hashicorp.com/error-on-missing-key-<secret>: "true"; without it a missing key renders as "<no value>"',

@@ -121,6 +121,8 @@ describe('minio server', () => {
     expect(keys).toEqual(M.envFile.value.keys);
     // Without the file MinIO would run as minioadmin; with a misnamed KV key, as "<no value>": the render must fail instead.
     expect(M.defaultCredentials.value.fallback).toBe('minioadmin');
+    // Root credentials have minimum lengths only (cmd/common-main.go loadRootCredentials at the pinned tag).
+    expect(M.defaultCredentials.value).toEqual({ fallback: 'minioadmin', minLength: { user: 3, password: 8 } });
     expect(annotations[`${M.vaultMissingKey.value}${name}`]).toBe('true');
     // No credential literal in the pod spec, and none of the image's *_FILE presets points at a mounted file.
     for (const k of [...M.envFile.value.keys, 'MINIO_ROOT_USER_FILE', 'MINIO_ROOT_PASSWORD_FILE']) expect(e[k]).toBeUndefined();
