@@ -116,6 +116,7 @@ test('day 0 runs in dependency order and the runbook mentions every workload', (
     'dns',
     'trust',
     'waves',
+    'alerting',
   ]);
   const day0 = file('bootstrap/DAY0.md');
   expect(day0.indexOf('manifests/cilium.yaml')).toBeLessThan(day0.indexOf('dist/vault/'));

@@ -333,22 +333,24 @@ maybe("verify's Traefik rule model against the real Traefik: the routes with den
       if (!rule) throw new Error(`no route for ${host}`);
       const ast = parseRule(rule.rule);
       for (const denied of entry.denyPaths ?? []) {
-        const spellings = [
-          denied,
-          `${denied}/x`,
-          `/${denied}`,
-          `${denied.toUpperCase()}`,
-          `/a/..${denied}`,
-          denied.replace(/\/([^/]*)$/, '%2F$1'),
-          denied.replace(/-|m/, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
+        // `raw`: spellings Traefik reads differently from the text (it cleans `//` and `..` segments, decodes
+        // %XX and refuses an encoded slash before routing: ADR-0130); the model reads the text as written.
+        const spellings: { path: string; raw: boolean }[] = [
+          { path: denied, raw: false },
+          { path: `${denied}/x`, raw: false },
+          { path: `/${denied}`, raw: true },
+          { path: `${denied.toUpperCase()}`, raw: false },
+          { path: `/a/..${denied}`, raw: true },
+          { path: denied.replace(/\/([^/]*)$/, '%2F$1'), raw: true },
+          { path: denied.replace(/-|m/, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`), raw: true },
         ];
-        for (const path of spellings) {
+        for (const { path, raw } of spellings) {
           probes++;
           const code = await httpsStatus(t.ports['websecure']!, host, pki.caPem, { localAddress: '127.0.0.1', path });
           const real = code === 200;
           const model = evalRule(ast, { host, path });
           // The model reads the path as written; Traefik routes on the sanitized, decoded path.
-          if (model !== real) disagreements.push(`${host}${path}: model ${String(model)}, Traefik ${real ? 'forwards' : `answers ${code}`}`);
+          if (model !== real) disagreements.push(`${host}${path}: model ${String(model)}, Traefik ${real ? 'forwards' : `answers ${code}`}${raw ? '' : ' (a plain spelling)'}`);
         }
         // The promise verify makes: the denied path itself is never forwarded.
         expect({ host, denied, forwarded: (await httpsStatus(t.ports['websecure']!, host, pki.caPem, { localAddress: '127.0.0.1', path: denied })) === 200 }).toEqual({
@@ -363,9 +365,9 @@ maybe("verify's Traefik rule model against the real Traefik: the routes with den
     // Every disagreement is one where the model says "forwards" and Traefik does not (the model is stricter),
     // never the reverse: a path the model believes excluded is excluded for real.
     expect(disagreements.filter((d) => / model false, Traefik forwards/.test(d))).toEqual([]);
-    expect(disagreements).toEqual(EXPECTED_MODEL_DISAGREEMENTS);
+    // And only on spellings Traefik rewrites before routing (measured on v3.6.6: 404 once cleaned or decoded, 400
+    // for an encoded slash): on every plain spelling the model and the real Traefik agree.
+    expect(disagreements.filter((d) => d.endsWith('(a plain spelling)'))).toEqual([]);
+    expect(disagreements.every((d) => / model true, Traefik answers (400|404)$/.test(d))).toBe(true);
   });
 });
-
-/** Where verify's rule model (on the raw path) and the real Traefik differ, all on the model's safe side. Filled from the run. */
-const EXPECTED_MODEL_DISAGREEMENTS: string[] = [];
