@@ -243,4 +243,16 @@ export const VAULT_FACTS = factTable('vault', {
     upstream: 'vault-k8s',
     path: 'subcommand/injector/command.go',
   },
+  runAsSameUser: {
+    fact: "agent-run-as-same-user takes the user of containers[0].securityContext.runAsUser (the container's own field, not the pod's) and refuses a missing one or 0; agent.New fails and the webhook answers not-allowed, so the API server rejects the pod",
+    value: { reads: 'containers[0].securityContext.runAsUser', refuses: [null, 0] },
+    upstream: 'vault-k8s',
+    path: 'agent-inject/agent/annotations.go (runAsSameID), agent-inject/handler.go (admissionError)',
+  },
+  tokenVolume: {
+    fact: 'agent-service-account-token-volume-name must name a pod volume that is projected with a serviceAccountToken source with a path; unmounted, the agent mounts it at /var/run/secrets/vault.hashicorp.com/serviceaccount (DefaultServiceAccountMount); otherwise agent.New fails and the pod is rejected',
+    value: { source: 'projected.serviceAccountToken.path' },
+    upstream: 'vault-k8s',
+    path: 'agent-inject/agent/agent.go (serviceaccount, getTokenPathFromProjectedVolume)',
+  },
 });

@@ -236,9 +236,9 @@ export const WAZUH_FACTS = factTable('wazuh', {
   },
   // --- the Vault agent's template engine ------------------------------------------------------------------
   pkiCertReuse: {
-    fact: 'pkiCert reads the file it renders into and reuses the certificate found there until about 90 % of its remaining life is used (goodFor), issuing only then; it needs the certificate and the key in that one file, keeps only the issuing CA (ca_chain is not a string, so it is dropped), and is keyed by destination (CanShare false)',
+    fact: 'pkiCert reads the file it renders into and reuses the certificate found there until NotBefore + 90 % of its validity (goodFor with the default lease_renewal_threshold 0.9; the ±3 % term is an integer division and always 0), issuing only then; it needs the certificate and the key in that one file; on a fresh issue .CA and .CAChain hold the issuing CA and ca_chain, but a reused certificate yields only the PEM blocks the template wrote into the file (so the chain is rendered from a separate read); keyed by destination (CanShare false)',
     value: 'pkiCert',
     upstream: 'consul-template',
-    path: 'dependency/vault_pki.go, template/funcs.go (pkiCertFunc)',
+    path: 'dependency/vault_pki.go (Fetch, goodFor, pemsCert, fetchPEMs), template/funcs.go (pkiCertFunc), config/vault.go (DefaultLeaseRenewalThreshold)',
   },
 });

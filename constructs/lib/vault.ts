@@ -223,8 +223,8 @@ export function pkiTemplateSecret(site: Site, name: string, cert: PkiCertificate
 
 /**
  * The consul-template `pkiCert` call issuing `cert`. Unlike `secret`, pkiCert first reads the file it renders
- * into and reuses the certificate found there while it is good (until about 90 % of its remaining life is
- * used, consul-template dependency/vault_pki.go `goodFor`, v0.39.1 as vendored by Vault 1.19): the init
+ * into and reuses the certificate found there while it is good (until NotBefore + 90 % of its validity,
+ * consul-template dependency/vault_pki.go `goodFor`, v0.39.1 as vendored by Vault 1.19): the init
  * container's certificate survives the sidecar's start and every re-login, instead of a new one per render.
  * It needs the certificate and the key in the same file (pkiBundleSecret).
  */
@@ -236,8 +236,8 @@ export function pkiCertCall(site: Site, cert: PkiCertificate): string {
 
 /**
  * One file holding the certificate and then its private key, issued with pkiCert (reused while valid). The
- * consumer splits it (e.g. a start script); the CA chain comes from pkiChainSecret, since pkiCert keeps only
- * the issuing CA.
+ * consumer splits it (e.g. a start script); the CA chain comes from pkiChainSecret, since a reused
+ * certificate yields only the PEM blocks found in the file (`.CA` and `.CAChain` are filled on a fresh issue only).
  */
 export function pkiBundleSecret(site: Site, name: string, cert: PkiCertificate, opts: Pick<SecretFileOptions, 'perms' | 'command' | 'volumePath'> = {}): PkiCertificateSecret {
   return { kind: 'pki', name, path: pkiIssuePath(site), template: `{{- with ${pkiCertCall(site, cert)} -}}{{ .Cert }}{{ .Key }}{{- end }}`, pki: cert, ...opts };

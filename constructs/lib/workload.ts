@@ -222,7 +222,9 @@ export class Workload<P extends string = string> extends Construct {
     }
     let annotations: Record<string, string> = { ...(props.podAnnotations ?? {}) };
     if (props.vault) {
-      annotations = { ...annotations, ...ctx.vault.annotate(props.vault, this.namespace, this.serviceAccountName, props.user.uid) };
+      // vault-k8s (annotations.go runAsSameID) runs the agent as containers[0]'s own runAsUser, not the pod's.
+      const firstUid = props.containers[0]?.security?.runAsUser ?? props.user.uid;
+      annotations = { ...annotations, ...ctx.vault.annotate(props.vault, this.namespace, this.serviceAccountName, firstUid) };
       volumes.push({
         name: VAULT_TOKEN_VOLUME,
         projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 3600 } }] },

@@ -1,6 +1,7 @@
 /** The hardened workload builder (constructs/lib/workload.ts) in a bare chart. */
 import { Workload, WorkloadProps } from '../../constructs/lib/workload';
 import { app, bare, find, kinds, KubeObj, RES } from './bare';
+import { kvValueSecret } from '../../constructs/lib/vault';
 
 interface Ctr {
   name: string;
@@ -89,6 +90,18 @@ test('an exception is explicit, carries its reason to the pod, and changes only 
     runAsNonRoot: true,
     allowPrivilegeEscalation: false,
   });
+});
+
+test("run-as-same-user follows the first container's own user, the one vault-k8s reads (not the pod's)", () => {
+  // vault-k8s v1.6.2 annotations.go runAsSameID takes containers[0].securityContext.runAsUser and refuses 0.
+  const b = bare();
+  const base = app('r').containers[0]!;
+  const vault = { secrets: [kvValueSecret('token', 'kv/data/web/r', 'token')] };
+  new Workload(b.chart, 'w', b.ctx, app('r', 'web', { vault, containers: [{ ...base, security: { reason: 'upstream entrypoint chowns', runAsUser: 0, runAsNonRoot: false } }] }));
+  new Workload(b.chart, 'w2', b.ctx, app('u', 'web', { vault, containers: [{ ...app('u').containers[0]!, security: { reason: 'image user', runAsUser: 2000 } }] }));
+  const objs = b.synth();
+  expect(pod(objs, 'Deployment', 'r').metadata.annotations?.['vault.hashicorp.com/agent-run-as-same-user']).toBeUndefined();
+  expect(pod(objs, 'Deployment', 'u').metadata.annotations?.['vault.hashicorp.com/agent-run-as-same-user']).toBe('true');
 });
 
 test('a root exception drops the pod-level non-root settings (or the kubelet refuses the pod)', () => {

@@ -244,6 +244,41 @@ describe('webhook scope', () => {
   });
 });
 
+// vault-k8s v1.6.2 agent.New refuses these pods (annotations.go runAsSameID; agent.go serviceaccount,
+// getTokenPathFromProjectedVolume); handler.go answers not-allowed, so the API server rejects the pod.
+describe('admission preconditions', () => {
+  type SpecEdit = { containers: { securityContext?: { runAsUser?: number } }[]; volumes: { name: string; projected?: unknown; emptyDir?: unknown }[] };
+  const spec = (o: KubeObj[], name: string) => pod(o, name).spec as unknown as SpecEdit;
+  test('run-as-same-user on a pod whose first container sets no runAsUser of its own (pod-level only)', () => {
+    const e = errors(context({ objs: (o) => void delete spec(o, 'grafana').containers[0]!.securityContext!.runAsUser }));
+    expect(e).toEqual([
+      'Deployment monitoring/grafana: vault.hashicorp.com/agent-run-as-same-user needs containers[0] (grafana) to set a non-root securityContext.runAsUser of its own (it has none): the injector refuses the pod and the API server rejects it',
+    ]);
+  });
+  test('run-as-same-user on a pod whose first container runs as root', () => {
+    const e = errors(context({ objs: (o) => void (spec(o, 'wazuh-indexer').containers[0]!.securityContext!.runAsUser = 0) }));
+    expect(e).toEqual([
+      'StatefulSet security/wazuh-indexer: vault.hashicorp.com/agent-run-as-same-user needs containers[0] (wazuh-indexer) to set a non-root securityContext.runAsUser of its own (it is 0): the injector refuses the pod and the API server rejects it',
+    ]);
+  });
+  test('the token volume annotation names a volume that is not a projected token, or no volume', () => {
+    const e = errors(
+      context({
+        objs: (o) => {
+          const v = spec(o, 'wazuh-dashboard').volumes.find((x) => x.name === 'vault-sa-token')!;
+          delete v.projected;
+          v.emptyDir = {};
+          spec(o, 'grafana').volumes = spec(o, 'grafana').volumes.filter((x) => x.name !== 'vault-sa-token');
+        },
+      }),
+    );
+    expect(e.sort()).toEqual([
+      'Deployment monitoring/grafana: vault.hashicorp.com/agent-service-account-token-volume-name names "vault-sa-token", which is not a volume of the pod: the injector refuses the pod and the API server rejects it',
+      'Deployment security/wazuh-dashboard: vault.hashicorp.com/agent-service-account-token-volume-name names "vault-sa-token", which is not a projected volume with a serviceAccountToken path: the injector refuses the pod and the API server rejects it',
+    ]);
+  });
+});
+
 test('setup.sh words and policy blocks are read as bash and Vault read them', () => {
   expect(shellWords(`vault write 'pki/roles/r' allowed_domains='*.a,b' x="$Y" z=@"$CA"`)).toEqual(['vault', 'write', 'pki/roles/r', 'allowed_domains=*.a,b', 'x=$Y', 'z=@$CA']);
   expect([

@@ -11,6 +11,12 @@
  * 3. PKI: the role setup.sh writes can issue every common name and SAN the templates request (Vault's
  *    validateNames rules), and allows no name that no template requests.
  * 4. Webhook: the injector's webhook selects every namespace (and pod) that carries agent-inject.
+ * 5. Admission: the pod meets what vault-k8s v1.6.2 `agent.New` requires, or the webhook answers with an error
+ *    (handler.go admissionError: not allowed) and the API server refuses the pod: `agent-run-as-same-user`
+ *    takes the user of containers[0]'s own securityContext, which must be set and not 0 (annotations.go
+ *    runAsSameID; a pod-level runAsUser does not count), and the volume named by
+ *    `agent-service-account-token-volume-name` must be projected with a serviceAccountToken path (agent.go
+ *    serviceaccount, getTokenPathFromProjectedVolume).
  */
 import { isIP } from 'node:net';
 import { caPemProblem } from '../../config/ca-pem';
@@ -376,6 +382,30 @@ export function checkVaultTrust(ctx: Context): Finding[] {
         selects(w.objectSelector, podLabels),
     );
     if (!hit) err(`the Vault injector's webhook does not select this pod (namespace ${ns}): it would start without its agent and secrets`, d);
+  }
+
+  // 5. Admission preconditions -------------------------------------------------------------------------------
+  for (const d of annotated) {
+    const t = podSpecOf(d.obj)!;
+    const a = t.metadata!.annotations!;
+    if (/^(true|1|t)$/i.test(a[`${A}agent-run-as-same-user`] ?? '')) {
+      const c0 = t.spec.containers[0] as { name: string; securityContext?: { runAsUser?: number } } | undefined;
+      const uid = c0?.securityContext?.runAsUser;
+      if (uid === undefined || uid === 0)
+        err(
+          `${A}agent-run-as-same-user needs containers[0] (${c0?.name ?? 'none'}) to set a non-root securityContext.runAsUser of its own (${uid === 0 ? 'it is 0' : 'it has none'}): the injector refuses the pod and the API server rejects it`,
+          d,
+        );
+    }
+    const tokenVolume = a[`${A}agent-service-account-token-volume-name`];
+    if (tokenVolume !== undefined) {
+      const v = (t.spec.volumes ?? []).find((x) => x.name === tokenVolume) as { projected?: { sources?: { serviceAccountToken?: { path?: string } }[] } } | undefined;
+      if (!(v?.projected?.sources ?? []).some((src) => !!src.serviceAccountToken?.path))
+        err(
+          `${A}agent-service-account-token-volume-name names "${tokenVolume}", which is ${v ? 'not a projected volume with a serviceAccountToken path' : 'not a volume of the pod'}: the injector refuses the pod and the API server rejects it`,
+          d,
+        );
+    }
   }
   return out;
 }
