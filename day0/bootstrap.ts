@@ -24,7 +24,7 @@ import { credentialPrefix, mirrorsOf } from '../config/git';
 import { lbAddresses } from '../config/loadbalancer';
 import { type AppDay0Step, type Day0Command, type Day0Step, note, workstationKubeconfig } from '../constructs/lib/day0';
 export { workstationKubeconfig };
-import { argocdBootstrapCommands, credentialCommands, mirrorCommands } from './gitops';
+import { argocdBootstrapCommands, argocdSecretCommands, credentialCommands, mirrorCommands } from './gitops';
 
 const y = yamlDoc;
 const servers = (site: Site) => site.nodes.filter((n) => n.roles.includes('server'));
@@ -512,6 +512,7 @@ export function day0Steps(ctx: StackContext): Day0Step[] {
               },
             ]
           : []),
+        ...argocdSecretCommands(argocdNs),
         { run: 'kubectl apply --server-side -f dist/argocd/', expect: 'deployment.apps/argocd-server serverside-applied among the lines' },
         ...argocdBootstrapCommands(argocdNs),
         { run: `kubectl -n ${sh(argocdNs)} rollout status deploy/argocd-server --timeout=10m`, expect: 'deployment "argocd-server" successfully rolled out' },

@@ -55,6 +55,18 @@ export function credentialCommands(site: Site, ns: string): Day0Command[] {
   ];
 }
 
+/**
+ * argocd-secret, empty, before argocd-server first starts: v2.14.21 exits without it (conformance fact
+ * argocd.argocdSecret) and fills it itself (server.secretkey, the admin password). Not in dist/: Argo CD does
+ * not see Secrets (argocd-cm resource.inclusions), and its content must never enter git.
+ */
+export function argocdSecretCommands(ns: string): Day0Command[] {
+  return [
+    { run: `kubectl -n ${sh(ns)} create secret generic argocd-secret`, expect: 'secret/argocd-secret created' },
+    { run: `kubectl -n ${sh(ns)} label secret argocd-secret app.kubernetes.io/name=argocd-secret app.kubernetes.io/part-of=argocd`, expect: 'secret/argocd-secret labeled' },
+  ];
+}
+
 export function argocdBootstrapCommands(ns: string): Day0Command[] {
   return [
     {

@@ -222,3 +222,16 @@ test('the CLI commands use what the pinned CLIs define (conformance/facts/argocd
   expect(day0).toContain(F.ciliumCliOutput.value.version);
   for (const l of all.split('\n').filter((x) => / vault kv /.test(x))) expect(l.endsWith('=-')).toBe(true);
 });
+
+test('argocd-secret exists, empty and labelled as upstream ships it, before argocd-server first starts (conformance/facts/argocd.ts argocdSecret)', () => {
+  // Fails on the old DAY0: nothing created argocd-secret, and argocd-server v2.14.21 exits without it.
+  const all = blocks.flatMap((b) => b.commands);
+  const at = (re: RegExp) => all.findIndex((c) => re.test(c));
+  const ns = s.stack.ctx.site.namespaces.argocd;
+  const create = at(new RegExp(`^kubectl -n ${ns} create secret generic ${F.argocdSecret.value.name}$`));
+  expect(create).toBeGreaterThanOrEqual(0);
+  expect(create).toBeLessThan(at(/^kubectl apply --server-side -f dist\/argocd\/$/));
+  expect(all[create + 1]).toBe(`kubectl -n ${ns} label secret ${F.argocdSecret.value.name} app.kubernetes.io/name=argocd-secret app.kubernetes.io/part-of=${F.argocdSecret.value.partOf}`);
+  // Never with data: the server writes server.secretkey itself, and no key may pass through DAY0.
+  expect(F.argocdSecret.value.hasData).toBe(false);
+});

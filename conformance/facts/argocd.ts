@@ -86,6 +86,19 @@ export const ARGOCD_FACTS = factTable('argocd', {
     upstream: 'argo-cd',
     path: 'common/common.go',
   },
+  argocdSecret: {
+    fact:
+      'argocd-server exits at start when the Secret argocd-secret is missing: NewServer (server/server.go) calls InitializeSettings, whose GetSettings fails with "error retrieving argocd-secret" (not an incomplete-settings error, so fatal); upstream ships it empty, labelled part-of argocd, and the server then writes server.secretkey and the admin password into it',
+    value: { name: 'argocd-secret', partOf: 'argocd', hasData: false },
+    upstream: 'argo-cd',
+    path: `${B}/config/argocd-secret.yaml`,
+    check: {
+      yaml: (docs) => {
+        const d = (docs as { metadata: { name: string; labels: Record<string, string> }; data?: unknown }[])[0]!;
+        return { name: d.metadata.name, partOf: d.metadata.labels['app.kubernetes.io/part-of'], hasData: d.data !== undefined };
+      },
+    },
+  },
   // --- per component: program, ports, mounts (manifests/base) ------------------------------------------
   repoServerProgram: {
     fact: 'the repo-server container runs /usr/local/bin/argocd-repo-server as args',
