@@ -51,6 +51,15 @@ export function hostLogPaths(): readonly { readonly name: string; readonly path:
   ];
 }
 
+/**
+ * The host's machine ID, mounted read-only at the same path (type File: never created on the node). The journal
+ * source without a path opens the journal LOCAL_ONLY (go-systemd sdjournal.NewJournal), and libsystemd then reads
+ * /var/log/journal/<id> only when <id> is the machine ID of the reader's /etc/machine-id (sd-journal.c add_directory,
+ * sd_id128_get_machine); the image carries none of the host's, so without this file a host with a persistent
+ * journal ships nothing from it (conformance/facts/alloy.ts journalLocalOnly; independent review, issue 18).
+ */
+export const HOST_MACHINE_ID = '/etc/machine-id';
+
 /** `site.workloads.logAgent`. */
 export const logAgentSchema = z
   .strictObject({
@@ -173,19 +182,27 @@ export class LogAgent extends Construct {
           resources: cfg.resources,
           readiness: { http: { path: '/-/ready', port: 'http' } },
           liveness: { http: { path: '/-/healthy', port: 'http' }, initialDelaySeconds: 30 },
-          mounts: [{ volume: 'config', path: CONFIG_DIR, readOnly: true }, ...hostLogPaths().map((h) => ({ volume: h.name, path: h.path, readOnly: true }))],
+          mounts: [
+            { volume: 'config', path: CONFIG_DIR, readOnly: true },
+            ...hostLogPaths().map((h) => ({ volume: h.name, path: h.path, readOnly: true })),
+            { volume: 'machine-id', path: HOST_MACHINE_ID, readOnly: true },
+          ],
           // Positions live as long as the pod: a new pod re-reads the files still on disk, and Loki drops the
           // entries it already has (same stream, timestamp and line).
           writable: [ALLOY_STORAGE, '/tmp'],
           security: {
-            reason: 'reads root-owned log files (0640) under /var/log/pods and the journal (/var/log, /run/log) from read-only hostPath mounts; no capability added',
+            reason: 'reads root-owned log files (0640) under /var/log/pods and the journal (/var/log, /run/log, and /etc/machine-id to find the persistent one) from read-only hostPath mounts; no capability added',
             runAsUser: 0,
             runAsGroup: 0,
             runAsNonRoot: false,
           },
         },
       ],
-      volumes: [{ name: 'config', configMap: { name: 'alloy-config' } }, ...hostLogPaths().map((h) => ({ name: h.name, hostPath: { path: h.path, type: 'Directory' } }))],
+      volumes: [
+        { name: 'config', configMap: { name: 'alloy-config' } },
+        ...hostLogPaths().map((h) => ({ name: h.name, hostPath: { path: h.path, type: 'Directory' } })),
+        { name: 'machine-id', hostPath: { path: HOST_MACHINE_ID, type: 'File' } },
+      ],
       // Pod discovery: list and watch pods (metadata and labels), nothing else, no write verb.
       clusterRules: [{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] }],
       metrics: [{ port: 'http' }],

@@ -80,7 +80,8 @@ export const nodeExporterApp = defineApp({
           resources: ctx.site.workloads.nodeExporter.resources,
           liveness: { http: { path: '/', port: 'metrics' } },
           readiness: { http: { path: '/', port: 'metrics' } },
-          mounts: [{ volume: 'host-root', path: HOST_ROOT, readOnly: true }],
+          // rslave as upstream's README: later host mounts appear, unmounts are not held busy by the pod.
+          mounts: [{ volume: 'host-root', path: HOST_ROOT, readOnly: true, propagation: 'HostToContainer' }],
         },
       ],
       volumes: [{ name: 'host-root', hostPath: { path: '/', type: 'Directory' } }],

@@ -48,6 +48,12 @@ export const ALLOY_FACTS = factTable('alloy', {
     upstream: 'systemd-stored',
     path: 'man/journald.conf.xml',
   },
+  journalLocalOnly: {
+    fact: "sdjournal.NewJournal (go-systemd v22.7.0, the version alloy's go.mod pins) opens the journal with SD_JOURNAL_LOCAL_ONLY; with that flag libsystemd's add_directory skips every journal folder not named after the machine ID read from /etc/machine-id (sd_id128_get_machine), except under /run: a container without the host's /etc/machine-id reads /run/log/journal only, never the persistent /var/log/journal/<id>",
+    value: { flag: 'SD_JOURNAL_LOCAL_ONLY', machineIdFile: '/etc/machine-id', exemptPrefix: '/run' },
+    upstream: 'systemd-stored',
+    path: 'src/libsystemd/sd-journal/sd-journal.c',
+  },
   filePathLabel: {
     fact: 'loki.source.file reads the files named by the __path__ label of its targets',
     value: '__path__',

@@ -56,6 +56,8 @@ export interface MountSpec {
   readonly path: string;
   readonly readOnly?: boolean;
   readonly subPath?: string;
+  /** HostToContainer (rslave): mounts made or removed on the host after the pod started reach it (hostPath of a host tree). */
+  readonly propagation?: 'HostToContainer';
 }
 
 /** Deviations from the hardened container defaults. Each one needs a reason, kept next to it in the output. */
@@ -237,7 +239,7 @@ export class Workload<P extends string = string> extends Construct {
     const container = (c: ContainerSpec, init: boolean): k8s.Container => {
       const s = c.security;
       const mounts: k8s.VolumeMount[] = [
-        ...(c.mounts ?? []).map((m) => ({ name: m.volume, mountPath: m.path, ...(m.readOnly ? { readOnly: true } : {}), ...(m.subPath ? { subPath: m.subPath } : {}) })),
+        ...(c.mounts ?? []).map((m) => ({ name: m.volume, mountPath: m.path, ...(m.readOnly ? { readOnly: true } : {}), ...(m.subPath ? { subPath: m.subPath } : {}), ...(m.propagation ? { mountPropagation: m.propagation } : {}) })),
         ...(c.writable ?? []).map((p) => ({ name: writableVolumes.get(p)!, mountPath: p })),
       ];
       const env: k8s.EnvVar[] = [

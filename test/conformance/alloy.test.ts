@@ -7,7 +7,7 @@
  */
 import { ALLOY_FACTS as F } from '../../conformance/facts/alloy';
 import { LOKI_FACTS } from '../../conformance/facts/loki';
-import { ALLOY_IMAGE, alloyConfig, hostLogPaths } from '../../constructs/log-agent';
+import { ALLOY_IMAGE, HOST_MACHINE_ID, alloyConfig, hostLogPaths } from '../../constructs/log-agent';
 import { validateSite } from '../../config/load';
 import { synthesize } from '../../charts/synth';
 import { peerKey } from '../../constructs/lib/network';
@@ -46,7 +46,8 @@ test('root to read root-owned log files, and nothing more: no capability, read-o
   expect((sc.capabilities as { add?: string[] }).add).toBeUndefined();
   const spec = pod().spec as { hostNetwork?: boolean; hostPID?: boolean; volumes?: { name: string; hostPath?: { path: string } }[] };
   expect([spec.hostNetwork, spec.hostPID]).toEqual([undefined, undefined]);
-  const hostVols = (spec.volumes ?? []).filter((v) => v.hostPath);
+  // The host folders, plus the host's machine ID (a single file, see the journal test below).
+  const hostVols = (spec.volumes ?? []).filter((v) => v.hostPath && v.hostPath.path !== HOST_MACHINE_ID);
   expect(hostVols.map((v) => v.hostPath!.path).sort()).toEqual(
     hostLogPaths()
       .map((h) => h.path)
@@ -73,6 +74,20 @@ test('root to read root-owned log files, and nothing more: no capability, read-o
   const ns = findResource('Namespace', 'log-agent');
   expect(ns.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('privileged');
   expect(ns.metadata.annotations?.['domus.dev/pod-security-reason']).toMatch(/hostPath/);
+});
+
+test('the persistent journal is read: the host machine ID is mounted where libsystemd looks for it (independent review, issue 18)', () => {
+  // Without a path the source opens the journal LOCAL_ONLY (go-systemd NewJournal); libsystemd then reads
+  // /var/log/journal/<id> only when <id> is the machine ID of /etc/machine-id in the container, and the
+  // image has none of the host's: every host with a persistent journal would ship no journal line at all.
+  expect(F.journalLocalOnly.value).toEqual({ flag: 'SD_JOURNAL_LOCAL_ONLY', machineIdFile: '/etc/machine-id', exemptPrefix: '/run' });
+  const c = alloy();
+  const spec = pod().spec as { volumes?: { name: string; hostPath?: { path: string; type?: string } }[] };
+  const vol = (spec.volumes ?? []).find((v) => v.hostPath?.path === F.journalLocalOnly.value.machineIdFile);
+  expect(vol?.hostPath?.type).toBe('File');
+  expect(c.volumeMounts!.find((m) => m.name === vol!.name)).toMatchObject({ mountPath: F.journalLocalOnly.value.machineIdFile, readOnly: true });
+  // Only while the journal source is there.
+  expect(alloyConfig(validateSite({}, 'test'))).toContain('loki.source.journal "node"');
 });
 
 test('RBAC: list and watch pods cluster-wide (the field selector narrows to its node), nothing else', () => {

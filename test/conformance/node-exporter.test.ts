@@ -25,7 +25,11 @@ test('the host root is mounted read-only where --path.rootfs says, proc and sys 
   const vol = t.spec.volumes!.find((v) => 'hostPath' in v)!;
   expect(vol.hostPath).toEqual({ path: '/', type: 'Directory' });
   const mount = (c.volumeMounts as { name: string; mountPath: string; readOnly?: boolean }[]).find((m) => m.name === vol.name);
-  expect(mount).toEqual({ name: vol.name, mountPath: HOST_ROOT, readOnly: true });
+  // Upstream's `rslave` (README): host mounts and unmounts made after the pod started reach the container
+  // (HostToContainer is Kubernetes' rslave). Without it the pod keeps a private copy of every mount it started
+  // with: a disk unmounted on the host stays busy in the pod, one mounted later is reported as the folder beneath.
+  expect(NODE_EXPORTER_FACTS.hostMonitoring.value.mount.split(':')[2]!.split(',')).toContain('rslave');
+  expect(mount).toEqual({ name: vol.name, mountPath: HOST_ROOT, readOnly: true, mountPropagation: 'HostToContainer' });
   // No host namespaces (upstream's README uses them): the network collectors that would read the pod's are off.
   expect(t.spec).not.toHaveProperty('hostNetwork');
   expect(t.spec).not.toHaveProperty('hostPID');
