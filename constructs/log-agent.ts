@@ -191,7 +191,8 @@ export class LogAgent extends Construct {
           // entries it already has (same stream, timestamp and line).
           writable: [ALLOY_STORAGE, '/tmp'],
           security: {
-            reason: 'reads root-owned log files (0640) under /var/log/pods and the journal (/var/log, /run/log, and /etc/machine-id to find the persistent one) from read-only hostPath mounts; no capability added',
+            reason:
+              'reads root-owned log files (0640) under /var/log/pods and the journal (/var/log, /run/log, and /etc/machine-id to find the persistent one) from read-only hostPath mounts; no capability added',
             runAsUser: 0,
             runAsGroup: 0,
             runAsNonRoot: false,

@@ -231,7 +231,9 @@ test('argocd-secret exists, empty and labelled as upstream ships it, before argo
   const create = at(new RegExp(`^kubectl -n ${ns} create secret generic ${F.argocdSecret.value.name}$`));
   expect(create).toBeGreaterThanOrEqual(0);
   expect(create).toBeLessThan(at(/^kubectl apply --server-side -f dist\/argocd\/$/));
-  expect(all[create + 1]).toBe(`kubectl -n ${ns} label secret ${F.argocdSecret.value.name} app.kubernetes.io/name=argocd-secret app.kubernetes.io/part-of=${F.argocdSecret.value.partOf}`);
+  expect(all[create + 1]).toBe(
+    `kubectl -n ${ns} label secret ${F.argocdSecret.value.name} app.kubernetes.io/name=argocd-secret app.kubernetes.io/part-of=${F.argocdSecret.value.partOf}`,
+  );
   // Never with data: the server writes server.secretkey itself, and no key may pass through DAY0.
   expect(F.argocdSecret.value.hasData).toBe(false);
 });

@@ -87,8 +87,7 @@ export const ARGOCD_FACTS = factTable('argocd', {
     path: 'common/common.go',
   },
   argocdSecret: {
-    fact:
-      'argocd-server exits at start when the Secret argocd-secret is missing: NewServer (server/server.go) calls InitializeSettings, whose GetSettings fails with "error retrieving argocd-secret" (not an incomplete-settings error, so fatal); upstream ships it empty, labelled part-of argocd, and the server then writes server.secretkey and the admin password into it',
+    fact: 'argocd-server exits at start when the Secret argocd-secret is missing: NewServer (server/server.go) calls InitializeSettings, whose GetSettings fails with "error retrieving argocd-secret" (not an incomplete-settings error, so fatal); upstream ships it empty, labelled part-of argocd, and the server then writes server.secretkey and the admin password into it',
     value: { name: 'argocd-secret', partOf: 'argocd', hasData: false },
     upstream: 'argo-cd',
     path: `${B}/config/argocd-secret.yaml`,

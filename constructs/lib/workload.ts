@@ -239,7 +239,13 @@ export class Workload<P extends string = string> extends Construct {
     const container = (c: ContainerSpec, init: boolean): k8s.Container => {
       const s = c.security;
       const mounts: k8s.VolumeMount[] = [
-        ...(c.mounts ?? []).map((m) => ({ name: m.volume, mountPath: m.path, ...(m.readOnly ? { readOnly: true } : {}), ...(m.subPath ? { subPath: m.subPath } : {}), ...(m.propagation ? { mountPropagation: m.propagation } : {}) })),
+        ...(c.mounts ?? []).map((m) => ({
+          name: m.volume,
+          mountPath: m.path,
+          ...(m.readOnly ? { readOnly: true } : {}),
+          ...(m.subPath ? { subPath: m.subPath } : {}),
+          ...(m.propagation ? { mountPropagation: m.propagation } : {}),
+        })),
         ...(c.writable ?? []).map((p) => ({ name: writableVolumes.get(p)!, mountPath: p })),
       ];
       const env: k8s.EnvVar[] = [
