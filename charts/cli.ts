@@ -15,6 +15,10 @@ import { APPS } from '../constructs/registry';
 import { checkOutdir, OutdirError } from './outdir';
 import { distFiles } from './docs';
 import { synthesize, writeTree } from './synth';
+import { synthSummary } from './summary';
+import { writeGeneratedDocs } from './generated-docs';
+
+export { synthSummary };
 
 export const USAGE = 'usage: npm run synth [-- --config <site.yaml>] [--outdir <dir>] [--quiet]';
 /** Where cdk8s.yaml points the cdk8s CLI, which empties that folder before running the app (see cdk8s.yaml). */
@@ -68,24 +72,6 @@ export function siteWarnings(site: Site): string[] {
   return APPS.flatMap((a) => [...(a.warnings?.(site) ?? [])]);
 }
 
-/** What synth prints: one line per chart and a total (the README's sample is this, for the example site). */
-export function synthSummary(
-  site: Site,
-  source: string,
-  shown: string,
-  charts: readonly { readonly name: string; readonly file: string; readonly objects: readonly unknown[] }[],
-  files: ReadonlyMap<string, string>,
-  ms: string,
-): string[] {
-  const total = charts.reduce((n, c) => n + c.objects.length, 0);
-  const width = Math.max(...charts.map((c) => c.name.length), 5);
-  return [
-    `synthesized ${site.cluster.name} (${source}) into ${shown}/`,
-    ...charts.map((c) => `  ${c.name.padEnd(width)}  ${String(c.objects.length).padStart(4)} objects  ${shown}/${c.file}`),
-    `  ${'files'.padEnd(width)}  ${String(files.size).padStart(4)} total (${total} objects, ${files.size - charts.length} other files) in ${ms} ms`,
-  ];
-}
-
 export function runSynth(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
   const started = performance.now();
   const root = repoRoot();
@@ -111,6 +97,9 @@ export function runSynth(argv: readonly string[], env: NodeJS.ProcessEnv = proce
     writeTree(outdir, files, root);
     // The cdk8s CLI lists the manifests it finds in its own folder: give it a copy there (build/, ignored).
     if (mirror) writeTree(mirror, files, root);
+    // The repository's own dist/: also the README sections and docs/runbook.md derived from the example site and
+    // the registry (an app added changes them), so that this one command leaves the tree ready to commit.
+    if (resolve(outdir) === join(root, 'dist')) writeGeneratedDocs(root, { site, synthesis: result, files });
     if (!opts.quiet) process.stdout.write(`${synthSummary(site, source, shown, result.charts, files, `${Math.round(performance.now() - started)}`).join('\n')}\n`);
     // Loud even with --quiet: the site is valid, but something the operator relies on will not happen.
     for (const w of siteWarnings(site)) process.stderr.write(`WARNING: ${w}\n`);
