@@ -70,6 +70,16 @@ export const TRAEFIK_FACTS = factTable('traefik', {
     path: CRD_DOC,
     check: { contains: 'Prevent from discovering cluster scope resources (`IngressClass` and `Nodes`)' },
   },
+  crdExternalClient: {
+    fact: "outside a pod the CRD provider reaches an API server through --providers.kubernetescrd.endpoint, a bearer token (a value or a file path) and a CA file (test/lib/traefik-real.ts points it at the test control plane with Traefik's ServiceAccount token)",
+    value: ['--providers.kubernetescrd.endpoint', '--providers.kubernetescrd.token', '--providers.kubernetescrd.certauthfilepath'],
+    upstream: 'traefik',
+    path: CLI_REF,
+    check: {
+      matches:
+        /^`--providers\.kubernetescrd\.certauthfilepath`:[\s\S]*^`--providers\.kubernetescrd\.endpoint`:[\s\S]*^`--providers\.kubernetescrd\.token`:\s*\nKubernetes bearer token \(not needed for in-cluster client\)\. It accepts either a token value or a file path to the token\./m,
+    },
+  },
   crdNamespacedInformers: {
     fact: 'WatchAll starts, for every watched namespace (one namespaced informer factory each, so a Role per namespace suffices), informers for the 10 Traefik CRDs, Services, EndpointSlices, ConfigMaps and Secrets (label selector owner!=helm), and waits for all caches to sync before any route loads',
     value: {

@@ -164,6 +164,18 @@ export class KubeClient {
     return this.request('GET', await this.pathOf(o));
   }
 
+  /** TokenRequest: a bound token of a ServiceAccount (what the kubelet mounts into its pods). */
+  async serviceAccountToken(namespace: string, name: string, expirationSeconds = 3600): Promise<string> {
+    const r = await this.request('POST', `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(name)}/token`, {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { expirationSeconds },
+    });
+    const token = (r.body as { status?: { token?: string } } | undefined)?.status?.token;
+    if (r.status !== 201 || !token) throw new Error(`TokenRequest for ${namespace}/${name}: ${r.status} ${messageOf(r)}`);
+    return token;
+  }
+
   /** SubjectAccessReview: the authorizer's answer to one question. */
   async allowed(q: AccessQuestion): Promise<boolean> {
     const spec = q.path

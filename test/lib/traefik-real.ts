@@ -7,8 +7,9 @@
  *  - each `--entryPoints.<name>.address=:<port>/tcp` binds 127.0.0.1 on a free port instead (the machine is
  *    shared; the container ports may be taken). Everything else of the entry points (redirections, TLS) stays;
  *  - `--providers.file.directory` points at a temporary folder holding the rendered files;
- *  - the kubernetescrd provider's flags are dropped: it needs an API server, which is the control-plane tests'
- *    concern. So the IngressRoutes are not loaded here; the file provider's routes are.
+ *  - the kubernetescrd provider's flags are dropped, unless `crd` names an API server (the test control plane,
+ *    test/traefik-crd-real.test.ts): then they stay, and the out-of-cluster client's three options are added
+ *    (endpoint, token as a file path, CA file; Traefik v3.6.6 pkg/provider/kubernetes/crd/kubernetes.go).
  * One file is added to the provider's folder: a router `Path(/domus-test-ready)` on the `traefik` entry point to
  * `ping@internal`. The provider loads its folder as one configuration, so when that router answers, the stack's
  * files are loaded too (Traefik applies configurations after a throttle; polling it avoids timing guesses).
@@ -104,6 +105,12 @@ export interface RunningTraefik {
 export interface StartOptions {
   /** Rendered dynamic-configuration files (name → content) for the file provider's folder. */
   readonly files: Readonly<Record<string, string>>;
+  /**
+   * Keep the kubernetescrd provider and point it at this API server, with this bearer token (a ServiceAccount
+   * token of TokenRequest; written to a 0600 file, Traefik's `token` option takes a value or a file path, so
+   * the token stays out of the process' arguments).
+   */
+  readonly crd?: { readonly endpoint: string; readonly token: string; readonly caFile: string };
   /** Rewrites of the arguments after the loopback/CRD rewrite (mutation tests). */
   readonly editArgs?: (args: string[]) => string[];
 }
@@ -133,12 +140,21 @@ export async function startTraefik(t: TraefikContainer, opts: StartOptions): Pro
       ports[ep[1]!] = port;
       args.push(`--entryPoints.${ep[1]}.address=127.0.0.1:${port}${ep[3] ?? ''}`);
     } else if (/^--providers\.kubernetescrd(\.|=)/i.test(a)) {
-      continue;
+      if (opts.crd && !/^--providers\.kubernetescrd\.(endpoint|token|certauthfilepath)=/i.test(a)) args.push(a);
     } else if (/^--providers\.file\.directory=/i.test(a)) {
       args.push(`--providers.file.directory=${dir}`);
     } else {
       args.push(a);
     }
+  }
+  if (opts.crd) {
+    const tokenFile = join(dir, 'sa-token');
+    writeFileSync(tokenFile, opts.crd.token, { mode: 0o600 });
+    args.push(
+      `--providers.kubernetescrd.endpoint=${opts.crd.endpoint}`,
+      `--providers.kubernetescrd.token=${tokenFile}`,
+      `--providers.kubernetescrd.certAuthFilePath=${opts.crd.caFile}`,
+    );
   }
   if (opts.editArgs) args = opts.editArgs(args);
   let out = '';
