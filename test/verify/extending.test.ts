@@ -26,29 +26,29 @@ const base = siteContextFor(validateSite({}, 'example'), exampleDist());
 function mutated(edit: (objs: KubeObj[]) => KubeObj[] | void, files: Record<string, string> = {}): Context {
   let objs = base.docs.map((d) => structuredClone(d.obj));
   objs = edit(objs) ?? objs;
-  const docs: Doc[] = objs.map((obj, i) => ({ obj, file: base.docs[i]?.file ?? 'whoami/whoami.yaml', line: base.docs[i]?.line ?? 1 }));
+  const docs: Doc[] = objs.map((obj, i) => ({ obj, file: base.docs[i]?.file ?? 'pasted/pasted.yaml', line: base.docs[i]?.line ?? 1 }));
   return { ...base, docs, files: new Map([...base.files, ...Object.entries(files)]) };
 }
 const errors = (fs: readonly Finding[]) => fs.filter((f) => f.severity === 'error').map((f) => `${f.object ?? ''}: ${f.message}`);
 const get = (objs: KubeObj[], kind: string, ns: string, name: string) => objs.find((o) => o.kind === kind && o.metadata.namespace === ns && o.metadata.name === name)!;
 
-/** A whoami app as a newcomer would paste it: Deployment + Service in its own namespace. */
-function whoami(ns: string, annotations: Record<string, string> = {}): KubeObj[] {
-  const labels = { 'app.kubernetes.io/name': 'whoami' };
+/** A whoami-like app as a newcomer would paste it (named `pasted`: the guide's whoami may be registered for real): Deployment + Service in its own namespace. */
+function pasted(ns: string, annotations: Record<string, string> = {}): KubeObj[] {
+  const labels = { 'app.kubernetes.io/name': 'pasted' };
   return [
     {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: { name: 'whoami', namespace: ns, labels },
+      metadata: { name: 'pasted', namespace: ns, labels },
       spec: {
         selector: { matchLabels: labels },
         template: {
           metadata: { labels, annotations },
-          spec: { serviceAccountName: 'whoami', containers: [{ name: 'whoami', image: 'traefik/whoami:v1.10.3', ports: [{ name: 'http', containerPort: 8080 }] }] },
+          spec: { serviceAccountName: 'pasted', containers: [{ name: 'pasted', image: 'traefik/whoami:v1.10.3', ports: [{ name: 'http', containerPort: 8080 }] }] },
         },
       },
     },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'whoami', namespace: ns }, spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'pasted', namespace: ns }, spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } },
   ];
 }
 
@@ -115,11 +115,11 @@ describe('the flow intent contract (verify/contracts/intent.ts)', () => {
 
 describe('pods in a namespace the platform does not know', () => {
   test('no Namespace object: namespaces reports it, and network reports the missing default-deny', () => {
-    const ctx = mutated((o) => [...o, ...whoami('whoami')]);
+    const ctx = mutated((o) => [...o, ...pasted('pasted')]);
     expect(errors(checkNamespacesKnown(ctx))).toEqual([
-      expect.stringMatching(/^Deployment whoami\/whoami: pods in namespace whoami, which dist does not declare \(no Namespace object\)/),
+      expect.stringMatching(/^Deployment pasted\/pasted: pods in namespace pasted, which dist does not declare \(no Namespace object\)/),
     ]);
-    expect(errors(analyseNetwork(ctx, []).findings)).toContain(': namespace whoami has pods but no policy that denies ingress and egress for all of them');
+    expect(errors(analyseNetwork(ctx, []).findings)).toContain(': namespace pasted has pods but no policy that denies ingress and egress for all of them');
   });
   test('a Namespace removed from dist while its pods stay', () => {
     const ctx = mutated((o) => o.filter((x) => !(x.kind === 'Namespace' && x.metadata.name === 'storage')));
@@ -141,13 +141,13 @@ describe('a route with no Traefik → backend flow', () => {
     const route: KubeObj = {
       apiVersion: 'traefik.io/v1alpha1',
       kind: 'IngressRoute',
-      metadata: { name: 'whoami', namespace: 'whoami' },
-      spec: { entryPoints: ['websecure'], routes: [{ kind: 'Rule', match: 'Host(`whoami.domus.lan`)', services: [{ name: 'whoami', port: 80 }] }] },
+      metadata: { name: 'pasted', namespace: 'pasted' },
+      spec: { entryPoints: ['websecure'], routes: [{ kind: 'Rule', match: 'Host(`pasted.domus.lan`)', services: [{ name: 'pasted', port: 80 }] }] },
     };
-    const ns: KubeObj = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'whoami' } };
-    const ctx = mutated((o) => [...o, ns, ...whoami('whoami'), route]);
+    const ns: KubeObj = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'pasted' } };
+    const ctx = mutated((o) => [...o, ns, ...pasted('pasted'), route]);
     expect(errors(checkRouteFlows(ctx))).toEqual([
-      expect.stringMatching(/^IngressRoute whoami\/whoami: routes to whoami\/whoami:80, but the policies deny ingress\/traefik → whoami\/whoami:8080\/TCP/),
+      expect.stringMatching(/^IngressRoute pasted\/pasted: routes to pasted\/pasted:80, but the policies deny ingress\/traefik → pasted\/pasted:8080\/TCP/),
     ]);
   });
   test('a route to a Service that is not in dist, or to a port it does not have', () => {
@@ -174,29 +174,29 @@ describe('a Service port that no container declares', () => {
   });
   test('a port name with a typo, and a selector that selects nothing', () => {
     const ctx = mutated((o) => {
-      const [dep, svc] = whoami('web');
+      const [dep, svc] = pasted('web');
       (svc!.spec as { ports: { targetPort: string }[] }).ports[0]!.targetPort = 'htpp';
       const orphan: KubeObj = {
         apiVersion: 'v1',
         kind: 'Service',
         metadata: { name: 'orphan', namespace: 'web' },
-        spec: { selector: { 'app.kubernetes.io/name': 'whoami2' }, ports: [{ port: 80 }] },
+        spec: { selector: { 'app.kubernetes.io/name': 'pasted2' }, ports: [{ port: 80 }] },
       };
       return [...o, dep!, svc!, orphan];
     });
     expect(errors(checkServicePorts(ctx))).toEqual([
-      'Service web/whoami: port http forwards to the port named htpp/TCP, which no container of web/whoami declares',
-      'Service web/orphan: selector {"app.kubernetes.io/name":"whoami2"} selects no pod in dist: the Service has no endpoints',
+      'Service web/pasted: port http forwards to the port named htpp/TCP, which no container of web/pasted declares',
+      'Service web/orphan: selector {"app.kubernetes.io/name":"pasted2"} selects no pod in dist: the Service has no endpoints',
     ]);
   });
 });
 
 describe('a Vault annotation in a namespace the injector does not watch (vault-trust rule 4, reused)', () => {
   test('a new namespace with an annotated pod and no injection label', () => {
-    const ns: KubeObj = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'whoami' } };
-    const ctx = mutated((o) => [...o, ns, ...whoami('whoami', { 'vault.hashicorp.com/agent-inject': 'true', 'vault.hashicorp.com/role': 'whoami' })]);
+    const ns: KubeObj = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'pasted' } };
+    const ctx = mutated((o) => [...o, ns, ...pasted('pasted', { 'vault.hashicorp.com/agent-inject': 'true', 'vault.hashicorp.com/role': 'pasted' })]);
     expect(errors(checkVaultTrust(ctx))).toContain(
-      "Deployment whoami/whoami: the Vault injector's webhook does not select this pod (namespace whoami): it would start without its agent and secrets",
+      "Deployment pasted/pasted: the Vault injector's webhook does not select this pod (namespace pasted): it would start without its agent and secrets",
     );
   });
 });
