@@ -207,7 +207,11 @@ test('TLS comes from Vault PKI for the base domain, rendered as a file-provider 
 test('Argo CD and the Wazuh dashboard are file-provider routes: Traefik does not watch argocd or security, Wazuh is verified with the PKI CA', () => {
   const args = argsOf();
   // Fails on the old output: argocd was watched, so Traefik's Secret informer read argocd-secret.
-  expect(args.find((a) => a.startsWith('--providers.kubernetescrd.namespaces='))).toBe('--providers.kubernetescrd.namespaces=ingress,monitoring,storage');
+  const watchedArg = args.find((a) => a.startsWith('--providers.kubernetescrd.namespaces='))!;
+  expect(watchedArg).toBe(`--providers.kubernetescrd.namespaces=${traefikNamespaces(s.stack.ctx).join(',')}`);
+  for (const ns of ['argocd', 'security']) expect(watchedArg.split('=')[1]!.split(',')).not.toContain(ns);
+  // The routed namespaces of the built-in apps (an app added with routed: true joins them).
+  expect(watchedArg.split('=')[1]!.split(',')).toEqual(expect.arrayContaining(['ingress', 'monitoring', 'storage']));
   expect(findAll('Role').filter((r) => r.metadata.name === 'traefik' && ['argocd', 'security'].includes(r.metadata.namespace!))).toEqual([]);
   expect(findAll('ServersTransport')).toEqual([]);
   const routers = traefikRouters(loadDocsFromSynthesis(s));
