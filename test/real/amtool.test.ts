@@ -18,7 +18,10 @@ const webhook: ReceiverInput = { type: 'webhook', name: 'ntfy', host: 'ntfy.exam
 const email: ReceiverInput = { type: 'email', name: 'mail', to: 'alerts@example.org', from: 'stack@example.org', smarthost: 'smtp.example.org' };
 const withReceivers = (receivers: ReceiverInput[]): SiteInput => ({ workloads: { alertmanager: { receivers } } });
 const sites: [string, () => Synthesis][] = [
-  ['the site in use', () => siteSynth()],
+  // Tests follow the site: a fork with alertmanager off has no configuration of it to check.
+  ...((({ site }) => site.workloads.alertmanager.enabled && site.workloads.prometheus.enabled)(siteSynth().stack.ctx)
+    ? ([['the site in use', () => siteSynth()]] as [string, () => Synthesis][])
+    : []),
   ['the default site (no receiver)', () => synth()],
   ['a webhook receiver', () => synth(withReceivers([webhook]))],
   ['an e-mail receiver', () => synth(withReceivers([email]))],

@@ -4,13 +4,14 @@
  * kube-state-metrics had (a ClusterRole, a token, a policy without the API server) is rejected for every API
  * user of dist/; a pod without a token or without permissions needs no such flow.
  */
-import { join } from 'node:path';
 import { checkApiEgress } from '../../verify/checks/api-egress';
 import { podSpecOf, loadDist } from '../../verify/load';
 import { grants } from '../../verify/checks/rbac';
 import { Context, Doc, KubeObj } from '../../verify/types';
+import { exampleDist } from './site-context';
 
-const DIST = join(__dirname, '..', '..', 'dist');
+// The example's dist/ (test/verify/site-context.ts): the mutations name its objects, whatever the fork enables.
+const DIST = exampleDist();
 const base = loadDist(DIST);
 
 function context(mutate?: (objs: KubeObj[]) => void): Context {

@@ -11,8 +11,10 @@ import { GENERATED_SUFFIX, splitYamlDocuments } from '../../verify/argocd-source
 import { checkPodSecurity } from '../../verify/checks/pod-security';
 import { loadDist } from '../../verify/load';
 import { Context } from '../../verify/types';
+import { exampleDist } from './site-context';
 
-const DIST = join(__dirname, '..', '..', 'dist');
+// The example's dist/ (test/verify/site-context.ts): the mutations name its objects, whatever the fork enables.
+const DIST = exampleDist();
 const base = loadDist(DIST);
 
 /** A copy of dist/ with `edit` applied. */

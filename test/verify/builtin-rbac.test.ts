@@ -4,15 +4,16 @@
  * module cache holds it; the issue's edit binding is caught.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { K8S_CLUSTER_ROLES } from '../../conformance/facts/kubernetes-rbac-data';
 import { clusterRoleRules, isBuiltinClusterRole } from '../../verify/builtin-rbac';
 import { canI, checkRbac, grants } from '../../verify/checks/rbac';
 import { loadDist } from '../../verify/load';
 import { Context, Doc, KubeObj } from '../../verify/types';
 import { moduleFile, tableOf } from '../../scripts/gen-builtin-rbac';
+import { exampleDist } from './site-context';
 
-const DIST = join(__dirname, '..', '..', 'dist');
+// The example's dist/ (test/verify/site-context.ts): the mutations name its objects, whatever the fork enables.
+const DIST = exampleDist();
 const base = loadDist(DIST);
 const GRAFANA = 'system:serviceaccount:monitoring:grafana';
 const doc = (obj: KubeObj): Doc => ({ obj, file: 'monitoring/x.yaml', line: 1 });

@@ -2,12 +2,13 @@
  * Issue 25, item 6: a credential written as a configuration line (ini, YAML, env) in a ConfigMap or a file of
  * dist/ is an error naming the key and line, never the value.
  */
-import { join } from 'node:path';
 import { checkInlineCredentials, inlineCredentials, isReference } from '../../verify/checks/inline-credentials';
 import { loadDist } from '../../verify/load';
 import { Context, KubeObj } from '../../verify/types';
+import { exampleDist } from './site-context';
 
-const DIST = join(__dirname, '..', '..', 'dist');
+// The example's dist/ (test/verify/site-context.ts): the mutations name its objects, whatever the fork enables.
+const DIST = exampleDist();
 const base = loadDist(DIST);
 
 function run(edit: (objs: KubeObj[], files: Map<string, string>) => void): string[] {

@@ -2,12 +2,13 @@
  * Issue 25, items 7 and 9 on the committed dist/: images only from the listed registries at version tags (or a
  * digest), and the API server's size limits for annotations and ConfigMaps.
  */
-import { join } from 'node:path';
 import { checkPinnedImages, imageProblem, parseImage } from '../../verify/checks/pinned-images';
 import { loadDist } from '../../verify/load';
 import { Context, KubeObj } from '../../verify/types';
+import { exampleDist } from './site-context';
 
-const DIST = join(__dirname, '..', '..', 'dist');
+// The example's dist/ (test/verify/site-context.ts): the mutations name its objects, whatever the fork enables.
+const DIST = exampleDist();
 const base = loadDist(DIST);
 type Pod = { spec: { template: { metadata: { annotations?: Record<string, string> }; spec: { containers: { image: string; env?: { name: string; value: string }[] }[] } } } };
 

@@ -2,13 +2,14 @@
  * Issue 25, item 2: every switch that turns a protection off is an error of the `switches` check. Each case edits
  * the committed dist/ (a bootstrap file or an object) the way a careless or hostile commit would.
  */
-import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { checkSwitches, CILIUM_VALUES, parseIni, PSA_FILE } from '../../verify/checks/switches';
 import { loadDist } from '../../verify/load';
 import { Context, KubeObj } from '../../verify/types';
+import { exampleDist } from './site-context';
 
-const DIST = join(__dirname, '..', '..', 'dist');
+// The example's dist/ (test/verify/site-context.ts): the mutations name its objects, whatever the fork enables.
+const DIST = exampleDist();
 const base = loadDist(DIST);
 type Obj = KubeObj & Record<string, unknown>;
 

@@ -2,12 +2,13 @@
  * Issue 25, item 5: Vault roles and policies are no wider than the workloads that use them. Each case edits
  * setup.sh or a policy file of the committed dist/ the way a careless or hostile commit would.
  */
-import { join } from 'node:path';
 import { checkVaultScope, policyLeftover } from '../../verify/checks/vault-scope';
 import { loadDist } from '../../verify/load';
 import { Context } from '../../verify/types';
+import { exampleDist } from './site-context';
 
-const DIST = join(__dirname, '..', '..', 'dist');
+// The example's dist/ (test/verify/site-context.ts): the mutations name its objects, whatever the fork enables.
+const DIST = exampleDist();
 const base = loadDist(DIST);
 const SETUP = 'bootstrap/vault/setup.sh';
 const GRAFANA = 'bootstrap/vault/policies/monitoring-grafana.hcl';
