@@ -4,12 +4,11 @@
  * each receiver kind, read from the Alertmanager container's view of its ConfigMap and Vault files. Mutations
  * show that amtool, not a model, rejects a broken configuration.
  */
-import { parse, stringify } from 'yaml';
 import type { Synthesis } from '../../charts/synth';
 import type { SiteInput } from '../../config/schema';
 import { siteSynth, synth } from '../helpers';
-import { argOf, containerView, materialize, rewritePaths, type ContainerView } from './pod';
-import { FakeRoot, realTool } from './tool';
+import { prepareConfig, writeConfig, type PreparedConfig } from './pod';
+import { realTool } from './tool';
 
 const amtool = realTool('amtool');
 
@@ -36,25 +35,12 @@ interface AmConfig {
   inhibit_rules?: Record<string, unknown>[];
 }
 
-interface Prepared {
-  readonly root: FakeRoot;
-  readonly view: ContainerView;
-  readonly configPath: string;
-  readonly config: AmConfig;
-}
+type Prepared = PreparedConfig<AmConfig>;
 
-function prepare(s: Synthesis): Prepared {
-  const view = containerView(s, 'alertmanager', s.stack.ctx.site.namespaces.monitoring, 'alertmanager');
-  const root = new FakeRoot();
-  materialize(view, root);
-  const configPath = argOf(view, '--config.file');
-  const text = view.files.get(configPath);
-  if (text === undefined) throw new Error(`the container has no file ${configPath}`);
-  return { root, view, configPath, config: parse(text) as AmConfig };
-}
+const prepare = (s: Synthesis): Prepared => prepareConfig<AmConfig>(s, 'alertmanager', s.stack.ctx.site.namespaces.monitoring, 'alertmanager', '--config.file');
 
 function check(p: Prepared, config: AmConfig = p.config) {
-  const path = p.root.write(p.configPath, stringify(rewritePaths(config, p.view.mounts, p.root)));
+  const path = writeConfig(p, config);
   return amtool.run(['check-config', path]);
 }
 

@@ -5,11 +5,10 @@
  * config file rendered by the Vault agent from its template, with test keys). Mutations show that Loki, not a
  * model, rejects a broken configuration.
  */
-import { parse, stringify } from 'yaml';
 import type { Synthesis } from '../../charts/synth';
 import { siteSynth, synth } from '../helpers';
-import { argOf, containerView, materialize, rewritePaths, type ContainerView } from './pod';
-import { FakeRoot, realTool } from './tool';
+import { prepareConfig, writeConfig, type PreparedConfig } from './pod';
+import { realTool } from './tool';
 
 const loki = realTool('loki');
 
@@ -24,26 +23,13 @@ const siteNamed = (name: string): (() => Synthesis) => sites.find(([n]) => n ===
 
 type LokiConfig = Record<string, Record<string, unknown> & { configs?: Record<string, unknown>[] }>;
 
-interface Prepared {
-  readonly root: FakeRoot;
-  readonly view: ContainerView;
-  readonly configPath: string;
-  readonly config: LokiConfig;
-}
+type Prepared = PreparedConfig<LokiConfig>;
 
-function prepare(s: Synthesis): Prepared {
-  const view = containerView(s, 'loki', s.stack.ctx.site.namespaces.monitoring, 'loki');
-  const root = new FakeRoot();
-  materialize(view, root);
-  const configPath = argOf(view, '-config.file');
-  const text = view.files.get(configPath);
-  if (text === undefined) throw new Error(`the container has no file ${configPath}`);
-  return { root, view, configPath, config: parse(text) as LokiConfig };
-}
+const prepare = (s: Synthesis): Prepared => prepareConfig<LokiConfig>(s, 'loki', s.stack.ctx.site.namespaces.monitoring, 'loki', '-config.file');
 
 /** Runs Loki with the container's arguments (the config file under the root) plus -verify-config. */
 function verify(p: Prepared, config: LokiConfig = p.config) {
-  const path = p.root.write(p.configPath, stringify(rewritePaths(config, p.view.mounts, p.root)));
+  const path = writeConfig(p, config);
   const args = (p.view.container.args ?? []).map((a) => (a.startsWith('-config.file=') ? `-config.file=${path}` : a));
   return loki.run([...args, '-verify-config'], p.root.dir);
 }

@@ -8,6 +8,7 @@
  * strings that are paths under one of the container's mounts (nothing else: URLs, metrics paths, relabel
  * replacements stay as they are).
  */
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { Synthesis } from '../../charts/synth';
 import { allObjects, type ContainerLike, type KubeObject, type PodSpecLike } from '../helpers';
 import { FakeRoot } from './tool';
@@ -127,4 +128,29 @@ export function renderVaultTemplate(template: string): string {
     else throw new Error(`a Vault template action the test renderer does not know: {{ ${action} }}`);
     return `${trimL ? '' : before}${out}${trimR ? '' : after}`;
   });
+}
+
+/** A container's configuration file laid out under a fresh root, parsed: what each real-program test starts from. */
+export interface PreparedConfig<T> {
+  readonly root: FakeRoot;
+  readonly view: ContainerView;
+  /** Where the file is in the container (the value of `flag`). */
+  readonly configPath: string;
+  readonly config: T;
+}
+
+/** Materializes `workload`'s `container` under a new root and parses the file its `flag` names. */
+export function prepareConfig<T>(s: Synthesis, workload: string, namespace: string, container: string, flag: string): PreparedConfig<T> {
+  const view = containerView(s, workload, namespace, container);
+  const root = new FakeRoot();
+  materialize(view, root);
+  const configPath = argOf(view, flag);
+  const text = view.files.get(configPath);
+  if (text === undefined) throw new Error(`the container has no file ${configPath}`);
+  return { root, view, configPath, config: parseYaml(text) as T };
+}
+
+/** Writes (a mutation of) the configuration at its container path under the root, its paths rewritten there. */
+export function writeConfig<T>(p: PreparedConfig<T>, config: T = p.config): string {
+  return p.root.write(p.configPath, stringifyYaml(rewritePaths(config, p.view.mounts, p.root)));
 }

@@ -15,7 +15,7 @@ import type { AlertRule } from '../../constructs/lib/app';
 import { siteSynth, synth } from '../helpers';
 import { ALL_CASES, FOR_CASE, T, workloadNotRunningCase } from '../promql/alert-cases';
 import { fires, type Series } from '../promql/promql';
-import { argOf, containerView, materialize, rewritePaths, type ContainerView } from './pod';
+import { containerView, prepareConfig, writeConfig, type PreparedConfig } from './pod';
 import { FakeRoot, realTool } from './tool';
 
 const promtool = realTool('promtool');
@@ -32,32 +32,20 @@ interface RuleDoc {
   annotations?: Record<string, string>;
 }
 
-interface Prepared {
-  readonly root: FakeRoot;
-  readonly view: ContainerView;
-  /** prometheus.yml as the container has it (parsed). */
-  readonly config: Record<string, unknown>;
-  /** Where prometheus.yml is in the container. */
-  readonly configPath: string;
+interface Prepared extends PreparedConfig<Record<string, unknown>> {
   /** The rule files' text by their container path. */
   readonly ruleFiles: ReadonlyMap<string, string>;
 }
 
 function prepare(s: Synthesis): Prepared {
-  const view = containerView(s, 'prometheus', s.stack.ctx.site.namespaces.monitoring, 'prometheus');
-  const root = new FakeRoot();
-  materialize(view, root);
-  const configPath = argOf(view, '--config.file');
-  const text = view.files.get(configPath);
-  if (text === undefined) throw new Error(`the container has no file ${configPath}`);
-  const config = parse(text) as Record<string, unknown>;
-  const ruleFiles = new Map(((config.rule_files ?? []) as string[]).map((f) => [f, view.files.get(f) ?? ''] as const));
-  return { root, view, config, configPath, ruleFiles };
+  const p = prepareConfig<Record<string, unknown>>(s, 'prometheus', s.stack.ctx.site.namespaces.monitoring, 'prometheus', '--config.file');
+  const ruleFiles = new Map(((p.config.rule_files ?? []) as string[]).map((f) => [f, p.view.files.get(f) ?? ''] as const));
+  return { ...p, ruleFiles };
 }
 
 /** Writes (a mutation of) prometheus.yml with its paths under the root and runs promtool check config on it. */
 function checkConfig(p: Prepared, config: Record<string, unknown> = p.config) {
-  const path = p.root.write(p.configPath, stringify(rewritePaths(config, p.view.mounts, p.root)));
+  const path = writeConfig(p, config);
   return promtool.run(['check', 'config', '--lint=all', '--lint-fatal', path]);
 }
 
