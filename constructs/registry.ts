@@ -1,35 +1,17 @@
 /**
- * The apps of the stack, one line each. Each app is declared once, in its own constructs/<app>.ts
- * (constructs/lib/app.ts says what a declaration holds); the namespaces, charts, waves, dashboards, alert
- * rules, runbook lines and must-deny flows are derived from this list. The order is the order of the charts
- * in dist/ and of the child Applications (the platform chart, built from the namespaces, comes first).
+ * The registry: the apps listed in constructs/apps.ts (one line each), in the order Argo CD syncs them. Each
+ * app is declared once, in its own constructs/<app>.ts (constructs/lib/app.ts says what a declaration holds);
+ * the namespaces, charts, waves, dashboards, alert rules, runbook lines and must-deny flows are derived from
+ * this list. Its order (`registryOrder`: sync wave, then key) is the order of the charts in dist/ and of the
+ * child Applications (the platform chart, built from the namespaces, comes first).
+ *
+ * Why a separate list file: an import and a list entry were two lines per app (issue 21). A module namespace
+ * lists its exports in name order, not in line order, so the order is stated by the apps' own declarations
+ * (their waves), never by where a line sits. The namespace keeps each app's inferred type: `APPS`' element type
+ * is the union of the listed apps, from which charts/site-schema.ts composes the site schema.
  * Adding an app: docs/adding-an-app.md.
  */
-import type { AppDefinition } from './lib/app';
-import { alertmanagerApp } from './alertmanager';
-import { argocdApp } from './argocd';
-import { grafanaApp } from './grafana';
-import { logAgentApp } from './log-agent';
-import { lokiApp } from './loki';
-import { kubeStateMetricsApp } from './kube-state-metrics';
-import { minioApp } from './minio';
-import { nodeExporterApp } from './node-exporter';
-import { prometheusApp } from './prometheus';
-import { traefikApp } from './traefik';
-import { vaultInjectorApp } from './vault-injector';
-import { wazuhApp } from './wazuh';
+import * as listed from './apps';
+import { registryOrder } from './lib/app';
 
-export const APPS = [
-  vaultInjectorApp,
-  traefikApp,
-  argocdApp,
-  minioApp,
-  wazuhApp,
-  prometheusApp,
-  grafanaApp,
-  lokiApp,
-  logAgentApp,
-  kubeStateMetricsApp,
-  nodeExporterApp,
-  alertmanagerApp,
-] as const satisfies readonly AppDefinition[];
+export const APPS = registryOrder(listed);

@@ -1,7 +1,7 @@
 /**
- * Issue 21: an app is one file and one registry entry, for `npm test` too. In a temporary copy of the
+ * Issue 21: an app is one file and one registry line, for `npm test` too. In a temporary copy of the
  * repository, the guide's whoami (test/fixtures/apps/whoami.ts) becomes constructs/whoami.ts (only its import
- * paths change, as they would for a file written there), constructs/registry.ts gets its import and its entry,
+ * paths change, as they would for a file written there), constructs/apps.ts gets its one line (a re-export),
  * and the guide's steps run: `npm run synth`, the snapshot update the guide names, a commit, then the whole
  * `npm test` (type check, lint, format, Jest, verify). All pass with no other edit.
  *
@@ -40,23 +40,18 @@ function copyRepo(to: string): void {
   if (cp.status !== 0) throw new Error(`cp -al node_modules: ${cp.stderr}`);
 }
 
-/** The registry with one more app: its import and its entry, nothing else. */
-export function registerApp(registry: string, name: string, file: string): string {
-  const lines = registry.split('\n');
-  const lastImport = lines.reduce((at, l, i) => (l.startsWith('import ') ? i : at), -1);
-  lines.splice(lastImport + 1, 0, `import { ${name} } from './${file}';`);
-  const close = lines.findIndex((l) => l.startsWith('] as const'));
-  lines.splice(close, 0, `  ${name},`);
-  return lines.join('\n');
+/** The list of apps (constructs/apps.ts) with one more: one re-export line, nothing else. */
+export function registerApp(list: string, name: string, file: string): string {
+  return `${list.replace(/\n*$/, '\n')}export { ${name} } from './${file}';\n`;
 }
 
-// Inside the copy the registry already holds whoami: this unit test belongs to the outer run only.
-(process.env.DOMUS_NESTED === '1' ? test.skip : test)('registerApp adds the import and the entry, and nothing else', () => {
-  const before = readFileSync(join(root, 'constructs', 'registry.ts'), 'utf8');
+// Inside the copy the list already holds whoami: this unit test belongs to the outer run only.
+(process.env.DOMUS_NESTED === '1' ? test.skip : test)('registerApp adds exactly one line, and nothing else', () => {
+  const before = readFileSync(join(root, 'constructs', 'apps.ts'), 'utf8');
   const after = registerApp(before, 'whoamiApp', 'whoami');
-  const added = after.split('\n').filter((l) => !before.split('\n').includes(l));
-  expect(added).toEqual(["import { whoamiApp } from './whoami';", '  whoamiApp,']);
-  expect(after.split('\n').length).toBe(before.split('\n').length + 2);
+  expect(after.startsWith(before)).toBe(true);
+  expect(after.slice(before.length)).toBe("export { whoamiApp } from './whoami';\n");
+  expect(after.split('\n').length).toBe(before.split('\n').length + 1);
 });
 
 (SLOW ? test : test.skip)(
@@ -70,8 +65,8 @@ export function registerApp(registry: string, name: string, file: string): strin
       symlinkSync(join(root, '..', 'shared'), join(base, 'shared'));
       const fixture = readFileSync(join(root, 'test', 'fixtures', 'apps', 'whoami.ts'), 'utf8');
       writeFileSync(join(repo, 'constructs', 'whoami.ts'), fixture.replaceAll("'../../../constructs/lib/", "'./lib/"));
-      const registry = join(repo, 'constructs', 'registry.ts');
-      writeFileSync(registry, registerApp(readFileSync(registry, 'utf8'), 'whoamiApp', 'whoami'));
+      const list = join(repo, 'constructs', 'apps.ts');
+      writeFileSync(list, registerApp(readFileSync(list, 'utf8'), 'whoamiApp', 'whoami'));
       const node = process.execPath;
       const steps: [string, string, string[]][] = [
         ['synth', node, ['scripts/run-ts.js', 'main.ts', '--quiet']],

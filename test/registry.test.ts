@@ -1,5 +1,5 @@
 /**
- * The workload registry (constructs/registry.ts): every central list is derived from the apps' declarations,
+ * The workload registry (constructs/apps.ts, one line per app, ordered by constructs/registry.ts): every central list is derived from the apps' declarations,
  * and the declarations are consistent with each other and with what the stack ships.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -8,7 +8,8 @@ import { chartNames } from '../charts/stack';
 import { APP_WAVES } from '../charts/apps';
 import { IMAGES } from '../config/versions';
 import { validateSite } from '../config/load';
-import { AppDefinition, defineApp, namespaceName, stackCharts, stackNamespaces } from '../constructs/lib/app';
+import { AppDefinition, defineApp, namespaceName, registryOrder, stackCharts, stackNamespaces } from '../constructs/lib/app';
+import * as listed from '../constructs/apps';
 import { APPS } from '../constructs/registry';
 import { synthesize } from '../charts/synth';
 import { runChecks } from '../verify/cli';
@@ -19,6 +20,23 @@ const site = validateSite({}, 'test');
 
 test('app keys are unique', () => {
   expect(new Set(APPS.map((a) => a.key)).size).toBe(APPS.length);
+});
+
+test('the registry is every app of constructs/apps.ts, in sync-wave order, then by key', () => {
+  // One line per app in constructs/apps.ts; the order is stated by the apps' waves, never by the lines' order.
+  expect([...APPS].sort((a, b) => (a.key < b.key ? -1 : 1))).toEqual(Object.values(listed).sort((a, b) => (a.key < b.key ? -1 : 1)));
+  const rank = APPS.map((a) => [a.wave, a.key] as const);
+  for (let i = 1; i < rank.length; i++) expect(rank[i - 1]![0] < rank[i]![0] || (rank[i - 1]![0] === rank[i]![0] && rank[i - 1]![1] < rank[i]![1])).toBe(true);
+});
+
+test('registryOrder orders by wave then key whatever the export names, and refuses an export that is not an app', () => {
+  const app = (key: string, wave: number) => ({ ...APPS[0]!, key, wave });
+  // Export names sort opposite to the expected order: the order comes from the declarations.
+  const ordered = registryOrder({ a: app('zeta', 1), b: app('beta', 0), c: app('alpha', 1), d: app('omega', -1) });
+  expect(ordered.map((a) => a.key)).toEqual(['omega', 'beta', 'alpha', 'zeta']);
+  expect(() => registryOrder({ ok: app('x', 0), WHOAMI_IMAGE: { repository: 'r', tag: 't' } as unknown as AppDefinition })).toThrow(
+    'constructs/apps.ts exports WHOAMI_IMAGE, which is not an app',
+  );
 });
 
 test('every pinned image belongs to exactly one app', () => {

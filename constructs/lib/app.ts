@@ -1,6 +1,6 @@
 /**
  * The contract of one app of the stack, declared once in its constructs/<app>.ts and listed in
- * constructs/registry.ts. Everything central is derived from the list: the namespaces and their Pod Security
+ * constructs/apps.ts (one line; constructs/registry.ts orders the list). Everything central is derived from the list: the namespaces and their Pod Security
  * levels (platform chart), the namespaces the Vault injector and Traefik watch, the charts and their sync
  * waves, the dashboards, the per-app alert rules, the runbook lines and the must-deny flows. This module
  * knows no app by name.
@@ -222,6 +222,23 @@ export function defineApp<const A extends AppDefinition>(app: A): A & AppDefinit
     throw new Error(`app ${app.key}: namespace ${app.namespace.key} is ${podSecurity}; a reason is required exactly when the level is not restricted`);
   }
   return app;
+}
+
+/**
+ * The apps of the registry's list (constructs/apps.ts, one re-export per app) in registry order: by sync wave,
+ * the order Argo CD applies them, then by key (code-unit order, so the output never depends on a locale). The
+ * order of the lines cannot count: a module namespace enumerates its exports sorted by name. Any export that is
+ * not an app is refused, so the list file stays a list.
+ */
+export function registryOrder<A extends AppDefinition>(listed: Readonly<Record<string, A>>): readonly A[] {
+  const apps = Object.entries(listed).map(([name, app]) => {
+    const a: unknown = app;
+    if (typeof a !== 'object' || a === null || typeof (a as { key?: unknown }).key !== 'string' || typeof (a as { build?: unknown }).build !== 'function') {
+      throw new Error(`constructs/apps.ts exports ${name}, which is not an app (defineApp): the list holds one app per line and nothing else`);
+    }
+    return app;
+  });
+  return apps.sort((a, b) => a.wave - b.wave || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 /** The namespace name of a key: the site's when it lists the key, else the key itself. */
