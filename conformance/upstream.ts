@@ -106,6 +106,9 @@ export const UPSTREAM = {
   kubernetes: { repo: 'kubernetes/kubernetes', tag: 'v1.28.15', commit: '841856557ef0f6a399096c42635d114d6f2cf7f4', folder: '', mirrored: false },
   // Argo CD v2.14.21's go.mod replaces k8s.io/apimachinery with v0.31.2: the unstructured list and YAML decoding rules.
   apimachinery: { repo: 'kubernetes/apimachinery', tag: 'v0.31.2', commit: 'a8f449e276fe566efddb149992049c78f0088492', folder: '', mirrored: false },
+  // Not deployed by the stack: the "real app" of docs/adding-an-app.md (root image, storage, metrics behind Basic auth),
+  // read at the tag with the code search tools so the guide's advice rests on what the image really does.
+  'uptime-kuma': { repo: 'louislam/uptime-kuma', tag: '1.23.16', commit: '5bb329fa0e8af9395911f33d5a6d6bb9b128c0f7', folder: '', mirrored: false },
 } as const satisfies Record<string, UpstreamRepo>;
 
 export interface UpstreamRepo {

@@ -20,6 +20,7 @@ import { PIN_FACTS } from './pins';
 import { CONFIG_RELOADER_FACTS, PROMETHEUS_FACTS } from './prometheus';
 import { SWITCH_FACTS } from './switches';
 import { TRAEFIK_FACTS } from './traefik';
+import { KUMA_FACTS } from './uptime-kuma';
 import { VAULT_FACTS } from './vault';
 import { WAZUH_FACTS } from './wazuh';
 
@@ -45,4 +46,5 @@ export const ALL_FACTS: readonly Fact<unknown>[] = [
   ...factsOf(NODE_EXPORTER_FACTS),
   ...factsOf(METRIC_FACTS),
   ...factsOf(ALERTMANAGER_FACTS),
+  ...factsOf(KUMA_FACTS),
 ];

@@ -94,10 +94,13 @@ export interface ContainerSpec<P extends string = string> {
   readonly workingDir?: string;
 }
 
+/**
+ * A PersistentVolumeClaim of a StatefulSet (volumeClaimTemplates). A container mounts it by name:
+ * `mounts: [{ volume: <name>, path }]`; a claim no container mounts is refused (its data would go nowhere).
+ */
 export interface ClaimSpec {
   readonly name: string;
   readonly size: string;
-  readonly mountPath?: string;
 }
 
 export interface WorkloadProps<P extends string = string> extends AppIdentity {
@@ -201,6 +204,15 @@ export class Workload<P extends string = string> extends Construct {
             `${props.namespace}/${props.name}: the ${kind} probe of container ${c.name} names port ${named}, which the container does not declare (has: ${[...own].join(', ') || 'none'})`,
           );
       }
+    }
+
+    // Claims are volumeClaimTemplates, which only a StatefulSet has; each must be mounted where the data lives
+    // (issue 21: the guide's `mountPath` was never rendered, and claims on a Deployment were dropped silently).
+    if (props.claims?.length && props.kind !== 'StatefulSet')
+      throw new Error(`${props.namespace}/${props.name}: claims need kind StatefulSet (a ${props.kind} has no volumeClaimTemplates)`);
+    for (const claim of props.claims ?? []) {
+      if (![...(props.initContainers ?? []), ...props.containers].some((c) => (c.mounts ?? []).some((m) => m.volume === claim.name)))
+        throw new Error(`${props.namespace}/${props.name}: claim ${claim.name} is mounted by no container (add mounts: [{ volume: '${claim.name}', path }])`);
     }
 
     // --- identity -----------------------------------------------------------------------------------------

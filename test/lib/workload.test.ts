@@ -185,6 +185,21 @@ describe('refusals', () => {
       'longer than 15 characters',
     );
   });
+  test('a claim outside a StatefulSet, or mounted by no container', () => {
+    const b = bare();
+    const c = app('x').containers[0]!;
+    const claims = [{ name: 'data', size: '1Gi' }];
+    expect(() => new Workload(b.chart, 'd', b.ctx, app('d', 'web', { kind: 'Deployment', claims }))).toThrow(
+      'web/d: claims need kind StatefulSet (a Deployment has no volumeClaimTemplates)',
+    );
+    expect(() => new Workload(b.chart, 's', b.ctx, app('s', 'web', { kind: 'StatefulSet', claims }))).toThrow(
+      "web/s: claim data is mounted by no container (add mounts: [{ volume: 'data', path }])",
+    );
+    new Workload(b.chart, 'ok', b.ctx, app('ok', 'web', { kind: 'StatefulSet', claims, containers: [{ ...c, mounts: [{ volume: 'data', path: '/data' }] }] }));
+    const set = find(b.synth(), 'StatefulSet', 'ok').spec as { volumeClaimTemplates: { metadata: { name: string } }[]; template: Pod };
+    expect(set.volumeClaimTemplates.map((t) => t.metadata.name)).toEqual(['data']);
+    expect(set.template.spec.containers[0]!.volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
+  });
   test('a Job needs no probes and gets restartPolicy OnFailure', () => {
     const b = bare();
     new Workload(b.chart, 'w', b.ctx, app('once', 'web', { kind: 'Job', containers: [{ name: 'once', image: 'example.org/once:1', resources: RES }] }));
