@@ -1,5 +1,5 @@
 /**
- * `npm run schema`: writes config/site.schema.json, the JSON Schema of site.yaml generated from the zod schema
+ * `npm run schema` (and `npm run synth` into the repository's dist/, charts/generated-docs.ts): writes config/site.schema.json, the JSON Schema of site.yaml generated from the zod schema
  * (config/schema.ts), so that editors complete and check the site file: site.yaml names it on its first line
  * (`# yaml-language-server: $schema=./config/site.schema.json`). test/site-schema.test.ts fails when it is stale.
  *
