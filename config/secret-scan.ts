@@ -121,29 +121,54 @@ interface ScanWorker {
 }
 let scanner: ScanWorker | undefined;
 
+/**
+ * Every worker started in this realm, by any instance of this module. A test that loads the module again
+ * (jest.isolateModules, test/secret-scan-cache.test.ts) gets its own `scanner`; before this registry its
+ * workers were never stopped, and each kept a V8 isolate with secretlint loaded, and the test file's context
+ * its wrapper belongs to, alive until its Jest process exited (issue 21).
+ */
+const STARTED = Symbol.for('domus.secretScanWorkers');
+function started(): Set<ScanWorker> {
+  const g = globalThis as { [STARTED]?: Set<ScanWorker> };
+  return (g[STARTED] ??= new Set());
+}
+
 /** The worker, started on first use; unref'd so it never keeps a finished process alive. */
 function scanWorker(): ScanWorker {
-  if (scanner) return scanner;
+  // Another instance's stopSecretScanner may have stopped this one's worker: then start a new one.
+  if (scanner && started().has(scanner)) return scanner;
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
   const w = new Worker(worker(), { workerData: { flag, port: port2 }, transferList: [port2] });
   w.unref();
   port1.unref();
-  scanner = { flag, port: port1, worker: w };
-  return scanner;
+  const s: ScanWorker = { flag, port: port1, worker: w };
+  started().add(s);
+  w.once('exit', () => started().delete(s));
+  scanner = s;
+  return s;
+}
+
+/** How many scanner workers of this realm are running (for the teardown's test). */
+export function runningSecretScanners(): number {
+  return started().size;
 }
 
 /**
- * Stops the worker; the next scan starts a new one. For Jest's teardown (test/lib/teardown.ts): every test file
- * loads this module anew, so without it each file leaves an idle worker thread behind in its Jest process, and
- * Jest warns that a worker process failed to exit gracefully.
+ * Stops every scanner worker of this realm, whichever module instance started it; the next scan starts a new
+ * one. For Jest's teardown (test/lib/teardown.ts): every test file loads this module anew, so without it each
+ * file leaves idle worker threads behind in its Jest process.
  */
 export async function stopSecretScanner(): Promise<void> {
-  const s = scanner;
   scanner = undefined;
-  if (!s) return;
-  s.port.close();
-  await s.worker.terminate();
+  const all = [...started()];
+  started().clear();
+  await Promise.all(
+    all.map(async (s) => {
+      s.port.close();
+      await s.worker.terminate();
+    }),
+  );
 }
 
 type Answer = { findings: { id: string; rule: string; message: string; line: number }[] } | { error: string };

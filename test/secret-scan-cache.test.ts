@@ -40,3 +40,23 @@ test('verdicts are stored by hash and reused by the next process; another scanne
   writeFileSync(file, JSON.stringify({ scanner: `${stored.scanner}-other`, verdicts: { [sha('plain words')]: [marker] } }));
   expect(fresh().scanForSecrets([{ id: 'c', text: 'plain words' }])).toEqual([]);
 });
+
+test("the teardown's stopSecretScanner stops the workers of every instance of the module, not only its own", async () => {
+  process.env.DOMUS_SECRET_SCAN_CACHE = 'off';
+  try {
+    const a = fresh();
+    const b = fresh();
+    // The instances of the test above still run theirs: only a stop that reaches every instance ends them.
+    const before = a.runningSecretScanners();
+    a.scanForSecrets([{ id: 'a', text: 'one text' }]);
+    b.scanForSecrets([{ id: 'b', text: 'another text' }]);
+    expect(a.runningSecretScanners()).toBe(before + 2);
+    await a.stopSecretScanner();
+    expect(b.runningSecretScanners()).toBe(0);
+    // A scan after the stop starts a worker again.
+    expect(b.scanForSecrets([{ id: 'c', text: TOKEN }]).map((f) => f.rule)).toEqual(['@secretlint/secretlint-rule-github']);
+    expect(a.runningSecretScanners()).toBe(1);
+  } finally {
+    process.env.DOMUS_SECRET_SCAN_CACHE = file;
+  }
+});

@@ -1,7 +1,8 @@
 /**
- * Jest setup (jest.config.js setupFilesAfterEnv): after each test file, stop the secretlint worker thread that
- * file started (each test file has its own module registry, hence its own worker), so no idle thread outlives
- * its file and Jest's worker processes exit on their own.
+ * Jest setup (jest.config.js setupFilesAfterEnv): after each test file, stop the secretlint worker threads that
+ * file started (each test file has its own module registry, hence its own worker; a file that loads the module
+ * again with jest.isolateModules has more, which config/secret-scan.ts tracks per realm), so no idle thread
+ * outlives its file.
  */
 import { stopSecretScanner } from '../../config/secret-scan';
 
