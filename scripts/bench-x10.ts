@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { validateSite } from '../config/load';
 import { synthesize } from '../charts/synth';
+import { APPS } from '../constructs/registry';
 
 const out = process.argv[2] ?? 'dist-x10';
 const copiesArg = process.argv.indexOf('--copies');
@@ -27,6 +28,9 @@ function mergeJson(a: unknown, b: unknown): unknown {
   return b ?? a;
 }
 
+/** Namespaces of apps without a site field (constructs/lib/app.ts namespaceName falls back to the key). */
+const OWN_NAMESPACES = APPS.map((a) => a.namespace.key).filter((k) => !(k in validateSite({}).namespaces));
+
 const write = (path: string, content: string) => {
   mkdirSync(dirname(join(out, path)), { recursive: true });
   writeFileSync(join(out, path), content);
@@ -41,6 +45,11 @@ for (let i = 0; i < COPIES; i++) {
     cluster: { name: `domus-${i}` },
     namespaces: { monitoring: ns('monitoring'), argocd: ns('argocd'), ingress: ns('ingress'), security: ns('security'), storage: ns('storage'), vault: ns('vault') },
   });
+  // The namespaces apps own without a site field (node-exporter, log-agent) are renamed too, as the schema does
+  // not offer it: otherwise every copy's pods land in the same two namespaces and every copy's Prometheus may
+  // scrape every copy's exporters — N² real grants and findings, which no linear verify can check in linear time.
+  const owned = site.namespaces as Record<string, string>;
+  for (const key of OWN_NAMESPACES) owned[key] = ns(key);
   const s = synthesize(site);
   objects += s.charts.reduce((n, c) => n + c.objects.length, 0);
   for (const [path, content] of s.files) {
