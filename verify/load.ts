@@ -16,7 +16,9 @@ export function loadDist(dist: string): Loaded {
  * path, which spare parsing it again (verify/argocd-source.ts SourceEntry.objects).
  */
 export function parseDist(entries: Iterable<readonly [string, string]>, written: ReadonlyMap<string, readonly unknown[]> = new Map()): Loaded {
-  return parseArgoEntries([...entries].map(([rel, text]) => ({ rel, symlink: false, read: () => Buffer.from(text, 'utf8'), ...(written.has(rel) ? { objects: written.get(rel)! } : {}) })));
+  return parseArgoEntries(
+    [...entries].map(([rel, text]) => ({ rel, symlink: false, read: () => Buffer.from(text, 'utf8'), ...(written.has(rel) ? { objects: written.get(rel)! } : {}) })),
+  );
 }
 
 /** Namespaced kinds that can carry pods, with the path to their pod template. */

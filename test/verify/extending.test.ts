@@ -155,7 +155,9 @@ describe('a route with no Traefik → backend flow', () => {
     // namespaces its kubernetescrd provider watches, so the stack's routes are not its concern...
     const second = (args: (a: string[]) => string[]) =>
       mutated((o) => {
-        const t = structuredClone(o.find((x) => ['Deployment', 'DaemonSet'].includes(x.kind) && x.metadata.namespace === 'ingress' && x.metadata.name === 'traefik')!) as KubeObj & { spec: { template: { spec: { containers: { image?: string; args?: string[] }[] } } } };
+        const t = structuredClone(
+          o.find((x) => ['Deployment', 'DaemonSet'].includes(x.kind) && x.metadata.namespace === 'ingress' && x.metadata.name === 'traefik')!,
+        ) as KubeObj & { spec: { template: { spec: { containers: { image?: string; args?: string[] }[] } } } };
         t.metadata.namespace = 'edge';
         for (const c of t.spec.template.spec.containers) if (/(^|\/)traefik:/.test(c.image ?? '')) c.args = args(c.args ?? []);
         return [...o, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'edge' } }, t];

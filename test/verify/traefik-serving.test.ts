@@ -21,7 +21,8 @@ function context(second?: (args: string[]) => string[]): Context {
   const route = objs.find((o) => o.kind === 'IngressRoute' && o.metadata.namespace === 'monitoring' && o.metadata.name === 'grafana')!;
   (route.spec as { routes: { match: string }[] }).routes[0]!.match = 'Host(`grafana.other.lan`)';
   if (second) {
-    const t = structuredClone(objs.find((o) => ['Deployment', 'DaemonSet'].includes(o.kind) && o.metadata.namespace === 'ingress' && o.metadata.name === 'traefik')!) as KubeObj & Pod;
+    const t = structuredClone(objs.find((o) => ['Deployment', 'DaemonSet'].includes(o.kind) && o.metadata.namespace === 'ingress' && o.metadata.name === 'traefik')!) as KubeObj &
+      Pod;
     t.metadata.namespace = 'edge';
     for (const c of t.spec.template.spec.containers) if (/(^|\/)traefik:/.test(c.image ?? '')) c.args = second(c.args ?? []);
     objs.push(t);
