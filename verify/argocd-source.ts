@@ -237,18 +237,25 @@ export interface SourceEntry {
   readonly objects?: readonly unknown[];
 }
 
-/** The documents of a file synth wrote from `objects`, or undefined when the text does not line up with them. */
-function writtenObjects(text: string, rel: string, objects: readonly unknown[]): Doc[] | undefined {
+/**
+ * The documents of a file synth wrote from `objects`, or undefined when the text does not line up with them.
+ * `operator`: a file of an operator folder, whose documents carry no text here (synth, the only caller with
+ * objects, scans none).
+ */
+function writtenObjects(text: string, rel: string, objects: readonly unknown[], operator: boolean): Doc[] | undefined {
   const split = splitYamlDocuments(text);
   if (split.error || split.chunks.length !== objects.length) return undefined;
   const docs: Doc[] = [];
   for (const [i, c] of split.chunks.entries()) {
     const o = objects[i];
     const md = isMap(o) ? o.metadata : undefined;
-    // Plain API objects only (a list, a generateName or a leading comment goes the parsing way).
+    // Plain API objects only (a list or a generateName goes the parsing way), the document starting with a key
+    // after whole-line comments (the line of the object is that key's).
     if (!isMap(o) || 'items' in o || typeof o.kind !== 'string' || !o.kind || typeof o.apiVersion !== 'string' || !o.apiVersion) return undefined;
-    if (!isMap(md) || typeof md.name !== 'string' || !md.name || !/^[A-Za-z]/.test(c.text)) return undefined;
-    docs.push({ obj: JSON.parse(JSON.stringify(o)) as KubeObj, file: rel, line: c.line, text: c.text });
+    const lead = /^(?:[ \t]*(?:#[^\n]*)?\n)*/.exec(c.text)![0];
+    if (!isMap(md) || typeof md.name !== 'string' || !md.name || !/^[A-Za-z]/.test(c.text.slice(lead.length))) return undefined;
+    const line = c.line + lead.split('\n').length - 1;
+    docs.push({ obj: JSON.parse(JSON.stringify(o)) as KubeObj, file: rel, line, ...(operator ? {} : { text: c.text }) });
   }
   return docs;
 }
@@ -279,7 +286,9 @@ export function parseArgoEntries(entries: Iterable<SourceEntry>): Loaded {
     const text = decoded.text!;
     if (operator) {
       // The text too: node files (k3s config, the admission config, Cilium's values) are read by the switches check.
-      if (/\.ya?ml$/.test(name)) docs.push(...operatorYaml(text, rel, findings));
+      const written = e.objects && /\.ya?ml$/.test(name) ? writtenObjects(text, rel, e.objects, true) : undefined;
+      if (written) docs.push(...written);
+      else if (/\.ya?ml$/.test(name)) docs.push(...operatorYaml(text, rel, findings));
       files.set(rel, text);
       continue;
     }
@@ -300,7 +309,7 @@ export function parseArgoEntries(entries: Iterable<SourceEntry>): Loaded {
       if (!/^\s*\{/.test(text)) findings.push(problem(rel, 'a .json file that is not one JSON object'));
       continue;
     }
-    const written = e.objects && /\.ya?ml$/.test(name) ? writtenObjects(text, rel, e.objects) : undefined;
+    const written = e.objects && /\.ya?ml$/.test(name) ? writtenObjects(text, rel, e.objects, false) : undefined;
     docs.push(...(written ?? yamlObjects(text, rel, findings).map((d) => ({ ...d, file: rel }))));
   }
   return { docs, files, findings };
