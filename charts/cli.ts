@@ -93,7 +93,7 @@ export function runSynth(argv: readonly string[], env: NodeJS.ProcessEnv = proce
     const { site, source } = resolveSite(opts.config !== undefined ? ['--config', opts.config] : [], env);
     const result = synthesize(site);
     // With the documents derived from the output (dist/docs, charts/docs.ts): one command leaves dist/ complete.
-    const files = distFiles(site, result.files);
+    const files = distFiles(site, result.files, result.written);
     writeTree(outdir, files, root);
     // The cdk8s CLI lists the manifests it finds in its own folder: give it a copy there (build/, ignored).
     if (mirror) writeTree(mirror, files, root);

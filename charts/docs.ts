@@ -14,6 +14,12 @@ import { analyseNetwork, loadMustDeny, renderFlowsDoc } from '../verify/checks/n
 import { renderRbacDoc } from '../verify/checks/rbac';
 import { parseDist } from '../verify/load';
 
+/**
+ * The objects YAML files were serialized from, by path (charts/synth.ts Synthesis.written): such a file is not
+ * parsed again (a third of every synth, issue 22); any other is read exactly as verify reads dist/.
+ */
+export type Written = ReadonlyMap<string, readonly unknown[]>;
+
 /** The generated documents, by path relative to dist/. */
 export const DIST_DOCS = { flows: 'docs/network-flows.md', rbac: 'docs/rbac.md' } as const;
 
@@ -26,9 +32,9 @@ function walkOrder(a: string, b: string): number {
 }
 
 /** The documents of dist/docs for a synthesized tree (`files`: path relative to dist/ → text), read as verify reads dist/. */
-export function distDocs(site: Site, files: ReadonlyMap<string, string>, dist = 'dist'): Map<string, string> {
+export function distDocs(site: Site, files: ReadonlyMap<string, string>, dist = 'dist', written: Written = new Map()): Map<string, string> {
   const entries = [...files.entries()].filter(([p]) => !Object.values<string>(DIST_DOCS).includes(p)).sort(([a], [b]) => walkOrder(a, b));
-  const ctx = siteContextFor(site, dist, parseDist(entries));
+  const ctx = siteContextFor(site, dist, parseDist(entries, written));
   return new Map<string, string>([
     [DIST_DOCS.flows, renderFlowsDoc(analyseNetwork(ctx, loadMustDeny(ctx).rules))],
     [DIST_DOCS.rbac, renderRbacDoc(ctx.docs)],
@@ -36,9 +42,9 @@ export function distDocs(site: Site, files: ReadonlyMap<string, string>, dist = 
 }
 
 /** Everything `npm run synth` writes to dist/: the synthesized files and the documents derived from them. */
-export function distFiles(site: Site, files: ReadonlyMap<string, string>): Map<string, string> {
+export function distFiles(site: Site, files: ReadonlyMap<string, string>, written: Written = new Map()): Map<string, string> {
   const out = new Map(files);
-  for (const [path, text] of distDocs(site, files)) {
+  for (const [path, text] of distDocs(site, files, 'dist', written)) {
     if (out.has(path)) throw new Error(`dist/${path} is produced twice`);
     out.set(path, text);
   }

@@ -33,7 +33,7 @@ function example(known?: Known): { site: Site; synthesis: Synthesis; files: Read
   const site = validateSite({});
   if (known && JSON.stringify(known.site) === JSON.stringify(site)) return { site, synthesis: known.synthesis, files: known.files };
   const synthesis = synthesize(site);
-  return { site, synthesis, files: distFiles(site, synthesis.files) };
+  return { site, synthesis, files: distFiles(site, synthesis.files, synthesis.written) };
 }
 
 /** Generated README sections by marker name, and docs/runbook.md. */

@@ -25,6 +25,11 @@ export interface Synthesis {
   readonly charts: readonly ChartOutput[];
   /** Every file of dist/ by path relative to dist/, with its content. */
   readonly files: ReadonlyMap<string, string>;
+  /**
+   * The objects YAML files of `files` were written from (each chart's, some bootstrap files'), by path; absent
+   * from a synthesis restored without them (the tests' cache): the files are then parsed.
+   */
+  readonly written?: ReadonlyMap<string, readonly unknown[]>;
 }
 
 export function synthesize(site: Site, opts: BuildOptions = {}): Synthesis {
@@ -55,7 +60,9 @@ export function synthesize(site: Site, opts: BuildOptions = {}): Synthesis {
     if (files.has(path)) throw new Error(`dist/${path} is produced twice`);
     files.set(path, content());
   }
-  return { stack, charts, files };
+  const written = new Map<string, readonly unknown[]>(charts.map((c) => [c.file, c.objects]));
+  for (const [path, objects] of stack.ctx.fileObjects) written.set(path, objects());
+  return { stack, charts, files, written };
 }
 
 /**

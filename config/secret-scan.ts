@@ -9,11 +9,12 @@
  * caller blocks on a shared flag (Atomics.wait) and takes the answer with receiveMessageOnPort. Results are
  * cached per text: the same strings (the defaults) are scanned once per process.
  *
- * Verdicts are also kept on disk (build/secret-scan-cache.json, issue 22): keyed by the SHA-256 of the text and
+ * Verdicts are also kept on disk (build/secret-scan-cache/, issue 22): keyed by the SHA-256 of the text and
  * by the scanner's identity (the versions of @secretlint/core and the preset, and the worker's own source), so a
  * synth or verify whose texts were all seen before starts no worker at all (starting one cost ~200 ms on the
  * critical path of every synth). The file holds hashes and masked findings only, never a scanned text. A new
- * scanner version or worker invalidates it as a whole; DOMUS_SECRET_SCAN_CACHE=off disables it, =<file> moves it.
+ * scanner version or worker invalidates it as a whole; DOMUS_SECRET_SCAN_CACHE=off disables it, =<dir>/<name>.json
+ * moves it (its shards are then <dir>/<name>-xx.json, see shardFile).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -43,15 +44,22 @@ function worker(): string {
 type Verdict = Omit<SecretFinding, 'id'>[];
 const cache = new Map<string, Verdict>();
 
-/** The on-disk verdicts by text hash, loaded on first use; undefined when disabled or unusable. */
+/**
+ * The on-disk verdicts by text hash, in 256 shards by the hash's first two hex digits, each loaded when a text
+ * of it is looked up: a synth asks about a few dozen site strings and reads as many small files, whatever the
+ * tests and verify stored (one file of up to 50,000 verdicts cost 70–250 ms to parse on every synth, issue 22).
+ * Undefined when disabled or unusable.
+ */
 interface DiskCache {
-  readonly file: string;
+  /** Shard `xx` is `<base>-xx.json`. */
+  readonly base: string;
   readonly scanner: string;
-  readonly verdicts: Map<string, Verdict>;
+  readonly shards: Map<string, Map<string, Verdict>>;
+  readonly dirty: Set<string>;
 }
 let disk: DiskCache | undefined | null = null;
-/** At most this many verdicts are kept (the oldest go first): the file stays a few MB at worst. */
-const DISK_CACHE_MAX = 50_000;
+/** At most this many verdicts are kept per shard (the oldest go first): 51,200 in all, a few MB at worst. */
+const SHARD_MAX = 200;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -64,30 +72,52 @@ function diskCache(): DiskCache | undefined {
     const dir = root();
     const version = (pkg: string) => (JSON.parse(readFileSync(join(dir, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
     const scanner = `${version('@secretlint/core')}|${version('@secretlint/secretlint-rule-preset-recommend')}|${sha256(readFileSync(worker(), 'utf8'))}`;
-    const file = setting || join(dir, 'build', 'secret-scan-cache.json');
-    const verdicts = new Map<string, Verdict>();
-    if (existsSync(file)) {
-      const stored = JSON.parse(readFileSync(file, 'utf8')) as { scanner?: string; verdicts?: Record<string, Verdict> };
-      if (stored.scanner === scanner && stored.verdicts) for (const [k, v] of Object.entries(stored.verdicts)) verdicts.set(k, v);
-    }
-    disk = { file, scanner, verdicts };
+    const base = (setting || join(dir, 'build', 'secret-scan-cache', 'verdicts.json')).replace(/\.json$/, '');
+    disk = { base, scanner, shards: new Map(), dirty: new Set() };
   } catch {
-    // No package metadata (a bundle outside the repository) or an unreadable file: scan without the disk cache.
+    // No package metadata (a bundle outside the repository): scan without the disk cache.
     disk = undefined;
   }
   return disk;
 }
 
+/** The file of a shard: `<base>-<first two hex digits of the hash>.json`. */
+export function shardFile(base: string, hash: string): string {
+  return `${base}-${hash.slice(0, 2)}.json`;
+}
+
+/** The verdicts of the shard holding `hash`, read on first use (a file of another scanner counts as empty). */
+function shardOf(d: DiskCache, hash: string): Map<string, Verdict> {
+  const key = hash.slice(0, 2);
+  let shard = d.shards.get(key);
+  if (!shard) {
+    shard = new Map();
+    try {
+      const file = shardFile(d.base, hash);
+      if (existsSync(file)) {
+        const stored = JSON.parse(readFileSync(file, 'utf8')) as { scanner?: string; verdicts?: Record<string, Verdict> };
+        if (stored.scanner === d.scanner && stored.verdicts) for (const [k, v] of Object.entries(stored.verdicts)) shard.set(k, v);
+      }
+    } catch {
+      // An unreadable or half-written shard: rewritten with what this process learns.
+    }
+    d.shards.set(key, shard);
+  }
+  return shard;
+}
+
 /** Verdicts not yet on disk; written once per event-loop turn at most, and at exit (a corpus loop asks often). */
 let unsaved = false;
 
-/** Adds verdicts; the file is rewritten later, whole (write + rename: concurrent processes never see half a file). */
+/** Adds verdicts; their shards are rewritten later, whole (write + rename: concurrent processes never see half a file). */
 function remember(entries: readonly [string, Verdict][]): void {
   const d = diskCache();
   if (!d || entries.length === 0) return;
   for (const [k, v] of entries) {
-    d.verdicts.delete(k);
-    d.verdicts.set(k, v);
+    const shard = shardOf(d, k);
+    shard.delete(k);
+    shard.set(k, v);
+    d.dirty.add(k.slice(0, 2));
   }
   if (unsaved) return;
   unsaved = true;
@@ -100,15 +130,20 @@ function save(): void {
   if (!unsaved || !d) return;
   unsaved = false;
   process.removeListener('exit', save);
-  for (const k of d.verdicts.keys()) {
-    if (d.verdicts.size <= DISK_CACHE_MAX) break;
-    d.verdicts.delete(k);
-  }
   try {
-    mkdirSync(dirname(d.file), { recursive: true });
-    const tmp = `${d.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ scanner: d.scanner, verdicts: Object.fromEntries(d.verdicts) }));
-    renameSync(tmp, d.file);
+    mkdirSync(dirname(d.base), { recursive: true });
+    for (const key of d.dirty) {
+      const shard = d.shards.get(key)!;
+      for (const k of shard.keys()) {
+        if (shard.size <= SHARD_MAX) break;
+        shard.delete(k);
+      }
+      const file = shardFile(d.base, key);
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify({ scanner: d.scanner, verdicts: Object.fromEntries(shard) }));
+      renameSync(tmp, file);
+    }
+    d.dirty.clear();
   } catch {
     // A read-only checkout: the verdicts stay in memory for this process.
   }
@@ -190,9 +225,9 @@ export function scanForSecrets(items: readonly { id: string; text: string }[]): 
   let todo = [...new Set(items.map((i) => i.text))].filter((t) => !cache.has(t));
   const stored = todo.length > 0 ? diskCache() : undefined;
   if (stored) {
-    const hashes = new Map(todo.map((t) => [t, sha256(t)]));
     for (const t of todo) {
-      const v = stored.verdicts.get(hashes.get(t)!);
+      const h = sha256(t);
+      const v = shardOf(stored, h).get(h);
       if (v) cache.set(t, v);
     }
     todo = todo.filter((t) => !cache.has(t));

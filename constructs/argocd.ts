@@ -467,13 +467,16 @@ export class ArgoCd extends Construct {
         },
       ]),
     ];
-    this.ctx.addFile(CONTROLLER_RBAC_FILE, () =>
-      [
-        `# The RBAC of argocd-application-controller, derived from every Role, ClusterRole and binding Argo CD syncs`,
-        `# (docs/adr/0021-argocd-admission.md). Not synced: the controller could not grant itself rules it lacks.`,
-        `# Apply it before Argo CD syncs a commit that changes it: kubectl apply --server-side -f dist/${CONTROLLER_RBAC_FILE}`,
-        toYaml(rbac),
-      ].join('\n'),
+    this.ctx.addFile(
+      CONTROLLER_RBAC_FILE,
+      () =>
+        [
+          `# The RBAC of argocd-application-controller, derived from every Role, ClusterRole and binding Argo CD syncs`,
+          `# (docs/adr/0021-argocd-admission.md). Not synced: the controller could not grant itself rules it lacks.`,
+          `# Apply it before Argo CD syncs a commit that changes it: kubectl apply --server-side -f dist/${CONTROLLER_RBAC_FILE}`,
+          toYaml(rbac),
+        ].join('\n'),
+      () => rbac,
     );
 
     const inclusions = [

@@ -4,9 +4,9 @@
  * by another scanner version is ignored.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 type Scan = typeof import('../config/secret-scan');
 const fresh = (): Scan => {
@@ -20,6 +20,8 @@ const sha = (t: string) => createHash('sha256').update(t).digest('hex');
 const TOKEN = `export GITHUB_TOKEN=ghp_${'wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pINUx'}`;
 
 const file = join(mkdtempSync(join(tmpdir(), 'domus-scan-cache-')), 'cache.json');
+/** The shard file holding a hash's verdict (config/secret-scan.ts shardFile). */
+const shard = (hash: string) => fresh().shardFile(file.replace(/\.json$/, ''), hash);
 const saved = process.env.DOMUS_SECRET_SCAN_CACHE;
 beforeAll(() => void (process.env.DOMUS_SECRET_SCAN_CACHE = file));
 afterAll(() => void (saved === undefined ? delete process.env.DOMUS_SECRET_SCAN_CACHE : (process.env.DOMUS_SECRET_SCAN_CACHE = saved)));
@@ -28,16 +30,18 @@ test('verdicts are stored by hash and reused by the next process; another scanne
   const first = fresh().scanForSecrets([{ id: 'a', text: TOKEN }]);
   expect(first.map((f) => f.rule)).toEqual(['@secretlint/secretlint-rule-github']);
   await new Promise((r) => setImmediate(r)); // the file is written after the scan's event-loop turn
-  const stored = JSON.parse(readFileSync(file, 'utf8')) as { scanner: string; verdicts: Record<string, unknown[]> };
+  // One shard per first two hex digits of the hash: only the TOKEN's was written.
+  expect(readdirSync(dirname(file))).toEqual([basename(shard(sha(TOKEN)))]);
+  const stored = JSON.parse(readFileSync(shard(sha(TOKEN)), 'utf8')) as { scanner: string; verdicts: Record<string, unknown[]> };
   expect(Object.keys(stored.verdicts)).toEqual([sha(TOKEN)]);
-  expect(readFileSync(file, 'utf8')).not.toContain('wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pINUx');
+  expect(readFileSync(shard(sha(TOKEN)), 'utf8')).not.toContain('wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pINUx');
 
   // A verdict only the file can know: a later scan answers it, so the worker was not asked.
   const marker = { rule: 'from-the-cache', message: 'stored verdict', line: 1 };
-  writeFileSync(file, JSON.stringify({ scanner: stored.scanner, verdicts: { [sha('plain words')]: [marker] } }));
+  writeFileSync(shard(sha('plain words')), JSON.stringify({ scanner: stored.scanner, verdicts: { [sha('plain words')]: [marker] } }));
   expect(fresh().scanForSecrets([{ id: 'b', text: 'plain words' }])).toEqual([{ id: 'b', ...marker }]);
 
-  writeFileSync(file, JSON.stringify({ scanner: `${stored.scanner}-other`, verdicts: { [sha('plain words')]: [marker] } }));
+  writeFileSync(shard(sha('plain words')), JSON.stringify({ scanner: `${stored.scanner}-other`, verdicts: { [sha('plain words')]: [marker] } }));
   expect(fresh().scanForSecrets([{ id: 'c', text: 'plain words' }])).toEqual([]);
 });
 

@@ -128,8 +128,8 @@ function one(o: Record<string, unknown>, where: string, file: string, line: numb
 }
 
 /** One YAML file the way Argo CD's getObjsFromYAMLOrJson reads it. */
-function yamlObjects(text: string, rel: string, findings: Finding[]): { obj: KubeObj; line: number }[] {
-  const out: { obj: KubeObj; line: number }[] = [];
+function yamlObjects(text: string, rel: string, findings: Finding[]): { obj: KubeObj; line: number; text?: string }[] {
+  const out: { obj: KubeObj; line: number; text?: string }[] = [];
   // Kubernetes' YAMLOrJSONDecoder reads a JSON stream when the text starts with `{`.
   if (/^\s*\{/.test(text)) {
     for (const v of jsonStream(text, rel, findings)) out.push(...objectsOf(v, rel, 1, findings).map((obj) => ({ obj, line: 1 })));
@@ -149,7 +149,12 @@ function yamlObjects(text: string, rel: string, findings: Finding[]): { obj: Kub
     const d = real[0];
     if (!d) continue;
     const line = c.line + counter.linePos(d.contents?.range?.[0] ?? 0).line - 1;
-    out.push(...objectsOf(d.toJS() as unknown, rel, line, findings).map((obj) => ({ obj, line })));
+    const value = d.toJS() as unknown;
+    const objs = objectsOf(value, rel, line, findings);
+    // The document's own text when it holds one object (not a list): the credentials check scans it as read
+    // instead of serializing the object again (issue 22: re-serializing every document was most of verify).
+    const own = objs.length === 1 && isMap(value) && !Array.isArray(value.items) ? c.text : undefined;
+    out.push(...objs.map((obj) => ({ obj, line, ...(own === undefined ? {} : { text: own }) })));
   }
   return out;
 }
@@ -207,7 +212,7 @@ function operatorYaml(text: string, rel: string, findings: Finding[]): Doc[] {
     const obj = d.toJS() as unknown;
     if (!isMap(obj) || !('apiVersion' in obj) || !('kind' in obj)) continue;
     if (!(obj as { metadata?: { name?: string } }).metadata?.name) continue;
-    docs.push({ obj: obj as unknown as KubeObj, file: rel, line: counter.linePos(d.contents?.range?.[0] ?? 0).line });
+    docs.push({ obj: obj as unknown as KubeObj, file: rel, line: counter.linePos(d.contents?.range?.[0] ?? 0).line, text: text.slice(d.range[0], d.range[2]) });
   }
   return docs;
 }
@@ -223,6 +228,36 @@ export interface SourceEntry {
   readonly rel: string;
   readonly symlink: boolean;
   readonly read: () => Buffer;
+  /**
+   * The objects a YAML file was written from, one per document in order (synth rendering dist/docs from its
+   * own output, charts/docs.ts): used instead of parsing the text again when the file splits into exactly one
+   * document per object, each starting with a key. YAML parsing was a third of every synth (issue 22); the
+   * round trip (constructs/lib/yaml.ts) is what test/docs.test.ts and test/verify/argocd-source.test.ts check.
+   */
+  readonly objects?: readonly unknown[];
+}
+
+/**
+ * The documents of a file synth wrote from `objects`, or undefined when the text does not line up with them.
+ * `operator`: a file of an operator folder, whose documents carry no text here (synth, the only caller with
+ * objects, scans none).
+ */
+function writtenObjects(text: string, rel: string, objects: readonly unknown[], operator: boolean): Doc[] | undefined {
+  const split = splitYamlDocuments(text);
+  if (split.error || split.chunks.length !== objects.length) return undefined;
+  const docs: Doc[] = [];
+  for (const [i, c] of split.chunks.entries()) {
+    const o = objects[i];
+    const md = isMap(o) ? o.metadata : undefined;
+    // Plain API objects only (a list or a generateName goes the parsing way), the document starting with a key
+    // after whole-line comments (the line of the object is that key's).
+    if (!isMap(o) || 'items' in o || typeof o.kind !== 'string' || !o.kind || typeof o.apiVersion !== 'string' || !o.apiVersion) return undefined;
+    const lead = /^(?:[ \t]*(?:#[^\n]*)?\n)*/.exec(c.text)![0];
+    if (!isMap(md) || typeof md.name !== 'string' || !md.name || !/^[A-Za-z]/.test(c.text.slice(lead.length))) return undefined;
+    const line = c.line + lead.split('\n').length - 1;
+    docs.push({ obj: JSON.parse(JSON.stringify(o)) as KubeObj, file: rel, line, ...(operator ? {} : { text: c.text }) });
+  }
+  return docs;
 }
 
 /**
@@ -251,7 +286,9 @@ export function parseArgoEntries(entries: Iterable<SourceEntry>): Loaded {
     const text = decoded.text!;
     if (operator) {
       // The text too: node files (k3s config, the admission config, Cilium's values) are read by the switches check.
-      if (/\.ya?ml$/.test(name)) docs.push(...operatorYaml(text, rel, findings));
+      const written = e.objects && /\.ya?ml$/.test(name) ? writtenObjects(text, rel, e.objects, true) : undefined;
+      if (written) docs.push(...written);
+      else if (/\.ya?ml$/.test(name)) docs.push(...operatorYaml(text, rel, findings));
       files.set(rel, text);
       continue;
     }
@@ -272,7 +309,8 @@ export function parseArgoEntries(entries: Iterable<SourceEntry>): Loaded {
       if (!/^\s*\{/.test(text)) findings.push(problem(rel, 'a .json file that is not one JSON object'));
       continue;
     }
-    docs.push(...yamlObjects(text, rel, findings).map((d) => ({ ...d, file: rel })));
+    const written = e.objects && /\.ya?ml$/.test(name) ? writtenObjects(text, rel, e.objects, false) : undefined;
+    docs.push(...(written ?? yamlObjects(text, rel, findings).map((d) => ({ ...d, file: rel }))));
   }
   return { docs, files, findings };
 }

@@ -37,7 +37,7 @@ import { checkLoadBalancers } from './checks/loadbalancer';
 import { analyseNetwork, loadMustDeny, renderFlowsDoc } from './checks/network';
 import { checkPodSecurity } from './checks/pod-security';
 import { canI, checkRbac, grants, renderRbacDoc } from './checks/rbac';
-import { checkSchema } from './checks/schema';
+import { checkSchema, preloadSchemas } from './checks/schema';
 import { checkSecrets } from './checks/secrets';
 import { checkSwitches } from './checks/switches';
 import { checkVaultScope } from './checks/vault-scope';
@@ -286,6 +286,7 @@ export function main(argv: readonly string[]): number {
 
   const against = args.noAgainst ? undefined : { rev: args.against ?? 'HEAD', repoRoot: root };
   const maxShare = args.maxShare;
+  preloadSchemas(ctx.docs);
   const loaded = performance.now();
   const timings = args.timings ? new Map<string, number>() : undefined;
   const { findings, flowsDoc, rbacDoc } = runChecks(ctx, { against, maxShare, ...(timings ? { timings } : {}) });

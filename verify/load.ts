@@ -12,10 +12,13 @@ export function loadDist(dist: string): Loaded {
 
 /**
  * The same, from texts by path relative to dist/ (in walk order): synth renders the docs of dist/docs from its
- * output before writing it (charts/docs.ts).
+ * output before writing it (charts/docs.ts). `written`: the objects each manifest file was serialized from, by
+ * path, which spare parsing it again (verify/argocd-source.ts SourceEntry.objects).
  */
-export function parseDist(entries: Iterable<readonly [string, string]>): Loaded {
-  return parseArgoEntries([...entries].map(([rel, text]) => ({ rel, symlink: false, read: () => Buffer.from(text, 'utf8') })));
+export function parseDist(entries: Iterable<readonly [string, string]>, written: ReadonlyMap<string, readonly unknown[]> = new Map()): Loaded {
+  return parseArgoEntries(
+    [...entries].map(([rel, text]) => ({ rel, symlink: false, read: () => Buffer.from(text, 'utf8'), ...(written.has(rel) ? { objects: written.get(rel)! } : {}) })),
+  );
 }
 
 /** Namespaced kinds that can carry pods, with the path to their pod template. */

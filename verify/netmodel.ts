@@ -87,12 +87,28 @@ function inCidr(inner: string, outer: string): boolean {
 /** Namespaces' labels, for NetworkPolicy namespaceSelector and CCNP namespace label keys. */
 export type NamespaceLabels = ReadonlyMap<string, Record<string, string>>;
 
+/**
+ * The labels Cilium matches an endpoint selector against: the pod's, its namespace as a label, and its
+ * namespace's labels under Cilium's prefix. Built once per endpoint and namespace-label table (building them
+ * per rule and peer was most of verify's time on a large dist/, issue 22); never mutated.
+ */
+const ciliumLabelCache = new WeakMap<NamespaceLabels, WeakMap<Endpoint, Record<string, string>>>();
+function ciliumLabels(ep: Endpoint, nsLabels: NamespaceLabels): Record<string, string> {
+  let byEp = ciliumLabelCache.get(nsLabels);
+  if (!byEp) ciliumLabelCache.set(nsLabels, (byEp = new WeakMap()));
+  let labels = byEp.get(ep);
+  if (!labels) {
+    labels = { ...ep.labels, 'io.kubernetes.pod.namespace': ep.namespace };
+    for (const [k, v] of Object.entries(nsLabels.get(ep.namespace) ?? { 'kubernetes.io/metadata.name': ep.namespace })) labels[`io.cilium.k8s.namespace.labels.${k}`] = v;
+    byEp.set(ep, labels);
+  }
+  return labels;
+}
+
 function endpointMatches(r: NonNullable<Rule['endpoints']>[number], ep: Endpoint, policyNs: string | undefined, nsLabels: NamespaceLabels): boolean {
-  const labels: Record<string, string> = { ...ep.labels, 'io.kubernetes.pod.namespace': ep.namespace };
-  for (const [k, v] of Object.entries(nsLabels.get(ep.namespace) ?? { 'kubernetes.io/metadata.name': ep.namespace })) labels[`io.cilium.k8s.namespace.labels.${k}`] = v;
   if (r.namespaces === 'own' && ep.namespace !== policyNs) return false;
   if (typeof r.namespaces === 'object' && !matchSelector(r.namespaces, nsLabels.get(ep.namespace) ?? { 'kubernetes.io/metadata.name': ep.namespace })) return false;
-  return matchSelector(r.selector, labels);
+  return matchSelector(r.selector, ciliumLabels(ep, nsLabels));
 }
 
 export function peerMatches(rule: Rule, peer: Peer, policyNs: string | undefined, nsLabels: NamespaceLabels): boolean {

@@ -8,7 +8,11 @@ export interface Doc {
   /** Path relative to the dist folder, and the 1-based line where the document starts. */
   readonly file: string;
   readonly line: number;
-  /** The document's text as read from dist/ (absent for objects a test builds in memory). */
+  /**
+   * The document's text as read from dist/, which `obj` was parsed from (absent for objects a test builds or
+   * edits in memory: an edited object must drop it). credentials scans it; gitops trusts an object whose file is
+   * unchanged since the compared revision to be that revision's.
+   */
   readonly text?: string;
 }
 

@@ -34,6 +34,7 @@ export class StackContext {
   private readonly exposureMap = new Map<string, ExposureRoute>();
   private readonly workloadList: Workload[] = [];
   private readonly fileMap = new Map<string, () => string>();
+  private readonly fileObjectMap = new Map<string, () => readonly unknown[]>();
   private phase: 'declare' | 'render' | 'done' = 'declare';
 
   /** The workloads playing the stack's roles (declared by their apps, constructs/lib/app.ts StackRole); absent when no enabled app plays one. */
@@ -91,6 +92,14 @@ export class StackContext {
     return this.fileMap;
   }
 
+  /**
+   * The API objects some of those files are written from, one per YAML document in order: synth reads them
+   * instead of parsing the file again when it renders dist/docs (charts/docs.ts, issue 22).
+   */
+  get fileObjects(): ReadonlyMap<string, () => readonly unknown[]> {
+    return this.fileObjectMap;
+  }
+
   /** Whether `finalize` has started: declarations are refused from then on. */
   get finalized(): boolean {
     return this.phase !== 'declare';
@@ -122,11 +131,15 @@ export class StackContext {
     this.workloadList.push(w);
   }
 
-  /** Adds a file to dist/; its content is produced after every construct exists. Allowed until finalize ends. */
-  addFile(path: string, content: () => string): void {
+  /**
+   * Adds a file to dist/; its content is produced after every construct exists. Allowed until finalize ends.
+   * `objects`: for a YAML file, the objects its documents are written from (see fileObjects).
+   */
+  addFile(path: string, content: () => string, objects?: () => readonly unknown[]): void {
     if (this.phase === 'done') throw new Error(`dist/${path} was added after the stack was finalized`);
     if (this.fileMap.has(path)) throw new Error(`dist/${path} is produced twice`);
     this.fileMap.set(path, content);
+    if (objects) this.fileObjectMap.set(path, objects);
   }
 
   /**

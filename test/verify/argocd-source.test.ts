@@ -6,11 +6,14 @@
 import { cpSync, mkdtempSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { GENERATED_SUFFIX, splitYamlDocuments } from '../../verify/argocd-source';
+import { checkCredentials } from '../../verify/checks/credentials';
 import { checkPodSecurity } from '../../verify/checks/pod-security';
-import { loadDist } from '../../verify/load';
-import { Context } from '../../verify/types';
+import { loadDist, parseDist } from '../../verify/load';
+import { synthesize } from '../../charts/synth';
+import { validateSite } from '../../config/load';
+import { Context, Doc } from '../../verify/types';
 import { exampleDist } from './site-context';
 
 // The example's dist/ (test/verify/site-context.ts): the mutations name its objects, whatever the fork enables.
@@ -56,6 +59,50 @@ test('the committed dist/ loads without a refused file, every object named', () 
   expect(base.findings).toEqual([]);
   expect(base.docs.length).toBeGreaterThan(100);
   expect(base.docs.every((d) => d.obj.metadata.name && d.obj.kind && d.obj.apiVersion)).toBe(true);
+});
+
+test("each object of a YAML document keeps that document's text (scanned by credentials as read); list items do not", () => {
+  const yamlDocs = base.docs.filter((d) => /\.ya?ml$/.test(d.file));
+  expect(yamlDocs.length).toBeGreaterThan(100);
+  for (const d of yamlDocs) expect(parse(d.text!, { version: '1.1' })).toEqual(d.obj);
+  const dir = distWith((d) => writeFileSync(join(d, 'node-exporter', 'list.yaml'), stringify({ apiVersion: 'v1', kind: 'List', items: [hostile] })));
+  const item = loadDist(dir).docs.find((d) => d.file === 'node-exporter/list.yaml')!;
+  expect(item.obj.metadata.name).toBe('zz');
+  expect(item.text).toBeUndefined();
+});
+
+test("synth's own output read from the objects it was written from is what parsing it gives (charts/docs.ts)", () => {
+  for (const site of [{}, { cluster: { name: 'other' }, namespaces: { monitoring: 'mon' } }]) {
+    const s = synthesize(validateSite(site, 'test'));
+    const entries = [...s.files.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+    expect(s.written!.size).toBeGreaterThan(5);
+    expect(s.written!.has('bootstrap/argocd/controller-rbac.yaml')).toBe(true);
+    const fast = parseDist(entries, s.written);
+    const parsed = parseDist(entries);
+    // Operator folders' documents read from their objects carry no text (synth scans none); all else is identical.
+    const operator = (d: Doc) => d.file.startsWith('bootstrap/') && s.written!.has(d.file);
+    expect(fast.docs.filter((d) => operator(d) && d.text !== undefined)).toEqual([]);
+    expect({ ...fast, docs: fast.docs.map((d) => (operator(d) ? { ...d, text: undefined } : d)) }).toStrictEqual({
+      ...parsed,
+      docs: parsed.docs.map((d) => (operator(d) ? { ...d, text: undefined } : d)),
+    });
+  }
+});
+
+test('credentials: a token is found as read, escaped in a quoted string, or in a list item (serialized)', () => {
+  const token = `ghp_${'wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pINUx'}`;
+  const cm = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'node-exporter' } });
+  const dir = distWith((d) => {
+    writeFileSync(join(d, 'node-exporter', 'plain.yaml'), stringify({ ...cm('plain'), data: { t: token } }));
+    // The text holds `\x77`, not the token: only the decoded value shows it.
+    writeFileSync(join(d, 'node-exporter', 'escaped.yaml'), `${stringify(cm('escaped'))}data:\n  t: "ghp_\\x77${token.slice(5)}"\n`);
+    writeFileSync(join(d, 'node-exporter', 'listed.yaml'), stringify({ apiVersion: 'v1', kind: 'List', items: [{ ...cm('listed'), data: { t: token } }] }));
+  });
+  const l = loadDist(dir);
+  expect(l.docs.find((d) => d.obj.metadata.name === 'escaped')!.text).not.toContain(token);
+  const ctx: Context = { docs: l.docs, files: l.files, dist: dir, nodes: [], vault: { cidrs: [], host: 'v', port: 8200 }, gitPath: 'dist' };
+  const found = checkCredentials(ctx).map((f) => `${f.object}: ${f.message}`);
+  for (const name of ['plain', 'escaped', 'listed']) expect(found.filter((f) => f.startsWith(`ConfigMap node-exporter/${name}: credential in git:`))).toHaveLength(1);
 });
 
 test('a .json manifest is loaded and judged (the privileged DaemonSet of the issue)', () => {

@@ -150,6 +150,27 @@ describe('a route with no Traefik → backend flow', () => {
       expect.stringMatching(/^IngressRoute pasted\/pasted: routes to pasted\/pasted:80, but the policies deny ingress\/traefik → pasted\/pasted:8080\/TCP/),
     ]);
   });
+  test('each route is checked against the Traefik pods that watch its namespace (several stacks in one dist/)', () => {
+    // A second Traefik in its own namespace, no policy letting it reach any backend: it serves only the
+    // namespaces its kubernetescrd provider watches, so the stack's routes are not its concern...
+    const second = (args: (a: string[]) => string[]) =>
+      mutated((o) => {
+        const t = structuredClone(
+          o.find((x) => ['Deployment', 'DaemonSet'].includes(x.kind) && x.metadata.namespace === 'ingress' && x.metadata.name === 'traefik')!,
+        ) as KubeObj & { spec: { template: { spec: { containers: { image?: string; args?: string[] }[] } } } };
+        t.metadata.namespace = 'edge';
+        for (const c of t.spec.template.spec.containers) if (/(^|\/)traefik:/.test(c.image ?? '')) c.args = args(c.args ?? []);
+        return [...o, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'edge' } }, t];
+      });
+    const watching = (ns: string) => (a: string[]) => a.map((x) => (x.startsWith('--providers.kubernetescrd.namespaces=') ? `--providers.kubernetescrd.namespaces=${ns}` : x));
+    expect(errors(checkRouteFlows(second(watching('edge'))))).toEqual([]);
+    // ...while one that watches every namespace (no list: Traefik's default) serves them all and is denied.
+    const everywhere = errors(checkRouteFlows(second((a) => a.filter((x) => !x.startsWith('--providers.kubernetescrd.namespaces=')))));
+    expect(everywhere.join('\n')).toMatch(/IngressRoute monitoring\/\S+: routes to monitoring\/grafana:80, but the policies deny edge\/traefik → monitoring\/grafana:3000\/TCP/);
+    expect(errors(checkRouteFlows(second(watching(''))))).toEqual(everywhere);
+    // The stack's own Traefik still answers for its routes.
+    expect(everywhere.join('\n')).not.toMatch(/deny ingress\/traefik/);
+  });
   test('a route to a Service that is not in dist, or to a port it does not have', () => {
     const ctx = mutated((o) => {
       const r = get(o, 'IngressRoute', 'monitoring', 'grafana') as KubeObj & { spec: { routes: { services: { name: string; port: number }[] }[] } };

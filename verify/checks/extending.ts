@@ -109,9 +109,40 @@ interface RouteService {
   kind?: string;
 }
 
+/** Traefik's kubernetescrd flag naming the namespaces it watches (absent or empty: every namespace). */
+const WATCH_FLAG = '--providers.kubernetescrd.namespaces=';
+
+/**
+ * The Traefik pods that serve an IngressRoute of namespace `ns`: those whose kubernetescrd provider watches it
+ * (Traefik v3.6.6: an empty namespaces list watches every namespace; conformance/facts/traefik.ts). When none
+ * does, every Traefik pod, as before (the route's flows are still checked against each). Asking every Traefik
+ * about every route made this check quadratic when dist/ holds several stacks, each with its own Traefik (issue 22).
+ */
+function servingTraefik(traefik: readonly Endpoint[]): (ns: string) => readonly Endpoint[] {
+  const watches = traefik.map((ep) => {
+    const spec = ep.doc ? podSpecOf(ep.doc.obj)?.spec : undefined;
+    const lists = (spec?.containers ?? [])
+      .filter((c) => /(^|\/)traefik:/.test(c.image ?? ''))
+      .flatMap((c) => ((c as { args?: string[] }).args ?? []).filter((a) => a.startsWith(WATCH_FLAG)).map((a) => a.slice(WATCH_FLAG.length).split(',').filter(Boolean)));
+    // No flag, or an empty list: every namespace (undefined).
+    return lists.length === 0 || lists.some((l) => l.length === 0) ? undefined : new Set(lists.flat());
+  });
+  const cache = new Map<string, readonly Endpoint[]>();
+  return (ns) => {
+    let r = cache.get(ns);
+    if (!r) {
+      const serving = traefik.filter((_, i) => watches[i] === undefined || watches[i]!.has(ns));
+      r = serving.length > 0 ? serving : traefik;
+      cache.set(ns, r);
+    }
+    return r;
+  };
+}
+
 export function checkRouteFlows(ctx: Context): Finding[] {
   const eps = endpointsOf(ctx.docs);
   const traefik = eps.filter((e) => e.labels[NAME] === TRAEFIK);
+  const serving = servingTraefik(traefik);
   const model = NetModel.fromDocs(ctx.docs);
   const services = new Map(ctx.docs.filter((d) => d.obj.kind === 'Service').map((d) => [`${d.obj.metadata.namespace ?? 'default'}/${d.obj.metadata.name}`, d]));
   const out: Finding[] = [];
@@ -136,7 +167,7 @@ export function checkRouteFlows(ctx: Context): Finding[] {
         for (const ep of selected(svc, eps)) {
           const port = targetOn(p, ep);
           if (port === undefined) continue; // the services check reports it
-          for (const t of traefik) {
+          for (const t of serving(d.obj.metadata.namespace ?? 'default')) {
             if (!model.allowed({ kind: 'endpoint', ep: t }, { kind: 'endpoint', ep }, port, p.protocol ?? 'TCP')) {
               out.push(
                 finding(

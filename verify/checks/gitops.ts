@@ -5,7 +5,8 @@
  * revision, which Argo CD could not apply without deleting the object.
  */
 import { execFileSync } from 'node:child_process';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { podSpecOf } from '../load';
 import { Context, Doc, Finding, finding, KubeObj } from '../types';
@@ -24,7 +25,11 @@ export function checkGitops(ctx: Context, against?: { rev: string; repoRoot: str
   }
   // Waves inside each folder (= Application).
   const byFolder = new Map<string, Doc[]>();
-  for (const d of ctx.docs) byFolder.set(dirname(d.file), [...(byFolder.get(dirname(d.file)) ?? []), d]);
+  for (const d of ctx.docs) {
+    const l = byFolder.get(dirname(d.file));
+    if (l) l.push(d);
+    else byFolder.set(dirname(d.file), [d]);
+  }
   for (const docs of byFolder.values()) {
     const nsWave = new Map(docs.filter((d) => d.obj.kind === 'Namespace').map((d) => [d.obj.metadata.name, wave(d.obj)]));
     const crdWave = new Map(
@@ -112,15 +117,38 @@ function gitFiles(repoRoot: string, objects: readonly string[]): (string | undef
   return result;
 }
 
+/** A file of dist/ as it is now (undefined when it cannot be read). */
+function currentText(ctx: Context, file: string): string | undefined {
+  try {
+    return readFileSync(join(ctx.dist, file), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 export function immutableChanges(ctx: Context, rev: string, repoRoot: string): Finding[] {
   const out: Finding[] = [];
   const files = [...new Set(ctx.docs.map((d) => d.file))];
+  const docsOf = new Map<string, Doc[]>();
+  for (const d of ctx.docs) {
+    const l = docsOf.get(d.file);
+    if (l) l.push(d);
+    else docsOf.set(d.file, [d]);
+  }
   const before = new Map<string, KubeObj>();
-  for (const text of gitFiles(
+  const texts = gitFiles(
     repoRoot,
     files.map((f) => `${rev}:${ctx.gitPath}/${f}`),
-  )) {
+  );
+  for (const [i, text] of texts.entries()) {
     if (text === undefined) continue; // new file at this revision
+    // A file unchanged since `rev` holds the objects read from it now (each from its own document: no list, no
+    // generateName), in the same order: parsing the revision's copy again was most of verify's time (issue 22).
+    const now = docsOf.get(files[i]!) ?? [];
+    if (now.every((d) => d.text !== undefined && !('generateName' in d.obj.metadata)) && text === currentText(ctx, files[i]!)) {
+      for (const d of now) before.set(key(d.obj), d.obj);
+      continue;
+    }
     for (const d of parseAllDocuments(text, { version: '1.1' })) {
       const o = d.toJS() as KubeObj | null;
       if (o?.kind) before.set(key(o), o);

@@ -161,6 +161,13 @@ export function checkRbac(ctx: Context, allowFile = join(projectRoot(), 'verify'
       .map((g) => ({ ...g, sa: saOf(g) }))
       .filter((g) => !everywhere.has(g.sa)),
   );
+  // Each subject's watched namespaces once (a walk of every document per grant was quadratic, issue 22).
+  const watchedBy = new Map<string, Set<string>>();
+  const watchedNamespaces = (subject: string) => {
+    let w = watchedBy.get(subject);
+    if (!w) watchedBy.set(subject, (w = traefikWatchedNamespaces(ctx.docs, subject)));
+    return w;
+  };
   for (const g of all) {
     if (!readsSecrets(g)) continue;
     const sa = saOf(g);
@@ -168,8 +175,8 @@ export function checkRbac(ctx: Context, allowFile = join(projectRoot(), 'verify'
     // Traefik may read Secrets where it watches, unless the namespace holds another component's credentials:
     // its informer would cache them in the LAN-facing process (issue 18: argocd-secret's JWT signing key).
     const others = ns ? (holding.get(ns) ?? []).filter((h) => h !== sa) : [];
-    const watched = (a: Allow) => a.scope === 'traefik-watched' && ns !== undefined && traefikWatchedNamespaces(ctx.docs, a.subject).has(ns) && others.length === 0;
-    if (ns && allow.some((a) => a.subject === sa && a.scope === 'traefik-watched') && traefikWatchedNamespaces(ctx.docs, sa).has(ns) && others.length > 0)
+    const watched = (a: Allow) => a.scope === 'traefik-watched' && ns !== undefined && watchedNamespaces(a.subject).has(ns) && others.length === 0;
+    if (ns && allow.some((a) => a.subject === sa && a.scope === 'traefik-watched') && watchedNamespaces(sa).has(ns) && others.length > 0)
       out.push({
         check: 'rbac',
         severity: 'error',
@@ -184,7 +191,11 @@ export function checkRbac(ctx: Context, allowFile = join(projectRoot(), 'verify'
 export function renderRbacDoc(docs: readonly Doc[]): string {
   const all = grants(docs);
   const bySubject = new Map<string, Grant[]>();
-  for (const g of all) bySubject.set(g.subject, [...(bySubject.get(g.subject) ?? []), g]);
+  for (const g of all) {
+    const l = bySubject.get(g.subject);
+    if (l) l.push(g);
+    else bySubject.set(g.subject, [g]);
+  }
   const fmt = (r: Rule) =>
     r.nonResourceURLs
       ? `${r.verbs.join(',')} ${r.nonResourceURLs.join(',')}`

@@ -41,10 +41,20 @@ function certificateNames(f: FileProviderFile, store: string): string[] | undefi
 export function checkTraefik(ctx: Context): Finding[] {
   const out: Finding[] = [];
   const routers = traefikRouters(ctx.docs);
-  for (const t of traefikContainers(ctx.docs)) {
+  const containers = traefikContainers(ctx.docs);
+  const served = servedRouters(containers, routers);
+  const tlsOptions = ctx.docs.filter((d) => d.obj.kind === 'TLSOption');
+  const services = new Map<string | undefined, Doc[]>();
+  for (const d of ctx.docs) {
+    if (d.obj.kind !== 'Service') continue;
+    const l = services.get(d.obj.metadata.namespace);
+    if (l) l.push(d);
+    else services.set(d.obj.metadata.namespace, [d]);
+  }
+  for (const t of containers) {
     const files = fileProviderFiles(t);
     for (const f of files) if (f.error) out.push(finding(CHECK, 'error', `${t.container.name}: the file provider's ${f.path} (Vault template) cannot be read: ${f.error}`, t.doc));
-    out.push(...checkSniStrict(ctx, t, files, routers), ...checkRedirects(ctx, t));
+    out.push(...checkSniStrict(tlsOptions, t, files, served(t)), ...checkRedirects(services.get(t.doc.obj.metadata.namespace) ?? [], t));
     for (const f of files) {
       for (const [name, st] of Object.entries(f.config?.http?.serversTransports ?? {})) {
         if (st.insecureSkipVerify)
@@ -59,11 +69,41 @@ export function checkTraefik(ctx: Context): Finding[] {
   return out;
 }
 
-function checkSniStrict(ctx: Context, t: TraefikContainer, files: readonly FileProviderFile[], routers: ReturnType<typeof traefikRouters>): Finding[] {
+/**
+ * The routers each Traefik container serves: its own file provider's, and the IngressRoutes of the namespaces its
+ * kubernetescrd provider watches (`--providers.kubernetescrd.namespaces`; none listed: every namespace, Traefik
+ * v3.6.6, conformance/facts/traefik.ts). An IngressRoute no Traefik watches stays with every one of them, and one
+ * Traefik serves every router of dist/ as before; several (dist/ holding several stacks) no longer each judge the
+ * others' routers, which made this check quadratic (issue 22). Order kept.
+ */
+function servedRouters(containers: readonly TraefikContainer[], routers: ReturnType<typeof traefikRouters>): (t: TraefikContainer) => ReturnType<typeof traefikRouters> {
+  const watches = new Map(
+    containers.map((t) => {
+      const list = t.args.get('providers.kubernetescrd.namespaces');
+      const names = (list ?? '').split(',').filter(Boolean);
+      return [t, names.length === 0 ? undefined : new Set(names)] as const;
+    }),
+  );
+  const watched = (t: TraefikContainer, ns: string | undefined) => {
+    const w = watches.get(t);
+    return w === undefined || (ns !== undefined && w.has(ns));
+  };
+  const unwatched = new Map<string | undefined, boolean>();
+  const nobody = (ns: string | undefined) => {
+    if (!unwatched.has(ns)) unwatched.set(ns, !containers.some((t) => watched(t, ns)));
+    return unwatched.get(ns)!;
+  };
+  return (t) =>
+    routers.filter((r) =>
+      r.provider === 'file' ? r.doc === t.doc || containers.every((c) => c.doc !== r.doc) : watched(t, r.doc.obj.metadata.namespace) || nobody(r.doc.obj.metadata.namespace),
+    );
+}
+
+function checkSniStrict(tlsOptions: readonly Doc[], t: TraefikContainer, files: readonly FileProviderFile[], routers: ReturnType<typeof traefikRouters>): Finding[] {
   const out: Finding[] = [];
   const options = new Map<string, { sniStrict?: boolean }>();
   for (const f of files) for (const [n, o] of Object.entries(f.config?.tls?.options ?? {})) options.set(n, o);
-  for (const d of ctx.docs) if (d.obj.kind === 'TLSOption') options.set(`${d.obj.metadata.namespace}-${d.obj.metadata.name}`, (d.obj.spec ?? {}) as { sniStrict?: boolean });
+  for (const d of tlsOptions) if (d.obj.kind === 'TLSOption') options.set(`${d.obj.metadata.namespace}-${d.obj.metadata.name}`, (d.obj.spec ?? {}) as { sniStrict?: boolean });
   if (![...options.values()].some((o) => o.sniStrict)) return out;
   const names = files.flatMap((f) => certificateNames(f, 'default') ?? []);
   const defaultCertOnly = files.some((f) => f.config?.tls?.stores?.['default']?.defaultCertificate !== undefined);
@@ -116,12 +156,13 @@ function addressPort(address: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-function checkRedirects(ctx: Context, t: TraefikContainer): Finding[] {
+/** `sameNamespace`: the Services of the Traefik workload's namespace. */
+function checkRedirects(sameNamespace: readonly Doc[], t: TraefikContainer): Finding[] {
   const out: Finding[] = [];
   const pod = podSpecOf(t.doc.obj);
   const labels = pod?.metadata.labels ?? {};
   const ns = t.doc.obj.metadata.namespace;
-  const services = ctx.docs.filter((d: Doc) => {
+  const services = sameNamespace.filter((d: Doc) => {
     if (d.obj.kind !== 'Service' || d.obj.metadata.namespace !== ns) return false;
     const sel = (d.obj.spec as { selector?: Record<string, string> } | undefined)?.selector ?? {};
     return Object.keys(sel).length > 0 && Object.entries(sel).every(([k, v]) => labels[k] === v);
