@@ -9,10 +9,13 @@ export const SLOW_TIER = Boolean(process.env.CI) || process.env.DOMUS_SLOW_TESTS
 /** `test` in the slow tier, `test.skip` otherwise. */
 export const slowTest: jest.It = SLOW_TIER ? test : test.skip;
 
+/** The full budgets of property, corpus and mutation tests: CI, or DOMUS_PROPERTY_BUDGET=full. */
+export const FULL_BUDGET = SLOW_TIER || process.env.DOMUS_PROPERTY_BUDGET === 'full';
+
 /**
  * A property-based test's budget (fast-check numRuns): `local` in the edit loop, `full` in CI or with
  * DOMUS_PROPERTY_BUDGET=full. Every property still runs locally, on fewer generated cases.
  */
 export function budget(local: number, full: number): number {
-  return SLOW_TIER || process.env.DOMUS_PROPERTY_BUDGET === 'full' ? full : local;
+  return FULL_BUDGET ? full : local;
 }
