@@ -18,6 +18,7 @@ import { synthesize, writeTree } from '../charts/synth';
 import { validateSite } from '../config/load';
 import { APPS } from '../constructs/registry';
 import { runChecks, siteContextFor } from '../verify/cli';
+import { cachedLoadDist } from './lib/dist-cache';
 import { forkSites, optionalApps } from './lib/forks';
 
 test('the optional apps are derived from the registry, and there are some', () => {
@@ -35,7 +36,7 @@ test.each(chosen)('%s: synth writes a dist/ that verify passes, with its documen
   const files = distFiles(site, s.files);
   const dist = join(mkdtempSync(join(tmpdir(), 'domus-fork-')), 'dist');
   writeTree(dist, files);
-  const { findings, flowsDoc, rbacDoc } = runChecks(siteContextFor(site, dist), { maxShare: 0.8 });
+  const { findings, flowsDoc, rbacDoc } = runChecks(siteContextFor(site, dist, cachedLoadDist(dist)), { maxShare: 0.8 });
   expect(findings.filter((f) => f.severity === 'error').map((f) => `${f.check}: ${f.object ?? ''} ${f.message}`)).toEqual([]);
   expect(readFileSync(join(dist, DIST_DOCS.flows), 'utf8')).toBe(flowsDoc);
   expect(readFileSync(join(dist, DIST_DOCS.rbac), 'utf8')).toBe(rbacDoc);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { GENERATED_SUFFIX, splitYamlDocuments } from '../../verify/argocd-source';
 import { checkPodSecurity } from '../../verify/checks/pod-security';
-import { loadDist } from '../../verify/load';
+import { cachedLoadDist as loadDist } from '../lib/dist-cache';
 import { Context } from '../../verify/types';
 import { exampleDist } from './site-context';
 

@@ -14,7 +14,7 @@ import { checkCredentials } from '../../verify/checks/credentials';
 import { checkExposure, evalRule, parseRule } from '../../verify/checks/exposure';
 import { checkFlowsDeclared } from '../../verify/checks/flows';
 import { checkPromises } from '../../verify/checks/promises';
-import { loadDist } from '../../verify/load';
+import { cachedLoadDist as loadDist } from '../lib/dist-cache';
 import { Context, Doc, Finding, KubeObj } from '../../verify/types';
 import { synth } from '../helpers';
 import { FULL_BUDGET } from '../tier';
