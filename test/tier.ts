@@ -1,6 +1,6 @@
 /**
  * Test tiers (issue 22). The slow tier — tests that start child processes running a whole program (npm, the
- * cdk8s CLI on a copy of the repository, concurrent synths) — runs in CI (CI set, as every CI service does) and
+ * cdk8s CLI on a copy of the repository, concurrent synths, a second site's control plane) — runs in CI (CI set, as every CI service does) and
  * with DOMUS_SLOW_TESTS=1 or `npm test -- --slow`; a local `npm test` lists those tests as skipped, so the edit
  * loop stays short and nothing is silently dropped.
  */
