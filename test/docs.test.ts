@@ -12,13 +12,14 @@ import { siteInUse } from '../config/load';
 import { main, siteContextFor } from '../verify/cli';
 import { analyseNetwork, loadMustDeny, renderFlowsDoc } from '../verify/checks/network';
 import { renderRbacDoc } from '../verify/checks/rbac';
+import { cachedLoadDist } from './lib/dist-cache';
 
 const root = join(__dirname, '..');
 const dist = join(root, 'dist');
 
 test.each(Object.values(DIST_DOCS))('dist/%s is what verify reads from the committed dist/ (run `npm run synth` when this fails)', (path) => {
   // Read back from disk as `npm run verify` reads it: a hand-edited policy without its document fails here.
-  const ctx = siteContextFor(siteInUse().site, dist);
+  const ctx = siteContextFor(siteInUse().site, dist, cachedLoadDist(dist));
   const expected = path === DIST_DOCS.flows ? renderFlowsDoc(analyseNetwork(ctx, loadMustDeny(ctx).rules)) : renderRbacDoc(ctx.docs);
   expect(readFileSync(join(dist, path), 'utf8')).toBe(expected);
 });

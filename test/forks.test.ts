@@ -14,10 +14,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DIST_DOCS, distFiles } from '../charts/docs';
-import { synthesize, writeTree } from '../charts/synth';
+import { writeTree } from '../charts/synth';
 import { validateSite } from '../config/load';
 import { APPS } from '../constructs/registry';
 import { runChecks, siteContextFor } from '../verify/cli';
+import { cachedLoadDist } from './lib/dist-cache';
+import { cachedSynthesis } from './synth-cache';
 import { forkSites, optionalApps } from './lib/forks';
 
 test('the optional apps are derived from the registry, and there are some', () => {
@@ -31,11 +33,11 @@ const chosen = ALL ? forks : [forks[0]!, forks[forks.length - 1]!];
 
 test.each(chosen)('%s: synth writes a dist/ that verify passes, with its documents', (name, input) => {
   const site = validateSite(input, name);
-  const s = synthesize(site);
+  const s = cachedSynthesis(site);
   const files = distFiles(site, s.files);
   const dist = join(mkdtempSync(join(tmpdir(), 'domus-fork-')), 'dist');
   writeTree(dist, files);
-  const { findings, flowsDoc, rbacDoc } = runChecks(siteContextFor(site, dist), { maxShare: 0.8 });
+  const { findings, flowsDoc, rbacDoc } = runChecks(siteContextFor(site, dist, cachedLoadDist(dist)), { maxShare: 0.8 });
   expect(findings.filter((f) => f.severity === 'error').map((f) => `${f.check}: ${f.object ?? ''} ${f.message}`)).toEqual([]);
   expect(readFileSync(join(dist, DIST_DOCS.flows), 'utf8')).toBe(flowsDoc);
   expect(readFileSync(join(dist, DIST_DOCS.rbac), 'utf8')).toBe(rbacDoc);

@@ -9,13 +9,21 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
 type Scan = typeof import('../config/secret-scan');
+/** Each fresh module is a process of its own for the cache: its own worker, stopped after the file (below). */
+const loaded: Scan[] = [];
 const fresh = (): Scan => {
   let m: Scan | undefined;
   jest.isolateModules(() => {
     m = jest.requireActual<Scan>('../config/secret-scan');
   });
+  loaded.push(m!);
   return m!;
 };
+// test/lib/teardown.ts stops the worker of this file's own module only; a worker left running in an isolated
+// module kept the Jest worker process alive ("A worker process has failed to exit gracefully", issue 22).
+afterAll(async () => {
+  await Promise.all(loaded.map((m) => m.stopSecretScanner()));
+});
 const sha = (t: string) => createHash('sha256').update(t).digest('hex');
 const TOKEN = `export GITHUB_TOKEN=ghp_${'wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pINUx'}`;
 

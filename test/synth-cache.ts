@@ -4,11 +4,12 @@
  * in build/test-synth/ under the hash of the site and of every source synthesis reads (SOURCE_DIRS and
  * package-lock.json), so a changed construct or library is never answered from the cache; entries of older
  * sources are deleted when a new one is written. `stack` (the construct tree) cannot be stored: reading it
- * synthesizes the site for real, once. DOMUS_TEST_SYNTH_CACHE=off synthesizes every time.
+ * builds the site's constructs for real, once (without serializing them again). DOMUS_TEST_SYNTH_CACHE=off synthesizes every time.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildStack } from '../charts/stack';
 import { ChartOutput, synthesize, Synthesis } from '../charts/synth';
 import type { Site } from '../config/schema';
 
@@ -73,7 +74,8 @@ export function cachedSynthesis(site: Site): Synthesis {
     charts,
     files: new Map(content),
     get stack() {
-      stack ??= synthesize(site).stack;
+      // The construct tree only (charts/stack.ts): the objects' JSON and the files are the stored ones.
+      stack ??= buildStack(site);
       return stack;
     },
   };

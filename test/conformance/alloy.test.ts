@@ -9,10 +9,10 @@ import { ALLOY_FACTS as F } from '../../conformance/facts/alloy';
 import { LOKI_FACTS } from '../../conformance/facts/loki';
 import { ALLOY_IMAGE, HOST_MACHINE_ID, alloyConfig, hostLogPaths } from '../../constructs/log-agent';
 import { validateSite } from '../../config/load';
-import { synthesize } from '../../charts/synth';
 import { peerKey } from '../../constructs/lib/network';
 import { runChecks } from '../../verify/cli';
 import { ProbedContainer, findResource, podTemplate, rulesOf, synth } from '../helpers';
+import { cachedSynthesis } from '../synth-cache';
 import { siteContext } from '../verify/site-context';
 
 type Container = ProbedContainer;
@@ -120,7 +120,7 @@ test('without Loki there is no agent (nowhere to ship)', () => {
 
 describe('verify catches careless edits of the logging stack', () => {
   const site = validateSite({}, 'test');
-  const s = synthesize(site);
+  const s = cachedSynthesis(site);
   const errors = (mutate: (ctx: ReturnType<typeof siteContext>) => void) => {
     const ctx = siteContext(site, s.files);
     mutate(ctx);

@@ -14,6 +14,7 @@ import type { Context } from '../../verify/types';
 import { controlPlane, controlPlaneTools, releaseOwn, requireTools, type ControlPlaneInfo } from './control-plane';
 import { KubeClient, messageOf, serviceAccountGroups, type AccessQuestion, type KubeObject } from './kube-client';
 import { controllerUser, idOf, installAsAdmin, parseObjects, podFromTemplate, syncAll, syncPlan, type AppSync, type Refusal } from './stack-on-api';
+import { SLOW_TIER } from '../tier';
 
 /** Where the stack's upstream CRDs are kept for offline use (../shared/crds, see its SOURCES.md). */
 const SHARED_CRDS = join(__dirname, '..', '..', '..', 'shared', 'crds');
@@ -279,13 +280,17 @@ export function siteHasArgoController(context: () => Context): boolean {
   return context().docs.some((d) => d.obj.metadata.name === 'argocd-application-controller' && (d.obj.kind === 'StatefulSet' || d.obj.kind === 'Deployment'));
 }
 
-export function describeSiteOnApi(label: string, key: string, context: () => Context): void {
-  const available = controlPlaneAvailable();
-  if (!available.run) process.stderr.write(`control-plane tests for ${label} skipped: ${available.why}\n`);
+export function describeSiteOnApi(label: string, key: string, context: () => Context, opts: { slowTier?: boolean } = {}): void {
+  // A site besides the one in use starts a control plane of its own (~15 s of CPU): in the slow tier (test/tier.ts)
+  // its tests are listed as skipped, and neither its synthesis nor its control plane is made.
+  const slow = opts.slowTier === true && !SLOW_TIER;
+  const available = slow ? { run: false as const, why: 'the slow tier' } : controlPlaneAvailable();
+  if (!available.run && !slow) process.stderr.write(`control-plane tests for ${label} skipped: ${available.why}\n`);
   // Tests follow the site: with Argo CD off nothing applies dist/ as its controller, so there is nothing to prove.
-  const gitops = siteHasArgoController(context);
+  const gitops = slow || siteHasArgoController(context);
   const d = available.run && gitops ? describe : describe.skip;
-  d(`${label} on a real kube-apiserver${gitops ? '' : ' [skipped: Argo CD is off in this site]'}`, () => {
+  const why = slow ? ' [slow tier: CI, or npm test -- --slow]' : gitops ? '' : ' [skipped: Argo CD is off in this site]';
+  d(`${label} on a real kube-apiserver${why}`, () => {
     let site: SiteOnApi;
     beforeAll(async () => {
       site = await siteOnApi(key, context());

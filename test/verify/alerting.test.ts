@@ -4,7 +4,8 @@
  */
 import { parse, stringify } from 'yaml';
 import { checkAlerting } from '../../verify/checks/alerting';
-import { loadDist, podSpecOf } from '../../verify/load';
+import { podSpecOf } from '../../verify/load';
+import { cachedLoadDist as loadDist } from '../lib/dist-cache';
 import { Context, Doc, KubeObj } from '../../verify/types';
 import { exampleDist } from './site-context';
 

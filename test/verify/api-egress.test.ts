@@ -5,7 +5,8 @@
  * user of dist/; a pod without a token or without permissions needs no such flow.
  */
 import { checkApiEgress } from '../../verify/checks/api-egress';
-import { podSpecOf, loadDist } from '../../verify/load';
+import { podSpecOf } from '../../verify/load';
+import { cachedLoadDist as loadDist } from '../lib/dist-cache';
 import { grants } from '../../verify/checks/rbac';
 import { Context, Doc, KubeObj } from '../../verify/types';
 import { exampleDist } from './site-context';

@@ -7,7 +7,7 @@ import { exampleDist } from './site-context';
 import { parse, stringify } from 'yaml';
 import { checkArgocdAdmission, destinationMatched, globMatch, groupKindPermitted, KUSTOMIZATION_NAMES, normalizeGitURL, uncovered } from '../../verify/checks/argocd-admission';
 import { ARGOCD_FACTS as F } from '../../conformance/facts/argocd';
-import { loadDist } from '../../verify/load';
+import { cachedLoadDist as loadDist } from '../lib/dist-cache';
 import { Context, Doc, KubeObj } from '../../verify/types';
 import { APP_WAVES } from '../../charts/apps';
 

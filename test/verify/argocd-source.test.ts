@@ -10,9 +10,10 @@ import { parse, stringify } from 'yaml';
 import { GENERATED_SUFFIX, splitYamlDocuments } from '../../verify/argocd-source';
 import { checkCredentials } from '../../verify/checks/credentials';
 import { checkPodSecurity } from '../../verify/checks/pod-security';
-import { loadDist, parseDist } from '../../verify/load';
+import { parseDist } from '../../verify/load';
 import { synthesize } from '../../charts/synth';
 import { validateSite } from '../../config/load';
+import { cachedLoadDist as loadDist } from '../lib/dist-cache';
 import { Context, Doc } from '../../verify/types';
 import { exampleDist } from './site-context';
 

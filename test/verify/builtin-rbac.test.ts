@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { K8S_CLUSTER_ROLES } from '../../conformance/facts/kubernetes-rbac-data';
 import { clusterRoleRules, isBuiltinClusterRole } from '../../verify/builtin-rbac';
 import { canI, checkRbac, grants } from '../../verify/checks/rbac';
-import { loadDist } from '../../verify/load';
+import { cachedLoadDist as loadDist } from '../lib/dist-cache';
 import { Context, Doc, KubeObj } from '../../verify/types';
 import { moduleFile, tableOf } from '../../scripts/gen-builtin-rbac';
 import { exampleDist } from './site-context';

@@ -17,10 +17,11 @@ import { checkVaultTrust } from '../../verify/checks/vault-trust';
 import { siteContextFor } from '../../verify/cli';
 import { Context, Doc, Finding, KubeObj } from '../../verify/types';
 import { synth } from '../helpers';
+import { cachedLoadDist } from '../lib/dist-cache';
 import { exampleDist, siteContext } from './site-context';
 
 const ROOT = join(__dirname, '..', '..');
-const base = siteContextFor(validateSite({}, 'example'), exampleDist());
+const base = siteContextFor(validateSite({}, 'example'), exampleDist(), cachedLoadDist(exampleDist()));
 
 /** The example dist with objects edited, added or removed, and extra files replaced. */
 function mutated(edit: (objs: KubeObj[]) => KubeObj[] | void, files: Record<string, string> = {}): Context {
@@ -53,7 +54,7 @@ function pasted(ns: string, annotations: Record<string, string> = {}): KubeObj[]
 }
 
 test('the committed dist/ of the site in use passes the extending checks and its intent matches the contract', () => {
-  const committed = siteContextFor(siteInUse().site, join(ROOT, 'dist'));
+  const committed = siteContextFor(siteInUse().site, join(ROOT, 'dist'), cachedLoadDist(join(ROOT, 'dist')));
   expect(errors(checkExtending(committed))).toEqual([]);
   expect(parseIntent(committed.files.get(INTENT_FILE)!).ok).toBe(true);
 });

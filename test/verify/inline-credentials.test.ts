@@ -3,7 +3,7 @@
  * dist/ is an error naming the key and line, never the value.
  */
 import { checkInlineCredentials, inlineCredentials, isReference } from '../../verify/checks/inline-credentials';
-import { loadDist } from '../../verify/load';
+import { cachedLoadDist as loadDist } from '../lib/dist-cache';
 import { Context, KubeObj } from '../../verify/types';
 import { exampleDist } from './site-context';
 

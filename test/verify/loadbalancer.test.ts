@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { writeTree } from '../../charts/synth';
 import { SiteInput } from '../../config/schema';
 import { checkLoadBalancers, lbProviderOf } from '../../verify/checks/loadbalancer';
-import { loadDist } from '../../verify/load';
+import { cachedLoadDist as loadDist } from '../lib/dist-cache';
 import { Context, KubeObj } from '../../verify/types';
 import { synth } from '../helpers';
 

@@ -3,7 +3,7 @@
  * digest), and the API server's size limits for annotations and ConfigMaps.
  */
 import { checkPinnedImages, imageProblem, parseImage } from '../../verify/checks/pinned-images';
-import { loadDist } from '../../verify/load';
+import { cachedLoadDist as loadDist } from '../lib/dist-cache';
 import { Context, KubeObj } from '../../verify/types';
 import { exampleDist } from './site-context';
 

@@ -2,15 +2,15 @@
  * verify's S3-users rule (issue 18, item 13): with Loki on MinIO, the bucket Job creates Loki's user from the
  * KV path Loki reads; a Job that does not (the output before issue 18) is an error naming Loki and the path.
  */
-import { synthesize } from '../../charts/synth';
 import { validateSite } from '../../config/load';
 import { checkS3Users } from '../../verify/checks/s3-users';
 import { podSpecOf } from '../../verify/load';
 import { Context, KubeObj } from '../../verify/types';
+import { cachedSynthesis } from '../synth-cache';
 import { siteContext } from './site-context';
 
 const site = validateSite({ workloads: { loki: { storage: { backend: 'minio' } } } }, 'test');
-const base = siteContext(site, synthesize(site).files);
+const base = siteContext(site, cachedSynthesis(site).files);
 const context = (mutate?: (objs: KubeObj[]) => void): Context => {
   const objs = base.docs.map((d) => structuredClone(d.obj));
   mutate?.(objs);

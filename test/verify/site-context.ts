@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeTree } from '../../charts/synth';
+import { cachedLoadDist } from '../lib/dist-cache';
 import { cachedSynthesis } from '../synth-cache';
 import { validateSite } from '../../config/load';
 import { Site } from '../../config/schema';
@@ -12,7 +13,7 @@ import { Context } from '../../verify/types';
 export function siteContext(site: Site, files: ReadonlyMap<string, string>): Context {
   const dist = join(mkdtempSync(join(tmpdir(), 'domus-verify-')), 'dist');
   writeTree(dist, files);
-  return siteContextFor(site, dist);
+  return siteContextFor(site, dist, cachedLoadDist(dist));
 }
 
 let example: string | undefined;

@@ -4,7 +4,7 @@
  */
 import { parse, stringify } from 'yaml';
 import { checkSwitches, CILIUM_VALUES, parseIni, PSA_FILE } from '../../verify/checks/switches';
-import { loadDist } from '../../verify/load';
+import { cachedLoadDist as loadDist } from '../lib/dist-cache';
 import { Context, KubeObj } from '../../verify/types';
 import { exampleDist } from './site-context';
 

@@ -3,7 +3,7 @@
  * setup.sh or a policy file of the committed dist/ the way a careless or hostile commit would.
  */
 import { checkVaultScope, policyLeftover } from '../../verify/checks/vault-scope';
-import { loadDist } from '../../verify/load';
+import { cachedLoadDist as loadDist } from '../lib/dist-cache';
 import { Context } from '../../verify/types';
 import { exampleDist } from './site-context';
 

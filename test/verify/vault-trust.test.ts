@@ -5,7 +5,8 @@
 import { exampleDist } from './site-context';
 import { generateKeyPairSync } from 'node:crypto';
 import { checkVaultTrust, parametersAllowed, parsePolicy, roleAllows, shellWords } from '../../verify/checks/vault-trust';
-import { loadDist, podSpecOf } from '../../verify/load';
+import { podSpecOf } from '../../verify/load';
+import { cachedLoadDist as loadDist } from '../lib/dist-cache';
 import { Context, Doc, KubeObj } from '../../verify/types';
 
 /** The Vault-annotated pods of the example (counted from its dist/, so an app added to the registry counts too). */

@@ -14,7 +14,7 @@ import { checkPodSecurity } from '../../verify/checks/pod-security';
 import { canI, checkRbac, grants } from '../../verify/checks/rbac';
 import { checkSchema, validateOpenApi } from '../../verify/checks/schema';
 import { checkSecrets } from '../../verify/checks/secrets';
-import { loadDist } from '../../verify/load';
+import { cachedLoadDist as loadDist } from '../lib/dist-cache';
 import { NetModel, endpointsOf } from '../../verify/netmodel';
 import { Context, Doc, Finding, KubeObj } from '../../verify/types';
 

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { checkWazuh } from '../../verify/checks/wazuh';
-import { loadDist } from '../../verify/load';
+import { cachedLoadDist as loadDist } from '../lib/dist-cache';
 import { Context, Doc, KubeObj } from '../../verify/types';
 import { exampleDist } from './site-context';
 
