@@ -179,6 +179,12 @@ export const TRAEFIK_FACTS = factTable('traefik', {
     upstream: 'traefik',
     path: 'pkg/tls/tlsmanager.go',
   },
+  tlsDefaultGeneratedCertificate: {
+    fact: "without sniStrict, a ClientHello no store certificate matches (or without a server name) gets the store's default certificate, which Traefik generates self-signed for the name TRAEFIK DEFAULT CERT when none is configured; the request is then routed by its Host header (measured live: test/traefik-live.test.ts)",
+    value: { fallback: 'store.GetDefaultCertificate', generatedName: 'TRAEFIK DEFAULT CERT' },
+    upstream: 'traefik',
+    path: 'pkg/tls/generate/generate.go',
+  },
   tlsCertificateDefaultStore: {
     fact: 'a tls.certificates entry without stores goes to the store named default',
     value: 'default',

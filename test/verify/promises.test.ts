@@ -367,6 +367,12 @@ describe.each<[string, string, (objs: Obj[]) => void, RegExp]>([
   ],
   [
     'traefik',
+    'the default TLS option without sniStrict (an unknown name gets the self-signed TRAEFIK DEFAULT CERT, measured live)',
+    (o) => void editFileConfig(o, (t) => t.replace('sniStrict: true', 'sniStrict: false')),
+    /^traefik: traefik: TLS option default does not set sniStrict: a client asking for a name no certificate covers/,
+  ],
+  [
+    'traefik',
     'a route for a host the certificate does not name, under sniStrict',
     (o) => void (route(o, 'monitoring', 'grafana').match = 'Host(`grafana.other.lan`)'),
     /^traefik: route 1 \(Host\(`grafana.other.lan`\)\): no store certificate names grafana.other.lan \(\*.domus.lan, domus.lan\) and TLS option default is sniStrict/,
