@@ -293,6 +293,12 @@ describe.each<[string, string, (objs: Obj[]) => void, RegExp]>([
   ],
   [
     'exposure',
+    "the S3 route access-logged again (the old output: presigned URL signatures in Traefik's log and Loki, measured live)",
+    (o) => void delete (route(o, 'storage', 's3') as { observability?: unknown }).observability,
+    /^exposure: route 1 .* is access-logged \(--accesslog=true, RequestPath kept\) and requests to s3.domus.lan carry credentials in their query/,
+  ],
+  [
+    'exposure',
     'MinIO metrics routed to the LAN',
     (o) => void (route(o, 'storage', 's3').match = 'Host(`s3.domus.lan`)'),
     /^exposure: route 1 .* forwards \/minio\/v2\/metrics\/cluster on s3.domus.lan to minio/,
@@ -427,6 +433,23 @@ describe.each<[string, string, (objs: Obj[]) => void, RegExp]>([
     const found = verify(mutate);
     expect(found.some((m) => expected.test(m)) ? 'reported' : found).toBe('reported');
   });
+});
+
+test('secretsInQuery is also kept when the access log is off or drops RequestPath (not only by the route turning its logging off)', () => {
+  const unlogged = (extra: string[]) =>
+    verify((o) => {
+      const args = traefikArgs(o);
+      const kept = args.filter((a) => !a.startsWith('--accesslog'));
+      args.splice(0, args.length, ...kept, ...extra);
+      delete (route(o, 'storage', 's3') as { observability?: unknown }).observability;
+    }).filter((m) => /carry credentials in their query/.test(m));
+  expect(unlogged(['--accesslog=true'])).toHaveLength(1);
+  expect(unlogged(['--accesslog.format=json'])).toHaveLength(1);
+  expect(unlogged([])).toEqual([]);
+  expect(unlogged(['--accesslog=false'])).toEqual([]);
+  expect(unlogged(['--accesslog=true', '--accesslog.fields.names.RequestPath=drop'])).toEqual([]);
+  expect(unlogged(['--accesslog=true', '--accesslog.fields.defaultMode=drop'])).toEqual([]);
+  expect(unlogged(['--accesslog=true', '--accesslog.fields.defaultMode=drop', '--accesslog.fields.names.RequestPath=keep'])).toHaveLength(1);
 });
 
 describe('what the apps declare (dist/intent/exposure.json, must-deny.json) and the Traefik secret reads derived from dist/', () => {
