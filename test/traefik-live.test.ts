@@ -60,8 +60,11 @@ const missing = [...(plane.run ? [] : [plane.why]), ...(traefikBinary() ? [] : [
 // Tests follow the site: without Traefik there is nothing to serve; without Argo CD nothing applies dist/ (the
 // control-plane suites impersonate its controller).
 const siteRuns = siteInUse().site.workloads.traefik.enabled && siteHasArgoController(() => buildContext(dist, []));
-const run = siteRuns && (missing.length === 0 || requireTools());
+// The quick loop (DOMUS_SKIP_TOOLS=1, refused under CI by test/real/tool.ts) skips the upstream programs.
+const quick = process.env.DOMUS_SKIP_TOOLS === '1';
+const run = siteRuns && !quick && (missing.length === 0 || requireTools());
 if (!siteRuns) process.stderr.write('test/traefik-live.test.ts skipped: Traefik or Argo CD is off in this site\n');
+else if (quick) process.stderr.write('test/traefik-live.test.ts skipped: DOMUS_SKIP_TOOLS=1\n');
 else if (!run) process.stderr.write(`test/traefik-live.test.ts skipped: ${missing.join('; ')} (run \`npm run tools\`; it needs Go, https://go.dev/dl/)\n`);
 
 jest.setTimeout(600_000);
@@ -361,8 +364,13 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
 
   test('the excluded paths (every denyPaths entry of exposure.json) are never forwarded, from the source the route admits most', async () => {
     const denied = routes.filter((r) => (r.exposure.denyPaths ?? []).length > 0);
-    // The site in use excludes Prometheus' lifecycle API and MinIO's metrics where those apps run.
-    expect(denied.length).toBeGreaterThan(0);
+    // Prometheus' lifecycle API and MinIO's metrics, where the site runs those apps.
+    expect(denied.map((r) => r.host).sort()).toEqual(
+      exposure
+        .filter((e) => (e.denyPaths ?? []).length > 0)
+        .map((e) => `${e.host}.${domain}`)
+        .sort(),
+    );
     const got: { host: string; path: string; status: number; forwarded: boolean }[] = [];
     for (const r of denied) {
       for (const p of r.exposure.denyPaths ?? [])
@@ -424,7 +432,7 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
 
     test("an admin allow-list widened to everyone (a CRD Middleware): the world source reaches the admin route; verify: 'everyone reaches it'", async () => {
       const r = routes.find((x) => x.provider === 'kubernetescrd' && x.exposure.audience === 'admin' && x.backend);
-      if (!r) return expect(routes.filter((x) => x.exposure.audience === 'admin').length).toBeGreaterThanOrEqual(0);
+      if (!r) return; // the site has no admin UI behind a CRD Middleware (e.g. Prometheus off)
       const ns = r.where.split(' ')[1]!.split('/')[0]!;
       const m = mutated(ctx, (o) =>
         o.kind === 'Middleware' && o.metadata.namespace === ns && (o.spec as { ipAllowList?: unknown }).ipAllowList
@@ -459,7 +467,8 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
     });
 
     test("an excluded path re-opened (the rule without its !PathPrefix): the backend receives it; verify: 'forwards'", async () => {
-      const r = routes.find((x) => x.provider === 'kubernetescrd' && (x.exposure.denyPaths ?? []).length > 0)!;
+      const r = routes.find((x) => x.provider === 'kubernetescrd' && (x.exposure.denyPaths ?? []).length > 0);
+      if (!r) return; // the site excludes no path (Prometheus and MinIO off)
       const path = r.exposure.denyPaths![0]!;
       const [ns, name] = r.where.split(' ')[1]!.split('/') as [string, string];
       const isIt = (o: KubeObj) => o.kind === 'IngressRoute' && o.metadata.namespace === ns && o.metadata.name === name;
