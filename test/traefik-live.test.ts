@@ -94,6 +94,8 @@ interface LiveRoute {
   readonly backend?: Backend;
   /** The path a probe asks for, and what proves the route reached its own backend. */
   readonly probePath: string;
+  /** The router's rule (its `!PathPrefix(...)` exclusions are probed too). */
+  readonly rule: string;
   reached(a: HttpsAnswer): boolean;
 }
 
@@ -206,6 +208,7 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
             host,
             provider: 'kubernetescrd',
             where,
+            rule: r.match,
             exposure: entryOf(host),
             probePath: '/api/version',
             reached: (a) => a.status === 200 && a.body.includes('"Version"'),
@@ -222,7 +225,16 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
           entry.ports.set(svc.port!, b);
         }
         const own = b;
-        routes.push({ host, provider: 'kubernetescrd', where, exposure: entryOf(host), backend: own, probePath: '/', reached: (a) => a.status === 200 && a.body === own.marker });
+        routes.push({
+          host,
+          provider: 'kubernetescrd',
+          where,
+          rule: r.match,
+          exposure: entryOf(host),
+          backend: own,
+          probePath: '/',
+          reached: (a) => a.status === 200 && a.body === own.marker,
+        });
       }
     }
     for (const e of byService.values()) {
@@ -269,6 +281,7 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
           host,
           provider: 'file',
           where: `file ${f.name} router ${name}`,
+          rule: router.rule ?? '',
           exposure: entryOf(host),
           backend: b,
           probePath: '/',
@@ -362,8 +375,9 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
       });
   });
 
-  test('the excluded paths (every denyPaths entry of exposure.json) are never forwarded, from the source the route admits most', async () => {
-    const denied = routes.filter((r) => (r.exposure.denyPaths ?? []).length > 0);
+  test('the excluded paths (every denyPaths entry of exposure.json, every prefix a rule excludes) are never forwarded, from the source the route admits most', async () => {
+    const excluded = (r: LiveRoute) => [...new Set([...(r.exposure.denyPaths ?? []), ...[...r.rule.matchAll(/!PathPrefix\(`([^`]+)`\)/g)].map((m) => m[1]!)])];
+    const denied = routes.filter((r) => excluded(r).length > 0);
     // Prometheus' lifecycle API and MinIO's metrics, where the site runs those apps.
     expect(denied.map((r) => r.host).sort()).toEqual(
       exposure
@@ -373,8 +387,8 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
     );
     const got: { host: string; path: string; status: number; forwarded: boolean }[] = [];
     for (const r of denied) {
-      for (const p of r.exposure.denyPaths ?? [])
-        for (const path of [p, `${p}/x`, `${p}?x=1`]) {
+      for (const p of excluded(r))
+        for (const path of [p, `${p}/x`.replace('//x', '/x'), `${p}?x=1`]) {
           const seen = r.backend!.seen.length;
           const a = await ask(r, 'admin', path);
           got.push({ host: r.host, path, status: a.status, forwarded: r.backend!.seen.length > seen });
@@ -383,7 +397,6 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
       expect({ host: r.host, root: outcome(r, await ask(r, 'admin')) }).toEqual({ host: r.host, root: 'backend' });
     }
     expect(got).toEqual(got.map((g) => ({ ...g, status: 404, forwarded: false })));
-    expect(got.length).toBeGreaterThan(0);
   });
 
   test('an unknown name, a name two labels under the domain, or no SNI gets no certificate (sniStrict); a name of no route gets 404', async () => {
