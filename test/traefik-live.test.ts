@@ -138,8 +138,9 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
 (run ? describe : describe.skip)('Traefik for real: the loopback fork of the site in use, on the real control plane', () => {
   const input = siteInUseInput();
   const fork = loopbackFork(input, siteInUse().site);
-  const pki = new TestPki();
-  const issue: PkiIssuer = testPkiIssuer(pki);
+  // Made in beforeAll: a skipped block leaves no temporary CA behind.
+  let pki: TestPki;
+  let issue: PkiIssuer;
   let s: Synthesis;
   let ctx: Context;
   let site: SiteOnApi;
@@ -169,6 +170,8 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
   };
 
   beforeAll(async () => {
+    pki = new TestPki();
+    issue = testPkiIssuer(pki);
     s = synth(fork.input);
     ctx = siteContextFor(validateSite(fork.input, 'loopback fork'), writeDist(s.files));
     site = await siteOnApi('traefik-loopback', ctx);
@@ -307,7 +310,7 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
   afterAll(async () => {
     await traefik?.stop();
     for (const b of backends) await b.close();
-    pki.cleanup();
+    pki?.cleanup();
   });
 
   test('the routes follow the site: every declared host is routed, by exactly one router, each with a backend of its own', () => {
@@ -413,7 +416,9 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
     const routed = routes.filter((r) => r.backend);
     const secret = routed.filter((r) => r.exposure.secretsInQuery !== undefined);
     const plain = routed.filter((r) => r.exposure.secretsInQuery === undefined);
-    // The secret hosts first; then every other host, whose lines prove the log has caught up past them.
+    // The secret hosts first; then every other host, whose lines prove the log has caught up past them: Traefik
+    // writes a request's line in its handler (pkg/middlewares/accesslog/logger.go, unbuffered by default), before
+    // net/http completes the response, and stdout is one ordered pipe.
     for (const r of [...secret, ...plain])
       expect({ host: r.host, got: outcome(r, await ask(r, r.exposure.audience === 'admin' ? 'admin' : 'lan', signed(r, 1))) }).toEqual({ host: r.host, got: 'backend' });
     const log = await until(
