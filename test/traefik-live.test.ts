@@ -19,7 +19,7 @@
  * the running Traefik the way production would (an object applied to the API server, the Vault agent rewriting
  * the rendered file), each failing live as predicted and each reported by verify's model of the same output.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Synthesis } from '../charts/synth';
 import { siteInUse, validateSite } from '../config/load';
@@ -40,6 +40,7 @@ import {
   httpGet,
   httpsGet,
   loopbackFork,
+  pkiRequestOf,
   siteInUseInput,
   startBackend,
   startTraefik,
@@ -142,11 +143,13 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
   let pki: TestPki;
   let issue: PkiIssuer;
   let s: Synthesis;
+  /** The fork's dist/, written to a temporary folder (removed after the tests). */
+  let forkDist: string | undefined;
   let ctx: Context;
   let site: SiteOnApi;
   let t: TraefikContainer;
   /** The file-provider file holding the certificate (the template with a `pki/issue` call), and its PKI parameters. */
-  let certFile: { name: string; params: Record<string, string>; issued: PkiIssued };
+  let certFile: { name: string; path: string; params: Record<string, string>; issued: PkiIssued };
   /** The rendered files as the Vault agent would write them, with the file routes' server URLs rewritten. */
   let files: Record<string, string>;
   const urlRewrites = new Map<string, string>();
@@ -173,7 +176,8 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
     pki = new TestPki();
     issue = testPkiIssuer(pki);
     s = synth(fork.input);
-    ctx = siteContextFor(validateSite(fork.input, 'loopback fork'), writeDist(s.files));
+    forkDist = writeDist(s.files);
+    ctx = siteContextFor(validateSite(fork.input, 'loopback fork'), forkDist);
     site = await siteOnApi('traefik-loopback', ctx);
     const all = traefikContainers(ctx.docs);
     if (all.length !== 1) throw new Error(`expected one Traefik container, found ${all.length}`);
@@ -181,9 +185,13 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
     const parsed = parseExposure(ctx.files.get(EXPOSURE_FILE));
     if (!parsed.ok) throw new Error(parsed.message);
     exposure = parsed.value;
-    const withCert = fileProviderFiles(t).filter((f) => f.params['common_name'] !== undefined);
+    const withCert = fileProviderFiles(t).flatMap((f) => {
+      const request = pkiRequestOf(t.annotations[`vault.hashicorp.com/agent-inject-template-${f.name}`] ?? '');
+      return request ? [{ name: f.name, request }] : [];
+    });
     if (withCert.length !== 1) throw new Error(`expected one file-provider template issuing a certificate, found ${withCert.length}`);
-    certFile = { name: withCert[0]!.name, params: { ...withCert[0]!.params }, issued: issue(withCert[0]!.params) };
+    const { name: certName, request } = withCert[0]!;
+    certFile = { name: certName, path: request.path, params: { ...request.params }, issued: issue(request) };
     domain = certFile.params['common_name']!.replace(/^\*\./, '');
     const address = hostAddress();
     const entryOf = (host: string): ExposureRoute => {
@@ -275,7 +283,7 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
         if (!url || service!.servers!.length !== 1) throw new Error(`file ${f.name} router ${name}: expected one server URL`);
         const u = new URL(url);
         const transport = service!.serversTransport ? http.serversTransports?.[service!.serversTransport] : undefined;
-        const tls = u.protocol === 'https:' ? issue({ common_name: transport?.serverName ?? u.hostname }) : undefined;
+        const tls = u.protocol === 'https:' ? issue({ path: certFile.path, params: { common_name: transport?.serverName ?? u.hostname } }) : undefined;
         const b = await startBackend(address, `backend file ${name}`, tls);
         backends.push(b);
         urlRewrites.set(url, `${u.protocol}//${address}:${b.port}`);
@@ -311,6 +319,7 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
     await traefik?.stop();
     for (const b of backends) await b.close();
     pki?.cleanup();
+    if (forkDist) rmSync(forkDist, { recursive: true, force: true });
   });
 
   test('the routes follow the site: every declared host is routed, by exactly one router, each with a backend of its own', () => {

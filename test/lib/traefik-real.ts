@@ -237,30 +237,36 @@ export type PkiIssued = {
   readonly issuing_ca: string;
 };
 
+/** A `pki/issue` request as the Vault agent sends it: the path of the template's `secret` call and its parameters. */
+export interface PkiRequest {
+  readonly path: string;
+  readonly params: Readonly<Record<string, string>>;
+}
+
 /**
- * Where the Traefik pod's certificate comes from: one function, given the parameters of the template's `secret`
- * call (`common_name`, `alt_names`, `ttl`, as the Vault agent would send them). Here a test CA (TestPki); the Vault
- * live path (test/lib/vault-dev.ts, another branch) replaces it with a dev Vault's `pki/issue`, unchanged callers.
+ * Where the Traefik pod's certificate comes from: one function, given the request of the template's own `secret`
+ * call (`pki_int/issue/<role>` with `common_name`, `alt_names`, `ttl`, as the Vault agent would send it). Here a
+ * test CA (testPkiIssuer); the Vault live path (test/lib/vault-dev.ts, another branch) replaces it with a dev
+ * Vault's `vault write <path> <params>`, the callers unchanged.
  */
-export type PkiIssuer = (params: Readonly<Record<string, string>>) => PkiIssued;
+export type PkiIssuer = (request: PkiRequest) => PkiIssued;
 
 /** The TestPki as a PkiIssuer: a leaf for `common_name` and every `alt_names` entry, as Vault would issue it. */
 export function testPkiIssuer(pki: TestPki): PkiIssuer {
   let n = 0;
-  return (params) => {
+  return ({ params }) => {
     const cn = params['common_name'];
-    if (!cn) throw new Error('the PKI call names no common_name');
+    if (!cn) throw new Error('the PKI request names no common_name');
     const alt = (params['alt_names'] ?? '').split(',').filter(Boolean);
     return pki.issue(`leaf-${n++}`, [cn, ...alt.filter((a) => a !== cn)]);
   };
 }
 
-/** The Traefik pod's file-provider files, rendered with what `issue` returns for the template's own PKI call. */
-export function renderWithIssuer(t: TraefikContainer, file: string, issue: PkiIssuer): { files: Record<string, string>; params: Record<string, string> } {
-  const template = t.annotations[`vault.hashicorp.com/agent-inject-template-${file}`];
-  if (template === undefined) throw new Error(`the Traefik pod has no Vault agent template ${file}`);
-  const params = secretCallParams(template);
-  return { files: renderAgentFiles(t, issue(params)), params };
+/** The PKI request of a Vault agent template (`{{- with secret "<mount>/issue/<role>" "k=v"... -}}`), if it issues a certificate. */
+export function pkiRequestOf(template: string): PkiRequest | undefined {
+  const path = /^\{\{-\s*with\s+secret\s+"((?:[^"\\]|\\.)*)"/.exec(template)?.[1];
+  if (!path || !/\/issue\//.test(path)) return undefined;
+  return { path: JSON.parse(`"${path}"`) as string, params: secretCallParams(template) };
 }
 
 /**
