@@ -365,13 +365,17 @@ export function httpGet(port: number, host: string, path: string, localAddress?:
   });
 }
 
-/** A TLS handshake with `servername` (no SNI when undefined), not verified: the certificate presented, or the error. */
-export function handshake(port: number, servername: string | undefined): Promise<{ cert?: PeerCertificate; error?: string }> {
+/**
+ * A TLS handshake with `servername` (no SNI when undefined), never refused for trust: the certificate presented
+ * and, with `ca`, whether its chain is trusted by it; or the error.
+ */
+export function handshake(port: number, servername: string | undefined, ca?: string): Promise<{ cert?: PeerCertificate; authorized?: boolean; error?: string }> {
   return new Promise((resolve) => {
-    const s = tlsConnect({ host: '127.0.0.1', port, ...(servername ? { servername } : {}), rejectUnauthorized: false }, () => {
+    const s = tlsConnect({ host: '127.0.0.1', port, ...(servername ? { servername } : {}), ...(ca ? { ca } : {}), rejectUnauthorized: false }, () => {
       const cert = s.getPeerCertificate();
+      const authorized = s.authorized;
       s.destroy();
-      resolve(cert && Object.keys(cert).length > 0 ? { cert } : {});
+      resolve({ ...(cert && Object.keys(cert).length > 0 ? { cert } : {}), ...(ca ? { authorized } : {}) });
     });
     s.once('error', (e) => resolve({ error: e.message }));
   });
