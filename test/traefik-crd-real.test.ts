@@ -12,7 +12,6 @@
  * The mutation: a ServiceAccount bound like Traefik's except in one watched namespace; the real Traefik must
  * log that it may not list there.
  */
-import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { buildContext } from '../verify/cli';
 import { traefikContainers, type TraefikContainer } from '../verify/traefik';
@@ -20,7 +19,7 @@ import type { Context } from '../verify/types';
 import { requireTools } from './lib/control-plane';
 import { messageOf, type KubeObject } from './lib/kube-client';
 import { closeSites, controlPlaneAvailable, siteHasArgoController, siteOnApi, type SiteOnApi } from './lib/site-suite';
-import { hostAddress, renderAgentFiles, startBackend, startTraefik, TestPki, traefikBinary, type Backend, type RunningTraefik } from './lib/traefik-real';
+import { hostAddress, httpsGet, renderAgentFiles, startBackend, startTraefik, TestPki, traefikBinary, type Backend, type RunningTraefik } from './lib/traefik-real';
 
 const dist = join(__dirname, '..', 'dist');
 const plane = controlPlaneAvailable();
@@ -45,17 +44,10 @@ const providerErrors = (log: string): string[] =>
     .filter((l) => /forbidden|failed to list|failed to watch|Unauthorized/i.test(l));
 
 /** An HTTPS GET through Traefik with SNI and Host `host`: status and body (status 0: no answer). */
-function get(port: number, host: string, ca: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve) => {
-    const req = httpsRequest({ host: '127.0.0.1', port, path: '/', servername: host, headers: { host }, ca, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.once('error', () => resolve({ status: 0, body: '' }));
-    req.end();
-  });
-}
+const get = async (port: number, host: string, ca: string): Promise<{ status: number; body: string }> => {
+  const a = await httpsGet(port, host, ca);
+  return { status: a.status, body: a.body };
+};
 
 /** Polls `probe` until it holds or the bound passes; the last value either way. */
 async function until<T>(probe: () => Promise<T>, ok: (t: T) => boolean): Promise<T> {
