@@ -12,10 +12,6 @@
  * The mutation: a ServiceAccount bound like Traefik's except in one watched namespace; the real Traefik must
  * log that it may not list there.
  */
-import { createServer, type Server } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { buildContext } from '../verify/cli';
 import { traefikContainers, type TraefikContainer } from '../verify/traefik';
@@ -23,7 +19,7 @@ import type { Context } from '../verify/types';
 import { requireTools } from './lib/control-plane';
 import { messageOf, type KubeObject } from './lib/kube-client';
 import { closeSites, controlPlaneAvailable, siteHasArgoController, siteOnApi, type SiteOnApi } from './lib/site-suite';
-import { renderAgentFiles, startTraefik, TestPki, traefikBinary, type RunningTraefik } from './lib/traefik-real';
+import { hostAddress, httpsGet, renderAgentFiles, startBackend, startTraefik, TestPki, traefikBinary, type Backend, type RunningTraefik } from './lib/traefik-real';
 
 const dist = join(__dirname, '..', 'dist');
 const plane = controlPlaneAvailable();
@@ -48,17 +44,10 @@ const providerErrors = (log: string): string[] =>
     .filter((l) => /forbidden|failed to list|failed to watch|Unauthorized/i.test(l));
 
 /** An HTTPS GET through Traefik with SNI and Host `host`: status and body (status 0: no answer). */
-function get(port: number, host: string, ca: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve) => {
-    const req = httpsRequest({ host: '127.0.0.1', port, path: '/', servername: host, headers: { host }, ca, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.once('error', () => resolve({ status: 0, body: '' }));
-    req.end();
-  });
-}
+const get = async (port: number, host: string, ca: string): Promise<{ status: number; body: string }> => {
+  const a = await httpsGet(port, host, ca);
+  return { status: a.status, body: a.body };
+};
 
 /** Polls `probe` until it holds or the bound passes; the last value either way. */
 async function until<T>(probe: () => Promise<T>, ok: (t: T) => boolean): Promise<T> {
@@ -71,29 +60,6 @@ async function until<T>(probe: () => Promise<T>, ok: (t: T) => boolean): Promise
 }
 
 const BACKEND_BODY = 'domus-test-backend';
-
-/**
- * The machine's first non-loopback IPv4 address: the API server refuses loopback endpoint addresses ("may not
- * be in the loopback range"), so the test backend listens on this one (and only on it).
- */
-function hostAddress(): string {
-  const a = Object.values(networkInterfaces())
-    .flat()
-    .find((i) => i && i.family === 'IPv4' && !i.internal && !i.address.startsWith('169.254.'));
-  if (!a) throw new Error('no non-loopback IPv4 address on this machine for the test backend (an EndpointSlice may not name loopback)');
-  return a.address;
-}
-
-/** A backend on `address` that answers every request 200 with a marker. */
-function backend(address: string): Promise<{ server: Server; port: number; address: string }> {
-  return new Promise((resolve) => {
-    const server = createServer((_, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.end(BACKEND_BODY);
-    });
-    server.listen(0, address, () => resolve({ server, port: (server.address() as AddressInfo).port, address }));
-  });
-}
 
 /** The host of an IngressRoute's first route (`Host(\`x\`)`), and the Service it routes to. */
 function routeOf(o: KubeObject): { host: string; service: string; kind: string } | undefined {
@@ -111,7 +77,7 @@ function routeOf(o: KubeObject): { host: string; service: string; kind: string }
   let watched: string[];
   const pki = new TestPki();
   let files: Record<string, string>;
-  let back: { server: Server; port: number; address: string };
+  let back: Backend;
 
   beforeAll(async () => {
     ctx = buildContext(dist, []);
@@ -127,10 +93,10 @@ function routeOf(o: KubeObject): { host: string; service: string; kind: string }
       .find((h): h is string => !!h && h.startsWith('grafana.'))!
       .slice('grafana.'.length);
     files = renderAgentFiles(t, pki.issue('wildcard', [`*.${domain}`, domain]));
-    back = await backend(hostAddress());
+    back = await startBackend(hostAddress(), BACKEND_BODY);
   }, 600_000);
   afterAll(async () => {
-    back?.server.close();
+    await back?.close();
     pki.cleanup();
   });
 

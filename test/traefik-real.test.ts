@@ -7,9 +7,7 @@
  * Then mutations of that configuration the real program must refuse or show to be wrong. Skipped, saying so,
  * when the binary is not built (`npm run tools`).
  */
-import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
-import { request as httpRequest } from 'node:http';
-import { createServer as createHttpsServer, request as httpsRequest, type Server } from 'node:https';
+import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { parse, stringify } from 'yaml';
 import type { Synthesis } from '../charts/synth';
@@ -19,7 +17,7 @@ import { parseExposure, EXPOSURE_FILE } from '../verify/contracts/declared';
 import { traefikRouters, type TraefikDynamic } from '../verify/traefik';
 import { synth } from './helpers';
 import { loadDocsFromSynthesis } from './lib/traefik-real';
-import { renderAgentFiles, startTraefik, status, TestPki, traefikBinary, traefikOf, type RunningTraefik } from './lib/traefik-real';
+import { handshake, httpGet, httpsGet, renderAgentFiles, startTraefik, status, TestPki, traefikBinary, traefikOf, type RunningTraefik } from './lib/traefik-real';
 
 const bin = traefikBinary();
 const maybe = bin ? describe : describe.skip;
@@ -29,53 +27,9 @@ jest.setTimeout(180_000);
 
 const DOMAIN = 'domus.lan';
 
-/** Handshake with `servername` (no SNI when undefined): the certificate Traefik presents, or the error. */
-function handshake(port: number, servername: string | undefined, ca: string): Promise<{ cert?: PeerCertificate; authorized?: boolean; error?: string }> {
-  return new Promise((resolve) => {
-    const s = tlsConnect({ host: '127.0.0.1', port, ...(servername ? { servername } : {}), ca, rejectUnauthorized: false }, () => {
-      const cert = s.getPeerCertificate();
-      const authorized = s.authorized;
-      s.destroy();
-      resolve({ cert, authorized });
-    });
-    s.once('error', (e) => resolve({ error: e.message }));
-  });
-}
-
 /** An HTTPS GET through Traefik with SNI and Host `host`, from `localAddress`: the status code (0: no answer). */
-function httpsStatus(port: number, host: string, ca: string, opts: { localAddress?: string; headers?: Record<string, string>; path?: string } = {}): Promise<number> {
-  return new Promise((resolve) => {
-    const req = httpsRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        path: opts.path ?? '/',
-        servername: host,
-        headers: { host, ...(opts.headers ?? {}) },
-        ca,
-        agent: false,
-        ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
-      },
-      (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      },
-    );
-    req.once('error', () => resolve(0));
-    req.end();
-  });
-}
-
-/** A plain HTTP GET with Host `host`: status and Location. */
-function httpGet(port: number, host: string, path: string): Promise<{ status: number; location?: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { host }, agent: false }, (res) => {
-      res.resume();
-      resolve({ status: res.statusCode ?? 0, ...(res.headers.location ? { location: res.headers.location } : {}) });
-    });
-    req.once('error', reject);
-    req.end();
-  });
+async function httpsStatus(port: number, host: string, ca: string, opts: { localAddress?: string; headers?: Record<string, string>; path?: string } = {}): Promise<number> {
+  return (await httpsGet(port, host, ca, opts)).status;
 }
 
 interface Fixture {

@@ -101,7 +101,7 @@ export interface FileProviderFile {
 /** The subset of Traefik's dynamic configuration the checks read. */
 export interface TraefikDynamic {
   http?: {
-    routers?: Record<string, { entryPoints?: string[]; rule?: string; middlewares?: string[]; service?: string; tls?: unknown }>;
+    routers?: Record<string, { entryPoints?: string[]; rule?: string; middlewares?: string[]; service?: string; tls?: unknown; observability?: { accessLogs?: boolean } }>;
     middlewares?: Record<string, MiddlewareSpec>;
     services?: Record<string, { loadBalancer?: { servers?: { url?: string }[]; serversTransport?: string } }>;
     serversTransports?: Record<string, { serverName?: string; insecureSkipVerify?: boolean; rootCAs?: string[] }>;
@@ -169,6 +169,8 @@ export interface TraefikRouter {
   readonly middlewares: readonly ResolvedMiddleware[];
   /** The backends, for messages: Service names or file-provider server URLs. */
   readonly services: readonly string[];
+  /** The router's `observability.accessLogs` (undefined: the entry point's default, on while the access log is). */
+  readonly accessLogs?: boolean;
 }
 
 /** Traefik's provider.Normalize: every run of characters other than letters and digits becomes one `-`. */
@@ -197,7 +199,7 @@ export function traefikRouters(docs: readonly Doc[]): TraefikRouter[] {
     if (d.obj.kind !== 'IngressRoute') continue;
     const spec = (d.obj.spec ?? {}) as {
       entryPoints?: string[];
-      routes?: { match?: string; middlewares?: { name: string; namespace?: string }[]; services?: { name: string }[] }[];
+      routes?: { match?: string; middlewares?: { name: string; namespace?: string }[]; services?: { name: string }[]; observability?: { accessLogs?: boolean } }[];
       tls?: unknown;
     };
     const ns = d.obj.metadata.namespace;
@@ -212,6 +214,7 @@ export function traefikRouters(docs: readonly Doc[]): TraefikRouter[] {
         // A CRD reference names a Middleware of the route's namespace unless it carries `@provider`.
         middlewares: (r.middlewares ?? []).map((m) => (m.name.includes('@') ? lookup(m.name, 'kubernetescrd') : lookup(m.name, 'kubernetescrd', m.namespace ?? ns))),
         services: (r.services ?? []).map((s) => s.name),
+        ...(typeof r.observability?.accessLogs === 'boolean' ? { accessLogs: r.observability.accessLogs } : {}),
       });
     }
   }
@@ -227,6 +230,7 @@ export function traefikRouters(docs: readonly Doc[]): TraefikRouter[] {
         tls: r.tls !== undefined && r.tls !== null,
         middlewares: (r.middlewares ?? []).map((m) => lookup(m, 'file')),
         services: svc ? (svc.loadBalancer?.servers ?? []).map((s) => s.url ?? '?') : [r.service ?? 'no service'],
+        ...(typeof r.observability?.accessLogs === 'boolean' ? { accessLogs: r.observability.accessLogs } : {}),
       });
     }
   }

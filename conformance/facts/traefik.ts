@@ -179,6 +179,24 @@ export const TRAEFIK_FACTS = factTable('traefik', {
     upstream: 'traefik',
     path: 'pkg/tls/tlsmanager.go',
   },
+  tlsDefaultGeneratedCertificate: {
+    fact: "without sniStrict, a ClientHello no store certificate matches (or without a server name) gets the store's default certificate, which Traefik generates self-signed for the name TRAEFIK DEFAULT CERT when none is configured; the request is then routed by its Host header (measured live: test/traefik-live.test.ts)",
+    value: { fallback: 'store.GetDefaultCertificate', generatedName: 'TRAEFIK DEFAULT CERT' },
+    upstream: 'traefik',
+    path: 'pkg/tls/generate/generate.go',
+  },
+  accessLogRequestPathWithQuery: {
+    fact: "the access log's RequestPath field is the request URI without scheme and host but with its raw query (a presigned URL's X-Amz-Signature included); it is a core field, kept unless fields.names.RequestPath (or fields.defaultMode) is drop",
+    value: { field: 'RequestPath', query: 'RawQuery' },
+    upstream: 'traefik',
+    path: 'pkg/middlewares/accesslog/logger.go',
+  },
+  routerAccessLogsOff: {
+    fact: "a router's observability.accessLogs: false turns the access log off for that router while it stays on for the others (nil means on); the IngressRoute CRD carries it per route (spec.routes[].observability)",
+    value: { field: 'observability.accessLogs', unset: 'on' },
+    upstream: 'traefik',
+    path: 'pkg/server/middleware/observability.go',
+  },
   tlsCertificateDefaultStore: {
     fact: 'a tls.certificates entry without stores goes to the store named default',
     value: 'default',

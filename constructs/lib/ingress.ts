@@ -103,6 +103,8 @@ export function httpsRoute(scope: Construct, id: string, ctx: StackContext, prop
             ...(props.excludePaths ?? []).map((p) => `!PathPrefix(${traefikRuleArg(p)})`),
           ].join(' && '),
           ...(props.middlewares?.length ? { middlewares: props.middlewares.map((m) => ({ name: m, namespace })) } : {}),
+          // Traefik's access log records the path with its query; credentials there must not reach the logs (ADR-0162).
+          ...(props.exposure.secretsInQuery ? { observability: { accessLogs: false } } : {}),
           services: [
             {
               name: backend.service.name,
@@ -199,6 +201,7 @@ export function fileRoutesConfig(hostOf: (subdomain: string) => string, routes: 
       ...(r.exposure.audience === 'admin' ? { middlewares: [FILE_ADMIN_ALLOWLIST] } : {}),
       service: name,
       tls: {},
+      ...(r.exposure.secretsInQuery ? { observability: { accessLogs: false } } : {}),
     };
     const scheme = r.tlsServerName ? 'https' : 'http';
     services[name] = {

@@ -15,15 +15,20 @@
  * files are loaded too (Traefik applies configurations after a throttle; polling it avoids timing guesses).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import { connect, createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
+import { parse } from 'yaml';
 import type { Synthesis } from '../../charts/synth';
+import { CONFIG_ENV, repoRoot, SITE_FILE } from '../../config/load';
+import type { Site, SiteInput } from '../../config/schema';
 import { builtTool } from '../../tools/paths';
 import type { Doc } from '../../verify/types';
-import { renderAgentTemplate, traefikContainers, type TraefikContainer } from '../../verify/traefik';
+import { renderAgentTemplate, secretCallParams, traefikContainers, type TraefikContainer } from '../../verify/traefik';
 import { allObjects } from '../helpers';
 
 /** The synthesized objects as verify's documents (verify's Traefik model reads these). */
@@ -219,4 +224,207 @@ export function status(port: number, path: string, headers: Record<string, strin
     req.once('error', () => resolve(0));
     req.end();
   });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The live path (test/traefik-live.test.ts): certificates, backends, clients bound to source addresses, the fork
+// ---------------------------------------------------------------------------------------------------------
+
+/** What Vault's `pki/issue` returns and the Traefik template reads (`.Data.certificate`, `.Data.private_key`, `.Data.issuing_ca`). */
+export type PkiIssued = {
+  readonly certificate: string;
+  readonly private_key: string;
+  readonly issuing_ca: string;
+};
+
+/** A `pki/issue` request as the Vault agent sends it: the path of the template's `secret` call and its parameters. */
+export interface PkiRequest {
+  readonly path: string;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+/**
+ * Where the Traefik pod's certificate comes from: one function, given the request of the template's own `secret`
+ * call (`pki_int/issue/<role>` with `common_name`, `alt_names`, `ttl`, as the Vault agent would send it). Here a
+ * test CA (testPkiIssuer); the Vault live path (test/lib/vault-dev.ts, another branch) replaces it with a dev
+ * Vault's `vault write <path> <params>`, the callers unchanged.
+ */
+export type PkiIssuer = (request: PkiRequest) => PkiIssued;
+
+/** The TestPki as a PkiIssuer: a leaf for `common_name` and every `alt_names` entry, as Vault would issue it. */
+export function testPkiIssuer(pki: TestPki): PkiIssuer {
+  let n = 0;
+  return ({ params }) => {
+    const cn = params['common_name'];
+    if (!cn) throw new Error('the PKI request names no common_name');
+    const alt = (params['alt_names'] ?? '').split(',').filter(Boolean);
+    return pki.issue(`leaf-${n++}`, [cn, ...alt.filter((a) => a !== cn)]);
+  };
+}
+
+/** The PKI request of a Vault agent template (`{{- with secret "<mount>/issue/<role>" "k=v"... -}}`), if it issues a certificate. */
+export function pkiRequestOf(template: string): PkiRequest | undefined {
+  const path = /^\{\{-\s*with\s+secret\s+"((?:[^"\\]|\\.)*)"/.exec(template)?.[1];
+  if (!path || !/\/issue\//.test(path)) return undefined;
+  return { path: JSON.parse(`"${path}"`) as string, params: secretCallParams(template) };
+}
+
+/**
+ * The machine's first non-loopback IPv4 address: the API server refuses loopback endpoint addresses ("may not
+ * be in the loopback range"), so the test backends listen on this one (and only on it).
+ */
+export function hostAddress(): string {
+  const a = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i && i.family === 'IPv4' && !i.internal && !i.address.startsWith('169.254.'));
+  if (!a) throw new Error('no non-loopback IPv4 address on this machine for the test backends (an EndpointSlice may not name loopback)');
+  return a.address;
+}
+
+/** A test backend: answers every request 200 with its marker, and records what reached it. */
+export interface Backend {
+  readonly server: Server;
+  readonly address: string;
+  readonly port: number;
+  readonly marker: string;
+  /** The paths of the requests that reached it (as sent on the wire by Traefik). */
+  readonly seen: string[];
+  close(): Promise<void>;
+}
+
+/** Starts a backend on `address` (HTTPS with `tls` when given: a certificate for the name Traefik verifies). */
+export function startBackend(address: string, marker: string, tls?: { certificate: string; private_key: string }): Promise<Backend> {
+  const seen: string[] = [];
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    seen.push(req.url ?? '');
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(marker);
+  };
+  const server: Server = tls ? createHttpsServer({ cert: tls.certificate, key: tls.private_key }, handler) : createHttpServer(handler);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, address, () =>
+      resolve({
+        server,
+        address,
+        port: (server.address() as AddressInfo).port,
+        marker,
+        seen,
+        close: () => new Promise<void>((r) => server.close(() => r())),
+      }),
+    );
+  });
+}
+
+export interface HttpsAnswer {
+  /** 0: no answer (refused handshake, reset). */
+  readonly status: number;
+  readonly body: string;
+  readonly location?: string;
+  readonly error?: string;
+}
+
+/**
+ * A GET through Traefik's websecure entry point on 127.0.0.1 with SNI and Host `host`, from `localAddress` (any
+ * 127.0.0.0/8 address is local on Linux: the clients standing in for the admin, LAN and world sources). The
+ * certificate must be trusted by `ca` and name `host` (Node's hostname check), or the answer is status 0.
+ */
+export function httpsGet(port: number, host: string, ca: string, opts: { localAddress?: string; path?: string; headers?: Record<string, string> } = {}): Promise<HttpsAnswer> {
+  return new Promise((resolve) => {
+    const req = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path: opts.path ?? '/',
+        servername: host,
+        headers: { host, ...(opts.headers ?? {}) },
+        ca,
+        agent: false,
+        ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, ...(res.headers.location ? { location: res.headers.location } : {}) }));
+      },
+    );
+    req.once('error', (e) => resolve({ status: 0, body: '', error: e.message }));
+    req.end();
+  });
+}
+
+/** A plain HTTP GET on 127.0.0.1:`port` with Host `host`: status and Location. */
+export function httpGet(port: number, host: string, path: string, localAddress?: string): Promise<{ status: number; location?: string }> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host }, agent: false, ...(localAddress ? { localAddress } : {}) }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, ...(res.headers.location ? { location: res.headers.location } : {}) });
+    });
+    req.once('error', () => resolve({ status: 0 }));
+    req.end();
+  });
+}
+
+/**
+ * A TLS handshake with `servername` (no SNI when undefined), never refused for trust: the certificate presented
+ * and, with `ca`, whether its chain is trusted by it; or the error.
+ */
+export function handshake(port: number, servername: string | undefined, ca?: string): Promise<{ cert?: PeerCertificate; authorized?: boolean; error?: string }> {
+  return new Promise((resolve) => {
+    const s = tlsConnect({ host: '127.0.0.1', port, ...(servername ? { servername } : {}), ...(ca ? { ca } : {}), rejectUnauthorized: false }, () => {
+      const cert = s.getPeerCertificate();
+      const authorized = s.authorized;
+      s.destroy();
+      resolve({ ...(cert && Object.keys(cert).length > 0 ? { cert } : {}), ...(ca ? { authorized } : {}) });
+    });
+    s.once('error', (e) => resolve({ error: e.message }));
+  });
+}
+
+/** The raw input of the site in use: $DOMUS_CONFIG, else site.yaml at the repository root (config/load.ts resolveSite). */
+export function siteInUseInput(): SiteInput {
+  const file = process.env[CONFIG_ENV] ?? join(repoRoot(), SITE_FILE);
+  if (!existsSync(file)) throw new Error(`no site file at ${file}`);
+  return (parse(readFileSync(file, 'utf8')) ?? {}) as SiteInput;
+}
+
+/**
+ * The clients of the live test, each an address of 127.0.0.0/8 (local on Linux, so a socket can bind it and
+ * reach Traefik on 127.0.0.1): one inside the admin range, one inside the LAN but outside the admin range, one
+ * outside the LAN.
+ */
+export const LOOPBACK_SITE = {
+  lanCidr: '127.77.0.0/16',
+  adminCidr: '127.77.10.0/24',
+  pool: '127.77.0.240/28',
+  sources: { admin: '127.77.10.9', lan: '127.77.20.9', world: '127.78.0.9' },
+} as const;
+
+export type Source = keyof typeof LOOPBACK_SITE.sources;
+
+/**
+ * A fork of the site in use whose LAN and admin ranges are loopback ranges (LOOPBACK_SITE), everything else
+ * kept: the nodes renumbered into the LAN in order, the LB-IPAM pool moved into it (fixed ingress/Wazuh
+ * addresses dropped, they follow the pool), Vault's egress CIDRs kept as the site resolved them (they default
+ * from the LAN), the admin allow-list the admin range. A ServiceLB site keeps ServiceLB: its allow-list is
+ * loopback only (127.0.0.1/32, constructs/lib/ingress.ts adminSourceRange), so its admin client is 127.0.0.1.
+ */
+export function loopbackFork(input: SiteInput, site: Site): { input: SiteInput; sources: Record<Source, string> } {
+  const raw = structuredClone(input) as Record<string, Record<string, unknown> | undefined> & SiteInput;
+  const cilium = site.loadBalancer.provider === 'cilium';
+  const nodes = site.nodes.map((n, i) => ({ ...((input.nodes as Record<string, unknown>[] | undefined)?.[i] ?? { name: n.name, roles: n.roles }), ip: `127.77.0.${20 + i}` }));
+  const lb: Record<string, unknown> = { ...(raw.loadBalancer ?? {}) };
+  delete lb['ingressIp'];
+  delete lb['wazuhIp'];
+  if (cilium) lb['pool'] = [LOOPBACK_SITE.pool];
+  const workloads = (raw.workloads ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const out = {
+    ...raw,
+    cluster: { ...(raw.cluster ?? {}), lanCidr: LOOPBACK_SITE.lanCidr },
+    nodes,
+    loadBalancer: lb,
+    ...(site.vault ? { vault: { ...(raw.vault ?? {}), cidrs: [...site.vault.cidrs] } } : {}),
+    workloads: { ...workloads, traefik: { ...(workloads['traefik'] ?? {}), adminAllowCidrs: cilium ? [LOOPBACK_SITE.adminCidr] : [] } },
+  } as SiteInput;
+  return { input: out, sources: { ...LOOPBACK_SITE.sources, ...(cilium ? {} : { admin: '127.0.0.1' }) } };
 }

@@ -324,6 +324,12 @@ describe.each<[string, string, (objs: Obj[]) => void, RegExp]>([
   ],
   [
     'exposure',
+    "the S3 route access-logged again (the old output: presigned URL signatures in Traefik's log and Loki, measured live)",
+    (o) => void delete (route(o, 'storage', 's3') as { observability?: unknown }).observability,
+    /^exposure: route 1 .* is access-logged \(--accesslog=true, RequestPath kept\) and requests to s3.domus.lan carry credentials in their query/,
+  ],
+  [
+    'exposure',
     'MinIO metrics routed to the LAN',
     (o) => void (route(o, 'storage', 's3').match = 'Host(`s3.domus.lan`)'),
     /^exposure: route 1 .* forwards \/minio\/v2\/metrics\/cluster on s3.domus.lan to minio/,
@@ -398,6 +404,12 @@ describe.each<[string, string, (objs: Obj[]) => void, RegExp]>([
   ],
   [
     'traefik',
+    'the default TLS option without sniStrict (an unknown name gets the self-signed TRAEFIK DEFAULT CERT, measured live)',
+    (o) => void editFileConfig(o, (t) => t.replace('sniStrict: true', 'sniStrict: false')),
+    /^traefik: traefik: TLS option default does not set sniStrict: a client asking for a name no certificate covers/,
+  ],
+  [
+    'traefik',
     'a route for a host the certificate does not name, under sniStrict',
     (o) => void (route(o, 'monitoring', 'grafana').match = 'Host(`grafana.other.lan`)'),
     /^traefik: route 1 \(Host\(`grafana.other.lan`\)\): no store certificate names grafana.other.lan \(\*.domus.lan, domus.lan\) and TLS option default is sniStrict/,
@@ -458,6 +470,23 @@ test("runChecks' `only` runs the named checks and no other (this file's local bu
   const edit = (o: Obj[]) => void (grafanaPod(o).containers[0]!.image = 'grafana/grafana:latest');
   expect(errors(runChecks(context(edit), { maxShare: 0.8, only: new Set(['flows']) }).findings)).toEqual([]);
   expect(errors(runChecks(context(edit), { maxShare: 0.8, only: new Set(['promises']) }).findings)).toContainEqual(expect.stringMatching(/^images: grafana: /));
+});
+
+test('secretsInQuery is also kept when the access log is off or drops RequestPath (not only by the route turning its logging off)', () => {
+  const unlogged = (extra: string[]) =>
+    verify((o) => {
+      const args = traefikArgs(o);
+      const kept = args.filter((a) => !a.startsWith('--accesslog'));
+      args.splice(0, args.length, ...kept, ...extra);
+      delete (route(o, 'storage', 's3') as { observability?: unknown }).observability;
+    }).filter((m) => /carry credentials in their query/.test(m));
+  expect(unlogged(['--accesslog=true'])).toHaveLength(1);
+  expect(unlogged(['--accesslog.format=json'])).toHaveLength(1);
+  expect(unlogged([])).toEqual([]);
+  expect(unlogged(['--accesslog=false'])).toEqual([]);
+  expect(unlogged(['--accesslog=true', '--accesslog.fields.names.RequestPath=drop'])).toEqual([]);
+  expect(unlogged(['--accesslog=true', '--accesslog.fields.defaultMode=drop'])).toEqual([]);
+  expect(unlogged(['--accesslog=true', '--accesslog.fields.defaultMode=drop', '--accesslog.fields.names.RequestPath=keep'])).toHaveLength(1);
 });
 
 describe('what the apps declare (dist/intent/exposure.json, must-deny.json) and the Traefik secret reads derived from dist/', () => {

@@ -209,6 +209,20 @@ function spoofable(mw: MiddlewareSpec, entryPoints: readonly string[], args: Rea
 }
 
 /**
+ * Whether Traefik's access log records request paths with their query (pkg/middlewares/accesslog/logger.go:
+ * RequestPath is the request URI, query included), and how: the flag that turns it on. Undefined when the access
+ * log is off or drops RequestPath (`fields.names.RequestPath=drop`, or `fields.defaultMode=drop` without keeping it).
+ */
+export function accessLogKeepsQuery(args: ReadonlyMap<string, string>): string | undefined {
+  const on = [...args].find(([k, v]) => (k === 'accesslog' && v !== 'false') || (k.startsWith('accesslog.') && k !== 'accesslog'));
+  if (!on || args.get('accesslog') === 'false') return undefined;
+  const named = args.get('accesslog.fields.names.requestpath')?.toLowerCase();
+  const byDefault = args.get('accesslog.fields.defaultmode')?.toLowerCase() ?? 'keep';
+  if ((named ?? byDefault) === 'drop') return undefined;
+  return `--${on[0]}=${on[1]}, RequestPath kept`;
+}
+
+/**
  * Checks every router Traefik loads (IngressRoutes and the file provider's routers in the Vault template of its
  * pod; verify/traefik.ts) against `routes`, by default the apps' declarations in dist/intent/exposure.json.
  */
@@ -306,6 +320,18 @@ export function checkExposure(ctx: Context, declared?: readonly ExposureRoute[])
           const forged = spoofable(m.spec!, r.entryPoints, args);
           if (forged) out.push(finding(CHECK, 'error', `${host} is an admin UI but its ipAllowList ${m.ref} can be passed with a forged address: ${forged}`, d));
         }
+      }
+      if (entry.secretsInQuery !== undefined && r.accessLogs !== false) {
+        const logged = accessLogKeepsQuery((r.provider === 'file' ? argsOf.get(d) : undefined) ?? allArgs);
+        if (logged)
+          out.push(
+            finding(
+              CHECK,
+              'error',
+              `${where} is access-logged (${logged}) and requests to ${host} carry credentials in their query (${entry.secretsInQuery}): they would land in Traefik's log and, through the log agent, in Loki. Set observability.accessLogs: false on the route (the exposure's secretsInQuery does)`,
+              d,
+            ),
+          );
       }
       for (const path of entry.denyPaths ?? []) {
         const v = evalRule(rule, { host, path });

@@ -11,6 +11,8 @@
  *    address port (pkg/provider/traefik/internal.go getEntryPointPort), `to=:<port>` to the port; the scheme
  *    middleware leaves out only 80/443 (pkg/middlewares/redirect/redirect_scheme.go). A Service in front of the
  *    pod must publish that port, forwarding it to the target entry point's container port.
+ *  - **sniStrict on the default TLS option**: otherwise an unknown name (or none) gets Traefik's generated
+ *    self-signed certificate instead of a refused handshake (measured live, test/traefik-live.test.ts).
  *  - **A backend over HTTPS is verified**: no ServersTransport (file or CRD) with insecureSkipVerify.
  */
 import { podSpecOf } from '../load';
@@ -104,6 +106,18 @@ function checkSniStrict(tlsOptions: readonly Doc[], t: TraefikContainer, files: 
   const options = new Map<string, { sniStrict?: boolean }>();
   for (const f of files) for (const [n, o] of Object.entries(f.config?.tls?.options ?? {})) options.set(n, o);
   for (const d of tlsOptions) if (d.obj.kind === 'TLSOption') options.set(`${d.obj.metadata.namespace}-${d.obj.metadata.name}`, (d.obj.spec ?? {}) as { sniStrict?: boolean });
+  // Measured on the real Traefik (test/traefik-live.test.ts): without sniStrict a name no certificate covers, or
+  // none at all (a scan of the address), gets the generated TRAEFIK DEFAULT CERT and the request is routed by its
+  // Host header behind it; with sniStrict the handshake is refused (pkg/tls/tlsmanager.go Get).
+  if (routers.some((r) => r.tls) && options.get('default')?.sniStrict !== true)
+    out.push(
+      finding(
+        CHECK,
+        'error',
+        `${t.container.name}: TLS option default does not set sniStrict: a client asking for a name no certificate covers (or for none, a scan of the address) gets Traefik's self-signed default certificate and is routed by its Host header, instead of a refused handshake`,
+        t.doc,
+      ),
+    );
   if (![...options.values()].some((o) => o.sniStrict)) return out;
   const names = files.flatMap((f) => certificateNames(f, 'default') ?? []);
   const defaultCertOnly = files.some((f) => f.config?.tls?.stores?.['default']?.defaultCertificate !== undefined);

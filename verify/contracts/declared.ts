@@ -24,6 +24,12 @@ export const exposureRouteSchema = z.strictObject({
   exposes: text,
   /** Backend paths Traefik must never forward on this host (evaluated against the route's rule). */
   denyPaths: z.array(z.string().startsWith('/')).optional(),
+  /**
+   * Why requests to this host carry credentials in their query string (S3 presigned URLs: X-Amz-Signature).
+   * Traefik's access log records the path with its query (RequestPath) and the log agent ships it to Loki, so the
+   * host's routers must not be access-logged (`observability.accessLogs: false`; ADR-0162).
+   */
+  secretsInQuery: text.optional(),
 });
 export const exposureFileSchema = z.strictObject({ routes: z.array(exposureRouteSchema) });
 
