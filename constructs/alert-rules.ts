@@ -32,6 +32,9 @@ export function podNamePattern(name: string, kind: Workload['props']['kind']): s
     case 'DaemonSet':
     case 'Job':
       return `${name}-[a-z0-9]{5}`;
+    case 'CronJob':
+      // Job `<name>-<minutes since the epoch>`, its pod `<job>-<id>`.
+      return `${name}-[0-9]+-[a-z0-9]{5}`;
   }
 }
 
@@ -100,6 +103,6 @@ export function alertRules(ctx: StackContext, retentionSizeShare: number): { gro
   const perWorkload = ctx.apps.flatMap((app) => app.alerts?.(ctx.site) ?? []);
   groups.push({ name: 'workloads', rules: perWorkload });
   // Every long-running workload of the stack, as built (disabled ones do not exist).
-  groups.push({ name: 'running', rules: ctx.workloads.filter((x) => x.props.kind !== 'Job').map(notRunning) });
+  groups.push({ name: 'running', rules: ctx.workloads.filter((x) => x.props.kind !== 'Job' && x.props.kind !== 'CronJob').map(notRunning) });
   return { groups };
 }

@@ -8,6 +8,7 @@
 import type { AppDefinition } from './lib/app';
 import { alertmanagerApp } from './alertmanager';
 import { argocdApp } from './argocd';
+import { backupApp } from './backup';
 import { grafanaApp } from './grafana';
 import { logAgentApp } from './log-agent';
 import { lokiApp } from './loki';
@@ -32,4 +33,5 @@ export const APPS = [
   kubeStateMetricsApp,
   nodeExporterApp,
   alertmanagerApp,
+  backupApp,
 ] as const satisfies readonly AppDefinition[];

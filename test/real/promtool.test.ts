@@ -164,7 +164,7 @@ function unitCases(s: Synthesis, rules: readonly AlertRule[]): UnitCase[] {
   }
   out.push({ name: `${FOR_CASE.alert} for: 5m reached`, alert: FOR_CASE.alert, match: {}, series: FOR_CASE.fire, fires: true });
   out.push({ name: `${FOR_CASE.alert} for: 5m not reached`, alert: FOR_CASE.alert, match: {}, series: FOR_CASE.quiet, fires: false });
-  for (const w of s.stack.ctx.workloads.filter((x) => x.props.kind !== 'Job')) {
+  for (const w of s.stack.ctx.workloads.filter((x) => x.props.kind !== 'Job' && x.props.kind !== 'CronJob')) {
     const c = workloadNotRunningCase({ name: w.name, namespace: w.namespace, kind: w.props.kind, container: w.props.containers[0]!.name });
     const match = { workload: w.name, namespace: w.namespace };
     out.push({ name: `WorkloadNotRunning ${w.namespace}/${w.name} fires`, alert: 'WorkloadNotRunning', match, series: c.fire, fires: true });
