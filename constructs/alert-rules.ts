@@ -99,6 +99,27 @@ export function alertRules(ctx: StackContext, retentionSizeShare: number): { gro
     },
   ];
 
+  // Every certificate the stack serves to clients is a Traefik store certificate (the Vault-issued wildcard, and
+  // the file-provider routes' own): Traefik exports each one's NotAfter, per cn/serial/sans. A renewed
+  // certificate adds a series and the old one stays until a restart, so the newest per cn is what is served.
+  // The Vault agent replaces a certificate at 85-95 % of its life (720h: 36-108 h before expiry): less than a
+  // day left means renewal failed (conformance/facts/backup.ts vaultAgentRenewal).
+  if (w.traefik.enabled) {
+    groups.push({
+      name: 'certificates',
+      rules: [
+        rule(
+          'TlsCertificateExpiring',
+          'max by (cn) (traefik_tls_certs_not_after) - time() < 86400',
+          '10m',
+          'critical',
+          'The certificate for {{ $labels.cn }} expires in less than a day',
+          `Traefik still serves a certificate for {{ $labels.cn }} that expires within 24 hours: the Vault agent did not renew it (kubectl -n ${ctx.site.namespaces.ingress} logs -l app.kubernetes.io/name=traefik -c vault-agent; vault read ${ctx.site.vault.pkiMount}/roles/${ctx.site.vault.pkiRole}). HTTPS to the stack fails when it expires.`,
+        ),
+      ],
+    });
+  }
+
   // Each app's rules on a signal it really exposes (its declaration in constructs/<app>.ts), in registry order.
   const perWorkload = ctx.apps.flatMap((app) => app.alerts?.(ctx.site) ?? []);
   groups.push({ name: 'workloads', rules: perWorkload });

@@ -206,6 +206,15 @@ export interface BackedUpVolume {
   readonly proof: string;
 }
 
+/**
+ * The stack's other volumes, each with why it is not copied (test/backup.test.ts: every claim of the synthesized
+ * stack is either backed up or listed here).
+ */
+export const NOT_BACKED_UP: Readonly<Record<string, string>> = {
+  'wazuh-indexer': "a live copy of Lucene segments is no consistent index; rebuilt from the managers' alert logs, which are backed up (ADR-0160)",
+  alertmanager: 'silences and the notification log are short-lived; a loss re-sends open alerts once',
+};
+
 /** The volumes of the enabled apps, in a fixed order (Wazuh's indexer is rebuilt, not copied: see the ADR). */
 export function backedUpVolumes(site: Site): BackedUpVolume[] {
   const w = site.workloads;
