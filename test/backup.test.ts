@@ -14,7 +14,10 @@ import { validateSite } from '../config/load';
 import { backedUpVolumes, backupScript, checkScript, drillScript, EXAMPLE_BACKUP_TARGET, NOT_BACKED_UP, repositoryOf, type BackedUpVolume } from '../constructs/backup';
 import { cidrs, fqdns, workloadPeer } from '../constructs/lib/network';
 import { renderRunbook } from '../day0/bootstrap';
+import { runChecks } from '../verify/cli';
+import type { Context, KubeObj } from '../verify/types';
 import { allObjects, flowAllowed, flows, issuesOf, type KubeObject, podTemplates, synth } from './helpers';
+import { siteContext } from './verify/site-context';
 
 const site = validateSite(EXAMPLE_SITE);
 const s = synth(EXAMPLE_SITE);
@@ -159,6 +162,44 @@ test('the runbook has a restore section per app, with the real names of the volu
   const runbook = renderRunbook(s.stack.ctx);
   for (const app of ['Wazuh', 'MinIO', 'Prometheus', 'Loki']) expect(runbook).toContain(`## Restore ${app} after a disk loss`);
   for (const v of volumes) expect(runbook).toContain(`kubectl -n ${v.namespace} create job restore-${v.key}-now --from=cronjob/restore-${v.key}`);
+});
+
+describe('npm run verify on the example site with backups', () => {
+  const base = siteContext(site, s.files);
+  const verify = (mutate?: (objs: KubeObj[]) => void): string[] => {
+    const objs = base.docs.map((d) => structuredClone(d.obj));
+    mutate?.(objs);
+    const ctx: Context = { ...base, docs: objs.map((obj, i) => ({ obj, file: base.docs[i]!.file, line: base.docs[i]!.line })) };
+    return runChecks(ctx, { maxShare: 0.8 })
+      .findings.filter((f) => f.severity === 'error')
+      .map((f) => `${f.check}: ${f.message}${f.object ? ` [${f.object}]` : ''}`);
+  };
+  type CronSpec = {
+    suspend?: boolean;
+    jobTemplate: { spec: { template: { spec: { securityContext: { fsGroup?: number }; containers: { volumeMounts?: { name: string; readOnly?: boolean }[] }[] } } } };
+  };
+  const cron = (objs: KubeObj[], name: string) => objs.find((o) => o.kind === 'CronJob' && o.metadata.name === name)!.spec as CronSpec;
+
+  test('accepts it (pod security, flows, Vault, RBAC, capacity, ...)', () => {
+    expect(verify()).toEqual([]);
+  });
+  test("refuses a mover whose fsGroup differs from the app it reads (the kubelet would re-group the app's files)", () => {
+    expect(verify((o) => void (cron(o, 'backup-wazuh-manager-master').jobTemplate.spec.template.spec.securityContext.fsGroup = 0))).toEqual([
+      "pod-security: mounts data-wazuh-manager-master-0 of StatefulSet wazuh-manager-master with fsGroup 0, not the app's 101: the kubelet would re-group the app's files [CronJob security/backup-wazuh-manager-master]",
+    ]);
+  });
+  test("refuses a scheduled job that mounts an app's claim writable; a suspended restore may", () => {
+    const writable = (o: KubeObj[]) => {
+      const c = cron(o, 'backup-minio');
+      for (const m of c.jobTemplate.spec.template.spec.containers[0]!.volumeMounts!) if (m.name === 'data') delete m.readOnly;
+    };
+    expect(verify(writable)).toEqual([
+      'pod-security: mounts data-minio-0 of StatefulSet minio writable while the app runs (only a suspended restore CronJob may) [CronJob storage/backup-minio]',
+    ]);
+    expect(verify((o) => void delete cron(o, 'restore-minio').suspend)).toEqual([
+      'pod-security: mounts data-minio-0 of StatefulSet minio writable while the app runs (only a suspended restore CronJob may) [CronJob storage/restore-minio]',
+    ]);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------------------
