@@ -38,6 +38,27 @@ export function podNamePattern(name: string, kind: Workload['props']['kind']): s
   }
 }
 
+/**
+ * The certificates the stack serves: Traefik's store certificates (the Vault-issued wildcard of every route,
+ * constructs/traefik.ts). Traefik exports each one's NotAfter per cn/serial/sans; a renewed certificate adds a
+ * series and the old one stays until a restart, so the newest per cn is the one served. The Vault agent
+ * replaces a certificate at 85-95 % of its life (720h: 36-108 h before expiry): less than a day left means
+ * renewal failed (conformance/facts/backup.ts vaultAgentRenewal).
+ */
+function certificateRules(ctx: StackContext): AlertRule[] {
+  if (!ctx.site.workloads.traefik.enabled) return [];
+  return [
+    rule(
+      'TlsCertificateExpiring',
+      'max by (cn) (traefik_tls_certs_not_after) - time() < 86400',
+      '10m',
+      'critical',
+      'The certificate for {{ $labels.cn }} expires in less than a day',
+      `Traefik still serves a certificate for {{ $labels.cn }} that expires within 24 hours: the Vault agent did not renew it (kubectl -n ${ctx.site.namespaces.ingress} logs -l app.kubernetes.io/name=traefik -c vault-agent; vault read ${ctx.site.vault.pkiMount}/roles/${ctx.site.vault.pkiRole}). HTTPS to the stack fails when it expires.`,
+    ),
+  ];
+}
+
 /** A container of a workload has no running instance (cAdvisor reports running containers only). */
 function notRunning(w: Workload): AlertRule {
   const container = w.props.containers[0]!.name;
@@ -95,30 +116,10 @@ export function alertRules(ctx: StackContext, retentionSizeShare: number): { gro
           'Cilium drops traffic by policy',
           'More than one packet per second is denied by network policy; a declared flow may be missing (hubble observe --verdict DROPPED).',
         ),
+        ...certificateRules(ctx),
       ],
     },
   ];
-
-  // Every certificate the stack serves to clients is a Traefik store certificate (the Vault-issued wildcard, and
-  // the file-provider routes' own): Traefik exports each one's NotAfter, per cn/serial/sans. A renewed
-  // certificate adds a series and the old one stays until a restart, so the newest per cn is what is served.
-  // The Vault agent replaces a certificate at 85-95 % of its life (720h: 36-108 h before expiry): less than a
-  // day left means renewal failed (conformance/facts/backup.ts vaultAgentRenewal).
-  if (w.traefik.enabled) {
-    groups.push({
-      name: 'certificates',
-      rules: [
-        rule(
-          'TlsCertificateExpiring',
-          'max by (cn) (traefik_tls_certs_not_after) - time() < 86400',
-          '10m',
-          'critical',
-          'The certificate for {{ $labels.cn }} expires in less than a day',
-          `Traefik still serves a certificate for {{ $labels.cn }} that expires within 24 hours: the Vault agent did not renew it (kubectl -n ${ctx.site.namespaces.ingress} logs -l app.kubernetes.io/name=traefik -c vault-agent; vault read ${ctx.site.vault.pkiMount}/roles/${ctx.site.vault.pkiRole}). HTTPS to the stack fails when it expires.`,
-        ),
-      ],
-    });
-  }
 
   // Each app's rules on a signal it really exposes (its declaration in constructs/<app>.ts), in registry order.
   const perWorkload = ctx.apps.flatMap((app) => app.alerts?.(ctx.site) ?? []);

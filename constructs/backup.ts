@@ -376,7 +376,7 @@ export function drillScript(site: Site, volumes: readonly BackedUpVolume[]): str
       `export RESTIC_REPOSITORY=${repositoryOf(t, v)}`,
       'R=/scratch/restore; rm -rf "$R"',
       `if tag=$(restic snapshots --host ${v.key} --latest 1 --json | jq -er '.[0].tags[] | select(startswith("canary-")) | ltrimstr("canary-")') \\`,
-      `  && restic restore latest --host ${v.key} --target "$R" \\`,
+      `  && restic restore latest --host ${v.key} --target "$R" --verify \\`,
       '  && [ "$(cat "$R/canary/domus-canary")" = "$tag" ] \\',
       `  && { ${v.proof}; }; then echo "${v.key}: restored, canary $tag"; else echo "${v.key}: DRILL FAILED" >&2; failed="$failed ${v.key}"; fi`,
       'rm -rf "$R"',
@@ -755,6 +755,24 @@ export const backupApp = defineApp({
   routed: false,
   build: (chart, ctx) => buildBackups(chart, ctx),
   alerts: (site) => backupAlerts(site),
+  dashboards: (site) => {
+    const ns = namespaceName(site, BACKUP_NAMESPACE_KEY);
+    return [
+      {
+        uid: 'domus-backups',
+        title: 'Backups',
+        panels: [
+          {
+            title: 'Age of the last successful backup, per volume',
+            expr: `time() - max by (namespace, volume) (label_replace(kube_job_status_completion_time{namespace!="${ns}", job_name=~"backup-.+-[0-9]+"}, "volume", "$1", "job_name", "backup-(.+)-[0-9]+"))`,
+            unit: 's',
+          },
+          { title: 'Age of the last passed restore drill', expr: `time() - max(kube_job_status_completion_time{namespace="${ns}", job_name=~"backup-drill-[0-9]+"})`, unit: 's' },
+          { title: 'Failed backup, drill and check Jobs (kept in history)', expr: 'sum by (namespace, job_name) (kube_job_failed{job_name=~"backup-.+", condition="true"})' },
+        ],
+      },
+    ];
+  },
   alertCases: BACKUP_ALERT_CASES,
   runbookSections: (site) => backupRunbook(site),
   warnings: (site) => backupWarnings(site),
