@@ -207,13 +207,21 @@ export interface BackedUpVolume {
 }
 
 /**
- * The stack's other volumes, each with why it is not copied (test/backup.test.ts: every claim of the synthesized
- * stack is either backed up or listed here).
+ * The stack's other claims, each with why it is not copied (test/backup.test.ts: every claim of the synthesized
+ * stack is either backed up or listed here), by claim name.
  */
-export const NOT_BACKED_UP: Readonly<Record<string, string>> = {
-  'wazuh-indexer': "a live copy of Lucene segments is no consistent index; rebuilt from the managers' alert logs, which are backed up (ADR-0160)",
-  alertmanager: 'silences and the notification log are short-lived; a loss re-sends open alerts once',
-};
+export function notBackedUp(site: Site): Readonly<Record<string, string>> {
+  const w = site.workloads;
+  const out: Record<string, string> = {};
+  if (w.wazuh.enabled)
+    for (let i = 0; i < w.wazuh.indexer.replicas; i++)
+      out[`data-wazuh-indexer-${i}`] = "a live copy of Lucene segments is no consistent index; rebuilt from the managers' alert logs, which are backed up (ADR-0160)";
+  if (w.alertmanager.enabled) out['data-alertmanager-0'] = 'silences and the notification log are short-lived; a loss re-sends open alerts once';
+  if (w.prometheus.enabled)
+    for (let i = 1; i < w.prometheus.replicas; i++)
+      out[`data-prometheus-${i}`] = 'a replica scraping the same targets as data-prometheus-0, which is backed up: the same series twice';
+  return out;
+}
 
 /** The volumes of the enabled apps, in a fixed order (Wazuh's indexer is rebuilt, not copied: see the ADR). */
 export function backedUpVolumes(site: Site): BackedUpVolume[] {
@@ -268,20 +276,26 @@ export function backedUpVolumes(site: Site): BackedUpVolume[] {
     }
   }
   if (w.wazuh.enabled) {
-    for (const role of ['master', 'worker'] as const) {
+    // Each worker holds its own agents' events and alerts: every replica is copied (the master is a singleton).
+    const managers = [
+      { role: 'master' as const, i: 0, only: true },
+      ...Array.from({ length: w.wazuh.worker.replicas }, (_, i) => ({ role: 'worker' as const, i, only: w.wazuh.worker.replicas === 1 })),
+    ];
+    for (const { role, i, only } of managers) {
+      const key = only ? `wazuh-manager-${role}` : `wazuh-manager-${role}-${i}`;
       out.push({
-        key: `wazuh-manager-${role}`,
+        key,
         app: 'Wazuh',
         namespace: site.namespaces.security,
         statefulSet: `wazuh-manager-${role}`,
-        claim: `data-wazuh-manager-${role}-0`,
+        claim: `data-wazuh-manager-${role}-${i}`,
         size: w.wazuh[role].storage,
         user: { uid: 0, gid: 0, fsGroup: WAZUH_MANAGER_FSGROUP },
         consistency:
           'agent keys (etc/client.keys), the manager configuration and the alert logs (logs/alerts, one JSON document per line, rotated and gzipped daily) are appended or rewritten whole; the indexer is rebuilt from these alert logs',
         proof: [
           `a=$( (cat "$R/data/var-ossec-logs/alerts/alerts.json" 2>/dev/null; find "$R/data/var-ossec-logs/alerts" -name "*.json.gz" -exec zcat {} + 2>/dev/null) | grep -c "\\"rule\\"")`,
-          `[ "$a" -gt 0 ] && echo "wazuh-manager-${role}: $a alert documents to re-index"${role === 'master' ? ' && test -f "$R/data/var-ossec-etc/client.keys" && echo "agent keys: $(grep -c . "$R/data/var-ossec-etc/client.keys") agents"' : ''}`,
+          `[ "$a" -gt 0 ] && echo "${key}: $a alert documents to re-index"${role === 'master' ? ' && test -f "$R/data/var-ossec-etc/client.keys" && echo "agent keys: $(grep -c . "$R/data/var-ossec-etc/client.keys") agents"' : ''}`,
         ].join('; '),
       });
     }

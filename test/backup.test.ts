@@ -6,12 +6,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { siteWarnings } from '../charts/cli';
 import { EXAMPLE_SITE } from '../charts/generated-docs';
 import { validateSite } from '../config/load';
-import { backedUpVolumes, backupScript, checkScript, drillScript, EXAMPLE_BACKUP_TARGET, NOT_BACKED_UP, repositoryOf, type BackedUpVolume } from '../constructs/backup';
+import { backedUpVolumes, backupScript, checkScript, drillScript, EXAMPLE_BACKUP_TARGET, notBackedUp, repositoryOf, type BackedUpVolume } from '../constructs/backup';
+import type { SiteInput } from '../charts/site-schema';
 import { cidrs, fqdns, workloadPeer } from '../constructs/lib/network';
 import { renderRunbook } from '../day0/bootstrap';
 import { runChecks } from '../verify/cli';
@@ -68,13 +70,49 @@ function ownershipProblems(objs: readonly KubeObject[], vs: readonly BackedUpVol
   return out;
 }
 
-test('the example site backs up every volume of the stack, or says why not', () => {
-  const claims = objects.filter((o) => o.kind === 'StatefulSet').flatMap((o) => claimsOf(o).map((c) => ({ set: o.metadata.name, claim: c })));
+/** The three-node example (config/examples/three-node.yaml): replicated managers, distributed MinIO, a cloud target. */
+const threeNodeInput = parse(readFileSync(join(__dirname, '..', 'config', 'examples', 'three-node.yaml'), 'utf8')) as SiteInput;
+const examples: [string, SiteInput][] = [
+  ['the example site', EXAMPLE_SITE],
+  ['the three-node example', threeNodeInput],
+];
+
+/** The claims of the synthesized stack that are neither backed up nor excused with a reason. */
+function undecided(input: SiteInput, drop = 0): string[] {
+  const x = synth(input);
+  const st = x.stack.ctx.site;
+  const claims = allObjects(x)
+    .filter((o) => o.kind === 'StatefulSet')
+    .flatMap((o) => claimsOf(o).map((c) => `${o.metadata.namespace}/${c}`));
   expect(claims.length).toBeGreaterThan(4);
-  const undecided = claims.filter((c) => !volumes.some((v) => v.claim === c.claim) && !(c.set in NOT_BACKED_UP));
-  expect(undecided).toEqual([]);
+  const decided = new Set([
+    ...backedUpVolumes(st)
+      .slice(drop)
+      .map((v) => `${v.namespace}/${v.claim}`),
+  ]);
+  const excused = notBackedUp(st);
+  return claims.filter((c) => !decided.has(c) && !(c.split('/')[1]! in excused));
+}
+
+test.each(examples)('%s backs up every volume of the stack, or says why not', (_, input) => {
+  expect(undecided(input)).toEqual([]);
   // Mutation: a volume dropped from the decision is caught.
-  expect(claims.filter((c) => !volumes.slice(1).some((v) => v.claim === c.claim) && !(c.set in NOT_BACKED_UP)).length).toBe(1);
+  expect(undecided(input, 1)).toHaveLength(1);
+});
+
+test.each(examples)('%s: every replica of a manager is its own volume; a Prometheus replica is excused', (_, input) => {
+  const st = validateSite(input);
+  const vs = backedUpVolumes(st);
+  const workers = st.workloads.wazuh.worker.replicas;
+  expect(vs.filter((v) => v.statefulSet === 'wazuh-manager-worker').map((v) => v.claim)).toEqual(Array.from({ length: workers }, (_, i) => `data-wazuh-manager-worker-${i}`));
+  expect(new Set(vs.map((v) => v.key)).size).toBe(vs.length);
+  expect(vs.filter((v) => v.statefulSet === 'prometheus').map((v) => v.claim)).toEqual(['data-prometheus-0']);
+});
+
+test('the three-node example verifies with its movers spread where their volumes are (ownership per drive)', () => {
+  const x = synth(threeNodeInput);
+  expect(ownershipProblems(allObjects(x), backedUpVolumes(x.stack.ctx.site))).toEqual([]);
+  expect(backedUpVolumes(x.stack.ctx.site).filter((v) => v.app === 'MinIO')).toHaveLength(6);
 });
 
 test("each mover reads its volume as the volume's owner (same fsGroup, same user unless root), on a claim its StatefulSet really has", () => {
