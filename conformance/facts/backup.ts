@@ -44,7 +44,7 @@ export const BACKUP_FACTS = factTable('backup', {
     path: 'cmd/restic/cmd_restore.go',
   },
   resticForget: {
-    fact: 'forget keeps --keep-daily/--keep-weekly/--keep-monthly snapshots (per host and paths) and --prune removes the data no snapshot references',
+    fact: 'forget keeps --keep-daily/--keep-weekly/--keep-monthly snapshots (per host and paths; the oldest snapshot too while a bucket has counts left: "oldest daily snapshot", internal/restic/snapshot_policy.go) and --prune removes the data no snapshot references; test/real/restic.test.ts runs it',
     value: ['--keep-daily', '--keep-weekly', '--keep-monthly', '--prune'],
     upstream: 'restic',
     path: 'cmd/restic/cmd_forget.go',
