@@ -109,6 +109,14 @@ export const UPSTREAM = {
   // Not deployed by the stack: the "real app" of docs/adding-an-app.md (root image, storage, metrics behind Basic auth),
   // read at the tag with the code search tools so the guide's advice rests on what the image really does.
   'uptime-kuma': { repo: 'louislam/uptime-kuma', tag: '1.23.16', commit: '5bb329fa0e8af9395911f33d5a6d6bb9b128c0f7', folder: '', mirrored: false },
+  // Backups (ADR-0170): the mover restic and its S3 client, and the systems compared, read from the Go modules at the tags.
+  restic: { repo: 'restic/restic', tag: 'v0.18.1', commit: '7d0aa7f2e30546fba7c8f1c0bae4d6704e3d8423', folder: '', mirrored: false },
+  'minio-go': { repo: 'minio/minio-go', tag: 'v7.0.95', commit: 'bd91926e6b4d828b4b5072088fd8b4a6a7a44eab', folder: '', mirrored: false },
+  volsync: { repo: 'backube/volsync', tag: 'v0.14.0', commit: '6cbd2baf9ff1000a8aa96ff5f6b5a4fb4638ba48', folder: '', mirrored: false },
+  velero: { repo: 'vmware-tanzu/velero', tag: 'v1.17.1', commit: '94f64639cee09c5caaa65b65ab5f42175f41c101', folder: '', mirrored: false },
+  k8up: { repo: 'k8up-io/k8up', tag: 'v2.13.1', commit: '56ca1a38786778474be6260d7c90f65e40a3eff8', folder: '', mirrored: false },
+  // The local-path-provisioner of k3s v1.28.15+k3s1 (its release notes), the stack's storage class.
+  'local-path-provisioner': { repo: 'rancher/local-path-provisioner', tag: 'v0.0.30', commit: 'c4fdcada94c2e632cd7d9231e73406d554eb40e2', folder: '', mirrored: false },
 } as const satisfies Record<string, UpstreamRepo>;
 
 export interface UpstreamRepo {

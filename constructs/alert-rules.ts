@@ -32,7 +32,31 @@ export function podNamePattern(name: string, kind: Workload['props']['kind']): s
     case 'DaemonSet':
     case 'Job':
       return `${name}-[a-z0-9]{5}`;
+    case 'CronJob':
+      // Job `<name>-<minutes since the epoch>`, its pod `<job>-<id>`.
+      return `${name}-[0-9]+-[a-z0-9]{5}`;
   }
+}
+
+/**
+ * The certificates the stack serves: Traefik's store certificates (the Vault-issued wildcard of every route,
+ * constructs/traefik.ts). Traefik exports each one's NotAfter per cn/serial/sans; a renewed certificate adds a
+ * series and the old one stays until a restart, so the newest per cn is the one served. The Vault agent
+ * replaces a certificate at 85-95 % of its life (720h: 36-108 h before expiry): less than a day left means
+ * renewal failed (conformance/facts/backup.ts vaultAgentRenewal).
+ */
+function certificateRules(ctx: StackContext): AlertRule[] {
+  if (!ctx.site.workloads.traefik.enabled) return [];
+  return [
+    rule(
+      'TlsCertificateExpiring',
+      'max by (cn) (traefik_tls_certs_not_after) - time() < 86400',
+      '10m',
+      'critical',
+      'The certificate for {{ $labels.cn }} expires in less than a day',
+      `Traefik still serves a certificate for {{ $labels.cn }} that expires within 24 hours: the Vault agent did not renew it (kubectl -n ${ctx.site.namespaces.ingress} logs -l app.kubernetes.io/name=traefik -c vault-agent; vault read ${ctx.site.vault.pkiMount}/roles/${ctx.site.vault.pkiRole}). HTTPS to the stack fails when it expires.`,
+    ),
+  ];
 }
 
 /** A container of a workload has no running instance (cAdvisor reports running containers only). */
@@ -92,6 +116,7 @@ export function alertRules(ctx: StackContext, retentionSizeShare: number): { gro
           'Cilium drops traffic by policy',
           'More than one packet per second is denied by network policy; a declared flow may be missing (hubble observe --verdict DROPPED).',
         ),
+        ...certificateRules(ctx),
       ],
     },
   ];
@@ -100,6 +125,6 @@ export function alertRules(ctx: StackContext, retentionSizeShare: number): { gro
   const perWorkload = ctx.apps.flatMap((app) => app.alerts?.(ctx.site) ?? []);
   groups.push({ name: 'workloads', rules: perWorkload });
   // Every long-running workload of the stack, as built (disabled ones do not exist).
-  groups.push({ name: 'running', rules: ctx.workloads.filter((x) => x.props.kind !== 'Job').map(notRunning) });
+  groups.push({ name: 'running', rules: ctx.workloads.filter((x) => x.props.kind !== 'Job' && x.props.kind !== 'CronJob').map(notRunning) });
   return { groups };
 }

@@ -5,6 +5,7 @@
  * Adding an app: docs/adding-an-app.md.
  */
 export { alertmanagerApp } from './alertmanager';
+export { backupApp } from './backup';
 export { argocdApp } from './argocd';
 export { grafanaApp } from './grafana';
 export { kubeStateMetricsApp } from './kube-state-metrics';

@@ -717,6 +717,7 @@ export function renderRunbook(ctx: StackContext): string {
     'Node level: `kubectl describe node`, `kubectl top node`, `journalctl -u k3s`, `cilium status`.',
     '',
     ...ctx.workloads.flatMap((w) => runbookFor(w, extra)),
+    ...ctx.apps.flatMap((a) => a.runbookSections?.(ctx.site) ?? []).flatMap((s) => [`## ${s.title}`, '', ...s.lines, '']),
     ...renderTriage(ctx),
   ].join('\n');
 }

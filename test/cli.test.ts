@@ -225,7 +225,7 @@ test('upstream: the pinned cdk8s CLI empties its output folder before it runs th
 });
 
 // Issue 18, item 11: a valid site whose alerts reach nobody synthesizes, loudly (even with --quiet).
-test('synth warns on stderr when no alert would reach a person, and not once receivers and a heartbeat are set', () => {
+test('synth warns on stderr when no alert would reach a person (or no backup exists), and not once receivers, a heartbeat and a backup target are set', () => {
   const dir = tmp();
   const site = join(dir, 'site.yaml');
   writeFileSync(site, 'cluster: { name: warn }\n');
@@ -233,9 +233,10 @@ test('synth warns on stderr when no alert would reach a person, and not once rec
   expect(bare.code).toBe(0);
   expect(bare.err).toContain('WARNING: ALERTMANAGER HAS NO RECEIVER: no alert reaches a person.');
   expect(bare.err).toContain("WARNING: NO DEAD MAN'S SWITCH");
+  expect(bare.err).toContain('WARNING: workloads.backup.target is not set');
   writeFileSync(
     site,
-    'cluster: { name: warn }\nworkloads:\n  alertmanager:\n    receivers: [{ type: webhook, name: ntfy, host: ntfy.sh }]\n    heartbeat: { host: hc-ping.com }\n',
+    'cluster: { name: warn }\nworkloads:\n  alertmanager:\n    receivers: [{ type: webhook, name: ntfy, host: ntfy.sh }]\n    heartbeat: { host: hc-ping.com }\n  backup: { target: { endpoint: https://backup.example.org, bucket: domus } }\n',
   );
   const set = synthCli(['--config', site, '--outdir', join(dir, 'b'), '--quiet']);
   expect(set.code).toBe(0);

@@ -82,6 +82,11 @@ const ELEMENT: Readonly<Record<string, Record<string, unknown>>> = {
   'workloads.minio.clients': { namespace: 'monitoring', app: 'loki' },
 };
 
+/** Required siblings inside an optional object (absent by default), so only the field under test is wrong. */
+const OBJECT: Readonly<Record<string, Record<string, unknown>>> = {
+  'workloads.backup.target': { endpoint: 'https://backup.example.org', bucket: 'domus-backups' },
+};
+
 /** A site input with `value` at `path` (array elements completed from ELEMENT). */
 export function inputWith(path: readonly (string | number)[], value: unknown): Record<string, unknown> {
   const root: Record<string, unknown> = {};
@@ -103,7 +108,7 @@ export function inputWith(path: readonly (string | number)[], value: unknown): R
     const obj = cur as Record<string, unknown>;
     if (last) obj[p] = value;
     else {
-      obj[p] = typeof path[i + 1] === 'number' ? [] : (obj[p] ?? {});
+      obj[p] = typeof path[i + 1] === 'number' ? [] : (obj[p] ?? { ...(OBJECT[keys.join('.')] ?? {}) });
       cur = obj[p] as Record<string, unknown> | unknown[];
     }
   });

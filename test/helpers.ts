@@ -117,14 +117,15 @@ export interface PodSpecLike {
   volumes?: ({ name: string } & Record<string, unknown>)[];
 }
 
-const POD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']);
+const POD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob']);
 
-/** Pod templates of every workload object (Deployment, StatefulSet, DaemonSet, Job). */
+/** Pod templates of every workload object (Deployment, StatefulSet, DaemonSet, Job, CronJob: its Job's). */
 export function podTemplates(objects: readonly KubeObject[] = allObjects()): PodTemplate[] {
   return objects
     .filter((o) => POD_KINDS.has(o.kind))
     .map((o) => {
-      const spec = o.spec as { template: { metadata?: PodTemplate['metadata']; spec: PodSpecLike } };
+      type Template = { template: { metadata?: PodTemplate['metadata']; spec: PodSpecLike } };
+      const spec = o.kind === 'CronJob' ? (o.spec as { jobTemplate: { spec: Template } }).jobTemplate.spec : (o.spec as Template);
       return { owner: o, metadata: spec.template.metadata ?? {}, spec: spec.template.spec };
     });
 }

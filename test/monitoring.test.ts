@@ -327,7 +327,7 @@ test('the basics and one rule per enabled workload; restarts from kube-state-met
   for (const [w, metric] of Object.entries(perWorkload)) expect({ w, found: workloadExprs.includes(metric) }).toEqual({ w, found: true });
   // Every long-running workload has a "not running" rule matching its pods' names.
   const running = groupsOf(s).find((g) => g.name === 'running')!.rules;
-  const longRunning = s.stack.ctx.workloads.filter((w) => w.props.kind !== 'Job');
+  const longRunning = s.stack.ctx.workloads.filter((w) => w.props.kind !== 'Job' && w.props.kind !== 'CronJob');
   expect(running.map((r) => `${r.labels.namespace}/${r.labels.workload}`).sort()).toEqual(longRunning.map((w) => `${w.namespace}/${w.name}`).sort());
   expect(running.find((r) => r.labels.workload === 'prometheus')!.expr).toBe(
     'absent(container_start_time_seconds{namespace="monitoring", pod=~"prometheus-[0-9]+", container="prometheus"})',

@@ -47,7 +47,8 @@ test('every pinned image belongs to exactly one app', () => {
 test("the charts in dist/ are the platform chart plus the apps' charts, in registry order", () => {
   // The first app of each chart decides its place (an app added to the registry adds its chart here too).
   expect(chartNames()).toEqual(['platform', ...new Set(APPS.map((a) => a.chart))]);
-  expect(synth().charts.map((c) => c.name)).toEqual([...chartNames(), 'apps']);
+  // The default site deploys every app but those that need a site setting (backup: a target).
+  expect(synth().charts.map((c) => c.name)).toEqual([...chartNames(APPS.filter((a) => a.enabled(site))), 'apps']);
 });
 
 test('the waves come from the apps (and the CRD apps first)', () => {
@@ -57,8 +58,9 @@ test('the waves come from the apps (and the CRD apps first)', () => {
 
 test('the namespaces and their Pod Security levels come from the apps', () => {
   const ns = findAll('Namespace');
-  expect(ns.map((n) => n.metadata.name)).toEqual(stackNamespaces(site, APPS).map((n) => n.name));
-  for (const a of APPS) {
+  const enabled = APPS.filter((a) => a.enabled(site));
+  expect(ns.map((n) => n.metadata.name)).toEqual(stackNamespaces(site, enabled).map((n) => n.name));
+  for (const a of enabled) {
     const n = ns.find((x) => x.metadata.name === namespaceName(site, a.namespace.key))!;
     expect(n.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe(a.namespace.podSecurity);
     expect(n.metadata.annotations?.['domus.dev/pod-security-reason']).toBe(a.namespace.reason);

@@ -12,6 +12,7 @@ import { ALERTMANAGER_IMAGE } from '../constructs/alertmanager';
 import { LOKI_IMAGE } from '../constructs/loki';
 import { TOOLS_SRC, buildKey, toolPath } from '../tools/paths';
 import { GO_PROGRAMS, goVersion, prometheusModuleVersion, type GoProgram } from '../tools/programs';
+import { RESTIC_IMAGE } from '../constructs/backup';
 
 /** Per program: the pin as the stack spells it, and the Go module version that release is published as. */
 const PINS: Readonly<Record<string, { readonly release: string; readonly module: string }>> = {
@@ -21,6 +22,7 @@ const PINS: Readonly<Record<string, { readonly release: string; readonly module:
   etcd: { release: ETCD_RELEASE, module: ETCD_RELEASE },
   'kube-apiserver': { release: KUBERNETES_RELEASE, module: KUBERNETES_RELEASE },
   traefik: { release: IMAGES.traefik.tag, module: IMAGES.traefik.tag },
+  restic: { release: goVersion(RESTIC_IMAGE.tag), module: goVersion(RESTIC_IMAGE.tag) },
 };
 
 const ALLOWED = /^(module|go|toolchain|require|replace|exclude)\b/;

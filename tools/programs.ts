@@ -8,6 +8,7 @@
  */
 import { ALERTMANAGER_IMAGE } from '../constructs/alertmanager';
 import { LOKI_IMAGE } from '../constructs/loki';
+import { RESTIC_IMAGE } from '../constructs/backup';
 import { ETCD_RELEASE, IMAGES, KUBERNETES_RELEASE, VERSIONS } from '../config/versions';
 
 /** Where a build fact was read: repository, path and tag (or commit). */
@@ -255,6 +256,23 @@ export const GO_PROGRAMS: readonly GoProgram[] = [
       {
         fact: 'the web UI is embedded from webui/static, which holds only a placeholder file in the module: the binary builds without the UI assets (the stack does not serve the dashboard from this build)',
         source: TRAEFIK_SRC('webui/embed.go'),
+      },
+    ],
+  },
+  {
+    name: 'restic',
+    module: 'github.com/restic/restic',
+    moduleVersion: goVersion(RESTIC_IMAGE.tag),
+    version: goVersion(RESTIC_IMAGE.tag),
+    pkg: 'github.com/restic/restic/cmd/restic',
+    facts: [
+      {
+        fact: 'the module has no replace or exclude directive (go 1.23.0): a plain build of cmd/restic is the program the image runs (its Dockerfile builds with `go run build.go`, which compiles the same package)',
+        source: { repo: 'restic/restic', path: 'go.mod', tag: goVersion(RESTIC_IMAGE.tag) },
+      },
+      {
+        fact: 'the image copies the binary built from cmd/restic to /usr/bin/restic (docker/Dockerfile)',
+        source: { repo: 'restic/restic', path: 'docker/Dockerfile', tag: goVersion(RESTIC_IMAGE.tag) },
       },
     ],
   },

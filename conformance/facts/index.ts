@@ -7,6 +7,7 @@ import { ALLOY_FACTS } from './alloy';
 import { ALERTMANAGER_FACTS } from './alertmanager';
 import { ARGOCD_FACTS } from './argocd';
 import { ARGOCD_SOURCE_FACTS } from './argocd-source';
+import { BACKUP_FACTS } from './backup';
 import { EXPOSURE_FACTS } from './exposure';
 import { GRAFANA_FACTS } from './grafana';
 import { KLIPPER_FACTS } from './klipper-lb';
@@ -47,4 +48,5 @@ export const ALL_FACTS: readonly Fact<unknown>[] = [
   ...factsOf(METRIC_FACTS),
   ...factsOf(ALERTMANAGER_FACTS),
   ...factsOf(KUMA_FACTS),
+  ...factsOf(BACKUP_FACTS),
 ];

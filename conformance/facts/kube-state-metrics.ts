@@ -69,4 +69,10 @@ export const KSM_FACTS = factTable('kube-state-metrics', {
     upstream: 'kube-state-metrics',
     path: 'docs/pod-metrics.md',
   },
+  jobMetrics: {
+    fact: 'Job series, labelled namespace and job_name: kube_job_status_start_time and kube_job_status_completion_time (Unix seconds; completion is set by the Job controller on success only), kube_job_failed{condition} (1 on condition="true" when the Job has failed), from the jobs resource (the backup alerts, constructs/backup.ts)',
+    value: ['kube_job_failed', 'kube_job_status_completion_time', 'kube_job_status_start_time'],
+    upstream: 'kube-state-metrics',
+    path: 'internal/store/job.go',
+  },
 });

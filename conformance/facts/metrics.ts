@@ -68,6 +68,18 @@ export const METRIC_FACTS = factTable('metrics', {
     upstream: 'traefik',
     path: 'pkg/observability/metrics/prometheus.go',
   },
+  traefikTls: {
+    fact: 'Traefik exports traefik_tls_certs_not_after{cn, serial, sans} (Unix seconds), set for every certificate of its TLS stores each time a dynamic configuration is applied (cmd/traefik/traefik.go appendCertMetric); series of replaced certificates stay until a restart',
+    value: { jobs: ['traefik'], metrics: ['traefik_tls_certs_not_after'] } satisfies CatalogueEntry,
+    upstream: 'traefik',
+    path: 'pkg/observability/metrics/prometheus.go',
+  },
+  kubeStateMetricsJobs: {
+    fact: KSM_FACTS.jobMetrics.fact,
+    value: { jobs: ['kube-state-metrics'], metrics: KSM_FACTS.jobMetrics.value } satisfies CatalogueEntry,
+    upstream: 'kube-state-metrics',
+    path: KSM_FACTS.jobMetrics.path,
+  },
   kubeStateMetrics: {
     fact: KSM_FACTS.metrics.fact,
     value: { jobs: ['kube-state-metrics'], metrics: KSM_FACTS.metrics.value } satisfies CatalogueEntry,

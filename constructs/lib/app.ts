@@ -91,6 +91,12 @@ export interface AlertCase {
   readonly quiet: readonly AlertSeries[];
 }
 
+/** A runbook section of an app: a heading and its Markdown lines. */
+export interface RunbookSection {
+  readonly title: string;
+  readonly lines: readonly string[];
+}
+
 /** A flow the policies must deny whatever the code declares (dist/intent/must-deny.json, written from the apps). */
 export interface MustDeny {
   /**
@@ -141,6 +147,11 @@ export interface AppDefinition {
   readonly alertCases?: Readonly<Record<string, AlertCase>>;
   /** Extra runbook lines per workload name, given the namespace. */
   readonly runbook?: (site: Site) => Readonly<Record<string, (ns: string) => readonly string[]>>;
+  /**
+   * Whole runbook sections (a procedure rather than a workload's debugging ladder, e.g. "Restore Wazuh after a
+   * disk loss"): rendered after the workloads, title as a heading, the lines as Markdown.
+   */
+  readonly runbookSections?: (site: Site) => readonly RunbookSection[];
   readonly mustDeny?: readonly MustDeny[];
   /** The roles this app's workloads play for the rest of the stack (at most one app per role). */
   readonly roles?: Partial<Readonly<Record<StackRole, (site: Site) => WorkloadPeer>>>;

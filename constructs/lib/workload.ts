@@ -104,8 +104,18 @@ export interface ClaimSpec {
 }
 
 export interface WorkloadProps<P extends string = string> extends AppIdentity {
-  /** `Job`: a run-to-completion task (restartPolicy OnFailure, no probes required). */
-  readonly kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job';
+  /**
+   * `Job`: a run-to-completion task (restartPolicy OnFailure, no probes required); `CronJob`: the same task
+   * started on `cron.schedule`.
+   */
+  readonly kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job' | 'CronJob';
+  /**
+   * CronJob only: its schedule (five cron fields, the controller's time zone: UTC on k3s unless `timeZone`);
+   * `suspend` keeps a Job template in git that only an operator starts (`kubectl create job --from=cronjob/…`).
+   * Runs never overlap (concurrencyPolicy Forbid); the last 3 successful and 3 failed Jobs are kept, so
+   * kube-state-metrics still reports the last outcome.
+   */
+  readonly cron?: { readonly schedule: string; readonly suspend?: boolean; readonly timeZone?: string };
   /** Job only: annotations on the Job object (e.g. Argo CD hook annotations). */
   readonly jobAnnotations?: Readonly<Record<string, string>>;
   /** Job only. @default 6 */
@@ -177,7 +187,8 @@ export class Workload<P extends string = string> extends Construct {
     this.namespace = props.namespace;
     this.peer = workloadPeer(props.namespace, props.name);
     this.serviceAccountName = props.name;
-    this.replicas = props.kind === 'DaemonSet' ? ctx.site.nodes.length : props.kind === 'Job' ? 1 : (props.replicas ?? 1);
+    this.replicas = props.kind === 'DaemonSet' ? ctx.site.nodes.length : props.kind === 'Job' || props.kind === 'CronJob' ? 1 : (props.replicas ?? 1);
+    if ((props.kind === 'CronJob') !== (props.cron !== undefined)) throw new Error(`${props.namespace}/${props.name}: a schedule (cron) is given exactly for a CronJob`);
     this.props = props;
     this.labels = { ...appLabels(props), ...(props.extraLabels ?? {}) };
     const selector = selectorLabels(props);
@@ -185,7 +196,8 @@ export class Workload<P extends string = string> extends Construct {
     ctx.addWorkload(this);
 
     for (const c of props.containers) {
-      if (props.kind !== 'Job' && (!c.liveness || !c.readiness)) throw new Error(`${props.namespace}/${props.name}: container ${c.name} needs liveness and readiness probes`);
+      if (props.kind !== 'Job' && props.kind !== 'CronJob' && (!c.liveness || !c.readiness))
+        throw new Error(`${props.namespace}/${props.name}: container ${c.name} needs liveness and readiness probes`);
       for (const p of c.ports ?? []) {
         if (this.ports.has(p.name)) throw new Error(`${props.namespace}/${props.name}: port name ${p.name} is used twice`);
         if (p.name.length > 15) throw new Error(`${props.namespace}/${props.name}: port name ${p.name} is longer than 15 characters`);
@@ -369,6 +381,25 @@ export class Workload<P extends string = string> extends Construct {
           template: { ...template, spec: { ...podSpec, restartPolicy: 'OnFailure' } },
         },
       });
+    } else if (props.kind === 'CronJob') {
+      const cron = props.cron!;
+      new k8s.KubeCronJob(this, 'cronjob', {
+        metadata,
+        spec: {
+          schedule: cron.schedule,
+          ...(cron.timeZone ? { timeZone: cron.timeZone } : {}),
+          ...(cron.suspend ? { suspend: true } : {}),
+          concurrencyPolicy: 'Forbid',
+          // A run missed by more than an hour (node down) is skipped, not started late on top of the next.
+          startingDeadlineSeconds: 3600,
+          successfulJobsHistoryLimit: 3,
+          failedJobsHistoryLimit: 3,
+          jobTemplate: {
+            metadata: { labels: this.labels },
+            spec: { backoffLimit: props.backoffLimit ?? 2, template: { ...template, spec: { ...podSpec, restartPolicy: 'Never' } } },
+          },
+        },
+      });
     } else {
       new k8s.KubeDaemonSet(this, 'daemonset', {
         metadata,
@@ -430,7 +461,7 @@ export class Workload<P extends string = string> extends Construct {
   }
 
   private placement(selector: Record<string, string>, kind: WorkloadProps['kind']): Partial<k8s.PodSpec> {
-    if (kind === 'DaemonSet' || kind === 'Job' || this.replicas <= 1) return {};
+    if (kind === 'DaemonSet' || kind === 'Job' || kind === 'CronJob' || this.replicas <= 1) return {};
     const term: k8s.PodAffinityTerm = { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } };
     const required = this.ctx.site.cluster.antiAffinity === 'required';
     return {

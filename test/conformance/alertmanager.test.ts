@@ -177,7 +177,8 @@ test('a site whose alerts reach nobody synthesizes with loud warnings, which the
   ]);
   expect(alertmanagerWarnings(site)).toEqual([expect.stringMatching(/^NO DEAD MAN'S SWITCH/)]);
   expect(alertmanagerWarnings(reached.stack.ctx.site)).toEqual([]);
-  expect(siteWarnings(bareSite)).toEqual(alertmanagerWarnings(bareSite));
+  // Other apps may warn too (no backup target): synth prints Alertmanager's among them.
+  expect(siteWarnings(bareSite)).toEqual(expect.arrayContaining(alertmanagerWarnings(bareSite)));
   // DAY0 repeats the warnings in its alerting step, which proves the Watchdog reached Alertmanager.
   const day0 = alertmanagerDay0(bareSite);
   expect(day0.map((st) => st.after)).toEqual(['waves']);

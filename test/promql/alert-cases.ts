@@ -72,6 +72,15 @@ export const CASES: Readonly<Record<string, { fire: Series[]; quiet: Series[]; a
       counter('kube_pod_container_status_restarts_total', { ...ksm, namespace: 'monitoring', pod: 'x-0', container: 'wazuh-x' }, 1),
     ],
   },
+  TlsCertificateExpiring: {
+    // At T = 7200 s: NotAfter 7200 + 3600 is an hour away; 7200 + 5 days is fine.
+    fire: [gauge('traefik_tls_certs_not_after', { job: 'traefik', cn: '*.domus.lan', serial: '1', sans: '*.domus.lan,domus.lan' }, 7200 + 3600)],
+    quiet: [
+      gauge('traefik_tls_certs_not_after', { job: 'traefik', cn: '*.domus.lan', serial: '2', sans: '*.domus.lan,domus.lan' }, 7200 + 5 * 86400),
+      // The replaced certificate's series stays in Traefik's registry: the renewed one (same cn) wins.
+      gauge('traefik_tls_certs_not_after', { job: 'traefik', cn: '*.domus.lan', serial: '1', sans: '*.domus.lan,domus.lan' }, 7200 + 3600),
+    ],
+  },
   PrometheusConfigReloadFailed: { fire: [gauge('prometheus_config_last_reload_successful', {}, 0)], quiet: [gauge('prometheus_config_last_reload_successful', {}, 1)] },
   PrometheusRuleFailures: {
     fire: [counter('prometheus_rule_evaluation_failures_total', { rule_group: 'x' }, 1)],

@@ -10,6 +10,7 @@
  *   the range ends capped at half an average interval, never below zero) and `count_over_time`;
  * - `absent` (labels from the equality matchers of a plain selector argument, as Prometheus);
  * - `vector(<number>)`: one element without labels (the Watchdog's always-true expression);
+ * - `time()` (the evaluation time, the series' clock starting at 0) and `label_replace` (anchored regex);
  * - `sum`, `max`, `min`, `count`, `avg` with `by (...)` or no grouping;
  * - `+ - * /` and the comparisons `== != > < >= <=` (filtering, no `bool`) between a vector and a scalar, or
  *   two vectors matched one-to-one on all labels but the name (no on/ignoring/group_*);
@@ -170,7 +171,30 @@ class Evaluator {
   private call(n: SyntaxNode): Value {
     const fn = this.text(n.getChild('FunctionIdentifier')!);
     const body = n.getChild('FunctionCallBody')!;
-    const argNode = this.children(body).find((c) => c.name !== '(' && c.name !== ')' && c.name !== ',')!;
+    const args = this.children(body).filter((c) => c.name !== '(' && c.name !== ')' && c.name !== ',');
+    const argNode = args[0]!;
+    // time(): the evaluation time in seconds (the series' clock starts at 0).
+    if (fn === 'time' && args.length === 0) return { kind: 'scalar', value: this.at };
+    if (fn === 'label_replace') {
+      // label_replace(v, dst, replacement, src, regex): the regex anchored on both ends, $1.. from its groups;
+      // no match leaves the element as it is (promql/functions.go funcLabelReplace).
+      const v = this.eval(argNode);
+      if (v.kind !== 'vector' || args.length !== 5) throw new Error('label_replace(vector, dst, replacement, src, regex)');
+      const [dst, repl, src, re] = args.slice(1).map((a) => JSON.parse(this.text(a)) as string);
+      const regex = new RegExp(`^(?:${re!})$`);
+      return {
+        kind: 'vector',
+        elements: v.elements.map((e) => {
+          const m = regex.exec(e.labels[src!] ?? '');
+          if (!m) return e;
+          const value = repl!.replace(/\$(\d+)/g, (_, i: string) => m[Number(i)] ?? '');
+          const labels: Record<string, string> = { ...e.labels };
+          if (value === '') delete labels[dst!];
+          else labels[dst!] = value;
+          return { labels, value: e.value };
+        }),
+      };
+    }
     if (fn === 'vector') {
       const v = this.eval(argNode);
       if (v.kind !== 'scalar') throw new Error('vector() takes a scalar');

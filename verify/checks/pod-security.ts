@@ -86,6 +86,51 @@ export function checkPodSecurity(ctx: Context): Finding[] {
     const prefix = level === 'privileged' ? 'privileged namespace' : level;
     for (const msg of podSecurityViolations(t.spec, t.metadata?.annotations ?? {}, level)) out.push(finding('pod-security', 'error', `${prefix}: ${msg}`, d));
   }
+  out.push(...sharedClaimFindings(ctx));
+  return out;
+}
+
+/**
+ * A pod that mounts a claim of a StatefulSet it does not belong to (a backup mover, a restore Job) shares the
+ * app's files: its fsGroup must be the app's, or the kubelet re-groups the volume (fsGroupChangePolicy
+ * OnRootMismatch changes every file once the root's group differs) and the app may lose access to its own data;
+ * and only a suspended CronJob (a restore the operator starts with the app stopped) may mount it writable.
+ */
+export function sharedClaimFindings(ctx: Context): Finding[] {
+  const owners = new Map<string, { set: string; fsGroup?: number }>();
+  for (const d of ctx.docs) {
+    if (d.obj.kind !== 'StatefulSet') continue;
+    const spec = d.obj.spec as { replicas?: number; volumeClaimTemplates?: { metadata: { name: string } }[] };
+    const fsGroup = podSpecOf(d.obj)?.spec.securityContext?.fsGroup;
+    for (const t of spec.volumeClaimTemplates ?? [])
+      for (let i = 0; i < (spec.replicas ?? 1); i++)
+        owners.set(`${d.obj.metadata.namespace}/${t.metadata.name}-${d.obj.metadata.name}-${i}`, { set: d.obj.metadata.name, ...(fsGroup !== undefined ? { fsGroup } : {}) });
+  }
+  const out: Finding[] = [];
+  for (const d of ctx.docs) {
+    if (d.obj.kind === 'StatefulSet') continue;
+    const t = podSpecOf(d.obj);
+    if (!t) continue;
+    const suspended = d.obj.kind === 'CronJob' && (d.obj.spec as { suspend?: boolean }).suspend === true;
+    for (const vol of (t.spec.volumes ?? []) as { name: string; persistentVolumeClaim?: { claimName: string; readOnly?: boolean } }[]) {
+      const claim = vol.persistentVolumeClaim?.claimName;
+      const owner = claim === undefined ? undefined : owners.get(`${d.obj.metadata.namespace}/${claim}`);
+      if (!owner) continue;
+      const fsGroup = t.spec.securityContext?.fsGroup;
+      if (fsGroup !== owner.fsGroup)
+        out.push(
+          finding(
+            'pod-security',
+            'error',
+            `mounts ${claim} of StatefulSet ${owner.set} with fsGroup ${fsGroup ?? 'unset'}, not the app's ${owner.fsGroup ?? 'unset'}: the kubelet would re-group the app's files`,
+            d,
+          ),
+        );
+      const writable = [...t.spec.containers, ...(t.spec.initContainers ?? [])].some((c) => (c.volumeMounts ?? []).some((m) => m.name === vol.name && m.readOnly !== true));
+      if (!suspended && writable)
+        out.push(finding('pod-security', 'error', `mounts ${claim} of StatefulSet ${owner.set} writable while the app runs (only a suspended restore CronJob may)`, d));
+    }
+  }
   return out;
 }
 

@@ -1,0 +1,4 @@
+# Vault policy for monitoring/restore-prometheus (role monitoring-restore-prometheus); generated, do not edit.
+path "kv/data/backup/target" {
+  capabilities = ["read"]
+}
