@@ -176,7 +176,11 @@ export function buildAppsChart(scope: Construct, ctx: StackContext, charts: read
           repoUrl: source.repoURL,
           targetRevision: source.revision,
           path: source.path,
-          ...(source.kustomization ? {} : { directory: { recurse: false, ...(source.include ? { include: source.include } : {}) } }),
+          // No zero-valued `directory` (recurse false and nothing else): Argo CD's controller removes it from the
+          // live Application (util/argo/argo.go NormalizeSource) and the root puts it back, an endless OutOfSync
+          // loop the live run found (docs/adr/0160-live-gitops.md). Without it discovery finds a directory source
+          // (no kustomization or chart in the folder); `include` alone is kept as written.
+          ...(!source.kustomization && source.include ? { directory: { include: source.include } } : {}),
         },
         destination: { server: DESTINATION, namespace: opts.namespace },
         syncPolicy: {
