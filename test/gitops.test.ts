@@ -303,3 +303,16 @@ test('DAY0 creates the mirrors at the pinned tags, applies the controller RBAC a
   expect(day0.indexOf('read -r -p "git user (read-only): " GIT_USER')).toBeGreaterThan(0);
   expect(day0.indexOf('read -r -p "git user (read-only): " GIT_USER')).toBeLessThan(day0.indexOf('--from-literal=username="$GIT_USER"'));
 });
+
+test("the controller's bootstrap RBAC, applied by DAY0 and synced by no Application, is not reported as an orphan (ADR 0160)", () => {
+  const rbac = parseAllDocuments(s.files.get(CONTROLLER_RBAC_FILE) ?? '')
+    .map((d) => d.toJS() as { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } })
+    .filter((o) => o?.metadata?.namespace);
+  expect(rbac.length).toBeGreaterThan(0);
+  const orphans = (findResource('AppProject', PROJECT).spec as { orphanedResources: { warn: boolean; ignore?: { group: string; kind?: string; name?: string }[] } }).orphanedResources;
+  expect(orphans.warn).toBe(true);
+  // Argo CD's match (controller/appcontroller.go isKnownOrphanedResourceExclusion): kind, group and name, each a glob; exact here.
+  const ignored = (o: (typeof rbac)[number]) =>
+    (orphans.ignore ?? []).some((i) => (!i.kind || i.kind === o.kind) && i.group === o.apiVersion.split('/')[0] && (!i.name || i.name === o.metadata.name));
+  expect(rbac.filter((o) => !ignored(o)).map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual([]);
+});

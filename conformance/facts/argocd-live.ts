@@ -78,4 +78,10 @@ export const ARGOCD_LIVE_FACTS = factTable('argocd-live', {
     upstream: 'argo-cd',
     path: 'util/argo/argo.go',
   },
+  orphanIgnore: {
+    fact: 'with orphanedResources.warn, every Application gets an OrphanedResourceWarning while its destination namespace holds an object no Application tracks, unless an orphanedResources.ignore entry matches its kind, group and name (globs; a ServiceAccount named default and the ConfigMap kube-root-ca.crt are always ignored): controller/appcontroller.go isKnownOrphanedResourceExclusion',
+    value: ['kind', 'group', 'name'],
+    upstream: 'argo-cd',
+    path: 'controller/appcontroller.go',
+  },
 });
