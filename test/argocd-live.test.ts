@@ -117,7 +117,12 @@ d(`Argo CD ${VERSIONS.argocd} syncs dist/ on the test control plane (repo-server
     return ok ? all : undefined;
   };
   const refresh = async (name: string, kind: 'normal' | 'hard'): Promise<void> => {
-    const r = await client.request('PATCH', `${APPS}/${name}`, { metadata: { annotations: { 'argocd.argoproj.io/refresh': kind } } }, { contentType: 'application/merge-patch+json' });
+    const r = await client.request(
+      'PATCH',
+      `${APPS}/${name}`,
+      { metadata: { annotations: { 'argocd.argoproj.io/refresh': kind } } },
+      { contentType: 'application/merge-patch+json' },
+    );
     if (r.status !== 200) throw new Error(`refresh ${name}: ${r.status} ${messageOf(r)}`);
   };
   /** The admin's server-side apply, as `kubectl apply --server-side` does it (field manager kubectl). */
@@ -162,7 +167,13 @@ d(`Argo CD ${VERSIONS.argocd} syncs dist/ on the test control plane (repo-server
     for (const a of plan.filter((p) => p.objects.every((o) => o.kind === 'CustomResourceDefinition'))) refused.push(...(await adminApply(a.objects, `${a.app} (kubectl apply)`)));
     refused.push(
       ...(await adminApply(
-        [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'argocd-secret', namespace: NS, labels: { 'app.kubernetes.io/name': 'argocd-secret', 'app.kubernetes.io/part-of': 'argocd' } } }],
+        [
+          {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: { name: 'argocd-secret', namespace: NS, labels: { 'app.kubernetes.io/name': 'argocd-secret', 'app.kubernetes.io/part-of': 'argocd' } },
+          },
+        ],
         'argocd-secret',
       )),
     );
@@ -183,7 +194,10 @@ d(`Argo CD ${VERSIONS.argocd} syncs dist/ on the test control plane (repo-server
     // last-applied-configuration annotation (what Argo CD's own client-side apply then merges against).
     for (const o of objectsIn('apps', true)) {
       const lastApplied = JSON.stringify(o);
-      const r = await client.create({ ...o, metadata: { ...o.metadata, annotations: { ...(o.metadata.annotations ?? {}), 'kubectl.kubernetes.io/last-applied-configuration': lastApplied } } });
+      const r = await client.create({
+        ...o,
+        metadata: { ...o.metadata, annotations: { ...(o.metadata.annotations ?? {}), 'kubectl.kubernetes.io/last-applied-configuration': lastApplied } },
+      });
       if (r.status !== 201) refused.push(`apps: ${o.kind} ${o.metadata.name}: ${r.status} ${messageOf(r)}`);
     }
     expect(refused).toEqual([]);
@@ -307,7 +321,9 @@ d(`Argo CD ${VERSIONS.argocd} syncs dist/ on the test control plane (repo-server
     const commit = repos.stack.commit(`change ${target.metadata.namespace}/${target.metadata.name} only`);
     const t = Date.now();
     for (const n of names()) await refresh(n, 'normal');
-    const app = plan.find((a) => a.objects.some((o) => o.kind === 'ConfigMap' && o.metadata.name === target.metadata.name && o.metadata.namespace === target.metadata.namespace))!.app;
+    const app = plan.find((a) =>
+      a.objects.some((o) => o.kind === 'ConfigMap' && o.metadata.name === target.metadata.name && o.metadata.namespace === target.metadata.namespace),
+    )!.app;
     await until(
       `${app} synced at ${commit}`,
       async () => {
@@ -319,7 +335,14 @@ d(`Argo CD ${VERSIONS.argocd} syncs dist/ on the test control plane (repo-server
     );
     await until('every Application Synced at the commit', () => allSynced(commit), 600_000, procs());
     times.oneObjectCommit = Date.now() - t;
-    const written = [...new Set(recorder.events.slice(mark).filter((e) => !e.key.startsWith('argoproj.io/Application ')).map((e) => e.key))];
+    const written = [
+      ...new Set(
+        recorder.events
+          .slice(mark)
+          .filter((e) => !e.key.startsWith('argoproj.io/Application '))
+          .map((e) => e.key),
+      ),
+    ];
     expect(written).toEqual([keyOf(target)]);
   }, 1_260_000);
 
@@ -446,7 +469,9 @@ d(`Argo CD ${VERSIONS.argocd} syncs dist/ on the test control plane (repo-server
       expect(verifySays(BROKEN_DESTINATION, /destination server .* namespace 'node-exporter' do not match/)).toBe(true);
       expect(argoSays(BROKEN_DESTINATION, /InvalidSpecError: application destination server .* namespace 'node-exporter' do not match any of the allowed destinations/)).toBe(true);
       const others = [
-        ...new Set(verifyFindings.filter((f) => /namespace node-exporter of .* is not a destination/.test(f.message)).map((f) => /^Application ([a-z0-9-]+): /.exec(f.message)![1]!)),
+        ...new Set(
+          verifyFindings.filter((f) => /namespace node-exporter of .* is not a destination/.test(f.message)).map((f) => /^Application ([a-z0-9-]+): /.exec(f.message)![1]!),
+        ),
       ].filter((app) => app !== BROKEN_DESTINATION);
       expect(others.length).toBeGreaterThan(0);
       for (const app of others) {

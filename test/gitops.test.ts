@@ -309,7 +309,8 @@ test("the controller's bootstrap RBAC, applied by DAY0 and synced by no Applicat
     .map((d) => d.toJS() as { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } })
     .filter((o) => o?.metadata?.namespace);
   expect(rbac.length).toBeGreaterThan(0);
-  const orphans = (findResource('AppProject', PROJECT).spec as { orphanedResources: { warn: boolean; ignore?: { group: string; kind?: string; name?: string }[] } }).orphanedResources;
+  const orphans = (findResource('AppProject', PROJECT).spec as { orphanedResources: { warn: boolean; ignore?: { group: string; kind?: string; name?: string }[] } })
+    .orphanedResources;
   expect(orphans.warn).toBe(true);
   // Argo CD's match (controller/appcontroller.go isKnownOrphanedResourceExclusion): kind, group and name, each a glob; exact here.
   const ignored = (o: (typeof rbac)[number]) =>

@@ -85,7 +85,7 @@ test('every program has a pin row, and no row is left for a program that is gone
   expect(Object.keys(PINS).sort()).toEqual(GO_PROGRAMS.map((p) => p.name).sort());
 });
 
-test("a program of our own (miniredis): its Go files are part of the build key, so an edit rebuilds it", () => {
+test('a program of our own (miniredis): its Go files are part of the build key, so an edit rebuilds it', () => {
   const p = GO_PROGRAMS.find((x) => x.name === 'miniredis')!;
   const dir = mkdtempSync(join(tmpdir(), 'domus-key-'));
   try {

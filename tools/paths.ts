@@ -35,7 +35,11 @@ export function programOf(name: string): GoProgram {
  */
 export function buildKey(p: GoProgram, dir: string = join(TOOLS_SRC, p.name)): string {
   const h = createHash('sha256');
-  const own = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.go')).sort() : [];
+  const own = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.go'))
+        .sort()
+    : [];
   for (const f of ['go.mod', 'go.sum', ...own]) {
     const file = join(dir, f);
     h.update(f)

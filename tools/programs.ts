@@ -180,7 +180,7 @@ const ARGOCD: GoProgram = {
     },
     { fact: 'replace gopkg.in/yaml.v2 => v2.4.0 and gopkg.in/yaml.v3 => v3.0.1 (CVE-2022-3064, CVE-2022-28948)', source: ARGOCD_SRC('go.mod') },
     {
-      fact: 'replace github.com/go-telegram-bot-api/telegram-bot-api/v5 => github.com/OvyFlash/telegram-bot-api/v5 v5.0.0-20240108230938-63e5c59035bf (the notifications engine\'s fork)',
+      fact: "replace github.com/go-telegram-bot-api/telegram-bot-api/v5 => github.com/OvyFlash/telegram-bot-api/v5 v5.0.0-20240108230938-63e5c59035bf (the notifications engine's fork)",
       source: ARGOCD_SRC('go.mod'),
     },
     {

@@ -73,7 +73,7 @@ export const ARGOCD_LIVE_FACTS = factTable('argocd-live', {
     path: 'util/argo/argo.go',
   },
   normalizedSource: {
-    fact: "the controller normalizes every Application it reconciles and patches it when that changed it: a source.directory block at its zero value (recurse false, no jsonnet, no include or exclude) is removed (util/argo/argo.go NormalizeSource, called from controller/appcontroller.go normalizeApplication); an app of apps that writes one back is OutOfSync forever",
+    fact: 'the controller normalizes every Application it reconciles and patches it when that changed it: a source.directory block at its zero value (recurse false, no jsonnet, no include or exclude) is removed (util/argo/argo.go NormalizeSource, called from controller/appcontroller.go normalizeApplication); an app of apps that writes one back is OutOfSync forever',
     value: { recurse: false },
     upstream: 'argo-cd',
     path: 'util/argo/argo.go',

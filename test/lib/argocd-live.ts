@@ -139,7 +139,13 @@ export function objectsOfText(text: string): KubeObject[] {
 export const textOfObjects = (objects: readonly KubeObject[]): string => objects.map((o) => stringify(o, { version: '1.1', lineWidth: 0 })).join('---\n');
 
 /** The upstream mirror of a repoURL (`https://git.domus.lan/homelab/argo-cd.git` → `argo-cd`), or undefined for the stack's own. */
-const mirrorName = (url: string): string => (url.replace(/\.git$/, '').split('/').pop() ?? '').toLowerCase();
+const mirrorName = (url: string): string =>
+  (
+    url
+      .replace(/\.git$/, '')
+      .split('/')
+      .pop() ?? ''
+  ).toLowerCase();
 
 /** Where each repository of the stack lives in the test: URL as dist/ writes it → local file:// URL. */
 export type RepoMap = ReadonlyMap<string, string>;
@@ -292,7 +298,8 @@ export function componentOf(
   const argv = [...(c.command ?? []), ...(c.args ?? [])];
   const binary = (argv.shift() ?? '').split('/').pop() ?? '';
   const cm = (name: string): Record<string, string> =>
-    ((docs.find((d) => d.obj.kind === 'ConfigMap' && d.obj.metadata.name === name && d.obj.metadata.namespace === namespace)?.obj as { data?: Record<string, string> } | undefined)?.data ?? {});
+    (docs.find((d) => d.obj.kind === 'ConfigMap' && d.obj.metadata.name === name && d.obj.metadata.namespace === namespace)?.obj as { data?: Record<string, string> } | undefined)
+      ?.data ?? {};
   const env: Record<string, string> = {};
   for (const e of c.env ?? []) {
     if (e.value !== undefined) env[e.name] = e.value;
@@ -428,12 +435,7 @@ export async function startArgo(info: ControlPlaneInfo, docs: readonly Doc[], to
   let ctlArgs = setFlag(ctl.args, '--redis', redisAddr);
   ctlArgs = setFlag(ctlArgs, '--repo-server', `127.0.0.1:${rsPort}`);
   ctlArgs = setFlag(ctlArgs, '--metrics-port', String(await freePort()));
-  await until(
-    'the repo-server listening',
-    async () => (/argocd-repo-server is listening on/.test(readFileSync(repoServer.log, 'utf8')) ? true : undefined),
-    120_000,
-    [repoServer],
-  );
+  await until('the repo-server listening', async () => (/argocd-repo-server is listening on/.test(readFileSync(repoServer.log, 'utf8')) ? true : undefined), 120_000, [repoServer]);
   const controller = start(
     'argocd-application-controller',
     join(bin, ctl.binary),
