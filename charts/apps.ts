@@ -16,7 +16,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Application, ApplicationSpecIgnoreDifferences } from '../imports/argocd-application-argoproj.io';
 import { AppProject } from '../imports/argocd-appproject-argoproj.io';
-import { ArgoCd, ManagedKind } from '../constructs/argocd';
+import { ArgoCd, ManagedKind, SYNCED_RBAC } from '../constructs/argocd';
 import { mirrorsOf, repoURLsOf, UPSTREAM_REPOS } from '../config/git';
 import { SYNC_OPTIONS_ANNOTATION } from './waves';
 import { StackContext } from '../constructs/lib/context';
@@ -130,7 +130,12 @@ export function buildAppsChart(scope: Construct, ctx: StackContext, charts: read
       destinations: [...namespaces].sort().map((n) => ({ server: DESTINATION, namespace: n })),
       clusterResourceWhitelist: clusterKinds.map((k) => ({ group: k.group, kind: k.kind })),
       namespaceResourceWhitelist: sortedKinds.filter((k) => !CLUSTER_SCOPED.has(k.kind)).map((k) => ({ group: k.group, kind: k.kind })),
-      orphanedResources: { warn: true },
+      // Warn about objects no Application syncs, except the controller's bootstrap RBAC that DAY0 applies in
+      // each namespace on purpose: without this every Application there warned forever (the live run, ADR 0160).
+      orphanedResources: {
+        warn: true,
+        ignore: ['Role', 'RoleBinding'].map((kind) => ({ group: 'rbac.authorization.k8s.io', kind, name: SYNCED_RBAC })),
+      },
     },
   });
 
@@ -176,7 +181,11 @@ export function buildAppsChart(scope: Construct, ctx: StackContext, charts: read
           repoUrl: source.repoURL,
           targetRevision: source.revision,
           path: source.path,
-          ...(source.kustomization ? {} : { directory: { recurse: false, ...(source.include ? { include: source.include } : {}) } }),
+          // No zero-valued `directory` (recurse false and nothing else): Argo CD's controller removes it from the
+          // live Application (util/argo/argo.go NormalizeSource) and the root puts it back, an endless OutOfSync
+          // loop the live run found (docs/adr/0160-live-gitops.md). Without it discovery finds a directory source
+          // (no kustomization or chart in the folder); `include` alone is kept as written.
+          ...(!source.kustomization && source.include ? { directory: { include: source.include } } : {}),
         },
         destination: { server: DESTINATION, namespace: opts.namespace },
         syncPolicy: {

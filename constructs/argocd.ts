@@ -66,6 +66,13 @@ const APPLICATION_HEALTH_LUA = [
   '',
 ].join('\n');
 
+/**
+ * The Role and RoleBinding per namespace that give the controller what it needs to sync there; DAY0 applies
+ * them (dist/bootstrap/argocd/controller-rbac.yaml), no Application syncs them, and the project tells Argo CD
+ * not to report them as orphans (charts/apps.ts).
+ */
+export const SYNCED_RBAC = 'argocd-application-controller-synced-rbac';
+
 export class ArgoCd extends Construct {
   readonly server: Workload;
   readonly repoServer: Workload;
@@ -457,12 +464,12 @@ export class ArgoCd extends Construct {
         subjects,
       },
       ...[...perNamespace.keys()].sort().flatMap((n) => [
-        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: metadata({ name: `${name}-synced-rbac`, namespace: n }), rules: dedupe(perNamespace.get(n)!) },
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: metadata({ name: SYNCED_RBAC, namespace: n }), rules: dedupe(perNamespace.get(n)!) },
         {
           apiVersion: 'rbac.authorization.k8s.io/v1',
           kind: 'RoleBinding',
-          metadata: metadata({ name: `${name}-synced-rbac`, namespace: n }),
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${name}-synced-rbac` },
+          metadata: metadata({ name: SYNCED_RBAC, namespace: n }),
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: SYNCED_RBAC },
           subjects,
         },
       ]),

@@ -180,7 +180,8 @@ test('a source folder holding a kustomization is built with kustomize, never rea
   for (const a of apps.filter((x) => repo(x) === site.git.repoURL)) {
     const folder = source(a.metadata.name).path.replace(`${site.git.path}/`, '');
     expect([...s.files.keys()].filter((f) => f.startsWith(`${folder}/`) && F.kustomizationNames.value.includes(f.slice(folder.length + 1)))).toEqual([]);
-    expect(source(a.metadata.name).directory).toEqual({ recurse: false });
+    // No zero-valued directory block: Argo CD's controller strips it and the root re-applies it, forever (ADR 0160).
+    expect(source(a.metadata.name).directory).toBeUndefined();
   }
 });
 
@@ -301,4 +302,18 @@ test('DAY0 creates the mirrors at the pinned tags, applies the controller RBAC a
   // The user is prompted too (the claim "typed at the prompts" holds), before the secret that uses it.
   expect(day0.indexOf('read -r -p "git user (read-only): " GIT_USER')).toBeGreaterThan(0);
   expect(day0.indexOf('read -r -p "git user (read-only): " GIT_USER')).toBeLessThan(day0.indexOf('--from-literal=username="$GIT_USER"'));
+});
+
+test("the controller's bootstrap RBAC, applied by DAY0 and synced by no Application, is not reported as an orphan (ADR 0160)", () => {
+  const rbac = parseAllDocuments(s.files.get(CONTROLLER_RBAC_FILE) ?? '')
+    .map((d) => d.toJS() as { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } })
+    .filter((o) => o?.metadata?.namespace);
+  expect(rbac.length).toBeGreaterThan(0);
+  const orphans = (findResource('AppProject', PROJECT).spec as { orphanedResources: { warn: boolean; ignore?: { group: string; kind?: string; name?: string }[] } })
+    .orphanedResources;
+  expect(orphans.warn).toBe(true);
+  // Argo CD's match (controller/appcontroller.go isKnownOrphanedResourceExclusion): kind, group and name, each a glob; exact here.
+  const ignored = (o: (typeof rbac)[number]) =>
+    (orphans.ignore ?? []).some((i) => (!i.kind || i.kind === o.kind) && i.group === o.apiVersion.split('/')[0] && (!i.name || i.name === o.metadata.name));
+  expect(rbac.filter((o) => !ignored(o)).map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual([]);
 });

@@ -4,14 +4,14 @@
  * image constants), so a pin bump that leaves a wrapper behind fails here.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ETCD_RELEASE, IMAGES, KUBERNETES_RELEASE } from '../config/versions';
+import { ETCD_RELEASE, IMAGES, KUBERNETES_RELEASE, VERSIONS } from '../config/versions';
 import { ALERTMANAGER_IMAGE } from '../constructs/alertmanager';
 import { LOKI_IMAGE } from '../constructs/loki';
 import { TOOLS_SRC, buildKey, toolPath } from '../tools/paths';
-import { GO_PROGRAMS, goVersion, prometheusModuleVersion, type GoProgram } from '../tools/programs';
+import { ARGOCD_KUSTOMIZE, ARGOCD_MINIREDIS, GO_PROGRAMS, goVersion, prometheusModuleVersion, type GoProgram } from '../tools/programs';
 import { RESTIC_IMAGE } from '../constructs/backup';
 
 /** Per program: the pin as the stack spells it, and the Go module version that release is published as. */
@@ -23,6 +23,9 @@ const PINS: Readonly<Record<string, { readonly release: string; readonly module:
   'kube-apiserver': { release: KUBERNETES_RELEASE, module: KUBERNETES_RELEASE },
   traefik: { release: IMAGES.traefik.tag, module: IMAGES.traefik.tag },
   restic: { release: goVersion(RESTIC_IMAGE.tag), module: goVersion(RESTIC_IMAGE.tag) },
+  argocd: { release: VERSIONS.argocd, module: VERSIONS.argocd },
+  kustomize: { release: ARGOCD_KUSTOMIZE, module: ARGOCD_KUSTOMIZE },
+  miniredis: { release: ARGOCD_MINIREDIS, module: ARGOCD_MINIREDIS },
 };
 
 const ALLOWED = /^(module|go|toolchain|require|replace|exclude)\b/;
@@ -82,6 +85,19 @@ test.each(GO_PROGRAMS.map((p) => [p.name, p] as const))('%s: the wrapper builds 
 
 test('every program has a pin row, and no row is left for a program that is gone', () => {
   expect(Object.keys(PINS).sort()).toEqual(GO_PROGRAMS.map((p) => p.name).sort());
+});
+
+test('a program of our own (miniredis): its Go files are part of the build key, so an edit rebuilds it', () => {
+  const p = GO_PROGRAMS.find((x) => x.name === 'miniredis')!;
+  const dir = mkdtempSync(join(tmpdir(), 'domus-key-'));
+  try {
+    for (const f of ['go.mod', 'go.sum', 'main.go']) writeFileSync(join(dir, f), read(p, f));
+    expect(buildKey(p, dir)).toBe(buildKey(p));
+    writeFileSync(join(dir, 'main.go'), `${read(p, 'main.go')}\n// edited\n`);
+    expect(buildKey(p, dir)).not.toBe(buildKey(p));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a substitute version says which pin it stands for and why', () => {

@@ -4,7 +4,7 @@
  * `DOMUS_TOOLS_DIR` overrides the root.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { GO_PROGRAMS, type GoProgram } from './programs';
@@ -29,11 +29,19 @@ export function programOf(name: string): GoProgram {
   return p;
 }
 
-/** A hash of everything that decides the binary: the wrapper's go.mod and go.sum and the build settings. */
-export function buildKey(p: GoProgram): string {
+/**
+ * A hash of everything that decides the binary: the wrapper's go.mod and go.sum, the Go files of a program of
+ * our own (tools/go/miniredis), and the build settings.
+ */
+export function buildKey(p: GoProgram, dir: string = join(TOOLS_SRC, p.name)): string {
   const h = createHash('sha256');
-  for (const f of ['go.mod', 'go.sum']) {
-    const file = join(TOOLS_SRC, p.name, f);
+  const own = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.go'))
+        .sort()
+    : [];
+  for (const f of ['go.mod', 'go.sum', ...own]) {
+    const file = join(dir, f);
     h.update(f)
       .update('\0')
       .update(existsSync(file) ? readFileSync(file) : '')

@@ -146,6 +146,108 @@ const ETCD: GoProgram = {
 
 const TRAEFIK_SRC = (path: string): BuildSource => ({ repo: 'traefik/traefik', path, tag: IMAGES.traefik.tag });
 
+const ARGOCD_SRC = (path: string): BuildSource => ({ repo: 'argoproj/argo-cd', path, tag: VERSIONS.argocd });
+
+/** Argo CD: one binary, the component chosen by the name it is invoked as (test/lib/argocd.ts links the names). */
+const ARGOCD: GoProgram = {
+  name: 'argocd',
+  module: 'github.com/argoproj/argo-cd/v2',
+  moduleVersion: VERSIONS.argocd,
+  version: VERSIONS.argocd,
+  pkg: 'github.com/argoproj/argo-cd/v2/cmd',
+  ldflags: [`-X github.com/argoproj/argo-cd/v2/common.version=${VERSIONS.argocd.replace(/^v/, '')}`],
+  env: { CGO_ENABLED: '0' },
+  facts: [
+    {
+      fact:
+        'the release images hold one binary built from the package ./cmd; cmd/main.go picks the component from the base name of argv[0] ' +
+        '(or ARGOCD_BINARY_NAME): argocd-application-controller, argocd-repo-server, argocd-server, ... and the CLI otherwise',
+      source: ARGOCD_SRC('cmd/main.go'),
+    },
+    {
+      fact: 'the Makefile builds with CGO_FLAG=0 and stamps the version with -X github.com/argoproj/argo-cd/v2/common.version=$(cat VERSION); unset, it reports 99.99.99',
+      source: ARGOCD_SRC('Makefile'),
+    },
+    { fact: "go 1.24.6 is the module's go line", source: ARGOCD_SRC('go.mod') },
+    {
+      fact:
+        'replace k8s.io/api, apiextensions-apiserver, apiserver, cli-runtime, client-go and the other 25 staging modules => v0.31.0, and k8s.io/apimachinery => v0.31.2: ' +
+        'k8s.io/kubernetes v1.31.0 (required for kubectl code) requires every staging module at v0.0.0, which only these replaces resolve',
+      source: ARGOCD_SRC('go.mod'),
+    },
+    {
+      fact: 'replace github.com/golang/protobuf => v1.5.4 and github.com/grpc-ecosystem/grpc-gateway => v1.16.0 (the generated API code is built against these)',
+      source: ARGOCD_SRC('go.mod'),
+    },
+    { fact: 'replace gopkg.in/yaml.v2 => v2.4.0 and gopkg.in/yaml.v3 => v3.0.1 (CVE-2022-3064, CVE-2022-28948)', source: ARGOCD_SRC('go.mod') },
+    {
+      fact: "replace github.com/go-telegram-bot-api/telegram-bot-api/v5 => github.com/OvyFlash/telegram-bot-api/v5 v5.0.0-20240108230938-63e5c59035bf (the notifications engine's fork)",
+      source: ARGOCD_SRC('go.mod'),
+    },
+    {
+      fact: 'github.com/argoproj/gitops-engine is required as the pseudo-version v0.7.1-0.20250521000818-c08b0a72c1f1 (no replace): the proxy serves it, the wrapper needs no directive',
+      source: ARGOCD_SRC('go.mod'),
+    },
+    {
+      fact: 'the web UI is embedded from ui/dist/app, which holds only a gitkeep file in the module: the binary builds without the UI (the tests run only the controller and the repo server)',
+      source: ARGOCD_SRC('ui/embed.go'),
+    },
+  ],
+};
+
+/** The kustomize release Argo CD v2.14.21 ships in its image (hack/tool-versions.sh kustomize5_version). */
+export const ARGOCD_KUSTOMIZE = 'v5.4.3';
+
+/** kustomize: the repo-server builds a Kustomize source (argo-cd's manifests/crds) by running `kustomize build`. */
+const KUSTOMIZE: GoProgram = {
+  name: 'kustomize',
+  module: 'sigs.k8s.io/kustomize/kustomize/v5',
+  moduleVersion: ARGOCD_KUSTOMIZE,
+  version: ARGOCD_KUSTOMIZE,
+  pkg: 'sigs.k8s.io/kustomize/kustomize/v5',
+  env: { CGO_ENABLED: '0' },
+  facts: [
+    {
+      fact: `Argo CD's image installs kustomize ${ARGOCD_KUSTOMIZE.replace(/^v/, '')} (kustomize5_version in hack/tool-versions.sh; hack/installers/install-kustomize.sh puts it on the PATH)`,
+      source: ARGOCD_SRC('hack/tool-versions.sh'),
+    },
+    {
+      fact: 'the repo-server runs the kustomize binary found on its PATH (util/kustomize/kustomize.go getBinaryPath: "kustomize" unless argocd-cm names a binary for a version)',
+      source: ARGOCD_SRC('util/kustomize/kustomize.go'),
+    },
+    {
+      fact: 'the kustomize module (kustomize/ of kubernetes-sigs/kustomize, tag kustomize/v5.4.3) is the main package; its go.mod requires api v0.17.3 and kyaml v0.17.2 at tags and has no replace or exclude: the wrapper needs no directive; go 1.21 is its go line',
+      source: { repo: 'kubernetes-sigs/kustomize', path: 'kustomize/go.mod', tag: 'kustomize/v5.4.3' },
+    },
+  ],
+};
+
+/** The miniredis version Argo CD's go.mod requires (its tests' in-memory Redis). */
+export const ARGOCD_MINIREDIS = 'v2.33.0';
+
+/**
+ * An in-memory Redis for Argo CD's controller and repo-server (their caches; the stack runs redis 7.2 in a pod).
+ * Our own small program (tools/go/miniredis/main.go) around the library Argo CD's own tests use.
+ */
+const MINIREDIS: GoProgram = {
+  name: 'miniredis',
+  module: 'github.com/alicebob/miniredis/v2',
+  moduleVersion: ARGOCD_MINIREDIS,
+  version: ARGOCD_MINIREDIS,
+  pkg: 'domus.local/tools/miniredis',
+  env: { CGO_ENABLED: '0' },
+  facts: [
+    {
+      fact: `Argo CD requires github.com/alicebob/miniredis/v2 ${ARGOCD_MINIREDIS} and its cache tests run the Redis client against it (util/cache/redis_test.go, cache_test.go)`,
+      source: ARGOCD_SRC('go.mod'),
+    },
+    {
+      fact: 'the controller and the repo-server take the Redis address with --redis host:port (cmd/argocd-application-controller, cmd/argocd-repo-server: cacheutil.AddCacheFlagsToCmd); without a password and TLS they speak plain RESP',
+      source: ARGOCD_SRC('util/cache/cache.go'),
+    },
+  ],
+};
+
 /** Every program, in build order. One flat list: each program is one entry (merges of branches are a union). */
 export const GO_PROGRAMS: readonly GoProgram[] = [
   ETCD,
@@ -276,4 +378,7 @@ export const GO_PROGRAMS: readonly GoProgram[] = [
       },
     ],
   },
+  ARGOCD,
+  KUSTOMIZE,
+  MINIREDIS,
 ];

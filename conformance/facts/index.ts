@@ -6,6 +6,7 @@ import { Fact, factsOf } from '../upstream';
 import { ALLOY_FACTS } from './alloy';
 import { ALERTMANAGER_FACTS } from './alertmanager';
 import { ARGOCD_FACTS } from './argocd';
+import { ARGOCD_LIVE_FACTS } from './argocd-live';
 import { ARGOCD_SOURCE_FACTS } from './argocd-source';
 import { BACKUP_FACTS } from './backup';
 import { EXPOSURE_FACTS } from './exposure';
@@ -28,6 +29,7 @@ import { WAZUH_FACTS } from './wazuh';
 export const ALL_FACTS: readonly Fact<unknown>[] = [
   ...factsOf(PIN_FACTS),
   ...factsOf(ARGOCD_FACTS),
+  ...factsOf(ARGOCD_LIVE_FACTS),
   ...factsOf(ARGOCD_SOURCE_FACTS),
   ...factsOf(SWITCH_FACTS),
   ...factsOf(KUBERNETES_RBAC_FACTS),

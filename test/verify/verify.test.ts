@@ -260,6 +260,22 @@ describe('gitops', () => {
     expect(m).toContain("sync wave 0 is not after its ServiceAccount's");
     expect(m).toContain("sync wave 5 is before its Namespace's (9)");
   });
+  test("a zero-valued source.directory (Argo CD's controller removes it, the root writes it back: the live run's OutOfSync loop)", () => {
+    const app = (name: string, directory: Record<string, unknown>): KubeObj => ({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name, namespace: 'argocd' },
+      spec: { project: 'p', source: { path: 'dist/nowhere', directory } },
+    });
+    const c = context((o) => {
+      o.push(app('zero', { recurse: false }), app('empty', {}), app('recurse', { recurse: true }), app('include', { include: 'x.yml' }));
+    });
+    const blamed = checkGitops(c)
+      .filter((f) => /zero value/.test(f.message))
+      .map((f) => f.object);
+    expect(blamed.sort()).toEqual(['Application argocd/empty', 'Application argocd/zero']);
+    expect(checkGitops(context()).filter((f) => /zero value/.test(f.message))).toEqual([]);
+  });
   test('immutable field changes against a git revision', () => {
     const repo = mkdtempSync(join(tmpdir(), 'verify-git-'));
     cpSync(GOOD, join(repo, 'dist'), { recursive: true });

@@ -23,6 +23,13 @@ export function checkGitops(ctx: Context, against?: { rev: string; repoRoot: str
     const folder = src.path.slice(ctx.gitPath.length + 1);
     if (!folders.has(folder)) out.push(finding('gitops', 'error', `source path ${src.path} does not exist in dist or holds no YAML`, d));
   }
+  // Zero-valued blocks Argo CD's controller removes from a live Application (argo-cd util/argo/argo.go
+  // NormalizeApplicationSpec/NormalizeSource, patched by controller/appcontroller.go normalizeApplication): the
+  // root re-applies what git says and the Application is OutOfSync forever (found by the live run, ADR 0160).
+  for (const d of ctx.docs.filter((x) => x.obj.kind === 'Application')) {
+    for (const why of normalizedAway(d.obj.spec as AppSpecBlocks | undefined))
+      out.push(finding('gitops', 'error', `${why}: Argo CD's controller removes it from the live Application and the root writes it back, an endless OutOfSync loop`, d));
+  }
   // Waves inside each folder (= Application).
   const byFolder = new Map<string, Doc[]>();
   for (const d of ctx.docs) {
@@ -170,4 +177,21 @@ export function immutableChanges(ctx: Context, rev: string, repoRoot: string): F
       out.push(finding('gitops', 'error', `Service type changed to/from ExternalName since ${rev}`, d));
   }
   return out;
+}
+
+interface AppSpecBlocks {
+  source?: { directory?: { recurse?: boolean; include?: string; exclude?: string; jsonnet?: Record<string, unknown[] | undefined> } };
+}
+
+/**
+ * What NormalizeSource (argo-cd v2.14.21) removes from an Application spec as written: a `directory` block at
+ * its zero value (recurse not true, no jsonnet variables or libraries, no include, no exclude). The live run
+ * saw this one loop; the other zero blocks it removes (helm, kustomize, syncPolicy) the stack never writes.
+ */
+export function normalizedAway(spec: AppSpecBlocks | undefined): string[] {
+  const dir = spec?.source?.directory;
+  if (!dir) return [];
+  const jsonnet = dir.jsonnet ?? {};
+  const zero = dir.recurse !== true && !['extVars', 'tlas', 'libs'].some((k) => (jsonnet[k] ?? []).length > 0) && !dir.include && !dir.exclude;
+  return zero ? ['its source.directory block is the zero value (recurse false, nothing else)'] : [];
 }
