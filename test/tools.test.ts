@@ -21,6 +21,8 @@ const PINS: Readonly<Record<string, { readonly release: string; readonly module:
   etcd: { release: ETCD_RELEASE, module: ETCD_RELEASE },
   'kube-apiserver': { release: KUBERNETES_RELEASE, module: KUBERNETES_RELEASE },
   traefik: { release: IMAGES.traefik.tag, module: IMAGES.traefik.tag },
+  vault: { release: goVersion(IMAGES.vaultAgent.tag), module: goVersion(IMAGES.vaultAgent.tag) },
+  'vault-k8s': { release: goVersion(IMAGES.vaultInjector.tag), module: goVersion(IMAGES.vaultInjector.tag) },
 };
 
 const ALLOWED = /^(module|go|toolchain|require|replace|exclude)\b/;
