@@ -159,11 +159,14 @@ const VAULT: GoProgram = {
   pkg: 'github.com/hashicorp/vault',
   env: { CGO_ENABLED: '0' },
   facts: [
-    { fact: 'vault is the main package at the module root (main.go calls command.Run); server -dev, agent and the CLI are subcommands of the one binary', source: vaultSrc('main.go') },
+    {
+      fact: 'vault is the main package at the module root (main.go calls command.Run); server -dev, agent and the CLI are subcommands of the one binary',
+      source: vaultSrc('main.go'),
+    },
     { fact: 'go 1.23.3: the go line of the module, repeated so the wrapper resolves the dependency graph the same way', source: vaultSrc('go.mod') },
     {
       fact:
-        'the module replaces api, api/auth/approle, api/auth/kubernetes, api/auth/userpass and sdk by its ./api and ./sdk folders; replaces only apply in the main module, and the Go module proxy here answers 403 for pseudo-versions at the tag\'s commit (7eeafb6160d6), ' +
+        "the module replaces api, api/auth/approle, api/auth/kubernetes, api/auth/userpass and sdk by its ./api and ./sdk folders; replaces only apply in the main module, and the Go module proxy here answers 403 for pseudo-versions at the tag's commit (7eeafb6160d6), " +
         'so the wrapper builds against the versions the go.mod requires (api v1.16.0, sdk v0.15.2 of 2025-02-26, api/auth/kubernetes v0.6.0, approle and userpass v0.1.0), the published modules nearest the tag',
       source: vaultSrc('go.mod'),
     },
@@ -187,7 +190,7 @@ const VAULT_K8S: GoProgram = {
   facts: [
     { fact: 'the module has no replace or exclude directive (a plain go install works); go 1.23.6 is its go line', source: vaultK8sSrc('go.mod') },
     { fact: 'vault-k8s is the main package at the module root; the injector is its agent-inject subcommand', source: vaultK8sSrc('main.go') },
-    { fact: "the release build runs with CGO_ENABLED=0 and stamps version.Version with -ldflags -X as v$(VERSION) (the source says 0.0.0)", source: vaultK8sSrc('Makefile') },
+    { fact: 'the release build runs with CGO_ENABLED=0 and stamps version.Version with -ldflags -X as v$(VERSION) (the source says 0.0.0)', source: vaultK8sSrc('Makefile') },
   ],
 };
 
