@@ -167,7 +167,7 @@ const VAULT: GoProgram = {
     {
       fact:
         "the module replaces api, api/auth/approle, api/auth/kubernetes, api/auth/userpass and sdk by its ./api and ./sdk folders; replaces only apply in the main module, and the Go module proxy here answers 403 for pseudo-versions at the tag's commit (7eeafb6160d6), " +
-        'so the wrapper builds against the versions the go.mod requires (api v1.16.0, sdk v0.15.2 of 2025-02-26, api/auth/kubernetes v0.6.0, approle and userpass v0.1.0), the published modules nearest the tag',
+        "so the wrapper builds against the versions the go.mod requires (api v1.16.0, sdk v0.15.2 of 2025-02-26, api/auth/kubernetes v0.6.0, approle and userpass v0.1.0), the published modules nearest the tag. Not compared file by file with the tag's api/ and sdk/ folders (no copy of them reaches this machine: the proxy refuses them and the repository snapshot is over the fetch limit)",
       source: vaultSrc('go.mod'),
     },
     { fact: 'replace github.com/99designs/keyring => github.com/Jeffail/keyring v1.2.3 (zombie dbus-daemon processes, keyring#103)', source: vaultSrc('go.mod') },
