@@ -431,3 +431,35 @@ export function stopPid(pid: number): void {
     // already gone
   }
 }
+
+/** A dev Vault configured as DAY0 steps 8 and 10 say, against a control plane the stack is synced onto. */
+export interface ConfiguredVault {
+  readonly vault: DevVault;
+  readonly setup: Ran & { siteHost: string };
+  /** What DAY0's KV commands put (path under the KV mount, key, test value). */
+  readonly kv: readonly { path: string; key: string; value: string }[];
+  readonly kvMount: string;
+  readonly pkiMount: string;
+}
+
+/**
+ * Starts a dev Vault for the site's Vault host name and configures it from `dist` (DAY0.md's prerequisites and
+ * KV commands, setup.sh). The Traefik live path uses it for its certificates: `renderAgent()` with Traefik's
+ * injected agent configuration writes tls.yml into a folder.
+ */
+export async function configuredDevVault(dist: string, siteVaultHost: string, cp: ControlPlaneInfo, client: KubeClient): Promise<ConfiguredVault> {
+  const day0 = readFileSync(join(dist, 'bootstrap', 'DAY0.md'), 'utf8');
+  const kvMount = /KV version 2 at `([a-z0-9_-]+)\/`/.exec(day0)?.[1];
+  const pkiMount = /a PKI mount at `([a-z0-9_-]+)\/`/.exec(day0)?.[1];
+  if (!kvMount || !pkiMount) throw new Error('DAY0 names no KV or PKI mount in its Vault prerequisites');
+  const v = await startDevVault(siteVaultHost);
+  try {
+    prerequisites(v, kvMount, pkiMount);
+    const setup = await runSetup(v, dist, cp, client);
+    const kv = setup.status === 0 ? putKv(v, day0) : [];
+    return { vault: v, setup, kv, kvMount, pkiMount };
+  } catch (e) {
+    stopDevVault(v);
+    throw e;
+  }
+}
