@@ -14,7 +14,7 @@
  * TokenRequest as the kubelet would ask for it), no images (the agent runs as a local process with the container's
  * environment), no network policy; the Vault is a dev server, not the operator's.
  */
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -28,6 +28,9 @@ import { podFromTemplate } from './lib/stack-on-api';
 import {
   agentConfig,
   agentContainer,
+  certificateProblems,
+  pemBlocks,
+  pkiRequests,
   injectorBinary,
   podToken,
   configuredDevVault,
@@ -75,57 +78,6 @@ function skipReason(): string | undefined {
 const skip = skipReason();
 if (skip) process.stderr.write(`vault-live tests skipped: ${skip}\n`);
 const d = skip ? describe.skip : describe;
-
-/** `"k=v"` parameters of a `secret`/`pkiCert` call on a PKI issue path in a template. */
-export function pkiRequests(template: string): { fn: string; path: string; params: Record<string, string> }[] {
-  return [...template.matchAll(/\b(secret|pkiCert) "([^"]+\/issue\/[^"]+)"((?: "[^"]*")*)/g)].map((m) => ({
-    fn: m[1]!,
-    path: m[2]!,
-    params: Object.fromEntries([...m[3]!.matchAll(/"([a-z_]+)=([^"]*)"/g)].map((p) => [p[1]!, p[2]!])),
-  }));
-}
-
-/** The PEM blocks of a text, also when a YAML block scalar indents them. */
-export function pemBlocks(text: string): { type: string; pem: string }[] {
-  const flat = text
-    .split('\n')
-    .map((l) => l.trim())
-    .join('\n');
-  return [...flat.matchAll(/-----BEGIN ([A-Z ]+)-----\n[A-Za-z0-9+/=\n]+?-----END \1-----/g)].map((m) => ({ type: m[1]!, pem: `${m[0]}\n` }));
-}
-
-const sanNames = (c: X509Certificate): string[] =>
-  (c.subjectAltName ?? '')
-    .split(', ')
-    .filter((s) => s.startsWith('DNS:'))
-    .map((s) => s.slice(4))
-    .sort();
-const cnOf = (c: X509Certificate): string => /(?:^|\n)CN=([^\n]+)/.exec(c.subject)?.[1] ?? '';
-
-/** What is wrong with one PKI-issued file, for the names its template asked. */
-export function certificateProblems(file: string, text: string, params: Record<string, string>, chain: readonly X509Certificate[]): string[] {
-  const problems: string[] = [];
-  const blocks = pemBlocks(text);
-  const certs = blocks.filter((b) => b.type === 'CERTIFICATE').map((b) => new X509Certificate(b.pem));
-  const keys = blocks.filter((b) => /PRIVATE KEY$/.test(b.type));
-  const leaf = certs[0];
-  if (!leaf) return [`${file}: no certificate`];
-  const asked = [params.common_name ?? '', ...(params.alt_names ? params.alt_names.split(',') : [])].filter(Boolean).sort();
-  if (cnOf(leaf) !== params.common_name) problems.push(`${file}: CN ${cnOf(leaf)}, asked ${params.common_name}`);
-  if (JSON.stringify(sanNames(leaf)) !== JSON.stringify([...new Set(asked)].sort())) problems.push(`${file}: DNS names ${sanNames(leaf).join(',')}, asked ${asked.join(',')}`);
-  if (keys.length !== 1) problems.push(`${file}: ${keys.length} private keys`);
-  else {
-    const want = params.private_key_format === 'pkcs8' ? 'PRIVATE KEY' : 'RSA PRIVATE KEY';
-    if (keys[0]!.type !== want)
-      problems.push(`${file}: key block ${keys[0]!.type}, expected ${want}${params.private_key_format ? ` (private_key_format=${params.private_key_format})` : ''}`);
-    if (!leaf.checkPrivateKey(createPrivateKey(keys[0]!.pem))) problems.push(`${file}: the key is not the certificate's`);
-  }
-  // Each certificate of the file is signed by the next; the last one by a certificate of the mount's chain.
-  for (let i = 0; i + 1 < certs.length; i++) if (!certs[i]!.verify(certs[i + 1]!.publicKey)) problems.push(`${file}: certificate ${i} is not signed by ${i + 1}`);
-  const last = certs[certs.length - 1]!;
-  if (!chain.some((c) => last.verify(c.publicKey))) problems.push(`${file}: not issued under the mount's chain`);
-  return problems;
-}
 
 d('Vault for real: setup.sh, the injector as a webhook, the agent rendering every template', () => {
   let site: SiteOnApi;
