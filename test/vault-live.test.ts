@@ -79,7 +79,7 @@ const skip = skipReason();
 if (skip) process.stderr.write(`vault-live tests skipped: ${skip}\n`);
 const d = skip ? describe.skip : describe;
 
-d('Vault for real: setup.sh, the injector as a webhook, the agent rendering every template', () => {
+d(`Vault for real: setup.sh, the injector as a webhook, the agent rendering every template${skip ? ` [skipped: ${skip}]` : ''}`, () => {
   let site: SiteOnApi;
   let dev: DevVault;
   let injector: Injector | undefined;
