@@ -17,7 +17,6 @@
 import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { buildContext } from '../verify/cli';
 import { podSpecOf } from '../verify/load';
 import type { Context } from '../verify/types';
@@ -28,9 +27,9 @@ import { podFromTemplate } from './lib/stack-on-api';
 import {
   agentConfig,
   agentContainer,
-  certificateProblems,
   pemBlocks,
   pkiRequests,
+  renderProblems,
   injectorBinary,
   podToken,
   configuredDevVault,
@@ -181,35 +180,7 @@ d(`Vault for real: setup.sh, the injector as a webhook, the agent rendering ever
       first.set(name, r);
       expect({ status: r.status, denied: /permission denied|403/.test(r.output) ? r.output.slice(-2000) : '' }).toEqual({ status: 0, denied: '' });
       const chain = chainOf();
-      const problems: string[] = [];
-      for (const t of cfg.template ?? []) {
-        const text = r.files.get(t.destination);
-        if (text === undefined) {
-          problems.push(`${t.destination}: not rendered`);
-          continue;
-        }
-        if (text.includes('<no value>')) problems.push(`${t.destination}: <no value>`);
-        if (text.trim() === '') problems.push(`${t.destination}: empty`);
-        if (t.perms && r.modes.get(t.destination) !== t.perms.padStart(4, '0')) problems.push(`${t.destination}: mode ${r.modes.get(t.destination)}, asked ${t.perms}`);
-        for (const req of pkiRequests(t.contents)) problems.push(...certificateProblems(t.destination, text, req.params, chain));
-        if (/\/cert\/ca_chain"/.test(t.contents)) {
-          const certs = pemBlocks(text).map((b) => new X509Certificate(b.pem));
-          const top = certs[certs.length - 1];
-          if (certs.length < 2 || !top || top.issuer !== top.subject)
-            problems.push(`${t.destination}: the chain holds ${certs.length} certificates and ends in ${top?.subject ?? 'nothing'}, not a root`);
-        }
-        // A file of one KV value holds exactly what DAY0's command put (no newline, nothing around it).
-        const kv = /^\{\{- with secret "[^"/]+\/data\/([^"]+)" -\}\}\{\{ \.Data\.data\.([A-Za-z0-9_]+) \}\}\{\{- end \}\}$/.exec(t.contents);
-        const put = kv && kvValues.find((x) => x.path === kv[1] && x.key === kv[2]);
-        if (kv && text !== put?.value) problems.push(`${t.destination}: not the value DAY0 put at ${kv[1]} ${kv[2]}`);
-        if (/\.ya?ml$/.test(t.destination)) {
-          try {
-            parseYaml(text);
-          } catch (e) {
-            problems.push(`${t.destination}: not YAML (${(e as Error).message.split('\n')[0]})`);
-          }
-        }
-      }
+      const problems = renderProblems(cfg, r, chain, kvValues);
       expect({ name, problems }).toEqual({ name, problems: [] });
     });
 

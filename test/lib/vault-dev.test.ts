@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { certificateProblems, kvCommands, KUBERNETES_HOST, pemBlocks, pkiRequests } from './vault-dev';
+import { certificateProblems, kvCommands, KUBERNETES_HOST, pemBlocks, pkiRequests, renderProblems, type AgentConfig } from './vault-dev';
 
 const dir = mkdtempSync(join(tmpdir(), 'domus-vault-checks-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -82,4 +82,50 @@ test("DAY0's KV commands and setup.sh's API server address are found as the test
   expect([...'vault write auth/x/config kubernetes_host=https://192.168.10.20:6443 kubernetes_ca_cert=@x'.matchAll(KUBERNETES_HOST)].map((m) => m[1])).toEqual([
     'https://192.168.10.20:6443',
   ]);
+});
+
+describe('renderProblems', () => {
+  const tpl = (destination: string, contents: string, perms = '0400') => ({ destination, contents, perms });
+  const cfg = (): AgentConfig =>
+    ({
+      template: [
+        tpl('/vault/secrets/pw', '{{- with secret "kv/data/app/x" -}}{{ .Data.data.password }}{{- end }}'),
+        tpl('/vault/secrets/users.yml', '{{- with secret "kv/data/app/x" -}}\nuser: {{ .Data.data.user | toJSON }}\n{{- end }}'),
+        tpl('/vault/secrets/root-ca.pem', '{{- with secret "pki_int/cert/ca_chain" -}}{{ .Data.certificate }}{{- end }}'),
+        tpl('/vault/secrets/leaf.pem', '{{- with pkiCert "pki_int/issue/r" "common_name=a.lan" "alt_names=b.lan" "private_key_format=pkcs8" -}}{{ .Cert }}{{ .Key }}{{- end }}'),
+      ],
+    }) as unknown as AgentConfig;
+  const kv = [
+    { path: 'app/x', key: 'password', value: 'test-password' },
+    { path: 'app/x', key: 'user', value: 'test-user' },
+  ];
+  const good = () => ({
+    files: new Map([
+      ['/vault/secrets/pw', 'test-password'],
+      ['/vault/secrets/users.yml', 'user: "test-user"\n'],
+      ['/vault/secrets/root-ca.pem', read('int.crt') + read('root.crt')],
+      ['/vault/secrets/leaf.pem', read('leaf.crt') + read('leaf.pkcs8.key')],
+    ]),
+    modes: new Map(['/vault/secrets/pw', '/vault/secrets/users.yml', '/vault/secrets/root-ca.pem', '/vault/secrets/leaf.pem'].map((f) => [f, '0400'])),
+  });
+  test('a good render passes', () => {
+    expect(renderProblems(cfg(), good(), chain(), kv)).toEqual([]);
+  });
+  test.each([
+    ['a file not rendered', (r: ReturnType<typeof good>) => r.files.delete('/vault/secrets/pw'), /pw: not rendered/],
+    ['<no value>', (r: ReturnType<typeof good>) => r.files.set('/vault/secrets/users.yml', 'user: <no value>\n'), /<no value>/],
+    ['a KV file with a newline', (r: ReturnType<typeof good>) => r.files.set('/vault/secrets/pw', 'test-password\n'), /not the value DAY0 put/],
+    ['another mode', (r: ReturnType<typeof good>) => r.modes.set('/vault/secrets/pw', '0644'), /mode 0644, asked 0400/],
+    ['a chain without its root', (r: ReturnType<typeof good>) => r.files.set('/vault/secrets/root-ca.pem', read('int.crt')), /holds 1 certificates/],
+    ['YAML that does not parse', (r: ReturnType<typeof good>) => r.files.set('/vault/secrets/users.yml', 'user: "a\n  b: [\n'), /not YAML/],
+    [
+      'a PKCS#1 key where PKCS#8 was asked',
+      (r: ReturnType<typeof good>) => r.files.set('/vault/secrets/leaf.pem', read('leaf.crt') + read('leaf.pkcs1.key')),
+      /expected PRIVATE KEY/,
+    ],
+  ])('%s fails', (_, mutate, message) => {
+    const r = good();
+    mutate(r);
+    expect(renderProblems(cfg(), r, chain(), kv).join('\n')).toMatch(message);
+  });
 });

@@ -20,6 +20,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { WAZUH_SECRETS } from '../../config/wazuh-secrets';
 import { builtTool, toolPath } from '../../tools/paths';
 import type { ControlPlaneInfo } from './control-plane';
@@ -513,5 +514,48 @@ export function certificateProblems(file: string, text: string, params: Record<s
   for (let i = 0; i + 1 < certs.length; i++) if (!certs[i]!.verify(certs[i + 1]!.publicKey)) problems.push(`${file}: certificate ${i} is not signed by ${i + 1}`);
   const last = certs[certs.length - 1]!;
   if (!chain.some((c) => last.verify(c.publicKey))) problems.push(`${file}: not issued under the mount's chain`);
+  return problems;
+}
+
+/**
+ * What is wrong with one agent run's files: a template not rendered or rendered empty or with `<no value>`,
+ * a mode other than the perms asked, a PKI file (certificateProblems), a `ca_chain` file that does not end in a
+ * root, a file of one KV value that is not exactly what DAY0 put, a YAML file that does not parse.
+ */
+export function renderProblems(
+  cfg: AgentConfig,
+  r: Pick<Rendered, 'files' | 'modes'>,
+  chain: readonly X509Certificate[],
+  kvValues: readonly { path: string; key: string; value: string }[],
+): string[] {
+  const problems: string[] = [];
+  for (const t of cfg.template ?? []) {
+    const text = r.files.get(t.destination);
+    if (text === undefined) {
+      problems.push(`${t.destination}: not rendered`);
+      continue;
+    }
+    if (text.includes('<no value>')) problems.push(`${t.destination}: <no value>`);
+    if (text.trim() === '') problems.push(`${t.destination}: empty`);
+    if (t.perms && r.modes.get(t.destination) !== t.perms.padStart(4, '0')) problems.push(`${t.destination}: mode ${r.modes.get(t.destination)}, asked ${t.perms}`);
+    for (const req of pkiRequests(t.contents)) problems.push(...certificateProblems(t.destination, text, req.params, chain));
+    if (/\/cert\/ca_chain"/.test(t.contents)) {
+      const certs = pemBlocks(text).map((b) => new X509Certificate(b.pem));
+      const top = certs[certs.length - 1];
+      if (certs.length < 2 || !top || top.issuer !== top.subject)
+        problems.push(`${t.destination}: the chain holds ${certs.length} certificates and ends in ${top?.subject ?? 'nothing'}, not a root`);
+    }
+    // A file of one KV value holds exactly what DAY0's command put (no newline, nothing around it).
+    const kv = /^\{\{- with secret "[^"/]+\/data\/([^"]+)" -\}\}\{\{ \.Data\.data\.([A-Za-z0-9_]+) \}\}\{\{- end \}\}$/.exec(t.contents);
+    const put = kv && kvValues.find((x) => x.path === kv[1] && x.key === kv[2]);
+    if (kv && text !== put?.value) problems.push(`${t.destination}: not the value DAY0 put at ${kv[1]} ${kv[2]}`);
+    if (/\.ya?ml$/.test(t.destination)) {
+      try {
+        parseYaml(text);
+      } catch (e) {
+        problems.push(`${t.destination}: not YAML (${(e as Error).message.split('\n')[0]})`);
+      }
+    }
+  }
   return problems;
 }
