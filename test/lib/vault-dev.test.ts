@@ -45,6 +45,8 @@ describe('certificateProblems', () => {
     expect(certificateProblems('f', read('leaf.crt') + read('leaf.pkcs8.key'), params, chain())).toEqual([]);
     const yaml = `certFile: |\n${(read('leaf.crt') + read('int.crt')).replace(/^/gm, '  ')}\nkeyFile: |\n${read('leaf.pkcs1.key').replace(/^/gm, '  ')}`;
     expect(certificateProblems('f', yaml, { common_name: 'a.lan', alt_names: 'b.lan' }, chain())).toEqual([]);
+    // A certificate after the key is not part of the bundle (Traefik's tls.yml: the CA a serversTransport trusts).
+    expect(certificateProblems('f', read('leaf.crt') + read('int.crt') + read('leaf.pkcs8.key') + read('int.crt'), params, chain())).toEqual([]);
   });
   test.each([
     ['another CN asked', (read0) => [read0('leaf.crt') + read0('leaf.pkcs8.key'), { ...params, common_name: 'c.lan' }], /CN a\.lan, asked c\.lan/],

@@ -496,7 +496,13 @@ const cnOf = (c: X509Certificate): string => /(?:^|\n)CN=([^\n]+)/.exec(c.subjec
 export function certificateProblems(file: string, text: string, params: Record<string, string>, chain: readonly X509Certificate[]): string[] {
   const problems: string[] = [];
   const blocks = pemBlocks(text);
-  const certs = blocks.filter((b) => b.type === 'CERTIFICATE').map((b) => new X509Certificate(b.pem));
+  // The issued bundle is the certificates before the key (leaf first); a file may hold other certificates after
+  // it (Traefik's tls.yml: the CA a serversTransport trusts), which are not part of the chain.
+  const firstKey = blocks.findIndex((b) => /PRIVATE KEY$/.test(b.type));
+  const certs = blocks
+    .slice(0, firstKey < 0 ? blocks.length : firstKey)
+    .filter((b) => b.type === 'CERTIFICATE')
+    .map((b) => new X509Certificate(b.pem));
   const keys = blocks.filter((b) => /PRIVATE KEY$/.test(b.type));
   const leaf = certs[0];
   if (!leaf) return [`${file}: no certificate`];
@@ -510,7 +516,7 @@ export function certificateProblems(file: string, text: string, params: Record<s
       problems.push(`${file}: key block ${keys[0]!.type}, expected ${want}${params.private_key_format ? ` (private_key_format=${params.private_key_format})` : ''}`);
     if (!leaf.checkPrivateKey(createPrivateKey(keys[0]!.pem))) problems.push(`${file}: the key is not the certificate's`);
   }
-  // Each certificate of the file is signed by the next; the last one by a certificate of the mount's chain.
+  // Each certificate of the bundle is signed by the next; the last one by a certificate of the mount's chain.
   for (let i = 0; i + 1 < certs.length; i++) if (!certs[i]!.verify(certs[i + 1]!.publicKey)) problems.push(`${file}: certificate ${i} is not signed by ${i + 1}`);
   const last = certs[certs.length - 1]!;
   if (!chain.some((c) => last.verify(c.publicKey))) problems.push(`${file}: not issued under the mount's chain`);
