@@ -204,5 +204,18 @@ d(`Vault for real: setup.sh, the injector as a webhook, the agent rendering ever
         expect({ name, changed }).toEqual({ name, changed: [] });
       },
     );
+
+    test('a deliberate breakage: the agent of one pod with the token of another pod’s ServiceAccount is denied and renders nothing', async () => {
+      const [a, b] = annotated.filter((o) => (podSpecOf(o)?.spec.serviceAccountName ?? 'default') !== 'default');
+      expect(a && b).toBeTruthy();
+      const pa = created.get(label(a!))!.pod;
+      const pb = created.get(label(b!))!.pod;
+      const init = agentContainer(pa, 'vault-agent-init');
+      const cfg = agentConfig(init);
+      const root = new FakeRoot();
+      roots.set(`${label(a!)} denied`, root);
+      const r = await renderAgent(dev, init, cfg, await podToken(site.client, pb), root, 20_000);
+      expect({ rendered: [...r.files.keys()], denied: /permission denied|not authorized/.test(r.output) }).toEqual({ rendered: [], denied: true });
+    }, 60_000);
   });
 });

@@ -305,7 +305,7 @@ export interface Rendered {
  * `root`, with the container's environment (its VAULT_CACERT_BYTES replaced by the dev Vault's CA) and `token`
  * as the ServiceAccount token file. Resolves when the agent exits.
  */
-export async function renderAgent(v: DevVault, container: Container, config: AgentConfig, token: string, root: FakeRoot): Promise<Rendered> {
+export async function renderAgent(v: DevVault, container: Container, config: AgentConfig, token: string, root: FakeRoot, killAfterMs = 120_000): Promise<Rendered> {
   // One render and exit (the init container's mode); a sidecar's listener and cache are not needed for that.
   const { listener: _listener, cache: _cache, ...once } = config;
   const local = localConfig({ ...once, exit_after_auth: true }, v, root);
@@ -323,7 +323,8 @@ export async function renderAgent(v: DevVault, container: Container, config: Age
     const p = spawn(join(v.binDir, 'vault'), ['agent', `-config=${file}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     p.stdout.on('data', (b: Buffer) => out.push(b));
     p.stderr.on('data', (b: Buffer) => out.push(b));
-    const timer = setTimeout(() => p.kill('SIGKILL'), 120_000);
+    // An agent that cannot log in retries for ever: stop it (the caller then finds its files missing).
+    const timer = setTimeout(() => p.kill('SIGKILL'), killAfterMs);
     p.on('exit', (code) => {
       clearTimeout(timer);
       resolve(code);
