@@ -26,6 +26,8 @@ const PINS: Readonly<Record<string, { readonly release: string; readonly module:
   argocd: { release: VERSIONS.argocd, module: VERSIONS.argocd },
   kustomize: { release: ARGOCD_KUSTOMIZE, module: ARGOCD_KUSTOMIZE },
   miniredis: { release: ARGOCD_MINIREDIS, module: ARGOCD_MINIREDIS },
+  vault: { release: goVersion(IMAGES.vaultAgent.tag), module: goVersion(IMAGES.vaultAgent.tag) },
+  'vault-k8s': { release: goVersion(IMAGES.vaultInjector.tag), module: goVersion(IMAGES.vaultInjector.tag) },
 };
 
 const ALLOWED = /^(module|go|toolchain|require|replace|exclude)\b/;

@@ -158,6 +158,11 @@ export interface ServerSettings {
   readonly admissionConfig: string;
   /** k3s' service-cidr. */
   readonly serviceCidr: string;
+  /**
+   * Call admission webhooks (the Vault injector's live test runs the injector as one, on its own control plane).
+   * @default false: the shared control plane has no webhook server, pods are admitted as the template writes them
+   */
+  readonly admissionWebhooks?: boolean;
 }
 
 /**
@@ -228,8 +233,9 @@ export async function startControlPlane(dir: string, settings: ServerSettings): 
       // k3s passes the site's psa.yaml the same way (day0: kube-apiserver-arg admission-control-config-file).
       `--admission-control-config-file=${join(dir, 'admission.yaml')}`,
       // No webhook server runs here: the Vault injector's MutatingWebhookConfiguration is created (and validated)
-      // but not called. Pods are admitted as they are before the injector adds its containers.
-      '--disable-admission-plugins=MutatingAdmissionWebhook',
+      // but not called. Pods are admitted as they are before the injector adds its containers. (The Vault live
+      // test starts a control plane of its own that calls webhooks, with the injector running as one.)
+      ...(settings.admissionWebhooks ? [] : ['--disable-admission-plugins=MutatingAdmissionWebhook']),
       '--v=1',
     ],
     apiLog,

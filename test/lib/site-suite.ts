@@ -105,13 +105,13 @@ export const PENDING_DISAGREEMENTS: readonly { pattern: RegExp; fixedBy: string 
 const sites = new Map<string, Promise<SiteOnApi>>();
 
 /** Starts the site's control plane and syncs the stack onto it (once per site and run). */
-export function siteOnApi(key: string, ctx: Context): Promise<SiteOnApi> {
+export function siteOnApi(key: string, ctx: Context, options: { admissionWebhooks?: boolean } = {}): Promise<SiteOnApi> {
   let p = sites.get(key);
   if (!p) {
     p = (async () => {
       const k3s = join(ctx.dist, 'bootstrap', 'k3s');
       const server = parse(readFileSync(join(k3s, readdirSync(k3s).find((f) => /^config-.*\.yaml$/.test(f)) ?? 'config.yaml'), 'utf8')) as { 'service-cidr'?: string };
-      const info = await controlPlane(key, { admissionConfig: readFileSync(join(k3s, 'psa.yaml'), 'utf8'), serviceCidr: server['service-cidr'] ?? '10.43.0.0/16' });
+      const info = await controlPlane(key, { admissionConfig: readFileSync(join(k3s, 'psa.yaml'), 'utf8'), serviceCidr: server['service-cidr'] ?? '10.43.0.0/16', ...options });
       const client = new KubeClient(info);
       const plan = syncPlan(ctx.docs);
       const controller = controllerUser(ctx.docs);
