@@ -178,7 +178,7 @@ d(`Vault for real: setup.sh, the injector as a webhook, the agent rendering ever
       roots.set(name, root);
       const r = await renderAgent(dev, init, cfg, await podToken(site.client, c.pod), root);
       first.set(name, r);
-      expect({ status: r.status, denied: /permission denied|403/.test(r.output) ? r.output.slice(-2000) : '' }).toEqual({ status: 0, denied: '' });
+      expect({ status: r.status, denied: /permission denied|Code: 403\b/.test(r.output) ? r.output.slice(-2000) : '' }).toEqual({ status: 0, denied: '' });
       const chain = chainOf();
       const problems = renderProblems(cfg, r, chain, kvValues);
       expect({ name, problems }).toEqual({ name, problems: [] });
