@@ -130,6 +130,22 @@ export function traefikBinary(): string | undefined {
  * every entry point accepts connections and the file provider has loaded its configuration.
  */
 export async function startTraefik(t: TraefikContainer, opts: StartOptions): Promise<RunningTraefik> {
+  // freePort() closes its listener before Traefik binds the port, so another process on the machine (a parallel
+  // Jest worker, a control plane) can take it in between: Traefik then exits with "address already in use". Only
+  // that failure is retried, with new ports; any other exit is reported at once.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTraefikOnce(t, opts);
+    } catch (e) {
+      if (attempt >= 3 || !(e instanceof PortTaken)) throw e;
+    }
+  }
+}
+
+/** Traefik exited because a port freePort() chose was taken before it could bind it. */
+class PortTaken extends Error {}
+
+async function startTraefikOnce(t: TraefikContainer, opts: StartOptions): Promise<RunningTraefik> {
   const bin = traefikBinary();
   if (!bin) throw new Error('Traefik is not built: run `npm run tools` (needs Go; https://go.dev/dl/)');
   const dir = mkdtempSync(join(tmpdir(), 'domus-traefik-'));
@@ -184,7 +200,11 @@ export async function startTraefik(t: TraefikContainer, opts: StartOptions): Pro
   const traefikPort = ports['traefik'];
   if (traefikPort === undefined) throw new Error('no `traefik` entry point in the arguments');
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`Traefik exited (${proc.exitCode}):\n${out}`);
+    if (proc.exitCode !== null) {
+      rmSync(dir, { recursive: true, force: true });
+      const Failure = /address already in use/.test(out) ? PortTaken : Error;
+      throw new Failure(`Traefik exited (${proc.exitCode}):\n${out}`);
+    }
     const open = await Promise.all(Object.values(ports).map(accepts));
     if (open.every(Boolean) && (await status(traefikPort, '/domus-test-ready')) === 200) break;
     await new Promise((r) => setTimeout(r, 100));
