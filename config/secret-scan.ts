@@ -172,7 +172,8 @@ function started(): Set<ScanWorker> {
 function scanWorker(): ScanWorker {
   // Another instance's stopSecretScanner may have stopped this one's worker: then start a new one.
   if (scanner && started().has(scanner)) return scanner;
-  const flag = new Int32Array(new SharedArrayBuffer(4));
+  // [0]: the answer is posted; [1]: texts scanned so far (the worker counts each, so a slow scan is told from a dead one).
+  const flag = new Int32Array(new SharedArrayBuffer(8));
   const { port1, port2 } = new MessageChannel();
   const w = new Worker(worker(), { workerData: { flag, port: port2 }, transferList: [port2] });
   w.unref();
@@ -213,8 +214,15 @@ function ask(items: readonly { id: string; text: string }[]): Answer {
   const w = scanWorker();
   Atomics.store(w.flag, 0, 0);
   w.port.postMessage(items);
-  // The worker sets the flag after posting its answer; 60 s covers a cold start on a loaded machine.
-  if (Atomics.wait(w.flag, 0, 0, 60_000) === 'timed-out') throw new Error('secret scanner (secretlint) did not answer within 60 s');
+  // The worker sets the flag after posting its answer. It fails only after 60 s without progress (no text
+  // scanned): a fixed bound on the whole answer failed a large scan on a starved machine (load 30 on 2 cores),
+  // while 60 s still covers the worker's cold start.
+  let scanned = Atomics.load(w.flag, 1);
+  while (Atomics.wait(w.flag, 0, 0, 60_000) === 'timed-out') {
+    const now = Atomics.load(w.flag, 1);
+    if (now === scanned) throw new Error('secret scanner (secretlint) did not answer and scanned nothing for 60 s');
+    scanned = now;
+  }
   const m = receiveMessageOnPort(w.port);
   if (!m) throw new Error('secret scanner (secretlint) flagged an answer but sent none');
   return m.message as Answer;

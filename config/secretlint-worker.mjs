@@ -21,6 +21,8 @@ async function scan(items) {
         source: { filePath: `/${id}`, content: text, contentType: 'text', ext: '.txt' },
         options: { config, noPhysicFilePath: true, maskSecrets: true },
       });
+      // Progress for the waiting thread (config/secret-scan.ts ask): one more text scanned.
+      Atomics.add(flag, 1, 1);
       return r.messages.map((m) => ({ id, rule: m.ruleId, message: m.message, line: m.loc?.start?.line ?? 0 }));
     }),
   );
