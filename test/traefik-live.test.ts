@@ -9,8 +9,10 @@
  * Every route's backend is a small HTTP(S) server of its own that answers with a marker and records what reaches
  * it: registered as the EndpointSlice of the route's Service (what the EndpointSlice controller would write) for
  * the IngressRoutes; for the file provider's routes (in-cluster Service names Traefik would resolve through the
- * cluster DNS) the server URL is the one rewrite. The certificate comes from one PkiIssuer (a test CA here, the dev
- * Vault's PKI once test/lib/vault-dev.ts lands) for the names the template's own `pki/issue` call asks for.
+ * cluster DNS) the server URL is the one rewrite. The certificates come from a dev Vault on the fork's own control
+ * plane, configured by the fork's generated setup.sh as DAY0 says (test/lib/vault-dev.ts configuredDevVault): the
+ * template's own `pki/issue` call, sent with a token of Traefik's Vault role (its ServiceAccount's Kubernetes login),
+ * its answer rendered into tls.yml; clients trust only the root at the end of Vault's CA chain.
  *
  * What is asserted, derived from the site (routes from dist's objects and the rendered file, audiences and
  * excluded paths from intent/exposure.json): every host answers over TLS with the certificate for its name (SNI),
@@ -19,6 +21,7 @@
  * the running Traefik the way production would (an object applied to the API server, the Vault agent rewriting
  * the rendered file), each failing live as predicted and each reported by verify's model of the same output.
  */
+import { X509Certificate } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Synthesis } from '../charts/synth';
@@ -44,20 +47,24 @@ import {
   siteInUseInput,
   startBackend,
   startTraefik,
-  TestPki,
-  testPkiIssuer,
   traefikBinary,
+  vaultLogin,
+  vaultPkiIssuer,
   type Backend,
   type HttpsAnswer,
-  type PkiIssued,
-  type PkiIssuer,
+  type PkiRequest,
+  type VaultPkiIssued,
   type RunningTraefik,
   type Source,
 } from './lib/traefik-real';
+import { configuredDevVault, pkiRequests, stopDevVault, vaultBinary, type DevVault } from './lib/vault-dev';
+import { podSpecOf } from '../verify/load';
 
 const dist = join(__dirname, '..', 'dist');
 const plane = controlPlaneAvailable();
-const missing = [...(plane.run ? [] : [plane.why]), ...(traefikBinary() ? [] : ['Traefik is not built'])];
+const vaultBin = vaultBinary();
+// The certificates are the dev Vault's (no test-CA fallback: `npm run tools` builds vault with Traefik).
+const missing = [...(plane.run ? [] : [plane.why]), ...(traefikBinary() ? [] : ['Traefik is not built']), ...(typeof vaultBin === 'string' ? [] : [vaultBin.missing])];
 // Tests follow the site: without Traefik there is nothing to serve; without Argo CD nothing applies dist/ (the
 // control-plane suites impersonate its controller).
 const siteRuns = siteInUse().site.workloads.traefik.enabled && siteHasArgoController(() => buildContext(dist, []));
@@ -139,9 +146,11 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
 (run ? describe : describe.skip)('Traefik for real: the loopback fork of the site in use, on the real control plane', () => {
   const input = siteInUseInput();
   const fork = loopbackFork(input, siteInUse().site);
-  // Made in beforeAll: a skipped block leaves no temporary CA behind.
-  let pki: TestPki;
-  let issue: PkiIssuer;
+  // Started in beforeAll: a skipped block starts no Vault.
+  let dev: DevVault | undefined;
+  let issue: (request: PkiRequest) => VaultPkiIssued;
+  /** The root at the end of the PKI mount's CA chain: the only certificate the clients trust. */
+  let caPem: string;
   let s: Synthesis;
   /** The fork's dist/, written to a temporary folder (removed after the tests). */
   let forkDist: string | undefined;
@@ -149,7 +158,7 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
   let site: SiteOnApi;
   let t: TraefikContainer;
   /** The file-provider file holding the certificate (the template with a `pki/issue` call), and its PKI parameters. */
-  let certFile: { name: string; path: string; params: Record<string, string>; issued: PkiIssued };
+  let certFile: { name: string; path: string; params: Record<string, string>; issued: VaultPkiIssued };
   /** The rendered files as the Vault agent would write them, with the file routes' server URLs rewritten. */
   let files: Record<string, string>;
   const urlRewrites = new Map<string, string>();
@@ -158,14 +167,16 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
   const backends: Backend[] = [];
   let traefik: RunningTraefik;
   let domain: string;
-  const ask = (r: LiveRoute, source: Source, path = r.probePath) => httpsGet(traefik.ports['websecure']!, r.host, pki.caPem, { localAddress: fork.sources[source], path });
+  const ask = (r: LiveRoute, source: Source, path = r.probePath) => httpsGet(traefik.ports['websecure']!, r.host, caPem, { localAddress: fork.sources[source], path });
 
   /** The Traefik pod's template files rendered for `c` (the Vault agent's job), with the test's URL rewrites. */
   const render = (c: TraefikContainer): Record<string, string> => {
     const out: Record<string, string> = {};
     for (const f of fileProviderFiles(c)) {
       const template = c.annotations[`vault.hashicorp.com/agent-inject-template-${f.name}`]!;
-      let text = renderAgentTemplate(template, certFile.issued);
+      // The template reads the answer's string fields (.Data.certificate, .Data.issuing_ca, .Data.private_key).
+      const { ca_chain: _chain, ...fields } = certFile.issued;
+      let text = renderAgentTemplate(template, fields);
       for (const [from, to] of urlRewrites) text = text.split(from).join(to);
       out[f.name] = text;
     }
@@ -173,8 +184,6 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
   };
 
   beforeAll(async () => {
-    pki = new TestPki();
-    issue = testPkiIssuer(pki);
     s = synth(fork.input);
     forkDist = writeDist(s.files);
     ctx = siteContextFor(validateSite(fork.input, 'loopback fork'), forkDist);
@@ -182,6 +191,16 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
     const all = traefikContainers(ctx.docs);
     if (all.length !== 1) throw new Error(`expected one Traefik container, found ${all.length}`);
     t = all[0]!;
+    // The dev Vault, set up from the fork's dist/ as DAY0 says, its Kubernetes auth backed by this same plane.
+    const configured = await configuredDevVault(forkDist, new URL(t.annotations['vault.hashicorp.com/service'] ?? 'https://invalid').hostname, site.info, site.client);
+    dev = configured.vault;
+    if (configured.setup.status !== 0) throw new Error(`setup.sh failed (${configured.setup.status}): ${configured.setup.stderr.slice(-2000)}`);
+    const token = await site.client.serviceAccountToken(
+      t.doc.obj.metadata.namespace ?? 'default',
+      (t.doc.obj.spec as { template: { spec: { serviceAccountName?: string } } }).template.spec.serviceAccountName ?? 'default',
+    );
+    // The agent's login: Traefik's role at the pod's auth path, with its ServiceAccount's token.
+    issue = vaultPkiIssuer(dev, vaultLogin(dev, t.annotations['vault.hashicorp.com/auth-path'] ?? '', t.annotations['vault.hashicorp.com/role'] ?? '', token));
     const parsed = parseExposure(ctx.files.get(EXPOSURE_FILE));
     if (!parsed.ok) throw new Error(parsed.message);
     exposure = parsed.value;
@@ -192,6 +211,10 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
     if (withCert.length !== 1) throw new Error(`expected one file-provider template issuing a certificate, found ${withCert.length}`);
     const { name: certName, request } = withCert[0]!;
     certFile = { name: certName, path: request.path, params: { ...request.params }, issued: issue(request) };
+    const root = certFile.issued.ca_chain[certFile.issued.ca_chain.length - 1]!;
+    if (certFile.issued.ca_chain.length < 2 || new X509Certificate(root).issuer !== new X509Certificate(root).subject)
+      throw new Error("the PKI mount's CA chain does not end in a root (DAY0: the intermediate is set-signed with the full bundle)");
+    caPem = root;
     domain = certFile.params['common_name']!.replace(/^\*\./, '');
     const address = hostAddress();
     const entryOf = (host: string): ExposureRoute => {
@@ -274,7 +297,23 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
     }
 
     // The file provider's routes: one backend per service; HTTPS where a ServersTransport verifies a name (a
-    // certificate of the same PKI for that name, as the backend's own Vault agent would get it).
+    // certificate of the same Vault for that name, as the backend's own Vault agent gets it: the backend pod's
+    // template request, with a token of its role; Traefik's policy admits only its own names).
+    const backendCertificate = async (serverName: string): Promise<VaultPkiIssued> => {
+      for (const d of ctx.docs) {
+        const tpl = podSpecOf(d.obj);
+        const ann = tpl?.metadata.annotations ?? {};
+        const request = Object.entries(ann)
+          .filter(([k]) => k.startsWith('vault.hashicorp.com/agent-inject-template-'))
+          .flatMap(([, v]) => pkiRequests(v))
+          .find((q) => q.params['common_name'] === serverName);
+        if (!request) continue;
+        const jwt = await site.client.serviceAccountToken(d.obj.metadata.namespace ?? 'default', tpl?.spec.serviceAccountName ?? 'default');
+        const own = vaultLogin(dev!, ann['vault.hashicorp.com/auth-path'] ?? '', ann['vault.hashicorp.com/role'] ?? '', jwt);
+        return vaultPkiIssuer(dev!, own)({ path: request.path, params: request.params });
+      }
+      throw new Error(`no pod template of the site asks Vault for a certificate for ${serverName} (the name a ServersTransport verifies)`);
+    };
     for (const f of fileProviderFiles(t)) {
       const http = f.config?.http ?? {};
       for (const [name, router] of Object.entries(http.routers ?? {})) {
@@ -283,7 +322,7 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
         if (!url || service!.servers!.length !== 1) throw new Error(`file ${f.name} router ${name}: expected one server URL`);
         const u = new URL(url);
         const transport = service!.serversTransport ? http.serversTransports?.[service!.serversTransport] : undefined;
-        const tls = u.protocol === 'https:' ? issue({ path: certFile.path, params: { common_name: transport?.serverName ?? u.hostname } }) : undefined;
+        const tls = u.protocol === 'https:' ? await backendCertificate(transport?.serverName ?? u.hostname) : undefined;
         const b = await startBackend(address, `backend file ${name}`, tls);
         backends.push(b);
         urlRewrites.set(url, `${u.protocol}//${address}:${b.port}`);
@@ -302,10 +341,6 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
     }
     files = render(t);
 
-    const token = await site.client.serviceAccountToken(
-      t.doc.obj.metadata.namespace ?? 'default',
-      (t.doc.obj.spec as { template: { spec: { serviceAccountName?: string } } }).template.spec.serviceAccountName ?? 'default',
-    );
     traefik = await startTraefik(t, { files, crd: { endpoint: site.info.server, token, caFile: site.info.caFile } });
     // Loaded: every route answers the admin source from its own backend (the CRD provider lists, then throttles).
     for (const r of routes)
@@ -318,7 +353,7 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
   afterAll(async () => {
     await traefik?.stop();
     for (const b of backends) await b.close();
-    pki?.cleanup();
+    if (dev) stopDevVault(dev);
     if (forkDist) rmSync(forkDist, { recursive: true, force: true });
   });
 
@@ -340,12 +375,12 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
     ).toEqual([]);
   });
 
-  test('every host answers over TLS with the certificate its template asks for: SNI, trusted by the PKI CA, names the host', async () => {
+  test('every host answers over TLS with the certificate its template asks Vault for: SNI, the served chain verified up to Vault’s root, names the host', async () => {
     const names = [certFile.params['common_name']!, ...(certFile.params['alt_names'] ?? '').split(',').filter(Boolean)];
     const got = [];
     for (const r of routes) {
       const h = await handshake(traefik.ports['websecure']!, r.host);
-      // httpsGet verifies the chain against the CA and the name against the host (status 0 otherwise).
+      // httpsGet verifies the served chain against Vault's root only and the name against the host (status 0 otherwise).
       const a = await ask(r, 'admin');
       got.push({ host: r.host, san: h.cert?.subjectaltname, verified: a.status !== 0 ? true : a.error });
     }
@@ -379,7 +414,7 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
         host: r.host,
         forged: outcome(
           r,
-          await httpsGet(traefik.ports['websecure']!, r.host, pki.caPem, { localAddress: fork.sources.lan, path: r.probePath, headers: { 'x-forwarded-for': fork.sources.admin } }),
+          await httpsGet(traefik.ports['websecure']!, r.host, caPem, { localAddress: fork.sources.lan, path: r.probePath, headers: { 'x-forwarded-for': fork.sources.admin } }),
         ),
       }).toEqual({
         host: r.host,
@@ -416,7 +451,7 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
       const h = await handshake(traefik.ports['websecure']!, name);
       expect({ name, cert: h.cert?.subjectaltname, refused: h.error !== undefined }).toEqual({ name, cert: undefined, refused: true });
     }
-    const nothing = await httpsGet(traefik.ports['websecure']!, `nothing.${domain}`, pki.caPem, { localAddress: fork.sources.admin });
+    const nothing = await httpsGet(traefik.ports['websecure']!, `nothing.${domain}`, caPem, { localAddress: fork.sources.admin });
     expect(nothing.status).toBe(404);
   });
 
