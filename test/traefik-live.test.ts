@@ -36,7 +36,7 @@ import { synth } from './helpers';
 import { requireTools } from './lib/control-plane';
 import { messageOf, type KubeObject } from './lib/kube-client';
 import { closeSites, controlPlaneAvailable, siteHasArgoController, siteOnApi, type SiteOnApi } from './lib/site-suite';
-import { writeDist } from './lib/stack-on-api';
+import { podFromTemplate, writeDist } from './lib/stack-on-api';
 import {
   handshake,
   hostAddress,
@@ -57,14 +57,36 @@ import {
   type RunningTraefik,
   type Source,
 } from './lib/traefik-real';
-import { configuredDevVault, pkiRequests, stopDevVault, vaultBinary, type DevVault } from './lib/vault-dev';
+import {
+  agentConfig,
+  agentContainer,
+  configuredDevVault,
+  pemBlocks,
+  injectorBinary,
+  pkiRequests,
+  podToken,
+  renderAgent,
+  startInjector,
+  stopDevVault,
+  stopPid,
+  vaultBinary,
+  type DevVault,
+  type Injector,
+} from './lib/vault-dev';
+import { FakeRoot } from './real/tool';
 import { podSpecOf } from '../verify/load';
 
 const dist = join(__dirname, '..', 'dist');
 const plane = controlPlaneAvailable();
 const vaultBin = vaultBinary();
+const injectorBin = injectorBinary();
 // The certificates are the dev Vault's (no test-CA fallback: `npm run tools` builds vault with Traefik).
-const missing = [...(plane.run ? [] : [plane.why]), ...(traefikBinary() ? [] : ['Traefik is not built']), ...(typeof vaultBin === 'string' ? [] : [vaultBin.missing])];
+const missing = [
+  ...(plane.run ? [] : [plane.why]),
+  ...(traefikBinary() ? [] : ['Traefik is not built']),
+  ...(typeof vaultBin === 'string' ? [] : [vaultBin.missing]),
+  ...(typeof injectorBin === 'string' ? [] : [injectorBin.missing]),
+];
 // Tests follow the site: without Traefik there is nothing to serve; without Argo CD nothing applies dist/ (the
 // control-plane suites impersonate its controller).
 const siteRuns = siteInUse().site.workloads.traefik.enabled && siteHasArgoController(() => buildContext(dist, []));
@@ -149,6 +171,10 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
   // Started in beforeAll: a skipped block starts no Vault.
   let dev: DevVault | undefined;
   let issue: (request: PkiRequest) => VaultPkiIssued;
+  let injector: Injector | undefined;
+  let agentRoot: FakeRoot | undefined;
+  /** The leaf of the tls.yml that `vault agent` rendered for Traefik's injected pod. */
+  let agentLeaf: X509Certificate;
   /** The root at the end of the PKI mount's CA chain: the only certificate the clients trust. */
   let caPem: string;
   let s: Synthesis;
@@ -187,7 +213,8 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
     s = synth(fork.input);
     forkDist = writeDist(s.files);
     ctx = siteContextFor(validateSite(fork.input, 'loopback fork'), forkDist);
-    site = await siteOnApi('traefik-loopback', ctx);
+    // Admission webhooks on: the Vault injector mutates Traefik's pod on this same plane.
+    site = await siteOnApi('traefik-loopback', ctx, { admissionWebhooks: true });
     const all = traefikContainers(ctx.docs);
     if (all.length !== 1) throw new Error(`expected one Traefik container, found ${all.length}`);
     t = all[0]!;
@@ -339,7 +366,33 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
         });
       }
     }
-    files = render(t);
+    // The files Traefik starts with are the real agent's: vault-k8s injects the pod created from Traefik's
+    // template (the fork's plane calls it as its webhook), and `vault agent` runs the init container's
+    // configuration with a token of Traefik's ServiceAccount against the dev Vault. Only the file routes' server
+    // URLs are rewritten afterwards. (The breakages below re-render mutated templates with verify's renderer.)
+    const injectorDeployment = ctx.docs.find(
+      (d) => d.obj.kind === 'Deployment' && (podSpecOf(d.obj)?.spec.containers ?? []).some((c) => ((c as { args?: string[] }).args ?? []).includes('agent-inject')),
+    )?.obj as KubeObject | undefined;
+    const webhook = ctx.docs.find((d) => d.obj.kind === 'MutatingWebhookConfiguration' && (d.obj.webhooks as { name: string }[]).some((w) => w.name === 'vault.hashicorp.com'))
+      ?.obj as KubeObject | undefined;
+    if (!injectorDeployment || !webhook) throw new Error('the site runs Traefik with Vault templates but no Vault agent injector');
+    injector = await startInjector(site.client, site.info, injectorDeployment, webhook);
+    const created = await site.client.create(podFromTemplate(t.doc.obj as KubeObject)!);
+    if (created.status !== 201) throw new Error(`creating Traefik's pod: ${created.status} ${messageOf(created)}`);
+    const pod = created.body as KubeObject;
+    const init = agentContainer(pod, 'vault-agent-init');
+    const cfg = agentConfig(init);
+    agentRoot = new FakeRoot();
+    const rendered = await renderAgent(dev, init, cfg, await podToken(site.client, pod), agentRoot);
+    files = {};
+    for (const f of fileProviderFiles(t)) {
+      const dest = (cfg.template ?? []).find((x) => x.destination.endsWith(`/${f.name}`))?.destination;
+      let text = dest === undefined ? undefined : rendered.files.get(dest);
+      if (text === undefined) throw new Error(`vault agent did not render ${f.name} (exit ${rendered.status}): ${rendered.output.slice(-2000)}`);
+      for (const [from, to] of urlRewrites) text = text.split(from).join(to);
+      files[f.name] = text;
+    }
+    agentLeaf = new X509Certificate(pemBlocks(files[certFile.name]!)[0]!.pem);
 
     traefik = await startTraefik(t, { files, crd: { endpoint: site.info.server, token, caFile: site.info.caFile } });
     // Loaded: every route answers the admin source from its own backend (the CRD provider lists, then throttles).
@@ -353,7 +406,9 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
   afterAll(async () => {
     await traefik?.stop();
     for (const b of backends) await b.close();
+    if (injector) stopPid(injector.pid);
     if (dev) stopDevVault(dev);
+    agentRoot?.remove();
     if (forkDist) rmSync(forkDist, { recursive: true, force: true });
   });
 
@@ -375,16 +430,17 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
     ).toEqual([]);
   });
 
-  test('every host answers over TLS with the certificate its template asks Vault for: SNI, the served chain verified up to Vault’s root, names the host', async () => {
+  test('every host answers over TLS with the certificate vault agent rendered from Traefik’s template: SNI, the served chain verified up to Vault’s root, names the host', async () => {
     const names = [certFile.params['common_name']!, ...(certFile.params['alt_names'] ?? '').split(',').filter(Boolean)];
     const got = [];
     for (const r of routes) {
       const h = await handshake(traefik.ports['websecure']!, r.host);
       // httpsGet verifies the served chain against Vault's root only and the name against the host (status 0 otherwise).
       const a = await ask(r, 'admin');
-      got.push({ host: r.host, san: h.cert?.subjectaltname, verified: a.status !== 0 ? true : a.error });
+      // The certificate served is the one `vault agent` rendered into tls.yml for Traefik's injected pod.
+      got.push({ host: r.host, san: h.cert?.subjectaltname, agents: h.cert?.fingerprint256 === agentLeaf.fingerprint256, verified: a.status !== 0 ? true : a.error });
     }
-    expect(got).toEqual(routes.map((r) => ({ host: r.host, san: names.map((n) => `DNS:${n}`).join(', '), verified: true })));
+    expect(got).toEqual(routes.map((r) => ({ host: r.host, san: names.map((n) => `DNS:${n}`).join(', '), agents: true, verified: true })));
   });
 
   test('HTTP redirects every host to https on 443, keeping the path and query', async () => {
