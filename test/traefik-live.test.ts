@@ -392,7 +392,9 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
       for (const [from, to] of urlRewrites) text = text.split(from).join(to);
       files[f.name] = text;
     }
-    agentLeaf = new X509Certificate(pemBlocks(files[certFile.name]!)[0]!.pem);
+    // The agent's own output (not the files handed to Traefik), so a start from another rendering is caught.
+    const agentTls = (cfg.template ?? []).find((x) => x.destination.endsWith(`/${certFile.name}`))?.destination;
+    agentLeaf = new X509Certificate(pemBlocks(rendered.files.get(agentTls ?? '') ?? '')[0]!.pem);
 
     traefik = await startTraefik(t, { files, crd: { endpoint: site.info.server, token, caFile: site.info.caFile } });
     // Loaded: every route answers the admin source from its own backend (the CRD provider lists, then throttles).
