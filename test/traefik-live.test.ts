@@ -10,9 +10,10 @@
  * it: registered as the EndpointSlice of the route's Service (what the EndpointSlice controller would write) for
  * the IngressRoutes; for the file provider's routes (in-cluster Service names Traefik would resolve through the
  * cluster DNS) the server URL is the one rewrite. The certificates come from a dev Vault on the fork's own control
- * plane, configured by the fork's generated setup.sh as DAY0 says (test/lib/vault-dev.ts configuredDevVault): the
- * template's own `pki/issue` call, sent with a token of Traefik's Vault role (its ServiceAccount's Kubernetes login),
- * its answer rendered into tls.yml; clients trust only the root at the end of Vault's CA chain.
+ * plane, configured by the fork's generated setup.sh as DAY0 says (test/lib/vault-dev.ts configuredDevVault):
+ * vault-k8s injects the pod created from Traefik's template (the plane's webhook) and `vault agent` runs its init
+ * configuration with a token of Traefik's ServiceAccount, writing the tls.yml Traefik starts on; clients trust only
+ * the root at the end of Vault's CA chain.
  *
  * What is asserted, derived from the site (routes from dist's objects and the rendered file, audiences and
  * excluded paths from intent/exposure.json): every host answers over TLS with the certificate for its name (SNI),
