@@ -9,8 +9,11 @@
  * Every route's backend is a small HTTP(S) server of its own that answers with a marker and records what reaches
  * it: registered as the EndpointSlice of the route's Service (what the EndpointSlice controller would write) for
  * the IngressRoutes; for the file provider's routes (in-cluster Service names Traefik would resolve through the
- * cluster DNS) the server URL is the one rewrite. The certificate comes from one PkiIssuer (a test CA here, the dev
- * Vault's PKI once test/lib/vault-dev.ts lands) for the names the template's own `pki/issue` call asks for.
+ * cluster DNS) the server URL is the one rewrite. The certificates come from a dev Vault on the fork's own control
+ * plane, configured by the fork's generated setup.sh as DAY0 says (test/lib/vault-dev.ts configuredDevVault):
+ * vault-k8s injects the pod created from Traefik's template (the plane's webhook) and `vault agent` runs its init
+ * configuration with a token of Traefik's ServiceAccount, writing the tls.yml Traefik starts on; clients trust only
+ * the root at the end of Vault's CA chain.
  *
  * What is asserted, derived from the site (routes from dist's objects and the rendered file, audiences and
  * excluded paths from intent/exposure.json): every host answers over TLS with the certificate for its name (SNI),
@@ -19,6 +22,7 @@
  * the running Traefik the way production would (an object applied to the API server, the Vault agent rewriting
  * the rendered file), each failing live as predicted and each reported by verify's model of the same output.
  */
+import { X509Certificate } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Synthesis } from '../charts/synth';
@@ -33,7 +37,7 @@ import { synth } from './helpers';
 import { requireTools } from './lib/control-plane';
 import { messageOf, type KubeObject } from './lib/kube-client';
 import { closeSites, controlPlaneAvailable, siteHasArgoController, siteOnApi, type SiteOnApi } from './lib/site-suite';
-import { writeDist } from './lib/stack-on-api';
+import { podFromTemplate, writeDist } from './lib/stack-on-api';
 import {
   handshake,
   hostAddress,
@@ -44,20 +48,46 @@ import {
   siteInUseInput,
   startBackend,
   startTraefik,
-  TestPki,
-  testPkiIssuer,
   traefikBinary,
+  vaultLogin,
+  vaultPkiIssuer,
   type Backend,
   type HttpsAnswer,
-  type PkiIssued,
-  type PkiIssuer,
+  type PkiRequest,
+  type VaultPkiIssued,
   type RunningTraefik,
   type Source,
 } from './lib/traefik-real';
+import {
+  agentConfig,
+  agentContainer,
+  configuredDevVault,
+  pemBlocks,
+  injectorBinary,
+  pkiRequests,
+  podToken,
+  renderAgent,
+  startInjector,
+  stopDevVault,
+  stopPid,
+  vaultBinary,
+  type DevVault,
+  type Injector,
+} from './lib/vault-dev';
+import { FakeRoot } from './real/tool';
+import { podSpecOf } from '../verify/load';
 
 const dist = join(__dirname, '..', 'dist');
 const plane = controlPlaneAvailable();
-const missing = [...(plane.run ? [] : [plane.why]), ...(traefikBinary() ? [] : ['Traefik is not built'])];
+const vaultBin = vaultBinary();
+const injectorBin = injectorBinary();
+// The certificates are the dev Vault's (no test-CA fallback: `npm run tools` builds vault with Traefik).
+const missing = [
+  ...(plane.run ? [] : [plane.why]),
+  ...(traefikBinary() ? [] : ['Traefik is not built']),
+  ...(typeof vaultBin === 'string' ? [] : [vaultBin.missing]),
+  ...(typeof injectorBin === 'string' ? [] : [injectorBin.missing]),
+];
 // Tests follow the site: without Traefik there is nothing to serve; without Argo CD nothing applies dist/ (the
 // control-plane suites impersonate its controller).
 const siteRuns = siteInUse().site.workloads.traefik.enabled && siteHasArgoController(() => buildContext(dist, []));
@@ -139,9 +169,15 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
 (run ? describe : describe.skip)('Traefik for real: the loopback fork of the site in use, on the real control plane', () => {
   const input = siteInUseInput();
   const fork = loopbackFork(input, siteInUse().site);
-  // Made in beforeAll: a skipped block leaves no temporary CA behind.
-  let pki: TestPki;
-  let issue: PkiIssuer;
+  // Started in beforeAll: a skipped block starts no Vault.
+  let dev: DevVault | undefined;
+  let issue: (request: PkiRequest) => VaultPkiIssued;
+  let injector: Injector | undefined;
+  let agentRoot: FakeRoot | undefined;
+  /** The leaf of the tls.yml that `vault agent` rendered for Traefik's injected pod. */
+  let agentLeaf: X509Certificate;
+  /** The root at the end of the PKI mount's CA chain: the only certificate the clients trust. */
+  let caPem: string;
   let s: Synthesis;
   /** The fork's dist/, written to a temporary folder (removed after the tests). */
   let forkDist: string | undefined;
@@ -149,7 +185,7 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
   let site: SiteOnApi;
   let t: TraefikContainer;
   /** The file-provider file holding the certificate (the template with a `pki/issue` call), and its PKI parameters. */
-  let certFile: { name: string; path: string; params: Record<string, string>; issued: PkiIssued };
+  let certFile: { name: string; path: string; params: Record<string, string>; issued: VaultPkiIssued };
   /** The rendered files as the Vault agent would write them, with the file routes' server URLs rewritten. */
   let files: Record<string, string>;
   const urlRewrites = new Map<string, string>();
@@ -158,14 +194,16 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
   const backends: Backend[] = [];
   let traefik: RunningTraefik;
   let domain: string;
-  const ask = (r: LiveRoute, source: Source, path = r.probePath) => httpsGet(traefik.ports['websecure']!, r.host, pki.caPem, { localAddress: fork.sources[source], path });
+  const ask = (r: LiveRoute, source: Source, path = r.probePath) => httpsGet(traefik.ports['websecure']!, r.host, caPem, { localAddress: fork.sources[source], path });
 
   /** The Traefik pod's template files rendered for `c` (the Vault agent's job), with the test's URL rewrites. */
   const render = (c: TraefikContainer): Record<string, string> => {
     const out: Record<string, string> = {};
     for (const f of fileProviderFiles(c)) {
       const template = c.annotations[`vault.hashicorp.com/agent-inject-template-${f.name}`]!;
-      let text = renderAgentTemplate(template, certFile.issued);
+      // The template reads the answer's string fields (.Data.certificate, .Data.issuing_ca, .Data.private_key).
+      const { ca_chain: _chain, ...fields } = certFile.issued;
+      let text = renderAgentTemplate(template, fields);
       for (const [from, to] of urlRewrites) text = text.split(from).join(to);
       out[f.name] = text;
     }
@@ -173,15 +211,24 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
   };
 
   beforeAll(async () => {
-    pki = new TestPki();
-    issue = testPkiIssuer(pki);
     s = synth(fork.input);
     forkDist = writeDist(s.files);
     ctx = siteContextFor(validateSite(fork.input, 'loopback fork'), forkDist);
-    site = await siteOnApi('traefik-loopback', ctx);
+    // Admission webhooks on: the Vault injector mutates Traefik's pod on this same plane.
+    site = await siteOnApi('traefik-loopback', ctx, { admissionWebhooks: true });
     const all = traefikContainers(ctx.docs);
     if (all.length !== 1) throw new Error(`expected one Traefik container, found ${all.length}`);
     t = all[0]!;
+    // The dev Vault, set up from the fork's dist/ as DAY0 says, its Kubernetes auth backed by this same plane.
+    const configured = await configuredDevVault(forkDist, new URL(t.annotations['vault.hashicorp.com/service'] ?? 'https://invalid').hostname, site.info, site.client);
+    dev = configured.vault;
+    if (configured.setup.status !== 0) throw new Error(`setup.sh failed (${configured.setup.status}): ${configured.setup.stderr.slice(-2000)}`);
+    const token = await site.client.serviceAccountToken(
+      t.doc.obj.metadata.namespace ?? 'default',
+      (t.doc.obj.spec as { template: { spec: { serviceAccountName?: string } } }).template.spec.serviceAccountName ?? 'default',
+    );
+    // The agent's login: Traefik's role at the pod's auth path, with its ServiceAccount's token.
+    issue = vaultPkiIssuer(dev, vaultLogin(dev, t.annotations['vault.hashicorp.com/auth-path'] ?? '', t.annotations['vault.hashicorp.com/role'] ?? '', token));
     const parsed = parseExposure(ctx.files.get(EXPOSURE_FILE));
     if (!parsed.ok) throw new Error(parsed.message);
     exposure = parsed.value;
@@ -192,6 +239,10 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
     if (withCert.length !== 1) throw new Error(`expected one file-provider template issuing a certificate, found ${withCert.length}`);
     const { name: certName, request } = withCert[0]!;
     certFile = { name: certName, path: request.path, params: { ...request.params }, issued: issue(request) };
+    const root = certFile.issued.ca_chain[certFile.issued.ca_chain.length - 1]!;
+    if (certFile.issued.ca_chain.length < 2 || new X509Certificate(root).issuer !== new X509Certificate(root).subject)
+      throw new Error("the PKI mount's CA chain does not end in a root (DAY0: the intermediate is set-signed with the full bundle)");
+    caPem = root;
     domain = certFile.params['common_name']!.replace(/^\*\./, '');
     const address = hostAddress();
     const entryOf = (host: string): ExposureRoute => {
@@ -274,7 +325,23 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
     }
 
     // The file provider's routes: one backend per service; HTTPS where a ServersTransport verifies a name (a
-    // certificate of the same PKI for that name, as the backend's own Vault agent would get it).
+    // certificate of the same Vault for that name, as the backend's own Vault agent gets it: the backend pod's
+    // template request, with a token of its role; Traefik's policy admits only its own names).
+    const backendCertificate = async (serverName: string): Promise<VaultPkiIssued> => {
+      for (const d of ctx.docs) {
+        const tpl = podSpecOf(d.obj);
+        const ann = tpl?.metadata.annotations ?? {};
+        const request = Object.entries(ann)
+          .filter(([k]) => k.startsWith('vault.hashicorp.com/agent-inject-template-'))
+          .flatMap(([, v]) => pkiRequests(v))
+          .find((q) => q.params['common_name'] === serverName);
+        if (!request) continue;
+        const jwt = await site.client.serviceAccountToken(d.obj.metadata.namespace ?? 'default', tpl?.spec.serviceAccountName ?? 'default');
+        const own = vaultLogin(dev!, ann['vault.hashicorp.com/auth-path'] ?? '', ann['vault.hashicorp.com/role'] ?? '', jwt);
+        return vaultPkiIssuer(dev!, own)({ path: request.path, params: request.params });
+      }
+      throw new Error(`no pod template of the site asks Vault for a certificate for ${serverName} (the name a ServersTransport verifies)`);
+    };
     for (const f of fileProviderFiles(t)) {
       const http = f.config?.http ?? {};
       for (const [name, router] of Object.entries(http.routers ?? {})) {
@@ -283,7 +350,7 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
         if (!url || service!.servers!.length !== 1) throw new Error(`file ${f.name} router ${name}: expected one server URL`);
         const u = new URL(url);
         const transport = service!.serversTransport ? http.serversTransports?.[service!.serversTransport] : undefined;
-        const tls = u.protocol === 'https:' ? issue({ path: certFile.path, params: { common_name: transport?.serverName ?? u.hostname } }) : undefined;
+        const tls = u.protocol === 'https:' ? await backendCertificate(transport?.serverName ?? u.hostname) : undefined;
         const b = await startBackend(address, `backend file ${name}`, tls);
         backends.push(b);
         urlRewrites.set(url, `${u.protocol}//${address}:${b.port}`);
@@ -300,12 +367,36 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
         });
       }
     }
-    files = render(t);
+    // The files Traefik starts with are the real agent's: vault-k8s injects the pod created from Traefik's
+    // template (the fork's plane calls it as its webhook), and `vault agent` runs the init container's
+    // configuration with a token of Traefik's ServiceAccount against the dev Vault. Only the file routes' server
+    // URLs are rewritten afterwards. (The breakages below re-render mutated templates with verify's renderer.)
+    const injectorDeployment = ctx.docs.find(
+      (d) => d.obj.kind === 'Deployment' && (podSpecOf(d.obj)?.spec.containers ?? []).some((c) => ((c as { args?: string[] }).args ?? []).includes('agent-inject')),
+    )?.obj as KubeObject | undefined;
+    const webhook = ctx.docs.find((d) => d.obj.kind === 'MutatingWebhookConfiguration' && (d.obj.webhooks as { name: string }[]).some((w) => w.name === 'vault.hashicorp.com'))
+      ?.obj as KubeObject | undefined;
+    if (!injectorDeployment || !webhook) throw new Error('the site runs Traefik with Vault templates but no Vault agent injector');
+    injector = await startInjector(site.client, site.info, injectorDeployment, webhook);
+    const created = await site.client.create(podFromTemplate(t.doc.obj as KubeObject)!);
+    if (created.status !== 201) throw new Error(`creating Traefik's pod: ${created.status} ${messageOf(created)}`);
+    const pod = created.body as KubeObject;
+    const init = agentContainer(pod, 'vault-agent-init');
+    const cfg = agentConfig(init);
+    agentRoot = new FakeRoot();
+    const rendered = await renderAgent(dev, init, cfg, await podToken(site.client, pod), agentRoot);
+    files = {};
+    for (const f of fileProviderFiles(t)) {
+      const dest = (cfg.template ?? []).find((x) => x.destination.endsWith(`/${f.name}`))?.destination;
+      let text = dest === undefined ? undefined : rendered.files.get(dest);
+      if (text === undefined) throw new Error(`vault agent did not render ${f.name} (exit ${rendered.status}): ${rendered.output.slice(-2000)}`);
+      for (const [from, to] of urlRewrites) text = text.split(from).join(to);
+      files[f.name] = text;
+    }
+    // The agent's own output (not the files handed to Traefik), so a start from another rendering is caught.
+    const agentTls = (cfg.template ?? []).find((x) => x.destination.endsWith(`/${certFile.name}`))?.destination;
+    agentLeaf = new X509Certificate(pemBlocks(rendered.files.get(agentTls ?? '') ?? '')[0]!.pem);
 
-    const token = await site.client.serviceAccountToken(
-      t.doc.obj.metadata.namespace ?? 'default',
-      (t.doc.obj.spec as { template: { spec: { serviceAccountName?: string } } }).template.spec.serviceAccountName ?? 'default',
-    );
     traefik = await startTraefik(t, { files, crd: { endpoint: site.info.server, token, caFile: site.info.caFile } });
     // Loaded: every route answers the admin source from its own backend (the CRD provider lists, then throttles).
     for (const r of routes)
@@ -318,7 +409,9 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
   afterAll(async () => {
     await traefik?.stop();
     for (const b of backends) await b.close();
-    pki?.cleanup();
+    if (injector) stopPid(injector.pid);
+    if (dev) stopDevVault(dev);
+    agentRoot?.remove();
     if (forkDist) rmSync(forkDist, { recursive: true, force: true });
   });
 
@@ -340,16 +433,17 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
     ).toEqual([]);
   });
 
-  test('every host answers over TLS with the certificate its template asks for: SNI, trusted by the PKI CA, names the host', async () => {
+  test('every host answers over TLS with the certificate vault agent rendered from Traefik’s template: SNI, the served chain verified up to Vault’s root, names the host', async () => {
     const names = [certFile.params['common_name']!, ...(certFile.params['alt_names'] ?? '').split(',').filter(Boolean)];
     const got = [];
     for (const r of routes) {
       const h = await handshake(traefik.ports['websecure']!, r.host);
-      // httpsGet verifies the chain against the CA and the name against the host (status 0 otherwise).
+      // httpsGet verifies the served chain against Vault's root only and the name against the host (status 0 otherwise).
       const a = await ask(r, 'admin');
-      got.push({ host: r.host, san: h.cert?.subjectaltname, verified: a.status !== 0 ? true : a.error });
+      // The certificate served is the one `vault agent` rendered into tls.yml for Traefik's injected pod.
+      got.push({ host: r.host, san: h.cert?.subjectaltname, agents: h.cert?.fingerprint256 === agentLeaf.fingerprint256, verified: a.status !== 0 ? true : a.error });
     }
-    expect(got).toEqual(routes.map((r) => ({ host: r.host, san: names.map((n) => `DNS:${n}`).join(', '), verified: true })));
+    expect(got).toEqual(routes.map((r) => ({ host: r.host, san: names.map((n) => `DNS:${n}`).join(', '), agents: true, verified: true })));
   });
 
   test('HTTP redirects every host to https on 443, keeping the path and query', async () => {
@@ -379,7 +473,7 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
         host: r.host,
         forged: outcome(
           r,
-          await httpsGet(traefik.ports['websecure']!, r.host, pki.caPem, { localAddress: fork.sources.lan, path: r.probePath, headers: { 'x-forwarded-for': fork.sources.admin } }),
+          await httpsGet(traefik.ports['websecure']!, r.host, caPem, { localAddress: fork.sources.lan, path: r.probePath, headers: { 'x-forwarded-for': fork.sources.admin } }),
         ),
       }).toEqual({
         host: r.host,
@@ -416,7 +510,7 @@ function mutated(ctx: Context, edit: (o: KubeObj) => KubeObj | undefined): { ctx
       const h = await handshake(traefik.ports['websecure']!, name);
       expect({ name, cert: h.cert?.subjectaltname, refused: h.error !== undefined }).toEqual({ name, cert: undefined, refused: true });
     }
-    const nothing = await httpsGet(traefik.ports['websecure']!, `nothing.${domain}`, pki.caPem, { localAddress: fork.sources.admin });
+    const nothing = await httpsGet(traefik.ports['websecure']!, `nothing.${domain}`, caPem, { localAddress: fork.sources.admin });
     expect(nothing.status).toBe(404);
   });
 

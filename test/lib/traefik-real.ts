@@ -14,7 +14,7 @@
  * `ping@internal`. The provider loads its folder as one configuration, so when that router answers, the stack's
  * files are loaded too (Traefik applies configurations after a throttle; polling it avoids timing guesses).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
@@ -30,6 +30,7 @@ import { builtTool } from '../../tools/paths';
 import type { Doc } from '../../verify/types';
 import { renderAgentTemplate, secretCallParams, traefikContainers, type TraefikContainer } from '../../verify/traefik';
 import { allObjects } from '../helpers';
+import { cliEnv, type DevVault } from './vault-dev';
 
 /** The synthesized objects as verify's documents (verify's Traefik model reads these). */
 export function loadDocsFromSynthesis(s: Synthesis): Doc[] {
@@ -263,23 +264,45 @@ export interface PkiRequest {
   readonly params: Readonly<Record<string, string>>;
 }
 
-/**
- * Where the Traefik pod's certificate comes from: one function, given the request of the template's own `secret`
- * call (`pki_int/issue/<role>` with `common_name`, `alt_names`, `ttl`, as the Vault agent would send it). Here a
- * test CA (testPkiIssuer); the Vault live path (test/lib/vault-dev.ts, another branch) replaces it with a dev
- * Vault's `vault write <path> <params>`, the callers unchanged.
- */
-export type PkiIssuer = (request: PkiRequest) => PkiIssued;
+/** A `pki/issue` answer of Vault as the agent reads it (`vault write -format=json`: the fields under `data`). */
+export type VaultPkiIssued = PkiIssued & { readonly ca_chain: readonly string[] };
 
-/** The TestPki as a PkiIssuer: a leaf for `common_name` and every `alt_names` entry, as Vault would issue it. */
-export function testPkiIssuer(pki: TestPki): PkiIssuer {
-  let n = 0;
-  return ({ params }) => {
-    const cn = params['common_name'];
-    if (!cn) throw new Error('the PKI request names no common_name');
-    const alt = (params['alt_names'] ?? '').split(',').filter(Boolean);
-    return pki.issue(`leaf-${n++}`, [cn, ...alt.filter((a) => a !== cn)]);
+/**
+ * Where the Traefik pod's certificates come from (test/traefik-live.test.ts): the dev Vault's PKI, `vault write -format=json <path> k=v...` with `token` (a token of the
+ * Traefik pod's Vault role, from its own Kubernetes login), the request of the template's own `secret` call.
+ * Exactly what the agent sends for `{{ with secret "<path>" "k=v" }}` (a write, as the path takes parameters).
+ */
+export function vaultPkiIssuer(v: DevVault, token: string): (request: PkiRequest) => VaultPkiIssued {
+  return ({ path, params }) => {
+    if (!/^[a-z0-9_-]+\/issue\/[a-z0-9_-]+$/.test(path)) throw new Error(`PKI path ${path} is not <mount>/issue/<role>`);
+    const kv = Object.entries(params).map(([k, val]) => {
+      if (!/^[a-z_]+$/.test(k)) throw new Error(`PKI parameter ${k}: lower-case letters and _ only`);
+      return `${k}=${val}`;
+    });
+    // No shell: each k=v is one argument of the CLI, as the agent sends each as one field.
+    const r = spawnSync(join(v.binDir, 'vault'), ['write', '-format=json', path, ...kv], { env: cliEnv(v, { VAULT_TOKEN: token }), encoding: 'utf8', timeout: 60_000 });
+    if (r.status !== 0) throw new Error(`vault write ${path} ${kv.join(' ')}: ${r.status} ${r.stderr ?? ''}`);
+    const data = (JSON.parse(r.stdout) as { data?: Partial<VaultPkiIssued> }).data;
+    if (!data?.certificate || !data.private_key || !data.issuing_ca || !data.ca_chain)
+      throw new Error(`vault write ${path}: no certificate, key, issuing CA or chain in the answer`);
+    return { certificate: data.certificate, private_key: data.private_key, issuing_ca: data.issuing_ca, ca_chain: data.ca_chain };
   };
+}
+
+/**
+ * A Vault token for a pod's role: `vault write -field=token <auth-path>/login role=<role> jwt=-` with a token of
+ * the pod's ServiceAccount (the agent's auto_auth kubernetes method; Vault's TokenReview on the control plane).
+ */
+export function vaultLogin(v: DevVault, authPath: string, role: string, jwt: string): string {
+  if (!/^auth\/[a-z0-9_-]+$/.test(authPath) || !/^[a-z0-9_-]+$/.test(role)) throw new Error(`Vault login ${authPath} role ${role}: not a path and a role name`);
+  const r = spawnSync(join(v.binDir, 'vault'), ['write', '-field=token', `${authPath}/login`, `role=${role}`, 'jwt=-'], {
+    env: cliEnv(v, { VAULT_TOKEN: '' }),
+    input: jwt,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (r.status !== 0 || !r.stdout.trim()) throw new Error(`vault login at ${authPath} as ${role}: ${r.status} ${r.stderr ?? ''}`);
+  return r.stdout.trim();
 }
 
 /** The PKI request of a Vault agent template (`{{- with secret "<mount>/issue/<role>" "k=v"... -}}`), if it issues a certificate. */
