@@ -27,8 +27,10 @@ import {
   startArgo,
   tail,
   textOfObjects,
+  orphansOf,
   TRACKING_ANNOTATION,
   until,
+  type OrphanIgnore,
   type Repos,
   type RunningArgo,
 } from './lib/argocd-live';
@@ -224,13 +226,26 @@ d(`Argo CD ${VERSIONS.argocd} syncs dist/ on the test control plane (repo-server
     // The stack's own Application health check passes each child's health up to the root.
     const unhealthy = names().filter((n) => all.get(n)?.status?.health?.status !== 'Healthy');
     expect({ unhealthy, summary: unhealthy.length ? summary(all) : '' }).toEqual({ unhealthy: [], summary: '' });
-    // No standing warning: the controller's bootstrap RBAC (applied by DAY0, synced by nobody) is not an orphan.
-    // Open (ADR 0160): the Applications whose destination is Argo CD's own namespace still report orphans there.
-    const dest = (n: string) => (all.get(n)?.spec as { destination?: { namespace?: string } } | undefined)?.destination?.namespace;
-    const warned = names()
-      .filter((n) => dest(n) !== NS)
-      .flatMap((n) => (all.get(n)?.status?.conditions ?? []).filter((c) => /Warning$/.test(c.type)).map((c) => `${n}: ${c.type}: ${c.message}`));
-    expect(warned).toEqual([]);
+    // No orphans in any destination namespace, Argo CD's own included: every object of a kind the controller
+    // watches and the project admits is tracked by an existing Application, or the project ignores it (the
+    // controller's bootstrap RBAC). Read from the API server, Argo CD's rule applied (orphansOf): the
+    // OrphanedResourceWarning conditions at this moment are stale (ADR 0160, defect 3) and are checked after the
+    // hard refresh below.
+    const project = ctx.docs.find((x) => x.obj.kind === 'AppProject')?.obj;
+    const ignore = (project?.spec as { orphanedResources?: { ignore?: OrphanIgnore[] } } | undefined)?.orphanedResources?.ignore ?? [];
+    const destinations = new Set(names().map((n) => (all.get(n)?.spec as { destination?: { namespace?: string } } | undefined)?.destination?.namespace ?? ''));
+    const kinds = new Map<string, KubeObject>();
+    for (const o of plan.flatMap((p) => p.objects)) if (o.metadata.namespace) kinds.set(`${o.apiVersion} ${o.kind}`, o);
+    const live: KubeObject[] = [];
+    for (const ns of [...destinations].filter(Boolean).sort())
+      for (const o of kinds.values()) {
+        const r = await client.request('GET', await client.pathOf({ ...o, metadata: { name: 'x', namespace: ns } }, false));
+        if (r.status !== 200) throw new Error(`list ${o.kind} in ${ns}: ${r.status} ${messageOf(r)}`);
+        live.push(...((r.body as { items?: KubeObject[] }).items ?? []).map((x) => ({ ...x, apiVersion: o.apiVersion, kind: o.kind })));
+      }
+    expect(destinations.has(NS)).toBe(true);
+    expect(live.some((o) => o.metadata.namespace === NS && o.metadata.name === 'argocd-application-controller-synced-rbac')).toBe(true);
+    expect(orphansOf(live, ignore, new Set(names()))).toEqual([]);
     expect(recorder.problems()).toEqual([]);
   }, 960_000);
 
@@ -303,6 +318,11 @@ d(`Argo CD ${VERSIONS.argocd} syncs dist/ on the test control plane (repo-server
         (after.get(n)?.status?.history ?? []).length !== (before.get(n)?.status?.history ?? []).length,
     );
     expect({ changed, summary: changed.length ? summary(after) : '' }).toEqual({ changed: [], summary: '' });
+    // Every Application compared again, its resource tree recomputed: no standing warning on any of them, those
+    // whose destination is Argo CD's own namespace included (their OrphanedResourceWarning after the first sync
+    // named objects DAY0 created there that the root and argocd Applications had not yet tracked: ADR 0160).
+    const warned = names().flatMap((n) => (after.get(n)?.status?.conditions ?? []).filter((c) => /Warning$/.test(c.type)).map((c) => `${n}: ${c.type}: ${c.message}`));
+    expect(warned).toEqual([]);
     const written = recorder.events.slice(mark).filter((e) => !e.key.startsWith('argoproj.io/Application '));
     expect(written.map((e) => `${e.type} ${e.key}`)).toEqual([]);
   }, 660_000);

@@ -84,4 +84,16 @@ export const ARGOCD_LIVE_FACTS = factTable('argocd-live', {
     upstream: 'argo-cd',
     path: 'controller/appcontroller.go',
   },
+  orphanScope: {
+    fact: 'the orphans of an Application are the top-level objects of its destination namespace (only kinds the controller watches and the project admits) minus its own managed objects, minus those whose tracking names another Application that exists; objects of a kind outside resource.inclusions (Secrets here, argocd-secret among them) are never candidates: controller/appcontroller.go getResourceTree, controller/cache/cache.go GetNamespaceTopLevelResources',
+    value: ['GetNamespaceTopLevelResources', 'belongToAnotherApp'],
+    upstream: 'argo-cd',
+    path: 'controller/appcontroller.go',
+  },
+  orphanStale: {
+    fact: 'a change of a watched object refreshes the Applications that track it (old or new state); only an object that no Application tracks refreshes the Applications watching orphans in its namespace. An object that goes from untracked to tracked therefore leaves the OrphanedResourceWarning of the other Applications of that namespace standing until their next reconcile (timeout.reconciliation, or a refresh): controller/cache/cache.go OnResourceUpdated, controller/appcontroller.go handleObjectUpdated',
+    value: ['toNotify', 'onObjectUpdated'],
+    upstream: 'argo-cd',
+    path: 'controller/cache/cache.go',
+  },
 });

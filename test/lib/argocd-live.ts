@@ -536,3 +536,51 @@ export function keyOf(o: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): 
 
 /** The annotation Argo CD's annotation tracking writes on every object it applies. */
 export const TRACKING_ANNOTATION = F.trackingAnnotation.value;
+
+/** An AppProject's `orphanedResources.ignore` entry (each field a glob; an empty kind or name matches any). */
+export interface OrphanIgnore {
+  readonly group?: string;
+  readonly kind?: string;
+  readonly name?: string;
+}
+
+/** Argo CD's glob (util/glob, gobwas/glob) as the project uses it: `*` for any run of characters, else literal. */
+const globMatch = (pattern: string, value: string): boolean =>
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  ).test(value);
+
+/**
+ * The objects Argo CD would report as orphans (controller/appcontroller.go getResourceTree at v2.14.21): a
+ * namespaced object that no existing Application tracks (the tracking annotation is absent or names no
+ * Application), unless isKnownOrphanedResourceExclusion matches it (Service default/kubernetes, any
+ * ServiceAccount `default`, any ConfigMap `kube-root-ca.crt`, or an ignore entry by group, kind and name).
+ * The caller passes only kinds the controller watches (resource.inclusions) and the project admits.
+ * Deterministic, unlike the OrphanedResourceWarning condition, which is only recomputed when the Application
+ * itself is reconciled (see ADR 0160, defect 3).
+ */
+export function orphansOf(objects: readonly KubeObject[], ignore: readonly OrphanIgnore[], applications: ReadonlySet<string>): string[] {
+  const groupOf = (o: KubeObject) => (o.apiVersion.includes('/') ? o.apiVersion.split('/')[0]! : '');
+  const known = (o: KubeObject): boolean => {
+    const g = groupOf(o);
+    const { name, namespace } = o.metadata;
+    if (namespace === 'default' && g === '' && o.kind === 'Service' && name === 'kubernetes') return true;
+    if (g === '' && o.kind === 'ServiceAccount' && name === 'default') return true;
+    if (g === '' && o.kind === 'ConfigMap' && name === 'kube-root-ca.crt') return true;
+    return ignore.some((i) => (!i.kind || globMatch(i.kind, o.kind)) && globMatch(i.group ?? '', g) && (!i.name || globMatch(i.name, name)));
+  };
+  return objects
+    .filter((o) => o.metadata.namespace)
+    .filter((o) => {
+      const tracking = o.metadata.annotations?.[TRACKING_ANNOTATION];
+      // annotation tracking: `<app>:<group>/<kind>:<namespace>/<name>`
+      const app = tracking ? tracking.split(':')[0]! : '';
+      return !applications.has(app);
+    })
+    .filter((o) => !known(o))
+    .map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)
+    .sort();
+}
