@@ -64,6 +64,9 @@ interface ApiResource {
   namespaced: boolean;
 }
 
+/** A request failed on a reused kept-alive socket the server had closed: safe to send again. */
+class StaleSocket extends Error {}
+
 export class KubeClient {
   private readonly agent: Agent;
   private readonly resources = new Map<string, ApiResource[]>();
@@ -83,6 +86,18 @@ export class KubeClient {
   }
 
   async request(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<Response> {
+    try {
+      return await this.send(method, path, body, opts);
+    } catch (e) {
+      // A kept-alive socket the API server closed as idle just as it was reused ("socket hang up", seen in a loaded
+      // fork's CI run): the request never reached the server, so it is sent once more on a new socket (Node's
+      // documented remedy: request.reusedSocket).
+      if (!(e instanceof StaleSocket)) throw e;
+      return this.send(method, path, body, opts);
+    }
+  }
+
+  private send(method: string, path: string, body: unknown, opts: RequestOptions): Promise<Response> {
     const q = opts.query ? `?${new URLSearchParams(opts.query).toString()}` : '';
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string> = { Accept: 'application/json' };
@@ -107,7 +122,7 @@ export class KubeClient {
           resolve({ status: res.statusCode ?? 0, body: parsed, warnings: (Array.isArray(w) ? w : w ? [w] : []).map(String) });
         });
       });
-      req.on('error', reject);
+      req.on('error', (e: NodeJS.ErrnoException) => reject(req.reusedSocket && e.code === 'ECONNRESET' ? new StaleSocket(e.message) : e));
       req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timeout (logs: ${this.info.logs})`)));
       if (payload) req.write(payload);
       req.end();
