@@ -214,13 +214,13 @@ function ask(items: readonly { id: string; text: string }[]): Answer {
   const w = scanWorker();
   Atomics.store(w.flag, 0, 0);
   w.port.postMessage(items);
-  // The worker sets the flag after posting its answer. It fails only after 60 s without progress (no text
-  // scanned): a fixed bound on the whole answer failed a large scan on a starved machine (load 30 on 2 cores),
-  // while 60 s still covers the worker's cold start.
+  // The worker sets the flag after posting its answer. It fails only after 180 s without progress (no text
+  // scanned): a fixed 60 s bound on the whole answer failed a large scan on a starved machine (load 30 on 2
+  // cores), and 60 s without progress still failed a worker's cold start there (a fork's CI run beside two others).
   let scanned = Atomics.load(w.flag, 1);
-  while (Atomics.wait(w.flag, 0, 0, 60_000) === 'timed-out') {
+  while (Atomics.wait(w.flag, 0, 0, 180_000) === 'timed-out') {
     const now = Atomics.load(w.flag, 1);
-    if (now === scanned) throw new Error('secret scanner (secretlint) did not answer and scanned nothing for 60 s');
+    if (now === scanned) throw new Error('secret scanner (secretlint) did not answer and scanned nothing for 180 s');
     scanned = now;
   }
   const m = receiveMessageOnPort(w.port);

@@ -8,8 +8,11 @@ import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { orphansOf, TRACKING_ANNOTATION, type OrphanIgnore } from './lib/argocd-live';
 import type { KubeObject } from './lib/kube-client';
+import { exampleDist } from './verify/site-context';
 
-const DIST = join(__dirname, '..', 'dist');
+// The example's dist/ (test/verify/site-context.ts): a test of the rule, whatever the site in use enables (a fork
+// without Argo CD has no dist/apps).
+const DIST = exampleDist();
 const objectsIn = (folder: string): KubeObject[] =>
   readdirSync(join(DIST, folder))
     .filter((f) => /\.ya?ml$/.test(f))
